@@ -1,0 +1,73 @@
+/**
+ * @module dsl/types
+ * The workflow definition after parsing and normalisation (`needs:` turned into `edges`).
+ * This is what is stored and shown. The zod schema in `schema.ts` is the source of truth for the
+ * accepted input; these types describe the normalised result.
+ */
+
+export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
+export type JsonSchema = Record<string, unknown>;
+
+export interface RetryPolicy {
+  /** Total attempts including the first. 1 = no retry. @default 1 */
+  max_attempts?: number;
+  /** @default 'exponential' */
+  backoff?: 'fixed' | 'exponential';
+  /** Delay before the second attempt. @default 1000 */
+  initial_ms?: number;
+  /** Cap on any single delay. @default 60000 */
+  max_ms?: number;
+  /** Growth factor for exponential backoff. @default 2 */
+  multiplier?: number;
+  /** Randomise each delay within [delay/2, delay]. @default false */
+  jitter?: boolean;
+}
+
+export type OnError = 'fail' | 'continue' | 'branch' | { return: unknown };
+
+export interface EdgeDefinition {
+  from: string;
+  /** The source node's port. @default 'out' */
+  port?: string;
+  to: string;
+}
+
+export interface NodeDefinition {
+  id: string;
+  type: string;
+  name?: string;
+  description?: string;
+  with?: Record<string, unknown>;
+  when?: string;
+  retry?: RetryPolicy;
+  timeout_ms?: number;
+  on_error?: OnError;
+  join?: 'all' | 'any';
+  /** Body of `foreach` and `loop` nodes. */
+  nodes?: NodeDefinition[];
+  edges?: EdgeDefinition[];
+}
+
+export interface TriggerDefinition {
+  type: 'webhook' | 'cron' | 'manual';
+  [key: string]: unknown;
+}
+
+export interface WorkflowDefinition {
+  id: string;
+  name?: string;
+  description?: string;
+  kind?: 'graph' | 'state-machine';
+  inputs?: JsonSchema;
+  outputs?: Record<string, unknown>;
+  defaults?: { timeout_ms?: number; retry?: RetryPolicy; on_error?: OnError };
+  limits?: { max_concurrency?: number; timeout_ms?: number };
+  concurrency?: { key: string; limit: number };
+  triggers?: TriggerDefinition[];
+  nodes: NodeDefinition[];
+  edges: EdgeDefinition[];
+  /** State-machine workflows (kind: state-machine); not executed by the graph core. */
+  initial?: string;
+  context?: Record<string, unknown>;
+  states?: Record<string, unknown>;
+}

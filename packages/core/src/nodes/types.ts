@@ -1,0 +1,108 @@
+/**
+ * @module nodes/types
+ * The plugin API: a node type is a plain object with a parameter schema, its ports and a `run`
+ * function. Built-in types register through the same API as users' types.
+ *
+ * @example
+ * ```ts
+ * import { z } from 'zod';
+ * export const greet = defineNode({
+ *   type: 'greet',
+ *   description: 'Says hello.',
+ *   params: z.object({ name: z.string() }),
+ *   run: (ctx, p) => ({ text: `hello ${p.name}` }),
+ * });
+ * ```
+ */
+import type { z } from 'zod';
+import type { Logger } from '../ports/logger.js';
+
+/** Node types whose execution the core itself drives (timers, bodies, child runs). */
+export type ControlKind = 'foreach' | 'loop' | 'wait' | 'human' | 'subworkflow';
+
+export interface NodeType<P = any, O = unknown> {
+  type: string;
+  /** One line for docs and `weft help`. */
+  description: string;
+  /** Schema of the rendered parameters (`with`). Template strings are allowed anywhere statically. */
+  params: z.ZodType<P>;
+  /**
+   * Parameter paths holding bare expressions (e.g. `condition`, `cases.*.when`): they are checked at
+   * validation and evaluated against the run's scope before `run` is called, which receives values.
+   */
+  expressions?: readonly string[];
+  /**
+   * Parameter paths that are kept verbatim: neither rendered nor evaluated (e.g. a code body).
+   */
+  raw?: readonly string[];
+  /** Ports besides `out` (and `error` for on_error: branch), given the raw parameters. */
+  ports?: readonly string[] | ((params: Record<string, unknown>) => readonly string[]);
+  /** Set only by the built-in control types; plugins leave it out. */
+  control?: ControlKind;
+  /** Executes one attempt. Returns the node's output, or `route(port, output)` to pick a port. */
+  run?: (ctx: NodeContext, params: P) => unknown;
+}
+
+/** Defines a node type with its parameter types inferred from the schema. */
+export function defineNode<S extends z.ZodType, O = unknown>(
+  def: Omit<NodeType<z.infer<S>, O>, 'params'> & { params: S },
+): NodeType<z.infer<S>, O> {
+  return def as NodeType<z.infer<S>, O>;
+}
+
+export interface NodeEmit {
+  /** Progress for live viewers (e.g. an LLM's token chunks): a `node.progress` event. */
+  progress(data: unknown): void;
+  /** A `message` event for the client, in graph order. */
+  message(text: string): void;
+}
+
+export interface NodeContext {
+  runId: string;
+  workflowId: string;
+  /** The node's id in its definition. */
+  nodeId: string;
+  /** The node's path in the run: `id`, or e.g. `each[2].inner` inside a foreach body. */
+  path: string;
+  /** 1 for the first execution; counts retries and re-executions after a crash. */
+  attempt: number;
+  /** `<run id>:<node path>`: the same across retries and re-executions. */
+  idempotencyKey: string;
+  /** Fires on timeout and on cancel. */
+  signal: AbortSignal;
+  emit: NodeEmit;
+  log: Logger;
+  /** Resolves a named credential at call time. */
+  credentials: CredentialResolver;
+  /** Read-only scope the node's parameters were rendered against. */
+  scope: Readonly<Record<string, unknown>>;
+  /** Host services (subworkflow loading, memory, knowledge...). */
+  services: Readonly<Record<string, unknown>>;
+}
+
+export type Credential =
+  | { type: 'bearer'; value: string }
+  | { type: 'basic'; username: string; password: string }
+  | { type: 'header'; name: string; value: string }
+  | { type: 'openai'; base_url: string; api_key: string };
+
+export interface CredentialResolver {
+  get(name: string): Promise<Credential>;
+}
+
+const ROUTED = Symbol.for('weft.routed');
+
+export interface Routed {
+  readonly [ROUTED]: true;
+  readonly port: string;
+  readonly output: unknown;
+}
+
+/** A node result that takes only the edges of `port`. */
+export function route(port: string, output: unknown): Routed {
+  return { [ROUTED]: true, port, output };
+}
+
+export function isRouted(value: unknown): value is Routed {
+  return typeof value === 'object' && value !== null && ROUTED in value;
+}
