@@ -1,12 +1,26 @@
 /**
  * @module @weft/core
  * Weft's pure core: the workflow language, expressions, the compiler and the decision function,
- * plus the ports (interfaces) that the shell's adapters implement.
+ * plus the ports (interfaces) that the shell's adapters implement and the runner that drives it.
  */
 export * from './errors.js';
 export * from './dsl/types.js';
 export * from './dsl/diagnostic.js';
+export * from './dsl/index.js';
+export * from './expr/index.js';
 export * from './nodes/types.js';
 export * from './nodes/registry.js';
 export * from './ports/logger.js';
 export * from './ports/store.js';
+export * from './ports/clock.js';
+export * from './compile/plan.js';
+export * from './compile/compile.js';
+export * from './runtime/state.js';
+export * from './runtime/protocol.js';
+export * from './runtime/decide.js';
+export { hydrate, awaitingAnswer } from './runtime/decider.js';
+export { toBoolean, graphOutput } from './runtime/outputs.js';
+export { parseDuration, parseTimestamp, backoffDelay } from './runtime/time.js';
+export * from './runtime/persist.js';
+export * from './runtime/runner.js';
+export * from './validation/json-schema.js';

@@ -1,7 +1,8 @@
 /**
  * @module ports/store
  * The one persistence interface. SQLite (embedded) and PostgreSQL (cluster) implement it and pass
- * the same contract suite (`testing/store-contract.ts`). Every method is async so that both fit.
+ * the same contract suite (`test/support/store-contract.ts`). Every method is async so that
+ * both fit.
  *
  * A run is persisted as rows: one run row (with the decider's run-level state), one row per node
  * path it touched (with the node's state), its event log, and its timers. A decision's writes for
@@ -98,8 +99,10 @@ export interface RunWrite {
   /** Events to append; their seqs follow the run's last one. */
   events: RunEvent[];
   addTimers: TimerRecord[];
-  /** Timer ids to delete (fired or cancelled). */
+  /** Timer ids to delete (fired or cancelled), before `addTimers`; unknown ids are ignored. */
   removeTimers: string[];
+  /** Node paths whose rows are deleted (a retry resets them), before `nodes` are written. */
+  removeNodes?: string[];
 }
 
 export interface StoredWorkflow {
@@ -147,16 +150,29 @@ export interface Store {
   }): Promise<{ version: number; created: boolean }>;
   /** The given version, or the latest when `version` is omitted. Deleted workflows are not found. */
   getWorkflow(tenant: string, id: string, version?: number): Promise<StoredWorkflow | undefined>;
+  /** By id; `createdAt` is the first live version's, `updatedAt` the latest's. */
   listWorkflows(tenant: string): Promise<WorkflowSummary[]>;
-  /** Deletes every version; runs are kept. Returns false if there was none. */
+  /**
+   * Deletes every version; runs are kept. Returns false if there was none. Version numbers are
+   * never reused: publishing again continues at the highest version ever stored + 1, so a kept
+   * run's (workflowId, version) never names another definition.
+   */
   deleteWorkflow(tenant: string, id: string): Promise<boolean>;
 
-  /** Writes all of it in one transaction, or nothing. */
+  /**
+   * Writes all of it in one transaction, or nothing. An event seq or timer id that already exists,
+   * or a second run with the same tenant, workflow and idempotency key, fails the whole commit with
+   * WeftError `store_conflict`: it means another writer got there first.
+   */
   commit(writes: readonly RunWrite[]): Promise<void>;
   getRun(id: string): Promise<RunRecord | undefined>;
   /** The run row and every node row of the run. */
   loadRun(id: string): Promise<{ run: RunRecord; nodes: NodeRecord[] } | undefined>;
-  /** Newest first. */
+  /**
+   * Newest first (by `createdAt`, then id). `limit` defaults to 50 and is capped at 1000; `cursor`
+   * is returned only when more runs follow. A cursor not made by this store is WeftError
+   * `invalid_cursor`.
+   */
   listRuns(query: RunQuery): Promise<{ runs: RunRecord[]; cursor?: string }>;
   findRunByIdempotencyKey(tenant: string, workflowId: string, key: string): Promise<RunRecord | undefined>;
   /** Events with seq > afterSeq, in order, at most `limit` (default all). */

@@ -1,0 +1,56 @@
+// W1 and W2: per-run latency, one run at a time, after a warm-up in the same process.
+import { dbPath, effects, modeOf, openEngine, parseArgs, peakRss, pragmasOf, summarize } from './common.mjs';
+
+/**
+ * @param {{ name: string, definition: object, nodes: number, runs: number, quickRuns: number }} w
+ */
+export async function latencyWorkload(w) {
+  const args = parseArgs();
+  const quick = args.quick === true;
+  const mode = modeOf(args);
+  const runs = Number(args.runs ?? (quick ? w.quickRuns : w.runs));
+  const warmup = Number(args.warmup ?? Math.max(20, Math.round(runs / 4)));
+  const weft = await import('weft');
+  const engine = await openEngine(weft, { db: dbPath(args, mode, w.name), synchronous: mode.synchronous });
+  try {
+    const { id } = await engine.publish(w.definition);
+    const once = async () => {
+      const before = effects.count;
+      const run = await engine.run(id);
+      if (run.status !== 'succeeded') {
+        throw new Error(`run ${run.id} ended ${run.status}: ${JSON.stringify(run.error ?? null)}`);
+      }
+      if (effects.count - before !== w.nodes) {
+        throw new Error(`run ${run.id} executed ${effects.count - before} bench nodes, expected ${w.nodes}`);
+      }
+      return run;
+    };
+    for (let i = 0; i < warmup; i++) await once();
+    const stats0 = { ...engine.stats };
+    const samples = [];
+    let last;
+    for (let i = 0; i < runs; i++) {
+      const t = performance.now();
+      last = await once();
+      samples.push(performance.now() - t);
+    }
+    const stats1 = { ...engine.stats };
+    return {
+      workload: w.name,
+      mode: mode.name,
+      modeLabel: mode.label,
+      pragmas: pragmasOf(engine),
+      runs,
+      warmup,
+      nodesPerRun: w.nodes,
+      latencyMs: summarize(samples),
+      commitsPerRun: (stats1.commits - stats0.commits) / runs,
+      decisionsPerRun: (stats1.decisions - stats0.decisions) / runs,
+      eventsPerRun: (stats1.events - stats0.events) / runs,
+      lastOutput: last?.output,
+      peakRss: peakRss(),
+    };
+  } finally {
+    await engine.close();
+  }
+}

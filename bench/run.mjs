@@ -1,0 +1,441 @@
+#!/usr/bin/env node
+// Weft's benchmark driver. See docs/benchmarks.md.
+//
+//   npm run bench                      full run (under 10 minutes on 2 cores)
+//   npm run bench -- --quick           short run with smaller counts (under 2 minutes)
+//   npm run bench -- --json            the results as JSON on stdout (progress stays on stderr)
+//   npm run bench -- --only W1,W3      some workloads only (the floors always run)
+//   npm run bench -- --dir PATH        where the SQLite files go (default: a new folder in the OS temp dir)
+//
+// Every workload runs in a fresh child process (bench/workloads/*.mjs), which warms up and then
+// measures, and prints one JSON line. The floors run in their own process at the start and at the
+// end; the lower of the two figures is the floor. Each figure is printed with its ratio to the
+// floor that bounds it, and with the issue's target beside it. Nothing is asserted: the exit code
+// is 0 when every workload ran, 1 when one failed (an engine error, not a slow figure).
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg, platform, release, arch, tmpdir, totalmem } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { MODES, parseArgs } from './lib/common.mjs';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const root = join(here, '..');
+const args = parseArgs();
+const quick = args.quick === true;
+const asJson = args.json === true;
+const only =
+  typeof args.only === 'string' ? new Set(args.only.split(',').map((s) => s.trim().toUpperCase())) : undefined;
+const childTimeoutMs = (quick ? 120 : 300) * 1000;
+
+const log = (...parts) => process.stderr.write(`${parts.join(' ')}\n`);
+
+// ---- the plan -----------------------------------------------------------------------------------
+
+const MODE_NAMES = Object.keys(MODES);
+const jobs = [{ key: 'floors-1', workload: 'floors', file: 'floors.mjs', args: [] }];
+const want = (w) => only === undefined || only.has(w);
+for (const [w, file] of [
+  ['W1', 'w1-chain5.mjs'],
+  ['W2', 'w2-dag20.mjs'],
+  ['W3', 'w3-throughput.mjs'],
+]) {
+  if (!want(w)) continue;
+  for (const m of MODE_NAMES) jobs.push({ key: `${w}-${m}`, workload: w, file, args: ['--mode', m] });
+}
+if (want('W4')) {
+  for (const v of ['wait', 'human']) {
+    jobs.push({ key: `W4-${v}`, workload: 'W4', file: 'w4-parked.mjs', args: ['--variant', v] });
+  }
+}
+if (want('W5')) jobs.push({ key: 'W5', workload: 'W5', file: 'w5-definitions.mjs', args: quick ? ['--nodes', '2000'] : [] });
+if (want('W6')) jobs.push({ key: 'W6', workload: 'W6', file: 'w6-recovery.mjs', args: [] });
+jobs.push({ key: 'floors-2', workload: 'floors', file: 'floors.mjs', args: [] });
+
+// ---- running ------------------------------------------------------------------------------------
+
+function runChild(job, dir) {
+  const childArgs = ['--expose-gc', join(here, 'workloads', job.file), ...job.args, '--dir', dir];
+  if (quick) childArgs.push('--quick');
+  return new Promise((resolve) => {
+    const started = performance.now();
+    const child = spawn(process.execPath, childArgs, { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (c) => (out += c));
+    child.stderr.on('data', (c) => (err += c));
+    const timer = setTimeout(() => child.kill('SIGKILL'), childTimeoutMs);
+    child.on('exit', (code, signal) => {
+      clearTimeout(timer);
+      const seconds = (performance.now() - started) / 1000;
+      const lines = out.trim().split('\n').filter(Boolean);
+      let data;
+      try {
+        data = JSON.parse(lines[lines.length - 1] ?? '');
+      } catch {
+        data = undefined;
+      }
+      if (code !== 0 || data === undefined || data.error !== undefined) {
+        const why =
+          data?.error ??
+          (signal !== null ? `killed by ${signal}${signal === 'SIGKILL' ? ` (timeout ${childTimeoutMs / 1000} s?)` : ''}` : `exit ${code}`);
+        resolve({ ok: false, seconds, error: why, stderr: err.slice(-2000), data });
+      } else {
+        resolve({ ok: true, seconds, data, stderr: err.slice(-2000) });
+      }
+    });
+  });
+}
+
+function machine() {
+  const list = cpus();
+  let sqliteVersion;
+  let gitCommit;
+  try {
+    gitCommit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    const dirty = execFileSync('git', ['status', '--porcelain', '--', 'packages'], { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+    if (dirty.trim() !== '') gitCommit += ' (packages modified)';
+  } catch {
+    gitCommit = undefined;
+  }
+  const version = (p) => {
+    try {
+      return JSON.parse(readFileSync(join(root, p), 'utf8')).version;
+    } catch {
+      return undefined;
+    }
+  };
+  return {
+    cpus: list.length,
+    cpuModel: list[0]?.model?.trim(),
+    memoryGiB: Math.round((totalmem() / 2 ** 30) * 10) / 10,
+    os: `${platform()} ${release()} ${arch()}`,
+    node: process.version,
+    weft: version('packages/weft/package.json'),
+    betterSqlite3: version('node_modules/better-sqlite3/package.json'),
+    sqliteVersion,
+    gitCommit,
+    loadAverageAtStart: loadavg().map((x) => Math.round(x * 100) / 100),
+  };
+}
+
+async function sqliteVersion() {
+  try {
+    const { default: Database } = await import('better-sqlite3');
+    const db = new Database(':memory:');
+    const v = db.prepare('SELECT sqlite_version() AS v').get().v;
+    db.close();
+    return v;
+  } catch {
+    return undefined;
+  }
+}
+
+// ---- figures, floors, ratios and targets ----------------------------------------------------------
+
+const fmtMs = (ms) => {
+  if (!Number.isFinite(ms)) return '—';
+  if (ms < 1) return `${(ms * 1000).toFixed(ms < 0.01 ? 2 : 1)} µs`;
+  if (ms < 100) return `${ms.toFixed(2)} ms`;
+  if (ms < 10000) return `${ms.toFixed(0)} ms`;
+  return `${(ms / 1000).toFixed(1)} s`;
+};
+const fmtUs = (us) => `${us.toFixed(1)} µs`;
+const fmtNum = (n, d = 0) => (Number.isFinite(n) ? n.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d }) : '—');
+const fmtBytes = (b) => {
+  if (!Number.isFinite(b)) return '—';
+  const a = Math.abs(b);
+  if (a < 1024) return `${b.toFixed(0)} B`;
+  if (a < 1024 ** 2) return `${(b / 1024).toFixed(1)} KiB`;
+  return `${(b / 1024 ** 2).toFixed(1)} MiB`;
+};
+const fmtRatio = (r) => (Number.isFinite(r) ? `${r < 10 ? r.toFixed(2) : r.toFixed(1)}×` : '—');
+
+/** The lower of the two floor runs, per figure; both kept for the noise. */
+function combineFloors(a, b) {
+  const runs = [a, b].filter((f) => f !== undefined);
+  if (runs.length === 0) return undefined;
+  const min = (get) => Math.min(...runs.map(get).filter(Number.isFinite));
+  const sqlite = {};
+  for (const m of MODE_NAMES) {
+    sqlite[m] = {
+      pragmas: runs[0].sqlite[m].pragmas,
+      commit1Ms: min((f) => f.sqlite[m].commit1Ms),
+      commit100Ms: min((f) => f.sqlite[m].commit100Ms),
+      row100Ms: min((f) => f.sqlite[m].row100Ms),
+    };
+  }
+  return {
+    sqlite,
+    plain: { chain5Ms: min((f) => f.plain.chain5.perRunMs), dag20Ms: min((f) => f.plain.dag20.perRunMs) },
+    runs,
+  };
+}
+
+/**
+ * A target met or missed, as text. `better` is 'lower' or 'higher'; `limit` in the figure's unit.
+ */
+function target(text, value, limit, better, fmt) {
+  if (limit === undefined) return { text, status: '' };
+  const met = better === 'lower' ? value <= limit : value >= limit;
+  if (met) return { text, status: 'met' };
+  const by = better === 'lower' ? value - limit : limit - value;
+  const times = better === 'lower' ? value / limit : limit / value;
+  return { text, status: `missed by ${fmt(by)} (${fmtRatio(times)})` };
+}
+
+function rowsFor(results, floors) {
+  const rows = [];
+  const add = (r) => rows.push({ floor: '', ratio: '', target: '', status: '', ...r });
+  const sql = floors.sqlite;
+  for (const w of ['W1', 'W2']) {
+    const nodes = w === 'W1' ? 5 : 20;
+    const plainMs = w === 'W1' ? floors.plain.chain5Ms : floors.plain.dag20Ms;
+    const shape = w === 'W1' ? 'W1 chain5' : 'W2 dag20';
+    for (const m of MODE_NAMES) {
+      const r = results[`${w}-${m}`];
+      if (r === undefined) continue;
+      if (!r.ok) {
+        add({ workload: shape, mode: m, figure: 'FAILED', value: r.error });
+        continue;
+      }
+      const d = r.data;
+      const durable = d.commitsPerRun * sql[m].commit1Ms;
+      // The floor that bounds a run: its commits at the floor's commit time, or the plain
+      // JavaScript doing the same work, whichever is slower.
+      const bound = Math.max(durable, plainMs);
+      const boundText =
+        durable >= plainMs
+          ? `${fmtNum(d.commitsPerRun, 2)} commits × ${fmtMs(sql[m].commit1Ms)} = ${fmtMs(durable)}`
+          : `plain JS ${fmtMs(plainMs)}`;
+      let t = { text: '', status: '' };
+      if (w === 'W1' && m === 'full') t = target('≤ 1 ms', d.latencyMs.median, 1, 'lower', fmtMs);
+      if (w === 'W1' && m === 'normal') t = target('≤ 0.3 ms', d.latencyMs.median, 0.3, 'lower', fmtMs);
+      if (w === 'W2' && m !== 'memory') t = target('≤ 1.5 ms', d.latencyMs.median, 1.5, 'lower', fmtMs);
+      add({ workload: shape, mode: m, figure: `median latency (${d.runs} runs)`, value: fmtMs(d.latencyMs.median), floor: boundText, ratio: fmtRatio(d.latencyMs.median / bound), target: t.text, status: t.status });
+      add({ workload: shape, mode: m, figure: 'p99 latency', value: fmtMs(d.latencyMs.p99), floor: fmtMs(bound), ratio: fmtRatio(d.latencyMs.p99 / bound) });
+      add({
+        workload: shape,
+        mode: m,
+        figure: 'commits / decisions / events per run',
+        value: `${fmtNum(d.commitsPerRun, 2)} / ${fmtNum(d.decisionsPerRun, 1)} / ${fmtNum(d.eventsPerRun, 1)}`,
+        floor: w === 'W2' ? 'fan-out sharing commits: ≥ 4' : 'a chain: 1 per step + start = 6',
+      });
+      if (m === 'memory') {
+        const overheadUs = ((d.latencyMs.median - plainMs) * 1000) / nodes;
+        const tt = target('≤ 20 µs', overheadUs, 20, 'lower', fmtUs);
+        add({
+          workload: shape,
+          mode: m,
+          figure: `engine overhead per node = (median − plain JS) / ${nodes}`,
+          value: fmtUs(overheadUs),
+          floor: `plain JS ${fmtUs((plainMs * 1000) / nodes)} per node`,
+          ratio: fmtRatio(d.latencyMs.median / plainMs),
+          target: w === 'W1' ? tt.text : '',
+          status: w === 'W1' ? tt.status : '',
+        });
+      }
+    }
+  }
+  for (const m of MODE_NAMES) {
+    const r = results[`W3-${m}`];
+    if (r === undefined) continue;
+    if (!r.ok) {
+      add({ workload: 'W3 throughput', mode: m, figure: 'FAILED', value: r.error });
+      continue;
+    }
+    const d = r.data;
+    // Bound per step: one row per step written in 100-row commits, or the plain JavaScript step.
+    const perStepMs = Math.max(sql[m].row100Ms, floors.plain.chain5Ms / 5);
+    const floorSteps = 1000 / perStepMs;
+    const t = m === 'memory' ? { text: '', status: '' } : target('≥ 20,000 steps/s', d.stepsPerSecond, 20000, 'higher', (x) => fmtNum(x));
+    add({ workload: 'W3 throughput', mode: m, figure: `steps/s (${fmtNum(d.runs)} runs × 5, ${d.concurrency} at a time)`, value: fmtNum(d.stepsPerSecond), floor: `${fmtNum(floorSteps)} steps/s (1 row per step, 100 per commit)`, ratio: fmtRatio(floorSteps / d.stepsPerSecond), target: t.text, status: t.status });
+    add({ workload: 'W3 throughput', mode: m, figure: 'runs/s', value: fmtNum(d.runsPerSecond), floor: `${fmtNum(floorSteps / 5)} runs/s`, ratio: fmtRatio(floorSteps / 5 / d.runsPerSecond) });
+    add({ workload: 'W3 throughput', mode: m, figure: 'commits per run (decisions per commit)', value: `${fmtNum(d.commitsPerRun, 2)} (${fmtNum(d.decisionsPerCommit, 1)})`, floor: 'without group commit: 6' });
+    add({ workload: 'W3 throughput', mode: m, figure: 'peak RSS', value: fmtBytes(d.peakRss), target: 'stated' });
+  }
+  const perRow = sql.full.row100Ms;
+  for (const v of ['wait', 'human']) {
+    const r = results[`W4-${v}`];
+    if (r === undefined) continue;
+    const label = `W4 parked (${v === 'wait' ? '60 s wait' : 'human'})`;
+    if (!r.ok) {
+      add({ workload: label, mode: 'full', figure: 'FAILED', value: r.error });
+      continue;
+    }
+    const d = r.data;
+    const floorMs = d.runs * perRow;
+    const per10k = (d.startMs / d.runs) * 10000;
+    const ts = target('≤ 1 s per 10,000', per10k, 1000, 'lower', fmtMs);
+    add({ workload: label, mode: 'full', figure: `start ${fmtNum(d.runs)} runs (${d.commitsToStart} commits)`, value: fmtMs(d.startMs), floor: `${fmtNum(d.runs)} rows, 100 per commit = ${fmtMs(floorMs)}`, ratio: fmtRatio(d.startMs / floorMs), target: ts.text, status: ts.status });
+    const th = target('≤ 1 KB', d.heapPerParkedRun, 1000, 'lower', fmtBytes);
+    add({ workload: label, mode: 'full', figure: 'JS heap per parked run (after GC)', value: fmtBytes(d.heapPerParkedRun), target: th.text, status: th.status });
+    const tr = target('≤ 1 KB', d.rssPerParkedRun, 1000, 'lower', fmtBytes);
+    add({ workload: label, mode: 'full', figure: 'RSS per parked run (after GC)', value: fmtBytes(d.rssPerParkedRun), target: tr.text, status: tr.status });
+    add({
+      workload: label,
+      mode: 'full',
+      figure: v === 'wait' ? `resume all: reopen 61 s later (open ${fmtMs(d.reopenMs)})` : `resume all: ${fmtNum(d.runs)} engine.input()`,
+      value: fmtMs(d.resumeMs),
+      floor: fmtMs(floorMs),
+      ratio: fmtRatio(d.resumeMs / floorMs),
+    });
+    add({ workload: label, mode: 'full', figure: `finish all (${d.commitsToFinish} commits)`, value: fmtMs(d.finishMs), floor: fmtMs(floorMs), ratio: fmtRatio(d.finishMs / floorMs) });
+  }
+  {
+    const r = results.W5;
+    if (r !== undefined && !r.ok) add({ workload: 'W5 definitions', mode: '—', figure: 'FAILED', value: r.error });
+    if (r?.ok) {
+      const d = r.data;
+      for (const f of ['yaml', 'json']) {
+        const x = d[f];
+        const t = target(d.nodes === 10000 ? '≤ 1 s' : '≤ 1 s at 10,000 nodes', x.totalMs, d.nodes === 10000 ? 1000 : undefined, 'lower', fmtMs);
+        add({
+          workload: 'W5 definitions',
+          mode: '—',
+          figure: `${fmtNum(d.nodes)} nodes, ${f.toUpperCase()} ${fmtBytes(d.bytes[f])}: parse+validate ${fmtMs(x.validateMs)} + compile ${fmtMs(x.compileMs)}`,
+          value: fmtMs(x.totalMs),
+          floor: `JSON.parse ${fmtMs(d.floorJsonParseMs)}`,
+          ratio: fmtRatio(x.totalMs / d.floorJsonParseMs),
+          target: t.text,
+          status: t.status,
+        });
+      }
+      add({ workload: 'W5 definitions', mode: '—', figure: 'RSS growth / peak RSS', value: `${fmtBytes(d.rssGrowth)} / ${fmtBytes(d.peakRss)}`, target: 'stated' });
+    }
+  }
+  {
+    const r = results.W6;
+    if (r !== undefined && !r.ok) add({ workload: 'W6 recovery', mode: 'full', figure: 'FAILED', value: r.error });
+    if (r?.ok) {
+      const d = r.data;
+      const floorMs = d.runs * perRow;
+      const per10k = (d.sinceProcessStartMs / d.runs) * 10000;
+      const t = target('≤ 2 s per 10,000', per10k, 2000, 'lower', fmtMs);
+      add({ workload: 'W6 recovery', mode: 'full', figure: `process start → ${fmtNum(d.runs)} runs running again`, value: fmtMs(d.sinceProcessStartMs), floor: `${fmtNum(d.runs)} rows, 100 per commit = ${fmtMs(floorMs)}`, ratio: fmtRatio(d.sinceProcessStartMs / floorMs), target: t.text, status: t.status });
+      add({ workload: 'W6 recovery', mode: 'full', figure: `  of which: node boot ${fmtMs(d.bootMs)}, imports ${fmtMs(d.importMs)}, Engine.open ${fmtMs(d.openMs)} (${d.commits} commits)`, value: fmtMs(d.openMs), floor: fmtMs(floorMs), ratio: fmtRatio(d.openMs / floorMs) });
+      add({ workload: 'W6 recovery', mode: 'full', figure: 'peak RSS of the recovering process', value: fmtBytes(d.peakRss) });
+    }
+  }
+  return rows;
+}
+
+function table(rows) {
+  const cols = [
+    ['workload', 'workload'],
+    ['mode', 'mode'],
+    ['figure', 'figure'],
+    ['value', 'value'],
+    ['floor', 'floor (what bounds it)'],
+    ['ratio', 'ratio'],
+    ['target', 'target'],
+    ['status', ''],
+  ];
+  const width = cols.map(([k, h]) => Math.max(h.length, ...rows.map((r) => String(r[k] ?? '').length)));
+  const line = (cells) => cells.map((c, i) => String(c).padEnd(width[i])).join('  ').trimEnd();
+  const out = [line(cols.map(([, h]) => h)), line(width.map((w) => '-'.repeat(w)))];
+  let last;
+  for (const r of rows) {
+    const key = `${r.workload} ${r.mode}`;
+    if (last !== undefined && key !== last && !r.workload.startsWith(last.split(' ')[0])) out.push('');
+    last = key;
+    out.push(line(cols.map(([k]) => r[k] ?? '')));
+  }
+  return out.join('\n');
+}
+
+// ---- main ---------------------------------------------------------------------------------------
+
+async function mainRun() {
+  const started = performance.now();
+  const info = machine();
+  info.sqliteVersion = await sqliteVersion();
+  const ownDir = typeof args.dir !== 'string';
+  const dir = ownDir ? mkdtempSync(join(tmpdir(), 'weft-bench-')) : args.dir;
+  mkdirSync(dir, { recursive: true });
+  log(`weft bench${quick ? ' --quick' : ''}: ${jobs.length} processes, databases in ${ownDir ? 'a temporary folder' : dir}`);
+  const results = {};
+  try {
+    for (const job of jobs) {
+      process.stderr.write(`  ${job.key.padEnd(10)} `);
+      const r = await runChild(job, dir);
+      results[job.key] = r;
+      log(r.ok ? `${r.seconds.toFixed(1)} s` : `FAILED after ${r.seconds.toFixed(1)} s: ${r.error}${r.stderr ? `\n${r.stderr}` : ''}`);
+    }
+  } finally {
+    if (ownDir) rmSync(dir, { recursive: true, force: true });
+  }
+  const floors = combineFloors(results['floors-1']?.data, results['floors-2']?.data);
+  const failed = Object.entries(results).filter(([, r]) => !r.ok).map(([k]) => k);
+  const rows = floors === undefined ? [] : rowsFor(results, floors);
+
+  // The pragmas each mode used, as SQLite reported them to the engine (W1-W3) and to the floors.
+  const pragmas = {};
+  for (const m of MODE_NAMES) {
+    const fromEngine = ['W1', 'W2', 'W3'].map((w) => results[`${w}-${m}`]?.data?.pragmas).find(Boolean);
+    pragmas[m] = { label: MODES[m].label, engine: fromEngine, floor: floors?.sqlite[m].pragmas };
+  }
+  const output = {
+    date: new Date().toISOString(),
+    quick,
+    seconds: (performance.now() - started) / 1000,
+    machine: { ...info, loadAverageAtEnd: loadavg().map((x) => Math.round(x * 100) / 100) },
+    pragmas,
+    floors: floors && { sqlite: floors.sqlite, plain: floors.plain, runs: floors.runs },
+    results: Object.fromEntries(Object.entries(results).map(([k, r]) => [k, r.ok ? r.data : { error: r.error, stderr: r.stderr }])),
+    rows,
+    failed,
+  };
+  mkdirSync(join(here, 'results'), { recursive: true });
+  writeFileSync(join(here, 'results', 'latest.json'), `${JSON.stringify(output, null, 2)}\n`);
+
+  if (asJson) {
+    process.stdout.write(`${JSON.stringify(output, null, 2)}\n`);
+  } else {
+    process.stdout.write(`${report(output, floors, rows)}\n`);
+  }
+  log(`written bench/results/latest.json (${output.seconds.toFixed(0)} s)`);
+  if (failed.length > 0) {
+    log(`failed: ${failed.join(', ')}`);
+    process.exitCode = 1;
+  }
+}
+
+function report(output, floors, rows) {
+  const m = output.machine;
+  const lines = [];
+  lines.push(`Weft benchmarks${output.quick ? ' (--quick: smaller counts)' : ''} — ${output.date}`);
+  lines.push(
+    `machine: ${m.cpus} × ${m.cpuModel}, ${m.memoryGiB} GiB, ${m.os}; node ${m.node}; weft ${m.weft}${m.gitCommit ? ` @ ${m.gitCommit}` : ''}; SQLite ${m.sqliteVersion} (better-sqlite3 ${m.betterSqlite3})`,
+  );
+  lines.push(`load average at start ${m.loadAverageAtStart.join(' ')}, at end ${m.loadAverageAtEnd.join(' ')} (a shared machine: see the two floor runs for noise)`);
+  lines.push('');
+  lines.push('modes (pragmas as SQLite reports them; the engine\'s store and the floor use the same ones)');
+  for (const [name, p] of Object.entries(output.pragmas)) {
+    const fmt = (x) => (x === undefined ? '—' : `journal_mode=${x.journal_mode} synchronous=${x.synchronous}`);
+    lines.push(`  ${name.padEnd(7)} ${p.label.padEnd(58)} engine: ${fmt(p.engine)}; floor: ${fmt(p.floor)}`);
+  }
+  lines.push('  W4-W6 use the default mode (full).');
+  if (floors !== undefined) {
+    lines.push('');
+    lines.push('floors (median; run 1 / run 2 — the lower is used)');
+    const both = (get, f = fmtMs) => floors.runs.map((r) => f(get(r))).join(' / ');
+    for (const name of MODE_NAMES) {
+      lines.push(
+        `  sqlite ${name.padEnd(7)} commit of 1 row: ${both((r) => r.sqlite[name].commit1Ms).padEnd(22)} commit of 100 rows: ${both((r) => r.sqlite[name].commit100Ms).padEnd(22)} per row: ${both((r) => r.sqlite[name].row100Ms)}`,
+      );
+    }
+    lines.push(`  plain async JS, chain5: ${both((r) => r.plain.chain5.perRunMs)} per run; dag20: ${both((r) => r.plain.dag20.perRunMs)} per run`);
+  }
+  lines.push('');
+  lines.push(table(rows));
+  lines.push('');
+  lines.push('ratio = figure / floor (for rates: floor / figure): how many times the floor the engine takes. Targets are goals, never asserted.');
+  if (output.failed.length > 0) lines.push(`FAILED: ${output.failed.join(', ')}`);
+  return lines.join('\n');
+}
+
+mainRun().catch((e) => {
+  log(e?.stack ?? String(e));
+  process.exit(1);
+});

@@ -1,0 +1,68 @@
+// W3 throughput: 2,000 runs of chain5 submitted at once, at most 100 running at a time.
+// Reports runs/s, steps/s (bench node executions), commits per run and peak RSS.
+// Usage: node bench/workloads/w3-throughput.mjs --mode full|normal|memory --dir DIR [--quick]
+//        [--runs N] [--concurrency N]
+import {
+  chain5,
+  dbPath,
+  effects,
+  intArg,
+  main,
+  memory,
+  modeOf,
+  openEngine,
+  parseArgs,
+  peakRss,
+  pool,
+  pragmasOf,
+} from '../lib/common.mjs';
+
+main(async () => {
+  const args = parseArgs();
+  const quick = args.quick === true;
+  const mode = modeOf(args);
+  const runs = intArg(args, 'runs', quick ? 500 : 2000);
+  const concurrency = intArg(args, 'concurrency', 100);
+  const warmup = intArg(args, 'warmup', quick ? 200 : 500);
+  const weft = await import('weft');
+  const engine = await openEngine(weft, { db: dbPath(args, mode, 'W3'), synchronous: mode.synchronous });
+  try {
+    const { id } = await engine.publish(chain5());
+    let failed = 0;
+    const batch = async (count) => {
+      await pool(count, concurrency, async () => {
+        const run = await engine.run(id);
+        if (run.status !== 'succeeded') failed++;
+      });
+    };
+    await batch(warmup);
+    const stats0 = { ...engine.stats };
+    const count0 = effects.count;
+    const t = performance.now();
+    await batch(runs);
+    const seconds = (performance.now() - t) / 1000;
+    const stats1 = { ...engine.stats };
+    const steps = effects.count - count0;
+    if (failed > 0) throw new Error(`${failed} runs did not succeed`);
+    if (steps !== runs * 5) throw new Error(`${steps} bench node executions for ${runs} runs, expected ${runs * 5}`);
+    return {
+      workload: 'W3',
+      mode: mode.name,
+      modeLabel: mode.label,
+      pragmas: pragmasOf(engine),
+      runs,
+      warmup,
+      concurrency,
+      seconds,
+      runsPerSecond: runs / seconds,
+      stepsPerSecond: steps / seconds,
+      commitsPerRun: (stats1.commits - stats0.commits) / runs,
+      decisionsPerCommit: (stats1.decisions - stats0.decisions) / (stats1.commits - stats0.commits),
+      eventsPerRun: (stats1.events - stats0.events) / runs,
+      rssAtEnd: memory().rss,
+      peakRss: peakRss(),
+    };
+  } finally {
+    await engine.close();
+  }
+});

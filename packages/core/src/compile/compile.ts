@@ -1,0 +1,191 @@
+/**
+ * @module compile/compile
+ * Definition -> Plan. Pure; plans are cached by the definition's content hash so that every run of
+ * a version shares one compiled plan.
+ */
+import { createHash } from 'node:crypto';
+import type {
+  EdgeDefinition,
+  NodeDefinition,
+  OnError,
+  RetryPolicy,
+  WorkflowDefinition,
+} from '../dsl/types.js';
+import { WeftError } from '../errors.js';
+import { compileExpression, compileValue } from '../expr/index.js';
+import type { NodeRegistry } from '../nodes/registry.js';
+import { bareExpression, compileParams } from './params.js';
+import type {
+  NormalizedOnError,
+  NormalizedRetry,
+  Plan,
+  PlanEdge,
+  PlanGraph,
+  PlanNode,
+} from './plan.js';
+
+/** Default for `limits.max_concurrency`. */
+export const DEFAULT_MAX_CONCURRENCY = 64;
+
+const DEFAULT_RETRY: NormalizedRetry = {
+  maxAttempts: 1,
+  backoff: 'exponential',
+  initialMs: 1000,
+  maxMs: 60_000,
+  multiplier: 2,
+  jitter: false,
+};
+
+/** Parameters the core handles itself for control node types: not rendered up front. */
+const CONTROL_SKIPPED: Record<string, readonly string[]> = {
+  foreach: ['items', 'nodes', 'edges', 'workflow', 'version', 'input'],
+  loop: ['while', 'nodes', 'edges'],
+};
+
+export function hashDefinition(definition: WorkflowDefinition): string {
+  return createHash('sha256').update(JSON.stringify(definition)).digest('hex');
+}
+
+export function normalizeRetry(...policies: (RetryPolicy | undefined)[]): NormalizedRetry {
+  const r = { ...DEFAULT_RETRY };
+  for (const p of policies) {
+    if (p === undefined) continue;
+    if (p.max_attempts !== undefined) r.maxAttempts = p.max_attempts;
+    if (p.backoff !== undefined) r.backoff = p.backoff;
+    if (p.initial_ms !== undefined) r.initialMs = p.initial_ms;
+    if (p.max_ms !== undefined) r.maxMs = p.max_ms;
+    if (p.multiplier !== undefined) r.multiplier = p.multiplier;
+    if (p.jitter !== undefined) r.jitter = p.jitter;
+  }
+  return r;
+}
+
+function normalizeOnError(onError: OnError | undefined): NormalizedOnError {
+  if (onError === undefined || onError === 'fail') return { kind: 'fail' };
+  if (onError === 'continue') return { kind: 'continue' };
+  if (onError === 'branch') return { kind: 'branch' };
+  return { kind: 'return', value: onError.return };
+}
+
+/** A foreach over a `workflow` runs one child run per item: its body is that one call. */
+function childCall(params: Record<string, unknown>): NodeDefinition {
+  const call: Record<string, unknown> = {
+    workflow: params['workflow'],
+    input: params['input'] ?? '{{ item }}',
+  };
+  if (params['version'] !== undefined) call['version'] = params['version'];
+  return { id: 'call', type: 'subworkflow', with: call };
+}
+
+interface CompileContext {
+  registry: NodeRegistry;
+  workflow: WorkflowDefinition;
+}
+
+function compileNode(ctx: CompileContext, def: NodeDefinition, index: number): PlanNode {
+  const nodeType = ctx.registry.get(def.type);
+  if (nodeType === undefined) {
+    throw new WeftError('unknown_node_type', `node "${def.id}": unknown node type "${def.type}"`);
+  }
+  const control = nodeType.control;
+  const skipped = control === undefined ? [] : (CONTROL_SKIPPED[control] ?? []);
+  const expressions = (nodeType.expressions ?? []).filter((p) => !skipped.includes(p));
+  const withParams = def.with ?? {};
+  const exprParam = (name: string) => {
+    const v = withParams[name];
+    return typeof v === 'string' ? compileExpression(bareExpression(v)) : undefined;
+  };
+  const defaults = ctx.workflow.defaults;
+  const body =
+    def.nodes !== undefined
+      ? compileGraph(ctx, def.nodes, def.edges ?? [])
+      : control === 'foreach' && typeof withParams['workflow'] === 'string'
+        ? compileGraph(ctx, [childCall(withParams)], [])
+        : undefined;
+  return {
+    index,
+    id: def.id,
+    type: def.type,
+    definition: def,
+    nodeType,
+    control,
+    inEdges: [],
+    outEdges: [],
+    join: def.join ?? 'all',
+    when: def.when === undefined ? undefined : compileExpression(bareExpression(def.when)),
+    params: compileParams(withParams, expressions, nodeType.raw, skipped),
+    retry: normalizeRetry(defaults?.retry, def.retry),
+    timeoutMs: def.timeout_ms ?? defaults?.timeout_ms,
+    onError: normalizeOnError(def.on_error ?? defaults?.on_error),
+    body,
+    loopWhile: control === 'loop' ? exprParam('while') : undefined,
+    foreachItems: control === 'foreach' ? exprParam('items') : undefined,
+    isOutput: def.type === 'end' || def.type === 'output',
+  };
+}
+
+function compileGraph(
+  ctx: CompileContext,
+  defs: readonly NodeDefinition[],
+  edgeDefs: readonly EdgeDefinition[],
+): PlanGraph {
+  const nodes = defs.map((d, i) => compileNode(ctx, d, i));
+  const byId = new Map(nodes.map((n) => [n.id, n.index]));
+  const edges: PlanEdge[] = edgeDefs.map((e) => {
+    const from = byId.get(e.from);
+    const to = byId.get(e.to);
+    if (from === undefined || to === undefined) {
+      throw new WeftError('dangling_edge', `edge ${e.from} -> ${e.to} names a missing node`);
+    }
+    return { from, port: e.port ?? 'out', to };
+  });
+  edges.forEach((e, i) => {
+    nodes[e.from]?.outEdges.push(i);
+    nodes[e.to]?.inEdges.push(i);
+  });
+  return {
+    nodes,
+    edges,
+    entries: nodes.filter((n) => n.inEdges.length === 0).map((n) => n.index),
+    sinks: nodes.filter((n) => n.outEdges.length === 0).map((n) => n.index),
+    byId,
+  };
+}
+
+/**
+ * Compiles a validated definition. Throws WeftError on what validation should have caught; it
+ * does not re-validate.
+ */
+export function compile(workflow: WorkflowDefinition, registry: NodeRegistry): Plan {
+  const ctx: CompileContext = { registry, workflow };
+  return {
+    workflow,
+    hash: hashDefinition(workflow),
+    root: compileGraph(ctx, workflow.nodes, workflow.edges),
+    outputs: workflow.outputs === undefined ? undefined : compileValue(workflow.outputs),
+    maxConcurrency: workflow.limits?.max_concurrency ?? DEFAULT_MAX_CONCURRENCY,
+    runTimeoutMs: workflow.limits?.timeout_ms,
+  };
+}
+
+/** Plans by content hash, so every run of a version shares one compiled plan. */
+export class PlanCache {
+  readonly #plans = new Map<string, Plan>();
+  readonly #max: number;
+
+  constructor(max = 500) {
+    this.#max = max;
+  }
+
+  get(workflow: WorkflowDefinition, registry: NodeRegistry, hash = hashDefinition(workflow)): Plan {
+    const hit = this.#plans.get(hash);
+    if (hit !== undefined) return hit;
+    const plan = { ...compile(workflow, registry), hash };
+    if (this.#plans.size >= this.#max) {
+      const oldest = this.#plans.keys().next().value;
+      if (oldest !== undefined) this.#plans.delete(oldest);
+    }
+    this.#plans.set(hash, plan);
+    return plan;
+  }
+}

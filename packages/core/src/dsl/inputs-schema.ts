@@ -1,0 +1,92 @@
+/**
+ * @module dsl/inputs-schema
+ * Checks a definition's `inputs`: it must be a JSON Schema (draft 2020-12) that compiles with the
+ * same ajv settings the runtime validates inputs with, and it must describe an object.
+ */
+import { Ajv2020, type ErrorObject } from 'ajv/dist/2020.js';
+import addFormatsModule from 'ajv-formats';
+import type { Findings, Path, Segment } from './findings.js';
+
+// ajv-formats is CommonJS: its default export arrives wrapped under ESM.
+const addFormats = ((addFormatsModule as unknown as { default?: unknown }).default ??
+  addFormatsModule) as (ajv: Ajv2020) => Ajv2020;
+
+/** `/properties/a~1b/0` -> ['properties', 'a/b', 0] */
+function pointerToPath(pointer: string): Segment[] {
+  if (pointer === '') return [];
+  return pointer
+    .slice(1)
+    .split('/')
+    .map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'))
+    .map((s) => (/^(0|[1-9]\d*)$/.test(s) ? Number(s) : s));
+}
+
+function describeMetaError(e: ErrorObject): string {
+  if (e.keyword === 'enum') {
+    const allowed = (e.params as { allowedValues?: unknown[] }).allowedValues ?? [];
+    return `must be one of ${allowed.map((v) => String(v)).join(', ')}`;
+  }
+  if (e.keyword === 'additionalProperties') {
+    return `unknown key \`${String((e.params as { additionalProperty?: unknown }).additionalProperty)}\``;
+  }
+  return e.message ?? 'is invalid';
+}
+
+/**
+ * Reports what is wrong with the `inputs` schema at `path`. Unknown keywords are warnings, not
+ * errors: JSON Schema allows them, but they are most often typos (`requird`).
+ */
+export function checkInputsSchema(
+  schema: Record<string, unknown>,
+  path: Path,
+  findings: Findings,
+): void {
+  const warnings: string[] = [];
+  // A fresh instance per check: users' `$id`s must not collide across definitions, and the logger
+  // routes this schema's warnings to this validation.
+  const ajv = addFormats(
+    new Ajv2020({
+      allErrors: true,
+      strict: false,
+      strictSchema: 'log',
+      validateFormats: true,
+      logger: {
+        log: () => undefined,
+        warn: (...args: unknown[]) => warnings.push(args.map(String).join(' ')),
+        error: () => undefined,
+      },
+    }),
+  );
+
+  if (!ajv.validateSchema(schema)) {
+    // The meta-schema reports each bad spot several ways (anyOf branches); the first is the clearest.
+    const seen = new Set<string>();
+    for (const e of ajv.errors ?? []) {
+      if (e.keyword === 'anyOf' || e.keyword === 'oneOf' || e.keyword === 'if') continue;
+      if (seen.has(e.instancePath)) continue;
+      seen.add(e.instancePath);
+      findings.error(
+        [...path, ...pointerToPath(e.instancePath)],
+        `invalid JSON Schema: ${describeMetaError(e)}`,
+      );
+    }
+    if (seen.size === 0) findings.error(path, 'invalid JSON Schema');
+    return;
+  }
+  try {
+    ajv.compile(schema);
+  } catch (e) {
+    findings.error(path, `invalid JSON Schema: ${e instanceof Error ? e.message : String(e)}`);
+    return;
+  }
+  for (const w of warnings) findings.warn(path, `JSON Schema: ${w.replace(/^strict mode: /, '')}`);
+
+  const type = schema['type'];
+  const describesObject =
+    type === undefined || type === 'object' || (Array.isArray(type) && type.includes('object'));
+  if (!describesObject)
+    findings.error(
+      [...path, 'type'],
+      '`inputs` describes the input object: its `type` must be `object`',
+    );
+}

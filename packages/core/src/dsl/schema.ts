@@ -1,0 +1,326 @@
+/**
+ * @module dsl/schema
+ * The zod schema of the workflow language as written (before normalisation): the source of truth
+ * for accepted shapes and the origin of `workflow.schema.json`. Objects are strict so that typos in
+ * keys are errors; `with` (the node type decides), `inputs` (a JSON Schema), `context` and trigger
+ * `input` are open.
+ *
+ * Graph rules, parameters, expressions and references are checked in code, not here: they need the
+ * node registry and the whole graph.
+ */
+import { z } from 'zod';
+
+/** Descriptions (and $def ids) for the published JSON Schema, kept off zod's global registry. */
+export const dslMetadata = z.registry<{ id?: string; description?: string; title?: string }>();
+
+function doc<T extends z.ZodType>(schema: T, description: string, id?: string): T {
+  dslMetadata.add(schema, id === undefined ? { description } : { description, id });
+  return schema;
+}
+
+/** Patterns of SPEC section 1. */
+export const WORKFLOW_ID_PATTERN = /^[a-z0-9][a-z0-9_-]{0,63}$/;
+export const NODE_ID_PATTERN = /^[a-zA-Z_][a-zA-Z0-9_]{0,63}$/;
+
+const MAX_TIMER_MS = 2_147_483_647; // the largest delay Node's timers accept (~24.8 days)
+const YEAR_MS = 365 * 24 * 3600 * 1000;
+
+const workflowId = doc(
+  z.string().regex(WORKFLOW_ID_PATTERN, {
+    error:
+      'workflow id must match ^[a-z0-9][a-z0-9_-]{0,63}$ (lower-case letters, digits, `_` and `-`)',
+  }),
+  'Workflow id: lower-case letters, digits, `_` and `-`, at most 64 characters.',
+);
+
+const nodeId = doc(
+  z.string().regex(NODE_ID_PATTERN, {
+    error:
+      'node id must match ^[a-zA-Z_][a-zA-Z0-9_]{0,63}$ (letters, digits and `_`, not starting with a digit)',
+  }),
+  'Node id: letters, digits and `_`, not starting with a digit; usable in expressions as `<id>.field`.',
+);
+
+const expression = doc(
+  z.string().min(1),
+  'A JSONata expression (bare, or wrapped as a single `{{ }}`).',
+);
+
+const positiveMs = (max: number) => z.number().int().min(1).max(max);
+
+export const RetrySchema = doc(
+  z.strictObject({
+    max_attempts: doc(
+      z.number().int().min(1).max(100),
+      'Total attempts including the first; 1 = no retry.',
+    ).optional(),
+    backoff: doc(z.enum(['fixed', 'exponential']), 'Delay growth between attempts.').optional(),
+    initial_ms: doc(
+      z.number().int().min(0).max(86_400_000),
+      'Delay before the second attempt, in ms.',
+    ).optional(),
+    max_ms: doc(
+      z.number().int().min(0).max(86_400_000),
+      'Cap on any single delay, in ms.',
+    ).optional(),
+    multiplier: doc(z.number().min(1).max(10), 'Growth factor for exponential backoff.').optional(),
+    jitter: doc(z.boolean(), 'Randomise each delay within [delay/2, delay].').optional(),
+  }),
+  'Retry policy; only errors marked retryable are retried.',
+  'RetryPolicy',
+);
+
+export const OnErrorSchema = doc(
+  z.union(
+    [
+      z.enum(['fail', 'continue', 'branch']),
+      // zod 4 treats an unknown-typed key of a strict object as required, as wanted here.
+      z.strictObject({ return: doc(z.unknown(), 'The output to go on with.') }),
+    ],
+    { error: 'on_error must be fail, continue, branch or { return: <value> }' },
+  ),
+  'What a failure (after retries) does: fail the run, continue with output null, take the `error` port, or continue with the given output.',
+  'OnError',
+);
+
+const timeoutMs = doc(positiveMs(MAX_TIMER_MS), 'Timeout of one attempt, in ms.');
+
+export const EdgeSchema = doc(
+  z.strictObject({
+    from: doc(z.string().min(1), 'Source node id.'),
+    port: doc(z.string().min(1), 'Source port; `out` when left out.').optional(),
+    to: doc(z.string().min(1), 'Target node id.'),
+  }),
+  'An edge between two nodes of the same level.',
+  'Edge',
+);
+
+const NeedSchema = z.union(
+  [
+    z.string().min(1),
+    z.strictObject({
+      node: doc(z.string().min(1), 'Node id this node depends on.'),
+      port: doc(z.string().min(1), "That node's port; `out` when left out.").optional(),
+    }),
+  ],
+  { error: 'a `needs` entry must be a node id or { node, port }' },
+);
+
+export const NodeSchema = doc(
+  z.strictObject({
+    id: nodeId,
+    type: doc(z.string().min(1), 'A registered node type.'),
+    name: doc(z.string(), 'Display name.').optional(),
+    description: z.string().optional(),
+    with: doc(
+      z.record(z.string(), z.unknown()),
+      "Parameters of the node type; strings may hold `{{ }}` templates. Checked against the type's schema.",
+    ).optional(),
+    when: doc(expression, 'Condition: when false, the node is skipped.').optional(),
+    needs: doc(z.array(NeedSchema), 'Dependencies, turned into edges by the parser.').optional(),
+    retry: RetrySchema.optional(),
+    timeout_ms: timeoutMs.optional(),
+    on_error: OnErrorSchema.optional(),
+    join: doc(
+      z.enum(['all', 'any']),
+      'all: run when every incoming edge is resolved (default); any: run on the first taken edge.',
+    ).optional(),
+    get nodes() {
+      return doc(z.array(NodeSchema), 'Body of a `foreach` or `loop` node.').optional();
+    },
+    edges: doc(z.array(EdgeSchema), 'Edges of the body of a `foreach` or `loop` node.').optional(),
+  }),
+  'A node: one step of the workflow.',
+  'Node',
+);
+
+const WEBHOOK_PATH = /^[A-Za-z0-9_.-]+(\/[A-Za-z0-9_.-]+)*$/;
+
+const WebhookTrigger = z.strictObject({
+  type: z.literal('webhook'),
+  path: doc(
+    z.string().max(200).regex(WEBHOOK_PATH, {
+      error:
+        'webhook path: segments of letters, digits, `_`, `-` and `.` separated by `/`, without a leading `/`',
+    }),
+    'Served at /v1/hooks/{tenant}/{path}.',
+  ),
+  method: doc(
+    z.enum(['GET', 'POST', 'PUT', 'PATCH', 'DELETE']),
+    'HTTP method; POST when left out.',
+  ).optional(),
+  secret: doc(z.string().min(1), 'HMAC secret authenticating the caller.').optional(),
+});
+
+const CRON_NICKNAMES = new Set([
+  '@yearly',
+  '@annually',
+  '@monthly',
+  '@weekly',
+  '@daily',
+  '@midnight',
+  '@hourly',
+]);
+const CRON_FIELD = /^[0-9A-Za-z*?/,#-]+$/;
+
+/** Five fields, or six with seconds first, or a nickname; the scheduler does the full parse. */
+export function isCronSchedule(s: string): boolean {
+  const t = s.trim();
+  if (CRON_NICKNAMES.has(t.toLowerCase())) return true;
+  const fields = t.split(/\s+/);
+  return (fields.length === 5 || fields.length === 6) && fields.every((f) => CRON_FIELD.test(f));
+}
+
+/** Whether the runtime knows an IANA time zone name. */
+export function isTimeZone(s: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: s });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const CronTrigger = z.strictObject({
+  type: z.literal('cron'),
+  schedule: doc(
+    z.string().refine(isCronSchedule, {
+      error:
+        'cron schedule must have 5 fields (minute hour day month weekday), or 6 with seconds first',
+    }),
+    'Cron expression: 5 fields, or 6 with seconds first.',
+  ),
+  timezone: doc(
+    z
+      .string()
+      .refine(isTimeZone, { error: (iss) => `unknown time zone ${JSON.stringify(iss.input)}` }),
+    'IANA time zone, e.g. Europe/Paris.',
+  ).optional(),
+  input: doc(z.record(z.string(), z.unknown()), 'Input of the runs it starts.').optional(),
+});
+
+const ManualTrigger = z.strictObject({ type: z.literal('manual') });
+
+export const TriggerSchema = doc(
+  z.discriminatedUnion('type', [WebhookTrigger, CronTrigger, ManualTrigger], {
+    error: 'trigger type must be webhook, cron or manual',
+  }),
+  'What starts runs besides the API, CLI and library.',
+  'Trigger',
+);
+
+const Transition = z.union(
+  [
+    z.string().min(1),
+    z.strictObject({
+      target: doc(z.string().min(1), 'State to go to.'),
+      guard: doc(expression, 'Condition on `event`, `context` and `inputs`.').optional(),
+      assign: doc(
+        z.record(z.string(), z.unknown()),
+        'Context updates: key -> template.',
+      ).optional(),
+    }),
+  ],
+  { error: 'a transition must be a state name or { target, guard?, assign? }' },
+);
+
+export const StateSchema = doc(
+  z.strictObject({
+    type: doc(z.enum(['normal', 'final']), 'final: the run ends in this state.').optional(),
+    description: z.string().optional(),
+    on: doc(z.record(z.string().min(1), Transition), 'Event type -> transition.').optional(),
+    after: doc(
+      z.record(z.string().min(1), Transition),
+      'Delay (ISO 8601 duration or ms) -> transition.',
+    ).optional(),
+    entry: doc(z.array(NodeSchema), 'Actions run on entering the state.').optional(),
+    exit: doc(z.array(NodeSchema), 'Actions run on leaving the state.').optional(),
+  }),
+  'A state of a state-machine workflow.',
+  'State',
+);
+
+export const WorkflowSchema = doc(
+  z.strictObject({
+    $schema: doc(z.string(), 'For editors: the JSON Schema of this file.').optional(),
+    id: workflowId,
+    name: doc(z.string(), 'Display name.').optional(),
+    description: z.string().optional(),
+    kind: doc(z.enum(['graph', 'state-machine']), 'graph (default) or state-machine.').optional(),
+    inputs: doc(
+      z.record(z.string(), z.unknown()),
+      'JSON Schema (draft 2020-12) of the input object.',
+    ).optional(),
+    outputs: doc(
+      z.record(z.string(), z.unknown()),
+      'Output name -> template, evaluated when the run succeeds.',
+    ).optional(),
+    defaults: doc(
+      z.strictObject({
+        timeout_ms: timeoutMs.optional(),
+        retry: RetrySchema.optional(),
+        on_error: OnErrorSchema.optional(),
+      }),
+      'Defaults for every node.',
+    ).optional(),
+    limits: doc(
+      z.strictObject({
+        max_concurrency: doc(
+          z.number().int().min(1).max(10_000),
+          'Nodes of one run running at once.',
+        ).optional(),
+        timeout_ms: doc(positiveMs(YEAR_MS), 'Timeout of the whole run, in ms.').optional(),
+      }),
+      'Limits of each run.',
+    ).optional(),
+    concurrency: doc(
+      z.strictObject({
+        key: doc(z.string().min(1), 'Template over `inputs` and `run` giving the key.'),
+        limit: doc(z.number().int().min(1).max(100_000), 'Running runs per key value.'),
+      }),
+      'At most `limit` running runs per key value.',
+    ).optional(),
+    triggers: z.array(TriggerSchema).optional(),
+    nodes: doc(z.array(NodeSchema), 'The nodes of a graph workflow.').optional(),
+    edges: doc(z.array(EdgeSchema), 'The edges of a graph workflow.').optional(),
+    initial: doc(z.string().min(1), 'state-machine: the initial state.').optional(),
+    context: doc(
+      z.record(z.string(), z.unknown()),
+      'state-machine: the initial context.',
+    ).optional(),
+    states: doc(
+      z.record(z.string().min(1), StateSchema),
+      'state-machine: the states by name.',
+    ).optional(),
+  }),
+  'A Weft workflow definition.',
+);
+
+/** The keys each strict object accepts, for "did you mean" hints. */
+export const KNOWN_KEYS = {
+  workflow: Object.keys(WorkflowSchema.shape),
+  node: Object.keys(NodeSchema.shape),
+  edge: Object.keys(EdgeSchema.shape),
+  need: ['node', 'port'],
+  retry: Object.keys(RetrySchema.shape),
+  defaults: ['timeout_ms', 'retry', 'on_error'],
+  limits: ['max_concurrency', 'timeout_ms'],
+  concurrency: ['key', 'limit'],
+  trigger: [
+    'type',
+    ...new Set([...Object.keys(WebhookTrigger.shape), ...Object.keys(CronTrigger.shape)]),
+  ].filter((k, i, a) => a.indexOf(k) === i),
+  state: Object.keys(StateSchema.shape),
+  transition: ['target', 'guard', 'assign'],
+  on_error: ['return'],
+} as const;
+
+/** The JSON Schema of the language, for editors (`workflow.schema.json`). */
+export function workflowJsonSchema(): Record<string, unknown> {
+  const schema = z.toJSONSchema(WorkflowSchema, {
+    metadata: dslMetadata,
+    target: 'draft-2020-12',
+    io: 'input',
+  }) as Record<string, unknown>;
+  return { title: 'Weft workflow', ...schema };
+}

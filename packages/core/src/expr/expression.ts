@@ -1,0 +1,97 @@
+/**
+ * @module expr/expression
+ * Compiling an expression: parse, check, analyse once; evaluate many times. Compiled
+ * expressions are immutable and shared through a bounded cache keyed by their text.
+ */
+import jsonata from 'jsonata';
+import { WeftError } from '../errors.js';
+import type { AstNode } from './ast.js';
+import { syntaxError } from './failures.js';
+import { MISS, fastPath, plainPath } from './fastpath.js';
+import { harden } from './harden.js';
+import { collectRoots } from './roots.js';
+import { prepare, run, type Bounds } from './sandbox.js';
+import { scopeRoot } from './scope.js';
+import type { CompiledExpression, EvalOptions, ExpressionOptions } from './types.js';
+
+export const DEFAULT_TIMEOUT_MS = 100;
+export const DEFAULT_MAX_DEPTH = 200;
+
+/** Enough for every expression of a large deployment; evicts the least recently used. */
+const CACHE_LIMIT = 5000;
+const cache = new Map<string, CompiledExpression>();
+
+const EMPTY_SCOPE: object = Object.freeze(Object.create(null) as object);
+
+/** The bounds `options` ask for, defaults applied. */
+export function boundsOf(options: ExpressionOptions | undefined): Bounds {
+  const timeoutMs = options?.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  const maxDepth = options?.maxDepth ?? DEFAULT_MAX_DEPTH;
+  if (!(timeoutMs > 0) || !Number.isInteger(maxDepth) || maxDepth < 1) {
+    throw new WeftError('invalid_argument', 'timeoutMs must be > 0 and maxDepth an integer >= 1', {
+      level: 'unexpected',
+    });
+  }
+  return { timeoutMs, maxDepth };
+}
+
+/**
+ * Compiles a JSONata expression into a sandboxed, bounded evaluator.
+ * @param source the expression text, e.g. `classify.label = 'spam' and inputs.strict`
+ * @throws WeftError `expression_syntax` (details: `position`, 0-based, and `token`) or
+ *   `expression_forbidden` (details: `position`, `name`)
+ */
+export function compileExpression(source: string, options?: ExpressionOptions): CompiledExpression {
+  const bounds = boundsOf(options);
+  const key = `${bounds.timeoutMs}:${bounds.maxDepth}:${source}`;
+  const cached = cache.get(key);
+  if (cached !== undefined) {
+    cache.delete(key);
+    cache.set(key, cached);
+    return cached;
+  }
+  const compiled = build(source, bounds);
+  cache.set(key, compiled);
+  if (cache.size > CACHE_LIMIT) cache.delete(cache.keys().next().value as string);
+  return compiled;
+}
+
+/** Empties the compile cache (tests, memory pressure). */
+export function clearExpressionCache(): void {
+  cache.clear();
+}
+
+function build(source: string, bounds: Bounds): CompiledExpression {
+  let expression: jsonata.Expression;
+  try {
+    expression = jsonata(source);
+  } catch (error) {
+    throw syntaxError(error, source);
+  }
+  const ast = expression.ast() as AstNode;
+  harden(ast, source);
+  const { roots, readsWholeScope } = collectRoots(ast);
+  prepare(expression);
+  const names = plainPath(ast);
+  const direct = names === undefined ? undefined : fastPath(names);
+  const frozenRoots = Object.freeze(roots);
+
+  return Object.freeze({
+    source,
+    roots: frozenRoots,
+    readsWholeScope,
+    evaluate(scope: Readonly<Record<string, unknown>>, options?: EvalOptions): unknown {
+      const document: object = typeof scope === 'object' && scope !== null ? scope : EMPTY_SCOPE;
+      if (direct !== undefined) {
+        const value = direct(document);
+        if (value !== MISS) return value;
+      }
+      return run(
+        expression,
+        scopeRoot(document, frozenRoots, readsWholeScope),
+        bounds,
+        options?.now,
+      );
+    },
+  });
+}

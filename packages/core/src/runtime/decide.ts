@@ -1,0 +1,109 @@
+/**
+ * @module runtime/decide
+ * The heart of the engine.
+ *
+ * Given a run's plan, its state and one input, `decide` returns the events to record, the commands
+ * to carry out and the paths whose state changed. It performs no I/O, reads no clock (time comes
+ * with the input) and calls no node. It updates `state` in place — the caller owns it and writes
+ * the changed paths — so that a step costs what it changes, not the size of the run. The same state
+ * and input always give the same decision. Illegal moves throw WeftError before anything changes.
+ */
+import type { Plan } from '../compile/plan.js';
+import { WeftError } from '../errors.js';
+import { Decider } from './decider.js';
+import { cancelRun, pauseRun, recoverRun, resumeRun, retryRun, startRun } from './lifecycle.js';
+import type { Decision, RunInput } from './protocol.js';
+import { isTerminal, type NodeState, type RunState } from './state.js';
+
+export function decide(plan: Plan, state: RunState, input: RunInput): Decision {
+  const d = new Decider(plan, state, input.at);
+  apply(d, input);
+  d.drain();
+  d.settleStatus();
+  return { events: d.events, commands: d.commands, dirty: d.dirty, removed: d.removed };
+}
+
+/** The node an attempt's result is for, if it is still that attempt. Late results are dropped. */
+function currentAttempt(d: Decider, path: string, attempt: number): NodeState | undefined {
+  const ns = d.state.nodes.get(path);
+  return ns?.kind === 'node' && ns.status === 'running' && ns.attempts === attempt ? ns : undefined;
+}
+
+function apply(d: Decider, input: RunInput): void {
+  switch (input.type) {
+    case 'start':
+      return startRun(d);
+    case 'node.result': {
+      const ns = currentAttempt(d, input.path, input.attempt);
+      if (ns !== undefined) d.completeNode(ns, input.output, input.port ?? 'out');
+      return;
+    }
+    case 'node.error': {
+      const ns = currentAttempt(d, input.path, input.attempt);
+      if (ns !== undefined) d.failNode(ns, input.error);
+      return;
+    }
+    case 'node.emit': {
+      if (currentAttempt(d, input.path, input.attempt) === undefined) return;
+      if (input.kind === 'message') d.emit('message', input.path, { text: input.data });
+      else d.emit('node.progress', input.path, input.data);
+      return;
+    }
+    case 'timer.fired':
+      return timerFired(d, input.timer.id, input.timer.kind, input.timer.path);
+    case 'human.input':
+      return humanInput(d, input.node, input.value);
+    case 'child.finished': {
+      const ns = d.state.nodes.get(input.path);
+      if (ns?.kind !== 'node' || ns.status !== 'running' || ns.childRunId !== input.childRunId) return;
+      if (input.status === 'succeeded') return d.completeNode(ns, input.output ?? null);
+      const error = input.error ?? { code: 'child_failed', message: `child run ${input.status}` };
+      return d.failNode(ns, { code: error.code, message: `subworkflow: ${error.message}` }, true);
+    }
+    case 'pause':
+      return pauseRun(d);
+    case 'resume':
+      return resumeRun(d);
+    case 'cancel':
+      return cancelRun(d, input.reason);
+    case 'retry':
+      return retryRun(d, input.from);
+    case 'recover':
+      return recoverRun(d);
+  }
+}
+
+function timerFired(d: Decider, id: string, kind: string, path: string | undefined): void {
+  d.commands.push({ type: 'cancel-timer', id });
+  if (isTerminal(d.meta.status)) return;
+  if (kind === 'run-timeout') {
+    if (id !== d.runTimeoutId()) return;
+    return d.failRun({
+      code: 'run_timeout',
+      message: `run exceeded limits.timeout_ms (${d.plan.runTimeoutMs ?? 0} ms)`,
+    });
+  }
+  const ns = path === undefined ? undefined : d.state.nodes.get(path);
+  if (ns?.kind !== 'node') return;
+  if (kind === 'retry' && ns.status === 'pending' && ns.retryAt !== undefined) {
+    ns.retryAt = undefined;
+    d.meta.backoff--;
+    d.touch(ns.path);
+    return d.onReady(ns);
+  }
+  if (ns.status !== 'waiting' || ns.timerId !== id) return;
+  ns.timerId = undefined;
+  if (kind === 'wait') return d.completeNode(ns, { waited_until: d.iso });
+  if (kind === 'human-timeout') return d.completeNode(ns, null, 'timeout');
+}
+
+function humanInput(d: Decider, node: string, value: unknown): void {
+  const ns = d.state.nodes.get(node);
+  if (ns?.kind !== 'node' || d.planNode(ns).control !== 'human') {
+    throw new WeftError('not_found', `run ${d.meta.runId} has no human node "${node}"`);
+  }
+  if (ns.status !== 'waiting') {
+    throw new WeftError('invalid_state', `node "${node}" is ${ns.status}, not waiting for an answer`);
+  }
+  d.completeNode(ns, value);
+}

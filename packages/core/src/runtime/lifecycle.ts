@@ -1,0 +1,174 @@
+/**
+ * @module runtime/lifecycle
+ * Run-level moves: start, pause, resume, cancel, retry (optionally from a node), and recovery
+ * after a stop. Illegal moves throw before anything changes.
+ */
+import { WeftError } from '../errors.js';
+import type { Decider } from './decider.js';
+import { hydrate } from './decider.js';
+import { hasOutput, isTerminal, type FrameState } from './state.js';
+
+const conflict = (message: string) => new WeftError('invalid_state', message);
+
+export function startRun(d: Decider): void {
+  if (d.meta.status !== 'queued') throw conflict(`run is ${d.meta.status}; it has already started`);
+  d.meta.status = 'running';
+  d.meta.startedAt = d.iso;
+  const root: FrameState = {
+    kind: 'frame',
+    path: '',
+    owner: '',
+    nodeId: '',
+    status: 'running',
+    open: d.plan.root.nodes.length,
+    vars: {},
+  };
+  d.state.nodes.set('', root);
+  d.touch('');
+  d.emit('run.started', undefined, { workflow: d.meta.workflowId, version: d.meta.version });
+  armRunTimeout(d);
+  if (d.plan.root.nodes.length === 0) return d.completeFrame(root);
+  d.startFrame('');
+}
+
+function armRunTimeout(d: Decider): void {
+  if (d.plan.runTimeoutMs === undefined) return;
+  d.commands.push({
+    type: 'timer',
+    timer: {
+      id: d.runTimeoutId(),
+      runId: d.meta.runId,
+      dueAt: d.at + d.plan.runTimeoutMs,
+      kind: 'run-timeout',
+    },
+  });
+}
+
+export function pauseRun(d: Decider): void {
+  const s = d.meta.status;
+  if (isTerminal(s)) throw conflict(`run is ${s}; only a running or waiting run can be paused`);
+  if (d.meta.paused) throw conflict('run is already paused');
+  d.meta.paused = true;
+  d.emit('run.paused');
+}
+
+export function resumeRun(d: Decider): void {
+  if (!d.meta.paused) throw conflict(`run is ${d.meta.status}, not paused`);
+  d.meta.paused = false;
+  d.meta.status = 'running';
+  d.emit('run.resumed');
+  d.pump();
+}
+
+export function cancelRun(d: Decider, reason: string | undefined): void {
+  const s = d.meta.status;
+  if (isTerminal(s)) throw conflict(`run is ${s}; only an unfinished run can be cancelled`);
+  d.cancelWork('', 'cancelled');
+  d.meta.status = 'cancelled';
+  d.meta.paused = false;
+  d.meta.finishedAt = d.iso;
+  d.disarmRunTimeout();
+  d.emit('run.cancelled', undefined, reason === undefined ? undefined : { reason });
+  d.commands.push({ type: 'finished', status: 'cancelled' });
+}
+
+/** Top-level nodes reachable from `start` through edges, `start` included. */
+function downstreamOf(d: Decider, start: number): Set<number> {
+  const seen = new Set([start]);
+  const stack = [start];
+  for (let i = stack.pop(); i !== undefined; i = stack.pop()) {
+    for (const e of d.plan.root.nodes[i]?.outEdges ?? []) {
+      const to = d.plan.root.edges[e]?.to;
+      if (to !== undefined && !seen.has(to)) {
+        seen.add(to);
+        stack.push(to);
+      }
+    }
+  }
+  return seen;
+}
+
+/**
+ * A failed or cancelled run goes on: top-level nodes that produced an output keep it; every other
+ * node (and, with `from`, that node and all downstream of it) runs again. A container that runs
+ * again runs its whole body again.
+ */
+export function retryRun(d: Decider, from: string | undefined): void {
+  const s = d.meta.status;
+  const root = d.plan.root;
+  if (from === undefined ? s !== 'failed' && s !== 'cancelled' : !isTerminal(s)) {
+    throw conflict(
+      from === undefined
+        ? `run is ${s}; only a failed or cancelled run can be retried`
+        : `run is ${s}; retry --from needs a finished run`,
+    );
+  }
+  const fromIndex = from === undefined ? undefined : root.byId.get(from);
+  if (from !== undefined && fromIndex === undefined) {
+    throw new WeftError('not_found', `no top-level node "${from}" in workflow ${d.meta.workflowId}`);
+  }
+  const again = fromIndex === undefined ? new Set<number>() : downstreamOf(d, fromIndex);
+  const kept = new Set<number>();
+  for (const n of root.nodes) {
+    const ns = d.state.nodes.get(n.id);
+    if (ns?.kind === 'node' && hasOutput(ns) && !again.has(n.index)) kept.add(n.index);
+  }
+  const resetIds = root.nodes.filter((n) => !kept.has(n.index)).map((n) => n.id);
+  for (const path of [...d.state.nodes.keys()]) {
+    if (path === '') continue;
+    if (resetIds.some((id) => path === id || path.startsWith(`${id}[`) || path.startsWith(`${id}.`))) {
+      d.state.nodes.delete(path);
+      d.removed.add(path);
+      d.dirty.delete(path);
+    }
+  }
+  const m = d.meta;
+  m.attempt++;
+  m.status = 'running';
+  m.paused = false;
+  m.executing = m.parked = m.backoff = 0;
+  m.queue = [];
+  delete m.error;
+  delete m.output;
+  delete m.finishedAt;
+  const rootFrame = d.frameState('');
+  rootFrame.status = 'running';
+  rootFrame.open = root.nodes.length - kept.size;
+  delete rootFrame.output;
+  d.touch('');
+  hydrate(d.plan, d.state);
+  for (const i of kept) {
+    const ns = d.nodeState(root.nodes[i]?.id ?? '');
+    for (const e of root.nodes[i]?.outEdges ?? []) {
+      const edge = root.edges[e];
+      if (edge === undefined || kept.has(edge.to)) continue;
+      const target = d.node('', edge.to);
+      target.resolvedIn++;
+      if (edge.port === ns.port) target.takenIn++;
+    }
+  }
+  d.emit('run.retried', undefined, from === undefined ? { attempt: m.attempt } : { attempt: m.attempt, from });
+  armRunTimeout(d);
+  if (rootFrame.open === 0) return d.completeFrame(rootFrame);
+  for (const n of root.nodes) {
+    if (kept.has(n.index)) continue;
+    const ns = d.node('', n.index);
+    d.defer(() => d.checkReady(ns));
+  }
+}
+
+/** After a stop: node executions that were in flight run again, with a new attempt number. */
+export function recoverRun(d: Decider): void {
+  if (isTerminal(d.meta.status)) return;
+  for (const s of d.state.nodes.values()) {
+    if (s.kind !== 'node' || s.status !== 'running') continue;
+    const pn = d.planNode(s);
+    // A subworkflow node finds its child again: the child's id is derived from the node's path.
+    if (pn.control === undefined || pn.control === 'subworkflow') {
+      d.meta.executing--;
+      s.status = 'pending';
+      d.startNode(s);
+    }
+  }
+  d.pump();
+}

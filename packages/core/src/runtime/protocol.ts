@@ -1,0 +1,70 @@
+/**
+ * @module runtime/protocol
+ * What goes into the decision function (inputs) and what comes out (events, commands).
+ * Every input carries its time, so that the core never reads a clock.
+ */
+import type { ErrorInfo } from '../errors.js';
+import type { RunEvent, TimerRecord, RunStatus } from '../ports/store.js';
+
+interface At {
+  /** Epoch milliseconds, read by the shell. */
+  at: number;
+}
+
+export type RunInput = At &
+  (
+    | { type: 'start' }
+    | { type: 'node.result'; path: string; attempt: number; output: unknown; port?: string }
+    | { type: 'node.error'; path: string; attempt: number; error: ErrorInfo & { retryable?: boolean } }
+    | { type: 'node.emit'; path: string; attempt: number; kind: 'progress' | 'message'; data: unknown }
+    | { type: 'timer.fired'; timer: TimerRecord }
+    | { type: 'human.input'; node: string; value: unknown }
+    | {
+        type: 'child.finished';
+        path: string;
+        childRunId: string;
+        status: RunStatus;
+        output?: unknown;
+        error?: ErrorInfo;
+      }
+    | { type: 'pause' }
+    | { type: 'resume' }
+    | { type: 'cancel'; reason?: string }
+    | { type: 'retry'; from?: string }
+    /** Loaded after a stop: re-issue the work that was in flight. */
+    | { type: 'recover' }
+  );
+
+export type Command =
+  | {
+      type: 'execute';
+      path: string;
+      nodeId: string;
+      nodeType: string;
+      attempt: number;
+      params: unknown;
+      idempotencyKey: string;
+      timeoutMs: number | undefined;
+    }
+  | { type: 'abort'; path: string; reason: 'cancelled' | 'run_failed' }
+  | { type: 'timer'; timer: TimerRecord }
+  | { type: 'cancel-timer'; id: string }
+  | {
+      type: 'start-child';
+      path: string;
+      childRunId: string;
+      workflow: string;
+      version: number | undefined;
+      input: unknown;
+    }
+  | { type: 'cancel-child'; childRunId: string }
+  | { type: 'finished'; status: RunStatus };
+
+export interface Decision {
+  events: RunEvent[];
+  commands: Command[];
+  /** Paths whose state changed and must be written. */
+  dirty: Set<string>;
+  /** Paths whose rows must be deleted. */
+  removed: Set<string>;
+}

@@ -1,0 +1,426 @@
+/**
+ * @module runtime/runner
+ * The shell around {@link decide}: it feeds inputs to the decision function, writes each batch of
+ * decisions to the store in one transaction (group commit), and only then carries out their
+ * commands: node executions, timers, child runs. Results come back as new inputs.
+ *
+ * Runs are held in memory only while they have work in flight; a waiting or finished run lives in
+ * the store alone and is loaded again when a timer, an answer or a control call reaches it.
+ */
+import type { Plan } from '../compile/plan.js';
+import { WeftError } from '../errors.js';
+import type { NodeRegistry } from '../nodes/registry.js';
+import type { CredentialResolver } from '../nodes/types.js';
+import { systemClock, type Clock } from '../ports/clock.js';
+import { silentLogger, type Logger } from '../ports/logger.js';
+import type { RunEvent, RunRecord, RunWrite, Store, TimerRecord } from '../ports/store.js';
+import { decide } from './decide.js';
+import { executeNode, type ExecuteEnv } from './execute.js';
+import { fromRecords, toNodeRecord, toRunRecord, type RunIdentity } from './persist.js';
+import type { Command, Decision, RunInput } from './protocol.js';
+import { createRunState, isTerminal, type RunState } from './state.js';
+import { TimerWheel } from './timers.js';
+
+/** Input without its time: the runner stamps it. */
+export type RunnerInput = RunInput extends infer I ? (I extends RunInput ? Omit<I, 'at'> : never) : never;
+
+export interface ActiveRun {
+  identity: RunIdentity;
+  plan: Plan;
+  state: RunState;
+  controllers: Map<string, AbortController>;
+}
+
+/** Creates and finds child runs for `subworkflow` nodes; the Engine implements it. */
+export interface ChildRuns {
+  start(parent: ActiveRun, command: Extract<Command, { type: 'start-child' }>): Promise<void>;
+}
+
+export interface RunnerOptions {
+  store: Store;
+  registry: NodeRegistry;
+  /** The compiled plan of a stored workflow version. */
+  loadPlan(tenant: string, workflowId: string, version: number): Promise<Plan>;
+  clock?: Clock;
+  log?: Logger;
+  credentials?: (tenant: string) => CredentialResolver;
+  services?: Record<string, unknown>;
+  children?: ChildRuns;
+  /** Largest node output, in bytes of JSON. @default 4 MiB */
+  maxOutputBytes?: number;
+}
+
+export type RunListener = (events: readonly RunEvent[], run: ActiveRun) => void;
+
+interface PendingWrite {
+  run: ActiveRun;
+  dirty: Set<string>;
+  removed: Set<string>;
+  events: RunEvent[];
+  addTimers: Map<string, TimerRecord>;
+  removeTimers: Set<string>;
+  commands: Command[];
+}
+
+export class Runner {
+  readonly #o: RunnerOptions;
+  readonly #clock: Clock;
+  readonly #log: Logger;
+  readonly #active = new Map<string, ActiveRun>();
+  readonly #loading = new Map<string, Promise<ActiveRun>>();
+  #batch = new Map<string, PendingWrite>();
+  #batchDone: { promise: Promise<void>; resolve: () => void; reject: (e: unknown) => void } | undefined;
+  #flushing: Promise<void> = Promise.resolve();
+  #scheduled = false;
+  #closed = false;
+  readonly #listeners = new Map<string, Set<RunListener>>();
+  readonly #timers: TimerWheel;
+  readonly #env: ExecuteEnv;
+  /** Commits made and decisions they carried: the group-commit figures. */
+  readonly stats = { commits: 0, decisions: 0, events: 0 };
+
+  constructor(options: RunnerOptions) {
+    this.#o = options;
+    this.#clock = options.clock ?? systemClock;
+    this.#log = options.log ?? silentLogger;
+    this.#timers = new TimerWheel({
+      store: options.store,
+      clock: this.#clock,
+      fire: (t) => this.#fireTimer(t),
+      log: this.#log,
+    });
+    this.#env = {
+      registry: options.registry,
+      clock: this.#clock,
+      log: this.#log,
+      maxOutputBytes: options.maxOutputBytes ?? 4 * 1024 * 1024,
+      services: options.services ?? {},
+      credentials: options.credentials,
+      deliver: (run, input) => this.#deliverNow(run, input),
+    };
+  }
+
+  /** Starts timers and carries on every run that was in flight when the process stopped. */
+  async start(): Promise<number> {
+    const ids = await this.#o.store.runIdsByStatus(['queued', 'running', 'paused']);
+    for (const id of ids) {
+      const run = await this.#load(id);
+      if (run !== undefined) this.#process(run, { type: 'recover' });
+    }
+    await this.#timers.start();
+    await this.flush();
+    return ids.length;
+  }
+
+  /** Creates a run and starts it; resolves once its start is committed. */
+  async create(identity: RunIdentity, plan: Plan, input: unknown): Promise<ActiveRun> {
+    const state = createRunState({
+      runId: identity.id,
+      workflowId: identity.workflowId,
+      version: identity.version,
+      input,
+    });
+    const run: ActiveRun = { identity, plan, state, controllers: new Map() };
+    this.#active.set(identity.id, run);
+    this.#process(run, { type: 'start' });
+    await this.flush();
+    return run;
+  }
+
+  /**
+   * Sends an input to a run (loading it if needed) and resolves when the decision is committed.
+   * Illegal moves reject with WeftError and change nothing.
+   */
+  async send(runId: string, input: RunnerInput): Promise<ActiveRun> {
+    const run = await this.#load(runId);
+    if (run === undefined) throw new WeftError('not_found', `no run ${runId}`);
+    this.#process(run, input);
+    await this.flush();
+    return run;
+  }
+
+  /** Listens to the committed events of a run. Returns the unsubscribe function. */
+  subscribe(runId: string, listener: RunListener): () => void {
+    let set = this.#listeners.get(runId);
+    if (set === undefined) this.#listeners.set(runId, (set = new Set()));
+    set.add(listener);
+    return () => {
+      set.delete(listener);
+      if (set.size === 0) this.#listeners.delete(runId);
+    };
+  }
+
+  active(runId: string): ActiveRun | undefined {
+    return this.#active.get(runId);
+  }
+
+  /** Resolves when everything decided so far is committed. */
+  flush(): Promise<void> {
+    if (this.#batch.size === 0) return this.#flushing;
+    this.#batchDone ??= deferred();
+    this.#schedule();
+    return this.#batchDone.promise;
+  }
+
+  /** Stops timers and waits for the last commit; running executions are aborted. */
+  async close(): Promise<void> {
+    this.#closed = true;
+    this.#timers.stop();
+    await this.flush().catch(() => undefined);
+    for (const run of this.#active.values()) {
+      for (const c of run.controllers.values()) c.abort(new WeftError('shutdown', 'engine closed'));
+    }
+    this.#active.clear();
+  }
+
+  // ---- inputs -----------------------------------------------------------------------------
+
+  async #load(runId: string): Promise<ActiveRun | undefined> {
+    const live = this.#active.get(runId);
+    if (live !== undefined) return live;
+    const pending = this.#loading.get(runId);
+    if (pending !== undefined) return pending;
+    const loading = (async () => {
+      const rows = await this.#o.store.loadRun(runId);
+      if (rows === undefined) throw new WeftError('not_found', `no run ${runId}`);
+      const again = this.#active.get(runId);
+      if (again !== undefined) return again;
+      const r = rows.run;
+      const plan = await this.#o.loadPlan(r.tenant, r.workflowId, r.version);
+      const identity = identityOf(r);
+      const run: ActiveRun = {
+        identity,
+        plan,
+        state: fromRecords(plan, r, rows.nodes),
+        controllers: new Map(),
+      };
+      this.#active.set(runId, run);
+      return run;
+    })();
+    this.#loading.set(runId, loading);
+    try {
+      return await loading;
+    } catch (e) {
+      if (WeftError.is(e) && e.code === 'not_found') return undefined;
+      throw e;
+    } finally {
+      this.#loading.delete(runId);
+    }
+  }
+
+  #deliverNow(run: ActiveRun, input: RunnerInput): void {
+    if (this.#closed || this.#active.get(run.identity.id) !== run) return;
+    try {
+      this.#process(run, input);
+    } catch (e) {
+      this.#log.error({ err: e, runId: run.identity.id }, 'input rejected');
+    }
+  }
+
+  #process(run: ActiveRun, input: RunnerInput): Decision {
+    const full = { ...input, at: this.#clock.now() } as RunInput;
+    const decision = decide(run.plan, run.state, full);
+    let w = this.#batch.get(run.identity.id);
+    if (w === undefined) {
+      w = {
+        run,
+        dirty: new Set(),
+        removed: new Set(),
+        events: [],
+        addTimers: new Map(),
+        removeTimers: new Set(),
+        commands: [],
+      };
+      this.#batch.set(run.identity.id, w);
+    }
+    for (const p of decision.removed) {
+      w.removed.add(p);
+      w.dirty.delete(p);
+    }
+    for (const p of decision.dirty) w.dirty.add(p);
+    for (const e of decision.events) w.events.push(e);
+    for (const c of decision.commands) {
+      if (c.type === 'timer') w.addTimers.set(c.timer.id, c.timer);
+      else if (c.type === 'cancel-timer') {
+        if (!w.addTimers.delete(c.id)) w.removeTimers.add(c.id);
+      } else w.commands.push(c);
+    }
+    this.stats.decisions++;
+    this.#schedule();
+    return decision;
+  }
+
+  // ---- group commit -----------------------------------------------------------------------
+
+  #schedule(): void {
+    if (this.#scheduled) return;
+    this.#scheduled = true;
+    // setImmediate lets every result that is ready in this turn join the same commit.
+    setImmediate(() => {
+      this.#scheduled = false;
+      this.#flushing = this.#flushing.then(() => this.#commitBatch());
+    });
+  }
+
+  async #commitBatch(): Promise<void> {
+    const batch = this.#batch;
+    const done = this.#batchDone;
+    if (batch.size === 0) {
+      done?.resolve();
+      this.#batchDone = undefined;
+      return;
+    }
+    this.#batch = new Map();
+    this.#batchDone = undefined;
+    const writes: RunWrite[] = [];
+    for (const w of batch.values()) {
+      const { identity, state } = w.run;
+      const nodes = [];
+      for (const p of w.dirty) {
+        const s = state.nodes.get(p);
+        if (s !== undefined) nodes.push(toNodeRecord(identity.id, s));
+      }
+      const write: RunWrite = {
+        run: toRunRecord(identity, state.meta),
+        nodes,
+        events: w.events,
+        addTimers: [...w.addTimers.values()],
+        removeTimers: [...w.removeTimers],
+      };
+      if (w.removed.size > 0) write.removeNodes = [...w.removed];
+      writes.push(write);
+    }
+    try {
+      await this.#o.store.commit(writes);
+    } catch (e) {
+      // Memory is now ahead of the store: drop these runs so they are reloaded from what was
+      // committed, and let the callers know.
+      this.#log.error({ err: e }, 'commit failed');
+      for (const w of batch.values()) this.#evict(w.run, true);
+      done?.reject(e);
+      return;
+    }
+    this.stats.commits++;
+    for (const w of batch.values()) this.stats.events += w.events.length;
+    for (const w of batch.values()) this.#afterCommit(w);
+    for (const w of batch.values()) {
+      const due = [...w.addTimers.values()];
+      if (due.length > 0) this.#timers.added(due);
+    }
+    done?.resolve();
+  }
+
+  #afterCommit(w: PendingWrite): void {
+    const run = w.run;
+    const listeners = this.#listeners.get(run.identity.id);
+    if (listeners !== undefined && w.events.length > 0) {
+      for (const l of [...listeners]) {
+        try {
+          l(w.events, run);
+        } catch (e) {
+          this.#log.warn({ err: e }, 'event listener failed');
+        }
+      }
+    }
+    for (const c of w.commands) this.#carryOut(run, c);
+    const m = run.state.meta;
+    if (isTerminal(m.status) || (m.executing === 0 && this.#batch.get(run.identity.id) === undefined)) {
+      this.#evict(run, false);
+    }
+  }
+
+  #evict(run: ActiveRun, force: boolean): void {
+    if (!force && run.controllers.size > 0) return;
+    if (this.#active.get(run.identity.id) === run) this.#active.delete(run.identity.id);
+  }
+
+  #carryOut(run: ActiveRun, c: Command): void {
+    switch (c.type) {
+      case 'execute':
+        return executeNode(this.#env, run, c);
+      case 'abort':
+        run.controllers
+          .get(c.path)
+          ?.abort(new WeftError(c.reason, c.reason === 'cancelled' ? 'run cancelled' : 'run failed'));
+        return;
+      case 'start-child': {
+        const children = this.#o.children;
+        const started =
+          children === undefined
+            ? Promise.reject(new WeftError('unsupported', 'this engine cannot start child runs'))
+            : children.start(run, c);
+        started.catch((e: unknown) => {
+          const err = WeftError.is(e) ? e : new WeftError('child_start_failed', String(e));
+          this.send(run.identity.id, {
+            type: 'child.finished',
+            path: c.path,
+            childRunId: c.childRunId,
+            status: 'failed',
+            error: { code: err.code, message: err.message },
+          }).catch(() => undefined);
+        });
+        return;
+      }
+      case 'cancel-child':
+        this.send(c.childRunId, { type: 'cancel', reason: 'parent run stopped' }).catch(() => undefined);
+        return;
+      case 'finished':
+        return this.#notifyParent(run);
+      case 'timer':
+      case 'cancel-timer':
+        return;
+    }
+  }
+
+  #notifyParent(run: ActiveRun): void {
+    const { parentRunId, parentPath } = run.identity;
+    if (parentRunId === undefined || parentPath === undefined) return;
+    const m = run.state.meta;
+    const input: RunnerInput = {
+      type: 'child.finished',
+      path: parentPath,
+      childRunId: run.identity.id,
+      status: m.status,
+    };
+    if (m.output !== undefined) input.output = m.output;
+    if (m.error !== undefined) input.error = m.error;
+    this.send(parentRunId, input).catch((e: unknown) =>
+      this.#log.error({ err: e, runId: parentRunId }, 'could not report a child run to its parent'),
+    );
+  }
+
+  #fireTimer(timer: TimerRecord): Promise<void> {
+    return this.send(timer.runId, { type: 'timer.fired', timer }).then(
+      () => undefined,
+      (e: unknown) => {
+        this.#log.error({ err: e, timer: timer.id }, 'timer could not fire');
+      },
+    );
+  }
+}
+
+function identityOf(r: RunRecord): RunIdentity {
+  const identity: RunIdentity = {
+    id: r.id,
+    tenant: r.tenant,
+    workflowId: r.workflowId,
+    version: r.version,
+    createdAt: r.createdAt,
+    priority: r.priority,
+  };
+  if (r.parentRunId !== undefined) identity.parentRunId = r.parentRunId;
+  if (r.parentPath !== undefined) identity.parentPath = r.parentPath;
+  if (r.idempotencyKey !== undefined) identity.idempotencyKey = r.idempotencyKey;
+  return identity;
+}
+
+function deferred() {
+  let resolve!: () => void;
+  let reject!: (e: unknown) => void;
+  const promise = new Promise<void>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  promise.catch(() => undefined);
+  return { promise, resolve, reject };
+}

@@ -1,0 +1,139 @@
+/**
+ * @module runtime/state
+ * A run's state as the decision function sees it. It is plain JSON data (persisted as the run row
+ * and one row per node path) plus derived caches that are rebuilt on load and never stored.
+ */
+import type { ErrorInfo } from '../errors.js';
+import type { PlanGraph } from '../compile/plan.js';
+import type { NodeStatus, RunStatus } from '../ports/store.js';
+
+export interface NodeState {
+  kind: 'node';
+  path: string;
+  nodeId: string;
+  /** Path of the frame the node belongs to: '' for the top level, e.g. `each[2]` in a body. */
+  frame: string;
+  /** The node's index in its frame's graph. */
+  index: number;
+  status: NodeStatus;
+  /** Executions started, including re-executions after a crash. */
+  attempts: number;
+  /** Failed attempts, which the retry policy counts. */
+  failures: number;
+  /** Incoming edges whose source finished, and how many of those were taken. */
+  resolvedIn: number;
+  takenIn: number;
+  /** Ready but held back by max_concurrency or pause. */
+  queued?: boolean;
+  output?: unknown;
+  error?: ErrorInfo;
+  /** How on_error handled a failure, when it did: the run goes on. */
+  handled?: 'continue' | 'branch' | 'return';
+  /** The port whose edges were taken. */
+  port?: string;
+  startedAt?: string;
+  finishedAt?: string;
+  /** Backoff before the next attempt ends at this time. */
+  retryAt?: string;
+  /** foreach: items, how many bodies were started and finished. */
+  items?: unknown[];
+  started?: number;
+  done?: number;
+  /** loop: current iteration (from 1). */
+  iteration?: number;
+  /** foreach: bodies at once; loop: max iterations. */
+  limit?: number;
+  /** subworkflow: the child run. */
+  childRunId?: string;
+  /** wait/human: the timer that ends the wait. */
+  timerId?: string;
+}
+
+/** One instance of a body: a foreach item or a loop iteration. */
+export interface FrameState {
+  kind: 'frame';
+  path: string;
+  /** Path of the foreach/loop node that owns the body. */
+  owner: string;
+  nodeId: string;
+  status: 'running' | 'succeeded' | 'failed' | 'cancelled';
+  /** Nodes of the body not finished yet. */
+  open: number;
+  /** `item`/`index` or `iteration`/`previous`. */
+  vars: Record<string, unknown>;
+  output?: unknown;
+  error?: ErrorInfo;
+}
+
+export type PathState = NodeState | FrameState;
+
+export interface RunMeta {
+  runId: string;
+  workflowId: string;
+  version: number;
+  status: RunStatus;
+  input: unknown;
+  /** Seq of the last event. */
+  seq: number;
+  /** Node executions in flight (counted against max_concurrency). */
+  executing: number;
+  /** wait/human nodes parked. */
+  parked: number;
+  /** Nodes sleeping before a retry. */
+  backoff: number;
+  paused: boolean;
+  /** Paths ready to start, oldest first. */
+  queue: string[];
+  /** How many times the run was retried (run.attempt in the scope, from 1). */
+  attempt: number;
+  startedAt?: string;
+  finishedAt?: string;
+  output?: unknown;
+  error?: ErrorInfo;
+}
+
+export interface RunState {
+  meta: RunMeta;
+  nodes: Map<string, PathState>;
+  /** Derived: the expression scope of each frame. Rebuilt on load. */
+  scopes: Map<string, Record<string, unknown>>;
+  /** Derived: the plan graph each frame runs. */
+  graphs: Map<string, PlanGraph>;
+}
+
+export function createRunState(meta: {
+  runId: string;
+  workflowId: string;
+  version: number;
+  input: unknown;
+}): RunState {
+  return {
+    meta: {
+      ...meta,
+      status: 'queued',
+      seq: 0,
+      executing: 0,
+      parked: 0,
+      backoff: 0,
+      paused: false,
+      queue: [],
+      attempt: 1,
+    },
+    nodes: new Map(),
+    scopes: new Map(),
+    graphs: new Map(),
+  };
+}
+
+export const isTerminal = (s: RunStatus): boolean =>
+  s === 'succeeded' || s === 'failed' || s === 'cancelled';
+
+export const isNodeFinished = (s: NodeStatus): boolean =>
+  s === 'succeeded' || s === 'failed' || s === 'skipped' || s === 'cancelled';
+
+/** A finished node whose output downstream nodes may read. */
+export const hasOutput = (n: NodeState): boolean =>
+  n.status === 'succeeded' || (n.status === 'failed' && n.handled !== undefined);
+
+export const childPath = (frame: string, id: string): string => (frame === '' ? id : `${frame}.${id}`);
+export const framePath = (owner: string, position: number): string => `${owner}[${position}]`;

@@ -1,0 +1,79 @@
+/**
+ * @module runtime/timers
+ * Fires the store's durable timers when they fall due. Timers live in the store, not in memory:
+ * one OS timer is armed for the earliest due time, and due timers are read in pages, so that any
+ * number of parked runs costs no memory and timers that fell due while the process was down fire
+ * right after start.
+ */
+import type { Clock } from '../ports/clock.js';
+import type { Logger } from '../ports/logger.js';
+import type { Store, TimerRecord } from '../ports/store.js';
+
+const PAGE = 1000;
+/** setTimeout's limit is ~24.8 days; re-check at least hourly. */
+const MAX_SLEEP_MS = 3_600_000;
+
+export class TimerWheel {
+  #handle: ReturnType<typeof setTimeout> | undefined;
+  #wakeAt = Number.POSITIVE_INFINITY;
+  #running = false;
+  #stopped = false;
+
+  constructor(
+    private readonly o: {
+      store: Store;
+      clock: Clock;
+      fire: (timer: TimerRecord) => Promise<void>;
+      log: Logger;
+    },
+  ) {}
+
+  async start(): Promise<void> {
+    const next = await this.o.store.nextTimerDue();
+    if (next !== undefined) this.#arm(next);
+  }
+
+  stop(): void {
+    this.#stopped = true;
+    if (this.#handle !== undefined) clearTimeout(this.#handle);
+    this.#handle = undefined;
+  }
+
+  /** New timers were committed. */
+  added(timers: readonly TimerRecord[]): void {
+    let min = Number.POSITIVE_INFINITY;
+    for (const t of timers) min = Math.min(min, t.dueAt);
+    if (min < this.#wakeAt) this.#arm(min);
+  }
+
+  #arm(at: number): void {
+    if (this.#stopped) return;
+    // A wake in progress reads the next due time itself when it ends.
+    if (this.#running) return;
+    if (this.#handle !== undefined) clearTimeout(this.#handle);
+    this.#wakeAt = at;
+    const delay = Math.min(Math.max(0, at - this.o.clock.now()), MAX_SLEEP_MS);
+    this.#handle = setTimeout(() => void this.#wake(), delay);
+  }
+
+  async #wake(): Promise<void> {
+    this.#handle = undefined;
+    this.#wakeAt = Number.POSITIVE_INFINITY;
+    this.#running = true;
+    try {
+      for (;;) {
+        const due = await this.o.store.dueTimers(this.o.clock.now(), PAGE);
+        // Each fire resolves once its removal is committed, so the next page holds new rows.
+        await Promise.all(due.map((t) => this.o.fire(t)));
+        if (due.length < PAGE || this.#stopped) break;
+      }
+    } catch (e) {
+      this.o.log.error({ err: e }, 'timer wake failed');
+    } finally {
+      this.#running = false;
+    }
+    if (this.#stopped) return;
+    const next = await this.o.store.nextTimerDue().catch(() => undefined);
+    if (next !== undefined) this.#arm(Math.max(next, this.o.clock.now() + 1));
+  }
+}

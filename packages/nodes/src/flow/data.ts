@@ -1,0 +1,64 @@
+/**
+ * @module flow/data
+ * Data-shaping node types: set, transform, noop, fail, message, end/output.
+ */
+import { defineNode, WeftError } from '@weft/core';
+import { z } from 'zod';
+
+export const setNode = defineNode({
+  type: 'set',
+  description: 'Outputs an object built from templates: `values` maps names to values.',
+  params: z.object({ values: z.record(z.string(), z.unknown()) }).strict(),
+  run: (_ctx, p) => p.values,
+});
+
+export const transformNode = defineNode({
+  type: 'transform',
+  description: 'Outputs the value of a JSONata `expression` over the run scope.',
+  // The expression arrives evaluated: the engine evaluates declared expression paths.
+  params: z.object({ expression: z.unknown() }).strict(),
+  expressions: ['expression'],
+  run: (_ctx, p) => p.expression ?? null,
+});
+
+export const noopNode = defineNode({
+  type: 'noop',
+  description: 'Does nothing; outputs null. Useful as a join point or placeholder.',
+  params: z.object({}).strict(),
+  run: () => null,
+});
+
+export const failNode = defineNode({
+  type: 'fail',
+  description: 'Raises an error with `code` and `message` (not retried).',
+  params: z
+    .object({
+      code: z.string().regex(/^[a-z][a-z0-9_.-]*$/).default('failed'),
+      message: z.string(),
+    })
+    .strict(),
+  run: (_ctx, p) => {
+    throw new WeftError(p.code, p.message);
+  },
+});
+
+export const messageNode = defineNode({
+  type: 'message',
+  description: 'Streams `text` to the client as a `message` event; outputs { text }.',
+  params: z.object({ text: z.string() }).strict(),
+  run: (ctx, p) => {
+    ctx.emit.message(p.text);
+    return { text: p.text };
+  },
+});
+
+const endParams = z.object({ values: z.record(z.string(), z.unknown()).optional() }).strict();
+
+export const endNode = defineNode({
+  type: 'end',
+  description: "Sets the graph's output to `values` (the run's outputs when no `outputs:` is given).",
+  params: endParams,
+  run: (_ctx, p) => p.values ?? {},
+});
+
+export const outputNode = defineNode({ ...endNode, type: 'output' });

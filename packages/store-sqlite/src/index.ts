@@ -1,0 +1,19 @@
+/**
+ * @module @weft/store-sqlite
+ * Weft's embedded store: the core's `Store` on one SQLite file (WAL), or `:memory:` for tests.
+ *
+ * @example
+ * ```ts
+ * import { openSqliteStore } from '@weft/store-sqlite';
+ * const store = await openSqliteStore({ path: '.weft/weft.db' });
+ * await store.migrate();
+ * ```
+ */
+export {
+  openSqliteStore,
+  SqliteStore,
+  type SqliteStoreOptions,
+  type SqlitePragmas,
+} from './sqlite-store.js';
+export { MIGRATIONS, type Migration } from './migrations.js';
+export { lockHolder, type LockHolder } from './lock.js';

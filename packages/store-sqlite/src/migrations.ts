@@ -1,0 +1,101 @@
+/**
+ * @module migrations
+ * The schema as ordered data. A migration's `name` is its identity: once released it is never
+ * edited or reordered, only followed by new ones. The PostgreSQL store mirrors this list name for
+ * name with its own SQL, so a database's `schema_migrations` reads the same on both.
+ *
+ * Conventions: JSON is stored as text (`NULL` = the field is absent, `'null'` = JSON null); times
+ * are ISO 8601 text as the engine wrote them, except timer due times (epoch ms, compared as numbers).
+ */
+
+/** One schema step: statements run in order, in one transaction with all other pending steps. */
+export interface Migration {
+  readonly name: string;
+  readonly up: readonly string[];
+}
+
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    name: '0001_initial',
+    up: [
+      // Deleted versions are kept as tombstones (deleted_at set) so that version numbers are never
+      // reused: a kept run's (workflow_id, version) can never come to name another definition.
+      `CREATE TABLE workflows (
+        tenant TEXT NOT NULL,
+        id TEXT NOT NULL,
+        version INTEGER NOT NULL,
+        name TEXT,
+        definition TEXT NOT NULL,
+        source TEXT NOT NULL,
+        hash TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        deleted_at TEXT,
+        PRIMARY KEY (tenant, id, version)
+      ) WITHOUT ROWID`,
+
+      `CREATE TABLE runs (
+        id TEXT PRIMARY KEY,
+        tenant TEXT NOT NULL,
+        workflow_id TEXT NOT NULL,
+        version INTEGER NOT NULL,
+        status TEXT NOT NULL,
+        input TEXT,
+        output TEXT,
+        error TEXT,
+        created_at TEXT NOT NULL,
+        started_at TEXT,
+        finished_at TEXT,
+        parent_run_id TEXT,
+        parent_path TEXT,
+        priority INTEGER NOT NULL,
+        idempotency_key TEXT,
+        seq INTEGER NOT NULL,
+        state TEXT
+      )`,
+      // Each index ends in (created_at, id) so that listing pages and status scans need no sort.
+      `CREATE INDEX runs_created ON runs (created_at, id)`,
+      `CREATE INDEX runs_status ON runs (status, created_at, id)`,
+      `CREATE INDEX runs_workflow ON runs (workflow_id, created_at, id)`,
+      `CREATE INDEX runs_tenant_created ON runs (tenant, created_at, id)`,
+      // The guard against two concurrent starts with the same key: the second commit fails.
+      `CREATE UNIQUE INDEX runs_idempotency ON runs (tenant, workflow_id, idempotency_key)
+        WHERE idempotency_key IS NOT NULL`,
+
+      `CREATE TABLE run_nodes (
+        run_id TEXT NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+        path TEXT NOT NULL,
+        node_id TEXT NOT NULL,
+        status TEXT NOT NULL,
+        attempts INTEGER NOT NULL,
+        output TEXT,
+        error TEXT,
+        started_at TEXT,
+        finished_at TEXT,
+        state TEXT,
+        PRIMARY KEY (run_id, path)
+      ) WITHOUT ROWID`,
+
+      `CREATE TABLE run_events (
+        run_id TEXT NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+        seq INTEGER NOT NULL,
+        type TEXT NOT NULL,
+        at TEXT NOT NULL,
+        node TEXT,
+        data TEXT,
+        PRIMARY KEY (run_id, seq)
+      ) WITHOUT ROWID`,
+
+      `CREATE TABLE timers (
+        id TEXT PRIMARY KEY,
+        run_id TEXT NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+        due_at INTEGER NOT NULL,
+        kind TEXT NOT NULL,
+        path TEXT,
+        data TEXT
+      )`,
+      `CREATE INDEX timers_due ON timers (due_at, id)`,
+      // Without it, deleting a run would scan every timer to cascade.
+      `CREATE INDEX timers_run ON timers (run_id)`,
+    ],
+  },
+];

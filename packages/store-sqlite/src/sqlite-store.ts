@@ -1,0 +1,239 @@
+/**
+ * @module sqlite-store
+ * Weft's embedded store: one SQLite file (or `:memory:`) through better-sqlite3's synchronous API.
+ *
+ * @example
+ * ```ts
+ * const store = await openSqliteStore({ path: '.weft/weft.db' });
+ * await store.migrate();
+ * await store.commit([{ run, nodes: [], events: [startedEvent], addTimers: [], removeTimers: [] }]);
+ * await store.close();
+ * ```
+ */
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import Database from 'better-sqlite3';
+import type {
+  NodeRecord,
+  RunEvent,
+  RunQuery,
+  RunRecord,
+  RunStatus,
+  RunWrite,
+  Store,
+  StoredWorkflow,
+  TimerRecord,
+  WorkflowDefinition,
+  WorkflowSummary,
+} from '@weft/core';
+import { acquireProcessLock } from './lock.js';
+import { applyMigrations } from './migrate.js';
+import { eventFromRow, nodeFromRow, runFromRow, timerFromRow } from './rows.js';
+import { RunLister } from './run-query.js';
+import { prepareStatements, type Statements } from './statements.js';
+import { publishWorkflow, summaryFromRow, workflowFromRow } from './workflows.js';
+import { conflictOrSelf, writeRuns } from './write.js';
+
+/** Options of {@link openSqliteStore}. */
+export interface SqliteStoreOptions {
+  /** A database file (its directory is created if missing), or `':memory:'`. */
+  path: string;
+  /**
+   * `FULL` syncs the WAL on every commit: a committed write survives power loss. `NORMAL` syncs only
+   * at checkpoints: it survives a process crash but may lose the last commits on power loss.
+   * @default 'FULL'
+   */
+  synchronous?: 'FULL' | 'NORMAL';
+  /**
+   * Claim the file for this process (see `lock.ts`); a second engine on it is refused. Readers
+   * that only list or inspect pass `false` to open it alongside the engine.
+   * @default true for files, false for `:memory:`
+   */
+  lock?: boolean;
+  /** How long a statement waits for another connection's write lock. @default 5000 */
+  busyTimeoutMs?: number;
+}
+
+/** The settings in effect, as SQLite reports them (for benchmarks and `weft doctor`). */
+export interface SqlitePragmas {
+  journal_mode: string;
+  synchronous: string;
+}
+
+const SYNCHRONOUS_NAMES = ['OFF', 'NORMAL', 'FULL', 'EXTRA'];
+
+type PublishResult = { version: number; created: boolean };
+
+/**
+ * Opens (creating if needed) a SQLite store. Call {@link SqliteStore.migrate} before use.
+ * @throws WeftError `store_locked` when another live process holds the file.
+ */
+export async function openSqliteStore(options: SqliteStoreOptions): Promise<SqliteStore> {
+  const memory = options.path === ':memory:';
+  if (!memory) mkdirSync(dirname(options.path), { recursive: true });
+  const db = new Database(options.path, { timeout: options.busyTimeoutMs ?? 5000 });
+  try {
+    db.pragma('journal_mode = WAL');
+    db.pragma(`synchronous = ${options.synchronous === 'NORMAL' ? 'NORMAL' : 'FULL'}`);
+    db.pragma('foreign_keys = ON');
+    const release = (options.lock ?? !memory) ? acquireProcessLock(db, options.path) : undefined;
+    return new SqliteStore(db, options.path, release);
+  } catch (error) {
+    db.close();
+    throw error;
+  }
+}
+
+/** The SQLite implementation of the core's {@link Store}. Create it with {@link openSqliteStore}. */
+export class SqliteStore implements Store {
+  /** The file as given, or `:memory:`. */
+  readonly path: string;
+  /** The journal mode and synchronous level in effect. */
+  readonly pragmas: SqlitePragmas;
+  readonly #db: Database.Database;
+  readonly #release: (() => void) | undefined;
+  readonly #lister: RunLister;
+  readonly #commit: Database.Transaction<(writes: readonly RunWrite[]) => void>;
+  readonly #loadRun: Database.Transaction<
+    (id: string) => { run: RunRecord; nodes: NodeRecord[] } | undefined
+  >;
+  readonly #saveWorkflow: Database.Transaction<
+    (tenant: string, def: WorkflowDefinition, source: string, hash: string) => PublishResult
+  >;
+  #statements: Statements | undefined;
+
+  /** @internal use {@link openSqliteStore}. */
+  constructor(db: Database.Database, path: string, release: (() => void) | undefined) {
+    this.#db = db;
+    this.path = path;
+    this.#release = release;
+    this.#lister = new RunLister(db);
+    this.pragmas = {
+      journal_mode: String(db.pragma('journal_mode', { simple: true })),
+      synchronous:
+        SYNCHRONOUS_NAMES[Number(db.pragma('synchronous', { simple: true }))] ?? 'unknown',
+    };
+    this.#commit = db.transaction((writes: readonly RunWrite[]) => writeRuns(this.#s, writes));
+    this.#loadRun = db.transaction((id: string) => {
+      const row = this.#s.getRun.get(id);
+      if (row === undefined) return undefined;
+      return { run: runFromRow(row), nodes: this.#s.nodesOfRun.all(id).map(nodeFromRow) };
+    });
+    this.#saveWorkflow = db.transaction(
+      (tenant: string, def: WorkflowDefinition, source: string, hash: string) =>
+        publishWorkflow(this.#s, tenant, def, source, hash),
+    );
+  }
+
+  /** Prepared lazily: the tables exist only once {@link migrate} has run. */
+  get #s(): Statements {
+    return (this.#statements ??= prepareStatements(this.#db));
+  }
+
+  async migrate(): Promise<void> {
+    applyMigrations(this.#db, this.path);
+  }
+
+  /** Releases the process lock and closes the database. Closing twice is harmless. */
+  async close(): Promise<void> {
+    if (!this.#db.open) return;
+    try {
+      this.#release?.();
+    } finally {
+      this.#db.close();
+    }
+  }
+
+  /** Runs `PRAGMA integrity_check`: `'ok'`, or SQLite's list of problems, one per line. */
+  integrityCheck(): string {
+    const rows = this.#db.pragma('integrity_check', { simple: false }) as {
+      integrity_check: string;
+    }[];
+    return rows.map((r) => r.integrity_check).join('\n');
+  }
+
+  async saveWorkflow(w: {
+    tenant: string;
+    definition: WorkflowDefinition;
+    source: string;
+    hash: string;
+  }): Promise<{ version: number; created: boolean }> {
+    return this.#saveWorkflow.immediate(w.tenant, w.definition, w.source, w.hash);
+  }
+
+  async getWorkflow(
+    tenant: string,
+    id: string,
+    version?: number,
+  ): Promise<StoredWorkflow | undefined> {
+    const row =
+      version === undefined
+        ? this.#s.latestWorkflow.get(tenant, id)
+        : this.#s.workflowVersion.get(tenant, id, version);
+    return row === undefined ? undefined : workflowFromRow(row);
+  }
+
+  async listWorkflows(tenant: string): Promise<WorkflowSummary[]> {
+    return this.#s.listWorkflows.all(tenant, tenant).map(summaryFromRow);
+  }
+
+  async deleteWorkflow(tenant: string, id: string): Promise<boolean> {
+    return this.#s.deleteWorkflow.run(new Date().toISOString(), tenant, id).changes > 0;
+  }
+
+  async commit(writes: readonly RunWrite[]): Promise<void> {
+    if (writes.length === 0) return;
+    try {
+      this.#commit.immediate(writes);
+    } catch (error) {
+      throw conflictOrSelf(error);
+    }
+  }
+
+  async getRun(id: string): Promise<RunRecord | undefined> {
+    const row = this.#s.getRun.get(id);
+    return row === undefined ? undefined : runFromRow(row);
+  }
+
+  async loadRun(id: string): Promise<{ run: RunRecord; nodes: NodeRecord[] } | undefined> {
+    // A read transaction: the run row and its nodes come from the same commit.
+    return this.#loadRun.deferred(id);
+  }
+
+  async listRuns(query: RunQuery): Promise<{ runs: RunRecord[]; cursor?: string }> {
+    const { rows, cursor } = this.#lister.page(query);
+    const runs = rows.map(runFromRow);
+    return cursor === undefined ? { runs } : { runs, cursor };
+  }
+
+  async findRunByIdempotencyKey(
+    tenant: string,
+    workflowId: string,
+    key: string,
+  ): Promise<RunRecord | undefined> {
+    const row = this.#s.runByKey.get(tenant, workflowId, key);
+    return row === undefined ? undefined : runFromRow(row);
+  }
+
+  async readEvents(runId: string, afterSeq: number, limit?: number): Promise<RunEvent[]> {
+    return this.#s.readEvents
+      .all(runId, afterSeq, limit === undefined ? -1 : Math.max(0, limit))
+      .map(eventFromRow);
+  }
+
+  async runIdsByStatus(statuses: readonly RunStatus[], limit?: number): Promise<string[]> {
+    if (statuses.length === 0) return [];
+    return this.#s.runIdsByStatus.all(
+      JSON.stringify(statuses),
+      limit === undefined ? -1 : Math.max(0, limit),
+    );
+  }
+
+  async dueTimers(now: number, limit: number): Promise<TimerRecord[]> {
+    return this.#s.dueTimers.all(now, Math.max(0, limit)).map(timerFromRow);
+  }
+
+  async nextTimerDue(): Promise<number | undefined> {
+    return this.#s.nextTimerDue.get() ?? undefined;
+  }
+}

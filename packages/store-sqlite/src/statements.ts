@@ -1,0 +1,142 @@
+/**
+ * @module statements
+ * Every fixed statement the store runs, prepared once per connection. Preparing is the expensive
+ * part of a small query; the commit path binds positional values into these and allocates nothing
+ * else of its own.
+ */
+import type { Database, Statement } from 'better-sqlite3';
+import type { EventRow, NodeRow, RunRow, TimerRow } from './rows.js';
+
+const RUN_COLUMNS = `id, tenant, workflow_id, version, status, input, output, error, created_at,
+  started_at, finished_at, parent_run_id, parent_path, priority, idempotency_key, seq, state`;
+const NODE_COLUMNS = `run_id, path, node_id, status, attempts, output, error, started_at, finished_at, state`;
+const TIMER_COLUMNS = 'id, run_id, due_at, kind, path, data';
+
+/** The run columns in table order, for the query builders elsewhere. */
+export const RUN_SELECT = RUN_COLUMNS;
+
+export interface WorkflowRow {
+  tenant: string;
+  id: string;
+  version: number;
+  definition: string;
+  source: string;
+  hash: string;
+  created_at: string;
+}
+
+export interface WorkflowSummaryRow {
+  id: string;
+  name: string | null;
+  version: number;
+  first_created_at: string;
+  created_at: string;
+}
+
+/** The prepared statements of one connection. */
+export interface Statements {
+  upsertRun: Statement<unknown[]>;
+  upsertNode: Statement<unknown[]>;
+  deleteNode: Statement<[string, string]>;
+  insertEvent: Statement<unknown[]>;
+  insertTimer: Statement<unknown[]>;
+  deleteTimer: Statement<[string]>;
+
+  getRun: Statement<[string], RunRow>;
+  nodesOfRun: Statement<[string], NodeRow>;
+  runByKey: Statement<[string, string, string], RunRow>;
+  readEvents: Statement<[string, number, number], EventRow>;
+  runIdsByStatus: Statement<[string, number], string>;
+  dueTimers: Statement<[number, number], TimerRow>;
+  nextTimerDue: Statement<[], number | null>;
+
+  lastWorkflowVersion: Statement<
+    [string, string],
+    { version: number; hash: string; deleted_at: string | null }
+  >;
+  insertWorkflow: Statement<unknown[]>;
+  latestWorkflow: Statement<[string, string], WorkflowRow>;
+  workflowVersion: Statement<[string, string, number], WorkflowRow>;
+  listWorkflows: Statement<[string, string], WorkflowSummaryRow>;
+  deleteWorkflow: Statement<[string, string, string]>;
+}
+
+/** Prepares {@link Statements}; the schema must be migrated first. */
+export function prepareStatements(db: Database): Statements {
+  const workflowColumns = 'tenant, id, version, definition, source, hash, created_at';
+  return {
+    // ON CONFLICT DO UPDATE rather than INSERT OR REPLACE: REPLACE deletes the old row first, which
+    // would cascade to the run's nodes, events and timers.
+    upsertRun: db.prepare(
+      `INSERT INTO runs (${RUN_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (id) DO UPDATE SET tenant = excluded.tenant, workflow_id = excluded.workflow_id,
+         version = excluded.version, status = excluded.status, input = excluded.input,
+         output = excluded.output, error = excluded.error, created_at = excluded.created_at,
+         started_at = excluded.started_at, finished_at = excluded.finished_at,
+         parent_run_id = excluded.parent_run_id, parent_path = excluded.parent_path,
+         priority = excluded.priority, idempotency_key = excluded.idempotency_key,
+         seq = excluded.seq, state = excluded.state`,
+    ),
+    upsertNode: db.prepare(
+      `INSERT INTO run_nodes (${NODE_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (run_id, path) DO UPDATE SET node_id = excluded.node_id, status = excluded.status,
+         attempts = excluded.attempts, output = excluded.output, error = excluded.error,
+         started_at = excluded.started_at, finished_at = excluded.finished_at, state = excluded.state`,
+    ),
+    deleteNode: db.prepare('DELETE FROM run_nodes WHERE run_id = ? AND path = ?'),
+    // A plain INSERT: an existing (run_id, seq) means two writers, and must fail the commit.
+    insertEvent: db.prepare(
+      'INSERT INTO run_events (run_id, seq, type, at, node, data) VALUES (?, ?, ?, ?, ?, ?)',
+    ),
+    insertTimer: db.prepare(`INSERT INTO timers (${TIMER_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?)`),
+    deleteTimer: db.prepare('DELETE FROM timers WHERE id = ?'),
+
+    getRun: db.prepare(`SELECT ${RUN_COLUMNS} FROM runs WHERE id = ?`),
+    nodesOfRun: db.prepare(`SELECT ${NODE_COLUMNS} FROM run_nodes WHERE run_id = ? ORDER BY path`),
+    runByKey: db.prepare(
+      `SELECT ${RUN_COLUMNS} FROM runs WHERE tenant = ? AND workflow_id = ? AND idempotency_key = ?`,
+    ),
+    // LIMIT -1 is SQLite for "no limit": one statement serves both forms of readEvents.
+    readEvents: db.prepare(
+      'SELECT seq, type, at, node, data FROM run_events WHERE run_id = ? AND seq > ? ORDER BY seq LIMIT ?',
+    ),
+    runIdsByStatus: db
+      .prepare<[string, number], string>(
+        `SELECT id FROM runs WHERE status IN (SELECT value FROM json_each(?))
+         ORDER BY created_at, id LIMIT ?`,
+      )
+      .pluck(),
+    dueTimers: db.prepare(
+      `SELECT ${TIMER_COLUMNS} FROM timers WHERE due_at <= ? ORDER BY due_at, id LIMIT ?`,
+    ),
+    nextTimerDue: db.prepare<[], number | null>('SELECT MIN(due_at) FROM timers').pluck(),
+
+    lastWorkflowVersion: db.prepare(
+      'SELECT version, hash, deleted_at FROM workflows WHERE tenant = ? AND id = ? ORDER BY version DESC LIMIT 1',
+    ),
+    insertWorkflow: db.prepare(
+      `INSERT INTO workflows (tenant, id, version, name, definition, source, hash, created_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+    ),
+    latestWorkflow: db.prepare(
+      `SELECT ${workflowColumns} FROM workflows WHERE tenant = ? AND id = ? AND deleted_at IS NULL
+       ORDER BY version DESC LIMIT 1`,
+    ),
+    workflowVersion: db.prepare(
+      `SELECT ${workflowColumns} FROM workflows
+       WHERE tenant = ? AND id = ? AND version = ? AND deleted_at IS NULL`,
+    ),
+    listWorkflows: db.prepare(
+      `SELECT w.id, w.name, w.version, f.first_created_at, w.created_at
+       FROM workflows w
+       JOIN (SELECT id, MAX(version) AS latest, MIN(created_at) AS first_created_at FROM workflows
+             WHERE tenant = ? AND deleted_at IS NULL GROUP BY id) f
+         ON w.id = f.id AND w.version = f.latest
+       WHERE w.tenant = ?
+       ORDER BY w.id`,
+    ),
+    deleteWorkflow: db.prepare(
+      'UPDATE workflows SET deleted_at = ? WHERE tenant = ? AND id = ? AND deleted_at IS NULL',
+    ),
+  };
+}

@@ -1,0 +1,35 @@
+/**
+ * @module cli/ask
+ * Asks a waiting `human` node's question on the terminal and posts the answer.
+ */
+import { createInterface } from 'node:readline/promises';
+import { WeftError, type RunEvent } from '@weft/core';
+import type { Engine } from '../engine.js';
+import { parseLooseJson } from './io.js';
+
+export async function askOnTerminal(engine: Engine, runId: string, paths: readonly string[]): Promise<void> {
+  const waiting = new Map<string, RunEvent>();
+  for await (const e of engine.events(runId, { follow: false })) {
+    if (e.type === 'node.waiting' && e.node !== undefined) waiting.set(e.node, e);
+  }
+  const rl = createInterface({ input: process.stdin, output: process.stderr });
+  try {
+    for (const path of paths) {
+      const data = (waiting.get(path)?.data ?? {}) as { prompt?: string; schema?: unknown };
+      process.stderr.write(`\n? ${data.prompt ?? path}\n`);
+      if (data.schema !== undefined) process.stderr.write(`  answer schema: ${JSON.stringify(data.schema)}\n`);
+      for (;;) {
+        const line = await rl.question('  answer (JSON or text)> ');
+        try {
+          await engine.input(runId, path, parseLooseJson(line.trim()));
+          break;
+        } catch (e) {
+          if (!WeftError.is(e) || e.code !== 'invalid_answer') throw e;
+          process.stderr.write(`  ${e.message}\n`);
+        }
+      }
+    }
+  } finally {
+    rl.close();
+  }
+}

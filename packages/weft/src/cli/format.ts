@@ -1,0 +1,24 @@
+/**
+ * @module cli/format
+ * Small text helpers shared by the commands.
+ */
+import type { Diagnostic } from '@weft/core';
+
+export function formatDiagnostic(file: string, d: Diagnostic): string {
+  const at = d.line !== undefined ? `${file}:${d.line}:${d.column ?? 1}` : file;
+  return `${at}: ${d.path === '' ? '(definition)' : d.path}: ${d.message}`;
+}
+
+export function formatMs(ms: number): string {
+  if (ms < 1) return `${ms.toFixed(2)}ms`;
+  if (ms < 1000) return `${Math.round(ms)}ms`;
+  if (ms < 60_000) return `${(ms / 1000).toFixed(1)}s`;
+  return `${Math.floor(ms / 60_000)}m${Math.round((ms % 60_000) / 1000)}s`;
+}
+
+/** One line of a value, cut to `max` characters. */
+export function preview(value: unknown, max = 80): string {
+  const text = typeof value === 'string' ? value : JSON.stringify(value) ?? 'null';
+  const line = text.replace(/\s+/g, ' ');
+  return line.length > max ? `${line.slice(0, max - 1)}…` : line;
+}

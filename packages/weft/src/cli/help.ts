@@ -1,0 +1,24 @@
+/** `weft help`. */
+export const HELP = `weft — a durable workflow engine for automation and AI graphs
+
+Usage:
+  weft run FILE [--input JSON | --input @file.json] [--db PATH] [--json]
+      Run a workflow in this process on the embedded store (default ./.weft/weft.db).
+      Progress per node goes to stderr; the outputs (or with --json the run) to stdout.
+      Exit 0 succeeded, 1 failed or cancelled, 2 invalid definition or input,
+      3 waiting for an answer (the run stays in the store).
+  weft validate FILE...
+      Check definitions; problems print as file:line:column: path: message (exit 2 if any).
+  weft graph FILE [--format mermaid|dot]
+      Print the workflow's graph.
+  weft runs list [--workflow ID] [--status S] [--limit N] [--json] [--db PATH]
+  weft runs show RUN [--json]        every node with status, attempts, timings, output, error
+  weft runs events RUN [--after SEQ] [--json]
+  weft runs pause|cancel RUN
+  weft runs resume RUN               resume a paused run, or carry on one whose process died
+  weft runs retry RUN [--from NODE]  re-run failed nodes (or NODE and all after it)
+  weft runs input RUN --node NODE --value JSON   answer a waiting human node
+  weft help | weft --version
+
+Docs: docs/language.md, docs/nodes.md, docs/cli.md
+`;

@@ -1,0 +1,99 @@
+/**
+ * @module cli/main
+ * The `weft` command. Each subcommand is a thin layer over the library.
+ */
+import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { WeftError } from '@weft/core';
+import { CliError, EXIT } from './exit-codes.js';
+import { graphCommand } from './graph-command.js';
+import { HELP } from './help.js';
+import { runCommand } from './run-command.js';
+import { runsCommand } from './runs-command.js';
+import { validateCommand } from './validate-command.js';
+
+const DEFAULT_DB = './.weft/weft.db';
+
+function version(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+  return pkg.version;
+}
+
+async function main(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    strict: true,
+    options: {
+      input: { type: 'string' },
+      db: { type: 'string', default: DEFAULT_DB },
+      json: { type: 'boolean', default: false },
+      format: { type: 'string', default: 'mermaid' },
+      workflow: { type: 'string' },
+      status: { type: 'string' },
+      limit: { type: 'string' },
+      node: { type: 'string' },
+      value: { type: 'string' },
+      from: { type: 'string' },
+      after: { type: 'string' },
+      version: { type: 'boolean', short: 'v', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  });
+  const [command, ...rest] = positionals;
+  if (values.version) {
+    process.stdout.write(`${version()}\n`);
+    return EXIT.ok;
+  }
+  if (values.help || command === undefined || command === 'help') {
+    process.stdout.write(HELP);
+    return EXIT.ok;
+  }
+  switch (command) {
+    case 'run': {
+      const file = rest[0];
+      if (file === undefined) throw new CliError('weft run needs a file: weft run FILE', EXIT.invalid);
+      const args = { file, db: values.db, json: values.json, ...(values.input === undefined ? {} : { input: values.input }) };
+      return runCommand(args);
+    }
+    case 'validate':
+      if (rest.length === 0) throw new CliError('weft validate needs at least one file', EXIT.invalid);
+      return validateCommand(rest);
+    case 'graph': {
+      const file = rest[0];
+      if (file === undefined) throw new CliError('weft graph needs a file', EXIT.invalid);
+      return graphCommand(file, values.format);
+    }
+    case 'runs': {
+      const [sub, ...ids] = rest;
+      if (sub === undefined) throw new CliError('weft runs needs a command: list, show, events, ...', EXIT.invalid);
+      const args = { sub, positionals: ids, db: values.db, json: values.json };
+      const optional = { workflow: values.workflow, status: values.status, limit: values.limit, node: values.node, value: values.value, from: values.from, after: values.after };
+      for (const [k, v] of Object.entries(optional)) if (v !== undefined) Object.assign(args, { [k]: v });
+      return runsCommand(args);
+    }
+    default:
+      throw new CliError(`unknown command "${command}"; see weft help`, EXIT.invalid);
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (e: unknown) => {
+    if (e instanceof CliError) {
+      process.stderr.write(`${e.message}\n`);
+      process.exitCode = e.exitCode;
+    } else if (WeftError.is(e)) {
+      process.stderr.write(`${e.code}: ${e.message}\n`);
+      process.exitCode = EXIT.failed;
+    } else if (e instanceof TypeError && (e as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+      process.stderr.write(`${e.message}; see weft help\n`);
+      process.exitCode = EXIT.invalid;
+    } else {
+      process.stderr.write(`${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+      process.exitCode = EXIT.failed;
+    }
+  },
+);

@@ -1,0 +1,101 @@
+/**
+ * @module cli/run-command
+ * `weft run FILE`: runs a workflow in this process on the embedded store, shows live progress per
+ * node on stderr, and prints the outputs (or with --json the run) on stdout.
+ */
+import { WeftError } from '@weft/core';
+import { Engine } from '../engine.js';
+import type { RunView } from '../run-view.js';
+import { askOnTerminal } from './ask.js';
+import { CliError, EXIT } from './exit-codes.js';
+import { readInput, readText } from './io.js';
+import { LocalFiles } from './local-files.js';
+import { Progress } from './progress.js';
+
+export interface RunArgs {
+  file: string;
+  input?: string;
+  db: string;
+  json: boolean;
+}
+
+export async function runCommand(args: RunArgs): Promise<number> {
+  const text = await readText(args.file);
+  const input = await readInput(args.input);
+  const files = new LocalFiles();
+  const engine = await Engine.open({ db: args.db, resolveWorkflow: files.resolver });
+  files.attach(engine);
+  try {
+    const { id: workflowId, version } = await publishOrExit(files, args.file, text);
+    let runId: string;
+    try {
+      runId = (await engine.start(workflowId, { input, version })).id;
+    } catch (e) {
+      if (WeftError.is(e) && e.code === 'invalid_input') throw new CliError(e.message, EXIT.invalid);
+      throw e;
+    }
+    return await follow(engine, runId, args.json);
+  } finally {
+    await engine.close();
+  }
+}
+
+async function publishOrExit(files: LocalFiles, file: string, text: string) {
+  try {
+    return await files.publish(file, text);
+  } catch (e) {
+    if (WeftError.is(e) && e.code === 'invalid_definition') throw new CliError(e.message, EXIT.invalid);
+    throw e;
+  }
+}
+
+/** Shows a run's progress until it ends or needs an answer; returns the exit code. */
+export async function follow(engine: Engine, runId: string, json: boolean, after = 0): Promise<number> {
+  const progress = new Progress();
+  const streaming = (async () => {
+    for await (const e of engine.events(runId, { after })) progress.event(e);
+  })();
+  try {
+    for (;;) {
+      const view = await engine.wait(runId);
+      if (view.status === 'waiting' && process.stdin.isTTY && !json) {
+        const paths = await engine.waitingForAnswer(runId);
+        if (paths.length > 0) {
+          progress.stop();
+          await askOnTerminal(engine, runId, paths);
+          continue;
+        }
+      }
+      await Promise.race([streaming, delay(50)]);
+      progress.stop();
+      return report(view, json);
+    }
+  } finally {
+    progress.stop();
+  }
+}
+
+function report(view: RunView, json: boolean): number {
+  if (json) process.stdout.write(`${JSON.stringify(view, null, 2)}\n`);
+  switch (view.status) {
+    case 'succeeded':
+      if (!json) process.stdout.write(`${JSON.stringify(view.output, null, 2)}\n`);
+      return EXIT.ok;
+    case 'waiting':
+    case 'paused': {
+      const waiting = Object.entries(view.nodes).filter(([, n]) => n.status === 'waiting').map(([p]) => p);
+      process.stderr.write(
+        `run ${view.id} is ${view.status}${waiting.length > 0 ? ` (waiting: ${waiting.join(', ')})` : ''}; ` +
+          `answer with: weft runs input ${view.id} --node ${waiting[0] ?? 'NODE'} --value JSON\n`,
+      );
+      return EXIT.waiting;
+    }
+    default:
+      if (!json && view.error !== null) {
+        process.stderr.write(`run ${view.id} ${view.status}: ${view.error.code}: ${view.error.message}\n`);
+      }
+      return EXIT.failed;
+  }
+}
+
+const delay = (ms: number) => new Promise((r) => setTimeout(r, ms));

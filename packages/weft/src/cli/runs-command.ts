@@ -1,0 +1,155 @@
+/**
+ * @module cli/runs-command
+ * `weft runs list|show|events|cancel|pause|resume|retry|input` on a local database.
+ */
+import { WeftError } from '@weft/core';
+import { Engine } from '../engine.js';
+import type { RunView } from '../run-view.js';
+import { CliError, EXIT } from './exit-codes.js';
+import { formatMs, preview } from './format.js';
+import { parseLooseJson } from './io.js';
+import { follow } from './run-command.js';
+
+export interface RunsArgs {
+  sub: string;
+  positionals: string[];
+  db: string;
+  json: boolean;
+  workflow?: string;
+  status?: string;
+  limit?: string;
+  node?: string;
+  value?: string;
+  from?: string;
+  after?: string;
+}
+
+const READ_ONLY = new Set(['list', 'show', 'events']);
+
+export async function runsCommand(a: RunsArgs): Promise<number> {
+  if (!['list', 'show', 'events', 'cancel', 'pause', 'resume', 'retry', 'input'].includes(a.sub)) {
+    throw new CliError(`unknown command "runs ${a.sub}"; see weft help`, EXIT.invalid);
+  }
+  const readOnly = READ_ONLY.has(a.sub);
+  const engine = await Engine.open({ db: a.db, lock: !readOnly, autoStart: !readOnly });
+  try {
+    return await dispatch(engine, a);
+  } catch (e) {
+    if (WeftError.is(e)) {
+      const code = e.code === 'invalid_answer' || e.code === 'invalid_input' ? EXIT.invalid : EXIT.failed;
+      throw new CliError(`${e.code}: ${e.message}`, code);
+    }
+    throw e;
+  } finally {
+    await engine.close();
+  }
+}
+
+function runIdOf(a: RunsArgs): string {
+  const id = a.positionals[0];
+  if (id === undefined) throw new CliError(`weft runs ${a.sub} needs a run id`, EXIT.invalid);
+  return id;
+}
+
+async function dispatch(engine: Engine, a: RunsArgs): Promise<number> {
+  switch (a.sub) {
+    case 'list':
+      return list(engine, a);
+    case 'show': {
+      const view = await engine.get(runIdOf(a));
+      if (view === undefined) throw new CliError(`no run ${runIdOf(a)}`, EXIT.failed);
+      if (a.json) process.stdout.write(`${JSON.stringify(view, null, 2)}\n`);
+      else process.stdout.write(showText(view, process.stdout.isTTY === true));
+      return EXIT.ok;
+    }
+    case 'events': {
+      const after = a.after === undefined ? 0 : Number(a.after);
+      for await (const e of engine.events(runIdOf(a), { after, follow: false })) {
+        process.stdout.write(a.json ? `${JSON.stringify(e)}\n` : `${e.seq}\t${e.at}\t${e.type}\t${e.node ?? ''}\t${e.data === undefined ? '' : preview(e.data, 100)}\n`);
+      }
+      return EXIT.ok;
+    }
+    case 'cancel':
+    case 'pause': {
+      const id = runIdOf(a);
+      await (a.sub === 'cancel' ? engine.cancel(id) : engine.pause(id));
+      const view = await engine.get(id);
+      process.stdout.write(a.json ? `${JSON.stringify(view, null, 2)}\n` : `run ${id} ${view?.status ?? ''}\n`);
+      return EXIT.ok;
+    }
+    case 'resume': {
+      const id = runIdOf(a);
+      const view = await engine.get(id);
+      if (view === undefined) throw new CliError(`no run ${id}`, EXIT.failed);
+      // A run whose process died was recovered when the engine opened; a paused one is resumed.
+      if (view.status === 'paused') await engine.resume(id);
+      else if (view.status !== 'running' && view.status !== 'waiting') await engine.resume(id);
+      return follow(engine, id, a.json, await lastSeq(engine, id));
+    }
+    case 'retry': {
+      const id = runIdOf(a);
+      await engine.retry(id, a.from === undefined ? {} : { from: a.from });
+      return follow(engine, id, a.json, await lastSeq(engine, id));
+    }
+    case 'input': {
+      const id = runIdOf(a);
+      if (a.node === undefined || a.value === undefined) {
+        throw new CliError('weft runs input RUN --node NODE --value JSON', EXIT.invalid);
+      }
+      const seq = await lastSeq(engine, id);
+      await engine.input(id, a.node, parseLooseJson(a.value));
+      return follow(engine, id, a.json, seq);
+    }
+  }
+  return EXIT.invalid;
+}
+
+async function lastSeq(engine: Engine, id: string): Promise<number> {
+  return (await engine.store.getRun(id))?.seq ?? 0;
+}
+
+async function list(engine: Engine, a: RunsArgs): Promise<number> {
+  const query: Parameters<Engine['store']['listRuns']>[0] = { limit: a.limit === undefined ? 50 : Number(a.limit) };
+  if (a.workflow !== undefined) query.workflowId = a.workflow;
+  if (a.status !== undefined) query.status = a.status as NonNullable<typeof query.status>;
+  const { runs } = await engine.store.listRuns(query);
+  if (a.json) {
+    const views = await Promise.all(runs.map((r) => engine.get(r.id)));
+    process.stdout.write(`${JSON.stringify({ runs: views.filter((v) => v !== undefined) }, null, 2)}\n`);
+    return EXIT.ok;
+  }
+  const rows = runs.map((r) => [
+    r.id,
+    `${r.workflowId}@${r.version}`,
+    r.status,
+    r.createdAt,
+    r.finishedAt !== undefined ? formatMs(Date.parse(r.finishedAt) - Date.parse(r.startedAt ?? r.createdAt)) : '',
+  ]);
+  process.stdout.write(table([['RUN', 'WORKFLOW', 'STATUS', 'CREATED', 'TOOK'], ...rows]));
+  return EXIT.ok;
+}
+
+function table(rows: string[][]): string {
+  const widths = rows[0]?.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length))) ?? [];
+  return rows.map((r) => r.map((c, i) => c.padEnd(widths[i] ?? 0)).join('  ').trimEnd()).join('\n') + '\n';
+}
+
+function showText(v: RunView, tty: boolean): string {
+  const lines = [
+    `run       ${v.id}`,
+    `workflow  ${v.workflow} (version ${v.version})`,
+    `status    ${v.status}`,
+    `created   ${v.created_at}`,
+  ];
+  if (v.finished_at !== null) lines.push(`finished  ${v.finished_at}`);
+  if (v.error !== null) lines.push(`error     ${v.error.code}: ${v.error.message}`);
+  lines.push(`input     ${preview(v.input, tty ? 100 : 100_000)}`);
+  if (v.output !== null) lines.push(`output    ${preview(v.output, tty ? 100 : 100_000)}`);
+  lines.push('', 'nodes:');
+  const rows = Object.entries(v.nodes).map(([path, n]) => {
+    const took = n.started_at !== undefined && n.finished_at !== undefined ? formatMs(Date.parse(n.finished_at) - Date.parse(n.started_at)) : '';
+    const detail = n.error !== undefined ? `${n.error.code}: ${n.error.message}` : n.output !== undefined ? preview(n.output, tty ? 60 : 100_000) : '';
+    return [path, n.status, String(n.attempts), took, detail];
+  });
+  return `${lines.join('\n')}\n${table([['NODE', 'STATUS', 'ATTEMPTS', 'TOOK', 'OUTPUT / ERROR'], ...rows])}`;
+}

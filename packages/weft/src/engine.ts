@@ -1,0 +1,430 @@
+/**
+ * @module engine
+ * The library face: `Engine` opens a store, registers node types, and starts, watches and steers
+ * runs. The CLI and the server are thin layers over it.
+ *
+ * @example
+ * ```ts
+ * import { Engine } from 'weft';
+ * const engine = await Engine.open({ db: ':memory:' });
+ * const run = await engine.run(yamlText, { input: { name: 'Ada' } });
+ * console.log(run.status, run.output);
+ * await engine.close();
+ * ```
+ */
+import {
+  NodeRegistry,
+  PlanCache,
+  Runner,
+  awaitingAnswer,
+  fromRecords,
+  WeftError,
+  hashDefinition,
+  isTerminal,
+  parseDefinition,
+  silentLogger,
+  systemClock,
+  validateAgainst,
+  validateDefinition,
+  type ActiveRun,
+  type Clock,
+  type Command,
+  type CredentialResolver,
+  type DslLimits,
+  type Logger,
+  type NodeType,
+  type ParseResult,
+  type Plan,
+  type RunEvent,
+  type RunIdentity,
+  type RunState,
+  type Store,
+  type WorkflowDefinition,
+} from '@weft/core';
+import { standardNodes } from '@weft/nodes';
+import { openSqliteStore } from '@weft/store-sqlite';
+import { runView, type RunView } from './run-view.js';
+import { uuidv7 } from './ids.js';
+
+export interface EngineOptions {
+  /** SQLite file, or ':memory:'. Ignored when `store` is given. @default './.weft/weft.db' */
+  db?: string;
+  /** SQLite durability: FULL survives power loss, NORMAL survives process crashes. @default 'FULL' */
+  synchronous?: 'FULL' | 'NORMAL';
+  /** A store to use instead of opening one; the engine does not close it. */
+  store?: Store;
+  /** Node types to register besides the standard ones. */
+  nodes?: readonly NodeType[];
+  /** Tenant of everything this engine does when no tenant is given. @default 'default' */
+  tenant?: string;
+  clock?: Clock;
+  log?: Logger;
+  credentials?: (tenant: string) => CredentialResolver;
+  /** Resolves a `subworkflow` reference that is not a stored workflow id (e.g. a file path). */
+  resolveWorkflow?: WorkflowResolver;
+  limits?: Partial<DslLimits>;
+  /** Recover unfinished runs and fire timers. @default true */
+  autoStart?: boolean;
+  /** Hold the database for this process (false: read alongside another process). @default true */
+  lock?: boolean;
+}
+
+export type WorkflowResolver = (
+  ref: string,
+  parent: { tenant: string; workflowId: string; version: number },
+) => Promise<{ id: string; version: number } | undefined>;
+
+export interface StartOptions {
+  input?: unknown;
+  version?: number;
+  idempotencyKey?: string;
+  priority?: number;
+  tenant?: string;
+}
+
+type WorkflowRef = string | WorkflowDefinition;
+
+export class Engine {
+  readonly registry: NodeRegistry;
+  readonly store: Store;
+  readonly #runner: Runner;
+  readonly #plans = new PlanCache();
+  readonly #tenant: string;
+  readonly #ownsStore: boolean;
+  readonly #options: EngineOptions;
+  readonly log: Logger;
+
+  private constructor(store: Store, ownsStore: boolean, options: EngineOptions) {
+    this.store = store;
+    this.#ownsStore = ownsStore;
+    this.#options = options;
+    this.#tenant = options.tenant ?? 'default';
+    this.log = options.log ?? silentLogger;
+    this.registry = new NodeRegistry([...standardNodes, ...(options.nodes ?? [])]);
+    const runnerOptions: ConstructorParameters<typeof Runner>[0] = {
+      store,
+      registry: this.registry,
+      loadPlan: (tenant, id, version) => this.#planOf(tenant, id, version),
+      clock: options.clock ?? systemClock,
+      log: this.log,
+      children: { start: (parent, cmd) => this.#startChild(parent, cmd) },
+    };
+    if (options.credentials !== undefined) runnerOptions.credentials = options.credentials;
+    this.#runner = new Runner(runnerOptions);
+  }
+
+  /** Opens the store, applies migrations, and carries on every unfinished run. */
+  static async open(options: EngineOptions = {}): Promise<Engine> {
+    const store =
+      options.store ??
+      (await openSqliteStore({
+        path: options.db ?? './.weft/weft.db',
+        synchronous: options.synchronous ?? 'FULL',
+        lock: options.lock ?? true,
+      }));
+    try {
+      await store.migrate();
+      const engine = new Engine(store, options.store === undefined, options);
+      if (options.autoStart !== false) await engine.#runner.start();
+      return engine;
+    } catch (e) {
+      if (options.store === undefined) await store.close();
+      throw e;
+    }
+  }
+
+  /** Group-commit figures since the engine opened. */
+  get stats(): Readonly<{ commits: number; decisions: number; events: number }> {
+    return this.#runner.stats;
+  }
+
+  register(type: NodeType): this {
+    this.registry.register(type);
+    return this;
+  }
+
+  /** Parses and validates definition text (YAML or JSON) or an object. */
+  validate(source: string | object, options: { format?: 'yaml' | 'json' } = {}): ParseResult {
+    const common = { registry: this.registry, ...(this.#options.limits ? { limits: this.#options.limits } : {}) };
+    return typeof source === 'string'
+      ? parseDefinition(source, { ...common, ...(options.format ? { format: options.format } : {}) })
+      : validateDefinition(source, common);
+  }
+
+  /** Validates and stores a definition as a new version (the same content keeps its version). */
+  async publish(
+    source: string | object,
+    options: { tenant?: string; format?: 'yaml' | 'json' } = {},
+  ): Promise<{ id: string; version: number; created: boolean }> {
+    const parsed = this.validate(source, options);
+    if (!parsed.ok) {
+      throw new WeftError('invalid_definition', describeDiagnostics(parsed), {
+        details: parsed.diagnostics,
+      });
+    }
+    const definition = parsed.definition;
+    const text = typeof source === 'string' ? source : JSON.stringify(source, null, 2);
+    const saved = await this.store.saveWorkflow({
+      tenant: options.tenant ?? this.#tenant,
+      definition,
+      source: text,
+      hash: hashDefinition(definition),
+    });
+    return { id: definition.id, ...saved };
+  }
+
+  /** Starts a run of a stored workflow (by id) or of a definition (published first). */
+  async start(workflow: WorkflowRef, options: StartOptions = {}): Promise<{ id: string; status: string }> {
+    const tenant = options.tenant ?? this.#tenant;
+    const { id: workflowId, version } = await this.#resolve(workflow, tenant, options.version);
+    if (options.idempotencyKey !== undefined) {
+      const existing = await this.store.findRunByIdempotencyKey(tenant, workflowId, options.idempotencyKey);
+      if (existing !== undefined) return { id: existing.id, status: existing.status };
+    }
+    const plan = await this.#planOf(tenant, workflowId, version);
+    const input = this.#checkInput(plan, options.input);
+    const identity: RunIdentity = {
+      id: uuidv7(),
+      tenant,
+      workflowId,
+      version,
+      createdAt: new Date((this.#options.clock ?? systemClock).now()).toISOString(),
+      priority: options.priority ?? 0,
+    };
+    if (options.idempotencyKey !== undefined) identity.idempotencyKey = options.idempotencyKey;
+    const run = await this.#runner.create(identity, plan, input);
+    return { id: identity.id, status: run.state.meta.status };
+  }
+
+  /** Starts a run and waits until it finishes or waits for an answer, an event or a timer. */
+  async run(workflow: WorkflowRef, options: StartOptions = {}): Promise<RunView> {
+    const { id } = await this.start(workflow, options);
+    return this.wait(id);
+  }
+
+  /**
+   * Resolves with the run once it is finished or, with `until: 'idle'` (the default), once it
+   * cannot go on without someone: paused, or waiting for a human answer. Waits for timers.
+   */
+  async wait(runId: string, options: { until?: 'idle' | 'finished' } = {}): Promise<RunView> {
+    const finishedOnly = options.until === 'finished';
+    const done = (plan: Plan, state: RunState) => {
+      const m = state.meta;
+      if (isTerminal(m.status)) return true;
+      if (finishedOnly || m.executing > 0 || m.backoff > 0) return false;
+      return m.status === 'paused' || (m.status === 'waiting' && awaitingAnswer(plan, state).length > 0);
+    };
+    await new Promise<void>((resolve, reject) => {
+      const unsubscribe = this.#runner.subscribe(runId, (_events, run) => {
+        if (done(run.plan, run.state)) {
+          unsubscribe();
+          resolve();
+        }
+      });
+      const check = async () => {
+        await this.#runner.flush();
+        const live = this.#runner.active(runId);
+        if (live !== undefined) return done(live.plan, live.state);
+        const rows = await this.store.loadRun(runId);
+        if (rows === undefined) throw new WeftError('not_found', `no run ${runId}`);
+        const plan = await this.#planOf(rows.run.tenant, rows.run.workflowId, rows.run.version);
+        return done(plan, fromRecords(plan, rows.run, rows.nodes));
+      };
+      check().then(
+        (settled) => {
+          if (!settled) return;
+          unsubscribe();
+          resolve();
+        },
+        (e: unknown) => {
+          unsubscribe();
+          reject(e);
+        },
+      );
+    });
+    const view = await this.get(runId);
+    if (view === undefined) throw new WeftError('not_found', `no run ${runId}`);
+    return view;
+  }
+
+  /** The run as the API shows it, or undefined. */
+  async get(runId: string, options: { tenant?: string } = {}): Promise<RunView | undefined> {
+    await this.#runner.flush();
+    const rows = await this.store.loadRun(runId);
+    if (rows === undefined) return undefined;
+    if (options.tenant !== undefined && rows.run.tenant !== options.tenant) return undefined;
+    const plan = await this.#planOf(rows.run.tenant, rows.run.workflowId, rows.run.version).catch(() => undefined);
+    return runView(rows.run, rows.nodes, plan);
+  }
+
+  /**
+   * The run's events after `after` (seq), then live ones as they are committed, without gaps or
+   * duplicates. Ends after a terminal event unless `follow` is false, which ends at the stored end.
+   */
+  async *events(runId: string, options: { after?: number; follow?: boolean } = {}): AsyncGenerator<RunEvent> {
+    const live: RunEvent[] = [];
+    let wake: (() => void) | undefined;
+    const unsubscribe = this.#runner.subscribe(runId, (events) => {
+      live.push(...events);
+      wake?.();
+    });
+    try {
+      let last = options.after ?? 0;
+      for (const e of await this.store.readEvents(runId, last)) {
+        yield e;
+        last = e.seq;
+      }
+      const record = await this.store.getRun(runId);
+      if (record === undefined) throw new WeftError('not_found', `no run ${runId}`);
+      if (options.follow === false) return;
+      if (isTerminal(record.status) && record.seq <= last) return;
+      for (;;) {
+        while (live.length > 0) {
+          const e = live.shift()!;
+          if (e.seq <= last) continue;
+          yield e;
+          last = e.seq;
+          if (e.type === 'run.succeeded' || e.type === 'run.failed' || e.type === 'run.cancelled') return;
+        }
+        await new Promise<void>((resolve) => (wake = resolve));
+        wake = undefined;
+      }
+    } finally {
+      unsubscribe();
+    }
+  }
+
+  pause(runId: string): Promise<void> {
+    return this.#control(runId, { type: 'pause' });
+  }
+
+  resume(runId: string): Promise<void> {
+    return this.#control(runId, { type: 'resume' });
+  }
+
+  cancel(runId: string, reason?: string): Promise<void> {
+    return this.#control(runId, reason === undefined ? { type: 'cancel' } : { type: 'cancel', reason });
+  }
+
+  retry(runId: string, options: { from?: string } = {}): Promise<void> {
+    return this.#control(runId, options.from === undefined ? { type: 'retry' } : { type: 'retry', from: options.from });
+  }
+
+  /** Paths of the run's human nodes that wait for an answer. */
+  async waitingForAnswer(runId: string): Promise<string[]> {
+    const rows = await this.store.loadRun(runId);
+    if (rows === undefined) throw new WeftError('not_found', `no run ${runId}`);
+    const plan = await this.#planOf(rows.run.tenant, rows.run.workflowId, rows.run.version);
+    return awaitingAnswer(plan, fromRecords(plan, rows.run, rows.nodes));
+  }
+
+  /** Answers a waiting `human` node; the answer is validated against the node's schema. */
+  async input(runId: string, node: string, value: unknown): Promise<void> {
+    const rows = await this.store.loadRun(runId);
+    if (rows === undefined) throw new WeftError('not_found', `no run ${runId}`);
+    const plan = await this.#planOf(rows.run.tenant, rows.run.workflowId, rows.run.version);
+    const def = plan.root.nodes[plan.root.byId.get(node) ?? -1]?.definition;
+    const schema = def?.with?.['schema'];
+    if (typeof schema === 'object' && schema !== null) {
+      validateAgainst(schema, value, { code: 'invalid_answer', root: 'value', what: `answer to ${node}` });
+    }
+    await this.#runner.send(runId, { type: 'human.input', node, value });
+  }
+
+  async close(): Promise<void> {
+    await this.#runner.close();
+    if (this.#ownsStore) await this.store.close();
+  }
+
+  // ---- internals --------------------------------------------------------------------------
+
+  async #control(runId: string, input: Parameters<Runner['send']>[1]): Promise<void> {
+    await this.#runner.send(runId, input);
+  }
+
+  async #resolve(workflow: WorkflowRef, tenant: string, version?: number): Promise<{ id: string; version: number }> {
+    if (typeof workflow !== 'string' || /[\n:]/.test(workflow)) {
+      const published = await this.publish(workflow, { tenant });
+      return { id: published.id, version: published.version };
+    }
+    const stored = await this.store.getWorkflow(tenant, workflow, version);
+    if (stored === undefined) {
+      throw new WeftError(
+        'not_found',
+        version === undefined ? `no workflow "${workflow}"` : `no version ${version} of workflow "${workflow}"`,
+      );
+    }
+    return { id: stored.id, version: stored.version };
+  }
+
+  async #planOf(tenant: string, workflowId: string, version: number): Promise<Plan> {
+    const stored = await this.store.getWorkflow(tenant, workflowId, version);
+    if (stored === undefined) {
+      throw new WeftError('not_found', `no version ${version} of workflow "${workflowId}"`);
+    }
+    return this.#plans.get(stored.definition, this.registry, stored.hash);
+  }
+
+  #checkInput(plan: Plan, input: unknown): unknown {
+    const value = structuredClone(input ?? {});
+    const schema = plan.workflow.inputs;
+    if (schema !== undefined) {
+      validateAgainst(schema, value, { code: 'invalid_input', root: 'input', what: 'input' });
+    }
+    return value;
+  }
+
+  async #startChild(parent: ActiveRun, cmd: Extract<Command, { type: 'start-child' }>): Promise<void> {
+    const existing = await this.store.getRun(cmd.childRunId);
+    if (existing !== undefined) {
+      if (isTerminal(existing.status)) {
+        const input: Parameters<Runner['send']>[1] = {
+          type: 'child.finished',
+          path: cmd.path,
+          childRunId: existing.id,
+          status: existing.status,
+        };
+        if (existing.output !== undefined) input.output = existing.output;
+        if (existing.error !== undefined) input.error = existing.error;
+        await this.#runner.send(parent.identity.id, input);
+      }
+      return;
+    }
+    const tenant = parent.identity.tenant;
+    const ref = await this.#resolveChild(cmd.workflow, cmd.version, parent);
+    const plan = await this.#planOf(tenant, ref.id, ref.version);
+    const input = this.#checkInput(plan, cmd.input);
+    await this.#runner.create(
+      {
+        id: cmd.childRunId,
+        tenant,
+        workflowId: ref.id,
+        version: ref.version,
+        createdAt: new Date((this.#options.clock ?? systemClock).now()).toISOString(),
+        priority: parent.identity.priority,
+        parentRunId: parent.identity.id,
+        parentPath: cmd.path,
+      },
+      plan,
+      input,
+    );
+  }
+
+  async #resolveChild(ref: string, version: number | undefined, parent: ActiveRun) {
+    const { tenant, workflowId } = parent.identity;
+    const resolver = this.#options.resolveWorkflow;
+    if (resolver !== undefined) {
+      const found = await resolver(ref, { tenant, workflowId, version: parent.identity.version });
+      if (found !== undefined) return found;
+    }
+    return this.#resolve(ref, tenant, version);
+  }
+}
+
+export function describeDiagnostics(parsed: Extract<ParseResult, { ok: false }>): string {
+  const lines = parsed.diagnostics.map((d) => {
+    const at = d.line !== undefined ? `${d.line}:${d.column ?? 1}: ` : '';
+    return `${at}${d.path === '' ? '' : `${d.path}: `}${d.message}`;
+  });
+  return `invalid definition: ${lines.join('; ')}`;
+}

@@ -1,0 +1,65 @@
+/**
+ * @module run-view
+ * The run as the API, the CLI's `--json` and the library show it (SPEC section 8).
+ */
+import type { ErrorInfo, NodeRecord, NodeStatus, Plan, RunRecord, RunStatus } from '@weft/core';
+
+export interface NodeView {
+  status: NodeStatus;
+  attempts: number;
+  output?: unknown;
+  error?: ErrorInfo;
+  started_at?: string;
+  finished_at?: string;
+}
+
+export interface RunView {
+  id: string;
+  workflow: string;
+  version: number;
+  status: RunStatus;
+  input: unknown;
+  output: unknown;
+  error: ErrorInfo | null;
+  nodes: Record<string, NodeView>;
+  created_at: string;
+  started_at: string | null;
+  finished_at: string | null;
+  parent_run_id?: string;
+}
+
+/** Top-level nodes that never started are listed as pending; frames are not listed. */
+export function runView(run: RunRecord, nodes: readonly NodeRecord[], plan: Plan | undefined): RunView {
+  const byPath = new Map<string, NodeView>();
+  for (const n of nodes) {
+    if ((n.state as { kind?: string }).kind === 'frame') continue;
+    const v: NodeView = { status: n.status, attempts: n.attempts };
+    if (n.output !== undefined) v.output = n.output;
+    if (n.error !== undefined) v.error = n.error;
+    if (n.startedAt !== undefined) v.started_at = n.startedAt;
+    if (n.finishedAt !== undefined) v.finished_at = n.finishedAt;
+    byPath.set(n.path, v);
+  }
+  const ordered: Record<string, NodeView> = {};
+  for (const pn of plan?.root.nodes ?? []) {
+    ordered[pn.id] = byPath.get(pn.id) ?? { status: 'pending', attempts: 0 };
+  }
+  for (const [path, v] of [...byPath].sort(([a], [b]) => a.localeCompare(b))) {
+    if (!(path in ordered)) ordered[path] = v;
+  }
+  const view: RunView = {
+    id: run.id,
+    workflow: run.workflowId,
+    version: run.version,
+    status: run.status,
+    input: run.input,
+    output: run.output ?? null,
+    error: run.error ?? null,
+    nodes: ordered,
+    created_at: run.createdAt,
+    started_at: run.startedAt ?? null,
+    finished_at: run.finishedAt ?? null,
+  };
+  if (run.parentRunId !== undefined) view.parent_run_id = run.parentRunId;
+  return view;
+}

@@ -1,0 +1,63 @@
+/**
+ * @module store-contract/commit
+ * A commit is all or nothing, and refuses what only a second writer would write.
+ */
+import { beforeEach, describe, expect, it } from 'vitest';
+import type { RunEvent, Store, TimerRecord } from '@weft/core';
+import { at, makeRun, makeNode, makeWrite, events } from './fixtures.js';
+
+/** Declares these cases; `use` returns the fresh, migrated store of the current test. */
+export function commitCases(use: () => Store): void {
+  let store: Store;
+  beforeEach(() => {
+    store = use();
+  });
+
+  describe('atomic commit', () => {
+    it('rejects a seq that is already stored and writes nothing of that commit', async () => {
+      await store.commit([makeWrite(makeRun('r1', { seq: 1 }), { events: events(1, 1) })]);
+      const attempt = makeWrite(makeRun('r1', { status: 'succeeded', seq: 2 }), {
+        nodes: [makeNode('r1', 'a')],
+        events: events(2, 2).concat(events(1, 1)),
+        addTimers: [{ id: 'tm', runId: 'r1', dueAt: 1, kind: 'wait' }],
+      });
+      await expect(store.commit([attempt])).rejects.toMatchObject({ code: 'store_conflict' });
+      expect(await store.loadRun('r1')).toStrictEqual({
+        run: makeRun('r1', { seq: 1 }),
+        nodes: [],
+      });
+      expect(await store.readEvents('r1', 0)).toStrictEqual(events(1, 1));
+      expect(await store.nextTimerDue()).toBeUndefined();
+    });
+
+    it('rejects a seq repeated within one commit', async () => {
+      const attempt = makeWrite(makeRun('r1'), { events: events(1, 2).concat(events(2, 2)) });
+      await expect(store.commit([attempt])).rejects.toMatchObject({ code: 'store_conflict' });
+      expect(await store.getRun('r1')).toBeUndefined();
+      expect(await store.readEvents('r1', 0)).toEqual([]);
+    });
+
+    it('rolls back the run row and the other runs when an event cannot be stored', async () => {
+      await store.commit([makeWrite(makeRun('r1', { seq: 1 }), { events: events(1, 1) })]);
+      const bad: RunEvent = { seq: 2, type: 'message', at: at(2), data: { n: BigInt(1) } };
+      await expect(
+        store.commit([
+          makeWrite(makeRun('r2'), { events: events(1, 1) }),
+          makeWrite(makeRun('r1', { status: 'succeeded', seq: 2 }), { events: [bad] }),
+        ]),
+      ).rejects.toThrow();
+      expect(await store.getRun('r1')).toStrictEqual(makeRun('r1', { seq: 1 }));
+      expect(await store.getRun('r2')).toBeUndefined();
+      expect(await store.readEvents('r2', 0)).toEqual([]);
+    });
+
+    it('rejects a timer id that already exists', async () => {
+      const timer: TimerRecord = { id: 'tm', runId: 'r1', dueAt: 10, kind: 'wait' };
+      await store.commit([makeWrite(makeRun('r1'), { addTimers: [timer] })]);
+      const again = makeWrite(makeRun('r1', { seq: 9 }), { addTimers: [{ ...timer, dueAt: 5 }] });
+      await expect(store.commit([again])).rejects.toMatchObject({ code: 'store_conflict' });
+      expect(await store.nextTimerDue()).toBe(10);
+      expect((await store.getRun('r1'))?.seq).toBe(0);
+    });
+  });
+}
