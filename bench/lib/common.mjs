@@ -28,7 +28,8 @@ export function intArg(args, name, fallback) {
   const v = args[name];
   if (v === undefined || v === true) return fallback;
   const n = Number(v);
-  if (!Number.isInteger(n) || n < 0) throw new Error(`--${name} must be a non-negative integer, got ${v}`);
+  if (!Number.isInteger(n) || n < 0)
+    throw new Error(`--${name} must be a non-negative integer, got ${v}`);
   return n;
 }
 
@@ -59,8 +60,16 @@ export function summarize(samples) {
 
 /** The modes of W1-W3. W4-W6 use `full` (Weft's default). */
 export const MODES = {
-  full: { synchronous: 'FULL', file: true, label: 'SQLite file, synchronous=FULL (default, power-loss safe)' },
-  normal: { synchronous: 'NORMAL', file: true, label: 'SQLite file, synchronous=NORMAL (crash safe)' },
+  full: {
+    synchronous: 'FULL',
+    file: true,
+    label: 'SQLite file, synchronous=FULL (default, power-loss safe)',
+  },
+  normal: {
+    synchronous: 'NORMAL',
+    file: true,
+    label: 'SQLite file, synchronous=NORMAL (crash safe)',
+  },
   memory: { synchronous: 'FULL', file: false, label: 'SQLite :memory:' },
 };
 
@@ -155,7 +164,8 @@ export async function benchStep(ctx, params) {
 export function benchNodeType(defineNode) {
   return defineNode({
     type: 'bench.step',
-    description: 'Bench only: bumps an in-process counter (its side effect) and returns { n, from }.',
+    description:
+      'Bench only: bumps an in-process counter (its side effect) and returns { n, from }.',
     params: benchParams,
     run: benchStep,
   });
@@ -176,7 +186,11 @@ export function chain5(id = 'bench-chain5') {
   const ids = ['a', 'b', 'c', 'd', 'e'];
   return {
     id,
-    nodes: ids.map((n, i) => (i === 0 ? { id: n, type: STEP } : { id: n, type: STEP, with: { prev: `{{ ${ids[i - 1]}.n }}` } })),
+    nodes: ids.map((n, i) =>
+      i === 0
+        ? { id: n, type: STEP }
+        : { id: n, type: STEP, with: { prev: `{{ ${ids[i - 1]}.n }}` } },
+    ),
     edges: ids.slice(1).map((n, i) => ({ from: ids[i], to: n })),
   };
 }
@@ -266,7 +280,10 @@ export function main(fn) {
       process.exit(0);
     },
     (e) => {
-      report({ error: e instanceof Error ? `${e.name}: ${e.message}` : String(e), stack: e?.stack });
+      report({
+        error: e instanceof Error ? `${e.name}: ${e.message}` : String(e),
+        stack: e?.stack,
+      });
       process.exit(1);
     },
   );

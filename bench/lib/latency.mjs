@@ -1,5 +1,14 @@
 // W1 and W2: per-run latency, one run at a time, after a warm-up in the same process.
-import { dbPath, effects, modeOf, openEngine, parseArgs, peakRss, pragmasOf, summarize } from './common.mjs';
+import {
+  dbPath,
+  effects,
+  modeOf,
+  openEngine,
+  parseArgs,
+  peakRss,
+  pragmasOf,
+  summarize,
+} from './common.mjs';
 
 /**
  * @param {{ name: string, definition: object, nodes: number, runs: number, quickRuns: number }} w
@@ -11,7 +20,10 @@ export async function latencyWorkload(w) {
   const runs = Number(args.runs ?? (quick ? w.quickRuns : w.runs));
   const warmup = Number(args.warmup ?? Math.max(20, Math.round(runs / 4)));
   const weft = await import('weft');
-  const engine = await openEngine(weft, { db: dbPath(args, mode, w.name), synchronous: mode.synchronous });
+  const engine = await openEngine(weft, {
+    db: dbPath(args, mode, w.name),
+    synchronous: mode.synchronous,
+  });
   try {
     const { id } = await engine.publish(w.definition);
     const once = async () => {
@@ -21,7 +33,9 @@ export async function latencyWorkload(w) {
         throw new Error(`run ${run.id} ended ${run.status}: ${JSON.stringify(run.error ?? null)}`);
       }
       if (effects.count - before !== w.nodes) {
-        throw new Error(`run ${run.id} executed ${effects.count - before} bench nodes, expected ${w.nodes}`);
+        throw new Error(
+          `run ${run.id} executed ${effects.count - before} bench nodes, expected ${w.nodes}`,
+        );
       }
       return run;
     };

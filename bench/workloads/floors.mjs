@@ -34,9 +34,13 @@ function sqliteFloor(modeName) {
     db.pragma('foreign_keys = ON');
     const pragmas = {
       journal_mode: String(db.pragma('journal_mode', { simple: true })),
-      synchronous: ['OFF', 'NORMAL', 'FULL', 'EXTRA'][Number(db.pragma('synchronous', { simple: true }))],
+      synchronous: ['OFF', 'NORMAL', 'FULL', 'EXTRA'][
+        Number(db.pragma('synchronous', { simple: true }))
+      ],
     };
-    db.exec('CREATE TABLE rows (id INTEGER PRIMARY KEY, run_id TEXT NOT NULL, path TEXT NOT NULL, data TEXT NOT NULL)');
+    db.exec(
+      'CREATE TABLE rows (id INTEGER PRIMARY KEY, run_id TEXT NOT NULL, path TEXT NOT NULL, data TEXT NOT NULL)',
+    );
     const insert = db.prepare('INSERT INTO rows (run_id, path, data) VALUES (?, ?, ?)');
     let seq = 0;
     const commit = db.transaction((rows) => {

@@ -4,4 +4,6 @@
 import { chain5, main } from '../lib/common.mjs';
 import { latencyWorkload } from '../lib/latency.mjs';
 
-main(() => latencyWorkload({ name: 'W1', definition: chain5(), nodes: 5, runs: 300, quickRuns: 100 }));
+main(() =>
+  latencyWorkload({ name: 'W1', definition: chain5(), nodes: 5, runs: 300, quickRuns: 100 }),
+);

@@ -4,4 +4,6 @@
 import { dag20, main } from '../lib/common.mjs';
 import { latencyWorkload } from '../lib/latency.mjs';
 
-main(() => latencyWorkload({ name: 'W2', definition: dag20(), nodes: 20, runs: 300, quickRuns: 100 }));
+main(() =>
+  latencyWorkload({ name: 'W2', definition: dag20(), nodes: 20, runs: 300, quickRuns: 100 }),
+);

@@ -25,7 +25,10 @@ main(async () => {
   const concurrency = intArg(args, 'concurrency', 100);
   const warmup = intArg(args, 'warmup', quick ? 200 : 500);
   const weft = await import('weft');
-  const engine = await openEngine(weft, { db: dbPath(args, mode, 'W3'), synchronous: mode.synchronous });
+  const engine = await openEngine(weft, {
+    db: dbPath(args, mode, 'W3'),
+    synchronous: mode.synchronous,
+  });
   try {
     const { id } = await engine.publish(chain5());
     let failed = 0;
@@ -44,7 +47,8 @@ main(async () => {
     const stats1 = { ...engine.stats };
     const steps = effects.count - count0;
     if (failed > 0) throw new Error(`${failed} runs did not succeed`);
-    if (steps !== runs * 5) throw new Error(`${steps} bench node executions for ${runs} runs, expected ${runs * 5}`);
+    if (steps !== runs * 5)
+      throw new Error(`${steps} bench node executions for ${runs} runs, expected ${runs * 5}`);
     return {
       workload: 'W3',
       mode: mode.name,

@@ -111,7 +111,8 @@ main(async () => {
     const stats2 = { ...engine.stats };
     const succeeded = await countStatus(['succeeded']);
     const expected = warmup + runs;
-    if (succeeded !== expected) throw new Error(`${succeeded} runs succeeded, expected ${expected}`);
+    if (succeeded !== expected)
+      throw new Error(`${succeeded} runs succeeded, expected ${expected}`);
 
     return {
       workload: 'W4',

@@ -7,7 +7,16 @@
 // The engine is opened with limits raised above the defaults (2,000 nodes, 1 MiB) for this.
 // Usage: node --expose-gc bench/workloads/w5-definitions.mjs [--quick] [--nodes N] [--repeat N]
 import { stringify } from 'yaml';
-import { intArg, main, memory, openEngine, parseArgs, peakRss, settle, summarize } from '../lib/common.mjs';
+import {
+  intArg,
+  main,
+  memory,
+  openEngine,
+  parseArgs,
+  peakRss,
+  settle,
+  summarize,
+} from '../lib/common.mjs';
 
 export function layeredDefinition(total, width = 100) {
   const layers = Math.ceil(total / width);
@@ -58,7 +67,8 @@ main(async () => {
       }
       const plan = compile(parsed.definition, registry);
       const t2 = performance.now();
-      if (plan.root.nodes.length !== parsed.definition.nodes.length) throw new Error('plan lost nodes');
+      if (plan.root.nodes.length !== parsed.definition.nodes.length)
+        throw new Error('plan lost nodes');
       return { validateMs: t1 - t0, compileMs: t2 - t1, totalMs: t2 - t0 };
     };
     // Warm-up on a tenth of the size.
@@ -83,7 +93,11 @@ main(async () => {
       floor.push(performance.now() - t);
     }
     const pick = (rs, k) => summarize(rs.map((x) => x[k])).median;
-    const fig = (rs) => ({ totalMs: pick(rs, 'totalMs'), validateMs: pick(rs, 'validateMs'), compileMs: pick(rs, 'compileMs') });
+    const fig = (rs) => ({
+      totalMs: pick(rs, 'totalMs'),
+      validateMs: pick(rs, 'validateMs'),
+      compileMs: pick(rs, 'compileMs'),
+    });
     return {
       workload: 'W5',
       nodes: total,

@@ -69,9 +69,13 @@ async function recover(db, runs) {
 
 /** Spawns this file in a phase; resolves with the first JSON line it prints, and the child. */
 function phase(name, db, runs, timeoutMs) {
-  const child = spawn(process.execPath, [self, '--phase', name, '--db', db, '--runs', String(runs)], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+  const child = spawn(
+    process.execPath,
+    [self, '--phase', name, '--db', db, '--runs', String(runs)],
+    {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
   const spawnedAt = performance.now();
   return new Promise((resolve, reject) => {
     let out = '';
@@ -85,7 +89,11 @@ function phase(name, db, runs, timeoutMs) {
       if (nl < 0) return;
       clearTimeout(timer);
       try {
-        resolve({ child, data: JSON.parse(out.slice(0, nl)), wallMs: performance.now() - spawnedAt });
+        resolve({
+          child,
+          data: JSON.parse(out.slice(0, nl)),
+          wallMs: performance.now() - spawnedAt,
+        });
       } catch (e) {
         reject(e);
       }
@@ -115,7 +123,8 @@ async function orchestrate() {
   await exited(recovered.child);
   removeDb(db);
   const r = recovered.data;
-  if (r.reexecuted !== runs) throw new Error(`${r.reexecuted} re-executions after recovery, expected ${runs}`);
+  if (r.reexecuted !== runs)
+    throw new Error(`${r.reexecuted} re-executions after recovery, expected ${runs}`);
   return {
     workload: 'W6',
     mode: 'full',

@@ -39,7 +39,6 @@ export const MIGRATIONS: readonly Migration[] = [
         workflow_id TEXT NOT NULL,
         version INTEGER NOT NULL,
         status TEXT NOT NULL,
-        input TEXT,
         output TEXT,
         error TEXT,
         created_at TEXT NOT NULL,
@@ -60,6 +59,13 @@ export const MIGRATIONS: readonly Migration[] = [
       // The guard against two concurrent starts with the same key: the second commit fails.
       `CREATE UNIQUE INDEX runs_idempotency ON runs (tenant, workflow_id, idempotency_key)
         WHERE idempotency_key IS NOT NULL`,
+
+      // Apart from the run row, which is rewritten on every commit: SQLite rewrites a whole row on
+      // update, and an input of megabytes would be rewritten (and synced) with each one.
+      `CREATE TABLE run_inputs (
+        run_id TEXT PRIMARY KEY REFERENCES runs (id) ON DELETE CASCADE,
+        input TEXT
+      )`,
 
       `CREATE TABLE run_nodes (
         run_id TEXT NOT NULL REFERENCES runs (id) ON DELETE CASCADE,

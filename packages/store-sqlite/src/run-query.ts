@@ -96,14 +96,14 @@ export class RunLister {
     let stmt = this.#cache.get(mask);
     if (stmt === undefined) {
       const where: string[] = [];
-      if (mask & 1) where.push('tenant = ?');
-      if (mask & 2) where.push('workflow_id = ?');
-      if (mask & 4) where.push('status = ?');
-      if (mask & 8) where.push('(created_at, id) < (?, ?)');
+      if (mask & 1) where.push('r.tenant = ?');
+      if (mask & 2) where.push('r.workflow_id = ?');
+      if (mask & 4) where.push('r.status = ?');
+      if (mask & 8) where.push('(r.created_at, r.id) < (?, ?)');
       const sql =
-        `SELECT ${RUN_SELECT} FROM runs` +
+        RUN_SELECT +
         (where.length > 0 ? ` WHERE ${where.join(' AND ')}` : '') +
-        ' ORDER BY created_at DESC, id DESC LIMIT ?';
+        ' ORDER BY r.created_at DESC, r.id DESC LIMIT ?';
       stmt = this.#db.prepare<unknown[], RunRow>(sql);
       this.#cache.set(mask, stmt);
     }

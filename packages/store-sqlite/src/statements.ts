@@ -7,13 +7,16 @@
 import type { Database, Statement } from 'better-sqlite3';
 import type { EventRow, NodeRow, RunRow, TimerRow } from './rows.js';
 
-const RUN_COLUMNS = `id, tenant, workflow_id, version, status, input, output, error, created_at,
+const RUN_COLUMNS = `id, tenant, workflow_id, version, status, output, error, created_at,
   started_at, finished_at, parent_run_id, parent_path, priority, idempotency_key, seq, state`;
 const NODE_COLUMNS = `run_id, path, node_id, status, attempts, output, error, started_at, finished_at, state`;
 const TIMER_COLUMNS = 'id, run_id, due_at, kind, path, data';
 
-/** The run columns in table order, for the query builders elsewhere. */
-export const RUN_SELECT = RUN_COLUMNS;
+/** `SELECT ... FROM` giving a {@link RunRow}: the run row with its input (alias `r`). */
+export const RUN_SELECT = `SELECT r.id, r.tenant, r.workflow_id, r.version, r.status, i.input,
+  r.output, r.error, r.created_at, r.started_at, r.finished_at, r.parent_run_id, r.parent_path,
+  r.priority, r.idempotency_key, r.seq, r.state
+  FROM runs r LEFT JOIN run_inputs i ON i.run_id = r.id`;
 
 export interface WorkflowRow {
   tenant: string;
@@ -35,7 +38,9 @@ export interface WorkflowSummaryRow {
 
 /** The prepared statements of one connection. */
 export interface Statements {
+  updateRun: Statement<unknown[]>;
   upsertRun: Statement<unknown[]>;
+  upsertInput: Statement<[string, string | null]>;
   upsertNode: Statement<unknown[]>;
   deleteNode: Statement<[string, string]>;
   insertEvent: Statement<unknown[]>;
@@ -65,17 +70,30 @@ export interface Statements {
 export function prepareStatements(db: Database): Statements {
   const workflowColumns = 'tenant, id, version, definition, source, hash, created_at';
   return {
+    // The hot path: only the fields that change while a run executes, and only if the fields
+    // fixed at creation are unchanged (else 0 changes, and the caller falls back to upsertRun).
+    // Leaving tenant, workflow and created_at out of SET spares their indexes a rewrite per commit.
+    updateRun: db.prepare(
+      `UPDATE runs SET status = ?, output = ?, error = ?, started_at = ?, finished_at = ?,
+         priority = ?, seq = ?, state = ?
+       WHERE id = ? AND tenant = ? AND workflow_id = ? AND version = ? AND created_at = ?
+         AND parent_run_id IS ? AND parent_path IS ? AND idempotency_key IS ?`,
+    ),
     // ON CONFLICT DO UPDATE rather than INSERT OR REPLACE: REPLACE deletes the old row first, which
     // would cascade to the run's nodes, events and timers.
     upsertRun: db.prepare(
-      `INSERT INTO runs (${RUN_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+      `INSERT INTO runs (${RUN_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT (id) DO UPDATE SET tenant = excluded.tenant, workflow_id = excluded.workflow_id,
-         version = excluded.version, status = excluded.status, input = excluded.input,
-         output = excluded.output, error = excluded.error, created_at = excluded.created_at,
-         started_at = excluded.started_at, finished_at = excluded.finished_at,
-         parent_run_id = excluded.parent_run_id, parent_path = excluded.parent_path,
-         priority = excluded.priority, idempotency_key = excluded.idempotency_key,
-         seq = excluded.seq, state = excluded.state`,
+         version = excluded.version, status = excluded.status, output = excluded.output,
+         error = excluded.error, created_at = excluded.created_at, started_at = excluded.started_at,
+         finished_at = excluded.finished_at, parent_run_id = excluded.parent_run_id,
+         parent_path = excluded.parent_path, priority = excluded.priority,
+         idempotency_key = excluded.idempotency_key, seq = excluded.seq, state = excluded.state`,
+    ),
+    // Compared, not rewritten: an unchanged input (the normal case) costs no page write.
+    upsertInput: db.prepare(
+      `INSERT INTO run_inputs (run_id, input) VALUES (?, ?)
+       ON CONFLICT (run_id) DO UPDATE SET input = excluded.input WHERE input IS NOT excluded.input`,
     ),
     upsertNode: db.prepare(
       `INSERT INTO run_nodes (${NODE_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
@@ -91,10 +109,10 @@ export function prepareStatements(db: Database): Statements {
     insertTimer: db.prepare(`INSERT INTO timers (${TIMER_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?)`),
     deleteTimer: db.prepare('DELETE FROM timers WHERE id = ?'),
 
-    getRun: db.prepare(`SELECT ${RUN_COLUMNS} FROM runs WHERE id = ?`),
+    getRun: db.prepare(`${RUN_SELECT} WHERE r.id = ?`),
     nodesOfRun: db.prepare(`SELECT ${NODE_COLUMNS} FROM run_nodes WHERE run_id = ? ORDER BY path`),
     runByKey: db.prepare(
-      `SELECT ${RUN_COLUMNS} FROM runs WHERE tenant = ? AND workflow_id = ? AND idempotency_key = ?`,
+      `${RUN_SELECT} WHERE r.tenant = ? AND r.workflow_id = ? AND r.idempotency_key = ?`,
     ),
     // LIMIT -1 is SQLite for "no limit": one statement serves both forms of readEvents.
     readEvents: db.prepare(

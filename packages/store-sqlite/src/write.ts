@@ -9,31 +9,53 @@ import { toJson } from './rows.js';
 import type { Statements } from './statements.js';
 
 /**
- * Writes the runs in order. Rows are removed before they are written, so one commit can reset a
- * node and write it afresh, or move a timer under the same id.
+ * Writes the runs in order. A run row is first updated in place (the fields that change while it
+ * executes) and fully upserted only when it is new or a fixed field differs. Rows are removed
+ * before they are written, so one commit can reset a node and write it afresh, or move a timer
+ * under the same id.
  */
 export function writeRuns(s: Statements, writes: readonly RunWrite[]): void {
   for (const w of writes) {
     const r = w.run;
-    s.upsertRun.run(
+    const changed = s.updateRun.run(
+      r.status,
+      toJson(r.output),
+      toJson(r.error),
+      r.startedAt ?? null,
+      r.finishedAt ?? null,
+      r.priority,
+      r.seq,
+      toJson(r.state),
       r.id,
       r.tenant,
       r.workflowId,
       r.version,
-      r.status,
-      toJson(r.input),
-      toJson(r.output),
-      toJson(r.error),
       r.createdAt,
-      r.startedAt ?? null,
-      r.finishedAt ?? null,
       r.parentRunId ?? null,
       r.parentPath ?? null,
-      r.priority,
       r.idempotencyKey ?? null,
-      r.seq,
-      toJson(r.state),
-    );
+    ).changes;
+    if (changed === 0) {
+      s.upsertRun.run(
+        r.id,
+        r.tenant,
+        r.workflowId,
+        r.version,
+        r.status,
+        toJson(r.output),
+        toJson(r.error),
+        r.createdAt,
+        r.startedAt ?? null,
+        r.finishedAt ?? null,
+        r.parentRunId ?? null,
+        r.parentPath ?? null,
+        r.priority,
+        r.idempotencyKey ?? null,
+        r.seq,
+        toJson(r.state),
+      );
+    }
+    s.upsertInput.run(r.id, toJson(r.input));
     if (w.removeNodes !== undefined) {
       for (const path of w.removeNodes) s.deleteNode.run(r.id, path);
     }
@@ -68,7 +90,7 @@ export function writeRuns(s: Statements, writes: readonly RunWrite[]): void {
  */
 export function conflictOrSelf(error: unknown): unknown {
   const code = (error as { code?: unknown } | null)?.code;
-  if (code === 'SQLITE_CONSTRAINT_PRIMARYKEY' || code === 'SQLITE_CONSTRAINT_UNIQUE') {
+  if (code === 'SQLITE_CONSTRAINT_PRIMARYKEY') {
     const message = `commit rejected, nothing written: ${(error as Error).message}`;
     return new WeftError('store_conflict', message, { level: 'unexpected', cause: error });
   }

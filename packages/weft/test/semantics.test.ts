@@ -254,7 +254,7 @@ nodes:
 
   it('continue goes on with output null and `<id>.error` in scope', async () => {
     await setup();
-    const run = await engine.run(def('continue').replace(/  - \{ id: handler.*\n/, '').replace('value: "{{ bad }}"', 'value: "{{ bad.error.code }}"'));
+    const run = await engine.run(def('continue').replace(/ {2}- \{ id: handler.*\n/, '').replace('value: "{{ bad }}"', 'value: "{{ bad.error.code }}"'));
     expect(run.status).toBe('succeeded');
     expect(run.nodes['bad']).toMatchObject({ status: 'failed', output: null });
     expect(run.nodes['next']?.output).toBe('broken');
@@ -262,7 +262,7 @@ nodes:
 
   it('return goes on with the given output', async () => {
     await setup();
-    const run = await engine.run(def('{ return: { fallback: 7 } }').replace(/  - \{ id: handler.*\n/, ''));
+    const run = await engine.run(def('{ return: { fallback: 7 } }').replace(/ {2}- \{ id: handler.*\n/, ''));
     expect(run.status).toBe('succeeded');
     expect(run.nodes['next']?.output).toEqual({ fallback: 7 });
   });

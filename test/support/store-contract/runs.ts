@@ -3,7 +3,7 @@
  * Run, node and event rows: exact round-trips, replacement, lookups.
  */
 import { beforeEach, describe, expect, it } from 'vitest';
-import type { RunEvent, Store } from '@weft/core';
+import type { RunEvent, RunRecord, Store } from '@weft/core';
 import {
   at,
   ERROR,
@@ -71,6 +71,29 @@ export function runCases(use: () => Store): void {
       await store.commit([makeWrite(next)]);
       expect(await store.getRun('r1')).toStrictEqual(next);
       expect(await store.findRunByIdempotencyKey('t1', 'wf', 'k')).toBeUndefined();
+    });
+
+    it('replaces every field, including those that normally never change after creation', async () => {
+      let current = makeRun('r1', { parentRunId: 'p', parentPath: 'x', idempotencyKey: 'k' });
+      await store.commit([makeWrite(current)]);
+      const changes: Partial<RunRecord>[] = [
+        { tenant: 't2' },
+        { workflowId: 'wf2' },
+        { version: 2 },
+        { createdAt: at(9) },
+        { parentRunId: 'q' },
+        { parentPath: 'y' },
+        { idempotencyKey: 'k2' },
+        { input: { n: 2 } },
+        { input: 'same size' },
+        { input: 'other size!' },
+        { priority: 3, seq: 4, status: 'paused', state: [1] },
+      ];
+      for (const change of changes) {
+        current = { ...current, ...change };
+        await store.commit([makeWrite(current)]);
+        expect(await store.getRun('r1')).toStrictEqual(current);
+      }
     });
 
     it('does not find unknown runs', async () => {

@@ -1,10 +1,11 @@
 /**
  * @module dsl/positions
- * Maps a path into the definition back to a line and column of its source text. Lookups walk the
- * `yaml` document tree, which keeps source ranges; JSON text is parsed into such a tree only when
- * a diagnostic needs a position (JSON is YAML 1.2 flow syntax, so one walker serves both).
+ * Maps a path into the definition back to a line and column of its source text. YAML lookups walk
+ * the `yaml` document tree, which keeps source ranges. JSON text was read with JSON.parse, which
+ * keeps none: its positions are indexed in one pass, and only when a diagnostic needs one (the
+ * `yaml` parser could place JSON too, but takes seconds where this takes milliseconds).
  */
-import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, Scalar } from 'yaml';
+import { isAlias, isMap, isScalar, isSeq, Scalar, type LineCounter } from 'yaml';
 import type { Document, Node as YamlNode } from 'yaml';
 import type { Locator } from './findings.js';
 
@@ -90,28 +91,8 @@ export function scalarOffset(node: Scalar, text: string, offset: number): number
       for (let v = 0; v < offset; v++) i += src[i] === "'" && src[i + 1] === "'" ? 2 : 1;
       return i < src.length ? start + i : undefined;
     }
-    case Scalar.QUOTE_DOUBLE: {
-      if (src.includes('\n')) return undefined;
-      let i = 1;
-      let v = 0;
-      while (v < offset && i < src.length) {
-        if (src[i] !== '\\') {
-          i++;
-          v++;
-          continue;
-        }
-        const e = src[i + 1];
-        if (e === 'x') i += 4;
-        else if (e === 'u') i += 6;
-        else if (e === 'U') {
-          const cp = Number.parseInt(src.slice(i + 2, i + 10), 16);
-          i += 10;
-          if (cp > 0xffff) v++;
-        } else i += 2;
-        v++;
-      }
-      return v === offset && i < src.length ? start + i : undefined;
-    }
+    case Scalar.QUOTE_DOUBLE:
+      return doubleQuotedOffset(text, start, offset);
     case Scalar.BLOCK_LITERAL: {
       // Literal content is verbatim apart from indentation: value line k is source line k after
       // the header, and ends the same way.
@@ -132,22 +113,133 @@ export function scalarOffset(node: Scalar, text: string, offset: number): number
   }
 }
 
-/** A locator built on first use; for JSON text parsed with JSON.parse. */
+/**
+ * The source offset of value character `offset` in the double-quoted string starting at `start`
+ * (YAML or JSON escapes), or undefined when the string ends or spans lines first.
+ */
+export function doubleQuotedOffset(
+  text: string,
+  start: number,
+  offset: number,
+): number | undefined {
+  let i = start + 1;
+  for (let v = 0; v < offset; v++) {
+    const c = text[i];
+    if (c === undefined || c === '"' || c === '\n') return undefined;
+    if (c !== '\\') {
+      i++;
+      continue;
+    }
+    const e = text[i + 1];
+    if (e === 'x') i += 4;
+    else if (e === 'u') i += 6;
+    else if (e === 'U') {
+      // One code point beyond the BMP is two UTF-16 units of the value.
+      if (Number.parseInt(text.slice(i + 2, i + 10), 16) > 0xffff) v++;
+      i += 10;
+    } else i += 2;
+  }
+  return text[i] === '\n' ? undefined : i;
+}
+
+/**
+ * A locator for JSON text parsed with JSON.parse: on first use, one pass over the (already
+ * validated) text records where each value and key starts.
+ */
 export function lazyJsonLocator(text: string): Locator {
-  let inner: Locator | undefined;
+  let index: JsonIndex | undefined;
   return {
     locate(path, target, offset) {
-      if (inner === undefined) {
-        const lineCounter = new LineCounter();
-        // Positions only: duplicate keys and the like were judged by JSON.parse already.
-        const doc = parseDocument(text, {
-          lineCounter,
-          uniqueKeys: false,
-          keepSourceTokens: false,
-        });
-        inner = yamlLocator(doc, lineCounter, text);
+      index ??= indexJson(text);
+      let key = '';
+      let span = index.spans.get(key);
+      let complete = true;
+      for (const seg of path) {
+        key += `\u0000${String(seg)}`;
+        const next = index.spans.get(key);
+        if (next === undefined) {
+          complete = false;
+          break;
+        }
+        span = next;
       }
-      return inner.locate(path, target, offset);
+      if (span === undefined) return undefined;
+      let at = span.value;
+      if (complete && target === 'key' && span.key !== undefined) at = span.key;
+      else if (complete && offset !== undefined && text[span.value] === '"') {
+        at = doubleQuotedOffset(text, span.value, offset) ?? span.value;
+      }
+      return index.position(at);
+    },
+  };
+}
+
+interface JsonIndex {
+  /** By path (segments each prefixed with NUL): where the value, and its key, start. */
+  spans: Map<string, { value: number; key?: number }>;
+  position(offset: number): { line: number; column: number };
+}
+
+function indexJson(text: string): JsonIndex {
+  const spans = new Map<string, { value: number; key?: number }>();
+  let i = 0;
+  const ws = (): void => {
+    while (i < text.length && ' \t\r\n'.includes(text[i] as string)) i++;
+  };
+  const skipString = (): void => {
+    for (i++; i < text.length && text[i] !== '"'; i++) if (text[i] === '\\') i++;
+    i++;
+  };
+  // Recursion is bounded: the text's depth was checked before JSON.parse accepted it.
+  const value = (path: string, keyAt: number | undefined): void => {
+    ws();
+    spans.set(path, keyAt === undefined ? { value: i } : { value: i, key: keyAt });
+    const c = text[i];
+    if (c === '{') {
+      i++;
+      ws();
+      while (text[i] === '"') {
+        const k = i;
+        skipString();
+        const name = JSON.parse(text.slice(k, i)) as string;
+        ws();
+        i++; // ':'
+        value(`${path}\u0000${name}`, k);
+        ws();
+        if (text[i] === ',') {
+          i++;
+          ws();
+        }
+      }
+      i++; // '}'
+    } else if (c === '[') {
+      i++;
+      ws();
+      for (let n = 0; text[i] !== ']' && i < text.length; n++) {
+        value(`${path}\u0000${n}`, undefined);
+        ws();
+        if (text[i] === ',') i++;
+        ws();
+      }
+      i++; // ']'
+    } else if (c === '"') skipString();
+    else while (i < text.length && !',]} \t\r\n'.includes(text[i] as string)) i++;
+  };
+  value('', undefined);
+
+  const lineStarts = [0];
+  for (let n = text.indexOf('\n'); n !== -1; n = text.indexOf('\n', n + 1)) lineStarts.push(n + 1);
+  return {
+    spans,
+    position(offset) {
+      let lo = 0;
+      let hi = lineStarts.length - 1;
+      while (lo < hi) {
+        const mid = (lo + hi + 1) >>> 1;
+        if ((lineStarts[mid] as number) <= offset) lo = mid;
+        else hi = mid - 1;
+      }
+      return { line: lo + 1, column: offset - (lineStarts[lo] as number) + 1 };
     },
   };
 }

@@ -787,6 +787,22 @@ describe('expressions, templates and references', () => {
     expect(at('plain')?.message).toMatch(/^invalid template: /);
   });
 
+  test('in JSON text too, through escapes', () => {
+    const expr = 'inputs.x = = 1';
+    const offset = syntaxOffset(() => compileExpression(expr));
+    const line =
+      '  "nodes": [{ "id": "c", "type": "if", "with": { "condition": "\\u0069nputs.x = = 1" } }]';
+    const d = errors(`{\n  "id": "w",\n${line}\n}\n`);
+    expect(d).toEqual([
+      expect.objectContaining({
+        path: 'nodes[0].with.condition',
+        line: 3,
+        // The escape takes 6 characters of source for the 1 of the value.
+        column: line.indexOf('"\\u0069') + 1 + 1 + offset + 5,
+      }),
+    ]);
+  });
+
   test('when, outputs and concurrency.key are checked', () => {
     const d = errors(
       yaml(

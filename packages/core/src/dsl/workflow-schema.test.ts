@@ -1,5 +1,6 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { isDeepStrictEqual } from 'node:util';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { parse } from 'yaml';
 import { describe, expect, test } from 'vitest';
@@ -14,8 +15,11 @@ describe('workflow.schema.json', () => {
       writeFileSync(FILE, generated);
       return;
     }
-    const committed = existsSync(FILE) ? readFileSync(FILE, 'utf8') : '';
-    if (committed !== generated) {
+    // Compared as data, so that reformatting the file (prettier) does not count as a change.
+    const committed: unknown = existsSync(FILE)
+      ? JSON.parse(readFileSync(FILE, 'utf8'))
+      : undefined;
+    if (!isDeepStrictEqual(committed, JSON.parse(generated))) {
       throw new Error(
         'packages/core/workflow.schema.json is out of date with packages/core/src/dsl/schema.ts.\n' +
           'Rewrite it with: WEFT_UPDATE_SCHEMA=1 npx vitest run packages/core/src/dsl/workflow-schema.test.ts',

@@ -6,8 +6,8 @@
 import jsonata from 'jsonata';
 import { WeftError } from '../errors.js';
 import type { AstNode } from './ast.js';
-import { syntaxError } from './failures.js';
-import { MISS, fastPath, plainPath } from './fastpath.js';
+import { syntaxError, toRuntimeError } from './failures.js';
+import { MISS, compileDirect } from './fastpath.js';
 import { harden } from './harden.js';
 import { collectRoots } from './roots.js';
 import { prepare, run, type Bounds } from './sandbox.js';
@@ -69,11 +69,18 @@ function build(source: string, bounds: Bounds): CompiledExpression {
     throw syntaxError(error, source);
   }
   const ast = expression.ast() as AstNode;
-  harden(ast, source);
-  const { roots, readsWholeScope } = collectRoots(ast);
+  let analysis: ReturnType<typeof collectRoots>;
+  let direct: ReturnType<typeof compileDirect>;
+  try {
+    harden(ast, source);
+    analysis = collectRoots(ast);
+    direct = compileDirect(ast);
+  } catch (error) {
+    // The passes recurse over the AST: a pathologically nested one exhausts the stack.
+    throw toRuntimeError(error);
+  }
+  const { roots, readsWholeScope } = analysis;
   prepare(expression);
-  const names = plainPath(ast);
-  const direct = names === undefined ? undefined : fastPath(names);
   const frozenRoots = Object.freeze(roots);
 
   return Object.freeze({

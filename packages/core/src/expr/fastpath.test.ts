@@ -1,9 +1,9 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { compileExpression, toPlainJson, toScopeValue } from './index.js';
-import { MISS, fastPath, plainPath } from './fastpath.js';
-import type { AstNode } from './ast.js';
 import jsonata from 'jsonata';
+import { WeftError } from '../errors.js';
+import { MISS, compileDirect, fastPath, plainPath } from './fastpath.js';
+import { compileExpression, toPlainJson, toScopeValue } from './index.js';
 
 const KEYS = ['a', 'b', 'c'] as const;
 
@@ -30,7 +30,7 @@ const pathArb = fc.array(fc.constantFrom(...KEYS), { minLength: 1, maxLength: 4 
 
 describe('plain path fast path', () => {
   it('recognises only plain dotted names', () => {
-    const path = (source: string) => plainPath(jsonata(source).ast() as AstNode);
+    const path = (source: string) => plainPath(jsonata(source).ast());
     expect(path('a')).toEqual(['a']);
     expect(path('a.b.c')).toEqual(['a', 'b', 'c']);
     expect(path('`a b`.c')).toEqual(['a b', 'c']);
@@ -82,5 +82,87 @@ describe('plain path fast path', () => {
     expect(read('a', 'list')).toBe(MISS);
     expect(read('raw', 'x')).toBe(MISS);
     expect(read('toString')).toBe(MISS);
+  });
+});
+
+/** The value, or the error code, of evaluating `source`. */
+function outcome(source: string, scope: Record<string, unknown>): unknown {
+  try {
+    return { value: toPlainJson(compileExpression(source).evaluate(scope)) };
+  } catch (error) {
+    if (!WeftError.is(error)) throw error;
+    return { code: error.code };
+  }
+}
+
+/** Conditions over paths and literals, the shape of most `when:` and `if` expressions. */
+const { condition } = fc.letrec<{ operand: string; condition: string }>((tie) => ({
+  operand: fc.oneof(
+    { depthSize: 'small' },
+    pathArb.map((names) => names.join('.')),
+    fc.constantFrom('1', '0', '2.5', '-1', '"a"', '""', 'true', 'false', 'null'),
+  ),
+  condition: fc.oneof(
+    { depthSize: 'small' },
+    tie('operand'),
+    fc
+      .tuple(tie('operand'), fc.constantFrom('=', '!=', '<', '<=', '>', '>='), tie('operand'))
+      .map(([l, op, r]) => `${l} ${op} ${r}`),
+    fc
+      .tuple(tie('condition'), fc.constantFrom('and', 'or'), tie('condition'))
+      .map(([l, op, r]) => `${l} ${op} ${r}`),
+  ),
+}));
+
+describe('direct conditions', () => {
+  it('compiles only paths, literals, comparisons and and/or', () => {
+    const direct = (source: string) => compileDirect(jsonata(source).ast()) !== undefined;
+    for (const source of [
+      'a',
+      '1',
+      '"x"',
+      'true',
+      'null',
+      "a.b = 'x'",
+      'a > 1 and b.c',
+      'a or b != c',
+    ]) {
+      expect(direct(source), source).toBe(true);
+    }
+    for (const source of [
+      '(a)',
+      'a + 1',
+      '$x = 1',
+      'a = b[0]',
+      'a in b',
+      '$exists(a)',
+      'a & b',
+      '-a',
+    ]) {
+      expect(direct(source), source).toBe(false);
+    }
+  });
+
+  it('gives the result or error jsonata gives, on random data', () => {
+    let direct = 0;
+    fc.assert(
+      fc.property(scopeArb, condition, (raw, source) => {
+        const scope = toScopeValue(raw) as Record<string, unknown>;
+        // Parenthesised, the same condition goes through jsonata.
+        expect(outcome(source, scope), source).toEqual(outcome(`(${source})`, scope));
+        const run = compileDirect(jsonata(source).ast());
+        if (run !== undefined && run(scope) !== MISS) direct++;
+      }),
+      { numRuns: 1000 },
+    );
+    expect(direct).toBeGreaterThan(300);
+  });
+
+  it('short-circuits like jsonata', () => {
+    const scope = { a: toScopeValue({ s: 'x', n: 1 }) };
+    // The right side would be a type error; and/or never reach it.
+    expect(outcome('false and a.s > a.n', scope)).toEqual({ value: false });
+    expect(outcome('true or a.s > a.n', scope)).toEqual({ value: true });
+    expect(outcome('true and a.s > a.n', scope)).toEqual({ code: 'expression_error' });
   });
 });

@@ -47,12 +47,13 @@ function visit(
         // `$$.a` reads `a` from the root wherever it appears.
         const second = steps[1];
         if (second === undefined) reads.whole = true;
-        else visitStep(second, true, found, reads);
+        else visit(second, true, found, reads);
         rest = 2;
       } else {
-        visitStep(first, atRoot, found, reads);
+        visit(first, atRoot, found, reads);
       }
-      for (const step of steps.slice(rest)) visitStep(step, false, found, reads);
+      // Later steps read from the previous step's items.
+      for (const step of steps.slice(rest)) visit(step, false, found, reads);
       if (node.group !== undefined) for (const pair of node.group.lhs) pair.forEach(relative);
       return;
     }
@@ -96,14 +97,4 @@ function isFilterOrGroup(node: AstNode, child: AstNode): boolean {
     (node.stages?.includes(child) ?? false) ||
     (node.group?.lhs.some((pair) => pair.includes(child)) ?? false)
   );
-}
-
-/** A path step: its own value sees `atRoot`; its predicates see the step's items. */
-function visitStep(
-  step: AstNode,
-  atRoot: boolean,
-  found: Set<string>,
-  reads: { whole: boolean },
-): void {
-  visit(step, atRoot, found, reads);
 }

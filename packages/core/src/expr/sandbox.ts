@@ -129,7 +129,8 @@ export function run(
   bounds: Bounds,
   now: number | undefined,
 ): unknown {
-  const saved = { ...state };
+  // Saved and restored rather than assumed idle: cheap insurance against re-entry.
+  const { depth, maxDepth, deadline, ticks, timeoutMs } = state;
   const savedNow = clock.now;
   state.depth = 0;
   state.ticks = 0;
@@ -142,7 +143,11 @@ export function run(
   } catch (error) {
     throw toRuntimeError(error);
   } finally {
-    Object.assign(state, saved);
+    state.depth = depth;
+    state.maxDepth = maxDepth;
+    state.deadline = deadline;
+    state.ticks = ticks;
+    state.timeoutMs = timeoutMs;
     clock.now = savedNow;
     // jsonata keeps the input bound in the expression's environment; let the scope go.
     expression.assign('$', undefined);

@@ -20,7 +20,7 @@ import type { Logger } from '../ports/logger.js';
 /** Node types whose execution the core itself drives (timers, bodies, child runs). */
 export type ControlKind = 'foreach' | 'loop' | 'wait' | 'human' | 'subworkflow';
 
-export interface NodeType<P = any, O = unknown> {
+export interface NodeType<P = any> {
   type: string;
   /** One line for docs and `weft help`. */
   description: string;
@@ -44,10 +44,10 @@ export interface NodeType<P = any, O = unknown> {
 }
 
 /** Defines a node type with its parameter types inferred from the schema. */
-export function defineNode<S extends z.ZodType, O = unknown>(
-  def: Omit<NodeType<z.infer<S>, O>, 'params'> & { params: S },
-): NodeType<z.infer<S>, O> {
-  return def as NodeType<z.infer<S>, O>;
+export function defineNode<S extends z.ZodType>(
+  def: Omit<NodeType<z.infer<S>>, 'params'> & { params: S },
+): NodeType<z.infer<S>> {
+  return def as NodeType<z.infer<S>>;
 }
 
 export interface NodeEmit {

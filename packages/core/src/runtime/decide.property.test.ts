@@ -107,6 +107,8 @@ function simulate(def: WorkflowDefinition, seed: number, crashRate: number) {
   let inflight: Extract<Command, { type: 'execute' }>[] = [];
   let timers = new Map<string, TimerRecord>();
   let crashes = 0;
+  /** Results the simulated nodes returned: a success must come from one of them. */
+  const results = new Set<string>();
   const snapshot = (): Snapshot => ({
     json: JSON.stringify({
       run: toRunRecord(identity, state.meta),
@@ -162,6 +164,7 @@ function simulate(def: WorkflowDefinition, seed: number, crashRate: number) {
       const r = rand();
       if (r < 0.7) {
         const port = cmd.nodeType === 'if' ? (rand() < 0.5 ? 'true' : 'false') : undefined;
+        results.add(`${cmd.path}#${cmd.attempt}`);
         apply({ type: 'node.result', path: cmd.path, attempt: cmd.attempt, output: { v: cmd.path }, ...(port ? { port } : {}), at: now });
       } else {
         apply({
@@ -178,10 +181,10 @@ function simulate(def: WorkflowDefinition, seed: number, crashRate: number) {
       apply({ type: 'timer.fired', timer, at: now });
     }
   }
-  return { plan, state, log, crashes, def };
+  return { plan, state, log, crashes, def, results };
 }
 
-function checkInvariants({ log, state, def }: ReturnType<typeof simulate>) {
+function checkInvariants({ log, state, def, results }: ReturnType<typeof simulate>) {
   const incoming = new Map<string, { from: string; port: string }[]>();
   for (const e of def.edges) {
     const list = incoming.get(e.to) ?? [];
@@ -214,6 +217,7 @@ function checkInvariants({ log, state, def }: ReturnType<typeof simulate>) {
       }
       case 'node.succeeded':
         expect(succeeded.has(node), `${node} succeeded twice`).toBe(false);
+        expect(results.has(`${node}#${String(data['attempts'])}`), `${node} succeeded without running`).toBe(true);
         succeeded.add(node);
         finished.set(node, { port: typeof data['port'] === 'string' ? data['port'] : 'out' });
         break;

@@ -80,7 +80,7 @@ export function fromRecords(plan: Plan, run: RunRecord, nodes: readonly NodeReco
   if (run.error !== undefined) meta.error = run.error;
   const map = new Map<string, PathState>();
   for (const n of nodes) {
-    const s = { ...(n.state as PathState) } as PathState;
+    const s = { ...(n.state as PathState) };
     if (n.output !== undefined) s.output = n.output;
     if (n.error !== undefined) s.error = n.error;
     map.set(n.path, s);

@@ -218,7 +218,7 @@ export class Runner {
   }
 
   #process(run: ActiveRun, input: RunnerInput): Decision {
-    const full = { ...input, at: this.#clock.now() } as RunInput;
+    const full = { ...input, at: this.#clock.now() };
     const decision = decide(run.plan, run.state, full);
     let w = this.#batch.get(run.identity.id);
     if (w === undefined) {

@@ -59,7 +59,7 @@ interface Call {
 export function createHttpNode(options: HttpNodeOptions = {}) {
   const guard = createSsrfGuard(options);
   const maxBytes = options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
-  return defineNode<typeof httpParams, HttpOutput>({
+  return defineNode({
     type: 'http',
     description: 'Sends an HTTP request (SSRF-guarded) and outputs { status, headers, body }.',
     params: httpParams,
@@ -117,7 +117,7 @@ async function send(
   try {
     const res = await request(hop.url, {
       dispatcher,
-      method: hop.method as Dispatcher.HttpMethod,
+      method: hop.method,
       headers: hop.headers,
       body: hop.body ?? null,
       signal: ctx.signal,
