@@ -26,7 +26,7 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const HOOKS = `
 import { existsSync, readFileSync } from 'node:fs';
 import ts from ${JSON.stringify(pathToFileURL(createRequire(import.meta.url).resolve('typescript')).href)};
-const CORE = ${JSON.stringify(new URL('../../core/src/errors.ts', import.meta.url).href)};
+const CORE = ${JSON.stringify(new URL('../../core/src/index.ts', import.meta.url).href)};
 export async function resolve(specifier, context, next) {
   if (specifier === '@weft/core') return { url: CORE, shortCircuit: true };
   if (specifier.startsWith('.') && specifier.endsWith('.js') && context.parentURL?.endsWith('.ts')) {

@@ -90,7 +90,7 @@ export function writeRuns(s: Statements, writes: readonly RunWrite[]): void {
  */
 export function conflictOrSelf(error: unknown): unknown {
   const code = (error as { code?: unknown } | null)?.code;
-  if (code === 'SQLITE_CONSTRAINT_PRIMARYKEY') {
+  if (code === 'SQLITE_CONSTRAINT_PRIMARYKEY' || code === 'SQLITE_CONSTRAINT_UNIQUE') {
     const message = `commit rejected, nothing written: ${(error as Error).message}`;
     return new WeftError('store_conflict', message, { level: 'unexpected', cause: error });
   }

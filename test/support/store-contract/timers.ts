@@ -4,7 +4,7 @@
  */
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { Store, TimerRecord } from '@weft/core';
-import { at, TRICKY_JSON, makeRun, makeWrite } from './fixtures.js';
+import { TRICKY_JSON, makeRun, makeWrite } from './fixtures.js';
 
 /** Declares these cases; `use` returns the fresh, migrated store of the current test. */
 export function timerCases(use: () => Store): void {

@@ -54,7 +54,11 @@ function reaches(
   while (stack.length > 0) {
     const v = stack.pop() as number;
     if (v === goal) return true;
-    for (const w of succ[v] ?? []) if (!seen.has(w)) (seen.add(w), stack.push(w));
+    for (const w of succ[v] ?? []) {
+      if (seen.has(w)) continue;
+      seen.add(w);
+      stack.push(w);
+    }
   }
   return false;
 }

@@ -9,7 +9,7 @@
  * registry.register(createHttpNode({ allow: ['10.0.0.0/8'] })); // or a fixed allow-list
  * ```
  */
-import { request, type Dispatcher } from 'undici';
+import { request } from 'undici';
 import { defineNode, WeftError, type NodeContext } from '@weft/core';
 import { requestError } from './errors.js';
 import { describeExpected, httpParams, statusMatches, type HttpParams } from './params.js';
