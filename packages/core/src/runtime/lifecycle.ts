@@ -91,7 +91,7 @@ function downstreamOf(d: Decider, start: number): Set<number> {
 /**
  * A failed or cancelled run goes on: top-level nodes that produced an output keep it; every other
  * node (and, with `from`, that node and all downstream of it) runs again. A container that runs
- * again runs its whole body again.
+ * again runs its whole body again. Attempt numbers go on counting.
  */
 export function retryRun(d: Decider, from: string | undefined): void {
   const s = d.meta.status;
@@ -114,13 +114,31 @@ export function retryRun(d: Decider, from: string | undefined): void {
     if (ns?.kind === 'node' && hasOutput(ns) && !again.has(n.index)) kept.add(n.index);
   }
   const resetIds = root.nodes.filter((n) => !kept.has(n.index)).map((n) => n.id);
-  for (const path of [...d.state.nodes.keys()]) {
+  for (const [path, s] of [...d.state.nodes]) {
     if (path === '') continue;
-    if (resetIds.some((id) => path === id || path.startsWith(`${id}[`) || path.startsWith(`${id}.`))) {
+    if (!resetIds.some((id) => path === id || path.startsWith(`${id}[`) || path.startsWith(`${id}.`))) {
+      continue;
+    }
+    if (s.kind === 'frame') {
       d.state.nodes.delete(path);
       d.removed.add(path);
       d.dirty.delete(path);
+      continue;
     }
+    // Attempts keep counting: the node runs again under the same idempotency key.
+    d.state.nodes.set(path, {
+      kind: 'node',
+      path,
+      nodeId: s.nodeId,
+      frame: s.frame,
+      index: s.index,
+      status: 'pending',
+      attempts: s.attempts,
+      failures: 0,
+      resolvedIn: 0,
+      takenIn: 0,
+    });
+    d.touch(path);
   }
   const m = d.meta;
   m.attempt++;
