@@ -409,6 +409,22 @@ nodes:
     expect(events.map((e) => e.seq)).toEqual(events.map((_, i) => i + 1));
   });
 
+  it('delivers messages of parallel message nodes in graph order', async () => {
+    await setup();
+    const run = await engine.run(yaml`
+id: ordered
+nodes:
+  - { id: slow, type: probe, with: { delay_ms: 30 } }
+  - { id: first, type: message, needs: [slow], with: { text: one } }
+  - { id: second, type: message, with: { text: two } }
+  - { id: third, type: message, needs: [second], with: { text: three } }
+`);
+    expect(run.status).toBe('succeeded');
+    const texts: unknown[] = [];
+    for await (const e of engine.events(run.id)) if (e.type === 'message') texts.push(e.data);
+    expect(texts).toEqual([{ text: 'one' }, { text: 'two' }, { text: 'three' }]);
+  });
+
   it('subworkflow runs a stored workflow as a child run', async () => {
     await setup();
     await engine.publish(yaml`

@@ -146,10 +146,30 @@ function compileGraph(
   return {
     nodes,
     edges,
+    messageOrder: topologicalOrder(nodes, edges).filter((i) => nodes[i]?.type === 'message'),
     entries: nodes.filter((n) => n.inEdges.length === 0).map((n) => n.index),
     sinks: nodes.filter((n) => n.outEdges.length === 0).map((n) => n.index),
     byId,
   };
+}
+
+/** Kahn's algorithm, taking the lowest definition index first among the ready nodes. */
+function topologicalOrder(nodes: readonly PlanNode[], edges: readonly PlanEdge[]): number[] {
+  const indegree = nodes.map((n) => n.inEdges.length);
+  const ready = nodes.filter((n) => n.inEdges.length === 0).map((n) => n.index);
+  const order: number[] = [];
+  while (ready.length > 0) {
+    ready.sort((a, b) => a - b);
+    const i = ready.shift()!;
+    order.push(i);
+    for (const e of nodes[i]?.outEdges ?? []) {
+      const to = edges[e]?.to;
+      if (to === undefined) continue;
+      indegree[to] = (indegree[to] ?? 0) - 1;
+      if (indegree[to] === 0) ready.push(to);
+    }
+  }
+  return order;
 }
 
 /**

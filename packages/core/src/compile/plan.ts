@@ -64,6 +64,8 @@ export interface PlanGraph {
   /** Nodes with no outgoing edge. */
   sinks: number[];
   byId: ReadonlyMap<string, number>;
+  /** `message` nodes in graph order (topological, definition order among equals). */
+  messageOrder: number[];
 }
 
 export interface Plan {

@@ -44,8 +44,9 @@ function apply(d: Decider, input: RunInput): void {
       return;
     }
     case 'node.emit': {
-      if (currentAttempt(d, input.path, input.attempt) === undefined) return;
-      if (input.kind === 'message') d.emit('message', input.path, { text: input.data });
+      const ns = currentAttempt(d, input.path, input.attempt);
+      if (ns === undefined) return;
+      if (input.kind === 'message') d.message(ns, String(input.data));
       else d.emit('node.progress', input.path, input.data);
       return;
     }

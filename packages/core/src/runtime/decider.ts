@@ -14,6 +14,7 @@ import {
   childPath,
   framePath,
   hasOutput,
+  isNodeFinished,
   type FrameState,
   type NodeState,
   type PathState,
@@ -401,9 +402,45 @@ export class Decider {
     this.finishNode(ns, null);
   }
 
+  /**
+   * A `message` node's text is released only after the messages of the message nodes before it
+   * in graph order; until then it is held in the node's state.
+   */
+  message(ns: NodeState, text: string): void {
+    const graph = this.graphOf(ns.frame);
+    if (this.planNode(ns).type !== 'message') return this.emit('message', ns.path, { text });
+    for (const i of graph.messageOrder) {
+      if (i === ns.index) return this.emit('message', ns.path, { text });
+      const before = this.state.nodes.get(childPath(ns.frame, graph.nodes[i]?.id ?? ''));
+      if (before?.kind !== 'node' || !isNodeFinished(before.status) || before.held !== undefined) {
+        ns.held = [...(ns.held ?? []), text];
+        this.touch(ns.path);
+        return;
+      }
+    }
+  }
+
+  /** Releases held messages whose predecessors in graph order are all done. */
+  releaseMessages(frame: string): void {
+    const graph = this.graphOf(frame);
+    for (const i of graph.messageOrder) {
+      const ns = this.state.nodes.get(childPath(frame, graph.nodes[i]?.id ?? ''));
+      if (ns?.kind !== 'node') return;
+      if (ns.held !== undefined) {
+        for (const text of ns.held) this.emit('message', ns.path, { text });
+        delete ns.held;
+        this.touch(ns.path);
+      }
+      if (!isNodeFinished(ns.status)) return;
+    }
+  }
+
   /** Resolves the node's outgoing edges (taken when their port is `port`) and its frame. */
   finishNode(ns: NodeState, port: string | null): void {
     const graph = this.graphOf(ns.frame);
+    if (graph.messageOrder.length > 0 && this.planNode(ns).type === 'message') {
+      this.releaseMessages(ns.frame);
+    }
     for (const e of this.planNode(ns).outEdges) {
       const edge = graph.edges[e];
       if (edge === undefined) continue;

@@ -47,6 +47,8 @@ export interface NodeState {
   childRunId?: string;
   /** wait/human: the timer that ends the wait. */
   timerId?: string;
+  /** message: texts held back until the message nodes before it in graph order are done. */
+  held?: string[];
 }
 
 /** One instance of a body: a foreach item or a loop iteration. */
