@@ -267,6 +267,15 @@ export function peakRss() {
   return process.resourceUsage().maxRSS * 1024;
 }
 
+/**
+ * With WEFT_BENCH_MARKS=1, prints `mark <label> <µs>` on stderr, on the monotonic clock that
+ * `--cpu-prof` timestamps use, so that a profile can be cut to the measured phase.
+ */
+export function mark(label) {
+  if (process.env.WEFT_BENCH_MARKS)
+    process.stderr.write(`mark ${label} ${process.hrtime.bigint() / 1000n}\n`);
+}
+
 /** Prints the workload's result as one JSON line on stdout: the driver reads the last line. */
 export function report(result) {
   process.stdout.write(`${JSON.stringify(result)}\n`);

@@ -2,6 +2,7 @@
 import {
   dbPath,
   effects,
+  mark,
   modeOf,
   openEngine,
   parseArgs,
@@ -43,11 +44,13 @@ export async function latencyWorkload(w) {
     const stats0 = { ...engine.stats };
     const samples = [];
     let last;
+    mark('start');
     for (let i = 0; i < runs; i++) {
       const t = performance.now();
       last = await once();
       samples.push(performance.now() - t);
     }
+    mark('end');
     const stats1 = { ...engine.stats };
     return {
       workload: w.name,

@@ -8,6 +8,7 @@ import {
   effects,
   intArg,
   main,
+  mark,
   memory,
   modeOf,
   openEngine,
@@ -42,7 +43,9 @@ main(async () => {
     const stats0 = { ...engine.stats };
     const count0 = effects.count;
     const t = performance.now();
+    mark('start');
     await batch(runs);
+    mark('end');
     const seconds = (performance.now() - t) / 1000;
     const stats1 = { ...engine.stats };
     const steps = effects.count - count0;
