@@ -12,6 +12,7 @@
 import { Composer, isDocument, Lexer, LineCounter, Parser, visit } from 'yaml';
 import type { Document } from 'yaml';
 import type { Finding, Locator } from './findings.js';
+import { fastYaml } from './fast-yaml.js';
 import { jsonSyntaxProblem } from './json-errors.js';
 import { depthMessage, scanJsonDepth, sizeFinding, utf8Length, type DslLimits } from './limits.js';
 import { lazyJsonLocator, yamlLocator } from './positions.js';
@@ -49,9 +50,24 @@ export function readText(
   if (bytes > limits.maxBytes) return { ok: false, findings: [sizeFinding(bytes, limits)] };
   const source = text.startsWith('\uFEFF') ? text.slice(1) : text;
   if (source.trim() === '') return fail(source, 0, 'the definition is empty');
-  return (format ?? detectFormat(source)) === 'json'
-    ? readJson(source, limits)
-    : readYaml(source, limits);
+  if ((format ?? detectFormat(source)) === 'json') return readJson(source, limits);
+  const fast = fastYaml(source, limits.maxDepth);
+  if (fast === undefined) return readYaml(source, limits);
+  return { ok: true, value: fast.value, locator: lazyYamlLocator(source, limits), warnings: [] };
+}
+
+/** Positions from the careful reader, computed only if a diagnostic needs them. */
+function lazyYamlLocator(text: string, limits: DslLimits): Locator {
+  let inner: Locator | undefined;
+  return {
+    locate(path, at, offset) {
+      if (inner === undefined) {
+        const careful = readYaml(text, limits);
+        inner = careful.ok ? careful.locator : { locate: () => undefined };
+      }
+      return inner.locate(path, at, offset);
+    },
+  };
 }
 
 function fail(text: string, offset: number, message: string): ReadResult {
