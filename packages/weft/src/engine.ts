@@ -92,6 +92,7 @@ export class Engine {
   readonly #tenant: string;
   readonly #ownsStore: boolean;
   readonly #options: EngineOptions;
+  #closing: Promise<void> | undefined;
   readonly log: Logger;
 
   private constructor(store: Store, ownsStore: boolean, options: EngineOptions) {
@@ -331,9 +332,13 @@ export class Engine {
     await this.#runner.send(runId, { type: 'human.input', node, value });
   }
 
-  async close(): Promise<void> {
-    await this.#runner.close();
-    if (this.#ownsStore) await this.store.close();
+  /** Stops the engine; safe to call more than once. */
+  close(): Promise<void> {
+    this.#closing ??= (async () => {
+      await this.#runner.close();
+      if (this.#ownsStore) await this.store.close();
+    })();
+    return this.#closing;
   }
 
   // ---- internals --------------------------------------------------------------------------

@@ -34,7 +34,18 @@ export async function runCommand(args: RunArgs): Promise<number> {
       if (WeftError.is(e) && e.code === 'invalid_input') throw new CliError(e.message, EXIT.invalid);
       throw e;
     }
-    return await follow(engine, runId, args.json);
+    const id = runId;
+    // Ctrl-C leaves the run in the store, resumable, instead of dropping it mid-commit.
+    const interrupt = () => {
+      process.stderr.write(`\ninterrupted: run ${id} stays in the store; carry it on with: weft runs resume ${id}\n`);
+      engine.close().finally(() => process.exit(130));
+    };
+    process.once('SIGINT', interrupt);
+    try {
+      return await follow(engine, runId, args.json);
+    } finally {
+      process.off('SIGINT', interrupt);
+    }
   } finally {
     await engine.close();
   }
