@@ -55,7 +55,7 @@ export function writeRuns(s: Statements, writes: readonly RunWrite[]): void {
         toJson(r.state),
       );
     }
-    s.upsertInput.run(r.id, toJson(r.input));
+    if (w.inputUnchanged !== true) s.upsertInput.run(r.id, toJson(r.input));
     if (w.removeNodes !== undefined) {
       for (const path of w.removeNodes) s.deleteNode.run(r.id, path);
     }

@@ -114,8 +114,19 @@ describe('compileExpression: evaluation', () => {
   });
 
   it('caches compiled expressions by text and options', () => {
-    expect(compileExpression('inputs.a')).toBe(compileExpression('inputs.a'));
-    expect(compileExpression('inputs.a', { timeoutMs: 5 })).not.toBe(compileExpression('inputs.a'));
+    expect(compileExpression('inputs.a + 1')).toBe(compileExpression('inputs.a + 1'));
+    expect(compileExpression('inputs.a + 1', { timeoutMs: 5 })).not.toBe(
+      compileExpression('inputs.a + 1'),
+    );
+  });
+
+  it('reads plain references without jsonata, falling back to it for arrays', () => {
+    const ref = compileExpression('a.b');
+    expect(ref.roots).toEqual(['a']);
+    expect(ref.evaluate(toScopeValue({ a: { b: 1 } }) as Record<string, unknown>)).toBe(1);
+    const listed = toScopeValue({ a: [{ b: 1 }, { b: 2 }] }) as Record<string, unknown>;
+    expect(ref.evaluate(listed)).toEqual(compileExpression('(a.b)').evaluate(listed));
+    expect(failure(() => compileExpression('a.constructor')).code).toBe('expression_forbidden');
   });
 
   it('refuses nonsensical bounds', () => {

@@ -7,7 +7,8 @@ import jsonata from 'jsonata';
 import { WeftError } from '../errors.js';
 import type { AstNode } from './ast.js';
 import { syntaxError, toRuntimeError } from './failures.js';
-import { MISS, compileDirect } from './fastpath.js';
+import { MISS, compileDirect, fastPath } from './fastpath.js';
+import { FORBIDDEN_KEYS, MAGIC_KEYS } from './guards.js';
 import { harden } from './harden.js';
 import { collectRoots } from './roots.js';
 import { prepare, run, type Bounds } from './sandbox.js';
@@ -43,6 +44,8 @@ export function boundsOf(options: ExpressionOptions | undefined): Bounds {
  */
 export function compileExpression(source: string, options?: ExpressionOptions): CompiledExpression {
   const bounds = boundsOf(options);
+  const plain = plainReference(source, bounds);
+  if (plain !== undefined) return plain;
   const key = `${bounds.timeoutMs}:${bounds.maxDepth}:${source}`;
   const cached = cache.get(key);
   if (cached !== undefined) {
@@ -59,6 +62,37 @@ export function compileExpression(source: string, options?: ExpressionOptions): 
 /** Empties the compile cache (tests, memory pressure). */
 export function clearExpressionCache(): void {
   cache.clear();
+}
+
+const PLAIN_REFERENCE = /^\s*([A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*)\s*$/;
+const JSONATA_WORDS = new Set(['and', 'or', 'in', 'true', 'false', 'null', 'function']);
+
+/**
+ * Most expressions of a large definition are plain references (`fetch.body.id`): they are read
+ * directly, and jsonata parses one only if its data ever needs jsonata's semantics (arrays). This
+ * keeps compiling a 10,000-node definition from parsing 10,000 expressions, and needs no cache.
+ */
+function plainReference(source: string, bounds: Bounds): CompiledExpression | undefined {
+  const match = PLAIN_REFERENCE.exec(source);
+  if (match?.[1] === undefined) return undefined;
+  const names = match[1].split('.');
+  if (names.some((n) => JSONATA_WORDS.has(n) || FORBIDDEN_KEYS.has(n) || MAGIC_KEYS.has(n))) {
+    return undefined;
+  }
+  const direct = fastPath(names);
+  let full: CompiledExpression | undefined;
+  return Object.freeze({
+    source,
+    roots: Object.freeze([names[0] as string]),
+    readsWholeScope: false,
+    evaluate(scope: Readonly<Record<string, unknown>>, options?: EvalOptions): unknown {
+      const document: object = typeof scope === 'object' && scope !== null ? scope : EMPTY_SCOPE;
+      const value = direct(document);
+      if (value !== MISS) return value;
+      full ??= build(source, bounds);
+      return full.evaluate(scope, options);
+    },
+  });
 }
 
 function build(source: string, bounds: Bounds): CompiledExpression {

@@ -50,23 +50,21 @@ export function executeNode(env: ExecuteEnv, run: ActiveRun, cmd: Execute): void
       .join('; ');
     return fail(new WeftError('invalid_params', `parameters of ${path} after rendering: ${issues}`));
   }
-  const controller = new AbortController();
-  run.controllers.set(path, controller);
+  const execution = new Execution();
+  run.controllers.set(path, execution);
   let timeout: ReturnType<typeof setTimeout> | undefined;
   if (cmd.timeoutMs !== undefined) {
     const ms = cmd.timeoutMs;
     timeout = setTimeout(
-      () =>
-        controller.abort(
-          new WeftError('timeout', `attempt timed out after ${ms} ms`, { retryable: true }),
-        ),
+      () => execution.abort(new WeftError('timeout', `attempt timed out after ${ms} ms`, { retryable: true })),
       ms,
     );
   }
   const done = () => {
     if (timeout !== undefined) clearTimeout(timeout);
-    if (run.controllers.get(path) === controller) run.controllers.delete(path);
+    if (run.controllers.get(path) === execution) run.controllers.delete(path);
   };
+  let log: Logger | undefined;
   const ctx: NodeContext = {
     runId: run.identity.id,
     workflowId: run.identity.workflowId,
@@ -74,20 +72,24 @@ export function executeNode(env: ExecuteEnv, run: ActiveRun, cmd: Execute): void
     path,
     attempt,
     idempotencyKey: cmd.idempotencyKey,
-    signal: controller.signal,
+    get signal() {
+      return execution.signal;
+    },
     emit: {
       progress: (data) => env.deliver(run, { type: 'node.emit', path, attempt, kind: 'progress', data }),
       message: (text) =>
         env.deliver(run, { type: 'node.emit', path, attempt, kind: 'message', data: text }),
     },
-    log: env.log.child({ runId: run.identity.id, node: path, attempt }),
+    get log() {
+      return (log ??= env.log.child({ runId: run.identity.id, node: path, attempt }));
+    },
     credentials: env.credentials?.(run.identity.tenant) ?? noCredentials,
     scope: {},
     services: env.services,
   };
   const succeed = (result: unknown) => {
     done();
-    if (controller.signal.aborted) return fail(controller.signal.reason);
+    if (execution.reason !== undefined) return fail(execution.reason);
     const routed = isRouted(result);
     let output: unknown = routed ? result.output : result;
     try {
@@ -95,7 +97,12 @@ export function executeNode(env: ExecuteEnv, run: ActiveRun, cmd: Execute): void
     } catch (e) {
       return fail(e);
     }
-    env.deliver(run, routed ? { type: 'node.result', path, attempt, output, port: result.port } : { type: 'node.result', path, attempt, output });
+    env.deliver(
+      run,
+      routed
+        ? { type: 'node.result', path, attempt, output, port: result.port }
+        : { type: 'node.result', path, attempt, output },
+    );
   };
   let result: unknown;
   try {
@@ -106,14 +113,43 @@ export function executeNode(env: ExecuteEnv, run: ActiveRun, cmd: Execute): void
   }
   if (!isPromiseLike(result)) return succeed(result);
   // A node that ignores its signal must not hold the run past its timeout or a cancel.
-  const aborted = new Promise<never>((_, reject) => {
-    if (controller.signal.aborted) reject(controller.signal.reason);
-    controller.signal.addEventListener('abort', () => reject(controller.signal.reason), { once: true });
-  });
-  Promise.race([result, aborted]).then(succeed, (e: unknown) => {
+  Promise.race([result, execution.abandoned()]).then(succeed, (e: unknown) => {
     done();
-    fail(controller.signal.aborted ? controller.signal.reason : e);
+    fail(execution.reason ?? e);
   });
+}
+
+/**
+ * One node execution in flight. Its AbortSignal is made only if the node asks for it: most nodes
+ * never do, and an AbortController with a listener costs more than a simple node's whole run.
+ */
+class Execution {
+  reason: unknown;
+  #controller: AbortController | undefined;
+  #abandon: ((reason: unknown) => void) | undefined;
+
+  get signal(): AbortSignal {
+    if (this.#controller === undefined) {
+      this.#controller = new AbortController();
+      if (this.reason !== undefined) this.#controller.abort(this.reason);
+    }
+    return this.#controller.signal;
+  }
+
+  abort(reason: unknown): void {
+    if (this.reason !== undefined) return;
+    this.reason = reason;
+    this.#controller?.abort(reason);
+    this.#abandon?.(reason);
+  }
+
+  /** Rejects when the execution is aborted. */
+  abandoned(): Promise<never> {
+    return new Promise<never>((_, reject) => {
+      if (this.reason !== undefined) reject(this.reason);
+      else this.#abandon = reject;
+    });
+  }
 }
 
 function isPromiseLike(v: unknown): v is PromiseLike<unknown> {

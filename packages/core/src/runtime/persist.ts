@@ -23,6 +23,7 @@ export interface RunIdentity {
 type MetaState = Pick<RunMeta, 'executing' | 'parked' | 'backoff' | 'paused' | 'queue' | 'attempt'>;
 
 export function toRunRecord(identity: RunIdentity, meta: RunMeta): RunRecord {
+  // Built field by field: this runs once per run per commit.
   const state: MetaState = {
     executing: meta.executing,
     parked: meta.parked,
@@ -31,7 +32,21 @@ export function toRunRecord(identity: RunIdentity, meta: RunMeta): RunRecord {
     queue: meta.queue,
     attempt: meta.attempt,
   };
-  const record: RunRecord = { ...identity, status: meta.status, input: meta.input, seq: meta.seq, state };
+  const record: RunRecord = {
+    id: identity.id,
+    tenant: identity.tenant,
+    workflowId: identity.workflowId,
+    version: identity.version,
+    createdAt: identity.createdAt,
+    priority: identity.priority,
+    status: meta.status,
+    input: meta.input,
+    seq: meta.seq,
+    state,
+  };
+  if (identity.parentRunId !== undefined) record.parentRunId = identity.parentRunId;
+  if (identity.parentPath !== undefined) record.parentPath = identity.parentPath;
+  if (identity.idempotencyKey !== undefined) record.idempotencyKey = identity.idempotencyKey;
   if (meta.output !== undefined) record.output = meta.output;
   if (meta.error !== undefined) record.error = meta.error;
   if (meta.startedAt !== undefined) record.startedAt = meta.startedAt;

@@ -28,7 +28,10 @@ export interface ActiveRun {
   identity: RunIdentity;
   plan: Plan;
   state: RunState;
-  controllers: Map<string, AbortController>;
+  /** Node executions in flight, by path. */
+  controllers: Map<string, { abort(reason: unknown): void }>;
+  /** Whether the run's row (and so its input) has been committed. */
+  stored: boolean;
 }
 
 /** Creates and finds child runs for `subworkflow` nodes; the Engine implements it. */
@@ -120,7 +123,7 @@ export class Runner {
       version: identity.version,
       input,
     });
-    const run: ActiveRun = { identity, plan, state, controllers: new Map() };
+    const run: ActiveRun = { identity, plan, state, controllers: new Map(), stored: false };
     this.#active.set(identity.id, run);
     this.#process(run, { type: 'start' });
     await this.flush();
@@ -193,6 +196,7 @@ export class Runner {
         plan,
         state: fromRecords(plan, r, rows.nodes),
         controllers: new Map(),
+        stored: true,
       };
       this.#active.set(runId, run);
       return run;
@@ -288,6 +292,7 @@ export class Runner {
         removeTimers: [...w.removeTimers],
       };
       if (w.removed.size > 0) write.removeNodes = [...w.removed];
+      if (w.run.stored) write.inputUnchanged = true;
       writes.push(write);
     }
     try {
@@ -301,7 +306,10 @@ export class Runner {
       return;
     }
     this.stats.commits++;
-    for (const w of batch.values()) this.stats.events += w.events.length;
+    for (const w of batch.values()) {
+      this.stats.events += w.events.length;
+      w.run.stored = true;
+    }
     for (const w of batch.values()) this.#afterCommit(w);
     for (const w of batch.values()) {
       const due = [...w.addTimers.values()];
