@@ -93,12 +93,23 @@ function runChild(job, dir) {
           (signal !== null
             ? `killed by ${signal}${signal === 'SIGKILL' ? ` (timeout ${childTimeoutMs / 1000} s?)` : ''}`
             : `exit ${code}`);
-        resolve({ ok: false, seconds, error: why, stderr: err.slice(-2000), data });
+        resolve({
+          ok: false,
+          seconds,
+          error: anonymous(why, dir),
+          stderr: anonymous(err.slice(-2000), dir),
+          data,
+        });
       } else {
-        resolve({ ok: true, seconds, data, stderr: err.slice(-2000) });
+        resolve({ ok: true, seconds, data });
       }
     });
   });
+}
+
+/** Error text without this machine's paths (results/latest.json stays shareable). */
+function anonymous(text, dir) {
+  return String(text).split(dir).join('<dir>').split(root).join('.');
 }
 
 function machine() {
@@ -212,6 +223,17 @@ function target(text, value, limit, better, fmt) {
   return { text, status: `missed by ${fmt(by)} (${fmtRatio(times)})` };
 }
 
+/**
+ * The durable floor a W1-W3 process measured itself, right before and right after its measured
+ * phase (the lower of the two): the bound for its own figures, taken under the same disk load.
+ */
+function localFloor(d, key) {
+  const f = d.floor;
+  if (f === undefined) return undefined;
+  const v = Math.min(f.before?.[key] ?? Infinity, f.after?.[key] ?? Infinity);
+  return Number.isFinite(v) ? v : undefined;
+}
+
 /** A target given for 10,000 runs, scaled to the runs measured (--quick runs fewer). */
 function scaledTarget(msPer10k, runs, value) {
   const limit = (msPer10k * runs) / 10000;
@@ -236,13 +258,14 @@ function rowsFor(results, floors) {
         continue;
       }
       const d = r.data;
-      const durable = d.commitsPerRun * sql[m].commit1Ms;
+      const commitMs = localFloor(d, 'commit1Ms') ?? sql[m].commit1Ms;
+      const durable = d.commitsPerRun * commitMs;
       // The floor that bounds a run: its commits at the floor's commit time, or the plain
       // JavaScript doing the same work, whichever is slower.
       const bound = Math.max(durable, plainMs);
       const boundText =
         durable >= plainMs
-          ? `${fmtNum(d.commitsPerRun, 2)} commits × ${fmtMs(sql[m].commit1Ms)} = ${fmtMs(durable)}`
+          ? `${fmtNum(d.commitsPerRun, 2)} commits × ${fmtMs(commitMs)} = ${fmtMs(durable)}`
           : `plain JS ${fmtMs(plainMs)}`;
       let t = { text: '', status: '' };
       if (w === 'W1' && m === 'full') t = target('≤ 1 ms', d.latencyMs.median, 1, 'lower', fmtMs);
@@ -300,7 +323,10 @@ function rowsFor(results, floors) {
     }
     const d = r.data;
     // Bound per step: one row per step written in 100-row commits, or the plain JavaScript step.
-    const perStepMs = Math.max(sql[m].row100Ms, floors.plain.chain5Ms / 5);
+    const perStepMs = Math.max(
+      localFloor(d, 'row100Ms') ?? sql[m].row100Ms,
+      floors.plain.chain5Ms / 5,
+    );
     const floorSteps = 1000 / perStepMs;
     const t =
       m === 'memory'

@@ -10,6 +10,7 @@ import {
   pragmasOf,
   summarize,
 } from './common.mjs';
+import { sqliteFloor } from './floor.mjs';
 
 /**
  * @param {{ name: string, definition: object, nodes: number, runs: number, quickRuns: number }} w
@@ -42,6 +43,7 @@ export async function latencyWorkload(w) {
     };
     for (let i = 0; i < warmup; i++) await once();
     const stats0 = { ...engine.stats };
+    const floorBefore = sqliteFloor(args, mode, 'probe', `${w.name}-floor`);
     const samples = [];
     let last;
     mark('start');
@@ -52,6 +54,7 @@ export async function latencyWorkload(w) {
     }
     mark('end');
     const stats1 = { ...engine.stats };
+    const floorAfter = sqliteFloor(args, mode, 'probe', `${w.name}-floor`);
     return {
       workload: w.name,
       mode: mode.name,
@@ -65,6 +68,8 @@ export async function latencyWorkload(w) {
       decisionsPerRun: (stats1.decisions - stats0.decisions) / runs,
       eventsPerRun: (stats1.events - stats0.events) / runs,
       lastOutput: last?.output,
+      /** The durable floor measured in this process, right before and right after. */
+      floor: { before: floorBefore, after: floorAfter },
       peakRss: peakRss(),
     };
   } finally {

@@ -17,6 +17,7 @@ import {
   pool,
   pragmasOf,
 } from '../lib/common.mjs';
+import { sqliteFloor } from '../lib/floor.mjs';
 
 main(async () => {
   const args = parseArgs();
@@ -40,6 +41,7 @@ main(async () => {
       });
     };
     await batch(warmup);
+    const floorBefore = sqliteFloor(args, mode, 'probe', 'W3-floor');
     const stats0 = { ...engine.stats };
     const count0 = effects.count;
     const t = performance.now();
@@ -49,6 +51,7 @@ main(async () => {
     const seconds = (performance.now() - t) / 1000;
     const stats1 = { ...engine.stats };
     const steps = effects.count - count0;
+    const floorAfter = sqliteFloor(args, mode, 'probe', 'W3-floor');
     if (failed > 0) throw new Error(`${failed} runs did not succeed`);
     if (steps !== runs * 5)
       throw new Error(`${steps} bench node executions for ${runs} runs, expected ${runs * 5}`);
@@ -66,6 +69,8 @@ main(async () => {
       commitsPerRun: (stats1.commits - stats0.commits) / runs,
       decisionsPerCommit: (stats1.decisions - stats0.decisions) / (stats1.commits - stats0.commits),
       eventsPerRun: (stats1.events - stats0.events) / runs,
+      /** The durable floor measured in this process, right before and right after. */
+      floor: { before: floorBefore, after: floorAfter },
       rssAtEnd: memory().rss,
       peakRss: peakRss(),
     };
