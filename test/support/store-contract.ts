@@ -17,7 +17,9 @@ import { commitCases } from './store-contract/commit.js';
 import { events, makeRun, makeWrite } from './store-contract/fixtures.js';
 import { queryCases } from './store-contract/queries.js';
 import { runCases } from './store-contract/runs.js';
+import { secretCases } from './store-contract/secrets.js';
 import { timerCases } from './store-contract/timers.js';
+import { triggerCases } from './store-contract/triggers.js';
 import { workflowCases } from './store-contract/workflows.js';
 
 /**
@@ -57,5 +59,7 @@ export function storeContract(name: string, open: () => Promise<Store>): void {
     commitCases(use);
     queryCases(use);
     timerCases(use);
+    secretCases(use);
+    triggerCases(use);
   });
 }

@@ -104,4 +104,59 @@ export const MIGRATIONS: readonly Migration[] = [
       `CREATE INDEX timers_run ON timers (run_id)`,
     ],
   },
+  {
+    name: '0002_credentials_keys_triggers',
+    up: [
+      // The value is the caller's ciphertext; the type is kept in clear so that lists can show it.
+      `CREATE TABLE credentials (
+        tenant TEXT NOT NULL,
+        name TEXT NOT NULL,
+        type TEXT NOT NULL,
+        ciphertext TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        PRIMARY KEY (tenant, name)
+      ) WITHOUT ROWID`,
+
+      // Only the SHA-256 of a key is kept; requests look keys up by that digest.
+      `CREATE TABLE api_keys (
+        id TEXT PRIMARY KEY,
+        tenant TEXT NOT NULL,
+        hash TEXT NOT NULL UNIQUE,
+        prefix TEXT NOT NULL,
+        created_at TEXT NOT NULL
+      )`,
+      `CREATE INDEX api_keys_tenant ON api_keys (tenant, created_at, id)`,
+
+      // One row per cron trigger of a live workflow. next_due is epoch ms; a fire is a
+      // compare-and-set on it, so each due time fires once however many schedulers look.
+      `CREATE TABLE schedules (
+        id TEXT PRIMARY KEY,
+        tenant TEXT NOT NULL,
+        workflow_id TEXT NOT NULL,
+        trigger_index INTEGER NOT NULL,
+        schedule TEXT NOT NULL,
+        timezone TEXT,
+        input TEXT,
+        next_due INTEGER NOT NULL,
+        enabled INTEGER NOT NULL,
+        UNIQUE (tenant, workflow_id, trigger_index)
+      )`,
+      `CREATE INDEX schedules_due ON schedules (next_due, id) WHERE enabled = 1`,
+
+      `CREATE TABLE webhook_deliveries (
+        tenant TEXT NOT NULL,
+        path TEXT NOT NULL,
+        delivery_id TEXT NOT NULL,
+        run_id TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        PRIMARY KEY (tenant, path, delivery_id)
+      ) WITHOUT ROWID`,
+
+      `CREATE TABLE meta (
+        key TEXT PRIMARY KEY,
+        value TEXT NOT NULL
+      ) WITHOUT ROWID`,
+    ],
+  },
 ];

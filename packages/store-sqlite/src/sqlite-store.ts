@@ -14,22 +14,30 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import type {
+  ApiKeyRecord,
+  CredentialRecord,
+  CredentialSummary,
   NodeRecord,
   RunEvent,
   RunQuery,
   RunRecord,
   RunStatus,
   RunWrite,
+  ScheduleRecord,
+  ScheduleSpec,
   Store,
   StoredWorkflow,
   TimerRecord,
   WorkflowDefinition,
+  WebhookDelivery,
   WorkflowSummary,
 } from '@weft/core';
+import { ApiKeyTable, CredentialTable } from './credentials.js';
 import { acquireProcessLock } from './lock.js';
 import { applyMigrations } from './migrate.js';
 import { eventFromRow, nodeFromRow, runFromRow, timerFromRow } from './rows.js';
 import { RunLister } from './run-query.js';
+import { DeliveryTable, MetaTable, ScheduleTable } from './schedules.js';
 import { prepareStatements, type Statements } from './statements.js';
 import { publishWorkflow, summaryFromRow, workflowFromRow } from './workflows.js';
 import { conflictOrSelf, writeRuns } from './write.js';
@@ -100,7 +108,9 @@ export class SqliteStore implements Store {
   readonly #saveWorkflow: Database.Transaction<
     (tenant: string, def: WorkflowDefinition, source: string, hash: string) => PublishResult
   >;
+  readonly #deleteWorkflow: Database.Transaction<(tenant: string, id: string) => boolean>;
   #statements: Statements | undefined;
+  #tables: Tables | undefined;
 
   /** @internal use {@link openSqliteStore}. */
   constructor(db: Database.Database, path: string, release: (() => void) | undefined) {
@@ -123,11 +133,26 @@ export class SqliteStore implements Store {
       (tenant: string, def: WorkflowDefinition, source: string, hash: string) =>
         publishWorkflow(this.#s, tenant, def, source, hash),
     );
+    this.#deleteWorkflow = db.transaction((tenant: string, id: string) => {
+      this.#t.schedules.deleteOfWorkflow(tenant, id);
+      return this.#s.deleteWorkflow.run(new Date().toISOString(), tenant, id).changes > 0;
+    });
   }
 
   /** Prepared lazily: the tables exist only once {@link migrate} has run. */
   get #s(): Statements {
     return (this.#statements ??= prepareStatements(this.#db));
+  }
+
+  /** The tables of credentials, keys and triggers; prepared lazily like {@link #s}. */
+  get #t(): Tables {
+    return (this.#tables ??= {
+      credentials: new CredentialTable(this.#db),
+      keys: new ApiKeyTable(this.#db),
+      schedules: new ScheduleTable(this.#db),
+      deliveries: new DeliveryTable(this.#db),
+      meta: new MetaTable(this.#db),
+    });
   }
 
   async migrate(): Promise<void> {
@@ -165,11 +190,14 @@ export class SqliteStore implements Store {
     tenant: string,
     id: string,
     version?: number,
+    options: { includeDeleted?: boolean } = {},
   ): Promise<StoredWorkflow | undefined> {
+    const s = this.#s;
+    const any = options.includeDeleted === true;
     const row =
       version === undefined
-        ? this.#s.latestWorkflow.get(tenant, id)
-        : this.#s.workflowVersion.get(tenant, id, version);
+        ? (any ? s.latestWorkflowAny : s.latestWorkflow).get(tenant, id)
+        : (any ? s.workflowVersionAny : s.workflowVersion).get(tenant, id, version);
     return row === undefined ? undefined : workflowFromRow(row);
   }
 
@@ -178,7 +206,7 @@ export class SqliteStore implements Store {
   }
 
   async deleteWorkflow(tenant: string, id: string): Promise<boolean> {
-    return this.#s.deleteWorkflow.run(new Date().toISOString(), tenant, id).changes > 0;
+    return this.#deleteWorkflow.immediate(tenant, id);
   }
 
   async commit(writes: readonly RunWrite[]): Promise<void> {
@@ -236,4 +264,102 @@ export class SqliteStore implements Store {
   async nextTimerDue(): Promise<number | undefined> {
     return this.#s.nextTimerDue.get() ?? undefined;
   }
+
+  async putCredential(c: {
+    tenant: string;
+    name: string;
+    type: string;
+    ciphertext: string;
+    at: string;
+  }): Promise<{ created: boolean }> {
+    return this.#t.credentials.put(c);
+  }
+
+  async getCredential(tenant: string, name: string): Promise<CredentialRecord | undefined> {
+    return this.#t.credentials.get(tenant, name);
+  }
+
+  async listCredentials(tenant: string): Promise<CredentialSummary[]> {
+    return this.#t.credentials.list(tenant);
+  }
+
+  async deleteCredential(tenant: string, name: string): Promise<boolean> {
+    return this.#t.credentials.delete(tenant, name);
+  }
+
+  async createApiKey(k: ApiKeyRecord): Promise<void> {
+    this.#t.keys.create(k);
+  }
+
+  async findApiKeyByHash(hash: string): Promise<ApiKeyRecord | undefined> {
+    return this.#t.keys.findByHash(hash);
+  }
+
+  async listApiKeys(tenant: string): Promise<ApiKeyRecord[]> {
+    return this.#t.keys.list(tenant);
+  }
+
+  async deleteApiKey(tenant: string, id: string): Promise<boolean> {
+    return this.#t.keys.delete(tenant, id);
+  }
+
+  async hasApiKeys(): Promise<boolean> {
+    return this.#t.keys.any();
+  }
+
+  async replaceSchedules(
+    tenant: string,
+    workflowId: string,
+    schedules: readonly ScheduleSpec[],
+  ): Promise<void> {
+    this.#t.schedules.replace(tenant, workflowId, schedules);
+  }
+
+  async listSchedules(tenant: string, workflowId?: string): Promise<ScheduleRecord[]> {
+    return this.#t.schedules.list(tenant, workflowId);
+  }
+
+  async dueSchedules(now: number, limit: number): Promise<ScheduleRecord[]> {
+    return this.#t.schedules.due(now, limit);
+  }
+
+  async nextScheduleDue(): Promise<number | undefined> {
+    return this.#t.schedules.next();
+  }
+
+  async claimDueSchedule(id: string, expectedDue: number, nextDue: number): Promise<boolean> {
+    return this.#t.schedules.claim(id, expectedDue, nextDue);
+  }
+
+  async recordDelivery(d: WebhookDelivery): Promise<{ runId: string; created: boolean }> {
+    return this.#t.deliveries.record(d);
+  }
+
+  async findDelivery(
+    tenant: string,
+    path: string,
+    deliveryId: string,
+  ): Promise<string | undefined> {
+    return this.#t.deliveries.find(tenant, path, deliveryId);
+  }
+
+  async getMeta(key: string): Promise<string | undefined> {
+    return this.#t.meta.get(key);
+  }
+
+  async setMeta(
+    key: string,
+    value: string,
+    options: { ifAbsent?: boolean } = {},
+  ): Promise<boolean> {
+    return this.#t.meta.set(key, value, options.ifAbsent === true);
+  }
+}
+
+interface Tables {
+  credentials: CredentialTable;
+  keys: ApiKeyTable;
+  schedules: ScheduleTable;
+  deliveries: DeliveryTable;
+  meta: MetaTable;
 }

@@ -62,6 +62,9 @@ export interface Statements {
   insertWorkflow: Statement<unknown[]>;
   latestWorkflow: Statement<[string, string], WorkflowRow>;
   workflowVersion: Statement<[string, string, number], WorkflowRow>;
+  /** As the two above, deleted versions included. */
+  latestWorkflowAny: Statement<[string, string], WorkflowRow>;
+  workflowVersionAny: Statement<[string, string, number], WorkflowRow>;
   listWorkflows: Statement<[string, string], WorkflowSummaryRow>;
   deleteWorkflow: Statement<[string, string, string]>;
 }
@@ -143,6 +146,13 @@ export function prepareStatements(db: Database): Statements {
     workflowVersion: db.prepare(
       `SELECT ${workflowColumns} FROM workflows
        WHERE tenant = ? AND id = ? AND version = ? AND deleted_at IS NULL`,
+    ),
+    latestWorkflowAny: db.prepare(
+      `SELECT ${workflowColumns} FROM workflows WHERE tenant = ? AND id = ?
+       ORDER BY version DESC LIMIT 1`,
+    ),
+    workflowVersionAny: db.prepare(
+      `SELECT ${workflowColumns} FROM workflows WHERE tenant = ? AND id = ? AND version = ?`,
     ),
     listWorkflows: db.prepare(
       `SELECT w.id, w.name, w.version, f.first_created_at, w.created_at

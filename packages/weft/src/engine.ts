@@ -43,8 +43,14 @@ import {
 } from '@weft/core';
 import { standardNodes } from '@weft/nodes';
 import { openSqliteStore } from '@weft/store-sqlite';
-import { runView, type RunView } from './run-view.js';
+import { Credentials } from './credentials/credentials.js';
+import { SecretKey } from './credentials/secret-key.js';
 import { uuidv7 } from './ids.js';
+import { ApiKeys } from './keys/keys.js';
+import { runView, type RunView } from './run-view.js';
+import { cronDiagnostics, syncSchedules } from './triggers/cron.js';
+import { startScheduler, type Scheduler } from './triggers/scheduler.js';
+import { hookKeys, Webhooks } from './triggers/webhooks.js';
 
 export interface EngineOptions {
   /** SQLite file, or ':memory:'. Ignored when `store` is given. @default './.weft/weft.db' */
@@ -59,7 +65,23 @@ export interface EngineOptions {
   tenant?: string;
   clock?: Clock;
   log?: Logger;
+  /**
+   * Resolves nodes' credentials. @default the engine's own: {@link Engine.credentials}, decrypted
+   * at call time.
+   */
   credentials?: (tenant: string) => CredentialResolver;
+  /**
+   * The secret the credentials' key is derived from (at least 32 characters).
+   * @default process.env.WEFT_SECRET_KEY
+   */
+  secretKey?: string;
+  /**
+   * Where the credentials' key is kept when there is no secret key: created on first need, mode
+   * 0600. @default `<db>.key` for a database file; none (a key for this process only) in memory
+   */
+  keyFile?: string;
+  /** Fire the `cron` triggers of published workflows (see `startScheduler`). @default false */
+  scheduler?: boolean;
   /** Resolves a `subworkflow` reference that is not a stored workflow id (e.g. a file path). */
   resolveWorkflow?: WorkflowResolver;
   limits?: Partial<DslLimits>;
@@ -94,6 +116,14 @@ export class Engine {
   readonly #options: EngineOptions;
   #closing: Promise<void> | undefined;
   readonly log: Logger;
+  /** Credentials of every tenant: write-only values, encrypted at rest. */
+  readonly credentials: Credentials;
+  /** API keys stored hashed (`weft keys create`). */
+  readonly keys: ApiKeys;
+  /** Webhook triggers: `engine.webhooks.deliver(request)`. */
+  readonly webhooks: Webhooks;
+  readonly #secretKey: SecretKey;
+  readonly #schedulers = new Set<Scheduler>();
 
   private constructor(store: Store, ownsStore: boolean, options: EngineOptions) {
     this.store = store;
@@ -101,6 +131,17 @@ export class Engine {
     this.#options = options;
     this.#tenant = options.tenant ?? 'default';
     this.log = options.log ?? silentLogger;
+    const clock = options.clock ?? systemClock;
+    const where = storeLocation(store, options);
+    this.#secretKey = new SecretKey(store, {
+      secret: options.secretKey ?? process.env['WEFT_SECRET_KEY'],
+      keyFile: options.keyFile ?? (where === undefined ? undefined : `${where}.key`),
+      label: where ?? 'the store',
+      log: this.log,
+    });
+    this.credentials = new Credentials(store, this.#secretKey, clock, this.#tenant);
+    this.keys = new ApiKeys(store, clock);
+    this.webhooks = new Webhooks(this, { clock });
     this.registry = new NodeRegistry([...standardNodes, ...(options.nodes ?? [])]);
     const runnerOptions: ConstructorParameters<typeof Runner>[0] = {
       store,
@@ -110,7 +151,8 @@ export class Engine {
       log: this.log,
       children: { start: (parent, cmd) => this.#startChild(parent, cmd) },
     };
-    if (options.credentials !== undefined) runnerOptions.credentials = options.credentials;
+    runnerOptions.credentials =
+      options.credentials ?? ((tenant) => this.credentials.resolver(tenant));
     this.#runner = new Runner(runnerOptions);
   }
 
@@ -126,7 +168,10 @@ export class Engine {
     try {
       await store.migrate();
       const engine = new Engine(store, options.store === undefined, options);
+      // Before any run is carried on: a wrong key must stop the start, not fail nodes one by one.
+      if (options.autoStart !== false) await engine.#secretKey.check();
       if (options.autoStart !== false) await engine.#runner.start();
+      if (options.scheduler === true) startScheduler(engine, { clock: options.clock ?? systemClock });
       return engine;
     } catch (e) {
       if (options.store === undefined) await store.close();
@@ -147,9 +192,12 @@ export class Engine {
   /** Parses and validates definition text (YAML or JSON) or an object. */
   validate(source: string | object, options: { format?: 'yaml' | 'json' } = {}): ParseResult {
     const common = { registry: this.registry, ...(this.#options.limits ? { limits: this.#options.limits } : {}) };
-    return typeof source === 'string'
+    const parsed = typeof source === 'string'
       ? parseDefinition(source, { ...common, ...(options.format ? { format: options.format } : {}) })
       : validateDefinition(source, common);
+    if (!parsed.ok) return parsed;
+    const cron = cronDiagnostics(parsed.definition, (this.#options.clock ?? systemClock).now());
+    return cron.length === 0 ? parsed : { ok: false, diagnostics: [...parsed.diagnostics, ...cron] };
   }
 
   /** Validates and stores a definition as a new version (the same content keeps its version). */
@@ -164,14 +212,34 @@ export class Engine {
       });
     }
     const definition = parsed.definition;
+    const tenant = options.tenant ?? this.#tenant;
+    await this.#checkHooksFree(tenant, definition);
     const text = typeof source === 'string' ? source : JSON.stringify(source, null, 2);
     const saved = await this.store.saveWorkflow({
-      tenant: options.tenant ?? this.#tenant,
+      tenant,
       definition,
       source: text,
       hash: hashDefinition(definition),
     });
+    await syncSchedules(this.store, tenant, definition, (this.#options.clock ?? systemClock).now());
+    for (const s of this.#schedulers) s.wake();
     return { id: definition.id, ...saved };
+  }
+
+  /**
+   * Deletes every version of a workflow, and its schedules; its runs are kept (a run in progress
+   * finishes on the version it started with). Returns false when there was none.
+   */
+  async deleteWorkflow(id: string, options: { tenant?: string } = {}): Promise<boolean> {
+    const deleted = await this.store.deleteWorkflow(options.tenant ?? this.#tenant, id);
+    for (const s of this.#schedulers) s.wake();
+    return deleted;
+  }
+
+  /** @internal `startScheduler` registers here: woken on publish, stopped on close. */
+  attachScheduler(scheduler: Scheduler): () => void {
+    this.#schedulers.add(scheduler);
+    return () => this.#schedulers.delete(scheduler);
   }
 
   /** Starts a run of a stored workflow (by id) or of a definition (published first). */
@@ -335,6 +403,7 @@ export class Engine {
   /** Stops the engine; safe to call more than once. */
   close(): Promise<void> {
     this.#closing ??= (async () => {
+      await Promise.all([...this.#schedulers].map((s) => s.stop()));
       await this.#runner.close();
       if (this.#ownsStore) await this.store.close();
     })();
@@ -363,11 +432,36 @@ export class Engine {
   }
 
   async #planOf(tenant: string, workflowId: string, version: number): Promise<Plan> {
-    const stored = await this.store.getWorkflow(tenant, workflowId, version);
+    // Deleted versions too: a run keeps the version it started with after a delete (SPEC 8).
+    const stored = await this.store.getWorkflow(tenant, workflowId, version, { includeDeleted: true });
     if (stored === undefined) {
       throw new WeftError('not_found', `no version ${version} of workflow "${workflowId}"`);
     }
     return this.#plans.get(stored.definition, this.registry, stored.hash);
+  }
+
+  /** A webhook path and method start one workflow's runs: another live workflow may not take it. */
+  async #checkHooksFree(tenant: string, definition: WorkflowDefinition): Promise<void> {
+    const mine = hookKeys(definition);
+    if (mine.length === 0) return;
+    const diagnostics = [];
+    for (const w of await this.store.listWorkflows(tenant)) {
+      if (w.id === definition.id) continue;
+      const other = await this.store.getWorkflow(tenant, w.id, w.latestVersion);
+      const taken = new Set(other === undefined ? [] : hookKeys(other.definition).map((h) => h.key));
+      for (const h of mine) {
+        if (taken.has(h.key)) {
+          diagnostics.push({
+            path: `triggers[${h.index}].path`,
+            message: `webhook \`${h.key}\` is already used by workflow "${w.id}"`,
+          });
+        }
+      }
+    }
+    if (diagnostics.length > 0) {
+      const parsed = { ok: false as const, diagnostics };
+      throw new WeftError('invalid_definition', describeDiagnostics(parsed), { details: diagnostics });
+    }
   }
 
   #checkInput(plan: Plan, input: unknown): unknown {
@@ -424,6 +518,12 @@ export class Engine {
     }
     return this.#resolve(ref, tenant, version);
   }
+}
+
+/** The database file the store was opened on, if it is one: the key file goes beside it. */
+function storeLocation(store: Store, options: EngineOptions): string | undefined {
+  const path = options.store === undefined ? (options.db ?? './.weft/weft.db') : (store as { path?: unknown }).path;
+  return typeof path === 'string' && path !== ':memory:' && path !== '' ? path : undefined;
 }
 
 export function describeDiagnostics(parsed: Extract<ParseResult, { ok: false }>): string {

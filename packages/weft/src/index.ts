@@ -22,6 +22,35 @@ export {
   type WorkflowDefinition,
   type Diagnostic,
   type Store,
+  type Credential,
+  type CredentialSummary,
+  type Logger,
+  type Clock,
 } from '@weft/core';
+export { Credentials, CREDENTIAL_NAME, CREDENTIAL_TYPES, MIN_SECRET_LENGTH } from './credentials/index.js';
+export {
+  ApiKeys,
+  keyResolver,
+  parseApiKeys,
+  staticKeys,
+  hashKey,
+  type CreatedKey,
+  type KeyResolver,
+  type KeySummary,
+} from './keys/index.js';
+export {
+  Webhooks,
+  Scheduler,
+  startScheduler,
+  signWebhook,
+  verifySignature,
+  SIGNATURE_HEADER,
+  SIGNATURE_TOLERANCE_MS,
+  DELIVERY_HEADERS,
+  type HeaderBag,
+  type WebhookRequest,
+  type WebhookResult,
+  type SchedulerOptions,
+} from './triggers/index.js';
 export { standardNodes } from '@weft/nodes';
 export { openSqliteStore } from '@weft/store-sqlite';

@@ -103,6 +103,8 @@ export interface RunWrite {
   removeTimers: string[];
   /** Node paths whose rows are deleted (a retry resets them), before `nodes` are written. */
   removeNodes?: string[];
+  /** The run's input is already stored as it is: the store need not write it again. */
+  inputUnchanged?: boolean;
 }
 
 export interface StoredWorkflow {
@@ -122,6 +124,63 @@ export interface WorkflowSummary {
   latestVersion: number;
   createdAt: string;
   updatedAt: string;
+}
+
+/** A stored credential. The store keeps `ciphertext` as given: encrypting is the caller's job. */
+export interface CredentialRecord {
+  tenant: string;
+  name: string;
+  /** `bearer`, `basic`, `header`, `openai`: kept in clear so that lists can show it. */
+  type: string;
+  /** Opaque text made by the caller (the engine's AES-256-GCM envelope). */
+  ciphertext: string;
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** A credential as listed: never its value. */
+export type CredentialSummary = Pick<CredentialRecord, 'name' | 'type' | 'createdAt' | 'updatedAt'>;
+
+/** An API key as stored: only the SHA-256 of the key, never the key. */
+export interface ApiKeyRecord {
+  id: string;
+  tenant: string;
+  /** SHA-256 of the whole key, lower-case hex. */
+  hash: string;
+  /** The key's first characters, for people to tell keys apart. */
+  prefix: string;
+  createdAt: string;
+}
+
+/** One cron trigger of a published workflow, as the scheduler keeps it. */
+export interface ScheduleRecord {
+  /** Made by the store; stable while the workflow keeps a cron trigger at that index. */
+  id: string;
+  tenant: string;
+  workflowId: string;
+  /** Position of the trigger in the definition's `triggers`. */
+  triggerIndex: number;
+  schedule: string;
+  timezone?: string;
+  /** Input of the runs it starts; absent when the trigger has none. */
+  input?: unknown;
+  /** Epoch milliseconds of the next fire. */
+  nextDue: number;
+  enabled: boolean;
+}
+
+/** What {@link Store.replaceSchedules} is given per cron trigger. */
+export type ScheduleSpec = Omit<ScheduleRecord, 'id' | 'tenant' | 'workflowId' | 'enabled'> & {
+  enabled?: boolean;
+};
+
+/** A webhook delivery seen, so that a redelivery starts no second run. */
+export interface WebhookDelivery {
+  tenant: string;
+  path: string;
+  deliveryId: string;
+  runId: string;
+  createdAt: string;
 }
 
 export interface RunQuery {
@@ -148,14 +207,24 @@ export interface Store {
     source: string;
     hash: string;
   }): Promise<{ version: number; created: boolean }>;
-  /** The given version, or the latest when `version` is omitted. Deleted workflows are not found. */
-  getWorkflow(tenant: string, id: string, version?: number): Promise<StoredWorkflow | undefined>;
+  /**
+   * The given version, or the latest when `version` is omitted. Deleted workflows are not found,
+   * unless `includeDeleted` is set: a run in progress keeps the version it started with even after
+   * its workflow was deleted.
+   */
+  getWorkflow(
+    tenant: string,
+    id: string,
+    version?: number,
+    options?: { includeDeleted?: boolean },
+  ): Promise<StoredWorkflow | undefined>;
   /** By id; `createdAt` is the first live version's, `updatedAt` the latest's. */
   listWorkflows(tenant: string): Promise<WorkflowSummary[]>;
   /**
    * Deletes every version; runs are kept. Returns false if there was none. Version numbers are
    * never reused: publishing again continues at the highest version ever stored + 1, so a kept
-   * run's (workflowId, version) never names another definition.
+   * run's (workflowId, version) never names another definition. The workflow's schedules are
+   * deleted with it, in the same transaction.
    */
   deleteWorkflow(tenant: string, id: string): Promise<boolean>;
 
@@ -184,4 +253,72 @@ export interface Store {
   dueTimers(now: number, limit: number): Promise<TimerRecord[]>;
   /** The earliest timer's due time, if any. */
   nextTimerDue(): Promise<number | undefined>;
+
+  // ---- credentials (values encrypted by the caller) ----------------------------------------
+
+  /** Inserts or replaces (tenant, name); a replaced one keeps its `createdAt`. `at` is ISO time. */
+  putCredential(c: {
+    tenant: string;
+    name: string;
+    type: string;
+    ciphertext: string;
+    at: string;
+  }): Promise<{ created: boolean }>;
+  getCredential(tenant: string, name: string): Promise<CredentialRecord | undefined>;
+  /** By name. */
+  listCredentials(tenant: string): Promise<CredentialSummary[]>;
+  /** Returns false if there was none. */
+  deleteCredential(tenant: string, name: string): Promise<boolean>;
+
+  // ---- API keys (hashed) --------------------------------------------------------------------
+
+  /** A second key with the same id or hash fails with WeftError `store_conflict`. */
+  createApiKey(k: ApiKeyRecord): Promise<void>;
+  findApiKeyByHash(hash: string): Promise<ApiKeyRecord | undefined>;
+  /** Oldest first. */
+  listApiKeys(tenant: string): Promise<ApiKeyRecord[]>;
+  /** Returns false if the tenant has no key with that id. */
+  deleteApiKey(tenant: string, id: string): Promise<boolean>;
+  /** Whether any tenant has a stored key (a server without keys runs open, on 127.0.0.1 only). */
+  hasApiKeys(): Promise<boolean>;
+
+  // ---- cron schedules -----------------------------------------------------------------------
+
+  /**
+   * Makes the workflow's schedules exactly `schedules`, in one transaction. A schedule whose
+   * trigger index, schedule text and time zone are unchanged keeps its id and `nextDue` (so that
+   * publishing again neither re-fires nor skips a due time); others take the given `nextDue`.
+   * Schedules of other trigger indexes are deleted.
+   */
+  replaceSchedules(tenant: string, workflowId: string, schedules: readonly ScheduleSpec[]): Promise<void>;
+  /** Of a tenant (optionally one workflow), by workflow id and trigger index. */
+  listSchedules(tenant: string, workflowId?: string): Promise<ScheduleRecord[]>;
+  /** Enabled schedules with `nextDue <= now`, earliest first, across tenants. */
+  dueSchedules(now: number, limit: number): Promise<ScheduleRecord[]>;
+  /** The earliest `nextDue` of an enabled schedule, if any. */
+  nextScheduleDue(): Promise<number | undefined>;
+  /**
+   * Moves the schedule's `nextDue` to `nextDue` only if it is still `expectedDue` (and the schedule
+   * is enabled): an atomic compare-and-set. True for exactly one of any number of concurrent
+   * callers with the same `expectedDue`: that caller fires the due time.
+   */
+  claimDueSchedule(id: string, expectedDue: number, nextDue: number): Promise<boolean>;
+
+  // ---- webhook deliveries -------------------------------------------------------------------
+
+  /**
+   * Records that a delivery started `runId`, unless (tenant, path, deliveryId) was seen before.
+   * Returns the run id on record: the given one when `created`, else the first delivery's.
+   */
+  recordDelivery(d: WebhookDelivery): Promise<{ runId: string; created: boolean }>;
+  /** The run id of an earlier delivery, if any. */
+  findDelivery(tenant: string, path: string, deliveryId: string): Promise<string | undefined>;
+
+  // ---- meta ---------------------------------------------------------------------------------
+
+  getMeta(key: string): Promise<string | undefined>;
+  /**
+   * Writes a value. With `ifAbsent`, an existing value is kept. Returns whether it was written.
+   */
+  setMeta(key: string, value: string, options?: { ifAbsent?: boolean }): Promise<boolean>;
 }

@@ -18,7 +18,12 @@ Usage:
   weft runs resume RUN               resume a paused run, or carry on one whose process died
   weft runs retry RUN [--from NODE]  re-run failed nodes (or NODE and all after it)
   weft runs input RUN --node NODE --value JSON   answer a waiting human node
+      Every runs command also works against a server: add --server URL [--key KEY]
+      (or WEFT_API_KEY). There, weft runs events RUN --follow streams the events live.
+  weft serve [--port 8080] [--host 127.0.0.1] [--db PATH]
+      The HTTP API (docs/api.md). API keys come from WEFT_API_KEYS=tenant:key,...;
+      without keys the API is open and listens on 127.0.0.1 only. SIGTERM drains.
   weft help | weft --version
 
-Docs: docs/language.md, docs/nodes.md, docs/cli.md
+Docs: docs/language.md, docs/nodes.md, docs/cli.md, docs/api.md
 `;

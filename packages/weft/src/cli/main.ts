@@ -8,8 +8,10 @@ import { WeftError } from '@weft/core';
 import { CliError, EXIT } from './exit-codes.js';
 import { graphCommand } from './graph-command.js';
 import { HELP } from './help.js';
+import { remoteRunsCommand } from './remote.js';
 import { runCommand } from './run-command.js';
 import { runsCommand } from './runs-command.js';
+import { serveCommand } from './serve-command.js';
 import { validateCommand } from './validate-command.js';
 
 const DEFAULT_DB = './.weft/weft.db';
@@ -36,6 +38,12 @@ async function main(argv: string[]): Promise<number> {
       value: { type: 'string' },
       from: { type: 'string' },
       after: { type: 'string' },
+      follow: { type: 'boolean', default: false },
+      server: { type: 'string' },
+      key: { type: 'string' },
+      port: { type: 'string', default: '8080' },
+      host: { type: 'string', default: '127.0.0.1' },
+      postgres: { type: 'string' },
       version: { type: 'boolean', short: 'v', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -70,8 +78,22 @@ async function main(argv: string[]): Promise<number> {
       const args = { sub, positionals: ids, db: values.db, json: values.json };
       const optional = { workflow: values.workflow, status: values.status, limit: values.limit, node: values.node, value: values.value, from: values.from, after: values.after };
       for (const [k, v] of Object.entries(optional)) if (v !== undefined) Object.assign(args, { [k]: v });
+      if (values.follow) Object.assign(args, { follow: true });
+      if (values.server !== undefined) {
+        // The key from --key, else WEFT_API_KEY (kept out of the process list).
+        const key = values.key ?? process.env['WEFT_API_KEY'];
+        const { db: _db, ...remote } = args;
+        return remoteRunsCommand({ ...remote, server: values.server, ...(key === undefined ? {} : { key }) });
+      }
       return runsCommand(args);
     }
+    case 'serve':
+      return serveCommand({
+        port: values.port,
+        host: values.host,
+        db: values.db,
+        ...(values.postgres === undefined ? {} : { postgres: values.postgres }),
+      });
     default:
       throw new CliError(`unknown command "${command}"; see weft help`, EXIT.invalid);
   }

@@ -38,7 +38,7 @@ export async function runCommand(args: RunArgs): Promise<number> {
     // Ctrl-C leaves the run in the store, resumable, instead of dropping it mid-commit.
     const interrupt = () => {
       process.stderr.write(`\ninterrupted: run ${id} stays in the store; carry it on with: weft runs resume ${id}\n`);
-      engine.close().finally(() => process.exit(130));
+      void engine.close().finally(() => process.exit(130));
     };
     process.once('SIGINT', interrupt);
     try {

@@ -1,8 +1,9 @@
 /**
  * @module cli/runs-command
- * `weft runs list|show|events|cancel|pause|resume|retry|input` on a local database.
+ * `weft runs list|show|events|cancel|pause|resume|retry|input` on a local database (with
+ * `--server URL`, ./remote.ts does them against a Weft server).
  */
-import { WeftError } from '@weft/core';
+import { WeftError, type RunEvent } from '@weft/core';
 import { Engine } from '../engine.js';
 import type { RunView } from '../run-view.js';
 import { CliError, EXIT } from './exit-codes.js';
@@ -22,6 +23,8 @@ export interface RunsArgs {
   value?: string;
   from?: string;
   after?: string;
+  /** Only against a server (--server, see ./remote.ts). */
+  follow?: boolean;
 }
 
 const READ_ONLY = new Set(['list', 'show', 'events']);
@@ -29,6 +32,9 @@ const READ_ONLY = new Set(['list', 'show', 'events']);
 export async function runsCommand(a: RunsArgs): Promise<number> {
   if (!['list', 'show', 'events', 'cancel', 'pause', 'resume', 'retry', 'input'].includes(a.sub)) {
     throw new CliError(`unknown command "runs ${a.sub}"; see weft help`, EXIT.invalid);
+  }
+  if (a.follow === true) {
+    throw new CliError('weft runs events --follow streams from a server: add --server URL', EXIT.invalid);
   }
   const readOnly = READ_ONLY.has(a.sub);
   const engine = await Engine.open({ db: a.db, lock: !readOnly, autoStart: !readOnly });
@@ -65,7 +71,7 @@ async function dispatch(engine: Engine, a: RunsArgs): Promise<number> {
     case 'events': {
       const after = a.after === undefined ? 0 : Number(a.after);
       for await (const e of engine.events(runIdOf(a), { after, follow: false })) {
-        process.stdout.write(a.json ? `${JSON.stringify(e)}\n` : `${e.seq}\t${e.at}\t${e.type}\t${e.node ?? ''}\t${e.data === undefined ? '' : preview(e.data, 100)}\n`);
+        process.stdout.write(a.json ? `${JSON.stringify(e)}\n` : formatEventLine(e));
       }
       return EXIT.ok;
     }
@@ -129,12 +135,17 @@ async function list(engine: Engine, a: RunsArgs): Promise<number> {
   return EXIT.ok;
 }
 
-function table(rows: string[][]): string {
+/** One event as a line of `weft runs events`: seq, time, type, node, data. */
+export function formatEventLine(e: RunEvent): string {
+  return `${e.seq}\t${e.at}\t${e.type}\t${e.node ?? ''}\t${e.data === undefined ? '' : preview(e.data, 100)}\n`;
+}
+
+export function table(rows: string[][]): string {
   const widths = rows[0]?.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length))) ?? [];
   return rows.map((r) => r.map((c, i) => c.padEnd(widths[i] ?? 0)).join('  ').trimEnd()).join('\n') + '\n';
 }
 
-function showText(v: RunView, tty: boolean): string {
+export function showText(v: RunView, tty: boolean): string {
   const lines = [
     `run       ${v.id}`,
     `workflow  ${v.workflow} (version ${v.version})`,

@@ -1,0 +1,156 @@
+/**
+ * @module app
+ * The Hono app of `weft serve`: every route of SPEC section 8 that exists so far, API keys per
+ * tenant, the error shape, body limits and the OpenAPI document. It does not listen: see
+ * `startServer` for that, or call `app.request()` / `app.fetch()` directly.
+ *
+ * @example
+ * ```ts
+ * const engine = await Engine.open({ db: './weft.db' });
+ * const app = createApp({ engine, keys: envKeys(process.env.WEFT_API_KEYS) });
+ * const res = await app.request('/v1/workflows', { headers: { authorization: 'Bearer k1' } });
+ * ```
+ */
+import { OpenAPIHono } from '@hono/zod-openapi';
+import { silentLogger, type Logger } from '@weft/core';
+import type { Context } from 'hono';
+import { authenticate, type KeyResolver } from './auth.js';
+import { bodyLimit, jsonDepthLimit } from './body.js';
+import { ApiError, toApiError, zodDetails } from './errors.js';
+import { controlRoutes } from './routes/control.js';
+import { eventRoutes } from './routes/events.js';
+import { runRoutes } from './routes/runs.js';
+import { systemRoutes } from './routes/system.js';
+import { workflowRoutes } from './routes/workflows.js';
+import {
+  DEFAULT_LIMITS,
+  type ApiApp,
+  type ApiEnv,
+  type RouteDeps,
+  type ServerEngine,
+  type ServerLimits,
+  type ServerPlugin,
+} from './types.js';
+
+export interface AppOptions {
+  engine: ServerEngine;
+  /** Who may call the API. Without it the API is open and everything belongs to tenant `default`. */
+  keys?: KeyResolver | undefined;
+  limits?: Partial<ServerLimits>;
+  log?: Logger;
+  /** Extra routes (credentials, webhooks, metrics ...). */
+  plugins?: readonly ServerPlugin[];
+  /** Aborts when the server shuts down: live streams end, waits answer at once, /healthz says 503. */
+  closing?: AbortSignal;
+  /** Version shown in the OpenAPI document. */
+  version?: string;
+}
+
+/** Paths any client may read without an API key. */
+const PUBLIC_PATHS = new Set(['/', '/healthz', '/openapi.json']);
+
+/** Turns a failed zod validation into the API's error: 404 for path parameters, 422 for bodies, else 400. */
+function validationHook(
+  result:
+    | { success: true }
+    | {
+        success: false;
+        error: { issues: readonly { path: readonly PropertyKey[]; message: string }[] };
+        target: string;
+      },
+  c: Context,
+): undefined {
+  if (result.success) return undefined;
+  const details = zodDetails(result.error.issues);
+  const what = details.map((d) => `${d.path === '' ? '(body)' : d.path}: ${d.message}`).join('; ');
+  switch (result.target) {
+    case 'param':
+      throw new ApiError(404, 'not_found', `nothing at ${c.req.path}`);
+    case 'json':
+      throw new ApiError(422, 'invalid_request', `the request body is invalid: ${what}`, details);
+    case 'query':
+      throw new ApiError(400, 'invalid_query', `the query is invalid: ${what}`, details);
+    default:
+      throw new ApiError(400, 'bad_request', `the request is invalid: ${what}`, details);
+  }
+}
+
+export function createApp(o: AppOptions): ApiApp {
+  const limits: ServerLimits = { ...DEFAULT_LIMITS, ...o.limits };
+  const log = o.log ?? silentLogger;
+  const deps: RouteDeps = {
+    engine: o.engine,
+    limits,
+    log,
+    closing: o.closing ?? new AbortController().signal,
+  };
+  const plugins = o.plugins ?? [];
+  const publicPrefixes = plugins.flatMap((p) => p.publicPrefixes ?? []);
+  const isPublic = (path: string) =>
+    PUBLIC_PATHS.has(path) || publicPrefixes.some((p) => path.startsWith(p));
+
+  const app = new OpenAPIHono<ApiEnv>({ defaultHook: validationHook });
+  app.onError((e, c) => {
+    const err = toApiError(e, (cause) =>
+      log.error(
+        { err: cause, method: c.req.method, path: c.req.path },
+        'request failed unexpectedly',
+      ),
+    );
+    if (err.status === 401) c.header('WWW-Authenticate', 'Bearer');
+    return c.json(err.body, err.status);
+  });
+  app.notFound((c) =>
+    c.json(new ApiError(404, 'not_found', `no route ${c.req.method} ${c.req.path}`).body, 404),
+  );
+
+  app.use('*', async (c, next) => {
+    const t0 = performance.now();
+    await next();
+    log.info(
+      {
+        method: c.req.method,
+        path: c.req.path,
+        status: c.res.status,
+        ms: Math.round(performance.now() - t0),
+      },
+      'request',
+    );
+  });
+  app.use('*', authenticate(o.keys, isPublic));
+  app.use(
+    '*',
+    bodyLimit((path) =>
+      path === '/v1/workflows' ? limits.maxDefinitionBytes : limits.maxBodyBytes,
+    ),
+  );
+  app.use(
+    '*',
+    jsonDepthLimit(limits.maxJsonDepth, (path) => path !== '/v1/workflows'),
+  );
+
+  app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', {
+    type: 'http',
+    scheme: 'bearer',
+    description:
+      'An API key from WEFT_API_KEYS (tenant:key,...). Not needed when the server runs without keys.',
+  });
+  systemRoutes(app, deps);
+  workflowRoutes(app, deps);
+  runRoutes(app, deps);
+  controlRoutes(app, deps);
+  eventRoutes(app, deps);
+  for (const plugin of plugins) plugin.register(app, deps);
+
+  app.doc31('/openapi.json', {
+    openapi: '3.1.0',
+    info: {
+      title: 'Weft API',
+      version: o.version ?? '0.1.0',
+      description:
+        'Workflows, runs and their live events. Errors: { "error": { "code", "message", "details" } }.',
+    },
+    security: [{ bearer: [] }],
+  });
+  return app;
+}

@@ -1,0 +1,125 @@
+/**
+ * @module errors
+ * The one place where errors become HTTP answers. Everything thrown in a handler goes through
+ * {@link toApiError}: a WeftError's code picks the status from {@link STATUS_BY_CODE}; hono's
+ * HTTPExceptions keep their status; anything else is a 500 with a generic message (the real error
+ * goes to the log, never to the client).
+ *
+ * Body: `{ "error": { "code", "message", "details": [ { "path", "message", "line", "column" } ] } }`.
+ */
+import { WeftError } from '@weft/core';
+import { HTTPException } from 'hono/http-exception';
+import type { ContentfulStatusCode } from 'hono/utils/http-status';
+
+export interface ErrorDetail {
+  path: string;
+  message: string;
+  line?: number;
+  column?: number;
+}
+
+/** WeftError code -> HTTP status. A code not listed here is a 500. */
+export const STATUS_BY_CODE: Readonly<Record<string, ContentfulStatusCode>> = {
+  malformed_json: 400,
+  bad_request: 400,
+  invalid_query: 400,
+  invalid_cursor: 400,
+  unauthorized: 401,
+  not_found: 404,
+  invalid_state: 409,
+  store_conflict: 409,
+  payload_too_large: 413,
+  unsupported_media_type: 415,
+  invalid_definition: 422,
+  invalid_input: 422,
+  invalid_answer: 422,
+  invalid_request: 422,
+  rate_limited: 429,
+  unavailable: 503,
+};
+
+/** An error with its HTTP status, ready to be sent. */
+export class ApiError extends Error {
+  readonly status: ContentfulStatusCode;
+  readonly code: string;
+  readonly details: ErrorDetail[];
+
+  constructor(
+    status: ContentfulStatusCode,
+    code: string,
+    message: string,
+    details: ErrorDetail[] = [],
+  ) {
+    super(message);
+    this.name = 'ApiError';
+    this.status = status;
+    this.code = code;
+    this.details = details;
+  }
+
+  /** An error whose status comes from {@link STATUS_BY_CODE}. */
+  static of(code: string, message: string, details: ErrorDetail[] = []): ApiError {
+    return new ApiError(STATUS_BY_CODE[code] ?? 500, code, message, details);
+  }
+
+  get body(): { error: { code: string; message: string; details: ErrorDetail[] } } {
+    return { error: { code: this.code, message: this.message, details: this.details } };
+  }
+}
+
+const HTTP_CODES: Readonly<Record<number, string>> = {
+  400: 'bad_request',
+  401: 'unauthorized',
+  404: 'not_found',
+  413: 'payload_too_large',
+  415: 'unsupported_media_type',
+  429: 'rate_limited',
+};
+
+/**
+ * Normalises anything thrown into an ApiError. `unexpected` is called for errors the client must
+ * not see (status 500), so that they can be logged.
+ */
+export function toApiError(e: unknown, unexpected: (e: unknown) => void): ApiError {
+  if (e instanceof ApiError) return e;
+  if (WeftError.is(e)) {
+    const status = STATUS_BY_CODE[e.code];
+    if (status !== undefined) return new ApiError(status, e.code, e.message, detailsOf(e.details));
+  } else if (e instanceof HTTPException && e.status < 500) {
+    const malformed = e.status === 400 && /json/i.test(e.message);
+    const code = malformed ? 'malformed_json' : (HTTP_CODES[e.status] ?? 'bad_request');
+    return new ApiError(e.status, code, e.message || code.replaceAll('_', ' '));
+  }
+  unexpected(e);
+  return new ApiError(500, 'internal', 'internal server error');
+}
+
+/** Keeps the `{ path, message, line?, column? }` entries of a WeftError's details. */
+export function detailsOf(details: unknown): ErrorDetail[] {
+  if (!Array.isArray(details)) return [];
+  const out: ErrorDetail[] = [];
+  for (const d of details as unknown[]) {
+    if (typeof d !== 'object' || d === null) continue;
+    const { path, message, line, column } = d as Record<string, unknown>;
+    if (typeof message !== 'string') continue;
+    const detail: ErrorDetail = { path: typeof path === 'string' ? path : '', message };
+    if (typeof line === 'number') detail.line = line;
+    if (typeof column === 'number') detail.column = column;
+    out.push(detail);
+  }
+  return out;
+}
+
+/** Turns zod issues into details. */
+export function zodDetails(
+  issues: readonly { path: readonly PropertyKey[]; message: string }[],
+): ErrorDetail[] {
+  return issues.map((i) => ({
+    path: i.path
+      .map((s) => (typeof s === 'number' ? `[${s}]` : String(s)))
+      .join('.')
+      .replaceAll('.[', '['),
+    // zod says "Invalid input: expected string, received undefined" for a missing field.
+    message: /received undefined$/.test(i.message) ? 'is required' : i.message,
+  }));
+}

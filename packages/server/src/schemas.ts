@@ -1,0 +1,283 @@
+/**
+ * @module schemas
+ * The API's request and response shapes, declared once with zod: they validate requests, type the
+ * handlers and make the OpenAPI document (`/openapi.json`).
+ */
+import { z } from '@hono/zod-openapi';
+
+/** A workflow id (SPEC section 1). */
+export const WORKFLOW_ID = /^[a-z0-9][a-z0-9_-]{0,63}$/;
+
+export const RUN_STATUSES = [
+  'queued',
+  'running',
+  'waiting',
+  'paused',
+  'succeeded',
+  'failed',
+  'cancelled',
+] as const;
+export const NODE_STATUSES = [
+  'pending',
+  'running',
+  'waiting',
+  'succeeded',
+  'failed',
+  'skipped',
+  'cancelled',
+] as const;
+
+export const ErrorDetail = z
+  .object({
+    path: z.string().openapi({ example: 'nodes[1].type' }),
+    message: z.string().openapi({ example: 'unknown node type "htp"' }),
+    line: z.number().int().optional().openapi({ example: 7 }),
+    column: z.number().int().optional().openapi({ example: 11 }),
+  })
+  .openapi('ErrorDetail');
+
+export const ErrorBody = z
+  .object({
+    error: z.object({
+      code: z.string().openapi({ example: 'not_found' }),
+      message: z.string().openapi({ example: 'no run 0196f0c2-7d1e-7000-8000-000000000000' }),
+      details: z.array(ErrorDetail),
+    }),
+  })
+  .openapi('Error');
+
+/** The error of a run or a node, as stored (`<node>.error`). */
+export const RunError = z
+  .object({
+    code: z.string(),
+    message: z.string(),
+    retryable: z.boolean().optional(),
+    retry_after_ms: z.number().optional(),
+    details: z.unknown().optional(),
+  })
+  .openapi('RunError');
+
+export const NodeObject = z
+  .object({
+    status: z.enum(NODE_STATUSES),
+    attempts: z.number().int(),
+    output: z.unknown().optional(),
+    error: RunError.optional(),
+    started_at: z.string().optional(),
+    finished_at: z.string().optional(),
+  })
+  .openapi('Node');
+
+const runFields = {
+  id: z.string().openapi({ example: '0196f0c2-7d1e-7000-8000-000000000000' }),
+  workflow: z.string().openapi({ example: 'support-triage' }),
+  version: z.number().int(),
+  status: z.enum(RUN_STATUSES),
+  input: z.unknown(),
+  output: z.unknown(),
+  error: RunError.nullable(),
+  created_at: z.string(),
+  started_at: z.string().nullable(),
+  finished_at: z.string().nullable(),
+  parent_run_id: z.string().optional(),
+};
+
+/** The run object of SPEC section 8. */
+export const RunObject = z
+  .object({ ...runFields, nodes: z.record(z.string(), NodeObject) })
+  .openapi('Run');
+export type RunObject = z.infer<typeof RunObject>;
+
+/** A run in a list: the run object without its nodes. */
+export const RunSummary = z.object(runFields).openapi('RunSummary');
+export type RunSummary = z.infer<typeof RunSummary>;
+
+export const RunList = z
+  .object({
+    runs: z.array(RunSummary),
+    cursor: z
+      .string()
+      .optional()
+      .openapi({ description: 'Pass as `cursor` for the next page; absent on the last page.' }),
+  })
+  .openapi('RunList');
+
+export const StartedRun = z
+  .object({ id: z.string(), status: z.enum(RUN_STATUSES) })
+  .openapi('StartedRun');
+
+export const RunEventObject = z
+  .object({
+    seq: z.number().int().openapi({ example: 1 }),
+    type: z.string().openapi({ example: 'node.succeeded' }),
+    at: z.string(),
+    node: z.string().optional(),
+    data: z.unknown().optional(),
+  })
+  .openapi('Event');
+
+export const EventList = z
+  .object({ events: z.array(RunEventObject), has_more: z.boolean() })
+  .openapi('EventList');
+
+export const Published = z
+  .object({
+    id: z.string().openapi({ example: 'support-triage' }),
+    version: z.number().int().openapi({ example: 1 }),
+    created: z
+      .boolean()
+      .openapi({ description: 'false when the same content was already the latest version' }),
+  })
+  .openapi('Published');
+
+export const WorkflowSummary = z
+  .object({
+    id: z.string(),
+    name: z.string().optional(),
+    latest_version: z.number().int(),
+    created_at: z.string(),
+    updated_at: z.string(),
+  })
+  .openapi('WorkflowSummary');
+
+export const WorkflowList = z
+  .object({ workflows: z.array(WorkflowSummary) })
+  .openapi('WorkflowList');
+
+export const WorkflowVersion = z
+  .object({
+    id: z.string(),
+    version: z.number().int(),
+    name: z.string().optional(),
+    definition: z
+      .record(z.string(), z.unknown())
+      .openapi({ description: 'The normalised definition (edges form)' }),
+    source: z.string().openapi({ description: 'The text it was published from (YAML or JSON)' }),
+    hash: z.string(),
+    created_at: z.string(),
+  })
+  .openapi('WorkflowVersion');
+
+export const Health = z
+  .object({ status: z.literal('ok'), store: z.literal('ok') })
+  .openapi('Health');
+
+// ---- requests ------------------------------------------------------------------------------
+
+export const StartBody = z
+  .strictObject({
+    input: z
+      .unknown()
+      .optional()
+      .openapi({ description: 'The run input, validated against the workflow `inputs` schema' }),
+    version: z
+      .number()
+      .int()
+      .positive()
+      .optional()
+      .openapi({ description: 'Default: the latest version' }),
+    priority: z.number().int().optional(),
+    idempotency_key: z
+      .string()
+      .min(1)
+      .max(200)
+      .optional()
+      .openapi({ description: 'A second start with the same key returns the first run' }),
+  })
+  .openapi('StartRun');
+
+export const RetryBody = z
+  .strictObject({
+    from: z
+      .string()
+      .min(1)
+      .optional()
+      .openapi({ description: 'Re-run from this top-level node on' }),
+  })
+  .openapi('RetryRun');
+
+export const CancelBody = z
+  .strictObject({ reason: z.string().max(1000).optional() })
+  .openapi('CancelRun');
+
+export const InputBody = z
+  .strictObject({
+    node: z.string().min(1).openapi({ example: 'approve' }),
+    value: z.unknown().openapi({
+      description: "The answer, validated against the node's `schema`",
+      example: { approved: true },
+    }),
+  })
+  .openapi('Answer');
+
+export const SendEventBody = z
+  .strictObject({
+    type: z.string().min(1).openapi({ example: 'PAY' }),
+    data: z.unknown().optional(),
+  })
+  .openapi('SendEvent');
+
+/** `?wait=true&timeout=ms`. */
+export const WaitQuery = z.object({
+  wait: z.enum(['true', 'false', '1', '0']).optional().openapi({
+    description: 'Wait until the run ends or waits for someone (paused, human answer)',
+  }),
+  timeout: z.coerce.number().int().min(0).optional().openapi({
+    description: 'Bound of the wait in ms (default 30000, capped at the server maximum)',
+  }),
+});
+
+export const ListRunsQuery = z.object({
+  workflow: z.string().optional(),
+  status: z.enum(RUN_STATUSES).optional(),
+  limit: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(1000)
+    .optional()
+    .openapi({ description: 'Page size (default 50)' }),
+  cursor: z.string().optional(),
+});
+
+export const EventsQuery = z.object({
+  after: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .optional()
+    .openapi({ description: 'Only events with a greater seq' }),
+  limit: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(10_000)
+    .optional()
+    .openapi({ description: 'JSON log only: page size (default 1000)' }),
+});
+
+export const WorkflowIdParam = z.object({
+  id: z
+    .string()
+    .regex(WORKFLOW_ID)
+    .openapi({ param: { name: 'id', in: 'path' }, example: 'support-triage' }),
+});
+
+export const VersionParams = WorkflowIdParam.extend({
+  v: z.coerce
+    .number()
+    .int()
+    .positive()
+    .openapi({ param: { name: 'v', in: 'path' }, example: 2 }),
+});
+
+export const RunIdParam = z.object({
+  id: z
+    .string()
+    .min(1)
+    .max(200)
+    .openapi({
+      param: { name: 'id', in: 'path' },
+      example: '0196f0c2-7d1e-7000-8000-000000000000',
+    }),
+});

@@ -1,0 +1,344 @@
+/**
+ * @module cli/remote
+ * `weft runs ... --server URL [--key K]`: the `runs` commands against a Weft server over its HTTP
+ * API, with the output and exit codes of the local ones. `events --follow` streams live (SSE) and
+ * reconnects with Last-Event-ID if the connection drops; `resume`, `retry` and `input` follow the
+ * run until it ends or waits again, as locally.
+ */
+import type { RunEvent } from '@weft/core';
+import type { RunView } from '../run-view.js';
+import { CliError, EXIT } from './exit-codes.js';
+import { formatEventLine, showText, table } from './runs-command.js';
+import { formatMs } from './format.js';
+import { parseLooseJson } from './io.js';
+import { Progress } from './progress.js';
+
+export interface RemoteArgs {
+  sub: string;
+  positionals: string[];
+  server: string;
+  key?: string;
+  json: boolean;
+  follow?: boolean;
+  workflow?: string;
+  status?: string;
+  limit?: string;
+  node?: string;
+  value?: string;
+  from?: string;
+  after?: string;
+}
+
+const TERMINAL = new Set(['run.succeeded', 'run.failed', 'run.cancelled']);
+const delay = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** A small client of the HTTP API; errors become CliErrors with the CLI's exit codes. */
+export class RemoteClient {
+  readonly #base: string;
+  readonly #key: string | undefined;
+
+  constructor(server: string, key: string | undefined) {
+    let url: URL;
+    try {
+      url = new URL(server);
+    } catch {
+      throw new CliError(
+        `--server must be a URL such as http://127.0.0.1:8080, not "${server}"`,
+        EXIT.invalid,
+      );
+    }
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+      throw new CliError(`--server must be an http or https URL, not "${server}"`, EXIT.invalid);
+    }
+    this.#base = url.href.replace(/\/+$/, '');
+    this.#key = key;
+  }
+
+  async fetch(path: string, init: RequestInit = {}): Promise<Response> {
+    const headers = new Headers(init.headers);
+    if (this.#key !== undefined) headers.set('authorization', `Bearer ${this.#key}`);
+    let res: Response;
+    try {
+      res = await fetch(`${this.#base}${path}`, { ...init, headers });
+    } catch (e) {
+      if ((e as Error).name === 'AbortError') throw e;
+      const cause = (e as { cause?: { code?: string; message?: string } }).cause;
+      throw new CliError(
+        `cannot reach ${this.#base}: ${cause?.code ?? cause?.message ?? (e as Error).message}`,
+        EXIT.failed,
+      );
+    }
+    if (!res.ok) throw await errorOf(res);
+    return res;
+  }
+
+  async json<T>(
+    path: string,
+    init: RequestInit & { body?: string } = {},
+  ): Promise<{ body: T; res: Response }> {
+    const headers = new Headers(init.headers);
+    if (init.body !== undefined) headers.set('content-type', 'application/json');
+    const res = await this.fetch(path, { ...init, headers });
+    return { body: (await res.json()) as T, res };
+  }
+
+  post<T>(path: string, body?: unknown): Promise<{ body: T; res: Response }> {
+    return this.json<T>(path, {
+      method: 'POST',
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+  }
+
+  /**
+   * Streams a run's events after `after` to `onEvent` until the terminal event (true) or until
+   * `signal` aborts (false). A dropped connection is resumed with Last-Event-ID, a few times.
+   */
+  async stream(
+    runId: string,
+    after: number,
+    onEvent: (e: RunEvent) => void,
+    signal?: AbortSignal,
+  ): Promise<boolean> {
+    let last = after;
+    for (let failures = 0; ;) {
+      try {
+        const res = await this.fetch(`/v1/runs/${encodeURIComponent(runId)}/events`, {
+          headers: { accept: 'text/event-stream', 'last-event-id': String(last) },
+          ...(signal === undefined ? {} : { signal }),
+        });
+        const ended = await readEvents(res, (e) => {
+          last = e.seq;
+          failures = 0;
+          onEvent(e);
+        });
+        if (ended) return true;
+      } catch (e) {
+        if (signal?.aborted) return false;
+        if (e instanceof CliError && !/cannot reach/.test(e.message)) throw e;
+        if (++failures > 5) throw e;
+      }
+      if (signal?.aborted) return false;
+      await delay(250 * 2 ** failures);
+    }
+  }
+}
+
+async function errorOf(res: Response): Promise<CliError> {
+  const text = await res.text();
+  let error:
+    | {
+        code?: string;
+        message?: string;
+        details?: { path?: string; message?: string; line?: number }[];
+      }
+    | undefined;
+  try {
+    error = (JSON.parse(text) as { error?: typeof error }).error;
+  } catch {
+    error = undefined;
+  }
+  const head =
+    error?.code !== undefined
+      ? `${error.code}: ${error.message ?? ''}`
+      : `HTTP ${res.status}: ${text.slice(0, 200)}`;
+  const details = (error?.details ?? []).map(
+    (d) => `\n  ${d.path === '' || d.path === undefined ? '(body)' : d.path}: ${d.message ?? ''}`,
+  );
+  const exit = res.status === 400 || res.status === 422 ? EXIT.invalid : EXIT.failed;
+  return new CliError(head + details.join(''), exit);
+}
+
+/** Reads SSE messages of run events; true when the terminal event came. */
+async function readEvents(res: Response, onEvent: (e: RunEvent) => void): Promise<boolean> {
+  const reader = res.body?.getReader();
+  if (reader === undefined) return false;
+  const decoder = new TextDecoder();
+  let buf = '';
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) return false;
+      buf += decoder.decode(value, { stream: true }).replace(/\r\n?/g, '\n');
+      for (let cut = buf.indexOf('\n\n'); cut >= 0; cut = buf.indexOf('\n\n')) {
+        const block = buf.slice(0, cut);
+        buf = buf.slice(cut + 2);
+        const data = block
+          .split('\n')
+          .filter((l) => l.startsWith('data:'))
+          .map((l) => l.slice(5).replace(/^ /, ''))
+          .join('\n');
+        if (data === '') continue;
+        const e = JSON.parse(data) as RunEvent;
+        onEvent(e);
+        if (TERMINAL.has(e.type)) return true;
+      }
+    }
+  } finally {
+    await reader.cancel().catch(() => undefined);
+  }
+}
+
+const runPath = (id: string, action = '') => `/v1/runs/${encodeURIComponent(id)}${action}`;
+const seqOf = (res: Response) => Number(res.headers.get('weft-event-seq') ?? 0);
+
+export async function remoteRunsCommand(a: RemoteArgs): Promise<number> {
+  const client = new RemoteClient(a.server, a.key);
+  const id = () => {
+    const first = a.positionals[0];
+    if (first === undefined) throw new CliError(`weft runs ${a.sub} needs a run id`, EXIT.invalid);
+    return first;
+  };
+  switch (a.sub) {
+    case 'list':
+      return list(client, a);
+    case 'show': {
+      const { body } = await client.json<RunView>(runPath(id()));
+      process.stdout.write(
+        a.json
+          ? `${JSON.stringify(body, null, 2)}\n`
+          : showText(body, process.stdout.isTTY === true),
+      );
+      return EXIT.ok;
+    }
+    case 'events':
+      return events(client, id(), a);
+    case 'cancel':
+    case 'pause': {
+      const { body } = await client.post<RunView>(runPath(id(), `/${a.sub}`));
+      process.stdout.write(
+        a.json ? `${JSON.stringify(body, null, 2)}\n` : `run ${body.id} ${body.status}\n`,
+      );
+      return EXIT.ok;
+    }
+    case 'resume': {
+      const { body: run, res } = await client.json<RunView>(runPath(id()));
+      // The server carries on runs whose process died by itself; a paused (or finished) one is resumed.
+      if (['running', 'waiting', 'queued'].includes(run.status))
+        return follow(client, run.id, a, seqOf(res));
+      const moved = await client.post<RunView>(runPath(run.id, '/resume'));
+      return follow(client, run.id, a, seqOf(moved.res));
+    }
+    case 'retry': {
+      const moved = await client.post<RunView>(
+        runPath(id(), '/retry'),
+        a.from === undefined ? {} : { from: a.from },
+      );
+      return follow(client, moved.body.id, a, seqOf(moved.res));
+    }
+    case 'input': {
+      if (a.node === undefined || a.value === undefined) {
+        throw new CliError('weft runs input RUN --node NODE --value JSON', EXIT.invalid);
+      }
+      const moved = await client.post<RunView>(runPath(id(), '/input'), {
+        node: a.node,
+        value: parseLooseJson(a.value),
+      });
+      return follow(client, moved.body.id, a, seqOf(moved.res));
+    }
+    default:
+      throw new CliError(`unknown command "runs ${a.sub}"; see weft help`, EXIT.invalid);
+  }
+}
+
+async function list(client: RemoteClient, a: RemoteArgs): Promise<number> {
+  const q = new URLSearchParams();
+  if (a.workflow !== undefined) q.set('workflow', a.workflow);
+  if (a.status !== undefined) q.set('status', a.status);
+  if (a.limit !== undefined) q.set('limit', a.limit);
+  const { body } = await client.json<{ runs: Omit<RunView, 'nodes'>[] }>(
+    `/v1/runs${q.size > 0 ? `?${q.toString()}` : ''}`,
+  );
+  if (a.json) {
+    process.stdout.write(`${JSON.stringify({ runs: body.runs }, null, 2)}\n`);
+    return EXIT.ok;
+  }
+  const rows = body.runs.map((r) => [
+    r.id,
+    `${r.workflow}@${r.version}`,
+    r.status,
+    r.created_at,
+    r.finished_at !== null
+      ? formatMs(Date.parse(r.finished_at) - Date.parse(r.started_at ?? r.created_at))
+      : '',
+  ]);
+  process.stdout.write(table([['RUN', 'WORKFLOW', 'STATUS', 'CREATED', 'TOOK'], ...rows]));
+  return EXIT.ok;
+}
+
+async function events(client: RemoteClient, id: string, a: RemoteArgs): Promise<number> {
+  let after = a.after === undefined ? 0 : Number(a.after);
+  if (!Number.isInteger(after) || after < 0)
+    throw new CliError('--after must be an event seq (0 or more)', EXIT.invalid);
+  const print = (e: RunEvent) =>
+    process.stdout.write(a.json ? `${JSON.stringify(e)}\n` : formatEventLine(e));
+  if (a.follow === true) {
+    await client.stream(id, after, print);
+    return EXIT.ok;
+  }
+  for (;;) {
+    const { body } = await client.json<{ events: RunEvent[]; has_more: boolean }>(
+      `${runPath(id, '/events')}?after=${after}`,
+    );
+    for (const e of body.events) print(e);
+    if (!body.has_more || body.events.length === 0) return EXIT.ok;
+    after = body.events.at(-1)!.seq;
+  }
+}
+
+/** Shows the run's progress until it ends or waits for someone; the exit code of `weft run`. */
+async function follow(
+  client: RemoteClient,
+  id: string,
+  a: RemoteArgs,
+  after: number,
+): Promise<number> {
+  const progress = new Progress();
+  const stop = new AbortController();
+  const streaming = client
+    .stream(id, after, (e) => progress.event(e), stop.signal)
+    .catch(() => false);
+  try {
+    for (;;) {
+      const { body: run, res } = await client.json<RunView>(
+        `${runPath(id)}?wait=true&timeout=60000`,
+      );
+      if (res.headers.get('weft-wait') !== 'settled') continue;
+      await Promise.race([streaming, delay(200)]);
+      progress.stop();
+      return report(run, a);
+    }
+  } finally {
+    stop.abort();
+    progress.stop();
+  }
+}
+
+function report(view: RunView, a: RemoteArgs): number {
+  if (a.json) process.stdout.write(`${JSON.stringify(view, null, 2)}\n`);
+  switch (view.status) {
+    case 'succeeded':
+      if (!a.json) process.stdout.write(`${JSON.stringify(view.output, null, 2)}\n`);
+      return EXIT.ok;
+    case 'waiting':
+    case 'paused': {
+      const waiting = Object.entries(view.nodes)
+        .filter(([, n]) => n.status === 'waiting')
+        .map(([p]) => p);
+      const resume =
+        view.status === 'paused'
+          ? `resume with: weft runs resume ${view.id}`
+          : `answer with: weft runs input ${view.id} --node ${waiting[0] ?? 'NODE'} --value JSON`;
+      process.stderr.write(
+        `run ${view.id} is ${view.status}${waiting.length > 0 ? ` (waiting: ${waiting.join(', ')})` : ''}; ${resume} --server ${a.server}\n`,
+      );
+      return EXIT.waiting;
+    }
+    default:
+      if (!a.json && view.error !== null) {
+        process.stderr.write(
+          `run ${view.id} ${view.status}: ${view.error.code}: ${view.error.message}\n`,
+        );
+      }
+      return EXIT.failed;
+  }
+}

@@ -1,0 +1,852 @@
+/**
+ * The crash harness (issue 3, "What must hold"): a child process (worker.mjs, on the built
+ * packages) executes ~200 runs of mixed workflows whose side effects go through the real `http`
+ * node to a counting server in this process. The test SIGKILLs the child at random moments, at
+ * least 50 times, checks `PRAGMA integrity_check` and takes a snapshot of what is committed after
+ * each kill, restarts it, and finally lets it finish. Then it checks, from the store and from the
+ * server's log:
+ *
+ * - every run reached its expected terminal status and output;
+ * - every node that should succeed has exactly one `node.succeeded` event (nothing recorded twice),
+ *   the event logs have seq 1..n without gaps, and no timer is left behind;
+ * - the server saw every idempotency key the workflows produce, at least as often as expected;
+ * - a key is never requested again after a kill whose snapshot already held its node's result
+ *   (finished executions never run again), never more than expected within one process, and never
+ *   more often than its recorded attempts; so every repeated side effect is an execution that was in
+ *   flight at a kill, and repeats <= the sum over kills of the executions in flight at that kill
+ *   <= kills x (the largest number in flight at one kill).
+ *
+ * WEFT_CRASH_RUNS, WEFT_CRASH_KILLS and WEFT_CRASH_SEED change the figures (the seed is printed).
+ */
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import { setPriority as osSetPriority, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import Database from 'better-sqlite3';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Engine } from '../../src/index.js';
+
+const RUNS = Number(process.env['WEFT_CRASH_RUNS'] ?? 200);
+const KILLS = Number(process.env['WEFT_CRASH_KILLS'] ?? 50);
+const SEED = Number(process.env['WEFT_CRASH_SEED'] ?? Date.now() % 1_000_000_007);
+/** Runs the child keeps going at once. */
+const LANES = Number(process.env['WEFT_CRASH_LANES'] ?? 16);
+/** Kill delays after the child's first line (before it opens the engine): 5 to 400 ms. */
+const MIN_DELAY_MS = 5;
+const MAX_DELAY_MS = 400;
+
+const here = fileURLToPath(new URL('.', import.meta.url));
+const root = fileURLToPath(new URL('../../../../', import.meta.url));
+const WORKER = join(here, 'worker.mjs');
+
+// ---- the child runs built code: build when a package's sources are newer than its build ------
+
+function newest(dir: string): number {
+  let t = 0;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const p = join(dir, entry.name);
+    if (entry.isDirectory()) t = Math.max(t, newest(p));
+    else if (entry.name.endsWith('.ts') && !entry.name.endsWith('.test.ts'))
+      t = Math.max(t, statSync(p).mtimeMs);
+  }
+  return t;
+}
+
+function ensureBuilt(): void {
+  const stale = ['core', 'nodes', 'store-sqlite', 'weft'].some((pkg) => {
+    const info = join(root, 'packages', pkg, 'dist', '.tsbuildinfo');
+    return !existsSync(info) || newest(join(root, 'packages', pkg, 'src')) > statSync(info).mtimeMs;
+  });
+  if (!stale) return;
+  try {
+    execFileSync(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-b'], {
+      cwd: root,
+      stdio: 'pipe',
+    });
+  } catch (e) {
+    // Type errors elsewhere still leave a build (tsc emits anyway); say so and go on with it.
+    const out = String((e as { stdout?: unknown }).stdout ?? e)
+      .split('\n')
+      .slice(0, 5)
+      .join('\n');
+    if (!existsSync(join(root, 'packages', 'weft', 'dist', 'index.js'))) throw e;
+    console.warn(`tsc -b failed; the child runs the last build:\n${out}`);
+  }
+}
+
+// ---- deterministic randomness and hashing -------------------------------------------------------
+
+function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function fnv(text: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) {
+    h ^= text.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  return h >>> 0;
+}
+
+/** The counting server answers 503 to the first request of one key in four. */
+const failsFirst = (key: string) => fnv(key) % 4 === 0;
+
+// ---- the workflows and what each run must end with ----------------------------------------------
+
+const RETRY = { max_attempts: 4, backoff: 'fixed', initial_ms: 150 };
+
+function effect(id: string, body: Record<string, unknown>, needs: string[] = [], path = 'effect') {
+  return {
+    id,
+    type: 'http',
+    ...(needs.length > 0 ? { needs } : {}),
+    with: { method: 'POST', url: `{{ inputs.url }}/${path}`, body },
+    retry: RETRY,
+    timeout_ms: 10_000,
+  };
+}
+
+const FAN = [0, 1, 2, 3, 4, 5];
+
+const WORKFLOWS = [
+  {
+    id: 'crash-chain',
+    nodes: [
+      effect('s1', { v: '{{ inputs.x + 1 }}' }),
+      effect('s2', { v: '{{ s1.body.v * 2 }}' }, ['s1']),
+      effect('s3', { v: '{{ s2.body.v + 3 }}' }, ['s2']),
+      effect('s4', { v: '{{ s3.body.v * 5 }}' }, ['s3']),
+    ],
+    outputs: { v: '{{ s4.body.v }}' },
+  },
+  {
+    id: 'crash-fan',
+    nodes: [
+      effect('src', { v: '{{ inputs.x }}' }),
+      ...FAN.map((i) => effect(`p${i}`, { v: `{{ src.body.v + ${i} }}` }, ['src'])),
+      {
+        id: 'join',
+        type: 'transform',
+        needs: FAN.map((i) => `p${i}`),
+        with: { expression: FAN.map((i) => `p${i}.body.v`).join(' + ') },
+      },
+    ],
+    outputs: { sum: '{{ join }}' },
+  },
+  {
+    id: 'crash-wait',
+    nodes: [
+      effect('a', { v: '{{ inputs.x }}' }),
+      { id: 'w', type: 'wait', needs: ['a'], with: { duration: '{{ inputs.ms }}' } },
+      effect('b', { v: '{{ a.body.v * 3 }}' }, ['w']),
+    ],
+    outputs: { v: '{{ b.body.v }}' },
+  },
+  {
+    id: 'crash-each',
+    nodes: [
+      {
+        id: 'each',
+        type: 'foreach',
+        with: { items: 'inputs.items', concurrency: 3 },
+        nodes: [
+          effect('call', { v: '{{ item * 10 }}' }),
+          {
+            id: 'sq',
+            type: 'transform',
+            needs: ['call'],
+            with: { expression: 'call.body.v + index' },
+          },
+        ],
+      },
+      effect('total', { v: '{{ $sum(each) }}' }, ['each']),
+    ],
+    outputs: { items: '{{ each }}', total: '{{ total.body.v }}' },
+  },
+  {
+    id: 'crash-doomed',
+    nodes: [
+      effect('a', { v: '{{ inputs.x }}' }),
+      effect('b', { v: '{{ a.body.v }}' }, ['a'], 'reject'),
+      effect('c', { v: 1 }, ['b']),
+    ],
+  },
+] as const;
+
+type Kind = (typeof WORKFLOWS)[number]['id'];
+
+interface Input {
+  url: string;
+  x: number;
+  ms: number;
+  items: number[];
+}
+
+interface Expected {
+  status: 'succeeded' | 'failed';
+  output?: unknown;
+  errorCode?: string;
+  /** Node paths that must have exactly one node.succeeded event (and no others may have one). */
+  succeeded: string[];
+  /** Node paths that must have exactly one unhandled node.failed event. */
+  failed: string[];
+  /** Paths of http executions, and whether their requests go to /reject (never retried). */
+  effects: { path: string; reject: boolean }[];
+}
+
+function expected(kind: Kind, input: Input): Expected {
+  const x = input.x;
+  switch (kind) {
+    case 'crash-chain':
+      return {
+        status: 'succeeded',
+        output: { v: ((x + 1) * 2 + 3) * 5 },
+        succeeded: ['s1', 's2', 's3', 's4'],
+        failed: [],
+        effects: ['s1', 's2', 's3', 's4'].map((path) => ({ path, reject: false })),
+      };
+    case 'crash-fan': {
+      const http = ['src', ...FAN.map((i) => `p${i}`)];
+      return {
+        status: 'succeeded',
+        output: { sum: 6 * x + 15 },
+        succeeded: [...http, 'join'],
+        failed: [],
+        effects: http.map((path) => ({ path, reject: false })),
+      };
+    }
+    case 'crash-wait':
+      return {
+        status: 'succeeded',
+        output: { v: 3 * x },
+        succeeded: ['a', 'w', 'b'],
+        failed: [],
+        effects: ['a', 'b'].map((path) => ({ path, reject: false })),
+      };
+    case 'crash-each': {
+      const items = input.items.map((item, i) => item * 10 + i);
+      const bodies = input.items.flatMap((_, i) => [`each[${i}].call`, `each[${i}].sq`]);
+      return {
+        status: 'succeeded',
+        output: { items, total: items.reduce((a, b) => a + b, 0) },
+        succeeded: ['each', ...bodies, 'total'],
+        failed: [],
+        effects: [...input.items.map((_, i) => `each[${i}].call`), 'total'].map((path) => ({
+          path,
+          reject: false,
+        })),
+      };
+    }
+    case 'crash-doomed':
+      return {
+        status: 'failed',
+        errorCode: 'http_status',
+        succeeded: ['a'],
+        failed: ['b'],
+        effects: [
+          { path: 'a', reject: false },
+          { path: 'b', reject: true },
+        ],
+      };
+  }
+}
+
+// ---- the counting server ----------------------------------------------------------------------
+
+interface Hit {
+  /** The child process (1, 2, ...) that was current when the request arrived. */
+  gen: number;
+  status: number;
+}
+
+class CountingServer {
+  readonly hits = new Map<string, Hit[]>();
+  gen = 0;
+  open = 0;
+  maxOpen = 0;
+  unkeyed = 0;
+  requests = 0;
+  url = '';
+  readonly #server: Server;
+  readonly #sockets = new Set<Socket>();
+
+  constructor() {
+    this.#server = createServer((req, res) => {
+      req.on('error', () => undefined);
+      res.on('error', () => undefined);
+      this.requests++;
+      const header = req.headers['idempotency-key'];
+      const key = typeof header === 'string' ? header : undefined;
+      let status = 400;
+      if (key === undefined) this.unkeyed++;
+      else {
+        const list = this.hits.get(key) ?? [];
+        this.hits.set(key, list);
+        status = req.url?.startsWith('/reject')
+          ? 400
+          : list.length === 0 && failsFirst(key)
+            ? 503
+            : 200;
+        list.push({ gen: this.gen, status });
+      }
+      this.open++;
+      this.maxOpen = Math.max(this.maxOpen, this.open);
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        // A small delay, fixed by the key, widens the window in which a request is in flight.
+        setTimeout(
+          () => {
+            this.open--;
+            const body =
+              status === 200
+                ? Buffer.concat(chunks).toString('utf8') || '{}'
+                : JSON.stringify({ error: status });
+            res.writeHead(status, { 'content-type': 'application/json' });
+            res.end(body);
+          },
+          key === undefined ? 0 : fnv(`${key}#delay`) % 15,
+        );
+      });
+    });
+  }
+
+  /**
+   * Resolves once every connection is closed and stays so for a few turns of the event loop: the
+   * requests a killed child had sent are then all counted, under its number.
+   */
+  async quiesce(): Promise<void> {
+    let quiet = 0;
+    for (let i = 0; i < 400 && quiet < 3; i++) {
+      await new Promise((r) => setTimeout(r, 5));
+      await new Promise((r) => setImmediate(r));
+      quiet = this.#sockets.size === 0 ? quiet + 1 : 0;
+    }
+  }
+
+  async listen(): Promise<void> {
+    this.#server.on('connection', (socket: Socket) => {
+      this.#sockets.add(socket);
+      socket.on('close', () => this.#sockets.delete(socket));
+    });
+    await new Promise<void>((resolve) => this.#server.listen(0, '127.0.0.1', resolve));
+    this.url = `http://127.0.0.1:${(this.#server.address() as AddressInfo).port}`;
+  }
+
+  async close(): Promise<void> {
+    this.#server.closeAllConnections();
+    await new Promise<void>((resolve) => this.#server.close(() => resolve()));
+  }
+}
+
+/** Best effort: lowering works for anyone, raising back needs the right to. */
+function setPriority(pid: number | undefined, priority: number): void {
+  if (pid === undefined) return;
+  try {
+    osSetPriority(pid, priority);
+  } catch {
+    // not allowed here: the child keeps the priority it has
+  }
+}
+
+// ---- the child ------------------------------------------------------------------------------------
+
+interface WorkerLine {
+  t: number;
+  ev: string;
+  [k: string]: unknown;
+}
+
+interface Worker {
+  child: ChildProcess;
+  spawnedAt: number;
+  lines: WorkerLine[];
+  stderr: string[];
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  /** Resolves with the first line of that event, or undefined when the child exits first. */
+  next(ev: string): Promise<WorkerLine | undefined>;
+  /** Lets a gated child (WEFT_CRASH_GATE=1) open the engine. */
+  go(): void;
+}
+
+function startWorker(env: Record<string, string>): Worker {
+  const child = spawn(process.execPath, [WORKER], {
+    cwd: root,
+    env: { ...process.env, ...env },
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  child.stdin.on('error', () => undefined);
+  // A child loads at a low priority, so that it slows down the child under test as little as can be.
+  setPriority(child.pid, 15);
+  const lines: WorkerLine[] = [];
+  const stderr: string[] = [];
+  const waiting: { ev: string; resolve: (l: WorkerLine | undefined) => void }[] = [];
+  createInterface({ input: child.stdout }).on('line', (text) => {
+    let line: WorkerLine;
+    try {
+      line = JSON.parse(text) as WorkerLine;
+    } catch {
+      stderr.push(`stdout: ${text}`);
+      return;
+    }
+    lines.push(line);
+    for (const w of waiting.filter((x) => x.ev === line.ev)) {
+      waiting.splice(waiting.indexOf(w), 1);
+      w.resolve(line);
+    }
+  });
+  child.stderr.on('data', (c: Buffer) => stderr.push(c.toString('utf8')));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.on('exit', (code, signal) => {
+      // Let the last lines be read before anyone looks at them.
+      setImmediate(() => {
+        for (const w of waiting.splice(0)) w.resolve(undefined);
+        resolve({ code, signal });
+      });
+    }),
+  );
+  return {
+    child,
+    spawnedAt: Date.now(),
+    lines,
+    stderr,
+    exited,
+    next(ev) {
+      const seen = lines.find((l) => l.ev === ev);
+      if (seen !== undefined) return Promise.resolve(seen);
+      if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve(undefined);
+      return new Promise((resolve) => waiting.push({ ev, resolve }));
+    },
+    go() {
+      setPriority(child.pid, 0);
+      child.stdin.write('go\n');
+    },
+  };
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+// ---- the store as a dead child left it --------------------------------------------------------------
+
+interface Snapshot {
+  integrity: string;
+  /** What the kill interrupted: runs parked on a wait, nodes in retry backoff, foreach half done. */
+  parkedOnWait: number;
+  inBackoff: number;
+  foreachMidway: number;
+  /** `<run id>:<node path>` of every node with a node.succeeded or node.failed event. */
+  finished: string[];
+  terminalRuns: number;
+}
+
+function snapshot(file: string): Snapshot | undefined {
+  if (!existsSync(file)) return undefined;
+  const db = new Database(file, { readonly: true, fileMustExist: true });
+  try {
+    const rows = db.pragma('integrity_check') as { integrity_check: string }[];
+    const integrity = rows.map((r) => r.integrity_check).join('\n');
+    const hasEvents = db
+      .prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'run_events'`)
+      .get();
+    if (hasEvents === undefined)
+      return {
+        integrity,
+        finished: [],
+        terminalRuns: 0,
+        parkedOnWait: 0,
+        inBackoff: 0,
+        foreachMidway: 0,
+      };
+    const count = (sql: string) => db.prepare(sql).pluck().get() as number;
+    const finished = db
+      .prepare(
+        `SELECT run_id || ':' || node FROM run_events
+         WHERE type IN ('node.succeeded', 'node.failed') AND node IS NOT NULL`,
+      )
+      .pluck()
+      .all() as string[];
+    const terminalRuns = db
+      .prepare(`SELECT count(*) FROM runs WHERE status IN ('succeeded', 'failed', 'cancelled')`)
+      .pluck()
+      .get() as number;
+    return {
+      integrity,
+      finished,
+      terminalRuns,
+      parkedOnWait: count(`SELECT count(*) FROM timers WHERE kind = 'wait'`),
+      inBackoff: count(`SELECT count(*) FROM timers WHERE kind = 'retry'`),
+      foreachMidway: count(
+        `SELECT count(*) FROM run_nodes e WHERE e.path = 'each' AND e.status = 'running' AND EXISTS (
+           SELECT 1 FROM run_nodes b WHERE b.run_id = e.run_id AND b.path LIKE 'each[%].call' AND b.status = 'succeeded')`,
+      ),
+    };
+  } finally {
+    db.close();
+  }
+}
+
+// ---- the test ---------------------------------------------------------------------------------------
+
+describe('crash harness', () => {
+  const server = new CountingServer();
+  let dir: string;
+
+  beforeAll(async () => {
+    ensureBuilt();
+    await server.listen();
+    dir = mkdtempSync(join(tmpdir(), 'weft-crash-'));
+  }, 120_000);
+
+  afterAll(async () => {
+    await server.close();
+    if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it(`survives ${KILLS} SIGKILLs over ${RUNS} runs: nothing lost, nothing finished runs again`, async () => {
+    const t0 = Date.now();
+    const rand = mulberry32(SEED);
+    const db = join(dir, 'crash.db');
+    const planFile = join(dir, 'plan.json');
+    const runs = Array.from({ length: RUNS }, (_, i) => {
+      const kind = WORKFLOWS[i % WORKFLOWS.length]!.id;
+      const input: Input = {
+        url: server.url,
+        x: i,
+        ms: 150 + ((i * 37) % 250),
+        items: Array.from({ length: 3 + (i % 4) }, (_, j) => i + j),
+      };
+      return { workflow: kind, key: `crash-${i}`, input };
+    });
+    writeFileSync(planFile, JSON.stringify({ workflows: WORKFLOWS, runs, lanes: LANES }));
+    const env = {
+      WEFT_CRASH_DB: db,
+      WEFT_CRASH_PLAN: planFile,
+      WEFT_HTTP_ALLOW: '127.0.0.1',
+      WEFT_CRASH_GATE: '1',
+    };
+    // The next child loads while the current one runs; it opens the file only when told to.
+    const ready = async () => {
+      const w = startWorker(env);
+      if ((await w.next('ready')) === undefined) {
+        const { code } = await w.exited;
+        throw new Error(`a child exited (${code}) while loading: ${w.stderr.join('')}`);
+      }
+      return w;
+    };
+    let spare = ready();
+    spare.catch(() => undefined);
+    const nextWorker = async (gen: number) => {
+      const w = await spare;
+      spare = ready();
+      spare.catch(() => undefined);
+      server.gen = gen;
+      w.go();
+      return w;
+    };
+
+    // For each key: the first kill after which the store held its node's result.
+    const finishedBy = new Map<string, number>();
+    const inFlightAtKill: number[] = [];
+    const integrity: string[] = [];
+    const progress: number[] = [];
+    const interrupted = { parkedOnWait: 0, inBackoff: 0, foreachMidway: 0 };
+    let kills = 0;
+    let killsInOpen = 0;
+    let finishedEarly = false;
+    const timelines: {
+      gen: number;
+      killedAfterMs: number;
+      fromOpen: boolean;
+      lines: WorkerLine[];
+    }[] = [];
+
+    const afterKill = (gen: number) => {
+      const snap = snapshot(db);
+      if (snap === undefined) {
+        inFlightAtKill.push(0);
+        progress.push(0);
+        return;
+      }
+      integrity.push(snap.integrity);
+      if (gen <= KILLS) {
+        if (snap.parkedOnWait > 0) interrupted.parkedOnWait++;
+        if (snap.inBackoff > 0) interrupted.inBackoff++;
+        if (snap.foreachMidway > 0) interrupted.foreachMidway++;
+      }
+      expect(snap.integrity, `integrity_check after kill ${gen}`).toBe('ok');
+      for (const k of snap.finished) if (!finishedBy.has(k)) finishedBy.set(k, gen);
+      let inFlight = 0;
+      for (const [key, list] of server.hits) {
+        if (list.some((h) => h.gen === gen) && !finishedBy.has(key)) inFlight++;
+      }
+      inFlightAtKill.push(inFlight);
+      progress.push(snap.terminalRuns);
+    };
+
+    for (let gen = 1; gen <= KILLS; gen++) {
+      const w = await nextWorker(gen);
+      const boot = await w.next('boot');
+      if (boot === undefined) {
+        const { code } = await w.exited;
+        throw new Error(`child ${gen} exited (${code}) before it started: ${w.stderr.join('')}`);
+      }
+      // Every other kill counts its delay from when the child has opened the store, so that kills
+      // land in recovery (Engine.open) and in normal work alike.
+      const fromOpen = gen % 2 === 0 && (await w.next('open')) !== undefined;
+      const delay = MIN_DELAY_MS + rand() * (MAX_DELAY_MS - MIN_DELAY_MS);
+      const done = await Promise.race([sleep(delay).then(() => false), w.exited.then(() => true)]);
+      if (!done) w.child.kill('SIGKILL');
+      const { code, signal } = await w.exited;
+      if (signal === 'SIGKILL' && !w.lines.some((l) => l.ev === 'open')) killsInOpen++;
+      timelines.push({ gen, killedAfterMs: delay, fromOpen, lines: w.lines });
+      if (signal !== 'SIGKILL') {
+        // It finished everything before this kill came.
+        expect(code, w.stderr.join('')).toBe(0);
+        finishedEarly = true;
+        afterKill(gen);
+        break;
+      }
+      kills++;
+      // Every request the dead child sent is counted before the next child's.
+      await server.quiesce();
+      afterKill(gen);
+    }
+
+    let last: Worker | undefined;
+    if (!finishedEarly) {
+      last = await nextWorker(kills + 1);
+      const end = await Promise.race([last.exited, sleep(90_000).then(() => undefined)]);
+      if (end === undefined) {
+        last.child.kill('SIGKILL');
+        await last.exited;
+      }
+      expect(end?.code, `the last child: ${last.stderr.join('')}`).toBe(0);
+      expect(last.lines.find((l) => l.ev === 'all-done')?.['runs']).toBe(RUNS);
+      afterKill(kills + 1);
+    }
+    const killPhaseMs = Date.now() - t0;
+    if (process.env['WEFT_CRASH_DEBUG'] !== undefined) {
+      writeFileSync(process.env['WEFT_CRASH_DEBUG'], JSON.stringify(timelines));
+      writeFileSync(
+        `${process.env['WEFT_CRASH_DEBUG']}.plan.json`,
+        JSON.stringify({ workflows: WORKFLOWS, runs, lanes: LANES }),
+      );
+    }
+    const unused = await spare.catch(() => undefined);
+    if (unused !== undefined) {
+      unused.child.stdin!.end();
+      await unused.exited;
+    }
+
+    // ---- the store --------------------------------------------------------------------------
+    const engine = await Engine.open({ db, autoStart: false, lock: false });
+    const problems: string[] = [];
+    const expectedHits = new Map<string, { expected: number; attempts: number }>();
+    let succeededEvents = 0;
+    try {
+      for (const r of runs) {
+        const record = await engine.store.findRunByIdempotencyKey('default', r.workflow, r.key);
+        if (record === undefined) {
+          problems.push(`${r.key}: no run`);
+          continue;
+        }
+        const view = await engine.get(record.id);
+        const want = expected(r.workflow, r.input);
+        if (view?.status !== want.status)
+          problems.push(
+            `${r.key} (${r.workflow}): status ${view?.status}, expected ${want.status}`,
+          );
+        if (want.output !== undefined) {
+          try {
+            expect(view?.output).toEqual(want.output);
+          } catch {
+            problems.push(
+              `${r.key}: output ${JSON.stringify(view?.output)}, expected ${JSON.stringify(want.output)}`,
+            );
+          }
+        }
+        if (want.errorCode !== undefined && view?.error?.code !== want.errorCode) {
+          problems.push(
+            `${r.key}: error ${JSON.stringify(view?.error)}, expected ${want.errorCode}`,
+          );
+        }
+        const events = await engine.store.readEvents(record.id, 0);
+        events.forEach((e, i) => {
+          if (e.seq !== i + 1) problems.push(`${r.key}: event ${i} has seq ${e.seq}`);
+        });
+        const succeeded = new Map<string, number>();
+        const failed = new Map<string, number>();
+        const attempts = new Map<string, number>();
+        const lastAttempt = new Map<string, number>();
+        const runEvents = events
+          .filter((e) => e.node === undefined && e.type.startsWith('run.'))
+          .map((e) => e.type);
+        if (
+          runEvents[0] !== 'run.started' ||
+          runEvents.filter((t) => t === 'run.started').length !== 1
+        ) {
+          problems.push(`${r.key}: run events ${runEvents.join(',')}`);
+        }
+        const terminal = runEvents.filter(
+          (t) => t === 'run.succeeded' || t === 'run.failed' || t === 'run.cancelled',
+        );
+        if (terminal.length !== 1 || terminal[0] !== `run.${want.status}`) {
+          problems.push(`${r.key}: terminal events ${terminal.join(',')}`);
+        }
+        for (const e of events) {
+          if (e.node === undefined) continue;
+          const data = e.data as
+            { attempt?: number; attempts?: number; handled?: boolean } | undefined;
+          if (e.type === 'node.started') {
+            // Attempts count on across crashes: 1, 2, 3... for each node path, never reused.
+            const n = data?.attempt ?? 0;
+            if (n !== (lastAttempt.get(e.node) ?? 0) + 1) {
+              problems.push(
+                `${r.key}: ${e.node} started attempt ${n} after attempt ${lastAttempt.get(e.node) ?? 0}`,
+              );
+            }
+            lastAttempt.set(e.node, n);
+          }
+          if (e.type === 'node.succeeded') {
+            succeededEvents++;
+            succeeded.set(e.node, (succeeded.get(e.node) ?? 0) + 1);
+            attempts.set(e.node, data?.attempts ?? 0);
+          }
+          if (e.type === 'node.failed') {
+            failed.set(e.node, (failed.get(e.node) ?? 0) + 1);
+            attempts.set(e.node, data?.attempts ?? 0);
+          }
+        }
+        for (const p of want.succeeded) {
+          if (succeeded.get(p) !== 1)
+            problems.push(`${r.key}: ${p} has ${succeeded.get(p) ?? 0} node.succeeded events`);
+        }
+        for (const [p, n] of succeeded) {
+          if (!want.succeeded.includes(p))
+            problems.push(`${r.key}: unexpected node.succeeded for ${p} (${n})`);
+        }
+        for (const p of want.failed) {
+          if (failed.get(p) !== 1)
+            problems.push(`${r.key}: ${p} has ${failed.get(p) ?? 0} node.failed events`);
+        }
+        for (const [p, n] of failed) {
+          if (!want.failed.includes(p))
+            problems.push(`${r.key}: unexpected node.failed for ${p} (${n})`);
+        }
+        for (const { path, reject } of want.effects) {
+          const key = `${record.id}:${path}`;
+          expectedHits.set(key, {
+            expected: !reject && failsFirst(key) ? 2 : 1,
+            attempts: attempts.get(path) ?? 0,
+          });
+        }
+      }
+    } finally {
+      await engine.close();
+    }
+    const [stored, leftover] = (() => {
+      const conn = new Database(db, { readonly: true });
+      try {
+        return [
+          conn.prepare('SELECT count(*) FROM runs').pluck().get() as number,
+          conn.prepare('SELECT count(*) FROM timers').pluck().get() as number,
+        ];
+      } finally {
+        conn.close();
+      }
+    })();
+    if (stored !== RUNS) problems.push(`${stored} runs in the store, expected ${RUNS}`);
+    if (leftover !== 0)
+      problems.push(`${leftover} timers left in the store after every run finished`);
+
+    // ---- the side effects -----------------------------------------------------------------------
+    let sideEffects = 0;
+    let repeats = 0;
+    let repeatedKeys = 0;
+    let retried503 = 0;
+    for (const [key, list] of server.hits) {
+      sideEffects += list.length;
+      retried503 += list.filter((h) => h.status === 503).length;
+      const want = expectedHits.get(key);
+      if (want === undefined) {
+        problems.push(`unexpected key ${key} (${list.length} requests)`);
+        continue;
+      }
+      if (list.length < want.expected)
+        problems.push(`${key}: ${list.length} requests, expected ${want.expected}`);
+      if (list.length > want.expected) {
+        repeats += list.length - want.expected;
+        repeatedKeys++;
+      }
+      if (list.length > want.attempts)
+        problems.push(`${key}: ${list.length} requests but ${want.attempts} attempts recorded`);
+      const by = finishedBy.get(key);
+      const late = list.filter((h) => by !== undefined && h.gen > by);
+      if (late.length > 0)
+        problems.push(
+          `${key}: requested in child ${late[0]!.gen} after its result was committed by child ${by}`,
+        );
+      const perGen = new Map<number, number>();
+      for (const h of list) perGen.set(h.gen, (perGen.get(h.gen) ?? 0) + 1);
+      for (const [g, n] of perGen) {
+        if (n > want.expected)
+          problems.push(
+            `${key}: ${n} requests within child ${g}, expected at most ${want.expected}`,
+          );
+      }
+    }
+    for (const key of expectedHits.keys())
+      if (!server.hits.has(key)) problems.push(`${key}: never requested`);
+    if (server.unkeyed > 0) problems.push(`${server.unkeyed} requests without an Idempotency-Key`);
+    const inFlightSum = inFlightAtKill.slice(0, kills).reduce((a, b) => a + b, 0);
+    const maxInFlight = Math.max(0, ...inFlightAtKill.slice(0, kills));
+
+    const figures = {
+      seed: SEED,
+      kills,
+      kills_during_open: killsInOpen,
+      kills_with_work_in_flight: inFlightAtKill.slice(0, kills).filter((n) => n > 0).length,
+      kills_with_a_wait_parked: interrupted.parkedOnWait,
+      kills_with_a_retry_backoff: interrupted.inBackoff,
+      kills_with_a_foreach_midway: interrupted.foreachMidway,
+      runs: RUNS,
+      runs_finished_at_each_kill: progress.slice(0, kills).join(','),
+      node_succeeded_events: succeededEvents,
+      side_effects: sideEffects,
+      distinct_keys: server.hits.size,
+      first_attempt_503s: retried503,
+      repeated_side_effects: repeats,
+      repeated_keys: repeatedKeys,
+      in_flight_at_kills_sum: inFlightSum,
+      max_in_flight_at_one_kill: maxInFlight,
+      max_concurrent_requests_at_server: server.maxOpen,
+      repeat_bound_kills_x_max_in_flight: kills * maxInFlight,
+      kill_phase_ms: killPhaseMs,
+      total_ms: Date.now() - t0,
+    };
+    console.log(
+      `crash harness figures:\n${Object.entries(figures)
+        .map(([k, v]) => `  ${k}: ${v}`)
+        .join('\n')}`,
+    );
+
+    expect(problems.slice(0, 30)).toEqual([]);
+    expect(integrity.every((s) => s === 'ok')).toBe(true);
+    expect(kills).toBeGreaterThanOrEqual(Math.min(KILLS, 50));
+    expect(repeats).toBeLessThanOrEqual(inFlightSum);
+    expect(repeats).toBeLessThanOrEqual(kills * maxInFlight);
+    expect(sideEffects).toBeGreaterThan(0);
+  }, 240_000);
+});
