@@ -16,6 +16,9 @@ import {
   NodeRegistry,
   PlanCache,
   Runner,
+  checkPlainData,
+  formatPath,
+  resolveLimits,
   awaitingAnswer,
   fromRecords,
   WeftError,
@@ -115,6 +118,7 @@ export class Engine {
   readonly #ownsStore: boolean;
   readonly #options: EngineOptions;
   #closing: Promise<void> | undefined;
+  readonly #dataLimits: DslLimits;
   readonly log: Logger;
   /** Credentials of every tenant: write-only values, encrypted at rest. */
   readonly credentials: Credentials;
@@ -130,6 +134,7 @@ export class Engine {
     this.#ownsStore = ownsStore;
     this.#options = options;
     this.#tenant = options.tenant ?? 'default';
+    this.#dataLimits = resolveLimits(options.limits);
     this.log = options.log ?? silentLogger;
     const clock = options.clock ?? systemClock;
     const where = storeLocation(store, options);
@@ -363,6 +368,15 @@ export class Engine {
     }
   }
 
+  /**
+   * Listens to the committed events of every run, with the run's identity (for metrics, tracing
+   * and logs). Called synchronously after each commit: keep listeners quick. Returns the
+   * unsubscribe function.
+   */
+  onEvents(listener: (events: readonly RunEvent[], run: RunIdentity) => void): () => void {
+    return this.#runner.subscribeAll((events, run) => listener(events, run.identity));
+  }
+
   pause(runId: string): Promise<void> {
     return this.#control(runId, { type: 'pause' });
   }
@@ -394,8 +408,10 @@ export class Engine {
     const plan = await this.#planOf(rows.run.tenant, rows.run.workflowId, rows.run.version);
     const def = plan.root.nodes[plan.root.byId.get(node) ?? -1]?.definition;
     const schema = def?.with?.['schema'];
+    const what = `answer to ${node}`;
+    checkData(value, this.#dataLimits, { code: 'invalid_answer', root: 'value', what });
     if (typeof schema === 'object' && schema !== null) {
-      validateAgainst(schema, value, { code: 'invalid_answer', root: 'value', what: `answer to ${node}` });
+      validateAgainst(schema, value, { code: 'invalid_answer', root: 'value', what });
     }
     await this.#runner.send(runId, { type: 'human.input', node, value });
   }
@@ -465,6 +481,7 @@ export class Engine {
   }
 
   #checkInput(plan: Plan, input: unknown): unknown {
+    checkData(input ?? {}, this.#dataLimits, { code: 'invalid_input', root: 'input', what: 'input' });
     const value = structuredClone(input ?? {});
     const schema = plan.workflow.inputs;
     if (schema !== undefined) {
@@ -524,6 +541,32 @@ export class Engine {
 function storeLocation(store: Store, options: EngineOptions): string | undefined {
   const path = options.store === undefined ? (options.db ?? './.weft/weft.db') : (store as { path?: unknown }).path;
   return typeof path === 'string' && path !== ':memory:' && path !== '' ? path : undefined;
+}
+
+/** Run inputs and answers: at most 4 MiB of JSON (SPEC section 10). */
+export const MAX_DATA_BYTES = 4 * 1024 * 1024;
+
+/**
+ * Refuses data that is not plain JSON, nests deeper than the limit or exceeds 4 MiB — checked
+ * without recursion, so that hostile input cannot overflow the stack.
+ */
+function checkData(
+  value: unknown,
+  limits: DslLimits,
+  o: { code: string; root: string; what: string },
+): void {
+  const check = checkPlainData(value, limits, 10 * MAX_DATA_BYTES);
+  if (check.problem !== undefined) {
+    const { path, message } = check.problem;
+    const where = path.length === 0 ? o.root : `${o.root}${typeof path[0] === 'number' ? '' : '.'}${formatPath(path)}`;
+    throw new WeftError(o.code, `${o.what} is invalid: ${where}: ${message}`);
+  }
+  if (check.size > MAX_DATA_BYTES) {
+    throw new WeftError(
+      o.code,
+      `${o.what} is too large: about ${check.size} bytes of JSON (limit ${MAX_DATA_BYTES} bytes)`,
+    );
+  }
 }
 
 export function describeDiagnostics(parsed: Extract<ParseResult, { ok: false }>): string {

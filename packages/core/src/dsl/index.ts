@@ -18,7 +18,7 @@ import { readText } from './parse.js';
 import type { WorkflowDefinition } from './types.js';
 import { validateData } from './validate.js';
 
-export { DEFAULT_LIMITS, type DslLimits } from './limits.js';
+export { DEFAULT_LIMITS, checkPlainData, resolveLimits, type DslLimits } from './limits.js';
 export { RESERVED_NAMES } from './graph-checks.js';
 export { detectFormat, type TextFormat } from './parse.js';
 export {

@@ -171,11 +171,22 @@ export class ReferenceChecker {
     else qs.push(q);
   }
 
-  /** Answers the collected upstream questions. Levels with a cycle are skipped: the cycle is reported. */
+  /**
+   * Answers the collected upstream questions. A level with a cycle has no topological order: there
+   * each question is a backward search, and references between nodes of one cycle are left to the
+   * cycle's own diagnostic.
+   */
   finish(): void {
     for (const [graph, queries] of this.#queries) {
       const { topo, preds, order } = graph;
-      if (topo === undefined) continue;
+      if (topo === undefined) {
+        for (const q of queries) {
+          if (!reaches(preds, q.x, q.y) && !reaches(preds, q.y, q.x)) {
+            this.#notUpstream(q.site, q.name, q.reader, '');
+          }
+        }
+        continue;
+      }
       const slow: Query[] = [];
       for (const q of queries) {
         if ((topo[q.x] as number) >= (topo[q.y] as number))
@@ -194,6 +205,22 @@ export class ReferenceChecker {
     }
     this.#queries.clear();
   }
+}
+
+/** Whether `x` is an ancestor of `y`: a backward search from `y`, without recursion. */
+function reaches(preds: readonly number[][], x: number, y: number): boolean {
+  const seen = new Set<number>([y]);
+  const stack = [y];
+  for (let v = stack.pop(); v !== undefined; v = stack.pop()) {
+    for (const p of preds[v] ?? []) {
+      if (p === x) return true;
+      if (!seen.has(p)) {
+        seen.add(p);
+        stack.push(p);
+      }
+    }
+  }
+  return false;
 }
 
 /**

@@ -77,6 +77,7 @@ export class Runner {
   #scheduled = false;
   #closed = false;
   readonly #listeners = new Map<string, Set<RunListener>>();
+  readonly #allListeners = new Set<RunListener>();
   readonly #timers: TimerWheel;
   readonly #env: ExecuteEnv;
   /** Commits made and decisions they carried: the group-commit figures. */
@@ -150,6 +151,18 @@ export class Runner {
     return () => {
       set.delete(listener);
       if (set.size === 0) this.#listeners.delete(runId);
+    };
+  }
+
+  /**
+   * Listens to the committed events of every run (metrics, tracing, logs). Listeners are called
+   * synchronously after each commit, after the run's own listeners: keep them quick. Returns the
+   * unsubscribe function.
+   */
+  subscribeAll(listener: RunListener): () => void {
+    this.#allListeners.add(listener);
+    return () => {
+      this.#allListeners.delete(listener);
     };
   }
 
@@ -323,6 +336,15 @@ export class Runner {
     const listeners = this.#listeners.get(run.identity.id);
     if (listeners !== undefined && w.events.length > 0) {
       for (const l of [...listeners]) {
+        try {
+          l(w.events, run);
+        } catch (e) {
+          this.#log.warn({ err: e }, 'event listener failed');
+        }
+      }
+    }
+    if (this.#allListeners.size > 0 && w.events.length > 0) {
+      for (const l of [...this.#allListeners]) {
         try {
           l(w.events, run);
         } catch (e) {

@@ -3,7 +3,9 @@
  * `weft run FILE`: runs a workflow in this process on the embedded store, shows live progress per
  * node on stderr, and prints the outputs (or with --json the run) on stdout.
  */
-import { WeftError } from '@weft/core';
+import { NodeRegistry, WeftError, parseDefinition } from '@weft/core';
+import { standardNodes } from '@weft/nodes';
+import { formatDiagnostic } from './format.js';
 import { Engine } from '../engine.js';
 import type { RunView } from '../run-view.js';
 import { askOnTerminal } from './ask.js';
@@ -22,6 +24,14 @@ export interface RunArgs {
 export async function runCommand(args: RunArgs): Promise<number> {
   const text = await readText(args.file);
   const input = await readInput(args.input);
+  // An invalid definition is reported before any database is opened (or created).
+  const checked = parseDefinition(text, { registry: new NodeRegistry(standardNodes) });
+  if (!checked.ok) {
+    throw new CliError(
+      checked.diagnostics.map((d) => formatDiagnostic(args.file, d)).join('\n'),
+      EXIT.invalid,
+    );
+  }
   const files = new LocalFiles();
   const engine = await Engine.open({ db: args.db, resolveWorkflow: files.resolver });
   files.attach(engine);

@@ -3,6 +3,7 @@
  * `weft runs list|show|events|cancel|pause|resume|retry|input` on a local database (with
  * `--server URL`, ./remote.ts does them against a Weft server).
  */
+import { existsSync } from 'node:fs';
 import { WeftError, type RunEvent } from '@weft/core';
 import { Engine } from '../engine.js';
 import type { RunView } from '../run-view.js';
@@ -37,6 +38,10 @@ export async function runsCommand(a: RunsArgs): Promise<number> {
     throw new CliError('weft runs events --follow streams from a server: add --server URL', EXIT.invalid);
   }
   const readOnly = READ_ONLY.has(a.sub);
+  // Reading must not create an empty database where a path was mistyped.
+  if (a.db !== ':memory:' && !existsSync(a.db)) {
+    throw new CliError(`no database at ${a.db} (give the one your runs are in with --db)`, EXIT.failed);
+  }
   const engine = await Engine.open({ db: a.db, lock: !readOnly, autoStart: !readOnly });
   try {
     return await dispatch(engine, a);
@@ -87,15 +92,17 @@ async function dispatch(engine: Engine, a: RunsArgs): Promise<number> {
       const id = runIdOf(a);
       const view = await engine.get(id);
       if (view === undefined) throw new CliError(`no run ${id}`, EXIT.failed);
-      // A run whose process died was recovered when the engine opened; a paused one is resumed.
-      if (view.status === 'paused') await engine.resume(id);
-      else if (view.status !== 'running' && view.status !== 'waiting') await engine.resume(id);
-      return follow(engine, id, a.json, await lastSeq(engine, id));
+      const seq = await lastSeq(engine, id);
+      // A run whose process died was recovered when the engine opened; a paused one is resumed,
+      // and any other status is refused by resume itself.
+      if (view.status !== 'running' && view.status !== 'waiting') await engine.resume(id);
+      return follow(engine, id, a.json, seq);
     }
     case 'retry': {
       const id = runIdOf(a);
+      const seq = await lastSeq(engine, id);
       await engine.retry(id, a.from === undefined ? {} : { from: a.from });
-      return follow(engine, id, a.json, await lastSeq(engine, id));
+      return follow(engine, id, a.json, seq);
     }
     case 'input': {
       const id = runIdOf(a);

@@ -1,6 +1,7 @@
 /**
  * `weft run` end to end (SPEC section 9): the examples, --json, --input, and exit codes 0/1/2/3.
  */
+import { existsSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   example,
@@ -223,7 +224,11 @@ nodes:
       /^invalid\.yaml:6:\d+: nodes\[1\]\.type: unknown node type `teleport`/m,
     );
     expect(r.stderr).toMatch(/^invalid\.yaml:8:\d+: nodes\[2\]\.id: duplicate node id `a`/m);
-    expect(await listRuns(box, '--workflow', 'invalid')).toEqual([]);
+    // Nothing was stored: the definition is checked before a database is opened.
+    expect(existsSync(box.db)).toBe(false);
+    const list = await box.weft(['runs', 'list']);
+    expectExit(list, 1);
+    expect(list.stderr).toMatch(/no database at/);
   });
 
   it('an input that does not match `inputs` exits 2 and names the field', async () => {

@@ -139,7 +139,7 @@ nodes:
     expectExit(r, 2);
     expect(r.stdout).toMatch(/: cycle: /);
     expect(r.stdout).toMatch(
-      /^cycle-and-ref\.yaml:14:\d+: nodes\[3\]\.with\.values\.v: references node `late`, which is not upstream of `early`$/m,
+      /^cycle-and-ref\.yaml:15:\d+: nodes\[3\]\.with\.values\.v: references node `late`, which is not upstream of `early`$/m,
     );
   });
 
