@@ -201,6 +201,10 @@ export class SqliteStore implements Store {
     return row === undefined ? undefined : workflowFromRow(row);
   }
 
+  async latestWorkflowVersion(tenant: string, id: string): Promise<number | undefined> {
+    return this.#s.latestVersion.get(tenant, id) ?? undefined;
+  }
+
   async listWorkflows(tenant: string): Promise<WorkflowSummary[]> {
     return this.#s.listWorkflows.all(tenant, tenant).map(summaryFromRow);
   }

@@ -61,6 +61,7 @@ export interface Statements {
   >;
   insertWorkflow: Statement<unknown[]>;
   latestWorkflow: Statement<[string, string], WorkflowRow>;
+  latestVersion: Statement<[string, string], number | null>;
   workflowVersion: Statement<[string, string, number], WorkflowRow>;
   /** As the two above, deleted versions included. */
   latestWorkflowAny: Statement<[string, string], WorkflowRow>;
@@ -143,6 +144,11 @@ export function prepareStatements(db: Database): Statements {
       `SELECT ${workflowColumns} FROM workflows WHERE tenant = ? AND id = ? AND deleted_at IS NULL
        ORDER BY version DESC LIMIT 1`,
     ),
+    latestVersion: db
+      .prepare<[string, string], number | null>(
+        'SELECT MAX(version) FROM workflows WHERE tenant = ? AND id = ? AND deleted_at IS NULL',
+      )
+      .pluck(),
     workflowVersion: db.prepare(
       `SELECT ${workflowColumns} FROM workflows
        WHERE tenant = ? AND id = ? AND version = ? AND deleted_at IS NULL`,

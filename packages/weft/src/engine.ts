@@ -114,6 +114,7 @@ export class Engine {
   readonly store: Store;
   readonly #runner: Runner;
   readonly #plans = new PlanCache();
+  readonly #versions = new Map<string, Plan>();
   readonly #tenant: string;
   readonly #ownsStore: boolean;
   readonly #options: EngineOptions;
@@ -437,23 +438,33 @@ export class Engine {
       const published = await this.publish(workflow, { tenant });
       return { id: published.id, version: published.version };
     }
-    const stored = await this.store.getWorkflow(tenant, workflow, version);
-    if (stored === undefined) {
+    const found =
+      version === undefined
+        ? await this.store.latestWorkflowVersion(tenant, workflow)
+        : (await this.store.getWorkflow(tenant, workflow, version))?.version;
+    if (found === undefined) {
       throw new WeftError(
         'not_found',
         version === undefined ? `no workflow "${workflow}"` : `no version ${version} of workflow "${workflow}"`,
       );
     }
-    return { id: stored.id, version: stored.version };
+    return { id: workflow, version: found };
   }
 
+  /** Versions never change once published, so their plans are kept by (tenant, id, version). */
   async #planOf(tenant: string, workflowId: string, version: number): Promise<Plan> {
+    const key = `${tenant}\u0000${workflowId}\u0000${version}`;
+    const cached = this.#versions.get(key);
+    if (cached !== undefined) return cached;
     // Deleted versions too: a run keeps the version it started with after a delete (SPEC 8).
     const stored = await this.store.getWorkflow(tenant, workflowId, version, { includeDeleted: true });
     if (stored === undefined) {
       throw new WeftError('not_found', `no version ${version} of workflow "${workflowId}"`);
     }
-    return this.#plans.get(stored.definition, this.registry, stored.hash);
+    const plan = this.#plans.get(stored.definition, this.registry, stored.hash);
+    if (this.#versions.size >= 1000) this.#versions.clear();
+    this.#versions.set(key, plan);
+    return plan;
   }
 
   /** A webhook path and method start one workflow's runs: another live workflow may not take it. */

@@ -88,6 +88,16 @@ export function workflowCases(use: () => Store): void {
       expect(await store.getWorkflow('t1', 'other')).toBeUndefined();
     });
 
+    it('tells the latest live version number without the definition', async () => {
+      expect(await store.latestWorkflowVersion('t1', 'wf')).toBeUndefined();
+      await save('t1', 'wf', 'h1');
+      await save('t1', 'wf', 'h2');
+      expect(await store.latestWorkflowVersion('t1', 'wf')).toBe(2);
+      expect(await store.latestWorkflowVersion('t2', 'wf')).toBeUndefined();
+      await store.deleteWorkflow('t1', 'wf');
+      expect(await store.latestWorkflowVersion('t1', 'wf')).toBeUndefined();
+    });
+
     it('keeps tenants apart', async () => {
       await save('t1', 'wf', 'h1');
       await save('t1', 'wf', 'h2');

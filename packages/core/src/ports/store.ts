@@ -218,6 +218,8 @@ export interface Store {
     version?: number,
     options?: { includeDeleted?: boolean },
   ): Promise<StoredWorkflow | undefined>;
+  /** The latest live version's number, without reading its definition (a cheap lookup per start). */
+  latestWorkflowVersion(tenant: string, id: string): Promise<number | undefined>;
   /** By id; `createdAt` is the first live version's, `updatedAt` the latest's. */
   listWorkflows(tenant: string): Promise<WorkflowSummary[]>;
   /**
