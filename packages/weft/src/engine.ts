@@ -115,6 +115,7 @@ export class Engine {
   readonly #runner: Runner;
   readonly #plans = new PlanCache();
   readonly #versions = new Map<string, Plan>();
+  readonly #keyedStarts = new Map<string, Promise<{ id: string; status: string }>>();
   readonly #tenant: string;
   readonly #ownsStore: boolean;
   readonly #options: EngineOptions;
@@ -252,10 +253,36 @@ export class Engine {
   async start(workflow: WorkflowRef, options: StartOptions = {}): Promise<{ id: string; status: string }> {
     const tenant = options.tenant ?? this.#tenant;
     const { id: workflowId, version } = await this.#resolve(workflow, tenant, options.version);
-    if (options.idempotencyKey !== undefined) {
-      const existing = await this.store.findRunByIdempotencyKey(tenant, workflowId, options.idempotencyKey);
+    const key = options.idempotencyKey;
+    if (key === undefined) return this.#create(tenant, workflowId, version, options);
+    // Starts with one key share one run: concurrent ones wait for the first (no await between the
+    // check and the claim), and a start that lost a race in the store finds the winner's run.
+    const claim = `${tenant}\u0000${workflowId}\u0000${key}`;
+    const pending = this.#keyedStarts.get(claim);
+    if (pending !== undefined) return pending;
+    const started = (async () => {
+      const existing = await this.store.findRunByIdempotencyKey(tenant, workflowId, key);
       if (existing !== undefined) return { id: existing.id, status: existing.status };
-    }
+      try {
+        return await this.#create(tenant, workflowId, version, options);
+      } catch (e) {
+        const winner = WeftError.is(e) && e.code === 'store_conflict'
+          ? await this.store.findRunByIdempotencyKey(tenant, workflowId, key)
+          : undefined;
+        if (winner === undefined) throw e;
+        return { id: winner.id, status: winner.status };
+      }
+    })().finally(() => this.#keyedStarts.delete(claim));
+    this.#keyedStarts.set(claim, started);
+    return started;
+  }
+
+  async #create(
+    tenant: string,
+    workflowId: string,
+    version: number,
+    options: StartOptions,
+  ): Promise<{ id: string; status: string }> {
     const plan = await this.#planOf(tenant, workflowId, version);
     const input = this.#checkInput(plan, options.input);
     const identity: RunIdentity = {

@@ -32,6 +32,8 @@ export interface ActiveRun {
   controllers: Map<string, { abort(reason: unknown): void }>;
   /** Whether the run's row (and so its input) has been committed. */
   stored: boolean;
+  /** Set when a commit of this run failed: the object is dropped and the run reloaded. */
+  failure?: unknown;
 }
 
 /** Creates and finds child runs for `subworkflow` nodes; the Engine implements it. */
@@ -72,7 +74,7 @@ export class Runner {
   readonly #active = new Map<string, ActiveRun>();
   readonly #loading = new Map<string, Promise<ActiveRun>>();
   #batch = new Map<string, PendingWrite>();
-  #batchDone: { promise: Promise<void>; resolve: () => void; reject: (e: unknown) => void } | undefined;
+  #batchDone: { promise: Promise<void>; resolve: () => void } | undefined;
   #flushing: Promise<void> = Promise.resolve();
   #scheduled = false;
   #closed = false;
@@ -128,6 +130,7 @@ export class Runner {
     this.#active.set(identity.id, run);
     this.#process(run, { type: 'start' });
     await this.flush();
+    if (run.failure !== undefined) throw run.failure;
     return run;
   }
 
@@ -140,6 +143,7 @@ export class Runner {
     if (run === undefined) throw new WeftError('not_found', `no run ${runId}`);
     this.#process(run, input);
     await this.flush();
+    if (run.failure !== undefined) throw run.failure;
     return run;
   }
 
@@ -289,46 +293,89 @@ export class Runner {
     }
     this.#batch = new Map();
     this.#batchDone = undefined;
-    const writes: RunWrite[] = [];
-    for (const w of batch.values()) {
-      const { identity, state } = w.run;
-      const nodes = [];
-      for (const p of w.dirty) {
-        const s = state.nodes.get(p);
-        if (s !== undefined) nodes.push(toNodeRecord(identity.id, s));
-      }
-      const write: RunWrite = {
-        run: toRunRecord(identity, state.meta),
-        nodes,
-        events: w.events,
-        addTimers: [...w.addTimers.values()],
-        removeTimers: [...w.removeTimers],
-      };
-      if (w.removed.size > 0) write.removeNodes = [...w.removed];
-      if (w.run.stored) write.inputUnchanged = true;
-      writes.push(write);
-    }
-    try {
-      await this.#o.store.commit(writes);
-    } catch (e) {
-      // Memory is now ahead of the store: drop these runs so they are reloaded from what was
-      // committed, and let the callers know.
-      this.#log.error({ err: e }, 'commit failed');
-      for (const w of batch.values()) this.#evict(w.run, true);
-      done?.reject(e);
-      return;
-    }
-    this.stats.commits++;
-    for (const w of batch.values()) {
+    const pairs: [PendingWrite, RunWrite][] = [];
+    for (const w of batch.values()) pairs.push([w, this.#toWrite(w)]);
+    const failed = await this.#write(pairs);
+    for (const [w] of pairs) {
+      if (failed.has(w)) continue;
       this.stats.events += w.events.length;
       w.run.stored = true;
-    }
-    for (const w of batch.values()) this.#afterCommit(w);
-    for (const w of batch.values()) {
+      this.#afterCommit(w);
       const due = [...w.addTimers.values()];
       if (due.length > 0) this.#timers.added(due);
     }
+    for (const [w, error] of failed) this.#commitFailed(w.run, error);
     done?.resolve();
+  }
+
+  #toWrite(w: PendingWrite): RunWrite {
+    const { identity, state } = w.run;
+    const nodes = [];
+    for (const p of w.dirty) {
+      const s = state.nodes.get(p);
+      if (s !== undefined) nodes.push(toNodeRecord(identity.id, s));
+    }
+    const write: RunWrite = {
+      run: toRunRecord(identity, state.meta),
+      nodes,
+      events: w.events,
+      addTimers: [...w.addTimers.values()],
+      removeTimers: [...w.removeTimers],
+    };
+    if (w.removed.size > 0) write.removeNodes = [...w.removed];
+    if (w.run.stored) write.inputUnchanged = true;
+    return write;
+  }
+
+  /**
+   * Commits the batch; if that fails, each run on its own, so that one run's bad write (say, a
+   * second start with a taken idempotency key) does not take down the others sharing the commit.
+   * Returns the writes that failed.
+   */
+  async #write(pairs: [PendingWrite, RunWrite][]): Promise<Map<PendingWrite, unknown>> {
+    const failed = new Map<PendingWrite, unknown>();
+    try {
+      await this.#o.store.commit(pairs.map(([, write]) => write));
+      this.stats.commits++;
+      return failed;
+    } catch (e) {
+      if (pairs.length === 1) return failed.set(pairs[0]![0], e);
+    }
+    for (const [w, write] of pairs) {
+      try {
+        await this.#o.store.commit([write]);
+        this.stats.commits++;
+      } catch (e) {
+        failed.set(w, e);
+      }
+    }
+    return failed;
+  }
+
+  /**
+   * The run's memory is now ahead of its rows: drop it, tell whoever waits on it, and if it was
+   * stored, carry it on from what was committed — as after a crash, in-flight nodes run again.
+   */
+  #commitFailed(run: ActiveRun, error: unknown): void {
+    this.#log.error({ err: error, runId: run.identity.id }, 'commit failed');
+    run.failure = error;
+    for (const c of run.controllers.values()) {
+      c.abort(new WeftError('commit_failed', 'the run could not be saved; it is reloaded'));
+    }
+    this.#evict(run, true);
+    if (run.stored) this.#recoverLater(run.identity.id, 1);
+  }
+
+  #recoverLater(runId: string, attempt: number): void {
+    if (this.#closed) return;
+    if (attempt > 6) {
+      this.#log.error({ runId }, 'run could not be carried on after failed commits; it resumes at the next start');
+      return;
+    }
+    const retry = setTimeout(() => {
+      this.send(runId, { type: 'recover' }).catch(() => this.#recoverLater(runId, attempt + 1));
+    }, 25 * 4 ** (attempt - 1));
+    retry.unref();
   }
 
   #afterCommit(w: PendingWrite): void {
@@ -446,11 +493,8 @@ function identityOf(r: RunRecord): RunIdentity {
 
 function deferred() {
   let resolve!: () => void;
-  let reject!: (e: unknown) => void;
-  const promise = new Promise<void>((res, rej) => {
+  const promise = new Promise<void>((res) => {
     resolve = res;
-    reject = rej;
   });
-  promise.catch(() => undefined);
-  return { promise, resolve, reject };
+  return { promise, resolve };
 }

@@ -16,7 +16,15 @@
  *   flight at a kill, and repeats <= the sum over kills of the executions in flight at that kill
  *   <= kills x (the largest number in flight at one kill).
  *
- * WEFT_CRASH_RUNS, WEFT_CRASH_KILLS and WEFT_CRASH_SEED change the figures (the seed is printed).
+ * Each child is loaded ahead, at a low priority, while the previous one runs (loading Node and the
+ * packages takes longer than most lives between kills), and opens the store only when told to. Half
+ * the kills count their delay from that moment (log-uniform, 5 to 400 ms: many land in recovery),
+ * half from when the engine has opened (uniform, 5 to 400 ms). Child k may submit the first
+ * (k + 2) / KILLS of the runs, so that runs start all along the kills whatever the machine's speed.
+ *
+ * WEFT_CRASH_RUNS, WEFT_CRASH_KILLS, WEFT_CRASH_LANES and WEFT_CRASH_SEED change the figures (the
+ * seed is printed, so that a failure can be replayed); WEFT_CRASH_DEBUG=<file> writes every child's
+ * output lines there.
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -28,14 +36,15 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Engine } from '../../src/index.js';
+import { z } from 'zod';
+import { defineNode, Engine, openSqliteStore, WeftError } from '../../src/index.js';
 
 const RUNS = Number(process.env['WEFT_CRASH_RUNS'] ?? 200);
 const KILLS = Number(process.env['WEFT_CRASH_KILLS'] ?? 50);
 const SEED = Number(process.env['WEFT_CRASH_SEED'] ?? Date.now() % 1_000_000_007);
 /** Runs the child keeps going at once. */
 const LANES = Number(process.env['WEFT_CRASH_LANES'] ?? 16);
-/** Kill delays after the child's first line (before it opens the engine): 5 to 400 ms. */
+/** Kill delays, after the child begins to open the store or after it has opened it. */
 const MIN_DELAY_MS = 5;
 const MAX_DELAY_MS = 400;
 
@@ -303,13 +312,13 @@ class CountingServer {
       }
       this.open++;
       this.maxOpen = Math.max(this.maxOpen, this.open);
+      res.on('close', () => this.open--);
       const chunks: Buffer[] = [];
       req.on('data', (c: Buffer) => chunks.push(c));
       req.on('end', () => {
         // A small delay, fixed by the key, widens the window in which a request is in flight.
         setTimeout(
           () => {
-            this.open--;
             const body =
               status === 200
                 ? Buffer.concat(chunks).toString('utf8') || '{}'
@@ -377,9 +386,12 @@ interface Worker {
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   /** Resolves with the first line of that event, or undefined when the child exits first. */
   next(ev: string): Promise<WorkerLine | undefined>;
-  /** Lets a gated child (WEFT_CRASH_GATE=1) open the engine. */
-  go(): void;
+  /** Lets a gated child (WEFT_CRASH_GATE=1) open the engine, with the first `share` runs its share. */
+  go(share?: number): void;
 }
+
+/** Children still alive, killed when the test ends whatever happened. */
+const alive = new Set<ChildProcess>();
 
 function startWorker(env: Record<string, string>): Worker {
   const child = spawn(process.execPath, [WORKER], {
@@ -387,6 +399,8 @@ function startWorker(env: Record<string, string>): Worker {
     env: { ...process.env, ...env },
     stdio: ['pipe', 'pipe', 'pipe'],
   });
+  alive.add(child);
+  child.on('exit', () => alive.delete(child));
   child.stdin.on('error', () => undefined);
   // A child loads at a low priority, so that it slows down the child under test as little as can be.
   setPriority(child.pid, 15);
@@ -429,9 +443,9 @@ function startWorker(env: Record<string, string>): Worker {
       if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve(undefined);
       return new Promise((resolve) => waiting.push({ ev, resolve }));
     },
-    go() {
+    go(share) {
       setPriority(child.pid, 0);
-      child.stdin.write('go\n');
+      child.stdin.write(share === undefined ? 'go\n' : `go ${share}\n`);
     },
   };
 }
@@ -510,6 +524,7 @@ describe('crash harness', () => {
   }, 120_000);
 
   afterAll(async () => {
+    for (const child of alive) child.kill('SIGKILL');
     await server.close();
     if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
   });
@@ -547,12 +562,13 @@ describe('crash harness', () => {
     };
     let spare = ready();
     spare.catch(() => undefined);
-    const nextWorker = async (gen: number) => {
+    // The runs start all along the kills: child k may submit the first (k + 2) / KILLS of them.
+    const nextWorker = async (gen: number, last = false) => {
       const w = await spare;
       spare = ready();
       spare.catch(() => undefined);
       server.gen = gen;
-      w.go();
+      w.go(last ? undefined : Math.min(RUNS, Math.ceil(((gen + 2) * RUNS) / Math.max(1, KILLS))));
       return w;
     };
 
@@ -564,6 +580,7 @@ describe('crash harness', () => {
     const interrupted = { parkedOnWait: 0, inBackoff: 0, foreachMidway: 0 };
     let kills = 0;
     let killsInOpen = 0;
+    let killsWhileIdle = 0;
     let finishedEarly = false;
     const timelines: {
       gen: number;
@@ -605,11 +622,16 @@ describe('crash harness', () => {
       // Every other kill counts its delay from when the child has opened the store, so that kills
       // land in recovery (Engine.open) and in normal work alike.
       const fromOpen = gen % 2 === 0 && (await w.next('open')) !== undefined;
-      const delay = MIN_DELAY_MS + rand() * (MAX_DELAY_MS - MIN_DELAY_MS);
+      // From the start: log-uniform, so that many kills land in the first few tens of ms, in
+      // recovery; from the open: uniform.
+      const delay = fromOpen
+        ? MIN_DELAY_MS + rand() * (MAX_DELAY_MS - MIN_DELAY_MS)
+        : MIN_DELAY_MS * Math.pow(MAX_DELAY_MS / MIN_DELAY_MS, rand());
       const done = await Promise.race([sleep(delay).then(() => false), w.exited.then(() => true)]);
       if (!done) w.child.kill('SIGKILL');
       const { code, signal } = await w.exited;
       if (signal === 'SIGKILL' && !w.lines.some((l) => l.ev === 'open')) killsInOpen++;
+      if (signal === 'SIGKILL' && w.lines.some((l) => l.ev === 'share-done')) killsWhileIdle++;
       timelines.push({ gen, killedAfterMs: delay, fromOpen, lines: w.lines });
       if (signal !== 'SIGKILL') {
         // It finished everything before this kill came.
@@ -626,7 +648,7 @@ describe('crash harness', () => {
 
     let last: Worker | undefined;
     if (!finishedEarly) {
-      last = await nextWorker(kills + 1);
+      last = await nextWorker(kills + 1, true);
       const end = await Promise.race([last.exited, sleep(90_000).then(() => undefined)]);
       if (end === undefined) {
         last.child.kill('SIGKILL');
@@ -817,6 +839,7 @@ describe('crash harness', () => {
       seed: SEED,
       kills,
       kills_during_open: killsInOpen,
+      kills_after_the_child_finished_its_share: killsWhileIdle,
       kills_with_work_in_flight: inFlightAtKill.slice(0, kills).filter((n) => n > 0).length,
       kills_with_a_wait_parked: interrupted.parkedOnWait,
       kills_with_a_retry_backoff: interrupted.inBackoff,
@@ -849,4 +872,115 @@ describe('crash harness', () => {
     expect(repeats).toBeLessThanOrEqual(kills * maxInFlight);
     expect(sideEffects).toBeGreaterThan(0);
   }, 240_000);
+});
+
+// ---- a commit that fails for one run ------------------------------------------------------------
+
+/** A node that hangs on its first attempt until the test lets it go, and returns at once after. */
+function gateNode() {
+  const gate: { release?: (v: unknown) => void } = {};
+  const node = defineNode({
+    type: 'gate',
+    description: 'hangs on its first attempt until released',
+    params: z.object({}),
+    run: (ctx) =>
+      ctx.attempt > 1 ? { again: ctx.attempt } : new Promise((r) => (gate.release = r)),
+  });
+  return { gate, node };
+}
+
+const GATED = {
+  id: 'gated',
+  nodes: [
+    { id: 'g', type: 'gate' },
+    { id: 'n', type: 'set', needs: ['g'], with: { values: { ok: true } } },
+  ],
+};
+const KEYED = { id: 'keyed', nodes: [{ id: 's', type: 'set', with: { values: { x: 1 } } }] };
+
+async function released(gate: { release?: (v: unknown) => void }): Promise<(v: unknown) => void> {
+  for (let i = 0; i < 200 && gate.release === undefined; i++) await sleep(5);
+  return gate.release!;
+}
+
+describe('group commit: a commit that fails for one run', () => {
+  it('two concurrent starts with one idempotency key give one run', async () => {
+    const engine = await Engine.open({ db: ':memory:' });
+    try {
+      await engine.publish(KEYED);
+      const starts = await Promise.allSettled([
+        engine.start('keyed', { idempotencyKey: 'same' }),
+        engine.start('keyed', { idempotencyKey: 'same' }),
+      ]);
+      const ids = starts.map((s) => (s.status === 'fulfilled' ? s.value.id : String(s.reason)));
+      expect(ids[0]).toMatch(/^[0-9a-f-]{36}$/);
+      expect(ids[1]).toBe(ids[0]);
+    } finally {
+      await engine.close();
+    }
+  });
+
+  it('does not strand a run whose node result shared the commit that failed', async () => {
+    const { gate, node } = gateNode();
+    const engine = await Engine.open({ db: ':memory:', nodes: [node] });
+    try {
+      await engine.publish(KEYED);
+      await engine.publish(GATED);
+      const run = await engine.start('gated');
+      const release = await released(gate);
+      // The gate's result and two starts with one key are decided in the same turn: one commit.
+      release({ done: true });
+      await Promise.allSettled([
+        engine.start('keyed', { idempotencyKey: 'same' }),
+        engine.start('keyed', { idempotencyKey: 'same' }),
+      ]);
+      const view = await Promise.race([
+        engine.wait(run.id, { until: 'finished' }),
+        sleep(3000).then(() => undefined),
+      ]);
+      expect(view?.status ?? `still ${(await engine.get(run.id))?.status} after 3 s`).toBe(
+        'succeeded',
+      );
+    } finally {
+      await engine.close();
+    }
+  });
+
+  it('does not strand the runs of a commit that failed (an injected store error)', async () => {
+    const { gate, node } = gateNode();
+    const store = await openSqliteStore({ path: ':memory:' });
+    let failNext = false;
+    // The store as it is, but its next commit can be made to fail once (a full disk, an I/O error).
+    const flaky = new Proxy(store, {
+      get(target, prop) {
+        if (prop === 'commit') {
+          return (writes: Parameters<typeof store.commit>[0]) => {
+            if (!failNext) return target.commit(writes);
+            failNext = false;
+            return Promise.reject(new WeftError('store_unavailable', 'disk I/O error (injected)'));
+          };
+        }
+        const v: unknown = Reflect.get(target, prop, target);
+        return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+      },
+    });
+    const engine = await Engine.open({ store: flaky, nodes: [node] });
+    try {
+      await engine.publish(GATED);
+      const run = await engine.start('gated');
+      const release = await released(gate);
+      failNext = true;
+      release({ done: true });
+      const view = await Promise.race([
+        engine.wait(run.id, { until: 'finished' }),
+        sleep(3000).then(() => undefined),
+      ]);
+      expect(view?.status ?? `still ${(await engine.get(run.id))?.status} after 3 s`).toBe(
+        'succeeded',
+      );
+    } finally {
+      await engine.close();
+      await store.close();
+    }
+  });
 });

@@ -58,6 +58,9 @@ interface Line {
   [k: string]: unknown;
 }
 
+/** Children still alive, killed when the test ends whatever happened. */
+const alive = new Set<ChildProcess>();
+
 /** A child loaded and waiting for `go` before it opens the store. */
 async function loadedChild(env: Record<string, string>) {
   const child: ChildProcess = spawn(process.execPath, [join(here, 'worker.mjs')], {
@@ -65,6 +68,8 @@ async function loadedChild(env: Record<string, string>) {
     env: { ...process.env, ...env, WEFT_CRASH_GATE: '1' },
     stdio: ['pipe', 'pipe', 'pipe'],
   });
+  alive.add(child);
+  child.on('exit', () => alive.delete(child));
   child.stdin!.on('error', () => undefined);
   const lines: Line[] = [];
   const stderr: string[] = [];
@@ -106,6 +111,7 @@ describe('a wait across a crash', () => {
     dir = mkdtempSync(join(tmpdir(), 'weft-wait-restart-'));
   }, 120_000);
   afterAll(() => {
+    for (const child of alive) child.kill('SIGKILL');
     if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
   });
 

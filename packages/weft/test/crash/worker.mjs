@@ -14,9 +14,12 @@
  * `{ t, ev, ... }`: boot, open, started, done, all-done; the parent kills it at random moments.
  *
  * With WEFT_CRASH_GATE=1 it loads and warms up (an in-memory engine compiles the workflows) without
- * touching the file, prints `ready`, and waits for a line on stdin before it opens the engine: the
- * parent starts the next child while the current one runs, so that loading Node and the packages
- * does not count in the time between kills.
+ * touching the file, prints `ready`, and waits for a line `go [N]` on stdin before it opens the
+ * engine: the parent starts the next child while the current one runs, so that loading Node and the
+ * packages does not count in the time between kills. With N, only the first N runs of the plan are
+ * this child's share: it submits those (the earlier ones exist already), waits for them, prints
+ * `share-done` and idles until it is killed; the parent raises N from child to child so that new
+ * runs start all along the kills, whatever the speed of the machine.
  */
 import { readFileSync } from 'node:fs';
 import { Engine } from 'weft';
@@ -32,16 +35,20 @@ if (db === undefined || planFile === undefined) {
 }
 const plan = JSON.parse(readFileSync(planFile, 'utf8'));
 
+// How many runs of the plan this child may submit (its share); `go N` may lower it.
+let share = plan.runs.length;
 if (process.env.WEFT_CRASH_GATE === '1') {
   const warm = await Engine.open({ db: ':memory:' });
   for (const workflow of plan.workflows) await warm.publish(workflow);
   await warm.close();
   say('ready');
-  await new Promise((resolve) => {
-    process.stdin.once('data', resolve);
+  const line = await new Promise((resolve) => {
+    process.stdin.once('data', (data) => resolve(String(data)));
     process.stdin.once('end', () => process.exit(0));
   });
   process.stdin.pause();
+  const n = Number(/^go (\d+)/.exec(line)?.[1] ?? share);
+  share = Math.min(share, n);
 }
 
 say('boot', { pid: process.pid });
@@ -57,7 +64,7 @@ for (const workflow of plan.workflows) {
 let next = 0;
 let finished = 0;
 async function lane() {
-  while (next < plan.runs.length) {
+  while (next < share) {
     const i = next++;
     const r = plan.runs[i];
     const { id, status } = await engine.start(r.workflow, {
@@ -72,5 +79,10 @@ async function lane() {
 }
 
 await Promise.all(Array.from({ length: Math.max(1, plan.lanes ?? 1) }, () => lane()));
+if (share < plan.runs.length) {
+  // Its share is done: it idles (timers and recovered runs go on) until it is killed.
+  say('share-done', { runs: finished });
+  await new Promise(() => setInterval(() => undefined, 60_000));
+}
 say('all-done', { runs: finished, stats: engine.stats });
 await engine.close();
