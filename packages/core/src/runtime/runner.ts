@@ -8,7 +8,7 @@
  * the store alone and is loaded again when a timer, an answer or a control call reaches it.
  */
 import type { Plan } from '../compile/plan.js';
-import { WeftError } from '../errors.js';
+import { WeftError, toWeftError } from '../errors.js';
 import type { NodeRegistry } from '../nodes/registry.js';
 import type { CredentialResolver } from '../nodes/types.js';
 import { systemClock, type Clock } from '../ports/clock.js';
@@ -130,7 +130,7 @@ export class Runner {
     this.#active.set(identity.id, run);
     this.#process(run, { type: 'start' });
     await this.flush();
-    if (run.failure !== undefined) throw run.failure;
+    if (run.failure !== undefined) throw toWeftError(run.failure);
     return run;
   }
 
@@ -143,7 +143,7 @@ export class Runner {
     if (run === undefined) throw new WeftError('not_found', `no run ${runId}`);
     this.#process(run, input);
     await this.flush();
-    if (run.failure !== undefined) throw run.failure;
+    if (run.failure !== undefined) throw toWeftError(run.failure);
     return run;
   }
 
