@@ -17,11 +17,15 @@ import type { Context } from 'hono';
 import { authenticate, type KeyResolver } from './auth.js';
 import { bodyLimit, jsonDepthLimit } from './body.js';
 import { ApiError, toApiError, zodDetails } from './errors.js';
+import { credentialsPlugin } from './plugins/credentials.js';
+import { metricsPlugin } from './plugins/metrics.js';
+import { webhooksPlugin } from './plugins/webhooks.js';
 import { controlRoutes } from './routes/control.js';
 import { eventRoutes } from './routes/events.js';
 import { runRoutes } from './routes/runs.js';
 import { systemRoutes } from './routes/system.js';
 import { workflowRoutes } from './routes/workflows.js';
+import { Telemetry } from './telemetry.js';
 import {
   DEFAULT_LIMITS,
   type ApiApp,
@@ -38,8 +42,15 @@ export interface AppOptions {
   keys?: KeyResolver | undefined;
   limits?: Partial<ServerLimits>;
   log?: Logger;
-  /** Extra routes (credentials, webhooks, metrics ...). */
+  /**
+   * Extra routes. Built in: `/v1/credentials` when the engine has `credentials`, webhooks when it
+   * has `webhooks`, and `/metrics`.
+   */
   plugins?: readonly ServerPlugin[];
+  /** Metrics, spans and run logs. @default one made for this app over `engine` and `log` */
+  telemetry?: Telemetry;
+  /** Serve `/metrics` without an API key even when the server has keys. @default false */
+  metricsPublic?: boolean;
   /** Aborts when the server shuts down: live streams end, waits answer at once, /healthz says 503. */
   closing?: AbortSignal;
   /** Version shown in the OpenAPI document. */
@@ -83,9 +94,15 @@ export function createApp(o: AppOptions): ApiApp {
     limits,
     log,
     closing: o.closing ?? new AbortController().signal,
+    telemetry: o.telemetry ?? new Telemetry({ engine: o.engine, log }),
   };
-  const plugins = o.plugins ?? [];
+  const plugins: ServerPlugin[] = [];
+  if (o.engine.credentials !== undefined) plugins.push(credentialsPlugin(o.engine.credentials));
+  if (o.engine.webhooks !== undefined) plugins.push(webhooksPlugin(o.engine.webhooks));
+  plugins.push(metricsPlugin({ public: o.metricsPublic === true }));
+  plugins.push(...(o.plugins ?? []));
   const publicPrefixes = plugins.flatMap((p) => p.publicPrefixes ?? []);
+  const rawPrefixes = plugins.flatMap((p) => p.rawBodyPrefixes ?? []);
   const isPublic = (path: string) =>
     PUBLIC_PATHS.has(path) || publicPrefixes.some((p) => path.startsWith(p));
 
@@ -97,31 +114,34 @@ export function createApp(o: AppOptions): ApiApp {
         'request failed unexpectedly',
       ),
     );
-    if (err.status === 401) c.header('WWW-Authenticate', 'Bearer');
+    // Public routes that refuse a request (webhook signatures) do not ask for an API key.
+    if (err.status === 401 && !isPublic(c.req.path)) c.header('WWW-Authenticate', 'Bearer');
     return c.json(err.body, err.status);
   });
   app.notFound((c) =>
     c.json(new ApiError(404, 'not_found', `no route ${c.req.method} ${c.req.path}`).body, 404),
   );
 
+  // One line per request: never a header, a query or a body.
   app.use('*', async (c, next) => {
     const t0 = performance.now();
     await next();
-    log.info(
-      {
-        method: c.req.method,
-        path: c.req.path,
-        status: c.res.status,
-        ms: Math.round(performance.now() - t0),
-      },
-      'request',
-    );
+    const line: Record<string, unknown> = {
+      method: c.req.method,
+      path: c.req.path,
+      status: c.res.status,
+      duration_ms: Math.round((performance.now() - t0) * 10) / 10,
+    };
+    const tenant = c.get('tenant') as string | undefined;
+    if (tenant !== undefined) line['tenant'] = tenant;
+    log.info(line, 'request');
   });
   app.use('*', authenticate(o.keys, isPublic));
   app.use(
     '*',
-    bodyLimit((path) =>
-      path === '/v1/workflows' ? limits.maxDefinitionBytes : limits.maxBodyBytes,
+    bodyLimit(
+      (path) => (path === '/v1/workflows' ? limits.maxDefinitionBytes : limits.maxBodyBytes),
+      (path) => rawPrefixes.some((p) => path.startsWith(p)),
     ),
   );
   app.use(

@@ -19,16 +19,20 @@ const tooLarge = (max: number) =>
 /**
  * Refuses bodies over `max()` bytes with 413: at once when `Content-Length` says so (nothing is
  * read), else while reading, counting the bytes as they stream in. The body is then buffered
- * (at most `max` bytes) for the handler.
+ * (at most `max` bytes) for the handler. Where `raw(path)` holds, the body is kept exactly as sent.
  */
-export function bodyLimit(max: (path: string) => number): MiddlewareHandler<ApiEnv> {
+export function bodyLimit(
+  max: (path: string) => number,
+  raw: (path: string) => boolean = () => false,
+): MiddlewareHandler<ApiEnv> {
   return async (c, next) => {
-    const raw = c.req.raw;
-    if (raw.body === null || raw.method === 'GET' || raw.method === 'HEAD') return next();
+    const request = c.req.raw;
+    if (request.body === null || request.method === 'GET' || request.method === 'HEAD')
+      return next();
     const limit = max(c.req.path);
-    const declared = raw.headers.get('content-length');
+    const declared = request.headers.get('content-length');
     if (declared !== null && Number(declared) > limit) throw tooLarge(limit);
-    const reader = raw.body.getReader();
+    const reader = request.body.getReader();
     const chunks: Uint8Array[] = [];
     let size = 0;
     for (;;) {
@@ -41,12 +45,13 @@ export function bodyLimit(max: (path: string) => number): MiddlewareHandler<ApiE
       }
       chunks.push(value);
     }
-    // An empty JSON body (clients that always send the header) reads as `{}`.
+    // An empty JSON body (clients that always send the header) reads as `{}`, except where the
+    // handler needs the bytes as sent (signed webhooks).
     const body =
-      size === 0 && isJson(raw.headers.get('content-type') ?? undefined)
+      size === 0 && !raw(c.req.path) && isJson(request.headers.get('content-type') ?? undefined)
         ? Buffer.from('{}')
         : Buffer.concat(chunks, size);
-    c.req.raw = new Request(raw, { body, duplex: 'half' });
+    c.req.raw = new Request(request, { body, duplex: 'half' });
     return next();
   };
 }

@@ -1,7 +1,7 @@
 /**
  * @module @weft/server
- * Weft's HTTP API (`weft serve`): workflows, runs, live event streams (SSE) and API keys per
- * tenant, on Hono. Give it an engine (the `weft` library's `Engine` fits {@link ServerEngine}).
+ * Weft's HTTP API (`weft serve`): workflows, runs, live event streams (SSE), API keys per
+ * tenant, credentials, webhooks, Prometheus metrics, OpenTelemetry spans and JSON logs, on Hono. Give it an engine (the `weft` library's `Engine` fits {@link ServerEngine}).
  *
  * @example
  * ```ts
@@ -17,14 +17,27 @@ export { anyKey, DEFAULT_TENANT, envKeys, parseApiKeys, type KeyResolver } from 
 export { ApiError, STATUS_BY_CODE, toApiError, type ErrorDetail } from './errors.js';
 export { formatEvent } from './sse.js';
 export { jsonLogger, logLevelFrom, type LogLevel } from './log.js';
+export {
+  Telemetry,
+  type ObservedEngine,
+  type RunEventsListener,
+  type RunIdentityLike,
+  type TelemetryOptions,
+} from './telemetry.js';
+export { credentialsPlugin } from './plugins/credentials.js';
+export { HOOKS_PREFIX, webhooksPlugin } from './plugins/webhooks.js';
+export { METRICS_PATH, metricsPlugin } from './plugins/metrics.js';
 export { SEQ_HEADER, WAIT_HEADER } from './routes/common.js';
 export * from './schemas.js';
 export {
   DEFAULT_LIMITS,
   type ApiApp,
   type ApiEnv,
+  type CredentialInfo,
+  type CredentialsFacet,
   type RouteDeps,
   type ServerEngine,
   type ServerLimits,
   type ServerPlugin,
+  type WebhooksFacet,
 } from './types.js';

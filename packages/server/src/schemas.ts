@@ -281,3 +281,99 @@ export const RunIdParam = z.object({
       example: '0196f0c2-7d1e-7000-8000-000000000000',
     }),
 });
+
+// ---- credentials ---------------------------------------------------------------------------
+
+const secretField = (description: string) =>
+  z
+    .string()
+    .min(1)
+    .openapi({ description: `${description} (write-only: never answered)` });
+
+export const BearerCredential = z
+  .strictObject({ type: z.literal('bearer'), value: secretField('The token') })
+  .openapi('BearerCredential', { description: 'Sent as `Authorization: Bearer <value>`' });
+
+export const BasicCredential = z
+  .strictObject({
+    type: z.literal('basic'),
+    username: z.string().min(1),
+    password: secretField('The password'),
+  })
+  .openapi('BasicCredential', {
+    description: 'Sent as `Authorization: Basic <base64(username:password)>`',
+  });
+
+export const HeaderCredential = z
+  .strictObject({
+    type: z.literal('header'),
+    name: z.string().min(1).openapi({ example: 'X-Api-Key' }),
+    value: secretField('The header value'),
+  })
+  .openapi('HeaderCredential', { description: 'Sent as `<name>: <value>`' });
+
+export const OpenAiCredential = z
+  .strictObject({
+    type: z.literal('openai'),
+    base_url: z.string().min(1).openapi({ example: 'https://api.openai.com/v1' }),
+    api_key: secretField('The API key'),
+  })
+  .openapi('OpenAiCredential', {
+    description: 'For `llm`, `agent` and `knowledge` nodes: an OpenAI-compatible endpoint',
+  });
+
+export const CredentialBody = z
+  .discriminatedUnion('type', [
+    BearerCredential,
+    BasicCredential,
+    HeaderCredential,
+    OpenAiCredential,
+  ])
+  .openapi('CredentialInput');
+
+export const CredentialSummary = z
+  .object({
+    name: z.string().openapi({ example: 'github' }),
+    type: z.enum(['bearer', 'basic', 'header', 'openai']),
+    created_at: z.string(),
+    updated_at: z.string(),
+  })
+  .openapi('Credential');
+
+export const CredentialList = z
+  .object({ credentials: z.array(CredentialSummary) })
+  .openapi('CredentialList');
+
+export const CredentialNameParam = z.object({
+  name: z
+    .string()
+    .min(1)
+    .max(200)
+    .openapi({
+      param: { name: 'name', in: 'path' },
+      description: '1 to 128 letters, digits, `_`, `-` and `.`, starting with a letter or digit',
+      example: 'github',
+    }),
+});
+
+// ---- webhooks ------------------------------------------------------------------------------
+
+export const HookAccepted = z
+  .object({
+    id: z
+      .string()
+      .openapi({ description: 'The run started (or, for a redelivery, the first one)' }),
+    duplicate: z.boolean().openapi({
+      description: 'true when this delivery id (or signature) was seen before: no run was started',
+    }),
+  })
+  .openapi('HookAccepted');
+
+export const HookParams = z.object({
+  tenant: z.string().openapi({ param: { name: 'tenant', in: 'path' }, example: 'default' }),
+  path: z.string().openapi({
+    param: { name: 'path', in: 'path' },
+    description: "The trigger's `path`; may contain `/`",
+    example: 'orders/new',
+  }),
+});

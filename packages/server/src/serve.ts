@@ -6,13 +6,18 @@
  * ```ts
  * const server = await startServer({ engine, port: 8080, host: '127.0.0.1' });
  * console.log(`listening on ${server.url}`);
- * process.once('SIGTERM', async () => { await server.close(); await engine.close(); });
+ * process.once('SIGTERM', async () => {
+ *   // stop accepting requests, and let the nodes running now finish, both within 10 s
+ *   await Promise.all([server.close(), server.settle(10_000)]);
+ *   await engine.close(); // what did not finish is carried on at the next start
+ * });
  * ```
  */
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { createAdaptorServer } from '@hono/node-server';
 import { createApp, type AppOptions } from './app.js';
+import { Telemetry } from './telemetry.js';
 import type { ApiApp } from './types.js';
 
 export interface ServerOptions extends Omit<AppOptions, 'closing'> {
@@ -30,16 +35,25 @@ export interface RunningServer {
   readonly port: number;
   /** `http://host:port`, with IPv6 hosts in brackets. */
   readonly url: string;
+  /** Metrics, spans and run logs of this server. */
+  readonly telemetry: Telemetry;
   /**
    * Stops accepting connections, ends live event streams and `?wait=true` waits, lets other
    * requests in flight finish (up to `drainMs`), then closes. The engine is the caller's to close.
    */
   close(): Promise<void>;
+  /**
+   * Resolves once the node executions in flight at the call have ended, or after `ms`; true when
+   * they all ended. A drain awaits it before closing the engine, which aborts what still runs.
+   */
+  settle(ms: number): Promise<boolean>;
 }
 
 export async function startServer(o: ServerOptions): Promise<RunningServer> {
   const closing = new AbortController();
-  const app = createApp({ ...o, closing: closing.signal });
+  const telemetry =
+    o.telemetry ?? new Telemetry({ engine: o.engine, ...(o.log ? { log: o.log } : {}) });
+  const app = createApp({ ...o, telemetry, closing: closing.signal });
   const host = o.host ?? '127.0.0.1';
   const server = createAdaptorServer({ fetch: app.fetch, hostname: host }) as Server;
   await new Promise<void>((resolve, reject) => {
@@ -87,5 +101,5 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
       closeIdle();
     }));
 
-  return { app, host, port, url, close };
+  return { app, host, port, url, telemetry, close, settle: (ms) => telemetry.settle(ms) };
 }

@@ -6,6 +6,7 @@
 import type { OpenAPIHono } from '@hono/zod-openapi';
 import type { Diagnostic, Logger, RunEvent, Store } from '@weft/core';
 import type { RunObject } from './schemas.js';
+import type { RunEventsListener, Telemetry } from './telemetry.js';
 
 /** Per-request values set by middleware. */
 export interface ApiEnv {
@@ -25,7 +26,13 @@ export type ApiApp = OpenAPIHono<ApiEnv>;
 export interface ServerEngine {
   readonly store: Pick<
     Store,
-    'getRun' | 'listRuns' | 'readEvents' | 'getWorkflow' | 'listWorkflows' | 'deleteWorkflow'
+    | 'getRun'
+    | 'listRuns'
+    | 'readEvents'
+    | 'getWorkflow'
+    | 'listWorkflows'
+    | 'deleteWorkflow'
+    | 'runIdsByStatus'
   >;
   /** Parses and validates definition text without storing it. */
   validate(
@@ -67,6 +74,44 @@ export interface ServerEngine {
   deleteWorkflow?(id: string, options: { tenant: string }): Promise<boolean>;
   /** Sends an event to a state-machine run; engines without state machines leave it out. */
   send?(runId: string, event: { type: string; data?: unknown }): Promise<void>;
+  /** Every committed event of every run: metrics, spans and logs are derived from them. */
+  onEvents?(listener: RunEventsListener): () => void;
+  /** Credentials per tenant: with it, the server has `/v1/credentials`. */
+  readonly credentials?: CredentialsFacet;
+  /** Webhook triggers: with it, the server has `/v1/hooks/{tenant}/{path}`. */
+  readonly webhooks?: WebhooksFacet;
+}
+
+/** A credential as listed and as answered: never its value. */
+export interface CredentialInfo {
+  name: string;
+  type: string;
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** The engine's credentials (`engine.credentials`): write-only values, encrypted at rest. */
+export interface CredentialsFacet {
+  /** Stores or replaces; checks the value's shape (`invalid_request`, never quoting a value). */
+  put(tenant: string, name: string, value: unknown): Promise<CredentialInfo & { created: boolean }>;
+  list(tenant: string): Promise<CredentialInfo[]>;
+  /** False when there was none. */
+  delete(tenant: string, name: string): Promise<boolean>;
+}
+
+/** The engine's webhooks (`engine.webhooks`). */
+export interface WebhooksFacet {
+  /**
+   * Checks the signature (when the hook has a secret), deduplicates redeliveries and starts the run.
+   * @throws WeftError `not_found`, `unauthorized`, `invalid_request`, `invalid_input`
+   */
+  deliver(request: {
+    tenant: string;
+    path: string;
+    method?: string;
+    headers?: { get(name: string): string | null };
+    rawBody?: Uint8Array;
+  }): Promise<{ runId: string; workflowId: string; duplicate: boolean }>;
 }
 
 export interface ServerLimits {
@@ -100,6 +145,8 @@ export interface RouteDeps {
   log: Logger;
   /** Aborts when the server shuts down: live streams end and waits answer at once. */
   closing: AbortSignal;
+  /** Metrics, spans and run logs; routes count live streams on it. */
+  telemetry: Telemetry;
 }
 
 /**
@@ -109,5 +156,10 @@ export interface RouteDeps {
  */
 export interface ServerPlugin {
   publicPrefixes?: readonly string[];
+  /**
+   * Paths (by prefix) whose bodies reach the handler exactly as sent (an empty JSON body is not
+   * read as `{}`), e.g. for signatures over the raw bytes.
+   */
+  rawBodyPrefixes?: readonly string[];
   register(app: ApiApp, deps: RouteDeps): void;
 }

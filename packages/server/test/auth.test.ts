@@ -5,27 +5,38 @@
  * until it gets its auth case.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { signWebhook } from '../../weft/src/index.js';
 import { ACME, GLOBEX, publish, startTestServer, yaml, type TestServer } from './helpers.js';
 
 type Json = Record<string, any>;
 
-/** What each case works on: a fresh workflow of acme's and a run of it waiting for an answer. */
+/**
+ * What each case works on: a fresh workflow of acme's (with a signed webhook trigger), a run of it
+ * waiting for an answer, and a credential.
+ */
 interface Fixture {
   workflow: string;
   run: string;
+  credential: string;
+  hook: string;
 }
+
+const HOOK_SECRET = 'whsec-auth-matrix';
 
 interface Case {
   /**
    * `public`: no key needed; `id`: another tenant gets 404; `list`: another tenant's list does
-   * not hold the owner's fixture; `create`: another tenant creates its own, invisible to the owner.
+   * not hold the owner's fixture; `create`: another tenant creates its own, invisible to the owner;
+   * `global`: any tenant's key (the server's metrics).
    */
-  kind: 'public' | 'id' | 'list' | 'create';
+  kind: 'public' | 'id' | 'list' | 'create' | 'global';
   request(f: Fixture): { path: string; init?: RequestInit & { json?: unknown } };
   /** Status for the owner (acme). */
   owner: number;
-  /** For `list`: the list in the answer (its items have ids). */
+  /** For `list`: the list in the answer (its items have an id or a name). */
   items?: (body: Json) => unknown[];
+  /** For `create`: what another tenant made, and the owner's list it must not be in. */
+  created?: { id: (f: Fixture) => string; list: string; items: (body: Json) => Json[] };
 }
 
 const post = (json?: unknown) =>
@@ -44,6 +55,7 @@ const TABLE: Record<string, Case> = {
       },
     }),
     owner: 201,
+    created: { id: (f) => `${f.workflow}-x`, list: '/v1/workflows', items: (b) => b['workflows'] },
   },
   'GET /v1/workflows': {
     kind: 'list',
@@ -108,6 +120,49 @@ const TABLE: Record<string, Case> = {
     request: (f) => ({ path: `/v1/runs/${f.run}/retry`, init: post({}) }),
     owner: 409,
   },
+  'PUT /v1/credentials/{name}': {
+    kind: 'create',
+    request: (f) => ({
+      path: `/v1/credentials/${f.workflow}-x`,
+      init: { method: 'PUT', json: { type: 'bearer', value: 'tok-123' } },
+    }),
+    owner: 201,
+    created: {
+      id: (f) => `${f.workflow}-x`,
+      list: '/v1/credentials',
+      items: (b) => b['credentials'],
+    },
+  },
+  'GET /v1/credentials': {
+    kind: 'list',
+    request: () => ({ path: '/v1/credentials' }),
+    owner: 200,
+    items: (b) => b['credentials'],
+  },
+  'DELETE /v1/credentials/{name}': {
+    kind: 'id',
+    request: (f) => ({ path: `/v1/credentials/${f.credential}`, init: { method: 'DELETE' } }),
+    owner: 204,
+  },
+  'POST /v1/hooks/{tenant}/{path}': {
+    kind: 'public',
+    request: (f) => {
+      const body = JSON.stringify({ from: 'auth' });
+      return {
+        path: `/v1/hooks/acme/${f.hook}`,
+        init: {
+          method: 'POST',
+          body,
+          headers: {
+            'content-type': 'application/json',
+            'x-weft-signature': signWebhook(HOOK_SECRET, body),
+          },
+        },
+      };
+    },
+    owner: 202,
+  },
+  'GET /metrics': { kind: 'global', request: () => ({ path: '/metrics' }), owner: 200 },
   'POST /v1/runs/{id}/input': {
     kind: 'id',
     request: (f) => ({
@@ -132,17 +187,27 @@ afterAll(async () => {
 
 async function fixture(): Promise<Fixture> {
   const workflow = `owned-${++n}`;
+  const hook = `hooks/owned-${n}`;
   await publish(
     t,
     yaml`
 id: ${workflow}
+triggers:
+  - { type: webhook, path: ${hook}, secret: ${HOOK_SECRET} }
 nodes:
   - { id: ask, type: human, with: { prompt: "?" } }
 `,
   );
   const res = await t.call(`/v1/workflows/${workflow}/runs?wait=true`, { key: ACME, json: {} });
   const run = ((await res.json()) as Json)['id'] as string;
-  return { workflow, run };
+  const credential = `${workflow}-cred`;
+  const put = await t.call(`/v1/credentials/${credential}`, {
+    method: 'PUT',
+    key: ACME,
+    json: { type: 'header', name: 'x-token', value: 'v-1' },
+  });
+  expect(put.status).toBe(201);
+  return { workflow, run, credential, hook };
 }
 
 async function send(
@@ -188,6 +253,12 @@ describe('auth matrix', () => {
         expect(((await res.json()) as Json)['error']['code'], route).toBe(code);
       };
       if (c.kind === 'public') {
+        // A hook's signature authenticates it, whatever the key: without one it is refused.
+        if (route.startsWith('POST /v1/hooks/')) {
+          const unsigned = await send(c, f, ACME, { 'x-weft-signature': '' });
+          await expectError(unsigned, 401, 'unauthorized');
+          expect(unsigned.headers.get('www-authenticate')).toBeNull();
+        }
         expect((await send(c, f, undefined)).status).toBe(c.owner);
         expect((await send(c, f, 'wrong-key')).status).toBe(c.owner);
       } else {
@@ -216,26 +287,31 @@ describe('auth matrix', () => {
           break;
         case 'list': {
           expect(other.status).toBe(200);
-          const ids = (res: Json) => c.items!(res).map((x) => (x as Json)['id'] as string);
+          const ids = (res: Json) =>
+            c.items!(res).map((x) => ((x as Json)['id'] ?? (x as Json)['name']) as string);
           const theirs = ids((await other.json()) as Json);
           const mine = ids((await (await send(c, f, ACME)).json()) as Json);
-          for (const id of [f.workflow, f.run]) expect(theirs).not.toContain(id);
-          expect(mine.some((id) => id === f.workflow || id === f.run)).toBe(true);
+          for (const id of [f.workflow, f.run, f.credential]) expect(theirs).not.toContain(id);
+          expect(mine.some((id) => [f.workflow, f.run, f.credential].includes(id))).toBe(true);
           break;
         }
         case 'create': {
           expect(other.status).toBe(201);
-          const mine = (await (await t.call('/v1/workflows', { key: ACME })).json()) as Json;
-          expect(mine['workflows'].map((w: Json) => w['id'])).not.toContain(`${f.workflow}-x`);
+          const { id, list, items } = c.created!;
+          const mine = (await (await t.call(list, { key: ACME })).json()) as Json;
+          expect(items(mine).map((x) => x['id'] ?? x['name'])).not.toContain(id(f));
           break;
         }
         case 'public':
+        case 'global':
           expect(other.status).toBe(c.owner);
           break;
       }
       // Nothing another tenant did changed acme's run or workflow.
       expect((await t.engine.get(f.run))?.status).toBe('waiting');
       expect((await t.call(`/v1/workflows/${f.workflow}`, { key: ACME })).status).toBe(200);
+      const creds = (await (await t.call('/v1/credentials', { key: ACME })).json()) as Json;
+      expect(creds['credentials'].map((x: Json) => x['name'])).toContain(f.credential);
 
       expect((await send(c, f, ACME)).status, route).toBe(c.owner);
     });

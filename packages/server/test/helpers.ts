@@ -6,7 +6,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { defineNode, Engine, WeftError, type NodeType } from '../../weft/src/index.js';
+import { defineNode, Engine, WeftError, type Logger, type NodeType } from '../../weft/src/index.js';
 import {
   envKeys,
   startServer,
@@ -32,6 +32,9 @@ function gate(name: string) {
   return g;
 }
 export const openGate = (name: string) => gate(name).open();
+
+/** Attempts of `flaky` nodes by key. */
+const flakyAttempts = new Map<string, number>();
 
 /** Names of nodes whose execution was aborted (cancel, shutdown). */
 export const aborted: string[] = [];
@@ -66,6 +69,17 @@ export const testNodes: NodeType[] = [
     },
   }),
   defineNode({
+    type: 'flaky',
+    description: 'fails (retryably) the first `fail` attempts counted under `key`, then succeeds',
+    params: z.object({ key: z.string(), fail: z.number() }),
+    run: async (_ctx, p) => {
+      const n = (flakyAttempts.get(p.key) ?? 0) + 1;
+      flakyAttempts.set(p.key, n);
+      if (n <= p.fail) throw new WeftError('flaky', `attempt ${n} failed`, { retryable: true });
+      return { attempts: n };
+    },
+  }),
+  defineNode({
     type: 'boom',
     description: 'fails with a plain (unexpected) error',
     params: z.object({ code: z.string().optional() }),
@@ -95,10 +109,17 @@ export async function startTestServer(
     limits?: Partial<ServerLimits>;
     plugins?: ServerPlugin[];
     db?: string;
+    /** For the engine and the server. */
+    log?: Logger;
+    metricsPublic?: boolean;
   } = {},
 ): Promise<TestServer> {
   const db = o.db ?? tempDb();
-  const engine = await Engine.open({ db, nodes: testNodes });
+  const engine = await Engine.open({
+    db,
+    nodes: testNodes,
+    ...(o.log === undefined ? {} : { log: o.log }),
+  });
   const keys = o.keys === null ? undefined : envKeys(o.keys ?? KEYS);
   const server = await startServer({
     engine,
@@ -108,6 +129,8 @@ export async function startTestServer(
     drainMs: 2000,
     ...(o.limits === undefined ? {} : { limits: o.limits }),
     ...(o.plugins === undefined ? {} : { plugins: o.plugins }),
+    ...(o.log === undefined ? {} : { log: o.log }),
+    ...(o.metricsPublic === undefined ? {} : { metricsPublic: o.metricsPublic }),
   });
   const call: TestServer['call'] = (path, init = {}) => {
     const { key, json, ...rest } = init;

@@ -51,7 +51,7 @@ describe('operations', () => {
     const doc = (await (await fetch(`${t.url}/openapi.json`)).json()) as Json;
     expect(doc['openapi']).toBe('3.1.0');
     const operations = Object.values(doc['paths'] as Json).flatMap((p) => Object.keys(p as Json));
-    expect(operations).toHaveLength(16);
+    expect(operations).toHaveLength(21);
     const start = doc['paths']['/v1/workflows/{id}/runs']['post'];
     expect(Object.keys(start['requestBody']['content'])).toEqual(['application/json']);
     expect(Object.keys(doc['paths']['/v1/workflows']['post']['requestBody']['content'])).toEqual([
@@ -173,7 +173,7 @@ describe('body limits', () => {
     });
     expect(res.status).toBe(422);
     expect(((await res.json()) as Json)['error']['message']).toMatch(/limit maxJsonDepth = 100/);
-    const fine = `{"input":{"a":${'['.repeat(90)}"[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[["${']'.repeat(90)}}}`;
+    const fine = `{"input":{"a":${'['.repeat(60)}"[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[["${']'.repeat(60)}}}`;
     const ok = await t.call('/v1/workflows/w/runs?wait=true', {
       method: 'POST',
       key: ACME,
@@ -215,7 +215,7 @@ describe('open mode and plugins', () => {
 
   it('takes plugins: their routes join the document, need a key unless public, and see the tenant', async () => {
     const plugin: ServerPlugin = {
-      publicPrefixes: ['/v1/hooks/'],
+      publicPrefixes: ['/v1/open/'],
       register(app, deps) {
         app.openapi(
           createRoute({
@@ -230,7 +230,7 @@ describe('open mode and plugins', () => {
           }),
           (c) => c.json({ tenant: c.get('tenant') }, 200),
         );
-        app.post('/v1/hooks/:tenant/:path', async (c) =>
+        app.post('/v1/open/:tenant/:path', async (c) =>
           c.json({ hook: c.req.param('path'), open: !deps.closing.aborted }, 202),
         );
       },
@@ -238,7 +238,7 @@ describe('open mode and plugins', () => {
     t = await startTestServer({ plugins: [plugin] });
     expect((await t.call('/v1/whoami')).status).toBe(401);
     expect(await (await t.call('/v1/whoami', { key: ACME })).json()).toEqual({ tenant: 'acme' });
-    const hook = await t.call('/v1/hooks/acme/support', { method: 'POST' });
+    const hook = await t.call('/v1/open/acme/support', { method: 'POST' });
     expect(hook.status).toBe(202);
     const doc = (await (await fetch(`${t.url}/openapi.json`)).json()) as Json;
     expect(doc['paths']['/v1/whoami']).toBeDefined();

@@ -57,9 +57,11 @@ export function eventRoutes(app: ApiApp, deps: RouteDeps): void {
       const has_more = page.length > limit;
       return c.json({ events: has_more ? page.slice(0, limit) : page, has_more }, 200);
     }
+    const ended = deps.telemetry.streamOpened();
     return sseResponse((signal) => engine.events(id, { after, follow: true, signal }), {
       keepAliveMs: deps.limits.keepAliveMs,
       closing: deps.closing,
+      onEnd: ended,
       onError: (e) => deps.log.error({ err: e, runId: id }, 'event stream failed'),
     });
   });

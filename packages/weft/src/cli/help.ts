@@ -21,9 +21,16 @@ Usage:
       Every runs command also works against a server: add --server URL [--key KEY]
       (or WEFT_API_KEY). There, weft runs events RUN --follow streams the events live.
   weft serve [--port 8080] [--host 127.0.0.1] [--db PATH]
-      The HTTP API (docs/api.md). API keys come from WEFT_API_KEYS=tenant:key,...;
-      without keys the API is open and listens on 127.0.0.1 only. SIGTERM drains.
+      The HTTP API (docs/api.md), cron schedules, webhooks, /metrics. API keys come from
+      WEFT_API_KEYS=tenant:key,... and from weft keys create; without any the API is open
+      and listens on 127.0.0.1 only. SIGTERM drains (WEFT_DRAIN_MS, default 10000).
+      Logs: JSON lines on stderr (WEFT_LOG_LEVEL=debug|info|warn|error|silent).
+  weft keys create --tenant T [--db PATH] [--json]
+      Make an API key for tenant T and print it once (only its hash is stored).
+      A running weft serve on the same database accepts it at once.
+  weft keys list --tenant T [--json]  ids, prefixes and creation times
+  weft keys revoke ID --tenant T      the key stops working at once
   weft help | weft --version
 
-Docs: docs/language.md, docs/nodes.md, docs/cli.md, docs/api.md
+Docs: docs/language.md, docs/nodes.md, docs/cli.md, docs/api.md, docs/operations.md
 `;

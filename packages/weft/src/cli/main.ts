@@ -8,6 +8,7 @@ import { WeftError } from '@weft/core';
 import { CliError, EXIT } from './exit-codes.js';
 import { graphCommand } from './graph-command.js';
 import { HELP } from './help.js';
+import { keysCommand } from './keys-command.js';
 import { remoteRunsCommand } from './remote.js';
 import { runCommand } from './run-command.js';
 import { runsCommand } from './runs-command.js';
@@ -44,6 +45,7 @@ async function main(argv: string[]): Promise<number> {
       port: { type: 'string', default: '8080' },
       host: { type: 'string', default: '127.0.0.1' },
       postgres: { type: 'string' },
+      tenant: { type: 'string' },
       version: { type: 'boolean', short: 'v', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -94,6 +96,22 @@ async function main(argv: string[]): Promise<number> {
         db: values.db,
         ...(values.postgres === undefined ? {} : { postgres: values.postgres }),
       });
+    case 'keys': {
+      const [sub = 'create', id, ...extra] = rest;
+      if (sub !== 'create' && sub !== 'list' && sub !== 'revoke') {
+        throw new CliError(`unknown keys command "${sub}": create, list or revoke`, EXIT.invalid);
+      }
+      if (extra.length > 0 || (sub !== 'revoke' && id !== undefined)) {
+        throw new CliError(`weft keys ${sub}: unexpected argument "${extra[0] ?? id}"; see weft help`, EXIT.invalid);
+      }
+      return keysCommand({
+        action: sub,
+        tenant: values.tenant,
+        db: values.db,
+        json: values.json,
+        ...(id === undefined ? {} : { id }),
+      });
+    }
     default:
       throw new CliError(`unknown command "${command}"; see weft help`, EXIT.invalid);
   }

@@ -1,13 +1,23 @@
 /**
  * @module cli/serve-command
- * `weft serve [--port 8080] [--host 127.0.0.1] [--db PATH]`: the HTTP API on the embedded store.
- * Without API keys (WEFT_API_KEYS) the API is open, so it listens on a loopback address only.
- * SIGTERM or SIGINT drains: no new connections, live streams end, requests in flight finish, the
- * engine closes (running nodes are aborted and their runs stay resumable), exit 0.
+ * `weft serve [--port 8080] [--host 127.0.0.1] [--db PATH]`: the HTTP API on the embedded store,
+ * with the cron scheduler, credentials, webhooks, `/metrics`, OpenTelemetry spans and JSON logs.
+ *
+ * API keys come from `WEFT_API_KEYS` and from `weft keys create` (stored hashed, read at each
+ * request, so a key made while the server runs works at once). With neither, the API is open, so
+ * it listens on a loopback address only, and says so.
+ *
+ * SIGTERM or SIGINT drains, within `WEFT_DRAIN_MS` (default 10 s): the scheduler stops, the server
+ * stops accepting connections (live streams and waits end, requests in flight finish), the nodes
+ * running at the signal may finish; then the engine closes (what still runs is aborted and its run
+ * stays resumable), exit 0. A second signal exits at once.
  */
 import { readFileSync } from 'node:fs';
-import { envKeys, jsonLogger, logLevelFrom, startServer } from '@weft/server';
+import { WeftError } from '@weft/core';
+import { jsonLogger, logLevelFrom, startServer } from '@weft/server';
 import { Engine } from '../engine.js';
+import { keyResolver, parseApiKeys } from '../keys/env-keys.js';
+import { startScheduler } from '../triggers/scheduler.js';
 import { CliError, EXIT } from './exit-codes.js';
 
 export interface ServeArgs {
@@ -21,6 +31,24 @@ const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1', '[::1]']);
 
 /** A loopback host: 127.0.0.0/8, ::1 or localhost. */
 export const isLoopback = (host: string) => LOOPBACK.has(host) || /^127(\.\d{1,3}){3}$/.test(host);
+
+/** Default of `WEFT_DRAIN_MS`. */
+const DRAIN_MS = 10_000;
+
+function drainMsFrom(value: string | undefined): number {
+  if (value === undefined || value.trim() === '') return DRAIN_MS;
+  const ms = Number(value);
+  if (!Number.isInteger(ms) || ms < 0) {
+    throw new CliError(
+      `WEFT_DRAIN_MS must be a whole number of milliseconds, not "${value}"`,
+      EXIT.invalid,
+    );
+  }
+  return ms;
+}
+
+const truthy = (value: string | undefined) =>
+  value !== undefined && /^(1|true|yes)$/i.test(value.trim());
 
 export async function serveCommand(a: ServeArgs): Promise<number> {
   if (a.postgres !== undefined) {
@@ -36,24 +64,41 @@ export async function serveCommand(a: ServeArgs): Promise<number> {
       EXIT.invalid,
     );
   }
-  let keys;
+  const env = process.env;
+  const drainMs = drainMsFrom(env['WEFT_DRAIN_MS']);
   try {
-    keys = envKeys(process.env['WEFT_API_KEYS']);
+    // Before anything is opened: a malformed WEFT_API_KEYS stops the start.
+    parseApiKeys(env['WEFT_API_KEYS']);
   } catch (e) {
-    throw new CliError((e as Error).message, EXIT.invalid);
+    if (WeftError.is(e)) throw new CliError(e.message, EXIT.invalid);
+    throw e;
   }
-  if (keys === undefined && !isLoopback(a.host)) {
-    throw new CliError(
-      `refusing to serve on ${a.host} without API keys: the API would be open to the network. ` +
-        'Set WEFT_API_KEYS=tenant:key[,tenant:key...] or listen on 127.0.0.1',
-      EXIT.invalid,
-    );
-  }
-  const log = jsonLogger({ level: logLevelFrom(process.env['WEFT_LOG_LEVEL']) });
+  const log = jsonLogger({ level: logLevelFrom(env['WEFT_LOG_LEVEL']) });
   const engine = await Engine.open({ db: a.db, log });
+  let scheduler;
   let server;
+  let open: boolean;
   try {
-    server = await startServer({ engine, keys, port, host: a.host, log, version: weftVersion() });
+    const keys = keyResolver(engine, env);
+    open = !(await keys.configured());
+    if (open && !isLoopback(a.host)) {
+      throw new CliError(
+        `refusing to serve on ${a.host} without API keys: the API would be open to the network. ` +
+          'Set WEFT_API_KEYS=tenant:key[,tenant:key...], or create one with weft keys create --tenant T, or listen on 127.0.0.1',
+        EXIT.invalid,
+      );
+    }
+    server = await startServer({
+      engine,
+      keys: open ? undefined : keys,
+      port,
+      host: a.host,
+      log,
+      drainMs,
+      metricsPublic: truthy(env['WEFT_METRICS_PUBLIC']),
+      version: weftVersion(),
+    });
+    scheduler = startScheduler(engine);
   } catch (e) {
     await engine.close();
     const code = (e as NodeJS.ErrnoException).code;
@@ -63,16 +108,16 @@ export async function serveCommand(a: ServeArgs): Promise<number> {
       throw new CliError(`cannot listen on ${a.host}`, EXIT.failed);
     throw e;
   }
-  if (keys === undefined) {
+  if (open) {
     process.stderr.write(
-      `no API keys configured (WEFT_API_KEYS): the API is open, on ${a.host} only\n`,
+      `no API keys configured (WEFT_API_KEYS or weft keys create): the API is open, on ${a.host} only\n`,
     );
   }
   process.stdout.write(`listening on ${server.url}\n`);
 
   await new Promise<void>((resolve) => {
     const stop = (signal: NodeJS.Signals) => {
-      process.stderr.write(`${signal}: draining\n`);
+      process.stderr.write(`${signal}: draining (up to ${drainMs} ms)\n`);
       // A second signal does not wait for the drain.
       process.once('SIGINT', () => process.exit(EXIT.failed));
       process.once('SIGTERM', () => process.exit(EXIT.failed));
@@ -81,8 +126,15 @@ export async function serveCommand(a: ServeArgs): Promise<number> {
     process.once('SIGTERM', stop);
     process.once('SIGINT', stop);
   });
-  await server.close();
+  await scheduler.stop();
+  const [, finished] = await Promise.all([server.close(), server.settle(drainMs)]);
+  if (!finished) {
+    process.stderr.write(
+      `nodes still running after ${drainMs} ms are stopped; their runs carry on at the next start\n`,
+    );
+  }
   await engine.close();
+  server.telemetry.stop();
   process.stderr.write('stopped; unfinished runs carry on at the next start\n');
   return EXIT.ok;
 }
