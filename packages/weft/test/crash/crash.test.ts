@@ -562,13 +562,14 @@ describe('crash harness', () => {
     };
     let spare = ready();
     spare.catch(() => undefined);
-    // The runs start all along the kills: child k may submit the first (k + 2) / KILLS of them.
+    // The runs start all along the kills: child k may submit the first (k + 2) / KILLS of them,
+    // but never all of them, so that no child of the kill phase can finish and escape its kill.
     const nextWorker = async (gen: number, last = false) => {
       const w = await spare;
       spare = ready();
       spare.catch(() => undefined);
       server.gen = gen;
-      w.go(last ? undefined : Math.min(RUNS, Math.ceil(((gen + 2) * RUNS) / Math.max(1, KILLS))));
+      w.go(last ? undefined : Math.min(RUNS - 1, Math.ceil(((gen + 2) * RUNS) / Math.max(1, KILLS))));
       return w;
     };
 
