@@ -4,16 +4,23 @@
  */
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { WeftError } from '@weft/core';
 import { CliError, EXIT } from './exit-codes.js';
-import { graphCommand } from './graph-command.js';
 import { HELP } from './help.js';
-import { keysCommand } from './keys-command.js';
-import { remoteRunsCommand } from './remote.js';
-import { runCommand } from './run-command.js';
-import { runsCommand } from './runs-command.js';
-import { serveCommand } from './serve-command.js';
-import { validateCommand } from './validate-command.js';
+
+// Commands are loaded when used, so that `weft --version` and `weft help` start at once.
+const commands = {
+  run: () => import('./run-command.js'),
+  validate: () => import('./validate-command.js'),
+  graph: () => import('./graph-command.js'),
+  runs: () => import('./runs-command.js'),
+  remote: () => import('./remote.js'),
+  serve: () => import('./serve-command.js'),
+  keys: () => import('./keys-command.js'),
+};
+
+/** WeftError, recognised without loading the core (see WeftError.is). */
+const isWeftError = (e: unknown): e is Error & { code: string } =>
+  e instanceof Error && Symbol.for('weft.error') in e;
 
 const DEFAULT_DB = './.weft/weft.db';
 
@@ -64,15 +71,15 @@ async function main(argv: string[]): Promise<number> {
       const file = rest[0];
       if (file === undefined) throw new CliError('weft run needs a file: weft run FILE', EXIT.invalid);
       const args = { file, db: values.db, json: values.json, ...(values.input === undefined ? {} : { input: values.input }) };
-      return runCommand(args);
+      return (await commands.run()).runCommand(args);
     }
     case 'validate':
       if (rest.length === 0) throw new CliError('weft validate needs at least one file', EXIT.invalid);
-      return validateCommand(rest);
+      return (await commands.validate()).validateCommand(rest);
     case 'graph': {
       const file = rest[0];
       if (file === undefined) throw new CliError('weft graph needs a file', EXIT.invalid);
-      return graphCommand(file, values.format);
+      return (await commands.graph()).graphCommand(file, values.format);
     }
     case 'runs': {
       const [sub, ...ids] = rest;
@@ -85,12 +92,12 @@ async function main(argv: string[]): Promise<number> {
         // The key from --key, else WEFT_API_KEY (kept out of the process list).
         const key = values.key ?? process.env['WEFT_API_KEY'];
         const { db: _db, ...remote } = args;
-        return remoteRunsCommand({ ...remote, server: values.server, ...(key === undefined ? {} : { key }) });
+        return (await commands.remote()).remoteRunsCommand({ ...remote, server: values.server, ...(key === undefined ? {} : { key }) });
       }
-      return runsCommand(args);
+      return (await commands.runs()).runsCommand(args);
     }
     case 'serve':
-      return serveCommand({
+      return (await commands.serve()).serveCommand({
         port: values.port,
         host: values.host,
         db: values.db,
@@ -104,7 +111,7 @@ async function main(argv: string[]): Promise<number> {
       if (extra.length > 0 || (sub !== 'revoke' && id !== undefined)) {
         throw new CliError(`weft keys ${sub}: unexpected argument "${extra[0] ?? id}"; see weft help`, EXIT.invalid);
       }
-      return keysCommand({
+      return (await commands.keys()).keysCommand({
         action: sub,
         tenant: values.tenant,
         db: values.db,
@@ -125,7 +132,7 @@ main(process.argv.slice(2)).then(
     if (e instanceof CliError) {
       process.stderr.write(`${e.message}\n`);
       process.exitCode = e.exitCode;
-    } else if (WeftError.is(e)) {
+    } else if (isWeftError(e)) {
       process.stderr.write(`${e.code}: ${e.message}\n`);
       process.exitCode = EXIT.failed;
     } else if (e instanceof TypeError && (e as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
