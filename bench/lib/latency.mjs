@@ -20,7 +20,8 @@ export async function latencyWorkload(w) {
   const quick = args.quick === true;
   const mode = modeOf(args);
   const runs = Number(args.runs ?? (quick ? w.quickRuns : w.runs));
-  const warmup = Number(args.warmup ?? Math.max(20, Math.round(runs / 4)));
+  // Long enough for the JIT to settle: the figures are of the steady state.
+  const warmup = Number(args.warmup ?? (quick ? 300 : 1000));
   const weft = await import('weft');
   const engine = await openEngine(weft, {
     db: dbPath(args, mode, w.name),
