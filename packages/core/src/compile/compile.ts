@@ -12,7 +12,12 @@ import type {
   WorkflowDefinition,
 } from '../dsl/types.js';
 import { WeftError } from '../errors.js';
-import { compileExpression, compileValue } from '../expr/index.js';
+import {
+  compileExpression,
+  compileValue,
+  type CompiledExpression,
+  type CompiledValue,
+} from '../expr/index.js';
 import type { NodeRegistry } from '../nodes/registry.js';
 import { bareExpression, compileParams } from './params.js';
 import type {
@@ -102,6 +107,12 @@ function compileNode(ctx: CompileContext, def: NodeDefinition, index: number): P
       : control === 'foreach' && typeof withParams['workflow'] === 'string'
         ? compileGraph(ctx, [childCall(withParams)], [])
         : undefined;
+  // Expressions and templates are compiled when the node first needs them: the definition was
+  // validated already, and a 10,000-node plan should not parse 10,000 expressions up front.
+  let when: CompiledExpression | undefined | null = def.when === undefined ? undefined : null;
+  let params: CompiledValue | undefined;
+  let loopWhile: CompiledExpression | undefined | null = control === 'loop' ? null : undefined;
+  let foreachItems: CompiledExpression | undefined | null = control === 'foreach' ? null : undefined;
   return {
     index,
     id: def.id,
@@ -112,14 +123,25 @@ function compileNode(ctx: CompileContext, def: NodeDefinition, index: number): P
     inEdges: [],
     outEdges: [],
     join: def.join ?? 'all',
-    when: def.when === undefined ? undefined : compileExpression(bareExpression(def.when)),
-    params: compileParams(withParams, expressions, nodeType.raw, skipped),
+    get when() {
+      if (when === null) when = compileExpression(bareExpression(def.when ?? ''));
+      return when;
+    },
+    get params() {
+      return (params ??= compileParams(withParams, expressions, nodeType.raw, skipped));
+    },
     retry: normalizeRetry(defaults?.retry, def.retry),
     timeoutMs: def.timeout_ms ?? defaults?.timeout_ms,
     onError: normalizeOnError(def.on_error ?? defaults?.on_error),
     body,
-    loopWhile: control === 'loop' ? exprParam('while') : undefined,
-    foreachItems: control === 'foreach' ? exprParam('items') : undefined,
+    get loopWhile() {
+      if (loopWhile === null) loopWhile = exprParam('while');
+      return loopWhile;
+    },
+    get foreachItems() {
+      if (foreachItems === null) foreachItems = exprParam('items');
+      return foreachItems;
+    },
     isOutput: def.type === 'end' || def.type === 'output',
   };
 }
