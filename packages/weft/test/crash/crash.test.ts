@@ -26,8 +26,8 @@
  * seed is printed, so that a failure can be replayed); WEFT_CRASH_DEBUG=<file> writes every child's
  * output lines there.
  */
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { setPriority as osSetPriority, tmpdir } from 'node:os';
@@ -36,6 +36,7 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ensureBuilt, root } from './build.js';
 import { z } from 'zod';
 import { defineNode, Engine, openSqliteStore, WeftError } from '../../src/index.js';
 
@@ -49,43 +50,7 @@ const MIN_DELAY_MS = 5;
 const MAX_DELAY_MS = 400;
 
 const here = fileURLToPath(new URL('.', import.meta.url));
-const root = fileURLToPath(new URL('../../../../', import.meta.url));
 const WORKER = join(here, 'worker.mjs');
-
-// ---- the child runs built code: build when a package's sources are newer than its build ------
-
-function newest(dir: string): number {
-  let t = 0;
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    const p = join(dir, entry.name);
-    if (entry.isDirectory()) t = Math.max(t, newest(p));
-    else if (entry.name.endsWith('.ts') && !entry.name.endsWith('.test.ts'))
-      t = Math.max(t, statSync(p).mtimeMs);
-  }
-  return t;
-}
-
-function ensureBuilt(): void {
-  const stale = ['core', 'nodes', 'store-sqlite', 'weft'].some((pkg) => {
-    const info = join(root, 'packages', pkg, 'dist', '.tsbuildinfo');
-    return !existsSync(info) || newest(join(root, 'packages', pkg, 'src')) > statSync(info).mtimeMs;
-  });
-  if (!stale) return;
-  try {
-    execFileSync(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-b'], {
-      cwd: root,
-      stdio: 'pipe',
-    });
-  } catch (e) {
-    // Type errors elsewhere still leave a build (tsc emits anyway); say so and go on with it.
-    const out = String((e as { stdout?: unknown }).stdout ?? e)
-      .split('\n')
-      .slice(0, 5)
-      .join('\n');
-    if (!existsSync(join(root, 'packages', 'weft', 'dist', 'index.js'))) throw e;
-    console.warn(`tsc -b failed; the child runs the last build:\n${out}`);
-  }
-}
 
 // ---- deterministic randomness and hashing -------------------------------------------------------
 
@@ -569,7 +534,9 @@ describe('crash harness', () => {
       spare = ready();
       spare.catch(() => undefined);
       server.gen = gen;
-      w.go(last ? undefined : Math.min(RUNS - 1, Math.ceil(((gen + 2) * RUNS) / Math.max(1, KILLS))));
+      w.go(
+        last ? undefined : Math.min(RUNS - 1, Math.ceil(((gen + 2) * RUNS) / Math.max(1, KILLS))),
+      );
       return w;
     };
 

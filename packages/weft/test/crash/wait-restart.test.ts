@@ -6,51 +6,18 @@
  * stdin before it opens the store), so "restart" is the moment the new process opens the store, not
  * the time Node takes to load the packages.
  */
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ensureBuilt, root } from './build.js';
 import { Engine, type RunEvent } from '../../src/index.js';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
-const root = fileURLToPath(new URL('../../../../', import.meta.url));
-
-function newest(dir: string): number {
-  let t = 0;
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    const p = join(dir, entry.name);
-    if (entry.isDirectory()) t = Math.max(t, newest(p));
-    else if (entry.name.endsWith('.ts') && !entry.name.endsWith('.test.ts'))
-      t = Math.max(t, statSync(p).mtimeMs);
-  }
-  return t;
-}
-
-/** The child runs the built packages: build them when a package's sources are newer. */
-function ensureBuilt(): void {
-  const stale = ['core', 'nodes', 'store-sqlite', 'weft'].some((pkg) => {
-    const info = join(root, 'packages', pkg, 'dist', '.tsbuildinfo');
-    return !existsSync(info) || newest(join(root, 'packages', pkg, 'src')) > statSync(info).mtimeMs;
-  });
-  if (!stale) return;
-  try {
-    execFileSync(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-b'], {
-      cwd: root,
-      stdio: 'pipe',
-    });
-  } catch (e) {
-    const out = String((e as { stdout?: unknown }).stdout ?? e)
-      .split('\n')
-      .slice(0, 5)
-      .join('\n');
-    if (!existsSync(join(root, 'packages', 'weft', 'dist', 'index.js'))) throw e;
-    console.warn(`tsc -b failed; the child runs the last build:\n${out}`);
-  }
-}
 
 interface Line {
   t: number;
