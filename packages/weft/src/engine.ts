@@ -178,7 +178,8 @@ export class Engine {
       // Before any run is carried on: a wrong key must stop the start, not fail nodes one by one.
       if (options.autoStart !== false) await engine.#secretKey.check();
       if (options.autoStart !== false) await engine.#runner.start();
-      if (options.scheduler === true) startScheduler(engine, { clock: options.clock ?? systemClock });
+      if (options.scheduler === true)
+        startScheduler(engine, { clock: options.clock ?? systemClock });
       return engine;
     } catch (e) {
       if (options.store === undefined) await store.close();
@@ -198,13 +199,22 @@ export class Engine {
 
   /** Parses and validates definition text (YAML or JSON) or an object. */
   validate(source: string | object, options: { format?: 'yaml' | 'json' } = {}): ParseResult {
-    const common = { registry: this.registry, ...(this.#options.limits ? { limits: this.#options.limits } : {}) };
-    const parsed = typeof source === 'string'
-      ? parseDefinition(source, { ...common, ...(options.format ? { format: options.format } : {}) })
-      : validateDefinition(source, common);
+    const common = {
+      registry: this.registry,
+      ...(this.#options.limits ? { limits: this.#options.limits } : {}),
+    };
+    const parsed =
+      typeof source === 'string'
+        ? parseDefinition(source, {
+            ...common,
+            ...(options.format ? { format: options.format } : {}),
+          })
+        : validateDefinition(source, common);
     if (!parsed.ok) return parsed;
     const cron = cronDiagnostics(parsed.definition, (this.#options.clock ?? systemClock).now());
-    return cron.length === 0 ? parsed : { ok: false, diagnostics: [...parsed.diagnostics, ...cron] };
+    return cron.length === 0
+      ? parsed
+      : { ok: false, diagnostics: [...parsed.diagnostics, ...cron] };
   }
 
   /** Validates and stores a definition as a new version (the same content keeps its version). */
@@ -250,7 +260,10 @@ export class Engine {
   }
 
   /** Starts a run of a stored workflow (by id) or of a definition (published first). */
-  async start(workflow: WorkflowRef, options: StartOptions = {}): Promise<{ id: string; status: string }> {
+  async start(
+    workflow: WorkflowRef,
+    options: StartOptions = {},
+  ): Promise<{ id: string; status: string }> {
     const tenant = options.tenant ?? this.#tenant;
     const { id: workflowId, version } = await this.#resolve(workflow, tenant, options.version);
     const key = options.idempotencyKey;
@@ -266,9 +279,10 @@ export class Engine {
       try {
         return await this.#create(tenant, workflowId, version, options);
       } catch (e) {
-        const winner = WeftError.is(e) && e.code === 'store_conflict'
-          ? await this.store.findRunByIdempotencyKey(tenant, workflowId, key)
-          : undefined;
+        const winner =
+          WeftError.is(e) && e.code === 'store_conflict'
+            ? await this.store.findRunByIdempotencyKey(tenant, workflowId, key)
+            : undefined;
         if (winner === undefined) throw e;
         return { id: winner.id, status: winner.status };
       }
@@ -314,7 +328,9 @@ export class Engine {
       const m = state.meta;
       if (isTerminal(m.status)) return true;
       if (finishedOnly || m.executing > 0 || m.backoff > 0) return false;
-      return m.status === 'paused' || (m.status === 'waiting' && awaitingAnswer(plan, state).length > 0);
+      return (
+        m.status === 'paused' || (m.status === 'waiting' && awaitingAnswer(plan, state).length > 0)
+      );
     };
     await new Promise<void>((resolve, reject) => {
       const unsubscribe = this.#runner.subscribe(runId, (_events, run) => {
@@ -355,7 +371,9 @@ export class Engine {
     const rows = await this.store.loadRun(runId);
     if (rows === undefined) return undefined;
     if (options.tenant !== undefined && rows.run.tenant !== options.tenant) return undefined;
-    const plan = await this.#planOf(rows.run.tenant, rows.run.workflowId, rows.run.version).catch(() => undefined);
+    const plan = await this.#planOf(rows.run.tenant, rows.run.workflowId, rows.run.version).catch(
+      () => undefined,
+    );
     return runView(rows.run, rows.nodes, plan);
   }
 
@@ -363,7 +381,10 @@ export class Engine {
    * The run's events after `after` (seq), then live ones as they are committed, without gaps or
    * duplicates. Ends after a terminal event unless `follow` is false, which ends at the stored end.
    */
-  async *events(runId: string, options: { after?: number; follow?: boolean } = {}): AsyncGenerator<RunEvent> {
+  async *events(
+    runId: string,
+    options: { after?: number; follow?: boolean } = {},
+  ): AsyncGenerator<RunEvent> {
     const live: RunEvent[] = [];
     let wake: (() => void) | undefined;
     const unsubscribe = this.#runner.subscribe(runId, (events) => {
@@ -386,7 +407,8 @@ export class Engine {
           if (e.seq <= last) continue;
           yield e;
           last = e.seq;
-          if (e.type === 'run.succeeded' || e.type === 'run.failed' || e.type === 'run.cancelled') return;
+          if (e.type === 'run.succeeded' || e.type === 'run.failed' || e.type === 'run.cancelled')
+            return;
         }
         await new Promise<void>((resolve) => (wake = resolve));
         wake = undefined;
@@ -414,11 +436,17 @@ export class Engine {
   }
 
   cancel(runId: string, reason?: string): Promise<void> {
-    return this.#control(runId, reason === undefined ? { type: 'cancel' } : { type: 'cancel', reason });
+    return this.#control(
+      runId,
+      reason === undefined ? { type: 'cancel' } : { type: 'cancel', reason },
+    );
   }
 
   retry(runId: string, options: { from?: string } = {}): Promise<void> {
-    return this.#control(runId, options.from === undefined ? { type: 'retry' } : { type: 'retry', from: options.from });
+    return this.#control(
+      runId,
+      options.from === undefined ? { type: 'retry' } : { type: 'retry', from: options.from },
+    );
   }
 
   /** Paths of the run's human nodes that wait for an answer. */
@@ -460,7 +488,11 @@ export class Engine {
     await this.#runner.send(runId, input);
   }
 
-  async #resolve(workflow: WorkflowRef, tenant: string, version?: number): Promise<{ id: string; version: number }> {
+  async #resolve(
+    workflow: WorkflowRef,
+    tenant: string,
+    version?: number,
+  ): Promise<{ id: string; version: number }> {
     if (typeof workflow !== 'string' || /[\n:]/.test(workflow)) {
       const published = await this.publish(workflow, { tenant });
       return { id: published.id, version: published.version };
@@ -472,7 +504,9 @@ export class Engine {
     if (found === undefined) {
       throw new WeftError(
         'not_found',
-        version === undefined ? `no workflow "${workflow}"` : `no version ${version} of workflow "${workflow}"`,
+        version === undefined
+          ? `no workflow "${workflow}"`
+          : `no version ${version} of workflow "${workflow}"`,
       );
     }
     return { id: workflow, version: found };
@@ -484,7 +518,9 @@ export class Engine {
     const cached = this.#versions.get(key);
     if (cached !== undefined) return cached;
     // Deleted versions too: a run keeps the version it started with after a delete (SPEC 8).
-    const stored = await this.store.getWorkflow(tenant, workflowId, version, { includeDeleted: true });
+    const stored = await this.store.getWorkflow(tenant, workflowId, version, {
+      includeDeleted: true,
+    });
     if (stored === undefined) {
       throw new WeftError('not_found', `no version ${version} of workflow "${workflowId}"`);
     }
@@ -502,7 +538,9 @@ export class Engine {
     for (const w of await this.store.listWorkflows(tenant)) {
       if (w.id === definition.id) continue;
       const other = await this.store.getWorkflow(tenant, w.id, w.latestVersion);
-      const taken = new Set(other === undefined ? [] : hookKeys(other.definition).map((h) => h.key));
+      const taken = new Set(
+        other === undefined ? [] : hookKeys(other.definition).map((h) => h.key),
+      );
       for (const h of mine) {
         if (taken.has(h.key)) {
           diagnostics.push({
@@ -514,12 +552,18 @@ export class Engine {
     }
     if (diagnostics.length > 0) {
       const parsed = { ok: false as const, diagnostics };
-      throw new WeftError('invalid_definition', describeDiagnostics(parsed), { details: diagnostics });
+      throw new WeftError('invalid_definition', describeDiagnostics(parsed), {
+        details: diagnostics,
+      });
     }
   }
 
   #checkInput(plan: Plan, input: unknown): unknown {
-    checkData(input ?? {}, this.#dataLimits, { code: 'invalid_input', root: 'input', what: 'input' });
+    checkData(input ?? {}, this.#dataLimits, {
+      code: 'invalid_input',
+      root: 'input',
+      what: 'input',
+    });
     const value = structuredClone(input ?? {});
     const schema = plan.workflow.inputs;
     if (schema !== undefined) {
@@ -528,7 +572,10 @@ export class Engine {
     return value;
   }
 
-  async #startChild(parent: ActiveRun, cmd: Extract<Command, { type: 'start-child' }>): Promise<void> {
+  async #startChild(
+    parent: ActiveRun,
+    cmd: Extract<Command, { type: 'start-child' }>,
+  ): Promise<void> {
     const existing = await this.store.getRun(cmd.childRunId);
     if (existing !== undefined) {
       if (isTerminal(existing.status)) {
@@ -577,7 +624,10 @@ export class Engine {
 
 /** The database file the store was opened on, if it is one: the key file goes beside it. */
 function storeLocation(store: Store, options: EngineOptions): string | undefined {
-  const path = options.store === undefined ? (options.db ?? './.weft/weft.db') : (store as { path?: unknown }).path;
+  const path =
+    options.store === undefined
+      ? (options.db ?? './.weft/weft.db')
+      : (store as { path?: unknown }).path;
   return typeof path === 'string' && path !== ':memory:' && path !== '' ? path : undefined;
 }
 
@@ -596,7 +646,10 @@ function checkData(
   const check = checkPlainData(value, limits, 10 * MAX_DATA_BYTES);
   if (check.problem !== undefined) {
     const { path, message } = check.problem;
-    const where = path.length === 0 ? o.root : `${o.root}${typeof path[0] === 'number' ? '' : '.'}${formatPath(path)}`;
+    const where =
+      path.length === 0
+        ? o.root
+        : `${o.root}${typeof path[0] === 'number' ? '' : '.'}${formatPath(path)}`;
     throw new WeftError(o.code, `${o.what} is invalid: ${where}: ${message}`);
   }
   if (check.size > MAX_DATA_BYTES) {

@@ -27,7 +27,12 @@ export {
   type Logger,
   type Clock,
 } from '@weft/core';
-export { Credentials, CREDENTIAL_NAME, CREDENTIAL_TYPES, MIN_SECRET_LENGTH } from './credentials/index.js';
+export {
+  Credentials,
+  CREDENTIAL_NAME,
+  CREDENTIAL_TYPES,
+  MIN_SECRET_LENGTH,
+} from './credentials/index.js';
 export {
   ApiKeys,
   keyResolver,

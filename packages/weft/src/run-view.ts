@@ -29,7 +29,11 @@ export interface RunView {
 }
 
 /** Top-level nodes that never started are listed as pending; frames are not listed. */
-export function runView(run: RunRecord, nodes: readonly NodeRecord[], plan: Plan | undefined): RunView {
+export function runView(
+  run: RunRecord,
+  nodes: readonly NodeRecord[],
+  plan: Plan | undefined,
+): RunView {
   const byPath = new Map<string, NodeView>();
   for (const n of nodes) {
     if ((n.state as { kind?: string }).kind === 'frame') continue;

@@ -35,7 +35,9 @@ export function probeNode(calls: ProbeCall[], live?: { now: number; max: number 
       }
       try {
         if (p.hang === true) {
-          await new Promise((_, reject) => ctx.signal.addEventListener('abort', () => reject(ctx.signal.reason)));
+          await new Promise((_, reject) =>
+            ctx.signal.addEventListener('abort', () => reject(ctx.signal.reason)),
+          );
         }
         if (p.delay_ms !== undefined) await new Promise((r) => setTimeout(r, p.delay_ms));
         if (p.fail_times !== undefined && ctx.attempt <= p.fail_times) {
@@ -55,7 +57,9 @@ export function tempDb(): string {
   return join(mkdtempSync(join(tmpdir(), 'weft-test-')), 'weft.db');
 }
 
-export async function openEngine(options: EngineOptions & { calls?: ProbeCall[]; live?: { now: number; max: number } } = {}) {
+export async function openEngine(
+  options: EngineOptions & { calls?: ProbeCall[]; live?: { now: number; max: number } } = {},
+) {
   const calls = options.calls ?? [];
   const engine = await Engine.open({
     db: ':memory:',

@@ -146,7 +146,12 @@ nodes:
     const done = await engine.wait(failed.id);
     expect(done.status).toBe('succeeded');
     expect(done.output).toBe(3);
-    expect(calls.map((c) => `${c.path}#${c.attempt}`)).toEqual(['first#1', 'shaky#1', 'shaky#2', 'last#1']);
+    expect(calls.map((c) => `${c.path}#${c.attempt}`)).toEqual([
+      'first#1',
+      'shaky#1',
+      'shaky#2',
+      'last#1',
+    ]);
     expect(await eventTypes(engine, failed.id)).toContain('run.retried');
   });
 
@@ -167,7 +172,10 @@ nodes:
     expect(calls.map((c) => c.path)).toEqual(['a', 'b', 'side', 'c', 'b', 'c']);
     expect(again.nodes['a']?.attempts).toBe(1);
     expect(again.nodes['b']?.attempts).toBe(2);
-    expect(calls.filter((c) => c.path === 'b').map((c) => c.key)).toEqual([`${run.id}:b`, `${run.id}:b`]);
+    expect(calls.filter((c) => c.path === 'b').map((c) => c.key)).toEqual([
+      `${run.id}:b`,
+      `${run.id}:b`,
+    ]);
     const seqs: number[] = [];
     for await (const e of engine.events(run.id, { follow: false })) seqs.push(e.seq);
     expect(seqs).toEqual(seqs.map((_, i) => i + 1));
@@ -176,7 +184,9 @@ nodes:
   it('refuses illegal retries', async () => {
     ({ engine, calls } = await openEngine());
     const ok = await engine.run(`id: fine\nnodes:\n  - { id: a, type: probe }\n`);
-    await expect(engine.retry(ok.id)).rejects.toThrow(/only a failed or cancelled run can be retried/);
+    await expect(engine.retry(ok.id)).rejects.toThrow(
+      /only a failed or cancelled run can be retried/,
+    );
     await expect(engine.retry(ok.id, { from: 'zz' })).rejects.toThrow(/no top-level node "zz"/);
     const waiting = await engine.run(approval);
     await expect(engine.retry(waiting.id, { from: 'ask' })).rejects.toThrow(/needs a finished run/);
@@ -223,11 +233,17 @@ nodes:
 describe('versions', () => {
   it('a run keeps the version it started with; publishing the same content keeps the version', async () => {
     ({ engine, calls } = await openEngine());
-    const v1 = await engine.publish(`id: versioned\nnodes:\n  - { id: a, type: probe, with: { value: one } }\n`);
-    const same = await engine.publish(`id: versioned\nnodes:\n  - { id: a, type: probe, with: { value: one } }\n`);
+    const v1 = await engine.publish(
+      `id: versioned\nnodes:\n  - { id: a, type: probe, with: { value: one } }\n`,
+    );
+    const same = await engine.publish(
+      `id: versioned\nnodes:\n  - { id: a, type: probe, with: { value: one } }\n`,
+    );
     expect(same).toEqual({ ...v1, created: false });
     const { id } = await engine.start('versioned', {});
-    const v2 = await engine.publish(`id: versioned\nnodes:\n  - { id: a, type: probe, with: { value: two } }\n`);
+    const v2 = await engine.publish(
+      `id: versioned\nnodes:\n  - { id: a, type: probe, with: { value: two } }\n`,
+    );
     expect(v2.version).toBe(v1.version + 1);
     expect((await engine.wait(id)).output).toBe('one');
     expect((await engine.run('versioned')).output).toBe('two');

@@ -152,7 +152,10 @@ nodes:
   it('never runs more than max_concurrency nodes at once', async () => {
     const live = { now: 0, max: 0 };
     await setup({ live });
-    const nodes = Array.from({ length: 10 }, (_, i) => `  - { id: n${i}, type: probe, with: { delay_ms: 15 } }`).join('\n');
+    const nodes = Array.from(
+      { length: 10 },
+      (_, i) => `  - { id: n${i}, type: probe, with: { delay_ms: 15 } }`,
+    ).join('\n');
     const run = await engine.run(`id: limited\nlimits: { max_concurrency: 3 }\nnodes:\n${nodes}\n`);
     expect(run.status).toBe('succeeded');
     expect(calls).toHaveLength(10);
@@ -176,7 +179,12 @@ nodes:
     expect(calls.map((c) => c.attempt)).toEqual([1, 2, 3]);
     expect(new Set(calls.map((c) => c.key))).toEqual(new Set([`${run.id}:flaky`]));
     expect(await eventTypes(engine, run.id, 'flaky')).toEqual([
-      'node.started', 'node.retrying', 'node.started', 'node.retrying', 'node.started', 'node.succeeded',
+      'node.started',
+      'node.retrying',
+      'node.started',
+      'node.retrying',
+      'node.started',
+      'node.succeeded',
     ]);
   });
 
@@ -254,7 +262,11 @@ nodes:
 
   it('continue goes on with output null and `<id>.error` in scope', async () => {
     await setup();
-    const run = await engine.run(def('continue').replace(/ {2}- \{ id: handler.*\n/, '').replace('value: "{{ bad }}"', 'value: "{{ bad.error.code }}"'));
+    const run = await engine.run(
+      def('continue')
+        .replace(/ {2}- \{ id: handler.*\n/, '')
+        .replace('value: "{{ bad }}"', 'value: "{{ bad.error.code }}"'),
+    );
     expect(run.status).toBe('succeeded');
     expect(run.nodes['bad']).toMatchObject({ status: 'failed', output: null });
     expect(run.nodes['next']?.output).toBe('broken');
@@ -262,7 +274,9 @@ nodes:
 
   it('return goes on with the given output', async () => {
     await setup();
-    const run = await engine.run(def('{ return: { fallback: 7 } }').replace(/ {2}- \{ id: handler.*\n/, ''));
+    const run = await engine.run(
+      def('{ return: { fallback: 7 } }').replace(/ {2}- \{ id: handler.*\n/, ''),
+    );
     expect(run.status).toBe('succeeded');
     expect(run.nodes['next']?.output).toEqual({ fallback: 7 });
   });
@@ -330,7 +344,9 @@ nodes:
     expect(run.status).toBe('succeeded');
     expect(run.output).toEqual(['0:30', '1:5', '2:20', '3:1']);
     expect(live.max).toBe(2);
-    expect(calls.map((c) => c.key).sort()).toEqual([0, 1, 2, 3].map((i) => `${run.id}:each[${i}].work`));
+    expect(calls.map((c) => c.key).sort()).toEqual(
+      [0, 1, 2, 3].map((i) => `${run.id}:each[${i}].work`),
+    );
   });
 
   it('a failing body item fails the foreach', async () => {
@@ -393,7 +409,11 @@ nodes:
 `);
     expect(run.status).toBe('succeeded');
     expect(Date.now() - t0).toBeGreaterThanOrEqual(45);
-    expect(await eventTypes(engine, run.id, 'w')).toEqual(['node.started', 'node.waiting', 'node.succeeded']);
+    expect(await eventTypes(engine, run.id, 'w')).toEqual([
+      'node.started',
+      'node.waiting',
+      'node.succeeded',
+    ]);
   });
 
   it('message nodes emit message events', async () => {
@@ -445,8 +465,12 @@ nodes:
 
   it('a failing child fails the subworkflow node', async () => {
     await setup();
-    await engine.publish(`id: bad-child\nnodes:\n  - { id: f, type: fail, with: { code: nope, message: child broke } }\n`);
-    const run = await engine.run(`id: p2\nnodes:\n  - { id: sub, type: subworkflow, with: { workflow: bad-child } }\n`);
+    await engine.publish(
+      `id: bad-child\nnodes:\n  - { id: f, type: fail, with: { code: nope, message: child broke } }\n`,
+    );
+    const run = await engine.run(
+      `id: p2\nnodes:\n  - { id: sub, type: subworkflow, with: { workflow: bad-child } }\n`,
+    );
     expect(run.status).toBe('failed');
     expect(run.error).toMatchObject({ code: 'nope' });
   });
@@ -454,7 +478,9 @@ nodes:
   it('rejects input that does not match the inputs schema, naming the field', async () => {
     await setup();
     const def = `id: typed\ninputs: { type: object, required: [n], properties: { n: { type: number } } }\nnodes:\n  - { id: a, type: noop }\n`;
-    await expect(engine.start(def, { input: { n: 'x' } })).rejects.toThrow(/input\.n must be number/);
+    await expect(engine.start(def, { input: { n: 'x' } })).rejects.toThrow(
+      /input\.n must be number/,
+    );
     await expect(engine.start(def, { input: {} })).rejects.toThrow(/input\.n is required/);
   });
 });

@@ -112,7 +112,8 @@ function compileNode(ctx: CompileContext, def: NodeDefinition, index: number): P
   let when: CompiledExpression | undefined | null = def.when === undefined ? undefined : null;
   let params: CompiledValue | undefined;
   let loopWhile: CompiledExpression | undefined | null = control === 'loop' ? null : undefined;
-  let foreachItems: CompiledExpression | undefined | null = control === 'foreach' ? null : undefined;
+  let foreachItems: CompiledExpression | undefined | null =
+    control === 'foreach' ? null : undefined;
   return {
     index,
     id: def.id,

@@ -17,10 +17,7 @@ export interface NormalizedRetry {
 }
 
 export type NormalizedOnError =
-  | { kind: 'fail' }
-  | { kind: 'continue' }
-  | { kind: 'branch' }
-  | { kind: 'return'; value: unknown };
+  { kind: 'fail' } | { kind: 'continue' } | { kind: 'branch' } | { kind: 'return'; value: unknown };
 
 export interface PlanEdge {
   from: number;

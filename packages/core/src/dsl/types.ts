@@ -5,7 +5,8 @@
  * accepted input; these types describe the normalised result.
  */
 
-export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
+export type JsonValue =
+  null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
 export type JsonSchema = Record<string, unknown>;
 
 export interface RetryPolicy {

@@ -39,7 +39,8 @@ export class NodeRegistry {
   /** The ports a node of this type has, given its raw parameters: always `out`. */
   portsOf(name: string, params: Record<string, unknown>): string[] {
     const t = this.#types.get(name);
-    const extra = t?.ports === undefined ? [] : typeof t.ports === 'function' ? t.ports(params) : t.ports;
+    const extra =
+      t?.ports === undefined ? [] : typeof t.ports === 'function' ? t.ports(params) : t.ports;
     return ['out', ...extra];
   }
 }

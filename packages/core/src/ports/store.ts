@@ -12,22 +12,10 @@ import type { ErrorInfo } from '../errors.js';
 import type { WorkflowDefinition } from '../dsl/types.js';
 
 export type RunStatus =
-  | 'queued'
-  | 'running'
-  | 'waiting'
-  | 'paused'
-  | 'succeeded'
-  | 'failed'
-  | 'cancelled';
+  'queued' | 'running' | 'waiting' | 'paused' | 'succeeded' | 'failed' | 'cancelled';
 
 export type NodeStatus =
-  | 'pending'
-  | 'running'
-  | 'waiting'
-  | 'succeeded'
-  | 'failed'
-  | 'skipped'
-  | 'cancelled';
+  'pending' | 'running' | 'waiting' | 'succeeded' | 'failed' | 'skipped' | 'cancelled';
 
 export const TERMINAL_RUN_STATUSES: readonly RunStatus[] = ['succeeded', 'failed', 'cancelled'];
 
@@ -245,7 +233,11 @@ export interface Store {
    * `invalid_cursor`.
    */
   listRuns(query: RunQuery): Promise<{ runs: RunRecord[]; cursor?: string }>;
-  findRunByIdempotencyKey(tenant: string, workflowId: string, key: string): Promise<RunRecord | undefined>;
+  findRunByIdempotencyKey(
+    tenant: string,
+    workflowId: string,
+    key: string,
+  ): Promise<RunRecord | undefined>;
   /** Events with seq > afterSeq, in order, at most `limit` (default all). */
   readEvents(runId: string, afterSeq: number, limit?: number): Promise<RunEvent[]>;
 
@@ -292,7 +284,11 @@ export interface Store {
    * publishing again neither re-fires nor skips a due time); others take the given `nextDue`.
    * Schedules of other trigger indexes are deleted.
    */
-  replaceSchedules(tenant: string, workflowId: string, schedules: readonly ScheduleSpec[]): Promise<void>;
+  replaceSchedules(
+    tenant: string,
+    workflowId: string,
+    schedules: readonly ScheduleSpec[],
+  ): Promise<void>;
   /** Of a tenant (optionally one workflow), by workflow id and trigger index. */
   listSchedules(tenant: string, workflowId?: string): Promise<ScheduleRecord[]>;
   /** Enabled schedules with `nextDue <= now`, earliest first, across tenants. */

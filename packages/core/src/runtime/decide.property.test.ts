@@ -63,7 +63,13 @@ const dagArb = fc
         type: s.isIf ? 'if' : 'task',
         on_error: ON_ERROR[s.onError] ?? 'fail',
         join: s.join,
-        retry: { max_attempts: s.attempts, backoff: 'exponential', initial_ms: 10, max_ms: 40, jitter: true },
+        retry: {
+          max_attempts: s.attempts,
+          backoff: 'exponential',
+          initial_ms: 10,
+          max_ms: 40,
+          jitter: true,
+        },
       };
       if (s.isIf) node.with = { condition: 'true' };
       return node;
@@ -72,7 +78,11 @@ const dagArb = fc
     specs.forEach((s, i) => {
       for (const d of new Set(s.deps.filter((d) => d < i))) {
         const src = specs[d]!;
-        const ports = ['out', ...(src.isIf ? ['true', 'false'] : []), ...(src.onError === 2 ? ['error'] : [])];
+        const ports = [
+          'out',
+          ...(src.isIf ? ['true', 'false'] : []),
+          ...(src.onError === 2 ? ['error'] : []),
+        ];
         const port = ports.includes(s.port) ? s.port : 'out';
         edges.push({ from: `n${d}`, to: `n${i}`, ...(port === 'out' ? {} : { port }) });
       }
@@ -101,7 +111,12 @@ interface Snapshot {
 function simulate(def: WorkflowDefinition, seed: number, crashRate: number) {
   const plan = compile(def, registry);
   const rand = prng(seed);
-  let state: RunState = createRunState({ runId: identity.id, workflowId: 'prop', version: 1, input: {} });
+  let state: RunState = createRunState({
+    runId: identity.id,
+    workflowId: 'prop',
+    version: 1,
+    input: {},
+  });
   let now = 1_000_000;
   const log: RunEvent[] = [];
   let inflight: Extract<Command, { type: 'execute' }>[] = [];
@@ -137,7 +152,10 @@ function simulate(def: WorkflowDefinition, seed: number, crashRate: number) {
     crashes++;
     // Half the crashes lose the last decision: the process died between decide and commit.
     const back = rand() < 0.5 ? previous : latest;
-    const saved = JSON.parse(back.json) as { run: ReturnType<typeof toRunRecord>; nodes: ReturnType<typeof toNodeRecord>[] };
+    const saved = JSON.parse(back.json) as {
+      run: ReturnType<typeof toRunRecord>;
+      nodes: ReturnType<typeof toNodeRecord>[];
+    };
     state = fromRecords(plan, saved.run, saved.nodes);
     log.length = back.events;
     timers = new Map(back.timers);
@@ -165,7 +183,14 @@ function simulate(def: WorkflowDefinition, seed: number, crashRate: number) {
       if (r < 0.7) {
         const port = cmd.nodeType === 'if' ? (rand() < 0.5 ? 'true' : 'false') : undefined;
         results.add(`${cmd.path}#${cmd.attempt}`);
-        apply({ type: 'node.result', path: cmd.path, attempt: cmd.attempt, output: { v: cmd.path }, ...(port ? { port } : {}), at: now });
+        apply({
+          type: 'node.result',
+          path: cmd.path,
+          attempt: cmd.attempt,
+          output: { v: cmd.path },
+          ...(port ? { port } : {}),
+          at: now,
+        });
       } else {
         apply({
           type: 'node.error',
@@ -210,14 +235,18 @@ function checkInvariants({ log, state, def, results }: ReturnType<typeof simulat
           const taken = ins.filter((i) => finished.get(i.from)?.port === i.port);
           expect(taken.length, `${node} started with no taken incoming edge`).toBeGreaterThan(0);
           if (joinOf.get(node) === 'all') {
-            for (const i of ins) expect(finished.has(i.from), `${node} started before ${i.from} finished`).toBe(true);
+            for (const i of ins)
+              expect(finished.has(i.from), `${node} started before ${i.from} finished`).toBe(true);
           }
         }
         break;
       }
       case 'node.succeeded':
         expect(succeeded.has(node), `${node} succeeded twice`).toBe(false);
-        expect(results.has(`${node}#${String(data['attempts'])}`), `${node} succeeded without running`).toBe(true);
+        expect(
+          results.has(`${node}#${String(data['attempts'])}`),
+          `${node} succeeded without running`,
+        ).toBe(true);
         succeeded.add(node);
         finished.set(node, { port: typeof data['port'] === 'string' ? data['port'] : 'out' });
         break;

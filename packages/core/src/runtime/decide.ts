@@ -56,7 +56,8 @@ function apply(d: Decider, input: RunInput): void {
       return humanInput(d, input.node, input.value);
     case 'child.finished': {
       const ns = d.state.nodes.get(input.path);
-      if (ns?.kind !== 'node' || ns.status !== 'running' || ns.childRunId !== input.childRunId) return;
+      if (ns?.kind !== 'node' || ns.status !== 'running' || ns.childRunId !== input.childRunId)
+        return;
       if (input.status === 'succeeded') return d.completeNode(ns, input.output ?? null);
       const error = input.error ?? { code: 'child_failed', message: `child run ${input.status}` };
       return d.failNode(ns, { code: error.code, message: `subworkflow: ${error.message}` }, true);
@@ -104,7 +105,10 @@ function humanInput(d: Decider, node: string, value: unknown): void {
     throw new WeftError('not_found', `run ${d.meta.runId} has no human node "${node}"`);
   }
   if (ns.status !== 'waiting') {
-    throw new WeftError('invalid_state', `node "${node}" is ${ns.status}, not waiting for an answer`);
+    throw new WeftError(
+      'invalid_state',
+      `node "${node}" is ${ns.status}, not waiting for an answer`,
+    );
   }
   d.completeNode(ns, value);
 }

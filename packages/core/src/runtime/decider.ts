@@ -288,7 +288,9 @@ export class Decider {
 
   startWait(ns: NodeState, p: Record<string, unknown>): void {
     const due = this.evaluate(() =>
-      p['until'] !== undefined ? parseTimestamp(p['until']) : this.at + parseDuration(p['duration']),
+      p['until'] !== undefined
+        ? parseTimestamp(p['until'])
+        : this.at + parseDuration(p['duration']),
     );
     if (!due.ok) return this.failNode(ns, due.error, true);
     ns.timerId = this.addTimer(ns, 'wait', due.value);
@@ -334,7 +336,10 @@ export class Decider {
 
   fillForeach(ns: NodeState): void {
     const items = ns.items ?? [];
-    while ((ns.started ?? 0) < items.length && (ns.started ?? 0) - (ns.done ?? 0) < (ns.limit ?? 1)) {
+    while (
+      (ns.started ?? 0) < items.length &&
+      (ns.started ?? 0) - (ns.done ?? 0) < (ns.limit ?? 1)
+    ) {
       const index = ns.started ?? 0;
       ns.started = index + 1;
       this.createFrame(ns, framePath(ns.path, index), { item: items[index], index });
@@ -491,8 +496,11 @@ export class Decider {
     let output = frameOutput;
     if (this.plan.outputs !== undefined) {
       const outputs = this.plan.outputs;
-      const r = this.evaluate(() => toPlainJson(outputs.evaluate(this.scopeOf(''), { now: this.at })));
-      if (!r.ok) return this.failRun({ code: 'output_error', message: `outputs: ${r.error.message}` });
+      const r = this.evaluate(() =>
+        toPlainJson(outputs.evaluate(this.scopeOf(''), { now: this.at })),
+      );
+      if (!r.ok)
+        return this.failRun({ code: 'output_error', message: `outputs: ${r.error.message}` });
       output = r.value;
     }
     this.meta.status = 'succeeded';
@@ -602,7 +610,10 @@ export class Decider {
     }
     if (inBackoff) {
       this.meta.backoff--;
-      this.commands.push({ type: 'cancel-timer', id: `${this.meta.runId}:${ns.path}#retry${ns.attempts}` });
+      this.commands.push({
+        type: 'cancel-timer',
+        id: `${this.meta.runId}:${ns.path}#retry${ns.attempts}`,
+      });
       ns.retryAt = undefined;
     }
     this.release(ns);

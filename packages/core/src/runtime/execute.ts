@@ -41,14 +41,18 @@ export function executeNode(env: ExecuteEnv, run: ActiveRun, cmd: Execute): void
   };
   const type = env.registry.get(cmd.nodeType);
   if (type?.run === undefined) {
-    return fail(new WeftError('unknown_node_type', `node type "${cmd.nodeType}" is not registered`));
+    return fail(
+      new WeftError('unknown_node_type', `node type "${cmd.nodeType}" is not registered`),
+    );
   }
   const parsed = type.params.safeParse(cmd.params ?? {});
   if (!parsed.success) {
     const issues = parsed.error.issues
       .map((i) => `${i.path.length > 0 ? i.path.join('.') : '(params)'}: ${i.message}`)
       .join('; ');
-    return fail(new WeftError('invalid_params', `parameters of ${path} after rendering: ${issues}`));
+    return fail(
+      new WeftError('invalid_params', `parameters of ${path} after rendering: ${issues}`),
+    );
   }
   const execution = new Execution();
   run.controllers.set(path, execution);
@@ -56,7 +60,10 @@ export function executeNode(env: ExecuteEnv, run: ActiveRun, cmd: Execute): void
   if (cmd.timeoutMs !== undefined) {
     const ms = cmd.timeoutMs;
     timeout = setTimeout(
-      () => execution.abort(new WeftError('timeout', `attempt timed out after ${ms} ms`, { retryable: true })),
+      () =>
+        execution.abort(
+          new WeftError('timeout', `attempt timed out after ${ms} ms`, { retryable: true }),
+        ),
       ms,
     );
   }
@@ -76,7 +83,8 @@ export function executeNode(env: ExecuteEnv, run: ActiveRun, cmd: Execute): void
       return execution.signal;
     },
     emit: {
-      progress: (data) => env.deliver(run, { type: 'node.emit', path, attempt, kind: 'progress', data }),
+      progress: (data) =>
+        env.deliver(run, { type: 'node.emit', path, attempt, kind: 'progress', data }),
       message: (text) =>
         env.deliver(run, { type: 'node.emit', path, attempt, kind: 'message', data: text }),
     },
@@ -153,13 +161,16 @@ class Execution {
 }
 
 function isPromiseLike(v: unknown): v is PromiseLike<unknown> {
-  return typeof v === 'object' && v !== null && typeof (v as { then?: unknown }).then === 'function';
+  return (
+    typeof v === 'object' && v !== null && typeof (v as { then?: unknown }).then === 'function'
+  );
 }
 
 /** The output exactly as it will be stored and read back: JSON, within the size limit. */
 function toStoredJson(value: unknown, maxBytes: number, path: string): unknown {
   if (value === undefined || value === null) return null;
-  if (typeof value === 'number' || typeof value === 'boolean') return Number.isFinite(value) || typeof value === 'boolean' ? value : null;
+  if (typeof value === 'number' || typeof value === 'boolean')
+    return Number.isFinite(value) || typeof value === 'boolean' ? value : null;
   if (typeof value === 'string' && value.length * 3 <= maxBytes) return value;
   const json = JSON.stringify(value);
   if (json === undefined) return null;

@@ -105,7 +105,10 @@ export function retryRun(d: Decider, from: string | undefined): void {
   }
   const fromIndex = from === undefined ? undefined : root.byId.get(from);
   if (from !== undefined && fromIndex === undefined) {
-    throw new WeftError('not_found', `no top-level node "${from}" in workflow ${d.meta.workflowId}`);
+    throw new WeftError(
+      'not_found',
+      `no top-level node "${from}" in workflow ${d.meta.workflowId}`,
+    );
   }
   const again = fromIndex === undefined ? new Set<number>() : downstreamOf(d, fromIndex);
   const kept = new Set<number>();
@@ -116,7 +119,9 @@ export function retryRun(d: Decider, from: string | undefined): void {
   const resetIds = root.nodes.filter((n) => !kept.has(n.index)).map((n) => n.id);
   for (const [path, s] of [...d.state.nodes]) {
     if (path === '') continue;
-    if (!resetIds.some((id) => path === id || path.startsWith(`${id}[`) || path.startsWith(`${id}.`))) {
+    if (
+      !resetIds.some((id) => path === id || path.startsWith(`${id}[`) || path.startsWith(`${id}.`))
+    ) {
       continue;
     }
     if (s.kind === 'frame') {
@@ -165,7 +170,11 @@ export function retryRun(d: Decider, from: string | undefined): void {
       if (edge.port === ns.port) target.takenIn++;
     }
   }
-  d.emit('run.retried', undefined, from === undefined ? { attempt: m.attempt } : { attempt: m.attempt, from });
+  d.emit(
+    'run.retried',
+    undefined,
+    from === undefined ? { attempt: m.attempt } : { attempt: m.attempt, from },
+  );
   armRunTimeout(d);
   if (rootFrame.open === 0) return d.completeFrame(rootFrame);
   for (const n of root.nodes) {

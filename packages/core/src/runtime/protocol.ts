@@ -15,8 +15,19 @@ export type RunInput = At &
   (
     | { type: 'start' }
     | { type: 'node.result'; path: string; attempt: number; output: unknown; port?: string }
-    | { type: 'node.error'; path: string; attempt: number; error: ErrorInfo & { retryable?: boolean } }
-    | { type: 'node.emit'; path: string; attempt: number; kind: 'progress' | 'message'; data: unknown }
+    | {
+        type: 'node.error';
+        path: string;
+        attempt: number;
+        error: ErrorInfo & { retryable?: boolean };
+      }
+    | {
+        type: 'node.emit';
+        path: string;
+        attempt: number;
+        kind: 'progress' | 'message';
+        data: unknown;
+      }
     | { type: 'timer.fired'; timer: TimerRecord }
     | { type: 'human.input'; node: string; value: unknown }
     | {

@@ -22,7 +22,11 @@ import { createRunState, isTerminal, type RunState } from './state.js';
 import { TimerWheel } from './timers.js';
 
 /** Input without its time: the runner stamps it. */
-export type RunnerInput = RunInput extends infer I ? (I extends RunInput ? Omit<I, 'at'> : never) : never;
+export type RunnerInput = RunInput extends infer I
+  ? I extends RunInput
+    ? Omit<I, 'at'>
+    : never
+  : never;
 
 export interface ActiveRun {
   identity: RunIdentity;
@@ -369,12 +373,18 @@ export class Runner {
   #recoverLater(runId: string, attempt: number): void {
     if (this.#closed) return;
     if (attempt > 6) {
-      this.#log.error({ runId }, 'run could not be carried on after failed commits; it resumes at the next start');
+      this.#log.error(
+        { runId },
+        'run could not be carried on after failed commits; it resumes at the next start',
+      );
       return;
     }
-    const retry = setTimeout(() => {
-      this.send(runId, { type: 'recover' }).catch(() => this.#recoverLater(runId, attempt + 1));
-    }, 25 * 4 ** (attempt - 1));
+    const retry = setTimeout(
+      () => {
+        this.send(runId, { type: 'recover' }).catch(() => this.#recoverLater(runId, attempt + 1));
+      },
+      25 * 4 ** (attempt - 1),
+    );
     retry.unref();
   }
 
@@ -401,7 +411,10 @@ export class Runner {
     }
     for (const c of w.commands) this.#carryOut(run, c);
     const m = run.state.meta;
-    if (isTerminal(m.status) || (m.executing === 0 && this.#batch.get(run.identity.id) === undefined)) {
+    if (
+      isTerminal(m.status) ||
+      (m.executing === 0 && this.#batch.get(run.identity.id) === undefined)
+    ) {
       this.#evict(run, false);
     }
   }
@@ -418,7 +431,9 @@ export class Runner {
       case 'abort':
         run.controllers
           .get(c.path)
-          ?.abort(new WeftError(c.reason, c.reason === 'cancelled' ? 'run cancelled' : 'run failed'));
+          ?.abort(
+            new WeftError(c.reason, c.reason === 'cancelled' ? 'run cancelled' : 'run failed'),
+          );
         return;
       case 'start-child': {
         const children = this.#o.children;
@@ -439,7 +454,9 @@ export class Runner {
         return;
       }
       case 'cancel-child':
-        this.send(c.childRunId, { type: 'cancel', reason: 'parent run stopped' }).catch(() => undefined);
+        this.send(c.childRunId, { type: 'cancel', reason: 'parent run stopped' }).catch(
+          () => undefined,
+        );
         return;
       case 'finished':
         return this.#notifyParent(run);

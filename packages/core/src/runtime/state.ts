@@ -137,5 +137,6 @@ export const isNodeFinished = (s: NodeStatus): boolean =>
 export const hasOutput = (n: NodeState): boolean =>
   n.status === 'succeeded' || (n.status === 'failed' && n.handled !== undefined);
 
-export const childPath = (frame: string, id: string): string => (frame === '' ? id : `${frame}.${id}`);
+export const childPath = (frame: string, id: string): string =>
+  frame === '' ? id : `${frame}.${id}`;
 export const framePath = (owner: string, position: number): string => `${owner}[${position}]`;

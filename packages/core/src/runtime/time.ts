@@ -8,7 +8,15 @@ import type { NormalizedRetry } from '../compile/plan.js';
 
 const ISO_DURATION =
   /^P(?:(\d+(?:\.\d+)?)Y)?(?:(\d+(?:\.\d+)?)M)?(?:(\d+(?:\.\d+)?)W)?(?:(\d+(?:\.\d+)?)D)?(?:T(?:(\d+(?:\.\d+)?)H)?(?:(\d+(?:\.\d+)?)M)?(?:(\d+(?:\.\d+)?)S)?)?$/;
-const UNIT_MS = [365 * 86_400_000, 30 * 86_400_000, 7 * 86_400_000, 86_400_000, 3_600_000, 60_000, 1000];
+const UNIT_MS = [
+  365 * 86_400_000,
+  30 * 86_400_000,
+  7 * 86_400_000,
+  86_400_000,
+  3_600_000,
+  60_000,
+  1000,
+];
 
 /** Milliseconds of an ISO 8601 duration (`PT5S`, `P7D`), a number of ms, or a string of digits. */
 export function parseDuration(value: unknown): number {
@@ -33,7 +41,10 @@ export function parseTimestamp(value: unknown): number {
     const t = Date.parse(value);
     if (!Number.isNaN(t)) return t;
   }
-  throw new WeftError('invalid_timestamp', `${JSON.stringify(value)} is not a timestamp (ISO 8601)`);
+  throw new WeftError(
+    'invalid_timestamp',
+    `${JSON.stringify(value)} is not a timestamp (ISO 8601)`,
+  );
 }
 
 /** FNV-1a: a small, stable hash for deterministic jitter. */
@@ -63,7 +74,12 @@ export function backoffDelay(policy: NormalizedRetry, failures: number, seed: st
 /** A stable UUID-shaped id derived from text (for child runs that must be found again). */
 export function derivedId(text: string): string {
   const parts: string[] = [];
-  for (let i = 0; i < 4; i++) parts.push(Math.floor(hash01(`${i}:${text}`) * 0x1_0000_0000).toString(16).padStart(8, '0'));
+  for (let i = 0; i < 4; i++)
+    parts.push(
+      Math.floor(hash01(`${i}:${text}`) * 0x1_0000_0000)
+        .toString(16)
+        .padStart(8, '0'),
+    );
   const hex = parts.join('');
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-5${hex.slice(13, 16)}-a${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
 }

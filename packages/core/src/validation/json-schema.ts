@@ -33,7 +33,11 @@ export interface SchemaProblem {
 }
 
 function describe(e: ErrorObject, root: string): SchemaProblem {
-  let path = root + e.instancePath.replace(/\/([^/]+)/g, (_m, seg: string) => (/^\d+$/.test(seg) ? `[${seg}]` : `.${seg}`));
+  let path =
+    root +
+    e.instancePath.replace(/\/([^/]+)/g, (_m, seg: string) =>
+      /^\d+$/.test(seg) ? `[${seg}]` : `.${seg}`,
+    );
   let message = e.message ?? 'is invalid';
   if (e.keyword === 'required') {
     const missing = (e.params as { missingProperty: string }).missingProperty;

@@ -7,7 +7,11 @@ import { defineNode, route } from '@weft/core';
 import { z } from 'zod';
 
 const truthy = (v: unknown): boolean =>
-  Array.isArray(v) ? v.some(truthy) : typeof v === 'object' && v !== null ? Object.keys(v).length > 0 : Boolean(v);
+  Array.isArray(v)
+    ? v.some(truthy)
+    : typeof v === 'object' && v !== null
+      ? Object.keys(v).length > 0
+      : Boolean(v);
 
 export const ifNode = defineNode({
   type: 'if',
@@ -32,10 +36,16 @@ export const switchNode = defineNode({
       cases: z
         .array(z.object({ port: casePort, when: z.unknown() }).strict())
         .min(1)
-        .refine((cs) => new Set(cs.map((c) => c.port)).size === cs.length, 'case ports must be unique')
-        .refine((cs) => cs.every((c) => c.port !== 'default' && c.port !== 'out' && c.port !== 'error'), {
-          message: 'case ports cannot be named default, out or error',
-        }),
+        .refine(
+          (cs) => new Set(cs.map((c) => c.port)).size === cs.length,
+          'case ports must be unique',
+        )
+        .refine(
+          (cs) => cs.every((c) => c.port !== 'default' && c.port !== 'out' && c.port !== 'error'),
+          {
+            message: 'case ports cannot be named default, out or error',
+          },
+        ),
     })
     .strict(),
   expressions: ['cases.*.when'],

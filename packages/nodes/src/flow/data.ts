@@ -33,7 +33,10 @@ export const failNode = defineNode({
   description: 'Raises an error with `code` and `message` (not retried).',
   params: z
     .object({
-      code: z.string().regex(/^[a-z][a-z0-9_.-]*$/).default('failed'),
+      code: z
+        .string()
+        .regex(/^[a-z][a-z0-9_.-]*$/)
+        .default('failed'),
       message: z.string(),
     })
     .strict(),
@@ -56,7 +59,8 @@ const endParams = z.object({ values: z.record(z.string(), z.unknown()).optional(
 
 export const endNode = defineNode({
   type: 'end',
-  description: "Sets the graph's output to `values` (the run's outputs when no `outputs:` is given).",
+  description:
+    "Sets the graph's output to `values` (the run's outputs when no `outputs:` is given).",
   params: endParams,
   run: (_ctx, p) => p.values ?? {},
 });

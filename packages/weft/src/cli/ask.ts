@@ -7,7 +7,11 @@ import { WeftError, type RunEvent } from '@weft/core';
 import type { Engine } from '../engine.js';
 import { parseLooseJson } from './io.js';
 
-export async function askOnTerminal(engine: Engine, runId: string, paths: readonly string[]): Promise<void> {
+export async function askOnTerminal(
+  engine: Engine,
+  runId: string,
+  paths: readonly string[],
+): Promise<void> {
   const waiting = new Map<string, RunEvent>();
   for await (const e of engine.events(runId, { follow: false })) {
     if (e.type === 'node.waiting' && e.node !== undefined) waiting.set(e.node, e);
@@ -17,7 +21,8 @@ export async function askOnTerminal(engine: Engine, runId: string, paths: readon
     for (const path of paths) {
       const data = (waiting.get(path)?.data ?? {}) as { prompt?: string; schema?: unknown };
       process.stderr.write(`\n? ${data.prompt ?? path}\n`);
-      if (data.schema !== undefined) process.stderr.write(`  answer schema: ${JSON.stringify(data.schema)}\n`);
+      if (data.schema !== undefined)
+        process.stderr.write(`  answer schema: ${JSON.stringify(data.schema)}\n`);
       for (;;) {
         const line = await rl.question('  answer (JSON or text)> ');
         try {

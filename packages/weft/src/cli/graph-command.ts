@@ -2,7 +2,12 @@
  * @module cli/graph-command
  * `weft graph FILE --format mermaid|dot`: the definition's graph as text for a diagram tool.
  */
-import { NodeRegistry, parseDefinition, type EdgeDefinition, type NodeDefinition } from '@weft/core';
+import {
+  NodeRegistry,
+  parseDefinition,
+  type EdgeDefinition,
+  type NodeDefinition,
+} from '@weft/core';
 import { standardNodes } from '@weft/nodes';
 import { CliError, EXIT } from './exit-codes.js';
 import { formatDiagnostic } from './format.js';
@@ -10,7 +15,12 @@ import { readText } from './io.js';
 
 const label = (n: NodeDefinition) => `${n.name ?? n.id} (${n.type})`.replace(/"/g, "'");
 
-function mermaid(nodes: readonly NodeDefinition[], edges: readonly EdgeDefinition[], indent = '  ', prefix = ''): string[] {
+function mermaid(
+  nodes: readonly NodeDefinition[],
+  edges: readonly EdgeDefinition[],
+  indent = '  ',
+  prefix = '',
+): string[] {
   const lines: string[] = [];
   for (const n of nodes) {
     const id = `${prefix}${n.id}`;
@@ -29,7 +39,12 @@ function mermaid(nodes: readonly NodeDefinition[], edges: readonly EdgeDefinitio
   return lines;
 }
 
-function dot(nodes: readonly NodeDefinition[], edges: readonly EdgeDefinition[], indent = '  ', prefix = ''): string[] {
+function dot(
+  nodes: readonly NodeDefinition[],
+  edges: readonly EdgeDefinition[],
+  indent = '  ',
+  prefix = '',
+): string[] {
   const lines: string[] = [];
   for (const n of nodes) {
     const id = `${prefix}${n.id}`;
@@ -52,9 +67,14 @@ export async function graphCommand(file: string, format: string): Promise<number
   if (format !== 'mermaid' && format !== 'dot') {
     throw new CliError(`--format must be mermaid or dot, not ${format}`, EXIT.invalid);
   }
-  const result = parseDefinition(await readText(file), { registry: new NodeRegistry(standardNodes) });
+  const result = parseDefinition(await readText(file), {
+    registry: new NodeRegistry(standardNodes),
+  });
   if (!result.ok) {
-    throw new CliError(result.diagnostics.map((d) => formatDiagnostic(file, d)).join('\n'), EXIT.invalid);
+    throw new CliError(
+      result.diagnostics.map((d) => formatDiagnostic(file, d)).join('\n'),
+      EXIT.invalid,
+    );
   }
   const { nodes, edges, id } = result.definition;
   const lines =

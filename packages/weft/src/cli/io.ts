@@ -10,7 +10,8 @@ export async function readText(file: string, what = 'file'): Promise<string> {
     return await readFile(file, 'utf8');
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : String(e);
+    const why =
+      code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : String(e);
     throw new CliError(`cannot read ${what} ${file}: ${why}`, EXIT.invalid);
   }
 }

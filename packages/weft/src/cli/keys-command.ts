@@ -51,7 +51,11 @@ export async function keysCommand(args: KeysArgs): Promise<number> {
         return EXIT.ok;
       }
       case 'revoke': {
-        if (args.id === undefined) throw new CliError('weft keys revoke needs the key id: weft keys revoke ID --tenant T', EXIT.invalid);
+        if (args.id === undefined)
+          throw new CliError(
+            'weft keys revoke needs the key id: weft keys revoke ID --tenant T',
+            EXIT.invalid,
+          );
         if (!(await keys.revoke(tenant, args.id))) {
           throw new CliError(`tenant ${tenant} has no API key ${args.id}`, EXIT.failed);
         }
@@ -60,7 +64,8 @@ export async function keysCommand(args: KeysArgs): Promise<number> {
       }
     }
   } catch (e) {
-    if (WeftError.is(e) && e.code === 'invalid_request') throw new CliError(e.message, EXIT.invalid);
+    if (WeftError.is(e) && e.code === 'invalid_request')
+      throw new CliError(e.message, EXIT.invalid);
     throw e;
   } finally {
     await store.close();

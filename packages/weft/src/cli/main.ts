@@ -25,7 +25,9 @@ const isWeftError = (e: unknown): e is Error & { code: string } =>
 const DEFAULT_DB = './.weft/weft.db';
 
 function version(): string {
-  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
+    version: string;
+  };
   return pkg.version;
 }
 
@@ -69,12 +71,19 @@ async function main(argv: string[]): Promise<number> {
   switch (command) {
     case 'run': {
       const file = rest[0];
-      if (file === undefined) throw new CliError('weft run needs a file: weft run FILE', EXIT.invalid);
-      const args = { file, db: values.db, json: values.json, ...(values.input === undefined ? {} : { input: values.input }) };
+      if (file === undefined)
+        throw new CliError('weft run needs a file: weft run FILE', EXIT.invalid);
+      const args = {
+        file,
+        db: values.db,
+        json: values.json,
+        ...(values.input === undefined ? {} : { input: values.input }),
+      };
       return (await commands.run()).runCommand(args);
     }
     case 'validate':
-      if (rest.length === 0) throw new CliError('weft validate needs at least one file', EXIT.invalid);
+      if (rest.length === 0)
+        throw new CliError('weft validate needs at least one file', EXIT.invalid);
       return (await commands.validate()).validateCommand(rest);
     case 'graph': {
       const file = rest[0];
@@ -83,16 +92,30 @@ async function main(argv: string[]): Promise<number> {
     }
     case 'runs': {
       const [sub, ...ids] = rest;
-      if (sub === undefined) throw new CliError('weft runs needs a command: list, show, events, ...', EXIT.invalid);
+      if (sub === undefined)
+        throw new CliError('weft runs needs a command: list, show, events, ...', EXIT.invalid);
       const args = { sub, positionals: ids, db: values.db, json: values.json };
-      const optional = { workflow: values.workflow, status: values.status, limit: values.limit, node: values.node, value: values.value, from: values.from, after: values.after };
-      for (const [k, v] of Object.entries(optional)) if (v !== undefined) Object.assign(args, { [k]: v });
+      const optional = {
+        workflow: values.workflow,
+        status: values.status,
+        limit: values.limit,
+        node: values.node,
+        value: values.value,
+        from: values.from,
+        after: values.after,
+      };
+      for (const [k, v] of Object.entries(optional))
+        if (v !== undefined) Object.assign(args, { [k]: v });
       if (values.follow) Object.assign(args, { follow: true });
       if (values.server !== undefined) {
         // The key from --key, else WEFT_API_KEY (kept out of the process list).
         const key = values.key ?? process.env['WEFT_API_KEY'];
         const { db: _db, ...remote } = args;
-        return (await commands.remote()).remoteRunsCommand({ ...remote, server: values.server, ...(key === undefined ? {} : { key }) });
+        return (await commands.remote()).remoteRunsCommand({
+          ...remote,
+          server: values.server,
+          ...(key === undefined ? {} : { key }),
+        });
       }
       return (await commands.runs()).runsCommand(args);
     }
@@ -109,7 +132,10 @@ async function main(argv: string[]): Promise<number> {
         throw new CliError(`unknown keys command "${sub}": create, list or revoke`, EXIT.invalid);
       }
       if (extra.length > 0 || (sub !== 'revoke' && id !== undefined)) {
-        throw new CliError(`weft keys ${sub}: unexpected argument "${extra[0] ?? id}"; see weft help`, EXIT.invalid);
+        throw new CliError(
+          `weft keys ${sub}: unexpected argument "${extra[0] ?? id}"; see weft help`,
+          EXIT.invalid,
+        );
       }
       return (await commands.keys()).keysCommand({
         action: sub,
@@ -135,7 +161,10 @@ main(process.argv.slice(2)).then(
     } else if (isWeftError(e)) {
       process.stderr.write(`${e.code}: ${e.message}\n`);
       process.exitCode = EXIT.failed;
-    } else if (e instanceof TypeError && (e as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+    } else if (
+      e instanceof TypeError &&
+      (e as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')
+    ) {
       process.stderr.write(`${e.message}; see weft help\n`);
       process.exitCode = EXIT.invalid;
     } else {

@@ -33,11 +33,17 @@ export class Progress {
       const t0 = this.#started.get(node);
       return t0 === undefined ? '' : ` ${formatMs(at - t0)}`;
     };
-    const attempts = () => (typeof data['attempts'] === 'number' && data['attempts'] > 1 ? ` (${data['attempts']} attempts)` : '');
+    const attempts = () =>
+      typeof data['attempts'] === 'number' && data['attempts'] > 1
+        ? ` (${data['attempts']} attempts)`
+        : '';
     switch (e.type) {
       case 'node.started':
         this.#started.set(node, at);
-        if (!this.#tty) this.#line(`▶ ${node} started (${String(data['type'])}, attempt ${String(data['attempt'])})`);
+        if (!this.#tty)
+          this.#line(
+            `▶ ${node} started (${String(data['type'])}, attempt ${String(data['attempt'])})`,
+          );
         break;
       case 'node.succeeded':
         this.#line(`✓ ${node}${took()}${attempts()}`);
@@ -46,13 +52,17 @@ export class Progress {
       case 'node.failed': {
         const err = (data['error'] ?? {}) as { code?: string; message?: string };
         const handled = data['handled'] === true ? ' (handled)' : '';
-        this.#line(`✗ ${node}${took()}${attempts()}${handled}: ${err.code ?? 'error'}: ${err.message ?? ''}`);
+        this.#line(
+          `✗ ${node}${took()}${attempts()}${handled}: ${err.code ?? 'error'}: ${err.message ?? ''}`,
+        );
         this.#started.delete(node);
         break;
       }
       case 'node.retrying': {
         const err = (data['error'] ?? {}) as { code?: string; message?: string };
-        this.#line(`↻ ${node} attempt ${String(data['attempt'])} failed (${err.code ?? 'error'}: ${err.message ?? ''}); retrying in ${formatMs(Number(data['delay_ms']))}`);
+        this.#line(
+          `↻ ${node} attempt ${String(data['attempt'])} failed (${err.code ?? 'error'}: ${err.message ?? ''}); retrying in ${formatMs(Number(data['delay_ms']))}`,
+        );
         this.#started.delete(node);
         break;
       }
@@ -64,7 +74,9 @@ export class Progress {
         this.#started.delete(node);
         break;
       case 'node.waiting':
-        this.#line(`⏸ ${node} waiting${typeof data['until'] === 'string' ? ` until ${data['until']}` : typeof data['prompt'] === 'string' ? `: ${data['prompt']}` : ''}`);
+        this.#line(
+          `⏸ ${node} waiting${typeof data['until'] === 'string' ? ` until ${data['until']}` : typeof data['prompt'] === 'string' ? `: ${data['prompt']}` : ''}`,
+        );
         this.#started.delete(node);
         break;
       case 'message':

@@ -41,13 +41,16 @@ export async function runCommand(args: RunArgs): Promise<number> {
     try {
       runId = (await engine.start(workflowId, { input, version })).id;
     } catch (e) {
-      if (WeftError.is(e) && e.code === 'invalid_input') throw new CliError(e.message, EXIT.invalid);
+      if (WeftError.is(e) && e.code === 'invalid_input')
+        throw new CliError(e.message, EXIT.invalid);
       throw e;
     }
     const id = runId;
     // Ctrl-C leaves the run in the store, resumable, instead of dropping it mid-commit.
     const interrupt = () => {
-      process.stderr.write(`\ninterrupted: run ${id} stays in the store; carry it on with: weft runs resume ${id}\n`);
+      process.stderr.write(
+        `\ninterrupted: run ${id} stays in the store; carry it on with: weft runs resume ${id}\n`,
+      );
       void engine.close().finally(() => process.exit(130));
     };
     process.once('SIGINT', interrupt);
@@ -65,13 +68,19 @@ async function publishOrExit(files: LocalFiles, file: string, text: string) {
   try {
     return await files.publish(file, text);
   } catch (e) {
-    if (WeftError.is(e) && e.code === 'invalid_definition') throw new CliError(e.message, EXIT.invalid);
+    if (WeftError.is(e) && e.code === 'invalid_definition')
+      throw new CliError(e.message, EXIT.invalid);
     throw e;
   }
 }
 
 /** Shows a run's progress until it ends or needs an answer; returns the exit code. */
-export async function follow(engine: Engine, runId: string, json: boolean, after = 0): Promise<number> {
+export async function follow(
+  engine: Engine,
+  runId: string,
+  json: boolean,
+  after = 0,
+): Promise<number> {
   const progress = new Progress();
   const streaming = (async () => {
     for await (const e of engine.events(runId, { after })) progress.event(e);
@@ -104,7 +113,9 @@ function report(view: RunView, json: boolean): number {
       return EXIT.ok;
     case 'waiting':
     case 'paused': {
-      const waiting = Object.entries(view.nodes).filter(([, n]) => n.status === 'waiting').map(([p]) => p);
+      const waiting = Object.entries(view.nodes)
+        .filter(([, n]) => n.status === 'waiting')
+        .map(([p]) => p);
       process.stderr.write(
         `run ${view.id} is ${view.status}${waiting.length > 0 ? ` (waiting: ${waiting.join(', ')})` : ''}; ` +
           `answer with: weft runs input ${view.id} --node ${waiting[0] ?? 'NODE'} --value JSON\n`,
@@ -113,7 +124,9 @@ function report(view: RunView, json: boolean): number {
     }
     default:
       if (!json && view.error !== null) {
-        process.stderr.write(`run ${view.id} ${view.status}: ${view.error.code}: ${view.error.message}\n`);
+        process.stderr.write(
+          `run ${view.id} ${view.status}: ${view.error.code}: ${view.error.message}\n`,
+        );
       }
       return EXIT.failed;
   }

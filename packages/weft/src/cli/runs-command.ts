@@ -35,19 +35,26 @@ export async function runsCommand(a: RunsArgs): Promise<number> {
     throw new CliError(`unknown command "runs ${a.sub}"; see weft help`, EXIT.invalid);
   }
   if (a.follow === true) {
-    throw new CliError('weft runs events --follow streams from a server: add --server URL', EXIT.invalid);
+    throw new CliError(
+      'weft runs events --follow streams from a server: add --server URL',
+      EXIT.invalid,
+    );
   }
   const readOnly = READ_ONLY.has(a.sub);
   // Reading must not create an empty database where a path was mistyped.
   if (a.db !== ':memory:' && !existsSync(a.db)) {
-    throw new CliError(`no database at ${a.db} (give the one your runs are in with --db)`, EXIT.failed);
+    throw new CliError(
+      `no database at ${a.db} (give the one your runs are in with --db)`,
+      EXIT.failed,
+    );
   }
   const engine = await Engine.open({ db: a.db, lock: !readOnly, autoStart: !readOnly });
   try {
     return await dispatch(engine, a);
   } catch (e) {
     if (WeftError.is(e)) {
-      const code = e.code === 'invalid_answer' || e.code === 'invalid_input' ? EXIT.invalid : EXIT.failed;
+      const code =
+        e.code === 'invalid_answer' || e.code === 'invalid_input' ? EXIT.invalid : EXIT.failed;
       throw new CliError(`${e.code}: ${e.message}`, code);
     }
     throw e;
@@ -85,7 +92,9 @@ async function dispatch(engine: Engine, a: RunsArgs): Promise<number> {
       const id = runIdOf(a);
       await (a.sub === 'cancel' ? engine.cancel(id) : engine.pause(id));
       const view = await engine.get(id);
-      process.stdout.write(a.json ? `${JSON.stringify(view, null, 2)}\n` : `run ${id} ${view?.status ?? ''}\n`);
+      process.stdout.write(
+        a.json ? `${JSON.stringify(view, null, 2)}\n` : `run ${id} ${view?.status ?? ''}\n`,
+      );
       return EXIT.ok;
     }
     case 'resume': {
@@ -122,13 +131,17 @@ async function lastSeq(engine: Engine, id: string): Promise<number> {
 }
 
 async function list(engine: Engine, a: RunsArgs): Promise<number> {
-  const query: Parameters<Engine['store']['listRuns']>[0] = { limit: a.limit === undefined ? 50 : Number(a.limit) };
+  const query: Parameters<Engine['store']['listRuns']>[0] = {
+    limit: a.limit === undefined ? 50 : Number(a.limit),
+  };
   if (a.workflow !== undefined) query.workflowId = a.workflow;
   if (a.status !== undefined) query.status = a.status as NonNullable<typeof query.status>;
   const { runs } = await engine.store.listRuns(query);
   if (a.json) {
     const views = await Promise.all(runs.map((r) => engine.get(r.id)));
-    process.stdout.write(`${JSON.stringify({ runs: views.filter((v) => v !== undefined) }, null, 2)}\n`);
+    process.stdout.write(
+      `${JSON.stringify({ runs: views.filter((v) => v !== undefined) }, null, 2)}\n`,
+    );
     return EXIT.ok;
   }
   const rows = runs.map((r) => [
@@ -136,7 +149,9 @@ async function list(engine: Engine, a: RunsArgs): Promise<number> {
     `${r.workflowId}@${r.version}`,
     r.status,
     r.createdAt,
-    r.finishedAt !== undefined ? formatMs(Date.parse(r.finishedAt) - Date.parse(r.startedAt ?? r.createdAt)) : '',
+    r.finishedAt !== undefined
+      ? formatMs(Date.parse(r.finishedAt) - Date.parse(r.startedAt ?? r.createdAt))
+      : '',
   ]);
   process.stdout.write(table([['RUN', 'WORKFLOW', 'STATUS', 'CREATED', 'TOOK'], ...rows]));
   return EXIT.ok;
@@ -149,7 +164,16 @@ export function formatEventLine(e: RunEvent): string {
 
 export function table(rows: string[][]): string {
   const widths = rows[0]?.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length))) ?? [];
-  return rows.map((r) => r.map((c, i) => c.padEnd(widths[i] ?? 0)).join('  ').trimEnd()).join('\n') + '\n';
+  return (
+    rows
+      .map((r) =>
+        r
+          .map((c, i) => c.padEnd(widths[i] ?? 0))
+          .join('  ')
+          .trimEnd(),
+      )
+      .join('\n') + '\n'
+  );
 }
 
 export function showText(v: RunView, tty: boolean): string {
@@ -165,8 +189,16 @@ export function showText(v: RunView, tty: boolean): string {
   if (v.output !== null) lines.push(`output    ${preview(v.output, tty ? 100 : 100_000)}`);
   lines.push('', 'nodes:');
   const rows = Object.entries(v.nodes).map(([path, n]) => {
-    const took = n.started_at !== undefined && n.finished_at !== undefined ? formatMs(Date.parse(n.finished_at) - Date.parse(n.started_at)) : '';
-    const detail = n.error !== undefined ? `${n.error.code}: ${n.error.message}` : n.output !== undefined ? preview(n.output, tty ? 60 : 100_000) : '';
+    const took =
+      n.started_at !== undefined && n.finished_at !== undefined
+        ? formatMs(Date.parse(n.finished_at) - Date.parse(n.started_at))
+        : '';
+    const detail =
+      n.error !== undefined
+        ? `${n.error.code}: ${n.error.message}`
+        : n.output !== undefined
+          ? preview(n.output, tty ? 60 : 100_000)
+          : '';
     return [path, n.status, String(n.attempts), took, detail];
   });
   return `${lines.join('\n')}\n${table([['NODE', 'STATUS', 'ATTEMPTS', 'TOOK', 'OUTPUT / ERROR'], ...rows])}`;

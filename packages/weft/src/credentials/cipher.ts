@@ -66,7 +66,13 @@ export function seal(key: Buffer, plaintext: string, aad: string): string {
 export function open(key: Buffer, envelope: string, aad: string): string {
   const parts = envelope.split('.');
   const [version, iv, tag, body] = parts;
-  if (parts.length !== 4 || version !== VERSION || iv === undefined || tag === undefined || body === undefined) {
+  if (
+    parts.length !== 4 ||
+    version !== VERSION ||
+    iv === undefined ||
+    tag === undefined ||
+    body === undefined
+  ) {
     throw new WeftError('decrypt_failed', 'not an encrypted value of this version of Weft');
   }
   try {
@@ -75,7 +81,10 @@ export function open(key: Buffer, envelope: string, aad: string): string {
     });
     decipher.setAAD(Buffer.from(aad, 'utf8'));
     decipher.setAuthTag(Buffer.from(tag, 'base64url'));
-    return Buffer.concat([decipher.update(Buffer.from(body, 'base64url')), decipher.final()]).toString('utf8');
+    return Buffer.concat([
+      decipher.update(Buffer.from(body, 'base64url')),
+      decipher.final(),
+    ]).toString('utf8');
   } catch {
     throw new WeftError('decrypt_failed', 'the value cannot be decrypted with this key');
   }

@@ -47,15 +47,27 @@ export class Credentials {
    * @throws WeftError `invalid_request` for a bad name or shape (messages never quote values)
    */
   put(name: string, value: unknown): Promise<CredentialSummary & { created: boolean }>;
-  put(tenant: string, name: string, value: unknown): Promise<CredentialSummary & { created: boolean }>;
-  async put(...args: [string, unknown] | [string, string, unknown]): Promise<CredentialSummary & { created: boolean }> {
+  put(
+    tenant: string,
+    name: string,
+    value: unknown,
+  ): Promise<CredentialSummary & { created: boolean }>;
+  async put(
+    ...args: [string, unknown] | [string, string, unknown]
+  ): Promise<CredentialSummary & { created: boolean }> {
     const [tenant, name, value] = args.length === 3 ? args : [this.#tenant, args[0], args[1]];
     checkName(name);
     const credential = checkCredential(value);
     const key = await this.#key.key();
     const at = new Date(this.#clock.now()).toISOString();
     const ciphertext = seal(key, JSON.stringify(credential), aad(tenant, name, credential.type));
-    const { created } = await this.#store.putCredential({ tenant, name, type: credential.type, ciphertext, at });
+    const { created } = await this.#store.putCredential({
+      tenant,
+      name,
+      type: credential.type,
+      ciphertext,
+      at,
+    });
     const stored = await this.#store.getCredential(tenant, name);
     return {
       name,

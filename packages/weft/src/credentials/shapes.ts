@@ -49,12 +49,17 @@ export function checkCredential(value: unknown): Credential {
   const v = value as Record<string, unknown>;
   const type = v['type'];
   if (typeof type !== 'string' || !(type in FIELDS)) {
-    throw invalid([{ path: 'type', message: `type must be one of ${CREDENTIAL_TYPES.join(', ')}` }]);
+    throw invalid([
+      { path: 'type', message: `type must be one of ${CREDENTIAL_TYPES.join(', ')}` },
+    ]);
   }
   const fields = FIELDS[type as Credential['type']];
   for (const key of Object.keys(v)) {
     if (key !== 'type' && !fields.includes(key)) {
-      problems.push({ path: key, message: `unknown field for a ${type} credential (fields: ${fields.join(', ')})` });
+      problems.push({
+        path: key,
+        message: `unknown field for a ${type} credential (fields: ${fields.join(', ')})`,
+      });
     }
   }
   for (const f of fields) {
@@ -65,18 +70,30 @@ export function checkCredential(value: unknown): Credential {
       problems.push({ path: f, message: `${f} must not contain line breaks or NUL` });
     }
   }
-  if (type === 'header' && typeof v['name'] === 'string' && v['name'] !== '' && !HEADER_NAME.test(v['name'])) {
+  if (
+    type === 'header' &&
+    typeof v['name'] === 'string' &&
+    v['name'] !== '' &&
+    !HEADER_NAME.test(v['name'])
+  ) {
     problems.push({ path: 'name', message: 'name must be an HTTP header name' });
   }
   if (type === 'openai' && typeof v['base_url'] === 'string' && v['base_url'] !== '') {
     let ok = false;
     try {
       const url = new URL(v['base_url']);
-      ok = (url.protocol === 'http:' || url.protocol === 'https:') && url.username === '' && url.password === '';
+      ok =
+        (url.protocol === 'http:' || url.protocol === 'https:') &&
+        url.username === '' &&
+        url.password === '';
     } catch {
       ok = false;
     }
-    if (!ok) problems.push({ path: 'base_url', message: 'base_url must be an http or https URL without user or password' });
+    if (!ok)
+      problems.push({
+        path: 'base_url',
+        message: 'base_url must be an http or https URL without user or password',
+      });
   }
   if (problems.length > 0) throw invalid(problems);
   const clean: Record<string, string> = { type };

@@ -17,9 +17,13 @@ export function parseApiKeys(spec: string | undefined): { tenant: string; key: s
   const out: { tenant: string; key: string }[] = [];
   const seen = new Set<string>();
   const fail = (i: number, why: string) =>
-    new WeftError('invalid_config', `WEFT_API_KEYS entry ${i + 1}: ${why}; the format is tenant:key,tenant:key`, {
-      level: 'operational',
-    });
+    new WeftError(
+      'invalid_config',
+      `WEFT_API_KEYS entry ${i + 1}: ${why}; the format is tenant:key,tenant:key`,
+      {
+        level: 'operational',
+      },
+    );
   for (const [i, raw] of (spec ?? '').split(',').entries()) {
     const entry = raw.trim();
     if (entry === '') continue;
@@ -29,7 +33,10 @@ export function parseApiKeys(spec: string | undefined): { tenant: string; key: s
     const key = entry.slice(colon + 1).trim();
     if (tenant === '') throw fail(i, 'the tenant is empty');
     if (!TENANT.test(tenant)) {
-      throw fail(i, 'the tenant must be lower-case letters, digits, `_` and `-`, starting with a letter or digit, at most 64');
+      throw fail(
+        i,
+        'the tenant must be lower-case letters, digits, `_` and `-`, starting with a letter or digit, at most 64',
+      );
     }
     if (key === '') throw fail(i, `the key of tenant ${tenant} is empty`);
     if (/\s/.test(key)) throw fail(i, `the key of tenant ${tenant} contains blanks`);
@@ -42,7 +49,10 @@ export function parseApiKeys(spec: string | undefined): { tenant: string; key: s
 
 /** A resolver over fixed keys, held as SHA-256 digests and compared in constant time. */
 export function staticKeys(entries: readonly { tenant: string; key: string }[]): KeyResolver {
-  const digests = entries.map((e) => ({ tenant: e.tenant, digest: Buffer.from(hashKey(e.key), 'hex') }));
+  const digests = entries.map((e) => ({
+    tenant: e.tenant,
+    digest: Buffer.from(hashKey(e.key), 'hex'),
+  }));
   return {
     resolve: async (key) => {
       const d = Buffer.from(hashKey(key), 'hex');

@@ -39,7 +39,8 @@ export interface CreatedKey {
 /** A key as listed: never the key. */
 export type KeySummary = Omit<ApiKeyRecord, 'hash'>;
 
-export const hashKey = (key: string): string => createHash('sha256').update(key, 'utf8').digest('hex');
+export const hashKey = (key: string): string =>
+  createHash('sha256').update(key, 'utf8').digest('hex');
 
 /** @throws WeftError `invalid_request` when the tenant name is not valid. */
 export function checkTenant(tenant: string, what = 'tenant'): string {

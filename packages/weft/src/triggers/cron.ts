@@ -28,7 +28,11 @@ export function parseCron(schedule: string, timezone?: string): Cron {
 }
 
 /** The first fire strictly after `after` (epoch ms), or undefined if the expression never fires. */
-export function nextFire(schedule: string, timezone: string | undefined, after: number): number | undefined {
+export function nextFire(
+  schedule: string,
+  timezone: string | undefined,
+  after: number,
+): number | undefined {
   const next = parseCron(schedule, timezone).nextRun(new Date(after));
   return next === null || next === undefined ? undefined : next.getTime();
 }
@@ -61,7 +65,10 @@ export function cronDiagnostics(definition: WorkflowDefinition, now = Date.now()
         out.push({ path, message: `cron schedule "${t.schedule}" never fires` });
       }
     } catch (error) {
-      out.push({ path, message: `invalid cron schedule "${t.schedule}": ${(error as Error).message}` });
+      out.push({
+        path,
+        message: `invalid cron schedule "${t.schedule}": ${(error as Error).message}`,
+      });
     }
   }
   return out;

@@ -19,21 +19,35 @@ export const SIGNATURE_HEADER = 'x-weft-signature';
 export const SIGNATURE_TOLERANCE_MS = 5 * 60 * 1000;
 
 /** Why a request was refused; all are WeftError `unauthorized` (HTTP 401). */
-export type SignatureProblem = 'missing_signature' | 'malformed_signature' | 'stale_signature' | 'bad_signature';
+export type SignatureProblem =
+  'missing_signature' | 'malformed_signature' | 'stale_signature' | 'bad_signature';
 
 const toBuffer = (body: string | Uint8Array): Buffer =>
-  typeof body === 'string' ? Buffer.from(body, 'utf8') : Buffer.from(body.buffer, body.byteOffset, body.byteLength);
+  typeof body === 'string'
+    ? Buffer.from(body, 'utf8')
+    : Buffer.from(body.buffer, body.byteOffset, body.byteLength);
 
 /** The hex HMAC-SHA256 of `<timestamp>.<body>`. */
-export function computeSignature(secret: string, timestamp: number, body: string | Uint8Array): string {
-  return createHmac('sha256', secret).update(`${timestamp}.`, 'utf8').update(toBuffer(body)).digest('hex');
+export function computeSignature(
+  secret: string,
+  timestamp: number,
+  body: string | Uint8Array,
+): string {
+  return createHmac('sha256', secret)
+    .update(`${timestamp}.`, 'utf8')
+    .update(toBuffer(body))
+    .digest('hex');
 }
 
 /**
  * The header value for a body, as a sender computes it.
  * @param timestamp - unix seconds. @default now
  */
-export function signWebhook(secret: string, body: string | Uint8Array, timestamp = Math.floor(Date.now() / 1000)): string {
+export function signWebhook(
+  secret: string,
+  body: string | Uint8Array,
+  timestamp = Math.floor(Date.now() / 1000),
+): string {
   return `t=${timestamp},v1=${computeSignature(secret, timestamp, body)}`;
 }
 
@@ -50,7 +64,10 @@ export function verifySignature(
   toleranceMs = SIGNATURE_TOLERANCE_MS,
 ): { timestamp: number; signature: string } {
   if (header === undefined || header.trim() === '') {
-    throw refuse('missing_signature', 'missing X-Weft-Signature header: this webhook requires a signature (t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<body>">)');
+    throw refuse(
+      'missing_signature',
+      'missing X-Weft-Signature header: this webhook requires a signature (t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<body>">)',
+    );
   }
   let timestamp: number | undefined;
   const candidates: string[] = [];
@@ -63,7 +80,10 @@ export function verifySignature(
     else if (name === 'v1' && /^[0-9a-fA-F]{64}$/.test(value)) candidates.push(value.toLowerCase());
   }
   if (timestamp === undefined || candidates.length === 0) {
-    throw refuse('malformed_signature', 'malformed X-Weft-Signature header: expected t=<unix seconds>,v1=<64 hex digits>');
+    throw refuse(
+      'malformed_signature',
+      'malformed X-Weft-Signature header: expected t=<unix seconds>,v1=<64 hex digits>',
+    );
   }
   if (Math.abs(now - timestamp * 1000) > toleranceMs) {
     throw refuse(
@@ -75,7 +95,8 @@ export function verifySignature(
   let match: string | undefined;
   // Every candidate is compared: the time taken does not say which one (if any) matched.
   for (const c of candidates) if (timingSafeEqual(Buffer.from(c, 'hex'), expected)) match ??= c;
-  if (match === undefined) throw refuse('bad_signature', 'X-Weft-Signature does not match the request body');
+  if (match === undefined)
+    throw refuse('bad_signature', 'X-Weft-Signature does not match the request body');
   return { timestamp, signature: match };
 }
 

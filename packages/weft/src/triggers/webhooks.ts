@@ -99,7 +99,13 @@ export class Webhooks {
     if (hook === undefined) {
       throw new WeftError('not_found', `no webhook ${method} ${path}`);
     }
-    const raw = req.rawBody ?? (req.body === undefined ? '' : typeof req.body === 'string' ? req.body : JSON.stringify(req.body));
+    const raw =
+      req.rawBody ??
+      (req.body === undefined
+        ? ''
+        : typeof req.body === 'string'
+          ? req.body
+          : JSON.stringify(req.body));
     let deliveryId = deliveryIdOf(req.headers);
     if (hook.secret !== undefined) {
       const { timestamp, signature } = verifySignature(
@@ -132,19 +138,32 @@ export class Webhooks {
     for (const w of await this.#host.store.listWorkflows(tenant)) {
       const definition = await this.#definition(tenant, w.id, w.latestVersion);
       (definition?.triggers ?? []).forEach((t, index) => {
-        if (isHook(t) && normalizePath(t['path']) === wanted && (t['method'] ?? 'POST').toUpperCase() === m) {
+        if (
+          isHook(t) &&
+          normalizePath(t['path']) === wanted &&
+          (t['method'] ?? 'POST').toUpperCase() === m
+        ) {
           found.push({ workflowId: w.id, version: w.latestVersion, index, secret: t['secret'] });
         }
       });
     }
     if (found.length > 1) {
       // Publishing refuses a second workflow on a taken hook; older data may still hold one.
-      this.#host.log.warn({ tenant, path: wanted, workflows: found.map((h) => h.workflowId) }, 'webhook path declared by several workflows; using the first by id');
+      this.#host.log.warn(
+        { tenant, path: wanted, workflows: found.map((h) => h.workflowId) },
+        'webhook path declared by several workflows; using the first by id',
+      );
     }
     return found[0];
   }
 
-  async #deliverOnce(req: WebhookRequest, hook: Hook, path: string, raw: string | Uint8Array, deliveryId: string): Promise<WebhookResult> {
+  async #deliverOnce(
+    req: WebhookRequest,
+    hook: Hook,
+    path: string,
+    raw: string | Uint8Array,
+    deliveryId: string,
+  ): Promise<WebhookResult> {
     const seen = await this.#host.store.findDelivery(req.tenant, path, deliveryId);
     if (seen !== undefined) return { runId: seen, workflowId: hook.workflowId, duplicate: true };
     const started = await this.#start(req, hook, path, raw, deliveryId);
@@ -158,17 +177,34 @@ export class Webhooks {
     return { ...started, runId: recorded.runId, duplicate: !recorded.created };
   }
 
-  async #start(req: WebhookRequest, hook: Hook, path: string, raw: string | Uint8Array, deliveryId: string | undefined): Promise<WebhookResult> {
+  async #start(
+    req: WebhookRequest,
+    hook: Hook,
+    path: string,
+    raw: string | Uint8Array,
+    deliveryId: string | undefined,
+  ): Promise<WebhookResult> {
     const input = req.body !== undefined ? req.body : parseBody(raw);
-    const options: Parameters<WebhookHost['start']>[1] = { tenant: req.tenant, input, version: hook.version };
+    const options: Parameters<WebhookHost['start']>[1] = {
+      tenant: req.tenant,
+      input,
+      version: hook.version,
+    };
     // The same delivery never makes two runs, even from two processes racing past the lookup.
     if (deliveryId !== undefined) options.idempotencyKey = `hook:${path}:${deliveryId}`;
     const run = await this.#host.start(hook.workflowId, options);
-    this.#host.log.info({ tenant: req.tenant, path, workflow: hook.workflowId, runId: run.id }, 'webhook run started');
+    this.#host.log.info(
+      { tenant: req.tenant, path, workflow: hook.workflowId, runId: run.id },
+      'webhook run started',
+    );
     return { runId: run.id, workflowId: hook.workflowId, duplicate: false };
   }
 
-  async #definition(tenant: string, id: string, version: number): Promise<WorkflowDefinition | undefined> {
+  async #definition(
+    tenant: string,
+    id: string,
+    version: number,
+  ): Promise<WorkflowDefinition | undefined> {
     const key = `${tenant}\u0000${id}\u0000${version}`;
     const cached = this.#definitions.get(key);
     if (cached !== undefined) return cached;
@@ -197,7 +233,8 @@ export function normalizePath(path: string): string {
 export function hookKeys(definition: WorkflowDefinition): { key: string; index: number }[] {
   const out: { key: string; index: number }[] = [];
   (definition.triggers ?? []).forEach((t, index) => {
-    if (isHook(t)) out.push({ key: `${(t.method ?? 'POST').toUpperCase()} ${normalizePath(t.path)}`, index });
+    if (isHook(t))
+      out.push({ key: `${(t.method ?? 'POST').toUpperCase()} ${normalizePath(t.path)}`, index });
   });
   return out;
 }
@@ -231,7 +268,10 @@ function deliveryIdOf(headers: HeaderBag | undefined): string | undefined {
 }
 
 function parseBody(raw: string | Uint8Array): unknown {
-  const text = typeof raw === 'string' ? raw : Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength).toString('utf8');
+  const text =
+    typeof raw === 'string'
+      ? raw
+      : Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength).toString('utf8');
   if (text.trim() === '') return {};
   try {
     return JSON.parse(text) as unknown;

@@ -82,7 +82,10 @@ nodes:
 function findings(haystack: string | Buffer, where: string): string[] {
   const out: string[] = [];
   for (const n of NEEDLES) {
-    const hit = typeof haystack === 'string' ? haystack.includes(n) : haystack.includes(Buffer.from(n, 'utf8'));
+    const hit =
+      typeof haystack === 'string'
+        ? haystack.includes(n)
+        : haystack.includes(Buffer.from(n, 'utf8'));
     if (hit) out.push(`${where} holds ${n}`);
   }
   return out;
@@ -95,8 +98,16 @@ describe('a canary secret never appears in clear', () => {
     const engine = await Engine.open({ db, secretKey: SECRET_A, log: captured.log });
     const stored = [
       await engine.credentials.put('api', { type: 'bearer', value: CANARY }),
-      await engine.credentials.put('login', { type: 'basic', username: CANARY_USER, password: CANARY_PASSWORD }),
-      await engine.credentials.put('custom', { type: 'header', name: 'X-Canary', value: CANARY_HEADER }),
+      await engine.credentials.put('login', {
+        type: 'basic',
+        username: CANARY_USER,
+        password: CANARY_PASSWORD,
+      }),
+      await engine.credentials.put('custom', {
+        type: 'header',
+        name: 'X-Canary',
+        value: CANARY_HEADER,
+      }),
     ];
     const listed = await engine.credentials.list();
 
@@ -121,7 +132,9 @@ describe('a canary secret never appears in clear', () => {
     for (const run of runs) {
       for await (const e of engine.events(run.id, { follow: false })) events.push(e);
       problems.push(...findings(JSON.stringify(await engine.get(run.id)), `run ${run.id}`));
-      problems.push(...findings(JSON.stringify(await engine.store.loadRun(run.id)), `rows of run ${run.id}`));
+      problems.push(
+        ...findings(JSON.stringify(await engine.store.loadRun(run.id)), `rows of run ${run.id}`),
+      );
     }
     expect(events.some((e) => e.type === 'node.retrying')).toBe(true);
     problems.push(...findings(JSON.stringify(events), 'events'));
@@ -152,7 +165,13 @@ describe('a canary secret never appears in clear', () => {
     await engine.credentials.put('api', { type: 'bearer', value: CANARY });
     const row = await engine.store.getCredential('default', 'api');
     // A ciphertext moved under another name: it must fail without telling anything.
-    await engine.store.putCredential({ tenant: 'default', name: 'login', type: 'bearer', ciphertext: row!.ciphertext, at: row!.createdAt });
+    await engine.store.putCredential({
+      tenant: 'default',
+      name: 'login',
+      type: 'bearer',
+      ciphertext: row!.ciphertext,
+      at: row!.createdAt,
+    });
     const run = await engine.run(yaml`
 id: broken
 nodes:

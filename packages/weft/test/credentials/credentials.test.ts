@@ -58,13 +58,18 @@ describe('credentials: put, list, resolve, delete', () => {
   it('lists names, types and times only, never values', async () => {
     const engine = await open({ db: tempDb(), secretKey: SECRET_A });
     await engine.credentials.put('zeta', { type: 'bearer', value: 'listed-secret-1' });
-    await engine.credentials.put('alpha', { type: 'basic', username: 'u', password: 'listed-secret-2' });
+    await engine.credentials.put('alpha', {
+      type: 'basic',
+      username: 'u',
+      password: 'listed-secret-2',
+    });
     const list = await engine.credentials.list();
     expect(list.map((c) => [c.name, c.type])).toEqual([
       ['alpha', 'basic'],
       ['zeta', 'bearer'],
     ]);
-    for (const c of list) expect(Object.keys(c).sort()).toEqual(['createdAt', 'name', 'type', 'updatedAt']);
+    for (const c of list)
+      expect(Object.keys(c).sort()).toEqual(['createdAt', 'name', 'type', 'updatedAt']);
     expect(JSON.stringify(list)).not.toMatch(/listed-secret/);
   });
 
@@ -72,7 +77,11 @@ describe('credentials: put, list, resolve, delete', () => {
     const engine = await open({ db: tempDb(), secretKey: SECRET_A });
     const first = await engine.credentials.put('api', { type: 'bearer', value: 'old-value-1' });
     await new Promise((r) => setTimeout(r, 5));
-    const second = await engine.credentials.put('api', { type: 'header', name: 'X-Key', value: 'new-value-2' });
+    const second = await engine.credentials.put('api', {
+      type: 'header',
+      name: 'X-Key',
+      value: 'new-value-2',
+    });
     expect(second).toMatchObject({ created: false, type: 'header', createdAt: first.createdAt });
     expect(second.updatedAt > first.updatedAt).toBe(true);
     expect(await engine.credentials.resolver('default').get('api')).toEqual({
@@ -82,44 +91,71 @@ describe('credentials: put, list, resolve, delete', () => {
     });
     expect(await engine.credentials.delete('api')).toBe(true);
     expect(await engine.credentials.delete('api')).toBe(false);
-    expect((await failure(engine.credentials.resolver('default').get('api'))).code).toBe('credential_not_found');
+    expect((await failure(engine.credentials.resolver('default').get('api'))).code).toBe(
+      'credential_not_found',
+    );
   });
 
   it('keeps tenants apart', async () => {
     const engine = await open({ db: tempDb(), secretKey: SECRET_A });
     await engine.credentials.put('acme', 'api', { type: 'bearer', value: 'acme-secret-1' });
     await engine.credentials.put('globex', 'api', { type: 'bearer', value: 'globex-secret' });
-    expect(await engine.credentials.resolver('acme').get('api')).toEqual({ type: 'bearer', value: 'acme-secret-1' });
+    expect(await engine.credentials.resolver('acme').get('api')).toEqual({
+      type: 'bearer',
+      value: 'acme-secret-1',
+    });
     expect((await engine.credentials.list('acme')).map((c) => c.name)).toEqual(['api']);
     expect(await engine.credentials.list('default')).toEqual([]);
-    expect((await failure(engine.credentials.resolver('initech').get('api'))).code).toBe('credential_not_found');
+    expect((await failure(engine.credentials.resolver('initech').get('api'))).code).toBe(
+      'credential_not_found',
+    );
     expect(await engine.credentials.delete('acme', 'api')).toBe(true);
-    expect(await engine.credentials.resolver('globex').get('api')).toEqual({ type: 'bearer', value: 'globex-secret' });
+    expect(await engine.credentials.resolver('globex').get('api')).toEqual({
+      type: 'bearer',
+      value: 'globex-secret',
+    });
   });
 
   it.each([
     [{ type: 'bearer' }, /value: value is required/],
     [{ type: 'bearer', value: '' }, /value: value is required/],
-    [{ type: 'bearer', value: 'SHAPE-SECRET', extra: 'SHAPE-SECRET' }, /extra: unknown field for a bearer credential/],
+    [
+      { type: 'bearer', value: 'SHAPE-SECRET', extra: 'SHAPE-SECRET' },
+      /extra: unknown field for a bearer credential/,
+    ],
     [{ type: 'basic', username: 'u' }, /password: password is required/],
-    [{ type: 'header', name: 'bad header', value: 'SHAPE-SECRET' }, /name: name must be an HTTP header name/],
-    [{ type: 'header', name: 'X-A', value: 'SHAPE-SECRET\r\nX-Evil: 1' }, /value: value must not contain line breaks/],
-    [{ type: 'openai', base_url: 'ftp://x', api_key: 'SHAPE-SECRET' }, /base_url: base_url must be an http or https URL/],
+    [
+      { type: 'header', name: 'bad header', value: 'SHAPE-SECRET' },
+      /name: name must be an HTTP header name/,
+    ],
+    [
+      { type: 'header', name: 'X-A', value: 'SHAPE-SECRET\r\nX-Evil: 1' },
+      /value: value must not contain line breaks/,
+    ],
+    [
+      { type: 'openai', base_url: 'ftp://x', api_key: 'SHAPE-SECRET' },
+      /base_url: base_url must be an http or https URL/,
+    ],
     [{ type: 'oauth', value: 'SHAPE-SECRET' }, /type must be one of bearer, basic, header, openai/],
     ['SHAPE-SECRET', /a credential is an object/],
-  ])('refuses %j with a message that names the field and never the value', async (value, message) => {
-    const engine = await open({ db: ':memory:' });
-    const e = await failure(engine.credentials.put('api', value));
-    expect(e.code).toBe('invalid_request');
-    expect(e.message).toMatch(message);
-    expect(JSON.stringify({ m: e.message, d: e.details })).not.toContain('SHAPE-SECRET');
-    expect(await engine.credentials.list()).toEqual([]);
-  });
+  ])(
+    'refuses %j with a message that names the field and never the value',
+    async (value, message) => {
+      const engine = await open({ db: ':memory:' });
+      const e = await failure(engine.credentials.put('api', value));
+      expect(e.code).toBe('invalid_request');
+      expect(e.message).toMatch(message);
+      expect(JSON.stringify({ m: e.message, d: e.details })).not.toContain('SHAPE-SECRET');
+      expect(await engine.credentials.list()).toEqual([]);
+    },
+  );
 
   it('refuses bad names', async () => {
     const engine = await open({ db: ':memory:' });
     for (const name of ['', '-x', 'a b', 'x'.repeat(129), 'a/b']) {
-      expect((await failure(engine.credentials.put(name, { type: 'bearer', value: 'v' }))).code).toBe('invalid_request');
+      expect(
+        (await failure(engine.credentials.put(name, { type: 'bearer', value: 'v' }))).code,
+      ).toBe('invalid_request');
     }
   });
 
@@ -128,9 +164,24 @@ describe('credentials: put, list, resolve, delete', () => {
     const engine = await open({ db, secretKey: SECRET_A });
     await engine.credentials.put('acme', 'api', { type: 'bearer', value: 'moved-secret' });
     const row = await engine.store.getCredential('acme', 'api');
-    await engine.store.putCredential({ tenant: 'evil', name: 'api', type: 'bearer', ciphertext: row!.ciphertext, at: row!.createdAt });
-    await engine.store.putCredential({ tenant: 'acme', name: 'other', type: 'bearer', ciphertext: row!.ciphertext, at: row!.createdAt });
-    for (const [tenant, name] of [['evil', 'api'], ['acme', 'other']] as const) {
+    await engine.store.putCredential({
+      tenant: 'evil',
+      name: 'api',
+      type: 'bearer',
+      ciphertext: row!.ciphertext,
+      at: row!.createdAt,
+    });
+    await engine.store.putCredential({
+      tenant: 'acme',
+      name: 'other',
+      type: 'bearer',
+      ciphertext: row!.ciphertext,
+      at: row!.createdAt,
+    });
+    for (const [tenant, name] of [
+      ['evil', 'api'],
+      ['acme', 'other'],
+    ] as const) {
       const e = await failure(engine.credentials.resolver(tenant).get(name));
       expect(e.code).toBe('credential_unreadable');
       expect(e.message).not.toContain('moved-secret');
@@ -163,7 +214,10 @@ describe('credentials: the secret key', () => {
     expect(e.message).not.toContain(SECRET_A);
     // The right key still opens it, and the store was released by the failed start.
     const again = await open({ db, secretKey: SECRET_A });
-    expect(await again.credentials.resolver('default').get('api')).toEqual({ type: 'bearer', value: 'start-up-secret' });
+    expect(await again.credentials.resolver('default').get('api')).toEqual({
+      type: 'bearer',
+      value: 'start-up-secret',
+    });
   });
 
   it('reads WEFT_SECRET_KEY from the environment and refuses one shorter than 32 characters', async () => {
@@ -191,17 +245,25 @@ describe('credentials: the secret key', () => {
     expect(key).toMatch(/^[A-Za-z0-9_-]{43}$/);
     const warnings = captured.lines.filter((l) => l.level === 'warn');
     expect(warnings).toHaveLength(1);
-    expect(warnings[0]?.msg).toMatch(/WEFT_SECRET_KEY is not set: generated a key for credentials in .*\.key/);
+    expect(warnings[0]?.msg).toMatch(
+      /WEFT_SECRET_KEY is not set: generated a key for credentials in .*\.key/,
+    );
     expect(captured.text()).not.toContain(key);
     await engine.close();
 
     // Reopened: the same file, no new warning; its content also works as WEFT_SECRET_KEY.
     const again = await open({ db, log: captureLog().log });
-    expect(await again.credentials.resolver('default').get('api')).toEqual({ type: 'bearer', value: 'file-key-secret' });
+    expect(await again.credentials.resolver('default').get('api')).toEqual({
+      type: 'bearer',
+      value: 'file-key-secret',
+    });
     expect(readFileSync(keyFile, 'utf8').trim()).toBe(key);
     await again.close();
     const viaEnv = await open({ db, secretKey: key });
-    expect(await viaEnv.credentials.resolver('default').get('api')).toEqual({ type: 'bearer', value: 'file-key-secret' });
+    expect(await viaEnv.credentials.resolver('default').get('api')).toEqual({
+      type: 'bearer',
+      value: 'file-key-secret',
+    });
   });
 
   it('a missing or replaced key file is a clear start-up error naming the file', async () => {
@@ -215,7 +277,9 @@ describe('credentials: the secret key', () => {
     rmSync(keyFile);
     const missing = await failure(Engine.open({ db }));
     expect(missing.code).toBe('secret_key_missing');
-    expect(missing.message).toContain(`the credentials in ${db} were encrypted with a key that is not available`);
+    expect(missing.message).toContain(
+      `the credentials in ${db} were encrypted with a key that is not available`,
+    );
     expect(missing.message).toContain(keyFile);
     expect(existsSync(keyFile)).toBe(false); // not silently replaced by a new key
 
@@ -228,13 +292,19 @@ describe('credentials: the secret key', () => {
 
     writeFileSync(keyFile, original);
     const restored = await open({ db });
-    expect(await restored.credentials.resolver('default').get('api')).toEqual({ type: 'bearer', value: 'lost-key-secret' });
+    expect(await restored.credentials.resolver('default').get('api')).toEqual({
+      type: 'bearer',
+      value: 'lost-key-secret',
+    });
   });
 
   it('in memory, uses a key of this process and writes no file', async () => {
     const engine = await open({ db: ':memory:' });
     await engine.credentials.put('api', { type: 'bearer', value: 'memory-secret' });
-    expect(await engine.credentials.resolver('default').get('api')).toEqual({ type: 'bearer', value: 'memory-secret' });
+    expect(await engine.credentials.resolver('default').get('api')).toEqual({
+      type: 'bearer',
+      value: 'memory-secret',
+    });
     expect(existsSync(':memory:.key')).toBe(false);
   });
 
@@ -243,6 +313,9 @@ describe('credentials: the secret key', () => {
     await (await Engine.open({ db, secretKey: SECRET_A })).close();
     const engine = await open({ db, secretKey: SECRET_B });
     await engine.credentials.put('api', { type: 'bearer', value: 'late-secret-1' });
-    expect(await engine.credentials.resolver('default').get('api')).toEqual({ type: 'bearer', value: 'late-secret-1' });
+    expect(await engine.credentials.resolver('default').get('api')).toEqual({
+      type: 'bearer',
+      value: 'late-secret-1',
+    });
   });
 });

@@ -13,7 +13,13 @@ export interface Captured {
 
 const replacer = (_key: string, value: unknown): unknown => {
   if (value instanceof Error) {
-    return { ...value, name: value.name, message: value.message, stack: value.stack, cause: value.cause };
+    return {
+      ...value,
+      name: value.name,
+      message: value.message,
+      stack: value.stack,
+      cause: value.cause,
+    };
   }
   return value;
 };
@@ -21,7 +27,8 @@ const replacer = (_key: string, value: unknown): unknown => {
 export function captureLog(): Captured {
   const lines: Captured['lines'] = [];
   const make = (bindings: object): Logger => {
-    const at = (level: string) => (obj: object, msg?: string) => lines.push({ level, bindings, obj, msg });
+    const at = (level: string) => (obj: object, msg?: string) =>
+      lines.push({ level, bindings, obj, msg });
     return {
       debug: at('debug'),
       info: at('info'),
@@ -30,7 +37,11 @@ export function captureLog(): Captured {
       child: (more) => make({ ...bindings, ...more }),
     };
   };
-  return { log: make({}), lines, text: () => lines.map((l) => JSON.stringify(l, replacer)).join('\n') };
+  return {
+    log: make({}),
+    lines,
+    text: () => lines.map((l) => JSON.stringify(l, replacer)).join('\n'),
+  };
 }
 
 /** A secret of the length `WEFT_SECRET_KEY` needs. */

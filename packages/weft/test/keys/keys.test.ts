@@ -38,7 +38,9 @@ describe('stored API keys', () => {
     expect(created.prefix).toBe(created.key.slice(0, 12));
     expect(await engine.keys.resolve(created.key)).toEqual({ tenant: 'acme' });
     const listed = await engine.keys.list('acme');
-    expect(listed).toEqual([{ id: created.id, tenant: 'acme', prefix: created.prefix, createdAt: created.createdAt }]);
+    expect(listed).toEqual([
+      { id: created.id, tenant: 'acme', prefix: created.prefix, createdAt: created.createdAt },
+    ]);
     expect(JSON.stringify(listed)).not.toContain(created.key);
     await engine.close();
     const bytes = readFileSync(db);
@@ -51,7 +53,8 @@ describe('stored API keys', () => {
     const a = await engine.keys.create('acme');
     const b = await engine.keys.create('acme');
     const altered = `${a.key.slice(0, -1)}${a.key.endsWith('A') ? 'B' : 'A'}`;
-    for (const k of [altered, '', 'wft_', a.prefix, 'x'.repeat(10_000)]) expect(await engine.keys.resolve(k)).toBeUndefined();
+    for (const k of [altered, '', 'wft_', a.prefix, 'x'.repeat(10_000)])
+      expect(await engine.keys.resolve(k)).toBeUndefined();
     expect(await engine.keys.revoke('globex', a.id)).toBe(false); // another tenant's key
     expect(await engine.keys.revoke('acme', a.id)).toBe(true);
     expect(await engine.keys.resolve(a.key)).toBeUndefined();
@@ -87,7 +90,10 @@ describe('WEFT_API_KEYS', () => {
     ['Acme:the-key', 'WEFT_API_KEYS entry 1: the tenant must be lower-case letters'],
     ['acme:', 'WEFT_API_KEYS entry 1: the key of tenant acme is empty'],
     ['acme:has blank', 'WEFT_API_KEYS entry 1: the key of tenant acme contains blanks'],
-    ['acme:same-key,globex:same-key', 'WEFT_API_KEYS entry 2: the key repeats the key of an earlier entry'],
+    [
+      'acme:same-key,globex:same-key',
+      'WEFT_API_KEYS entry 2: the key repeats the key of an earlier entry',
+    ],
   ])('refuses %j with a clear error that quotes no key', (spec, message) => {
     const e = thrown(() => parseApiKeys(spec));
     expect(e.code).toBe('invalid_config');
@@ -101,7 +107,9 @@ describe('WEFT_API_KEYS', () => {
   it('keyResolver answers keys of WEFT_API_KEYS and stored keys, and nothing else', async () => {
     const engine = await open();
     const stored = await engine.keys.create('acme');
-    const keys = keyResolver(engine, { WEFT_API_KEYS: 'ops:env-key-0123456789,acme:env-key-acme-0001' });
+    const keys = keyResolver(engine, {
+      WEFT_API_KEYS: 'ops:env-key-0123456789,acme:env-key-acme-0001',
+    });
     expect(keys.envKeys).toBe(2);
     expect(await keys.resolve('env-key-0123456789')).toEqual({ tenant: 'ops' });
     expect(await keys.resolve('env-key-acme-0001')).toEqual({ tenant: 'acme' });
@@ -117,7 +125,9 @@ describe('WEFT_API_KEYS', () => {
 
   it('keyResolver refuses a malformed WEFT_API_KEYS at once and says whether any key is configured', async () => {
     const engine = await open();
-    expect(thrown(() => keyResolver(engine, { WEFT_API_KEYS: 'nocolon' })).code).toBe('invalid_config');
+    expect(thrown(() => keyResolver(engine, { WEFT_API_KEYS: 'nocolon' })).code).toBe(
+      'invalid_config',
+    );
     const none = keyResolver(engine, {});
     expect(none.envKeys).toBe(0);
     expect(await none.configured()).toBe(false);
@@ -147,7 +157,9 @@ describe('weft keys create', () => {
     expect(io.out).toHaveLength(1);
     const key = io.out[0]!.trim();
     expect(key).toMatch(/^wft_[A-Za-z0-9_-]{43}$/);
-    expect(io.err.join('')).toMatch(/created API key wft_.{8}… \(id .+\) for tenant acme; it is shown only this once/);
+    expect(io.err.join('')).toMatch(
+      /created API key wft_.{8}… \(id .+\) for tenant acme; it is shown only this once/,
+    );
     expect(io.err.join('')).not.toContain(key);
     expect(await keyResolver(engine, {}).resolve(key)).toEqual({ tenant: 'acme' });
   });
@@ -164,9 +176,14 @@ describe('weft keys create', () => {
     expect(io.out.join('')).not.toContain(created.key);
     expect(await keysCommand({ action: 'revoke', tenant: 'acme', db, id: created.id })).toBe(0);
     vi.restoreAllMocks();
-    await expect(keysCommand({ tenant: undefined, db })).rejects.toMatchObject({ exitCode: 2, message: 'weft keys create needs a tenant: --tenant T' });
+    await expect(keysCommand({ tenant: undefined, db })).rejects.toMatchObject({
+      exitCode: 2,
+      message: 'weft keys create needs a tenant: --tenant T',
+    });
     await expect(keysCommand({ tenant: 'Bad Tenant', db })).rejects.toMatchObject({ exitCode: 2 });
-    await expect(keysCommand({ action: 'revoke', tenant: 'acme', db, id: created.id })).rejects.toMatchObject({ exitCode: 1 });
+    await expect(
+      keysCommand({ action: 'revoke', tenant: 'acme', db, id: created.id }),
+    ).rejects.toMatchObject({ exitCode: 1 });
     const engine = await open(db);
     expect(await engine.keys.resolve(created.key)).toBeUndefined();
   });

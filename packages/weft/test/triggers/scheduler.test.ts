@@ -144,8 +144,19 @@ nodes: [{ id: a, type: noop }]
     const engine = await open({ db: tempDb() });
     await engine.publish(daily('0 9 * * 1-5'));
     const [s1] = await engine.store.listSchedules('default', 'report');
-    expect(s1).toMatchObject({ triggerIndex: 1, schedule: '0 9 * * 1-5', timezone: 'Europe/Paris', enabled: true });
-    expect(new Date(s1!.nextDue).toLocaleString('en-GB', { timeZone: 'Europe/Paris', hour: '2-digit', minute: '2-digit' })).toBe('09:00');
+    expect(s1).toMatchObject({
+      triggerIndex: 1,
+      schedule: '0 9 * * 1-5',
+      timezone: 'Europe/Paris',
+      enabled: true,
+    });
+    expect(
+      new Date(s1!.nextDue).toLocaleString('en-GB', {
+        timeZone: 'Europe/Paris',
+        hour: '2-digit',
+        minute: '2-digit',
+      }),
+    ).toBe('09:00');
 
     await engine.publish(daily('0 9 * * 1-5', ', input: { q: digest }'));
     const [s2] = await engine.store.listSchedules('default', 'report');
@@ -173,7 +184,12 @@ nodes: [{ id: a, type: noop }]
     const engine = await open({ db: ':memory:' });
     await expect(engine.publish(daily('99 * * * *'))).rejects.toMatchObject({
       code: 'invalid_definition',
-      details: [expect.objectContaining({ path: 'triggers[1].schedule', message: expect.stringMatching(/^invalid cron schedule "99 \* \* \* \*"/) })],
+      details: [
+        expect.objectContaining({
+          path: 'triggers[1].schedule',
+          message: expect.stringMatching(/^invalid cron schedule "99 \* \* \* \*"/),
+        }),
+      ],
     });
     await expect(engine.publish(daily('0 0 30 2 *'))).rejects.toMatchObject({
       details: [expect.objectContaining({ message: 'cron schedule "0 0 30 2 *" never fires' })],

@@ -32,7 +32,8 @@ nodes:
 `;
 
 const now = () => Math.floor(Date.now() / 1000);
-const runCount = async (tenant = 'default') => (await engine.store.listRuns({ tenant })).runs.length;
+const runCount = async (tenant = 'default') =>
+  (await engine.store.listRuns({ tenant })).runs.length;
 
 const refusal = async (req: WebhookRequest): Promise<WeftError> => {
   try {
@@ -44,7 +45,12 @@ const refusal = async (req: WebhookRequest): Promise<WeftError> => {
   throw new Error('expected the delivery to be refused');
 };
 
-const signed = (body: string, headers: Record<string, string> = {}, t = now(), secret = SECRET): WebhookRequest => ({
+const signed = (
+  body: string,
+  headers: Record<string, string> = {},
+  t = now(),
+  secret = SECRET,
+): WebhookRequest => ({
   tenant: 'default',
   path: 'orders/new',
   method: 'POST',
@@ -69,12 +75,42 @@ describe('signed webhooks', () => {
   });
 
   it.each([
-    ['unsigned', (b: string) => ({ ...signed(b), headers: {} }), 'missing_signature', /missing X-Weft-Signature header/],
-    ['signed with another secret', (b: string) => signed(b, {}, now(), 'wrong-secret-0123'), 'bad_signature', /does not match/],
-    ['signed over another body', (b: string) => ({ ...signed(b), rawBody: `${b} ` }), 'bad_signature', /does not match/],
-    ['stale (10 minutes old)', (b: string) => signed(b, {}, now() - 600), 'stale_signature', /more than 300 s from the server's time/],
-    ['from the future (10 minutes ahead)', (b: string) => signed(b, {}, now() + 600), 'stale_signature', /more than 300 s/],
-    ['malformed', (b: string) => ({ ...signed(b), headers: { 'x-weft-signature': 'sha256=abc' } }), 'malformed_signature', /malformed X-Weft-Signature/],
+    [
+      'unsigned',
+      (b: string) => ({ ...signed(b), headers: {} }),
+      'missing_signature',
+      /missing X-Weft-Signature header/,
+    ],
+    [
+      'signed with another secret',
+      (b: string) => signed(b, {}, now(), 'wrong-secret-0123'),
+      'bad_signature',
+      /does not match/,
+    ],
+    [
+      'signed over another body',
+      (b: string) => ({ ...signed(b), rawBody: `${b} ` }),
+      'bad_signature',
+      /does not match/,
+    ],
+    [
+      'stale (10 minutes old)',
+      (b: string) => signed(b, {}, now() - 600),
+      'stale_signature',
+      /more than 300 s from the server's time/,
+    ],
+    [
+      'from the future (10 minutes ahead)',
+      (b: string) => signed(b, {}, now() + 600),
+      'stale_signature',
+      /more than 300 s/,
+    ],
+    [
+      'malformed',
+      (b: string) => ({ ...signed(b), headers: { 'x-weft-signature': 'sha256=abc' } }),
+      'malformed_signature',
+      /malformed X-Weft-Signature/,
+    ],
   ])('%s: unauthorized, and no run', async (_name, make, reason, message) => {
     const e = await refusal(make('{"order":1}'));
     expect(e.code).toBe('unauthorized');
@@ -88,7 +124,9 @@ describe('signed webhooks', () => {
     const body = '{"order":7}';
     const first = await engine.webhooks.deliver(signed(body, { 'X-Weft-Delivery': 'evt_1' }));
     // A redelivery is signed afresh by the sender (a new timestamp).
-    const again = await engine.webhooks.deliver(signed(body, { 'X-Weft-Delivery': 'evt_1' }, now() - 5));
+    const again = await engine.webhooks.deliver(
+      signed(body, { 'X-Weft-Delivery': 'evt_1' }, now() - 5),
+    );
     expect(again).toEqual({ ...first, duplicate: true });
     const other = await engine.webhooks.deliver(signed(body, { 'Idempotency-Key': 'evt_2' }));
     expect(other.runId).not.toBe(first.runId);
@@ -105,13 +143,19 @@ describe('signed webhooks', () => {
 
   it('a delivery id does not let an unsigned request learn anything', async () => {
     await engine.webhooks.deliver(signed('{}', { 'X-Weft-Delivery': 'evt_9' }));
-    const e = await refusal({ tenant: 'default', path: 'orders/new', headers: { 'X-Weft-Delivery': 'evt_9' } });
+    const e = await refusal({
+      tenant: 'default',
+      path: 'orders/new',
+      headers: { 'X-Weft-Delivery': 'evt_9' },
+    });
     expect(e.code).toBe('unauthorized');
   });
 
   it('concurrent deliveries of one id start one run', async () => {
     const results = await Promise.all(
-      Array.from({ length: 6 }, () => engine.webhooks.deliver(signed('{"n":1}', { 'X-Weft-Delivery': 'evt_race' }))),
+      Array.from({ length: 6 }, () =>
+        engine.webhooks.deliver(signed('{"n":1}', { 'X-Weft-Delivery': 'evt_race' })),
+      ),
     );
     expect(new Set(results.map((r) => r.runId)).size).toBe(1);
     expect(results.filter((r) => !r.duplicate)).toHaveLength(1);
@@ -121,7 +165,12 @@ describe('signed webhooks', () => {
   it('accepts a Headers object and a byte body', async () => {
     const body = Buffer.from('{"bytes":true}');
     const headers = new Headers({ 'x-weft-signature': signWebhook(SECRET, body) });
-    const r = await engine.webhooks.deliver({ tenant: 'default', path: '/orders/new/', rawBody: body, headers });
+    const r = await engine.webhooks.deliver({
+      tenant: 'default',
+      path: '/orders/new/',
+      rawBody: body,
+      headers,
+    });
     expect((await engine.wait(r.runId)).input).toEqual({ bytes: true });
   });
 });
@@ -132,11 +181,24 @@ describe('webhook routing', () => {
   });
 
   it('a hook without a secret needs no signature; a text body is the input as text', async () => {
-    const json = await engine.webhooks.deliver({ tenant: 'default', path: 'ping', rawBody: '{"a":1}' });
+    const json = await engine.webhooks.deliver({
+      tenant: 'default',
+      path: 'ping',
+      rawBody: '{"a":1}',
+    });
     expect((await engine.wait(json.runId)).input).toEqual({ a: 1 });
-    const text = await engine.webhooks.deliver({ tenant: 'default', path: 'ping', rawBody: 'hello' });
+    const text = await engine.webhooks.deliver({
+      tenant: 'default',
+      path: 'ping',
+      rawBody: 'hello',
+    });
     expect((await engine.wait(text.runId)).input).toBe('hello');
-    const parsed = await engine.webhooks.deliver({ tenant: 'default', path: 'ping', method: 'put', body: { b: 2 } });
+    const parsed = await engine.webhooks.deliver({
+      tenant: 'default',
+      path: 'ping',
+      method: 'put',
+      body: { b: 2 },
+    });
     expect((await engine.wait(parsed.runId)).input).toEqual({ b: 2 });
     const empty = await engine.webhooks.deliver({ tenant: 'default', path: 'ping' });
     expect((await engine.wait(empty.runId)).input).toEqual({});
@@ -151,7 +213,9 @@ describe('webhook routing', () => {
       const e = await refusal(req);
       expect(e.code).toBe('not_found');
     }
-    expect((await refusal({ tenant: 'default', path: 'nope', method: 'GET' })).message).toBe('no webhook GET nope');
+    expect((await refusal({ tenant: 'default', path: 'nope', method: 'GET' })).message).toBe(
+      'no webhook GET nope',
+    );
     expect(await engine.deleteWorkflow('pings')).toBe(true);
     expect((await refusal({ tenant: 'default', path: 'ping' })).code).toBe('not_found');
     expect(await runCount()).toBe(0);
@@ -166,7 +230,12 @@ nodes: [{ id: a, type: noop }]
 `;
     await expect(engine.publish(taken)).rejects.toMatchObject({
       code: 'invalid_definition',
-      details: [{ path: 'triggers[0].path', message: 'webhook `POST ping` is already used by workflow "pings"' }],
+      details: [
+        {
+          path: 'triggers[0].path',
+          message: 'webhook `POST ping` is already used by workflow "pings"',
+        },
+      ],
     });
     // Another tenant may, and the hook's own workflow may publish new versions.
     await engine.publish(taken, { tenant: 'globex' });
@@ -180,15 +249,29 @@ inputs: { type: object, required: [n], properties: { n: { type: number } } }
 triggers: [{ type: webhook, path: typed }]
 nodes: [{ id: a, type: noop }]
 `);
-    const e = await refusal({ tenant: 'default', path: 'typed', rawBody: '{"n":"x"}', headers: { 'X-Weft-Delivery': 'd1' } });
+    const e = await refusal({
+      tenant: 'default',
+      path: 'typed',
+      rawBody: '{"n":"x"}',
+      headers: { 'X-Weft-Delivery': 'd1' },
+    });
     expect(e.code).toBe('invalid_input');
     // The refused delivery was not recorded: sent again, fixed, it runs.
-    const ok = await engine.webhooks.deliver({ tenant: 'default', path: 'typed', rawBody: '{"n":1}', headers: { 'X-Weft-Delivery': 'd1' } });
+    const ok = await engine.webhooks.deliver({
+      tenant: 'default',
+      path: 'typed',
+      rawBody: '{"n":1}',
+      headers: { 'X-Weft-Delivery': 'd1' },
+    });
     expect(ok.duplicate).toBe(false);
   });
 
   it('refuses an unusable delivery id', async () => {
-    const e = await refusal({ tenant: 'default', path: 'ping', headers: { 'x-weft-delivery': 'x'.repeat(201) } });
+    const e = await refusal({
+      tenant: 'default',
+      path: 'ping',
+      headers: { 'x-weft-delivery': 'x'.repeat(201) },
+    });
     expect(e.code).toBe('invalid_request');
   });
 });
