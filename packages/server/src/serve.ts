@@ -8,7 +8,7 @@
  * console.log(`listening on ${server.url}`);
  * process.once('SIGTERM', async () => {
  *   // stop accepting requests, and let the nodes running now finish, both within 10 s
- *   await Promise.all([server.close(), server.settle(10_000)]);
+ *   await Promise.all([server.close(), engine.drain(10_000)]);
  *   await engine.close(); // what did not finish is carried on at the next start
  * });
  * ```

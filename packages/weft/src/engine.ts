@@ -472,6 +472,14 @@ export class Engine {
     await this.#runner.send(runId, { type: 'human.input', node, value });
   }
 
+  /**
+   * For a shutdown: starts no new node execution (ready nodes run after the next start) and fires
+   * no timer; resolves true once nothing executes, false after `ms`. Then call `close()`.
+   */
+  drain(ms = 10_000): Promise<boolean> {
+    return this.#runner.drain(ms);
+  }
+
   /** Stops the engine; safe to call more than once. */
   close(): Promise<void> {
     this.#closing ??= (async () => {

@@ -4,7 +4,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Engine } from '../src/index.js';
-import { eventTypes, openEngine, yaml, type ProbeCall } from './helpers.js';
+import { eventTypes, openEngine, tempDb, yaml, type ProbeCall } from './helpers.js';
 
 let engine: Engine;
 let calls: ProbeCall[];
@@ -248,5 +248,26 @@ describe('versions', () => {
     expect((await engine.wait(id)).output).toBe('one');
     expect((await engine.run('versioned')).output).toBe('two');
     expect((await engine.run('versioned', { version: v1.version })).output).toBe('one');
+  });
+});
+
+describe('drain', () => {
+  it('lets running nodes finish, starts no new one, and the next start carries the run on', async () => {
+    const db = tempDb();
+    ({ engine, calls } = await openEngine({ db }));
+    const { id } = await engine.start(yaml`
+id: drained
+nodes:
+  - { id: a, type: probe, with: { delay_ms: 60 } }
+  - { id: b, type: probe, needs: [a], with: { value: done } }
+`);
+    await waitFor(() => calls.length === 1);
+    expect(await engine.drain(5_000)).toBe(true);
+    expect(calls.map((c) => c.path)).toEqual(['a']);
+    await engine.close();
+    ({ engine } = await openEngine({ db, calls }));
+    const run = await engine.wait(id);
+    expect(run.status).toBe('succeeded');
+    expect(calls.map((c) => c.path)).toEqual(['a', 'b']);
   });
 });

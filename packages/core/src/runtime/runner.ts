@@ -81,6 +81,8 @@ export class Runner {
   #batchDone: { promise: Promise<void>; resolve: () => void } | undefined;
   #flushing: Promise<void> = Promise.resolve();
   #scheduled = false;
+  /** Draining for shutdown: no new node execution or child run starts; timers are stopped. */
+  #draining = false;
   #closed = false;
   readonly #listeners = new Map<string, Set<RunListener>>();
   readonly #allListeners = new Set<RunListener>();
@@ -184,6 +186,24 @@ export class Runner {
     this.#batchDone ??= deferred();
     this.#schedule();
     return this.#batchDone.promise;
+  }
+
+  /**
+   * Stops taking on work for a shutdown: nodes that become ready are not started (they stay
+   * recorded as running and run after the next start), and timers stop firing. Resolves true once
+   * no node execution is in flight, or false after `ms`.
+   */
+  async drain(ms: number): Promise<boolean> {
+    this.#draining = true;
+    this.#timers.stop();
+    const deadline = performance.now() + ms;
+    for (;;) {
+      await this.flush();
+      const busy = [...this.#active.values()].some((r) => r.controllers.size > 0);
+      if (!busy) return true;
+      if (performance.now() >= deadline) return false;
+      await new Promise((r) => setTimeout(r, 20));
+    }
   }
 
   /** Stops timers and waits for the last commit; running executions are aborted. */
@@ -427,6 +447,7 @@ export class Runner {
   #carryOut(run: ActiveRun, c: Command): void {
     switch (c.type) {
       case 'execute':
+        if (this.#draining) return;
         return executeNode(this.#env, run, c);
       case 'abort':
         run.controllers
@@ -436,6 +457,7 @@ export class Runner {
           );
         return;
       case 'start-child': {
+        if (this.#draining) return;
         const children = this.#o.children;
         const started =
           children === undefined

@@ -127,7 +127,7 @@ export async function serveCommand(a: ServeArgs): Promise<number> {
     process.once('SIGINT', stop);
   });
   await scheduler.stop();
-  const [, finished] = await Promise.all([server.close(), server.settle(drainMs)]);
+  const [, finished] = await Promise.all([server.close(), engine.drain(drainMs)]);
   if (!finished) {
     process.stderr.write(
       `nodes still running after ${drainMs} ms are stopped; their runs carry on at the next start\n`,
