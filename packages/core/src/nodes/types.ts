@@ -74,8 +74,6 @@ export interface NodeContext {
   log: Logger;
   /** Resolves a named credential at call time. */
   credentials: CredentialResolver;
-  /** Read-only scope the node's parameters were rendered against. */
-  scope: Readonly<Record<string, unknown>>;
   /** Host services (subworkflow loading, memory, knowledge...). */
   services: Readonly<Record<string, unknown>>;
 }

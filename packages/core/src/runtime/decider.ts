@@ -17,7 +17,6 @@ import {
   isNodeFinished,
   type FrameState,
   type NodeState,
-  type PathState,
   type RunState,
 } from './state.js';
 import { backoffDelay, derivedId, parseDuration, parseTimestamp } from './time.js';
@@ -686,7 +685,6 @@ export function hydrate(plan: Plan, state: RunState): void {
   }
 }
 
-export type { PathState };
 
 /** Paths of the run's nodes that wait for an answer from outside (human nodes). */
 export function awaitingAnswer(plan: Plan, state: RunState): string[] {

@@ -92,7 +92,6 @@ export function executeNode(env: ExecuteEnv, run: ActiveRun, cmd: Execute): void
       return (log ??= env.log.child({ runId: run.identity.id, node: path, attempt }));
     },
     credentials: env.credentials?.(run.identity.tenant) ?? noCredentials,
-    scope: {},
     services: env.services,
   };
   const succeed = (result: unknown) => {

@@ -126,7 +126,6 @@ function makeContext(
         return c;
       },
     },
-    scope: {},
     services: {},
   };
   return { ctx, lines };
