@@ -8,8 +8,7 @@
 import type { RunEvent } from '@weft/core';
 import type { RunView } from '../run-view.js';
 import { CliError, EXIT } from './exit-codes.js';
-import { formatEventLine, showText, table } from './runs-command.js';
-import { formatMs } from './format.js';
+import { formatEventLine, runsTable, showText } from './runs-command.js';
 import { parseLooseJson } from './io.js';
 import { Progress } from './progress.js';
 
@@ -252,16 +251,19 @@ async function list(client: RemoteClient, a: RemoteArgs): Promise<number> {
     process.stdout.write(`${JSON.stringify({ runs: body.runs }, null, 2)}\n`);
     return EXIT.ok;
   }
-  const rows = body.runs.map((r) => [
-    r.id,
-    `${r.workflow}@${r.version}`,
-    r.status,
-    r.created_at,
-    r.finished_at !== null
-      ? formatMs(Date.parse(r.finished_at) - Date.parse(r.started_at ?? r.created_at))
-      : '',
-  ]);
-  process.stdout.write(table([['RUN', 'WORKFLOW', 'STATUS', 'CREATED', 'TOOK'], ...rows]));
+  process.stdout.write(
+    runsTable(
+      body.runs.map((r) => ({
+        id: r.id,
+        workflow: r.workflow,
+        version: r.version,
+        status: r.status,
+        created: r.created_at,
+        started: r.started_at,
+        finished: r.finished_at,
+      })),
+    ),
+  );
   return EXIT.ok;
 }
 

@@ -144,17 +144,44 @@ async function list(engine: Engine, a: RunsArgs): Promise<number> {
     );
     return EXIT.ok;
   }
+  process.stdout.write(
+    runsTable(
+      runs.map((r) => ({
+        id: r.id,
+        workflow: r.workflowId,
+        version: r.version,
+        status: r.status,
+        created: r.createdAt,
+        started: r.startedAt,
+        finished: r.finishedAt,
+      })),
+    ),
+  );
+  return EXIT.ok;
+}
+
+/** The table of `weft runs list`, local or remote. */
+export function runsTable(
+  runs: readonly {
+    id: string;
+    workflow: string;
+    version: number;
+    status: string;
+    created: string;
+    started?: string | null | undefined;
+    finished?: string | null | undefined;
+  }[],
+): string {
   const rows = runs.map((r) => [
     r.id,
-    `${r.workflowId}@${r.version}`,
+    `${r.workflow}@${r.version}`,
     r.status,
-    r.createdAt,
-    r.finishedAt !== undefined
-      ? formatMs(Date.parse(r.finishedAt) - Date.parse(r.startedAt ?? r.createdAt))
+    r.created,
+    r.finished !== undefined && r.finished !== null
+      ? formatMs(Date.parse(r.finished) - Date.parse(r.started ?? r.created))
       : '',
   ]);
-  process.stdout.write(table([['RUN', 'WORKFLOW', 'STATUS', 'CREATED', 'TOOK'], ...rows]));
-  return EXIT.ok;
+  return table([['RUN', 'WORKFLOW', 'STATUS', 'CREATED', 'TOOK'], ...rows]);
 }
 
 /** One event as a line of `weft runs events`: seq, time, type, node, data. */
