@@ -158,21 +158,6 @@ export function forEachDynamicString(
   }
 }
 
-/** Whether the value at `rel` inside `root`, or any value on the way to it, is a template string. */
-export function templateOnPath(root: unknown, rel: readonly Segment[]): boolean {
-  let v: unknown = root;
-  for (let i = 0; ; i++) {
-    if (typeof v === 'string') return v.includes('{{');
-    if (i >= rel.length || typeof v !== 'object' || v === null) return false;
-    const seg = rel[i] as Segment;
-    v = Array.isArray(v)
-      ? typeof seg === 'number'
-        ? v[seg]
-        : undefined
-      : (v as Record<string, unknown>)[String(seg)];
-  }
-}
-
 /** Offset of the first read of `name` as a root in `text`, for pointing at a bad reference. */
 export function rootOffset(text: string, name: string): number | undefined {
   const escaped = name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');

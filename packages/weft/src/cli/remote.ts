@@ -11,6 +11,7 @@ import { CliError, EXIT } from './exit-codes.js';
 import { formatEventLine, runsTable, showText } from './runs-command.js';
 import { parseLooseJson } from './io.js';
 import { Progress } from './progress.js';
+import { report } from './report.js';
 
 export interface RemoteArgs {
   sub: string;
@@ -307,40 +308,10 @@ async function follow(
       if (res.headers.get('weft-wait') !== 'settled') continue;
       await Promise.race([streaming, delay(200)]);
       progress.stop();
-      return report(run, a);
+      return report(run, a.json, ` --server ${a.server}`);
     }
   } finally {
     stop.abort();
     progress.stop();
-  }
-}
-
-function report(view: RunView, a: RemoteArgs): number {
-  if (a.json) process.stdout.write(`${JSON.stringify(view, null, 2)}\n`);
-  switch (view.status) {
-    case 'succeeded':
-      if (!a.json) process.stdout.write(`${JSON.stringify(view.output, null, 2)}\n`);
-      return EXIT.ok;
-    case 'waiting':
-    case 'paused': {
-      const waiting = Object.entries(view.nodes)
-        .filter(([, n]) => n.status === 'waiting')
-        .map(([p]) => p);
-      const resume =
-        view.status === 'paused'
-          ? `resume with: weft runs resume ${view.id}`
-          : `answer with: weft runs input ${view.id} --node ${waiting[0] ?? 'NODE'} --value JSON`;
-      process.stderr.write(
-        `run ${view.id} is ${view.status}${waiting.length > 0 ? ` (waiting: ${waiting.join(', ')})` : ''}; ${resume} --server ${a.server}\n`,
-      );
-      return EXIT.waiting;
-    }
-    default:
-      if (!a.json && view.error !== null) {
-        process.stderr.write(
-          `run ${view.id} ${view.status}: ${view.error.code}: ${view.error.message}\n`,
-        );
-      }
-      return EXIT.failed;
   }
 }

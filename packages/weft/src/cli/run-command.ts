@@ -7,12 +7,12 @@ import { NodeRegistry, WeftError, parseDefinition } from '@weft/core';
 import { standardNodes } from '@weft/nodes';
 import { formatDiagnostic } from './format.js';
 import { Engine } from '../engine.js';
-import type { RunView } from '../run-view.js';
 import { askOnTerminal } from './ask.js';
 import { CliError, EXIT } from './exit-codes.js';
 import { readInput, readText } from './io.js';
 import { LocalFiles } from './local-files.js';
 import { Progress } from './progress.js';
+import { report } from './report.js';
 
 export interface RunArgs {
   file: string;
@@ -102,33 +102,6 @@ export async function follow(
     }
   } finally {
     progress.stop();
-  }
-}
-
-function report(view: RunView, json: boolean): number {
-  if (json) process.stdout.write(`${JSON.stringify(view, null, 2)}\n`);
-  switch (view.status) {
-    case 'succeeded':
-      if (!json) process.stdout.write(`${JSON.stringify(view.output, null, 2)}\n`);
-      return EXIT.ok;
-    case 'waiting':
-    case 'paused': {
-      const waiting = Object.entries(view.nodes)
-        .filter(([, n]) => n.status === 'waiting')
-        .map(([p]) => p);
-      process.stderr.write(
-        `run ${view.id} is ${view.status}${waiting.length > 0 ? ` (waiting: ${waiting.join(', ')})` : ''}; ` +
-          `answer with: weft runs input ${view.id} --node ${waiting[0] ?? 'NODE'} --value JSON\n`,
-      );
-      return EXIT.waiting;
-    }
-    default:
-      if (!json && view.error !== null) {
-        process.stderr.write(
-          `run ${view.id} ${view.status}: ${view.error.code}: ${view.error.message}\n`,
-        );
-      }
-      return EXIT.failed;
   }
 }
 
