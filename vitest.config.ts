@@ -10,6 +10,7 @@ export default defineConfig({
       '@weft/core': src('core'),
       '@weft/nodes': src('nodes'),
       '@weft/store-sqlite': src('store-sqlite'),
+      '@weft/engine': src('engine'),
       '@weft/server': src('server'),
     },
   },

@@ -1,7 +1,8 @@
 /**
  * @module @weft/core
  * Weft's pure core: the workflow language, expressions, the compiler and the decision function,
- * plus the ports (interfaces) that the shell's adapters implement and the runner that drives it.
+ * plus the ports (interfaces) that the shell's adapters implement. No I/O: the run loop is in
+ * `@weft/engine`.
  */
 export * from './errors.js';
 export * from './dsl/types.js';
@@ -22,5 +23,4 @@ export { hydrate, awaitingAnswer } from './runtime/decider.js';
 export { toBoolean, graphOutput } from './runtime/outputs.js';
 export { parseDuration, parseTimestamp, backoffDelay } from './runtime/time.js';
 export * from './runtime/persist.js';
-export * from './runtime/runner.js';
 export * from './validation/json-schema.js';

@@ -4,7 +4,7 @@
  */
 import { createInterface } from 'node:readline/promises';
 import { WeftError, type RunEvent } from '@weft/core';
-import type { Engine } from '../engine.js';
+import type { Engine } from '@weft/engine';
 import { parseLooseJson } from './io.js';
 
 export async function askOnTerminal(

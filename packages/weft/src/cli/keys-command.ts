@@ -8,7 +8,7 @@
  */
 import { openSqliteStore } from '@weft/store-sqlite';
 import { systemClock, WeftError } from '@weft/core';
-import { ApiKeys } from '../keys/keys.js';
+import { ApiKeys } from '@weft/engine';
 import { CliError, EXIT } from './exit-codes.js';
 
 export interface KeysArgs {

@@ -4,7 +4,7 @@
  * workflow that names them, publishing each file to the local store.
  */
 import { dirname, resolve } from 'node:path';
-import type { Engine, WorkflowResolver } from '../engine.js';
+import type { Engine, WorkflowResolver } from '@weft/engine';
 import { readText } from './io.js';
 import { formatDiagnostic } from './format.js';
 import { WeftError } from '@weft/core';

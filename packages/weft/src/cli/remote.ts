@@ -6,7 +6,7 @@
  * run until it ends or waits again, as locally.
  */
 import type { RunEvent } from '@weft/core';
-import type { RunView } from '../run-view.js';
+import type { RunView } from '@weft/engine';
 import { CliError, EXIT } from './exit-codes.js';
 import { formatEventLine, runsTable, showText } from './runs-command.js';
 import { parseLooseJson } from './io.js';

@@ -6,7 +6,7 @@
 import { NodeRegistry, WeftError, parseDefinition } from '@weft/core';
 import { standardNodes } from '@weft/nodes';
 import { formatDiagnostic } from './format.js';
-import { Engine } from '../engine.js';
+import { Engine } from '@weft/engine';
 import { askOnTerminal } from './ask.js';
 import { CliError, EXIT } from './exit-codes.js';
 import { readInput, readText } from './io.js';

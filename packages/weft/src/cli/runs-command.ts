@@ -5,8 +5,8 @@
  */
 import { existsSync } from 'node:fs';
 import { WeftError, type RunEvent } from '@weft/core';
-import { Engine } from '../engine.js';
-import type { RunView } from '../run-view.js';
+import { Engine } from '@weft/engine';
+import type { RunView } from '@weft/engine';
 import { CliError, EXIT } from './exit-codes.js';
 import { formatMs, preview } from './format.js';
 import { parseLooseJson } from './io.js';

@@ -15,9 +15,9 @@
 import { readFileSync } from 'node:fs';
 import { WeftError } from '@weft/core';
 import { jsonLogger, logLevelFrom, startServer } from '@weft/server';
-import { Engine } from '../engine.js';
-import { keyResolver, parseApiKeys } from '../keys/env-keys.js';
-import { startScheduler } from '../triggers/scheduler.js';
+import { Engine } from '@weft/engine';
+import { keyResolver, parseApiKeys } from '@weft/engine';
+import { startScheduler } from '@weft/engine';
 import { CliError, EXIT } from './exit-codes.js';
 
 export interface ServeArgs {

@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { Engine, keyResolver, parseApiKeys, WeftError } from '../../src/index.js';
 import { keysCommand } from '../../src/cli/keys-command.js';
-import { tempDb } from '../helpers.js';
+import { tempDb } from '../../../engine/test/helpers.js';
 
 const opened: Engine[] = [];
 const open = async (db = tempDb()) => {

@@ -7,18 +7,34 @@
  * Runs are held in memory only while they have work in flight; a waiting or finished run lives in
  * the store alone and is loaded again when a timer, an answer or a control call reaches it.
  */
-import type { Plan } from '../compile/plan.js';
-import { WeftError, toWeftError } from '../errors.js';
-import type { NodeRegistry } from '../nodes/registry.js';
-import type { CredentialResolver } from '../nodes/types.js';
-import { systemClock, type Clock } from '../ports/clock.js';
-import { silentLogger, type Logger } from '../ports/logger.js';
-import type { RunEvent, RunRecord, RunWrite, Store, TimerRecord } from '../ports/store.js';
-import { decide } from './decide.js';
+import {
+  WeftError,
+  createRunState,
+  decide,
+  fromRecords,
+  isTerminal,
+  silentLogger,
+  systemClock,
+  toNodeRecord,
+  toRunRecord,
+  toWeftError,
+  type Clock,
+  type Command,
+  type CredentialResolver,
+  type Decision,
+  type Logger,
+  type NodeRegistry,
+  type Plan,
+  type RunEvent,
+  type RunIdentity,
+  type RunInput,
+  type RunRecord,
+  type RunState,
+  type RunWrite,
+  type Store,
+  type TimerRecord,
+} from '@weft/core';
 import { executeNode, type ExecuteEnv } from './execute.js';
-import { fromRecords, toNodeRecord, toRunRecord, type RunIdentity } from './persist.js';
-import type { Command, Decision, RunInput } from './protocol.js';
-import { createRunState, isTerminal, type RunState } from './state.js';
 import { TimerWheel } from './timers.js';
 
 /** Input without its time: the runner stamps it. */

@@ -5,9 +5,7 @@
  * number of parked runs costs no memory and timers that fell due while the process was down fire
  * right after start.
  */
-import type { Clock } from '../ports/clock.js';
-import type { Logger } from '../ports/logger.js';
-import type { Store, TimerRecord } from '../ports/store.js';
+import type { Clock, Logger, Store, TimerRecord } from '@weft/core';
 
 const PAGE = 1000;
 /** setTimeout's limit is ~24.8 days; re-check at least hourly. */

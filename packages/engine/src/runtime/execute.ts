@@ -3,12 +3,18 @@
  * Carries out one `execute` command: validates the rendered parameters, calls the node type's
  * `run` with a context, enforces the attempt's timeout, and feeds the result back as an input.
  */
-import { toErrorInfo, toWeftError, WeftError } from '../errors.js';
-import type { NodeRegistry } from '../nodes/registry.js';
-import { isRouted, type CredentialResolver, type NodeContext } from '../nodes/types.js';
-import type { Clock } from '../ports/clock.js';
-import type { Logger } from '../ports/logger.js';
-import type { Command } from './protocol.js';
+import {
+  WeftError,
+  isRouted,
+  toErrorInfo,
+  toWeftError,
+  type Clock,
+  type Command,
+  type CredentialResolver,
+  type Logger,
+  type NodeContext,
+  type NodeRegistry,
+} from '@weft/core';
 import type { ActiveRun, RunnerInput } from './runner.js';
 
 export interface ExecuteEnv {

@@ -15,7 +15,6 @@
 import {
   NodeRegistry,
   PlanCache,
-  Runner,
   checkPlainData,
   formatPath,
   resolveLimits,
@@ -29,7 +28,6 @@ import {
   systemClock,
   validateAgainst,
   validateDefinition,
-  type ActiveRun,
   type Clock,
   type Command,
   type CredentialResolver,
@@ -45,6 +43,7 @@ import {
   type WorkflowDefinition,
 } from '@weft/core';
 import { standardNodes } from '@weft/nodes';
+import { Runner, type ActiveRun } from './runtime/runner.js';
 import { openSqliteStore } from '@weft/store-sqlite';
 import { Credentials } from './credentials/credentials.js';
 import { SecretKey } from './credentials/secret-key.js';

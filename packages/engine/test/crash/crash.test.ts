@@ -38,7 +38,8 @@ import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureBuilt, root } from './build.js';
 import { z } from 'zod';
-import { defineNode, Engine, openSqliteStore, WeftError } from '../../src/index.js';
+import { openSqliteStore } from '@weft/store-sqlite';
+import { defineNode, Engine, WeftError } from '../../src/index.js';
 
 const RUNS = Number(process.env['WEFT_CRASH_RUNS'] ?? 200);
 const KILLS = Number(process.env['WEFT_CRASH_KILLS'] ?? 50);
