@@ -1,18 +1,16 @@
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 
-const src = (pkg: string) => fileURLToPath(new URL(`./packages/${pkg}/src/index.ts`, import.meta.url));
+const packages = fileURLToPath(new URL('./packages/', import.meta.url));
 
-// Tests import workspace packages from source so that a test run never depends on a stale build.
+// Tests import workspace packages from source so that a test run never depends on a stale build:
+// `@weft/<pkg>` is its src/index.ts and a subpath `@weft/<pkg>/<entry>` is its src/<entry>.ts.
 export default defineConfig({
   resolve: {
-    alias: {
-      '@weft/core': src('core'),
-      '@weft/nodes': src('nodes'),
-      '@weft/store-sqlite': src('store-sqlite'),
-      '@weft/engine': src('engine'),
-      '@weft/server': src('server'),
-    },
+    alias: [
+      { find: /^@weft\/([a-z-]+)\/([a-z-]+)$/, replacement: `${packages}$1/src/$2.ts` },
+      { find: /^@weft\/([a-z-]+)$/, replacement: `${packages}$1/src/index.ts` },
+    ],
   },
   test: {
     include: ['packages/*/src/**/*.test.ts', 'packages/*/test/**/*.test.ts', 'test/**/*.test.ts'],

@@ -1,7 +1,7 @@
 /**
  * @module ports/store
  * The one persistence interface. SQLite (embedded) and PostgreSQL (cluster) implement it and pass
- * the same contract suite (`test/support/store-contract.ts`). Every method is async so that
+ * the same contract suite (`@weft/core/testing`). Every method is async so that
  * both fit.
  *
  * A run is persisted as rows: one run row (with the decider's run-level state), one row per node

@@ -685,7 +685,6 @@ export function hydrate(plan: Plan, state: RunState): void {
   }
 }
 
-
 /** Paths of the run's nodes that wait for an answer from outside (human nodes). */
 export function awaitingAnswer(plan: Plan, state: RunState): string[] {
   const d = new Decider(plan, state, 0);

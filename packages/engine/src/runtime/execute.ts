@@ -15,7 +15,7 @@ import {
   type NodeContext,
   type NodeRegistry,
 } from '@weft/core';
-import type { ActiveRun, RunnerInput } from './runner.js';
+import type { ActiveRun, RunnerInput } from './active-run.js';
 
 export interface ExecuteEnv {
   registry: NodeRegistry;

@@ -27,34 +27,14 @@ import {
   type Plan,
   type RunEvent,
   type RunIdentity,
-  type RunInput,
   type RunRecord,
-  type RunState,
   type RunWrite,
   type Store,
   type TimerRecord,
 } from '@weft/core';
+import type { ActiveRun, RunnerInput } from './active-run.js';
 import { executeNode, type ExecuteEnv } from './execute.js';
 import { TimerWheel } from './timers.js';
-
-/** Input without its time: the runner stamps it. */
-export type RunnerInput = RunInput extends infer I
-  ? I extends RunInput
-    ? Omit<I, 'at'>
-    : never
-  : never;
-
-export interface ActiveRun {
-  identity: RunIdentity;
-  plan: Plan;
-  state: RunState;
-  /** Node executions in flight, by path. */
-  controllers: Map<string, { abort(reason: unknown): void }>;
-  /** Whether the run's row (and so its input) has been committed. */
-  stored: boolean;
-  /** Set when a commit of this run failed: the object is dropped and the run reloaded. */
-  failure?: unknown;
-}
 
 /** Creates and finds child runs for `subworkflow` nodes; the Engine implements it. */
 export interface ChildRuns {
@@ -74,6 +54,8 @@ export interface RunnerOptions {
   /** Largest node output, in bytes of JSON. @default 4 MiB */
   maxOutputBytes?: number;
 }
+
+export type { ActiveRun, RunnerInput } from './active-run.js';
 
 export type RunListener = (events: readonly RunEvent[], run: ActiveRun) => void;
 

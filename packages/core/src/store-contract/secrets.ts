@@ -3,7 +3,7 @@
  * Credentials (ciphertext kept as given), API keys (by hash) and the meta key/value table.
  */
 import { beforeEach, describe, expect, it } from 'vitest';
-import type { ApiKeyRecord, Store } from '@weft/core';
+import type { ApiKeyRecord, Store } from '../index.js';
 import { at } from './fixtures.js';
 
 /** Declares these cases; `use` returns the fresh, migrated store of the current test. */

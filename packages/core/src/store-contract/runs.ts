@@ -3,7 +3,7 @@
  * Run, node and event rows: exact round-trips, replacement, lookups.
  */
 import { beforeEach, describe, expect, it } from 'vitest';
-import type { RunEvent, RunRecord, Store } from '@weft/core';
+import type { RunEvent, RunRecord, Store } from '../index.js';
 import {
   at,
   ERROR,

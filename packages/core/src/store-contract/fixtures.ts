@@ -10,7 +10,7 @@ import type {
   RunRecord,
   RunWrite,
   WorkflowDefinition,
-} from '@weft/core';
+} from '../index.js';
 
 /** A fixed epoch for test times: `at(n)` is n seconds after it. */
 export const at = (seconds: number): string =>

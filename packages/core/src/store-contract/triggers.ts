@@ -4,7 +4,7 @@
  * compare-and-set), webhook deliveries (first one wins), and deleted workflows that kept runs.
  */
 import { beforeEach, describe, expect, it } from 'vitest';
-import type { ScheduleSpec, Store } from '@weft/core';
+import type { ScheduleSpec, Store } from '../index.js';
 import { at, definition } from './fixtures.js';
 
 /** Declares these cases; `use` returns the fresh, migrated store of the current test. */

@@ -3,7 +3,7 @@
  * A commit is all or nothing, and refuses what only a second writer would write.
  */
 import { beforeEach, describe, expect, it } from 'vitest';
-import type { RunEvent, Store, TimerRecord } from '@weft/core';
+import type { RunEvent, Store, TimerRecord } from '../index.js';
 import { at, makeRun, makeNode, makeWrite, events } from './fixtures.js';
 
 /** Declares these cases; `use` returns the fresh, migrated store of the current test. */

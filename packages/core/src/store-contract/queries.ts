@@ -3,7 +3,7 @@
  * Listing runs (order, filters, cursors, page sizes) and scanning them by status.
  */
 import { beforeEach, describe, expect, it } from 'vitest';
-import type { RunRecord, RunWrite, Store } from '@weft/core';
+import type { RunRecord, RunWrite, Store } from '../index.js';
 import { at, makeRun, makeWrite } from './fixtures.js';
 
 /** Declares these cases; `use` returns the fresh, migrated store of the current test. */

@@ -12,7 +12,7 @@
  * ```
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { Store } from '@weft/core';
+import type { Store } from './index.js';
 import { commitCases } from './store-contract/commit.js';
 import { events, makeRun, makeWrite } from './store-contract/fixtures.js';
 import { queryCases } from './store-contract/queries.js';

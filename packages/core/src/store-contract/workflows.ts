@@ -3,7 +3,7 @@
  * Publishing, versions, tenants and deletion of workflow definitions.
  */
 import { beforeEach, describe, expect, it } from 'vitest';
-import type { Store, WorkflowDefinition } from '@weft/core';
+import type { Store, WorkflowDefinition } from '../index.js';
 import { makeRun, makeWrite, definition } from './fixtures.js';
 
 /** Declares these cases; `use` returns the fresh, migrated store of the current test. */

@@ -3,7 +3,7 @@
  * Durable timers: due order, boundaries, removal and replacement.
  */
 import { beforeEach, describe, expect, it } from 'vitest';
-import type { Store, TimerRecord } from '@weft/core';
+import type { Store, TimerRecord } from '../index.js';
 import { TRICKY_JSON, makeRun, makeWrite } from './fixtures.js';
 
 /** Declares these cases; `use` returns the fresh, migrated store of the current test. */

@@ -1,0 +1,2 @@
+export declare const ALLOWED_IMPORTS: Record<string, readonly string[]>;
+export declare const IO_MODULES: readonly string[];

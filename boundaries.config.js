@@ -1,0 +1,33 @@
+// @ts-check
+/**
+ * Which workspace packages each package may import: the layers of docs/architecture.md. ESLint
+ * (`no-restricted-imports`) and test/architecture.test.ts both read this table, so a package that
+ * imports across a boundary fails lint and the tests.
+ *
+ * @type {Record<string, readonly string[]>}
+ */
+export const ALLOWED_IMPORTS = {
+  core: [],
+  nodes: ['core'],
+  'store-sqlite': ['core'],
+  client: ['core'],
+  engine: ['core', 'nodes', 'store-sqlite'],
+  server: ['core'],
+  weft: ['core', 'nodes', 'store-sqlite', 'client', 'engine', 'server'],
+};
+
+/** Node modules that do I/O: the pure core imports none of them. */
+export const IO_MODULES = [
+  'fs',
+  'fs/promises',
+  'net',
+  'http',
+  'https',
+  'http2',
+  'child_process',
+  'dgram',
+  'dns',
+  'tls',
+  'worker_threads',
+  'cluster',
+];
