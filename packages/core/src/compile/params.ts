@@ -45,7 +45,14 @@ export function compileParams(
     if (raws.some((p) => matches(p, path))) return staticValue(value);
     if (typeof value === 'string' && exprs.some((p) => matches(p, path))) {
       const expr = compileExpression(bareExpression(value));
-      return { isStatic: false, roots: expr.roots, evaluate: (s, o) => expr.evaluate(s, o) };
+      // JSONata's "no result" (undefined) is not a JSON value: an expression parameter that yields
+      // nothing is null, so the key stays present and the node sees a value (`transform` outputs
+      // null, `if` takes false) instead of failing as if the parameter had not been written.
+      return {
+        isStatic: false,
+        roots: expr.roots,
+        evaluate: (s, o) => expr.evaluate(s, o) ?? null,
+      };
     }
     if (Array.isArray(value)) {
       const parts = value.map((v, i) => walk(v, [...path, i]));

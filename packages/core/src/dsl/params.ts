@@ -8,6 +8,7 @@
 import type { NodeType } from '../nodes/types.js';
 import { matchesPattern, type PathPattern } from './expressions.js';
 import type { Findings, Path, Segment } from './findings.js';
+import { objectKeysAt } from './schema-keys.js';
 import { dslErrorMap, issuesToFindings } from './zod-issues.js';
 
 /** Whether a value reached along `rel` is produced at run time (template or expression). */
@@ -55,5 +56,6 @@ export function checkParams(
   if (result.success) return;
   issuesToFindings(result.error.issues, withPath, findings.items, {
     drop: (rel) => dynamicOnPath(value, rel, patterns.expressions, patterns.raw),
+    keysAt: (rel) => objectKeysAt(type.params, rel),
   });
 }

@@ -634,7 +634,11 @@ describe('every problem, with its path and position', () => {
         'must be one of GET, POST, PUT, PATCH, DELETE',
         ...where(src, 'FETCH'),
       ],
-      ['nodes[0].with.hedaers', 'unknown key `hedaers`', ...where(src, 'hedaers')],
+      [
+        'nodes[0].with.hedaers',
+        'unknown key `hedaers` (did you mean `headers`?)',
+        ...where(src, 'hedaers'),
+      ],
       // A missing key is placed at the object that lacks it.
       ['nodes[1].with.cases[0].when', 'missing required key `when`', ...where(src, '{ port: a }')],
       [
@@ -703,7 +707,7 @@ describe('every problem, with its path and position', () => {
     });
     expect(d.map((x) => [x.path, x.message])).toEqual([
       ['nodes[0].nodes[0].id', 'node id `each` is already used by an enclosing level (nodes[0])'],
-      ['nodes[0].nodes[1].nodes[0].with.url', 'expected a string, got the number 3'],
+      ['nodes[0].nodes[1].nodes[0].with.url', 'url must be a string; write "3" in quotes'],
       ['nodes[0].nodes[1].nodes[0].bogus', 'unknown key `bogus`'],
       ['nodes[1].nodes', 'only `foreach` and `loop` nodes have a body; `noop` does not'],
       ['nodes[2]', '`loop` needs a body (`nodes`, `edges`)'],
@@ -969,5 +973,96 @@ describe('validateDefinition', () => {
       { registry, limits: { maxBytes: 1000 } },
     );
     expect(r.diagnostics[0]?.message).toMatch(/too large.*maxBytes = 1000/);
+  });
+});
+
+describe('hints that say what was meant', () => {
+  test('an unknown key in `with` suggests a parameter of the node type, at any depth', () => {
+    const src = yaml(
+      'id: w',
+      'nodes:',
+      '  - { id: h, type: http, with: { url: "https://example.com", methd: GET } }',
+      '  - { id: t, type: transform, with: { expresion: "1" } }',
+      '  - { id: s, type: switch, with: { cases: [{ port: a, wen: "true" }] } }',
+      '  - { id: n, type: noop, with: { anything: 1 } }',
+    );
+    const d = errors(src);
+    expect(one(d, '`methd`')).toMatchObject({
+      path: 'nodes[0].with.methd',
+      message: 'unknown key `methd` (did you mean `method`?)',
+      line: 3,
+      column: where(src, 'methd')[1],
+    });
+    expect(one(d, '`expresion`').message).toBe(
+      'unknown key `expresion` (did you mean `expression`?)',
+    );
+    expect(one(d, '`wen`')).toMatchObject({
+      path: 'nodes[2].with.cases[0].wen',
+      message: 'unknown key `wen` (did you mean `when`?)',
+    });
+    // Nothing near: no guess.
+    expect(one(d, '`anything`').message).toBe('unknown key `anything`');
+  });
+
+  test('an unknown `needs` target suggests a node of the same level', () => {
+    const src = yaml(
+      'id: w',
+      'nodes:',
+      '  - { id: prepare, type: noop }',
+      '  - { id: b, type: noop, needs: [prepar] }',
+    );
+    expect(one(errors(src), 'prepar')).toMatchObject({
+      path: 'nodes[1].needs[0]',
+      message: 'needs unknown node `prepar` (did you mean `prepare`?)',
+      line: 4,
+      column: where(src, 'prepar]')[1],
+    });
+  });
+
+  test('an unquoted `true`, `false` or number where a port name goes says to quote it', () => {
+    const src = yaml(
+      'id: w',
+      'nodes:',
+      '  - { id: c, type: if, with: { condition: "true" } }',
+      '  - { id: yes, type: noop, needs: [{ node: c, port: true }] }',
+      '  - { id: no, type: noop }',
+      '  - { id: s, type: switch, with: { cases: [{ port: 1, when: "true" }] } }',
+      'edges:',
+      '  - { from: c, port: false, to: no }',
+    );
+    expect(errors(src).map((x) => [x.path, x.message, x.line])).toEqual([
+      ['nodes[1].needs[0].port', 'port must be a string; write "true" in quotes', 4],
+      ['nodes[3].with.cases[0].port', 'port must be a string; write "1" in quotes', 6],
+      ['edges[0].port', 'port must be a string; write "false" in quotes', 8],
+    ]);
+  });
+
+  test('an enum error lists the allowed values, and names a near miss', () => {
+    const d = errors(
+      yaml(
+        'id: w',
+        'kind: grap',
+        'triggers: [{ type: webhook, path: p, method: get }]',
+        'nodes:',
+        '  - id: a',
+        '    type: http',
+        '    with: { url: "https://example.com", method: FETCH }',
+        '    retry: { backoff: exponental }',
+        '    join: some',
+      ),
+    );
+    expect(d.map((x) => [x.path, x.message])).toEqual([
+      ['kind', 'must be one of graph, state-machine (did you mean `graph`?)'],
+      ['triggers[0].method', 'must be one of GET, POST, PUT, PATCH, DELETE (did you mean `GET`?)'],
+      ['nodes[0].with.method', 'must be one of GET, POST, PUT, PATCH, DELETE'],
+      ['nodes[0].retry.backoff', 'must be one of fixed, exponential (did you mean `exponential`?)'],
+      ['nodes[0].join', 'must be one of all, any'],
+    ]);
+    const sm = errors(
+      yaml('id: m', 'kind: state-machine', 'initial: a', 'states:', '  a: { type: finl }'),
+    );
+    expect(one(sm, 'must be one of').message).toBe(
+      'must be one of normal, final (did you mean `final`?)',
+    );
   });
 });

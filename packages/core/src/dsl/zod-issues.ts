@@ -31,17 +31,40 @@ const EXPECTED_WORDS: Record<string, string> = {
 };
 
 /**
+ * YAML reads unquoted `true`, `false` and numbers as such, so `port: true` is a boolean where a
+ * string was meant: say to quote it, naming the key.
+ */
+function quoteHint(path: readonly PropertyKey[] | undefined, input: unknown): string | undefined {
+  if (typeof input !== 'boolean' && typeof input !== 'number') return undefined;
+  const key = path?.[path.length - 1];
+  const what = typeof key === 'string' ? `${key} must be a string` : 'must be a string';
+  // A number's text may differ from what was written (`1.10` reads as 1.1): quote what you wrote.
+  const write =
+    typeof input === 'boolean' || Number.isInteger(input)
+      ? `write "${String(input)}" in quotes`
+      : 'write it in quotes';
+  return `${what}; ${write}`;
+}
+
+/**
  * zod error map for the DSL's own schema. Messages set on a schema (`error: ...`) take precedence
  * over this map, so specific wording stays where it was written.
  */
 export const dslErrorMap = (iss: z.core.$ZodRawIssue): string | undefined => {
   if (iss.code === 'invalid_type') {
     if (iss.input === undefined) return MISSING;
+    if (iss.expected === 'string') {
+      const quoted = quoteHint(iss.path, iss.input);
+      if (quoted !== undefined) return quoted;
+    }
     return `expected ${EXPECTED_WORDS[iss.expected] ?? article(iss.expected)}, got ${describe(iss.input)}`;
   }
   if (iss.code === 'invalid_value') {
     if (iss.values.length === 1) return `must be ${JSON.stringify(iss.values[0])}`;
-    return `must be one of ${iss.values.map((v) => String(v)).join(', ')}`;
+    const values = iss.values.map((v) => String(v));
+    // A value off by case or one letter (`get`, `exponental`) is named; a different word is not.
+    const hint = typeof iss.input === 'string' ? suggest(iss.input, values, 1) : '';
+    return `must be one of ${values.join(', ')}${hint}`;
   }
   if (iss.code === 'too_small') {
     if (iss.origin === 'string' && Number(iss.minimum) === 1) return 'must not be empty';
@@ -73,11 +96,15 @@ export function editDistance(a: string, b: string): number {
   return prev[b.length] ?? 0;
 }
 
-/** " (did you mean `x`?)" for the closest candidate, or "". */
-export function suggest(word: string, candidates: Iterable<string>): string {
+/**
+ * " (did you mean `x`?)" for the closest candidate, or "". `maxDistance` narrows the guess where
+ * the candidates are few and short (enum values), so that only a near miss is named.
+ */
+export function suggest(word: string, candidates: Iterable<string>, maxDistance?: number): string {
   let best: string | undefined;
   // One typo in a short word, two in a longer one; single letters are not worth guessing at.
   let bestD = word.length <= 2 ? 1 : word.length <= 4 ? 2 : word.length <= 8 ? 3 : 4;
+  if (maxDistance !== undefined) bestD = Math.min(bestD, maxDistance + 1);
   for (const c of candidates) {
     const d = editDistance(word.toLowerCase(), c.toLowerCase());
     if (d < bestD) {
@@ -118,8 +145,10 @@ const BY_KEY: Record<string, readonly string[]> = {
 export interface ConvertOptions {
   /** Issues at or under a path for which this returns true are dropped (relative paths). */
   drop?: (path: readonly Segment[]) => boolean;
-  /** Suggest DSL keys for unknown keys (off for node parameters, whose keys we do not know). */
+  /** Suggest DSL keys for unknown keys. */
   dslHints?: boolean;
+  /** The keys accepted at a relative path, for the suggestions of unknown node parameters. */
+  keysAt?: (rel: readonly Segment[]) => readonly string[];
 }
 
 /**
@@ -150,7 +179,7 @@ function convert(
     if (options.drop?.(rel) === true) continue;
     const path = [...prefix, ...rel];
     if (issue.code === 'unrecognized_keys') {
-      const known = options.dslHints === true ? knownKeysAt(path) : [];
+      const known = options.dslHints === true ? knownKeysAt(path) : (options.keysAt?.(rel) ?? []);
       for (const key of issue.keys) {
         out.push({
           path: [...path, key],

@@ -28,6 +28,12 @@ export const noopNode = defineNode({
   run: () => null,
 });
 
+/**
+ * Error codes are names as users write them in other engines (`OrderRejected`, `States.Timeout`,
+ * `bad_input`); they are compared exactly, so case is kept and matters.
+ */
+const ERROR_CODE = /^[A-Za-z][A-Za-z0-9_.-]{0,99}$/;
+
 export const failNode = defineNode({
   type: 'fail',
   description: 'Raises an error with `code` and `message` (not retried).',
@@ -35,7 +41,10 @@ export const failNode = defineNode({
     .object({
       code: z
         .string()
-        .regex(/^[a-z][a-z0-9_.-]*$/)
+        .regex(ERROR_CODE, {
+          error:
+            'an error code is a letter then letters, digits, `_`, `.` or `-`, at most 100 characters (e.g. OrderRejected, States.Timeout, bad_input)',
+        })
         .default('failed'),
       message: z.string(),
     })

@@ -46,10 +46,14 @@ function dot(
   prefix = '',
 ): string[] {
   const lines: string[] = [];
+  const linked = new Set(edges.flatMap((e) => [e.from, e.to]));
   for (const n of nodes) {
     const id = `${prefix}${n.id}`;
     if (n.nodes !== undefined) {
       lines.push(`${indent}subgraph "cluster_${id}" {`, `${indent}  label="${label(n)}";`);
+      // Edges name the foreach/loop node itself; declared here, it is a point on its cluster
+      // where they meet, not a stray node that Graphviz would draw outside for an undeclared id.
+      if (linked.has(n.id)) lines.push(`${indent}  "${id}" [shape=point];`);
       lines.push(...dot(n.nodes, n.edges ?? [], `${indent}  `, `${id}__`));
       lines.push(`${indent}}`);
     } else {

@@ -12,6 +12,7 @@ Usage:
   weft graph FILE [--format mermaid|dot]
       Print the workflow's graph.
   weft runs list [--workflow ID] [--status S] [--limit N] [--json] [--db PATH]
+      RUN below is a run id, a unique prefix of one, or "last" for the latest run.
   weft runs show RUN [--json]        every node with status, attempts, timings, output, error
   weft runs events RUN [--after SEQ] [--json]
   weft runs pause|cancel RUN
@@ -30,7 +31,111 @@ Usage:
       A running weft serve on the same database accepts it at once.
   weft keys list --tenant T [--json]  ids, prefixes and creation times
   weft keys revoke ID --tenant T      the key stops working at once
-  weft help | weft --version
+  weft help COMMAND | weft COMMAND --help   that command's options and examples
+  weft --version
 
 Docs: docs/language.md, docs/nodes.md, docs/cli.md, docs/api.md, docs/operations.md
 `;
+
+/** `weft help CMD` and `weft CMD --help`: the command's own options and examples. */
+export const COMMAND_HELP: Record<string, string> = {
+  run: `weft run FILE [--input JSON | --input @file.json] [--db PATH] [--json]
+
+Runs a workflow in this process on the embedded store and prints its outputs on stdout.
+Progress per node, and the run id, go to stderr.
+
+Options:
+  --input JSON     the run's input: JSON text, or @file.json to read it from a file
+  --db PATH        the database (default ./.weft/weft.db; :memory: keeps nothing)
+  --json           print the whole run object (status, output, error, nodes) instead
+
+Exit: 0 succeeded, 1 failed or cancelled, 2 invalid definition or input,
+      3 waiting for an answer (the run stays in the store).
+
+Examples:
+  weft run examples/hello.yaml --input '{"name":"Ada"}'
+  weft run order.yaml --input @order.json --json
+`,
+  validate: `weft validate FILE...
+
+Checks definitions without running them. Every problem prints on stdout as
+file:line:column: path: message; a valid file prints "FILE: ok" on stderr.
+
+Exit: 0 all valid, 2 a problem in any file.
+
+Examples:
+  weft validate examples/hello.yaml
+  weft validate flows/*.yaml
+`,
+  graph: `weft graph FILE [--format mermaid|dot]
+
+Prints the workflow's graph; bodies of foreach/loop nodes are subgraphs.
+
+Options:
+  --format mermaid|dot   Mermaid (default) or Graphviz DOT
+
+Examples:
+  weft graph examples/branching.yaml
+  weft graph examples/foreach.yaml --format dot | dot -Tsvg > foreach.svg
+`,
+  serve: `weft serve [--port 8080] [--host 127.0.0.1] [--db PATH]
+
+Serves the HTTP API (docs/api.md), cron schedules, webhooks and /metrics on the embedded store.
+API keys come from WEFT_API_KEYS=tenant:key,... and from weft keys create; without any the API
+is open and listens on a loopback address only. SIGTERM drains (WEFT_DRAIN_MS, default 10000).
+
+Options:
+  --port N       the port (default 8080; 0 picks a free one)
+  --host HOST    the address to listen on (default 127.0.0.1)
+  --db PATH      the database (default ./.weft/weft.db)
+
+Examples:
+  weft serve
+  WEFT_API_KEYS=acme:s3cret weft serve --host 0.0.0.0 --port 9000
+`,
+  runs: `weft runs COMMAND RUN [options]
+
+Looks at and acts on runs in a local database (--db, default ./.weft/weft.db), or on a server
+with --server URL [--key KEY] (or WEFT_API_KEY). RUN is a run id, a unique prefix of one, or
+"last" for the latest run.
+
+Commands:
+  list [--workflow ID] [--status S] [--limit N]   newest first; S is one of queued, running,
+                                                  waiting, paused, succeeded, failed, cancelled;
+                                                  N from 1 to 1000 (default 50)
+  show RUN                           every node with status, attempts, timings, output, error
+  events RUN [--after SEQ] [--follow]  the run's events (--follow: live, from a server)
+  pause RUN | cancel RUN
+  resume RUN                         resume a paused run, or carry on one whose process died
+  retry RUN [--from NODE]            re-run failed nodes (or NODE and all after it)
+  input RUN --node NODE --value JSON answer a waiting human node
+
+Options of every command: --json, --db PATH, --server URL, --key KEY
+resume, retry and input follow the run until it ends or waits again, with the exit codes of
+weft run.
+
+Examples:
+  weft runs list --status failed --limit 10
+  weft runs show last
+  weft runs input 0193ab --node approve --value true
+`,
+  keys: `weft keys create|list|revoke [ID] --tenant T [--db PATH] [--json]
+
+Manages the API keys of weft serve (only their hashes are stored).
+
+Commands:
+  create --tenant T     make a key for tenant T and print it once
+  list --tenant T       ids, prefixes and creation times
+  revoke ID --tenant T  the key (its id from list) stops working at once
+
+Options:
+  --tenant T    the tenant the keys belong to
+  --db PATH     the database (default ./.weft/weft.db)
+  --json        print JSON
+
+Examples:
+  weft keys create --tenant acme
+  weft keys list --tenant acme
+  weft keys revoke KEY_ID --tenant acme
+`,
+};

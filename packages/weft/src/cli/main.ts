@@ -3,9 +3,10 @@
  * The `weft` command. Each subcommand is a thin layer over the library.
  */
 import { readFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
+import { parseCommandLine, RUNS_COMMANDS } from './args.js';
 import { CliError, EXIT } from './exit-codes.js';
-import { HELP } from './help.js';
+import { COMMAND_HELP, HELP } from './help.js';
+import { checkRunsValues } from './runs-args.js';
 
 // Commands are loaded when used, so that `weft --version` and `weft help` start at once.
 const commands = {
@@ -22,8 +23,6 @@ const commands = {
 const isWeftError = (e: unknown): e is Error & { code: string } =>
   e instanceof Error && Symbol.for('weft.error') in e;
 
-const DEFAULT_DB = './.weft/weft.db';
-
 function version(): string {
   const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
     version: string;
@@ -31,43 +30,59 @@ function version(): string {
   return pkg.version;
 }
 
-async function main(argv: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    strict: true,
-    options: {
-      input: { type: 'string' },
-      db: { type: 'string', default: DEFAULT_DB },
-      json: { type: 'boolean', default: false },
-      format: { type: 'string', default: 'mermaid' },
-      workflow: { type: 'string' },
-      status: { type: 'string' },
-      limit: { type: 'string' },
-      node: { type: 'string' },
-      value: { type: 'string' },
-      from: { type: 'string' },
-      after: { type: 'string' },
-      follow: { type: 'boolean', default: false },
-      server: { type: 'string' },
-      key: { type: 'string' },
-      port: { type: 'string', default: '8080' },
-      host: { type: 'string', default: '127.0.0.1' },
-      postgres: { type: 'string' },
-      tenant: { type: 'string' },
-      version: { type: 'boolean', short: 'v', default: false },
-      help: { type: 'boolean', short: 'h', default: false },
-    },
-  });
-  const [command, ...rest] = positionals;
-  if (values.version) {
-    process.stdout.write(`${version()}\n`);
-    return EXIT.ok;
-  }
-  if (values.help || command === undefined || command === 'help') {
+/** `weft help [CMD]`: the command's own help, or the overview. */
+function help(command: string | undefined): number {
+  if (command === undefined) {
     process.stdout.write(HELP);
     return EXIT.ok;
   }
+  const text = COMMAND_HELP[command];
+  if (text === undefined) {
+    throw new CliError(
+      `no command "${command}"; the commands: ${Object.keys(COMMAND_HELP).join(', ')}`,
+      EXIT.invalid,
+    );
+  }
+  process.stdout.write(text);
+  return EXIT.ok;
+}
+
+async function main(argv: string[]): Promise<number> {
+  const {
+    command,
+    rest,
+    values: all,
+    help: wantsHelp,
+    version: wantsVersion,
+  } = parseCommandLine(argv);
+  if (wantsVersion) {
+    process.stdout.write(`${version()}\n`);
+    return EXIT.ok;
+  }
+  if (command === 'help') return help(rest[0]);
+  if (wantsHelp) return help(command);
+  if (command === undefined) return help(undefined);
+  const str = (name: keyof typeof all) => (typeof all[name] === 'string' ? all[name] : undefined);
+  const values = {
+    db: all.db,
+    json: all.json === true,
+    follow: all.follow === true,
+    format: str('format') ?? 'mermaid',
+    port: str('port') ?? '8080',
+    host: str('host') ?? '127.0.0.1',
+    input: str('input'),
+    workflow: str('workflow'),
+    status: str('status'),
+    limit: str('limit'),
+    node: str('node'),
+    value: str('value'),
+    from: str('from'),
+    after: str('after'),
+    server: str('server'),
+    key: str('key'),
+    postgres: str('postgres'),
+    tenant: str('tenant'),
+  };
   switch (command) {
     case 'run': {
       const file = rest[0];
@@ -94,6 +109,9 @@ async function main(argv: string[]): Promise<number> {
       const [sub, ...ids] = rest;
       if (sub === undefined)
         throw new CliError('weft runs needs a command: list, show, events, ...', EXIT.invalid);
+      if (!RUNS_COMMANDS.includes(sub))
+        throw new CliError(`unknown command "runs ${sub}"; see weft help runs`, EXIT.invalid);
+      checkRunsValues(values);
       const args = { sub, positionals: ids, db: values.db, json: values.json };
       const optional = {
         workflow: values.workflow,
@@ -161,12 +179,6 @@ main(process.argv.slice(2)).then(
     } else if (isWeftError(e)) {
       process.stderr.write(`${e.code}: ${e.message}\n`);
       process.exitCode = EXIT.failed;
-    } else if (
-      e instanceof TypeError &&
-      (e as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')
-    ) {
-      process.stderr.write(`${e.message}; see weft help\n`);
-      process.exitCode = EXIT.invalid;
     } else {
       process.stderr.write(`${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
       process.exitCode = EXIT.failed;

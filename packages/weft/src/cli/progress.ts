@@ -82,11 +82,7 @@ export class Progress {
       case 'message':
         this.#line(`» ${preview(data['text'], 400)}`);
         break;
-      case 'run.failed': {
-        const err = (data['error'] ?? {}) as { code?: string; message?: string };
-        this.#line(`run failed: ${err.code ?? 'error'}: ${err.message ?? ''}`);
-        break;
-      }
+      // How the run failed is said once, with its id, by ./report.ts.
       case 'run.cancelled':
         this.#line('run cancelled');
         break;

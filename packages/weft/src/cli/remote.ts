@@ -12,6 +12,7 @@ import { formatEventLine, runsTable, showText } from './runs-command.js';
 import { parseLooseJson } from './io.js';
 import { Progress } from './progress.js';
 import { report } from './report.js';
+import { resolveRunRef } from './run-ref.js';
 
 export interface RemoteArgs {
   sub: string;
@@ -181,16 +182,47 @@ async function readEvents(res: Response, onEvent: (e: RunEvent) => void): Promis
 const runPath = (id: string, action = '') => `/v1/runs/${encodeURIComponent(id)}${action}`;
 const seqOf = (res: Response) => Number(res.headers.get('weft-event-seq') ?? 0);
 
+/** A whole run id (a UUID): sent as it is, so the server's own answer is what the user sees. */
+const WHOLE_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** The run the first positional names: an id, a unique prefix, or `last` (read from the API). */
+async function runIdOf(client: RemoteClient, a: RemoteArgs): Promise<string> {
+  const ref = a.positionals[0];
+  if (ref === undefined)
+    throw new CliError(`weft runs ${a.sub} needs a run id (or a prefix, or last)`, EXIT.invalid);
+  if (WHOLE_ID.test(ref)) return ref;
+  return resolveRunRef(ref, {
+    exists: async (id) => {
+      try {
+        await client.json(runPath(id));
+        return true;
+      } catch (e) {
+        if (e instanceof CliError && e.message.startsWith('not_found:')) return false;
+        throw e;
+      }
+    },
+    page: async (cursor, limit) => {
+      const q = new URLSearchParams({ limit: String(limit) });
+      if (cursor !== undefined) q.set('cursor', cursor);
+      const { body } = await client.json<{ runs: { id: string }[]; cursor?: string }>(
+        `/v1/runs?${q.toString()}`,
+      );
+      return {
+        ids: body.runs.map((r) => r.id),
+        ...(body.cursor === undefined ? {} : { cursor: body.cursor }),
+      };
+    },
+  });
+}
+
 export async function remoteRunsCommand(a: RemoteArgs): Promise<number> {
   const client = new RemoteClient(a.server, a.key);
-  const id = () => {
-    const first = a.positionals[0];
-    if (first === undefined) throw new CliError(`weft runs ${a.sub} needs a run id`, EXIT.invalid);
-    return first;
-  };
+  if (a.sub === 'list') return list(client, a);
+  if (!['show', 'events', 'cancel', 'pause', 'resume', 'retry', 'input'].includes(a.sub))
+    throw new CliError(`unknown command "runs ${a.sub}"; see weft help runs`, EXIT.invalid);
+  const ref = await runIdOf(client, a);
+  const id = () => ref;
   switch (a.sub) {
-    case 'list':
-      return list(client, a);
     case 'show': {
       const { body } = await client.json<RunView>(runPath(id()));
       process.stdout.write(
@@ -308,7 +340,7 @@ async function follow(
       if (res.headers.get('weft-wait') !== 'settled') continue;
       await Promise.race([streaming, delay(200)]);
       progress.stop();
-      return report(run, a.json, ` --server ${a.server}`);
+      return report(run, a.json, { where: ` --server ${a.server}` });
     }
   } finally {
     stop.abort();

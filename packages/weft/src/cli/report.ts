@@ -4,28 +4,39 @@
  */
 import type { RunView } from '@weft/engine';
 import { EXIT } from './exit-codes.js';
+import { formatMs } from './format.js';
 
-/**
- * Prints how a run ended and returns the exit code; `where` is appended to the commands it
- * suggests (e.g. ` --server URL` for a remote run).
- */
-export function report(view: RunView, json: boolean, where = ''): number {
+export interface ReportOptions {
+  /** Appended to the commands it suggests (e.g. ` --server URL` for a remote run). */
+  where?: string;
+  /** The run lives in this process only (`--db :memory:`): it cannot be answered or resumed later. */
+  inMemory?: boolean;
+}
+
+/** Prints how a run ended and returns the exit code. */
+export function report(view: RunView, json: boolean, options: ReportOptions = {}): number {
+  const where = options.where ?? '';
   if (json) process.stdout.write(`${JSON.stringify(view, null, 2)}\n`);
   switch (view.status) {
     case 'succeeded':
-      if (!json) process.stdout.write(`${JSON.stringify(view.output, null, 2)}\n`);
+      if (!json) {
+        process.stdout.write(`${JSON.stringify(view.output, null, 2)}\n`);
+        // The id goes to stderr so that stdout stays the outputs alone.
+        process.stderr.write(`run ${view.id} succeeded${took(view)}\n`);
+      }
       return EXIT.ok;
     case 'waiting':
     case 'paused': {
       const waiting = Object.entries(view.nodes)
         .filter(([, n]) => n.status === 'waiting')
         .map(([p]) => p);
-      const next =
-        view.status === 'paused'
-          ? `resume with: weft runs resume ${view.id}`
-          : `answer with: weft runs input ${view.id} --node ${waiting[0] ?? 'NODE'} --value JSON`;
+      const next = options.inMemory
+        ? 'a run kept in memory (--db :memory:) ends with this process and cannot be answered or resumed: run it with a database (--db PATH) to carry it on later'
+        : view.status === 'paused'
+          ? `resume with: weft runs resume ${view.id}${where}`
+          : `answer with: weft runs input ${view.id} --node ${waiting[0] ?? 'NODE'} --value JSON${where}`;
       process.stderr.write(
-        `run ${view.id} is ${view.status}${waiting.length > 0 ? ` (waiting: ${waiting.join(', ')})` : ''}; ${next}${where}\n`,
+        `run ${view.id} is ${view.status}${waiting.length > 0 ? ` (waiting: ${waiting.join(', ')})` : ''}; ${next}\n`,
       );
       return EXIT.waiting;
     }
@@ -37,4 +48,11 @@ export function report(view: RunView, json: boolean, where = ''): number {
       }
       return EXIT.failed;
   }
+}
+
+/** " in 12ms" from the run's start to its end, when both are known. */
+function took(view: RunView): string {
+  const from = Date.parse(view.started_at ?? view.created_at);
+  const to = view.finished_at === null ? NaN : Date.parse(view.finished_at);
+  return Number.isFinite(from) && Number.isFinite(to) ? ` in ${formatMs(to - from)}` : '';
 }

@@ -12,7 +12,7 @@ import { CliError, EXIT } from './exit-codes.js';
 import { readInput, readText } from './io.js';
 import { LocalFiles } from './local-files.js';
 import { Progress } from './progress.js';
-import { report } from './report.js';
+import { report, type ReportOptions } from './report.js';
 
 export interface RunArgs {
   file: string;
@@ -46,16 +46,19 @@ export async function runCommand(args: RunArgs): Promise<number> {
       throw e;
     }
     const id = runId;
+    const inMemory = args.db === ':memory:';
     // Ctrl-C leaves the run in the store, resumable, instead of dropping it mid-commit.
     const interrupt = () => {
       process.stderr.write(
-        `\ninterrupted: run ${id} stays in the store; carry it on with: weft runs resume ${id}\n`,
+        inMemory
+          ? `\ninterrupted: run ${id} was kept in memory only and ends here\n`
+          : `\ninterrupted: run ${id} stays in the store; carry it on with: weft runs resume ${id}\n`,
       );
       void engine.close().finally(() => process.exit(130));
     };
     process.once('SIGINT', interrupt);
     try {
-      return await follow(engine, runId, args.json);
+      return await follow(engine, runId, args.json, 0, { inMemory });
     } finally {
       process.off('SIGINT', interrupt);
     }
@@ -80,6 +83,7 @@ export async function follow(
   runId: string,
   json: boolean,
   after = 0,
+  options: ReportOptions = {},
 ): Promise<number> {
   const progress = new Progress();
   const streaming = (async () => {
@@ -98,7 +102,7 @@ export async function follow(
       }
       await Promise.race([streaming, delay(50)]);
       progress.stop();
-      return report(view, json);
+      return report(view, json, options);
     }
   } finally {
     progress.stop();

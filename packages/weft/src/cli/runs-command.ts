@@ -11,6 +11,7 @@ import { CliError, EXIT } from './exit-codes.js';
 import { formatMs, preview } from './format.js';
 import { parseLooseJson } from './io.js';
 import { follow } from './run-command.js';
+import { resolveRunRef } from './run-ref.js';
 
 export interface RunsArgs {
   sub: string;
@@ -63,33 +64,45 @@ export async function runsCommand(a: RunsArgs): Promise<number> {
   }
 }
 
-function runIdOf(a: RunsArgs): string {
-  const id = a.positionals[0];
-  if (id === undefined) throw new CliError(`weft runs ${a.sub} needs a run id`, EXIT.invalid);
-  return id;
+/** The run the first positional names: an id, a unique prefix, or `last`. */
+async function runIdOf(engine: Engine, a: RunsArgs): Promise<string> {
+  const ref = a.positionals[0];
+  if (ref === undefined)
+    throw new CliError(`weft runs ${a.sub} needs a run id (or a prefix, or last)`, EXIT.invalid);
+  return resolveRunRef(ref, {
+    exists: async (id) => (await engine.store.getRun(id)) !== undefined,
+    page: async (cursor, limit) => {
+      const page = await engine.store.listRuns(
+        cursor === undefined ? { limit } : { limit, cursor },
+      );
+      return {
+        ids: page.runs.map((r) => r.id),
+        ...(page.cursor === undefined ? {} : { cursor: page.cursor }),
+      };
+    },
+  });
 }
 
 async function dispatch(engine: Engine, a: RunsArgs): Promise<number> {
+  if (a.sub === 'list') return list(engine, a);
+  const id = await runIdOf(engine, a);
   switch (a.sub) {
-    case 'list':
-      return list(engine, a);
     case 'show': {
-      const view = await engine.get(runIdOf(a));
-      if (view === undefined) throw new CliError(`no run ${runIdOf(a)}`, EXIT.failed);
+      const view = await engine.get(id);
+      if (view === undefined) throw new CliError(`no run ${id}`, EXIT.failed);
       if (a.json) process.stdout.write(`${JSON.stringify(view, null, 2)}\n`);
       else process.stdout.write(showText(view, process.stdout.isTTY === true));
       return EXIT.ok;
     }
     case 'events': {
       const after = a.after === undefined ? 0 : Number(a.after);
-      for await (const e of engine.events(runIdOf(a), { after, follow: false })) {
+      for await (const e of engine.events(id, { after, follow: false })) {
         process.stdout.write(a.json ? `${JSON.stringify(e)}\n` : formatEventLine(e));
       }
       return EXIT.ok;
     }
     case 'cancel':
     case 'pause': {
-      const id = runIdOf(a);
       await (a.sub === 'cancel' ? engine.cancel(id) : engine.pause(id));
       const view = await engine.get(id);
       process.stdout.write(
@@ -98,7 +111,6 @@ async function dispatch(engine: Engine, a: RunsArgs): Promise<number> {
       return EXIT.ok;
     }
     case 'resume': {
-      const id = runIdOf(a);
       const view = await engine.get(id);
       if (view === undefined) throw new CliError(`no run ${id}`, EXIT.failed);
       const seq = await lastSeq(engine, id);
@@ -108,13 +120,11 @@ async function dispatch(engine: Engine, a: RunsArgs): Promise<number> {
       return follow(engine, id, a.json, seq);
     }
     case 'retry': {
-      const id = runIdOf(a);
       const seq = await lastSeq(engine, id);
       await engine.retry(id, a.from === undefined ? {} : { from: a.from });
       return follow(engine, id, a.json, seq);
     }
     case 'input': {
-      const id = runIdOf(a);
       if (a.node === undefined || a.value === undefined) {
         throw new CliError('weft runs input RUN --node NODE --value JSON', EXIT.invalid);
       }

@@ -145,3 +145,58 @@ describe.concurrent('weft --version, help and mistakes', () => {
     expect(noFile.stderr).toMatch(/weft run needs a file/);
   });
 });
+
+describe.concurrent('weft graph --format dot: bodies', () => {
+  /** The DOT text's node statements (with the clusters they sit in) and edges. */
+  function readDot(text: string) {
+    const nodes = new Map<string, string[]>();
+    const edges: [string, string][] = [];
+    const clusters: string[] = [];
+    for (const line of text.split('\n')) {
+      const open = /^\s*subgraph "cluster_(.+)" \{$/.exec(line);
+      if (open !== null) clusters.push(open[1]!);
+      else if (/^\s+\}$/.test(line)) clusters.pop();
+      const edge = /^\s*"(.+?)" -> "(.+?)"/.exec(line);
+      const node = /^\s*"([^"]+)" \[/.exec(line);
+      if (edge !== null) edges.push([edge[1]!, edge[2]!]);
+      else if (node !== null) nodes.set(node[1]!, [...clusters]);
+    }
+    return { nodes, edges };
+  }
+
+  it('every edge meets a declared node: a foreach or loop is a point on its own cluster', async () => {
+    box.write(
+      'around.yaml',
+      `id: around
+nodes:
+  - id: start
+    type: set
+    with: { values: { n: 1 } }
+  - id: grow
+    type: loop
+    needs: [start]
+    with: { while: "false", max_iterations: 2 }
+    nodes:
+      - { id: step, type: noop }
+  - id: done
+    type: noop
+    needs: [grow]
+`,
+    );
+    for (const [file, containers] of [
+      [example('foreach.yaml'), ['each']],
+      [example('loop.yaml'), []],
+      ['around.yaml', ['grow']],
+    ] as const) {
+      const r = await graph(file, '--format', 'dot');
+      expectExit(r, 0);
+      const { nodes, edges } = readDot(r.stdout);
+      // Graphviz draws an undeclared id as a stray node outside every cluster.
+      for (const [from, to] of edges) {
+        expect(nodes.has(from), `${file}: ${from} is not declared\n${r.stdout}`).toBe(true);
+        expect(nodes.has(to), `${file}: ${to} is not declared\n${r.stdout}`).toBe(true);
+      }
+      for (const id of containers) expect(nodes.get(id)).toEqual([id]);
+    }
+  });
+});

@@ -1,0 +1,130 @@
+/**
+ * @module cli/args
+ * The command line's shape: which options each command takes, and parsing with messages of our
+ * own — an option a command does not take is named together with that command and its options,
+ * instead of Node's parseArgs text.
+ */
+import { parseArgs } from 'node:util';
+import { CliError, EXIT } from './exit-codes.js';
+
+const OPTIONS = {
+  input: { type: 'string' },
+  db: { type: 'string' },
+  json: { type: 'boolean' },
+  format: { type: 'string' },
+  workflow: { type: 'string' },
+  status: { type: 'string' },
+  limit: { type: 'string' },
+  node: { type: 'string' },
+  value: { type: 'string' },
+  from: { type: 'string' },
+  after: { type: 'string' },
+  follow: { type: 'boolean' },
+  server: { type: 'string' },
+  key: { type: 'string' },
+  port: { type: 'string' },
+  host: { type: 'string' },
+  postgres: { type: 'string' },
+  tenant: { type: 'string' },
+  version: { type: 'boolean', short: 'v' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+type Name = keyof typeof OPTIONS;
+
+export const DEFAULT_DB = './.weft/weft.db';
+
+const REMOTE: readonly Name[] = ['json', 'db', 'server', 'key'];
+
+/** The options of each command (`runs` per subcommand); --help goes with every one. */
+const COMMAND_OPTIONS: Record<string, readonly Name[]> = {
+  run: ['input', 'db', 'json'],
+  // --db is taken (and not needed) here too, so that one --db can go with every command.
+  validate: ['db'],
+  graph: ['format', 'db'],
+  serve: ['port', 'host', 'db', 'postgres'],
+  keys: ['tenant', 'db', 'json'],
+  'runs list': ['workflow', 'status', 'limit', ...REMOTE],
+  'runs show': REMOTE,
+  'runs events': ['after', 'follow', ...REMOTE],
+  'runs pause': REMOTE,
+  'runs cancel': REMOTE,
+  'runs resume': REMOTE,
+  'runs retry': ['from', ...REMOTE],
+  'runs input': ['node', 'value', ...REMOTE],
+};
+
+export const RUNS_COMMANDS = Object.keys(COMMAND_OPTIONS)
+  .filter((c) => c.startsWith('runs '))
+  .map((c) => c.slice(5));
+
+export interface CommandLine {
+  /** undefined for plain `weft`. */
+  command: string | undefined;
+  /** The positionals after the command. */
+  rest: string[];
+  values: Partial<Record<Name, string | boolean>> & { db: string };
+  help: boolean;
+  version: boolean;
+}
+
+const string = (v: string | boolean | undefined) => (typeof v === 'string' ? v : undefined);
+
+/** Parses argv; options are checked against the command (see {@link checkOptions}). */
+export function parseCommandLine(argv: readonly string[]): CommandLine {
+  const { values, positionals, tokens } = parseArgs({
+    args: [...argv],
+    options: OPTIONS,
+    allowPositionals: true,
+    strict: false,
+    tokens: true,
+  });
+  const [command, ...rest] = positionals;
+  const line: CommandLine = {
+    command,
+    rest,
+    values: { ...values, db: string(values.db) ?? DEFAULT_DB },
+    help: values.help === true,
+    version: values.version === true,
+  };
+  // Help and the version are answered whatever else was given.
+  if (line.help || line.version || command === undefined || command === 'help') return line;
+  const name = commandName(command, rest[0]);
+  const options = COMMAND_OPTIONS[name];
+  // An unknown command is the first thing to say; the caller says it.
+  if (options === undefined) return line;
+  const allowed = new Set<string>([...options, 'help']);
+  for (const t of tokens) {
+    if (t.kind !== 'option') continue;
+    if (!allowed.has(t.name) || !(t.name in OPTIONS)) {
+      const list = [...allowed].map((o) => `--${o}`).join(', ');
+      throw new CliError(
+        `unknown option ${t.rawName} for weft ${name}; its options: ${list} (see weft help ${command})`,
+        EXIT.invalid,
+      );
+    }
+    const type = OPTIONS[t.name as Name].type;
+    if (type === 'boolean' && t.inlineValue === true) {
+      throw new CliError(`${t.rawName} takes no value (weft ${name})`, EXIT.invalid);
+    }
+    // `--db --json`: parseArgs would take the next option as the value.
+    const swallowed = t.value !== undefined && t.inlineValue !== true && isOption(t.value);
+    if (type === 'string' && (t.value === undefined || swallowed)) {
+      throw new CliError(`${t.rawName} needs a value (weft ${name})`, EXIT.invalid);
+    }
+  }
+  return line;
+}
+
+/** `runs list` for the runs subcommands, else the command itself. */
+function commandName(command: string, sub: string | undefined): string {
+  if (command === 'runs' && sub !== undefined && RUNS_COMMANDS.includes(sub)) return `runs ${sub}`;
+  return command;
+}
+
+function isOption(text: string): boolean {
+  const m = /^--?([A-Za-z-]+)(=|$)/.exec(text);
+  if (m === null) return false;
+  const name = m[1] ?? '';
+  return name in OPTIONS || Object.values(OPTIONS).some((o) => 'short' in o && o.short === name);
+}
