@@ -47,6 +47,8 @@ import { Runner, type ActiveRun } from './runtime/runner.js';
 import { openSqliteStore } from '@weft/store-sqlite';
 import { Credentials } from './credentials/credentials.js';
 import { SecretKey } from './credentials/secret-key.js';
+import type { WeftClient } from '@weft/core/client';
+import { localClient } from './client/local-client.js';
 import { uuidv7 } from './ids.js';
 import { ApiKeys } from './keys/keys.js';
 import { runView, type RunView } from './run-view.js';
@@ -107,6 +109,12 @@ export interface StartOptions {
 }
 
 type WorkflowRef = string | WorkflowDefinition;
+
+/** A run id no run has: reading it exercises the store without finding anything. */
+const PROBE_RUN_ID = '00000000-0000-0000-0000-000000000000';
+
+/** The statuses of runs that are not finished. */
+export const QUEUE_STATUSES = ['queued', 'running', 'waiting', 'paused'] as const;
 
 export class Engine {
   readonly registry: NodeRegistry;
@@ -382,7 +390,7 @@ export class Engine {
    */
   async *events(
     runId: string,
-    options: { after?: number; follow?: boolean } = {},
+    options: { after?: number; follow?: boolean; signal?: AbortSignal } = {},
   ): AsyncGenerator<RunEvent> {
     const live: RunEvent[] = [];
     let wake: (() => void) | undefined;
@@ -390,6 +398,11 @@ export class Engine {
       live.push(...events);
       wake?.();
     });
+    // A reader that went away must not keep a subscription until the run's next event.
+    const { signal } = options;
+    const onAbort = () => wake?.();
+    const stopped = () => signal?.aborted === true;
+    signal?.addEventListener('abort', onAbort, { once: true });
     try {
       let last = options.after ?? 0;
       for (const e of await this.store.readEvents(runId, last)) {
@@ -409,10 +422,13 @@ export class Engine {
           if (e.type === 'run.succeeded' || e.type === 'run.failed' || e.type === 'run.cancelled')
             return;
         }
+        if (stopped()) return;
         await new Promise<void>((resolve) => (wake = resolve));
         wake = undefined;
+        if (stopped()) return;
       }
     } finally {
+      signal?.removeEventListener('abort', onAbort);
       unsubscribe();
     }
   }
@@ -469,6 +485,29 @@ export class Engine {
       validateAgainst(schema, value, { code: 'invalid_answer', root: 'value', what });
     }
     await this.#runner.send(runId, { type: 'human.input', node, value });
+  }
+
+  /** What `tenant` may do, as the faces see it: tenant-scoped, in this process. */
+  client(tenant: string = this.#tenant): WeftClient {
+    return localClient(this, tenant);
+  }
+
+  /** Reads the store once (a run nobody has): throws when it cannot be reached. For health checks. */
+  async ping(): Promise<void> {
+    await this.store.getRun(PROBE_RUN_ID);
+  }
+
+  /** Unfinished runs of every tenant by status, for the queue depth metric. */
+  async queueDepth(): Promise<Record<(typeof QUEUE_STATUSES)[number], number>> {
+    const counts = await Promise.all(
+      QUEUE_STATUSES.map(async (s) => (await this.store.runIdsByStatus([s])).length),
+    );
+    return {
+      queued: counts[0] ?? 0,
+      running: counts[1] ?? 0,
+      waiting: counts[2] ?? 0,
+      paused: counts[3] ?? 0,
+    };
   }
 
   /**

@@ -4,7 +4,9 @@
  * timers, the `Engine`, credentials, API keys and triggers. Faces (the CLI, the server) sit above.
  */
 export { Engine, type EngineOptions, type StartOptions, type WorkflowResolver } from './engine.js';
-export type { RunView, NodeView } from './run-view.js';
+export type { RunView, NodeView, RunSummary } from './run-view.js';
+export { QUEUE_STATUSES } from './engine.js';
+export type { WeftClient } from '@weft/core/client';
 export {
   defineNode,
   route,

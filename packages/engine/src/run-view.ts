@@ -2,31 +2,11 @@
  * @module run-view
  * The run as the API, the CLI's `--json` and the library show it (SPEC section 8).
  */
-import type { ErrorInfo, NodeRecord, NodeStatus, Plan, RunRecord, RunStatus } from '@weft/core';
+import type { NodeRecord, Plan, RunRecord } from '@weft/core';
+import type { NodeView, RunSummary, RunView } from '@weft/core/client';
 
-export interface NodeView {
-  status: NodeStatus;
-  attempts: number;
-  output?: unknown;
-  error?: ErrorInfo;
-  started_at?: string;
-  finished_at?: string;
-}
-
-export interface RunView {
-  id: string;
-  workflow: string;
-  version: number;
-  status: RunStatus;
-  input: unknown;
-  output: unknown;
-  error: ErrorInfo | null;
-  nodes: Record<string, NodeView>;
-  created_at: string;
-  started_at: string | null;
-  finished_at: string | null;
-  parent_run_id?: string;
-}
+// One run shape for every face: the type lives with the client interface in core.
+export type { NodeView, RunSummary, RunView };
 
 /** Top-level nodes that never started are listed as pending; frames are not listed. */
 export function runView(
@@ -66,4 +46,22 @@ export function runView(
   };
   if (run.parentRunId !== undefined) view.parent_run_id = run.parentRunId;
   return view;
+}
+
+/** The run as listed: the run object without its nodes. */
+export function runSummary(r: RunRecord): RunSummary {
+  const s: RunSummary = {
+    id: r.id,
+    workflow: r.workflowId,
+    version: r.version,
+    status: r.status,
+    input: r.input,
+    output: r.output ?? null,
+    error: r.error ?? null,
+    created_at: r.createdAt,
+    started_at: r.startedAt ?? null,
+    finished_at: r.finishedAt ?? null,
+  };
+  if (r.parentRunId !== undefined) s.parent_run_id = r.parentRunId;
+  return s;
 }

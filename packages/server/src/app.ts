@@ -43,8 +43,8 @@ export interface AppOptions {
   limits?: Partial<ServerLimits>;
   log?: Logger;
   /**
-   * Extra routes. Built in: `/v1/credentials` when the engine has `credentials`, webhooks when it
-   * has `webhooks`, and `/metrics`.
+   * Extra routes. Built in: `/v1/credentials`, webhooks when the engine has `webhooks`, and
+   * `/metrics`.
    */
   plugins?: readonly ServerPlugin[];
   /** Metrics, spans and run logs. @default one made for this app over `engine` and `log` */
@@ -97,7 +97,7 @@ export function createApp(o: AppOptions): ApiApp {
     telemetry: o.telemetry ?? new Telemetry({ engine: o.engine, log }),
   };
   const plugins: ServerPlugin[] = [];
-  if (o.engine.credentials !== undefined) plugins.push(credentialsPlugin(o.engine.credentials));
+  plugins.push(credentialsPlugin());
   if (o.engine.webhooks !== undefined) plugins.push(webhooksPlugin(o.engine.webhooks));
   plugins.push(metricsPlugin({ public: o.metricsPublic === true }));
   plugins.push(...(o.plugins ?? []));

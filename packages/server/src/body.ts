@@ -114,7 +114,10 @@ export function definitionFormat(contentType: string | undefined): 'json' | 'yam
  * Checks that a JSON body parses; else 400 `malformed_json`, with the position of the problem
  * found by `locate` (the definition parser's diagnostics).
  */
-export function checkJson(text: string, locate: () => readonly ErrorDetail[]): void {
+export async function checkJson(
+  text: string,
+  locate: () => Promise<readonly ErrorDetail[]>,
+): Promise<void> {
   try {
     JSON.parse(text);
   } catch {
@@ -122,7 +125,7 @@ export function checkJson(text: string, locate: () => readonly ErrorDetail[]): v
       400,
       'malformed_json',
       'the request body is not valid JSON',
-      detailsOf(locate()),
+      detailsOf(await locate()),
     );
   }
 }

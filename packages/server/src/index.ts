@@ -33,8 +33,6 @@ export {
   DEFAULT_LIMITS,
   type ApiApp,
   type ApiEnv,
-  type CredentialInfo,
-  type CredentialsFacet,
   type RouteDeps,
   type ServerEngine,
   type ServerLimits,

@@ -4,6 +4,7 @@
  * handlers and make the OpenAPI document (`/openapi.json`).
  */
 import { z } from '@hono/zod-openapi';
+import type { RunSummary as CoreRunSummary, RunView } from '@weft/core/client';
 
 /** A workflow id (SPEC section 1). */
 export const WORKFLOW_ID = /^[a-z0-9][a-z0-9_-]{0,63}$/;
@@ -86,11 +87,18 @@ const runFields = {
 export const RunObject = z
   .object({ ...runFields, nodes: z.record(z.string(), NodeObject) })
   .openapi('Run');
-export type RunObject = z.infer<typeof RunObject>;
+/** One run shape: the client's (core), which the schema above describes. */
+export type RunObject = RunView;
 
 /** A run in a list: the run object without its nodes. */
 export const RunSummary = z.object(runFields).openapi('RunSummary');
-export type RunSummary = z.infer<typeof RunSummary>;
+export type RunSummary = CoreRunSummary;
+
+/** True when A and B are the same type. */
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+// The schemas and the client's types cannot drift apart: a difference fails to compile.
+const _oneRunShape: Same<z.infer<typeof RunObject>, RunView> = true;
+const _oneSummaryShape: Same<z.infer<typeof RunSummary>, CoreRunSummary> = true;
 
 export const RunList = z
   .object({
@@ -129,6 +137,13 @@ export const Published = z
       .openapi({ description: 'false when the same content was already the latest version' }),
   })
   .openapi('Published');
+
+export const Validation = z
+  .object({
+    ok: z.boolean(),
+    diagnostics: z.array(ErrorDetail),
+  })
+  .openapi('Validation');
 
 export const WorkflowSummary = z
   .object({
@@ -224,6 +239,13 @@ export const WaitQuery = z.object({
   }),
   timeout: z.coerce.number().int().min(0).optional().openapi({
     description: 'Bound of the wait in ms (default 30000, capped at the server maximum)',
+  }),
+});
+
+/** `POST /v1/workflows?dry_run=true`: validate only. */
+export const PublishQuery = z.object({
+  dry_run: z.enum(['true', 'false', '1', '0']).optional().openapi({
+    description: 'Only validate: answer `{ ok, diagnostics }` and store nothing',
   }),
 });
 

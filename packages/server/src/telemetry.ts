@@ -45,9 +45,8 @@ export type RunEventsListener = (events: readonly RunEvent[], run: RunIdentityLi
 export interface ObservedEngine {
   /** Every committed event of every run; without it only queue depth and streams are measured. */
   onEvents?(listener: RunEventsListener): () => void;
-  readonly store: {
-    runIdsByStatus(statuses: readonly RunStatus[], limit?: number): Promise<string[]>;
-  };
+  /** Unfinished runs of every tenant by status; without it the queue depth is not measured. */
+  queueDepth?(): Promise<Partial<Record<RunStatus, number>>>;
 }
 
 export interface TelemetryOptions {
@@ -140,7 +139,7 @@ export class Telemetry {
       labelNames: ['type'],
       registers,
     });
-    const store = o.engine.store;
+    const engine = o.engine;
     const log = this.#log;
     new Gauge({
       name: 'weft_queue_depth',
@@ -149,10 +148,9 @@ export class Telemetry {
       registers,
       async collect() {
         try {
-          const counts = await Promise.all(
-            QUEUE_STATUSES.map(async (s) => (await store.runIdsByStatus([s])).length),
-          );
-          QUEUE_STATUSES.forEach((status, i) => this.set({ status }, counts[i] ?? 0));
+          const depth = await engine.queueDepth?.();
+          if (depth === undefined) return;
+          for (const status of QUEUE_STATUSES) this.set({ status }, depth[status] ?? 0);
         } catch (e) {
           log.warn({ err: e }, 'metrics: the store cannot be read for the queue depth');
         }

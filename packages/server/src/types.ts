@@ -4,9 +4,9 @@
  * its limits, and the shape of route plugins.
  */
 import type { OpenAPIHono } from '@hono/zod-openapi';
-import type { Diagnostic, Logger, RunEvent, Store } from '@weft/core';
-import type { RunObject } from './schemas.js';
-import type { RunEventsListener, Telemetry } from './telemetry.js';
+import type { Logger } from '@weft/core';
+import type { WeftClient } from '@weft/core/client';
+import type { ObservedEngine, Telemetry } from './telemetry.js';
 
 /** Per-request values set by middleware. */
 export interface ApiEnv {
@@ -20,83 +20,17 @@ export interface ApiEnv {
 export type ApiApp = OpenAPIHono<ApiEnv>;
 
 /**
- * The part of the library's `Engine` the server uses. Every call that takes no `tenant` is made
- * only after the server checked that the run belongs to the request's tenant.
+ * What the server needs of the engine (the library's `Engine` fits it as is). Routes reach the
+ * engine only through {@link ServerEngine.client}, the tenant-scoped client that enforces
+ * tenancy; the rest are operator facets that belong to no tenant's API key.
  */
-export interface ServerEngine {
-  readonly store: Pick<
-    Store,
-    | 'getRun'
-    | 'listRuns'
-    | 'readEvents'
-    | 'getWorkflow'
-    | 'listWorkflows'
-    | 'deleteWorkflow'
-    | 'runIdsByStatus'
-  >;
-  /** Parses and validates definition text without storing it. */
-  validate(
-    source: string,
-    options?: { format?: 'yaml' | 'json' },
-  ): { ok: boolean; diagnostics: Diagnostic[] };
-  publish(
-    source: string | object,
-    options?: { tenant?: string; format?: 'yaml' | 'json' },
-  ): Promise<{ id: string; version: number; created: boolean }>;
-  start(
-    workflow: string,
-    options?: {
-      input?: unknown;
-      version?: number;
-      idempotencyKey?: string;
-      priority?: number;
-      tenant?: string;
-    },
-  ): Promise<{ id: string; status: string }>;
-  /** Resolves once the run is finished, paused or waiting for a human answer. */
-  wait(runId: string): Promise<RunObject>;
-  get(runId: string, options?: { tenant?: string }): Promise<RunObject | undefined>;
-  /**
-   * Stored events after `after`, then live ones until the terminal event. `signal` lets the
-   * engine stop following when the client has gone (engines without it are stopped by the server
-   * at their next event).
-   */
-  events(
-    runId: string,
-    options?: { after?: number; follow?: boolean; signal?: AbortSignal },
-  ): AsyncIterable<RunEvent>;
-  pause(runId: string): Promise<void>;
-  resume(runId: string): Promise<void>;
-  cancel(runId: string, reason?: string): Promise<void>;
-  retry(runId: string, options?: { from?: string }): Promise<void>;
-  input(runId: string, node: string, value: unknown): Promise<void>;
-  /** Deletes every version of a workflow (and what hangs on it, e.g. schedules); else the store's delete is used. */
-  deleteWorkflow?(id: string, options: { tenant: string }): Promise<boolean>;
-  /** Sends an event to a state-machine run; engines without state machines leave it out. */
-  send?(runId: string, event: { type: string; data?: unknown }): Promise<void>;
-  /** Every committed event of every run: metrics, spans and logs are derived from them. */
-  onEvents?(listener: RunEventsListener): () => void;
-  /** Credentials per tenant: with it, the server has `/v1/credentials`. */
-  readonly credentials?: CredentialsFacet;
-  /** Webhook triggers: with it, the server has `/v1/hooks/{tenant}/{path}`. */
+export interface ServerEngine extends ObservedEngine {
+  /** The tenant's client: every `/v1` route but webhooks goes through it. */
+  client(tenant: string): WeftClient;
+  /** Throws when the store cannot be reached (`/healthz`). */
+  ping(): Promise<void>;
+  /** Webhook triggers (the tenant is in the path): with it, the server has `/v1/hooks/{tenant}/{path}`. */
   readonly webhooks?: WebhooksFacet;
-}
-
-/** A credential as listed and as answered: never its value. */
-export interface CredentialInfo {
-  name: string;
-  type: string;
-  createdAt: string;
-  updatedAt: string;
-}
-
-/** The engine's credentials (`engine.credentials`): write-only values, encrypted at rest. */
-export interface CredentialsFacet {
-  /** Stores or replaces; checks the value's shape (`invalid_request`, never quoting a value). */
-  put(tenant: string, name: string, value: unknown): Promise<CredentialInfo & { created: boolean }>;
-  list(tenant: string): Promise<CredentialInfo[]>;
-  /** False when there was none. */
-  delete(tenant: string, name: string): Promise<boolean>;
 }
 
 /** The engine's webhooks (`engine.webhooks`). */

@@ -5,15 +5,14 @@
  * (line breaks, header names, URLs) and encrypts the value before it reaches the store.
  */
 import { createRoute } from '@hono/zod-openapi';
-import { ApiError } from '../errors.js';
 import {
   CredentialBody,
   CredentialList,
   CredentialNameParam,
   CredentialSummary,
 } from '../schemas.js';
-import type { CredentialInfo, CredentialsFacet, ServerPlugin } from '../types.js';
-import { errors } from '../routes/common.js';
+import type { ServerPlugin } from '../types.js';
+import { clientOf, errors } from '../routes/common.js';
 
 const put = createRoute({
   method: 'put',
@@ -66,34 +65,24 @@ const remove = createRoute({
   },
 });
 
-const view = (c: CredentialInfo) => ({
-  name: c.name,
-  type: c.type as 'bearer' | 'basic' | 'header' | 'openai',
-  created_at: c.createdAt,
-  updated_at: c.updatedAt,
-});
-
-/** The credentials routes over `engine.credentials`. */
-export function credentialsPlugin(credentials: CredentialsFacet): ServerPlugin {
+/** The credentials routes, over the request's client. */
+export function credentialsPlugin(): ServerPlugin {
   return {
-    register(app) {
+    register(app, deps) {
       app.openapi(put, async (c) => {
         const { name } = c.req.valid('param');
         const body = c.req.valid('json');
-        const saved = await credentials.put(c.get('tenant'), name, body);
-        return c.json(view(saved), saved.created ? 201 : 200);
+        const { created, ...saved } = await clientOf(deps, c).credentials.put(name, body);
+        return c.json(saved, created ? 201 : 200);
       });
 
       app.openapi(list, async (c) => {
-        const rows = await credentials.list(c.get('tenant'));
-        return c.json({ credentials: rows.map(view) }, 200);
+        return c.json({ credentials: await clientOf(deps, c).credentials.list() }, 200);
       });
 
       app.openapi(remove, async (c) => {
         const { name } = c.req.valid('param');
-        if (!(await credentials.delete(c.get('tenant'), name))) {
-          throw new ApiError(404, 'not_found', `no credential "${name}"`);
-        }
+        await clientOf(deps, c).credentials.delete(name);
         return c.body(null, 204);
       });
     },

@@ -12,7 +12,7 @@ import type { Context } from 'hono';
 import { ApiError, detailsOf } from '../errors.js';
 import { HookAccepted, HookParams, RunObject, WaitQuery } from '../schemas.js';
 import type { ApiEnv, RouteDeps, ServerPlugin, WebhooksFacet } from '../types.js';
-import { boundedWait, errors, WAIT_HEADER, wantsWait } from '../routes/common.js';
+import { errors, WAIT_HEADER, waitBound, wantsWait } from '../routes/common.js';
 
 /** Where hooks live; requests under it need no API key. */
 export const HOOKS_PREFIX = '/v1/hooks/';
@@ -108,7 +108,10 @@ export function webhooksPlugin(webhooks: WebhooksFacet): ServerPlugin {
         if (!wantsWait(query.data.wait)) {
           return c.json({ id: result.runId, duplicate: result.duplicate }, 202);
         }
-        const { run, settled } = await boundedWait(deps, tenant, result.runId, query.data.timeout);
+        // The delivery proved the tenant (path and signature): the run is waited on as theirs.
+        const { run, settled } = await deps.engine
+          .client(tenant)
+          .runs.wait(result.runId, waitBound(deps, query.data.timeout));
         c.header(WAIT_HEADER, settled ? 'settled' : 'timeout');
         return c.json(run, settled ? 200 : 202);
       };

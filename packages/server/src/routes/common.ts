@@ -1,11 +1,10 @@
 /**
  * @module routes/common
- * Pieces every route module uses: documented error answers, the tenant check on runs, and bounded
+ * Pieces every route module uses: documented error answers, the request's client, and bounded
  * waits.
  */
-import type { RunRecord } from '@weft/core';
-import { ApiError } from '../errors.js';
-import { ErrorBody, type RunObject } from '../schemas.js';
+import type { WaitOptions, WeftClient } from '@weft/core/client';
+import { ErrorBody } from '../schemas.js';
 import type { RouteDeps } from '../types.js';
 
 const DESCRIPTIONS: Readonly<Record<number, string>> = {
@@ -35,53 +34,24 @@ export function errors(...statuses: number[]) {
   return out;
 }
 
-/** The run when it exists and belongs to `tenant`; else 404, the same as for a missing run. */
-export async function ownedRun(deps: RouteDeps, tenant: string, id: string): Promise<RunRecord> {
-  const run = await deps.engine.store.getRun(id);
-  if (run === undefined || run.tenant !== tenant)
-    throw new ApiError(404, 'not_found', `no run ${id}`);
-  return run;
-}
+/** The request's client: the engine as the request's tenant sees it (tenancy is enforced there). */
+export const clientOf = (deps: RouteDeps, c: { get(key: 'tenant'): string }): WeftClient =>
+  deps.engine.client(c.get('tenant'));
 
-/** The run object of a run already checked with {@link ownedRun}. */
-export async function viewOf(deps: RouteDeps, tenant: string, id: string): Promise<RunObject> {
-  const view = await deps.engine.get(id, { tenant });
-  if (view === undefined) throw new ApiError(404, 'not_found', `no run ${id}`);
-  return view;
-}
+/** A boolean query flag (`true`/`1`) is set. */
+export const isTrue = (flag: string | undefined) => flag === 'true' || flag === '1';
 
-export const wantsWait = (wait: string | undefined) => wait === 'true' || wait === '1';
+export const wantsWait = isTrue;
 
 /**
- * Waits until the run ends or waits for someone, at most `timeout` ms (default and cap from the
- * limits), or until the server shuts down. `settled` is false when the bound cut the wait short.
+ * The bound of a `?wait=true`: `timeout` ms (default and cap from the limits), or the server
+ * shutting down. The answer is the run as it is when the bound cuts the wait short.
  */
-export async function boundedWait(
-  deps: RouteDeps,
-  tenant: string,
-  id: string,
-  timeout: number | undefined,
-): Promise<{ run: RunObject; settled: boolean }> {
-  const ms = Math.min(timeout ?? deps.limits.defaultWaitMs, deps.limits.maxWaitMs);
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  let onClose: (() => void) | undefined;
-  const cut = new Promise<undefined>((resolve) => {
-    timer = setTimeout(() => resolve(undefined), ms);
-    onClose = () => resolve(undefined);
-    if (deps.closing.aborted) resolve(undefined);
-    else deps.closing.addEventListener('abort', onClose, { once: true });
-  });
-  const waiting = deps.engine.wait(id);
-  // A wait that loses the race may still reject later (engine closed): nobody listens then.
-  waiting.catch(() => undefined);
-  try {
-    const run = await Promise.race([waiting, cut]);
-    if (run !== undefined) return { run, settled: true };
-    return { run: await viewOf(deps, tenant, id), settled: false };
-  } finally {
-    clearTimeout(timer);
-    if (onClose !== undefined) deps.closing.removeEventListener('abort', onClose);
-  }
+export function waitBound(deps: RouteDeps, timeout: number | undefined): WaitOptions {
+  return {
+    timeoutMs: Math.min(timeout ?? deps.limits.defaultWaitMs, deps.limits.maxWaitMs),
+    signal: deps.closing,
+  };
 }
 
 /** Header telling whether a `?wait=true` answer is the settled run or the bound cut it short. */

@@ -5,8 +5,7 @@
  * (resume a run that is not paused ...) is a 409 and changes nothing.
  */
 import { createRoute, type z } from '@hono/zod-openapi';
-import { WeftError } from '@weft/core';
-import { ApiError } from '../errors.js';
+import type { RunsApi, RunView } from '@weft/core/client';
 import {
   CancelBody,
   InputBody,
@@ -16,7 +15,7 @@ import {
   SendEventBody,
 } from '../schemas.js';
 import type { ApiApp, RouteDeps } from '../types.js';
-import { errors, ownedRun, SEQ_HEADER, viewOf } from './common.js';
+import { clientOf, errors, SEQ_HEADER } from './common.js';
 
 const seqHeader = {
   [SEQ_HEADER]: {
@@ -124,93 +123,51 @@ const sendEvent = createRoute({
   },
 });
 
-/** A `not_found` about a node of a run that exists is a problem with the request's field. */
-function fieldProblem(e: unknown, field: string, value: string): unknown {
-  if (WeftError.is(e) && e.code === 'not_found' && e.message.includes(`"${value}"`)) {
-    return new ApiError(422, 'invalid_request', e.message, [{ path: field, message: e.message }]);
-  }
-  return e;
-}
-
 export function controlRoutes(app: ApiApp, deps: RouteDeps): void {
-  const { engine } = deps;
-
-  /** Checks the tenant, notes the seq, makes the move and answers with the run. */
+  /** Notes the seq before the move (the client checks the tenant), makes it, answers the run. */
   const steer = async (
     c: { get(k: 'tenant'): string; header(name: string, value: string): void },
     id: string,
-    move: () => Promise<void>,
+    move: (runs: RunsApi) => Promise<RunView>,
   ) => {
-    const tenant = c.get('tenant');
-    const record = await ownedRun(deps, tenant, id);
-    c.header(SEQ_HEADER, String(record.seq));
-    await move();
-    return viewOf(deps, tenant, id);
+    const runs = clientOf(deps, c).runs;
+    c.header(SEQ_HEADER, String((await runs.head(id)).seq));
+    return move(runs);
   };
 
   app.openapi(pause, async (c) => {
     const { id } = c.req.valid('param');
-    return c.json(await steer(c, id, () => engine.pause(id)), 200);
+    return c.json(await steer(c, id, (runs) => runs.pause(id)), 200);
   });
 
   app.openapi(resume, async (c) => {
     const { id } = c.req.valid('param');
-    return c.json(await steer(c, id, () => engine.resume(id)), 200);
+    return c.json(await steer(c, id, (runs) => runs.resume(id)), 200);
   });
 
   app.openapi(cancel, async (c) => {
     const { id } = c.req.valid('param');
     const { reason } = c.req.valid('json');
-    return c.json(await steer(c, id, () => engine.cancel(id, reason)), 200);
+    const options = reason === undefined ? {} : { reason };
+    return c.json(await steer(c, id, (runs) => runs.cancel(id, options)), 200);
   });
 
   app.openapi(retry, async (c) => {
     const { id } = c.req.valid('param');
     const { from } = c.req.valid('json');
-    const move = async () => {
-      try {
-        await engine.retry(id, from === undefined ? {} : { from });
-      } catch (e) {
-        throw from === undefined ? e : fieldProblem(e, 'from', from);
-      }
-    };
-    return c.json(await steer(c, id, move), 200);
+    const options = from === undefined ? {} : { from };
+    return c.json(await steer(c, id, (runs) => runs.retry(id, options)), 200);
   });
 
   app.openapi(input, async (c) => {
     const { id } = c.req.valid('param');
     const { node, value } = c.req.valid('json');
-    const move = async () => {
-      try {
-        await engine.input(id, node, value);
-      } catch (e) {
-        throw fieldProblem(e, 'node', node);
-      }
-    };
-    return c.json(await steer(c, id, move), 200);
+    return c.json(await steer(c, id, (runs) => runs.input(id, node, value)), 200);
   });
 
   app.openapi(sendEvent, async (c) => {
     const { id } = c.req.valid('param');
     const event = c.req.valid('json');
-    const tenant = c.get('tenant');
-    const run = await ownedRun(deps, tenant, id);
-    const workflow = await engine.store.getWorkflow(tenant, run.workflowId, run.version);
-    if (workflow?.definition.kind !== 'state-machine') {
-      throw new ApiError(
-        409,
-        'invalid_state',
-        `run ${id} is a run of the graph workflow "${run.workflowId}": events go to state-machine runs only`,
-      );
-    }
-    if (engine.send === undefined) {
-      throw new ApiError(
-        409,
-        'invalid_state',
-        'this server does not run state-machine workflows yet',
-      );
-    }
-    await engine.send(id, event);
-    return c.json(await viewOf(deps, tenant, id), 200);
+    return c.json(await clientOf(deps, c).runs.send(id, event), 200);
   });
 }

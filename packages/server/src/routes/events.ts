@@ -7,7 +7,7 @@ import { createRoute, z } from '@hono/zod-openapi';
 import { EventList, EventsQuery, RunIdParam } from '../schemas.js';
 import { sseResponse } from '../sse.js';
 import type { ApiApp, RouteDeps } from '../types.js';
-import { errors, ownedRun } from './common.js';
+import { clientOf, errors } from './common.js';
 
 const EventsHeaders = z.object({
   'last-event-id': z
@@ -43,22 +43,19 @@ const wantsStream = (accept: string | undefined) =>
   accept !== undefined && /\btext\/event-stream\b/i.test(accept);
 
 export function eventRoutes(app: ApiApp, deps: RouteDeps): void {
-  const { engine } = deps;
-
   app.openapi(events, async (c) => {
     const { id } = c.req.valid('param');
     const q = c.req.valid('query');
     const lastEventId = c.req.valid('header')['last-event-id'];
-    await ownedRun(deps, c.get('tenant'), id);
+    const runs = clientOf(deps, c).runs;
     const after = lastEventId !== undefined ? Number(lastEventId) : (q.after ?? 0);
     if (!wantsStream(c.req.header('accept'))) {
-      const limit = q.limit ?? 1000;
-      const page = await engine.store.readEvents(id, after, limit + 1);
-      const has_more = page.length > limit;
-      return c.json({ events: has_more ? page.slice(0, limit) : page, has_more }, 200);
+      return c.json(await runs.eventPage(id, { after, limit: q.limit ?? 1000 }), 200);
     }
+    // Checked before the stream opens: another tenant's run is a plain 404, not an empty stream.
+    await runs.head(id);
     const ended = deps.telemetry.streamOpened();
-    return sseResponse((signal) => engine.events(id, { after, follow: true, signal }), {
+    return sseResponse((signal) => runs.events(id, { after, follow: true, signal }), {
       keepAliveMs: deps.limits.keepAliveMs,
       closing: deps.closing,
       onEnd: ended,

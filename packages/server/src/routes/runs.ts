@@ -3,7 +3,7 @@
  * Starting runs, listing them and reading one (optionally waiting for it to settle).
  */
 import { createRoute, z } from '@hono/zod-openapi';
-import type { RunQuery, RunRecord } from '@weft/core';
+import type { ListRunsOptions, StartRunOptions } from '@weft/core/client';
 import {
   ListRunsQuery,
   RunIdParam,
@@ -13,18 +13,9 @@ import {
   StartedRun,
   WaitQuery,
   WorkflowIdParam,
-  type RunSummary,
 } from '../schemas.js';
 import type { ApiApp, RouteDeps } from '../types.js';
-import {
-  boundedWait,
-  errors,
-  ownedRun,
-  SEQ_HEADER,
-  viewOf,
-  WAIT_HEADER,
-  wantsWait,
-} from './common.js';
+import { clientOf, errors, SEQ_HEADER, WAIT_HEADER, waitBound, wantsWait } from './common.js';
 
 const waitHeader = {
   [WAIT_HEADER]: {
@@ -94,63 +85,38 @@ const get = createRoute({
   },
 });
 
-export function summaryOf(r: RunRecord): RunSummary {
-  const s: RunSummary = {
-    id: r.id,
-    workflow: r.workflowId,
-    version: r.version,
-    status: r.status,
-    input: r.input,
-    output: r.output ?? null,
-    error: r.error ?? null,
-    created_at: r.createdAt,
-    started_at: r.startedAt ?? null,
-    finished_at: r.finishedAt ?? null,
-  };
-  if (r.parentRunId !== undefined) s.parent_run_id = r.parentRunId;
-  return s;
-}
-
 export function runRoutes(app: ApiApp, deps: RouteDeps): void {
-  const { engine } = deps;
-
   app.openapi(start, async (c) => {
     const { id } = c.req.valid('param');
     const q = c.req.valid('query');
     const b = c.req.valid('json');
-    const tenant = c.get('tenant');
-    const options: Parameters<typeof engine.start>[1] = { tenant, input: b.input };
+    const runs = clientOf(deps, c).runs;
+    const options: StartRunOptions = { input: b.input };
     if (b.version !== undefined) options.version = b.version;
     if (b.priority !== undefined) options.priority = b.priority;
     if (b.idempotency_key !== undefined) options.idempotencyKey = b.idempotency_key;
-    const started = await engine.start(id, options);
-    if (!wantsWait(q.wait)) {
-      return c.json({ id: started.id, status: started.status as RunObject['status'] }, 201);
-    }
-    const { run, settled } = await boundedWait(deps, tenant, started.id, q.timeout);
+    if (!wantsWait(q.wait)) return c.json(await runs.start(id, options), 201);
+    const { run, settled } = await runs.run(id, { ...options, ...waitBound(deps, q.timeout) });
     c.header(WAIT_HEADER, settled ? 'settled' : 'timeout');
     return c.json(run, 201);
   });
 
   app.openapi(list, async (c) => {
     const q = c.req.valid('query');
-    const query: RunQuery = { tenant: c.get('tenant'), limit: q.limit ?? 50 };
-    if (q.workflow !== undefined) query.workflowId = q.workflow;
-    if (q.status !== undefined) query.status = q.status;
-    if (q.cursor !== undefined) query.cursor = q.cursor;
-    const page = await engine.store.listRuns(query);
-    const runs = page.runs.map(summaryOf);
-    return c.json(page.cursor === undefined ? { runs } : { runs, cursor: page.cursor }, 200);
+    const options: ListRunsOptions = { limit: q.limit ?? 50 };
+    if (q.workflow !== undefined) options.workflow = q.workflow;
+    if (q.status !== undefined) options.status = q.status;
+    if (q.cursor !== undefined) options.cursor = q.cursor;
+    return c.json(await clientOf(deps, c).runs.list(options), 200);
   });
 
   app.openapi(get, async (c) => {
     const { id } = c.req.valid('param');
     const q = c.req.valid('query');
-    const tenant = c.get('tenant');
-    const record = await ownedRun(deps, tenant, id);
-    c.header(SEQ_HEADER, String(record.seq));
-    if (!wantsWait(q.wait)) return c.json(await viewOf(deps, tenant, id), 200);
-    const { run, settled } = await boundedWait(deps, tenant, id, q.timeout);
+    const runs = clientOf(deps, c).runs;
+    c.header(SEQ_HEADER, String((await runs.head(id)).seq));
+    if (!wantsWait(q.wait)) return c.json(await runs.get(id), 200);
+    const { run, settled } = await runs.wait(id, waitBound(deps, q.timeout));
     c.header(WAIT_HEADER, settled ? 'settled' : 'timeout');
     return c.json(run, 200);
   });

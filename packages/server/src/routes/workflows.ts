@@ -1,20 +1,20 @@
 /**
  * @module routes/workflows
- * `/v1/workflows`: publish (JSON or YAML), list, read a version, delete.
+ * `/v1/workflows`: publish (JSON or YAML) or only validate, list, read a version, delete.
  */
-import { createRoute } from '@hono/zod-openapi';
-import type { StoredWorkflow } from '@weft/core';
+import { createRoute, z } from '@hono/zod-openapi';
 import { checkJson, definitionFormat } from '../body.js';
-import { ApiError } from '../errors.js';
 import {
   Published,
+  PublishQuery,
+  Validation,
   VersionParams,
   WorkflowIdParam,
   WorkflowList,
   WorkflowVersion,
 } from '../schemas.js';
 import type { ApiApp, RouteDeps } from '../types.js';
-import { errors } from './common.js';
+import { clientOf, errors, isTrue } from './common.js';
 
 const definitionBody = {
   required: true,
@@ -35,15 +35,16 @@ const publish = createRoute({
   path: '/v1/workflows',
   tags: ['workflows'],
   summary: 'Publish a workflow: a new version, or the latest one if its content is the same',
-  request: { body: definitionBody },
+  request: { query: PublishQuery, body: definitionBody },
   responses: {
     201: {
       description: 'A new version was stored',
       content: { 'application/json': { schema: Published } },
     },
     200: {
-      description: 'The same content is already the latest version',
-      content: { 'application/json': { schema: Published } },
+      description:
+        'The same content is already the latest version; with `?dry_run=true`, what validation found',
+      content: { 'application/json': { schema: z.union([Published, Validation]) } },
     },
     ...errors(400, 401, 413, 415, 422),
   },
@@ -109,66 +110,38 @@ const remove = createRoute({
   },
 });
 
-function versionView(w: StoredWorkflow) {
-  return {
-    id: w.id,
-    version: w.version,
-    ...(w.definition.name === undefined ? {} : { name: w.definition.name }),
-    definition: w.definition as unknown as Record<string, unknown>,
-    source: w.source,
-    hash: w.hash,
-    created_at: w.createdAt,
-  };
-}
-
 export function workflowRoutes(app: ApiApp, deps: RouteDeps): void {
-  const { engine } = deps;
-
   app.openapi(publish, async (c) => {
+    const workflows = clientOf(deps, c).workflows;
     const format = definitionFormat(c.req.header('content-type'));
     const text = await c.req.text();
-    if (format === 'json')
-      checkJson(text, () => engine.validate(text, { format: 'json' }).diagnostics);
-    const r = await engine.publish(text, { tenant: c.get('tenant'), format });
+    if (isTrue(c.req.valid('query').dry_run)) {
+      return c.json(await workflows.validate(text, { format }), 200);
+    }
+    if (format === 'json') {
+      await checkJson(text, async () => (await workflows.validate(text, { format })).diagnostics);
+    }
+    const r = await workflows.publish(text, { format });
     return c.json({ id: r.id, version: r.version, created: r.created }, r.created ? 201 : 200);
   });
 
   app.openapi(list, async (c) => {
-    const rows = await engine.store.listWorkflows(c.get('tenant'));
-    const workflows = rows.map((w) => ({
-      id: w.id,
-      ...(w.name === undefined ? {} : { name: w.name }),
-      latest_version: w.latestVersion,
-      created_at: w.createdAt,
-      updated_at: w.updatedAt,
-    }));
-    return c.json({ workflows }, 200);
+    return c.json({ workflows: await clientOf(deps, c).workflows.list() }, 200);
   });
 
   app.openapi(latest, async (c) => {
     const { id } = c.req.valid('param');
-    const w = await engine.store.getWorkflow(c.get('tenant'), id);
-    if (w === undefined) throw new ApiError(404, 'not_found', `no workflow "${id}"`);
-    return c.json(versionView(w), 200);
+    return c.json(await clientOf(deps, c).workflows.get(id), 200);
   });
 
   app.openapi(version, async (c) => {
     const { id, v } = c.req.valid('param');
-    const w = await engine.store.getWorkflow(c.get('tenant'), id, v);
-    if (w === undefined)
-      throw new ApiError(404, 'not_found', `no version ${v} of workflow "${id}"`);
-    return c.json(versionView(w), 200);
+    return c.json(await clientOf(deps, c).workflows.getVersion(id, v), 200);
   });
 
   app.openapi(remove, async (c) => {
     const { id } = c.req.valid('param');
-    const tenant = c.get('tenant');
-    const deleted = engine.deleteWorkflow
-      ? await engine.deleteWorkflow(id, { tenant })
-      : await engine.store.deleteWorkflow(tenant, id);
-    if (!deleted) {
-      throw new ApiError(404, 'not_found', `no workflow "${id}"`);
-    }
+    await clientOf(deps, c).workflows.delete(id);
     return c.body(null, 204);
   });
 }

@@ -1,0 +1,238 @@
+/**
+ * @module client
+ * `WeftClient`: what a tenant can do with Weft, as one interface every face (CLI, server, console,
+ * SDK) is written against. It has an in-process implementation (`engine.client(tenant)` in
+ * `@weft/engine`) and an HTTP one (`httpClient` in `@weft/client`); both answer with the API's
+ * shapes (SPEC section 8) and throw {@link WeftError} with the same codes (`not_found`,
+ * `invalid_state`, `invalid_input` ...). Another tenant's workflows and runs are `not_found`.
+ *
+ * Types only: no I/O, so that an HTTP client can import it without the rest of the core.
+ *
+ * @example
+ * ```ts
+ * const client: WeftClient = engine.client('acme'); // or httpClient({ url, key })
+ * const { id } = await client.runs.start('triage', { input: { text: 'hi' } });
+ * for await (const e of client.runs.events(id)) console.log(e.seq, e.type);
+ * ```
+ */
+import type { Diagnostic } from './dsl/diagnostic.js';
+import type { ErrorInfo } from './errors.js';
+import type { NodeStatus, RunEvent, RunStatus } from './ports/store.js';
+
+export { WeftError, type ErrorInfo } from './errors.js';
+export type { Diagnostic, NodeStatus, RunEvent, RunStatus };
+
+// ---- shapes (SPEC section 8) -----------------------------------------------------------------
+
+/** A node of the run object. */
+export interface NodeView {
+  status: NodeStatus;
+  attempts: number;
+  output?: unknown;
+  error?: ErrorInfo;
+  started_at?: string;
+  finished_at?: string;
+}
+
+/** The run object: `GET /v1/runs/{id}`, the CLI's `--json`, and the library's answers. */
+export interface RunView {
+  id: string;
+  workflow: string;
+  version: number;
+  status: RunStatus;
+  input: unknown;
+  output: unknown;
+  error: ErrorInfo | null;
+  nodes: Record<string, NodeView>;
+  created_at: string;
+  started_at: string | null;
+  finished_at: string | null;
+  parent_run_id?: string;
+}
+
+/** A run in a list: the run object without its nodes. */
+export type RunSummary = Omit<RunView, 'nodes'>;
+
+/** A run read cheaply, with the seq of its last event: follow its events from there. */
+export interface RunHead {
+  run: RunSummary;
+  seq: number;
+}
+
+export interface RunPage {
+  runs: RunSummary[];
+  /** Pass as `cursor` for the next page; absent on the last page. */
+  cursor?: string;
+}
+
+export interface StartedRun {
+  id: string;
+  status: RunStatus;
+}
+
+export interface WaitResult {
+  run: RunView;
+  /** False when the bound (`timeoutMs`, `signal`) cut the wait short: `run` is as it was then. */
+  settled: boolean;
+}
+
+export interface EventPage {
+  events: RunEvent[];
+  has_more: boolean;
+}
+
+export interface Published {
+  id: string;
+  version: number;
+  /** False when the same content was already the latest version. */
+  created: boolean;
+}
+
+export interface Validation {
+  ok: boolean;
+  diagnostics: Diagnostic[];
+}
+
+/** A workflow in the tenant's list. */
+export interface WorkflowItem {
+  id: string;
+  name?: string;
+  latest_version: number;
+  created_at: string;
+  updated_at: string;
+}
+
+/** One stored version of a workflow. */
+export interface WorkflowVersionView {
+  id: string;
+  version: number;
+  name?: string;
+  /** The normalised definition (edges form). */
+  definition: Record<string, unknown>;
+  /** The text it was published from (YAML or JSON). */
+  source: string;
+  hash: string;
+  created_at: string;
+}
+
+export type CredentialType = 'bearer' | 'basic' | 'header' | 'openai';
+
+/** A credential's value as written (SPEC section 8): never read back. */
+export type CredentialInput =
+  | { type: 'bearer'; value: string }
+  | { type: 'basic'; username: string; password: string }
+  | { type: 'header'; name: string; value: string }
+  | { type: 'openai'; base_url: string; api_key: string };
+
+/** A credential as listed: name, type and times, never its value. */
+export interface CredentialView {
+  name: string;
+  type: CredentialType;
+  created_at: string;
+  updated_at: string;
+}
+
+// ---- options ---------------------------------------------------------------------------------
+
+export interface DefinitionOptions {
+  /** How `source` text is written. @default JSON when it starts with `{`, else YAML */
+  format?: 'yaml' | 'json';
+}
+
+export interface StartRunOptions {
+  input?: unknown;
+  /** @default the latest version */
+  version?: number;
+  priority?: number;
+  /** A second start with the same key answers with the first run. */
+  idempotencyKey?: string;
+}
+
+export interface WaitOptions {
+  /** Give up after this many ms (`settled: false`). @default no bound */
+  timeoutMs?: number;
+  /** Stops waiting at once when aborted, answering the run as it is (`settled: false`). */
+  signal?: AbortSignal;
+}
+
+export interface ListRunsOptions {
+  workflow?: string;
+  status?: RunStatus;
+  /** Page size, 1 to 1000. @default 50 */
+  limit?: number;
+  cursor?: string;
+}
+
+export interface EventsOptions {
+  /** Only events with a greater seq (resume after the last one seen). @default 0 */
+  after?: number;
+  /** Go on with live events until the terminal one; false ends at the stored end. @default true */
+  follow?: boolean;
+  /** Ends the iteration (quietly) when aborted. */
+  signal?: AbortSignal;
+}
+
+// ---- the interface ---------------------------------------------------------------------------
+
+export interface WorkflowsApi {
+  /** Parses and checks a definition without storing it. */
+  validate(source: string | object, options?: DefinitionOptions): Promise<Validation>;
+  /**
+   * A new version, or the latest one when its content is the same.
+   * @throws WeftError `invalid_definition` (details: diagnostics), `malformed_json`
+   */
+  publish(source: string | object, options?: DefinitionOptions): Promise<Published>;
+  list(): Promise<WorkflowItem[]>;
+  /** The latest version. @throws WeftError `not_found` */
+  get(id: string): Promise<WorkflowVersionView>;
+  /** @throws WeftError `not_found` */
+  getVersion(id: string, version: number): Promise<WorkflowVersionView>;
+  /** Every version; runs are kept. @throws WeftError `not_found` */
+  delete(id: string): Promise<void>;
+}
+
+export interface RunsApi {
+  /** Starts a run of a stored workflow. @throws WeftError `not_found`, `invalid_input` */
+  start(workflow: string, options?: StartRunOptions): Promise<StartedRun>;
+  /** Starts a run and waits for it (see {@link RunsApi.wait}). */
+  run(workflow: string, options?: StartRunOptions & WaitOptions): Promise<WaitResult>;
+  /** Waits until the run ends or waits for someone (paused, a human answer). */
+  wait(runId: string, options?: WaitOptions): Promise<WaitResult>;
+  /** The run with every node. @throws WeftError `not_found` */
+  get(runId: string): Promise<RunView>;
+  /** The run without nodes, and the seq of its last event. @throws WeftError `not_found` */
+  head(runId: string): Promise<RunHead>;
+  /** Newest first, a page at a time. @throws WeftError `invalid_cursor` */
+  list(options?: ListRunsOptions): Promise<RunPage>;
+  /** Stored events after `after`, at most `limit` (default 1000). */
+  eventPage(runId: string, options?: { after?: number; limit?: number }): Promise<EventPage>;
+  /** Stored events, then live ones: no gaps, no duplicates, resumable with `after`. */
+  events(runId: string, options?: EventsOptions): AsyncIterable<RunEvent>;
+  /** The run after the move. @throws WeftError `invalid_state` when the move does not apply */
+  pause(runId: string): Promise<RunView>;
+  resume(runId: string): Promise<RunView>;
+  cancel(runId: string, options?: { reason?: string }): Promise<RunView>;
+  /** Retries a failed or cancelled run, or re-runs from a top-level node on (`from`). */
+  retry(runId: string, options?: { from?: string }): Promise<RunView>;
+  /** Answers a waiting human node. @throws WeftError `invalid_answer`, `invalid_request` */
+  input(runId: string, node: string, value: unknown): Promise<RunView>;
+  /** Paths of the run's human nodes that wait for an answer. */
+  waitingForAnswer(runId: string): Promise<string[]>;
+  /** Sends an event to a state-machine run. @throws WeftError `invalid_state` for other runs */
+  send(runId: string, event: { type: string; data?: unknown }): Promise<RunView>;
+}
+
+export interface CredentialsApi {
+  /** Stores or replaces. @throws WeftError `invalid_request` (never quoting a value) */
+  put(name: string, value: CredentialInput): Promise<CredentialView & { created: boolean }>;
+  list(): Promise<CredentialView[]>;
+  /** @throws WeftError `not_found` */
+  delete(name: string): Promise<void>;
+}
+
+/** Everything one tenant can do; see the module comment. */
+export interface WeftClient {
+  readonly workflows: WorkflowsApi;
+  readonly runs: RunsApi;
+  readonly credentials: CredentialsApi;
+}

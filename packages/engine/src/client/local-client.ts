@@ -1,0 +1,19 @@
+/**
+ * @module client/local-client
+ * The in-process {@link WeftClient}: `engine.client(tenant)`. Tenancy is enforced here, once for
+ * every face: another tenant's workflow or run is `not_found`, exactly like one that does not
+ * exist, so that nobody learns what other tenants have.
+ */
+import type { WeftClient } from '@weft/core/client';
+import type { Engine } from '../engine.js';
+import { localCredentials } from './local-credentials.js';
+import { localRuns } from './local-runs.js';
+import { localWorkflows } from './local-workflows.js';
+
+export function localClient(engine: Engine, tenant: string): WeftClient {
+  return {
+    workflows: localWorkflows(engine, tenant),
+    runs: localRuns(engine, tenant),
+    credentials: localCredentials(engine, tenant),
+  };
+}

@@ -1,0 +1,158 @@
+/**
+ * @module client/local-runs
+ * The tenant's runs over the engine: every call first checks that the run is the tenant's.
+ */
+import { WeftError, type RunQuery, type RunRecord } from '@weft/core';
+import type { RunsApi, RunView, WaitOptions, WaitResult } from '@weft/core/client';
+import type { Engine } from '../engine.js';
+import { runSummary } from '../run-view.js';
+import { localEvents } from './local-events.js';
+
+/** Engines that run state machines have `send`; the graph-only engine has not (yet). */
+type MaybeSending = Engine & {
+  send?(runId: string, event: { type: string; data?: unknown }): Promise<void>;
+};
+
+/** The run when it exists and is the tenant's; else `not_found`, the same as a missing run. */
+export async function ownedRun(engine: Engine, tenant: string, id: string): Promise<RunRecord> {
+  const run = await engine.store.getRun(id);
+  if (run === undefined || run.tenant !== tenant) throw new WeftError('not_found', `no run ${id}`);
+  return run;
+}
+
+async function viewOf(engine: Engine, tenant: string, id: string): Promise<RunView> {
+  const view = await engine.get(id, { tenant });
+  if (view === undefined) throw new WeftError('not_found', `no run ${id}`);
+  return view;
+}
+
+/** Waits until the run settles, the timeout passes or the signal aborts, whichever is first. */
+async function boundedWait(
+  engine: Engine,
+  tenant: string,
+  id: string,
+  o: WaitOptions,
+): Promise<WaitResult> {
+  await ownedRun(engine, tenant, id);
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let onAbort: (() => void) | undefined;
+  const cut = new Promise<undefined>((resolve) => {
+    if (o.timeoutMs !== undefined) timer = setTimeout(() => resolve(undefined), o.timeoutMs);
+    onAbort = () => resolve(undefined);
+    if (o.signal?.aborted === true) resolve(undefined);
+    else o.signal?.addEventListener('abort', onAbort, { once: true });
+  });
+  const waiting = engine.wait(id);
+  // A wait that loses the race may still reject later (engine closed): nobody listens then.
+  waiting.catch(() => undefined);
+  try {
+    const run = await Promise.race([waiting, cut]);
+    if (run !== undefined) return { run, settled: true };
+    return { run: await viewOf(engine, tenant, id), settled: false };
+  } finally {
+    clearTimeout(timer);
+    if (onAbort !== undefined) o.signal?.removeEventListener('abort', onAbort);
+  }
+}
+
+/** A `not_found` about a node of a run that exists is a problem with the request's field. */
+function fieldProblem(e: unknown, field: string, value: string): unknown {
+  if (WeftError.is(e) && e.code === 'not_found' && e.message.includes(`"${value}"`)) {
+    return new WeftError('invalid_request', e.message, {
+      details: [{ path: field, message: e.message }],
+    });
+  }
+  return e;
+}
+
+export function localRuns(engine: MaybeSending, tenant: string): RunsApi {
+  /** Checks the tenant, makes the move and answers with the run after it. */
+  const steer = async (id: string, move: () => Promise<void>): Promise<RunView> => {
+    await ownedRun(engine, tenant, id);
+    await move();
+    return viewOf(engine, tenant, id);
+  };
+
+  const runs: RunsApi = {
+    async start(workflow, options = {}) {
+      // Only stored workflows: the engine would publish definition text given here.
+      if (/[\n:]/.test(workflow)) throw new WeftError('not_found', `no workflow "${workflow}"`);
+      const started = await engine.start(workflow, { ...options, tenant });
+      return { id: started.id, status: started.status as RunView['status'] };
+    },
+    async run(workflow, options = {}) {
+      const { timeoutMs, signal, ...start } = options;
+      const { id } = await runs.start(workflow, start);
+      return boundedWait(engine, tenant, id, {
+        ...(timeoutMs === undefined ? {} : { timeoutMs }),
+        ...(signal === undefined ? {} : { signal }),
+      });
+    },
+    wait: (id, options = {}) => boundedWait(engine, tenant, id, options),
+    get: (id) => viewOf(engine, tenant, id),
+    async head(id) {
+      const record = await ownedRun(engine, tenant, id);
+      return { run: runSummary(record), seq: record.seq };
+    },
+    async list(options = {}) {
+      const query: RunQuery = { tenant, limit: options.limit ?? 50 };
+      if (options.workflow !== undefined) query.workflowId = options.workflow;
+      if (options.status !== undefined) query.status = options.status;
+      if (options.cursor !== undefined) query.cursor = options.cursor;
+      const page = await engine.store.listRuns(query);
+      const list = page.runs.map(runSummary);
+      return page.cursor === undefined ? { runs: list } : { runs: list, cursor: page.cursor };
+    },
+    async eventPage(id, options = {}) {
+      await ownedRun(engine, tenant, id);
+      const limit = options.limit ?? 1000;
+      const page = await engine.store.readEvents(id, options.after ?? 0, limit + 1);
+      const has_more = page.length > limit;
+      return { events: has_more ? page.slice(0, limit) : page, has_more };
+    },
+    events: (id, options = {}) =>
+      localEvents(engine, () => ownedRun(engine, tenant, id), id, options),
+    pause: (id) => steer(id, () => engine.pause(id)),
+    resume: (id) => steer(id, () => engine.resume(id)),
+    cancel: (id, options = {}) => steer(id, () => engine.cancel(id, options.reason)),
+    retry: (id, options = {}) =>
+      steer(id, async () => {
+        try {
+          await engine.retry(id, options.from === undefined ? {} : { from: options.from });
+        } catch (e) {
+          throw options.from === undefined ? e : fieldProblem(e, 'from', options.from);
+        }
+      }),
+    input: (id, node, value) =>
+      steer(id, async () => {
+        try {
+          await engine.input(id, node, value);
+        } catch (e) {
+          throw fieldProblem(e, 'node', node);
+        }
+      }),
+    async waitingForAnswer(id) {
+      await ownedRun(engine, tenant, id);
+      return engine.waitingForAnswer(id);
+    },
+    async send(id, event) {
+      const run = await ownedRun(engine, tenant, id);
+      const workflow = await engine.store.getWorkflow(tenant, run.workflowId, run.version);
+      if (workflow?.definition.kind !== 'state-machine') {
+        throw new WeftError(
+          'invalid_state',
+          `run ${id} is a run of the graph workflow "${run.workflowId}": events go to state-machine runs only`,
+        );
+      }
+      if (engine.send === undefined) {
+        throw new WeftError(
+          'invalid_state',
+          'this server does not run state-machine workflows yet',
+        );
+      }
+      await engine.send(id, event);
+      return viewOf(engine, tenant, id);
+    },
+  };
+  return runs;
+}
