@@ -5,12 +5,12 @@
  * exist, so that nobody learns what other tenants have.
  */
 import type { WeftClient } from '@weft/core/client';
-import type { Engine } from '../engine.js';
+import type { ClientEngine } from './engine-port.js';
 import { localCredentials } from './local-credentials.js';
 import { localRuns } from './local-runs.js';
 import { localWorkflows } from './local-workflows.js';
 
-export function localClient(engine: Engine, tenant: string): WeftClient {
+export function localClient(engine: ClientEngine, tenant: string): WeftClient {
   return {
     workflows: localWorkflows(engine, tenant),
     runs: localRuns(engine, tenant),

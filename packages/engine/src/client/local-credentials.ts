@@ -4,7 +4,7 @@
  */
 import { WeftError, type CredentialSummary } from '@weft/core';
 import type { CredentialsApi, CredentialType, CredentialView } from '@weft/core/client';
-import type { Engine } from '../engine.js';
+import type { ClientEngine } from './engine-port.js';
 
 const view = (c: CredentialSummary): CredentialView => ({
   name: c.name,
@@ -13,7 +13,7 @@ const view = (c: CredentialSummary): CredentialView => ({
   updated_at: c.updatedAt,
 });
 
-export function localCredentials(engine: Engine, tenant: string): CredentialsApi {
+export function localCredentials(engine: ClientEngine, tenant: string): CredentialsApi {
   return {
     async put(name, value) {
       const saved = await engine.credentials.put(tenant, name, value);

@@ -5,10 +5,10 @@
  */
 import type { RunEvent } from '@weft/core';
 import type { EventsOptions } from '@weft/core/client';
-import type { Engine } from '../engine.js';
+import type { ClientEngine } from './engine-port.js';
 
 export async function* localEvents(
-  engine: Engine,
+  engine: ClientEngine,
   check: () => Promise<unknown>,
   runId: string,
   options: EventsOptions,

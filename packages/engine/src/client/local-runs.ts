@@ -4,23 +4,27 @@
  */
 import { WeftError, type RunQuery, type RunRecord } from '@weft/core';
 import type { RunsApi, RunView, WaitOptions, WaitResult } from '@weft/core/client';
-import type { Engine } from '../engine.js';
+import type { ClientEngine } from './engine-port.js';
 import { runSummary } from '../run-view.js';
 import { localEvents } from './local-events.js';
 
 /** Engines that run state machines have `send`; the graph-only engine has not (yet). */
-type MaybeSending = Engine & {
+type MaybeSending = ClientEngine & {
   send?(runId: string, event: { type: string; data?: unknown }): Promise<void>;
 };
 
 /** The run when it exists and is the tenant's; else `not_found`, the same as a missing run. */
-export async function ownedRun(engine: Engine, tenant: string, id: string): Promise<RunRecord> {
+export async function ownedRun(
+  engine: ClientEngine,
+  tenant: string,
+  id: string,
+): Promise<RunRecord> {
   const run = await engine.store.getRun(id);
   if (run === undefined || run.tenant !== tenant) throw new WeftError('not_found', `no run ${id}`);
   return run;
 }
 
-async function viewOf(engine: Engine, tenant: string, id: string): Promise<RunView> {
+async function viewOf(engine: ClientEngine, tenant: string, id: string): Promise<RunView> {
   const view = await engine.get(id, { tenant });
   if (view === undefined) throw new WeftError('not_found', `no run ${id}`);
   return view;
@@ -28,7 +32,7 @@ async function viewOf(engine: Engine, tenant: string, id: string): Promise<RunVi
 
 /** Waits until the run settles, the timeout passes or the signal aborts, whichever is first. */
 async function boundedWait(
-  engine: Engine,
+  engine: ClientEngine,
   tenant: string,
   id: string,
   o: WaitOptions,

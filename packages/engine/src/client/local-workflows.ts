@@ -4,7 +4,7 @@
  */
 import { detectFormat, WeftError, type StoredWorkflow } from '@weft/core';
 import type { WorkflowsApi, WorkflowVersionView } from '@weft/core/client';
-import type { Engine } from '../engine.js';
+import type { ClientEngine } from './engine-port.js';
 
 export function versionView(w: StoredWorkflow): WorkflowVersionView {
   return {
@@ -22,7 +22,11 @@ export function versionView(w: StoredWorkflow): WorkflowVersionView {
  * JSON text that does not parse is `malformed_json` (as the HTTP API answers it), not an invalid
  * definition: the diagnostics still say where it broke.
  */
-function checkJsonText(engine: Engine, source: string | object, format?: 'yaml' | 'json'): void {
+function checkJsonText(
+  engine: ClientEngine,
+  source: string | object,
+  format?: 'yaml' | 'json',
+): void {
   if (typeof source !== 'string' || (format ?? detectFormat(source)) !== 'json') return;
   try {
     JSON.parse(source);
@@ -34,7 +38,7 @@ function checkJsonText(engine: Engine, source: string | object, format?: 'yaml' 
   }
 }
 
-export function localWorkflows(engine: Engine, tenant: string): WorkflowsApi {
+export function localWorkflows(engine: ClientEngine, tenant: string): WorkflowsApi {
   return {
     async validate(source, options = {}) {
       const { ok, diagnostics } = engine.validate(source, options);

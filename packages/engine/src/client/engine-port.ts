@@ -1,0 +1,42 @@
+/**
+ * @module client/engine-port
+ * What the in-process client needs of the `Engine`, written out so that the client's files do not
+ * import engine.ts: the Engine hands out clients, and neither may import the other in a circle.
+ */
+import type { ParseResult, RunEvent, Store } from '@weft/core';
+import type { RunView } from '@weft/core/client';
+import type { Credentials } from '../credentials/credentials.js';
+
+type Tenant = { tenant?: string };
+
+export interface ClientEngine {
+  readonly store: Store;
+  readonly credentials: Credentials;
+  validate(source: string | object, options?: { format?: 'yaml' | 'json' }): ParseResult;
+  publish(
+    source: string | object,
+    options?: Tenant & { format?: 'yaml' | 'json' },
+  ): Promise<{ id: string; version: number; created: boolean }>;
+  deleteWorkflow(id: string, options?: Tenant): Promise<boolean>;
+  start(
+    workflow: string,
+    options?: Tenant & {
+      input?: unknown;
+      version?: number;
+      idempotencyKey?: string;
+      priority?: number;
+    },
+  ): Promise<{ id: string; status: string }>;
+  wait(runId: string, options?: { until?: 'idle' | 'finished' }): Promise<RunView>;
+  get(runId: string, options?: Tenant): Promise<RunView | undefined>;
+  events(
+    runId: string,
+    options?: { after?: number; follow?: boolean; signal?: AbortSignal },
+  ): AsyncIterable<RunEvent>;
+  pause(runId: string): Promise<void>;
+  resume(runId: string): Promise<void>;
+  cancel(runId: string, reason?: string): Promise<void>;
+  retry(runId: string, options?: { from?: string }): Promise<void>;
+  input(runId: string, node: string, value: unknown): Promise<void>;
+  waitingForAnswer(runId: string): Promise<string[]>;
+}
