@@ -6,7 +6,7 @@
  * consumes) is charged, and a search whose worst case (remaining input × program size) could
  * outlast the time budget is refused before it starts.
  */
-import type { RE2JS } from 're2js';
+import type { Matcher, RE2JS } from 're2js';
 import { WeftError } from '../errors.js';
 import { compileLinear } from '../validation/regexp.js';
 import { forEachChild, nodeStart, type AstNode } from './ast.js';
@@ -20,6 +20,8 @@ export class LinearRegExp {
   private readonly program: RE2JS;
   private readonly size: number;
   private readonly label: string;
+  private matcher: Matcher | undefined;
+  private input: string | undefined;
 
   constructor(literal: RegExp) {
     this.program = compileLinear(literal);
@@ -31,7 +33,12 @@ export class LinearRegExp {
   exec(input: string): Match | null {
     const from = this.lastIndex;
     predict((input.length - from) * this.size * COST.regex, this.label);
-    const matcher = this.program.matcher(input);
+    // jsonata's loops (`$replace`, `$split`, `$match`) search one text again and again.
+    if (this.matcher === undefined || this.input !== input) {
+      this.matcher = this.program.matcher(input);
+      this.input = input;
+    }
+    const matcher = this.matcher;
     if (from > input.length || !matcher.find(from)) {
       charge(COST.call + (input.length - from) * COST.char, this.label);
       this.lastIndex = 0;
