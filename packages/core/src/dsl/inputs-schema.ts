@@ -5,6 +5,7 @@
  */
 import { Ajv2020, type ErrorObject } from 'ajv/dist/2020.js';
 import addFormatsModule from 'ajv-formats';
+import { linearRegExp } from '../validation/regexp.js';
 import type { Findings, Path, Segment } from './findings.js';
 
 // ajv-formats is CommonJS: its default export arrives wrapped under ESM.
@@ -50,6 +51,10 @@ export function checkInputsSchema(
       strict: false,
       strictSchema: 'log',
       validateFormats: true,
+      // The runtime's regex engine, so a pattern it cannot run is refused here, by name.
+      code: { regExp: linearRegExp },
+      // Otherwise ajv tests every `properties` key with JavaScript's backtracking engine.
+      allowMatchingProperties: true,
       logger: {
         log: () => undefined,
         warn: (...args: unknown[]) => warnings.push(args.map(String).join(' ')),

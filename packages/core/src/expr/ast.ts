@@ -52,6 +52,18 @@ export const M_CREATES = 8;
 export const M_KEY = 16;
 /** Builds an object (object constructor, group-by): its keys and values are checked. */
 export const M_OBJECT = 32;
+/** The start of a range (`lo..hi`): kept until the end is known, to size the range first. */
+export const M_RANGE_LO = 64;
+/** The end of a range: the range's length is checked before jsonata allocates it. */
+export const M_RANGE_HI = 128;
+/** An operand of `&` or of `=`/`!=`: serialised or deep-compared, so it is measured first. */
+export const M_MEASURE = 256;
+/** A descendant step (`**`): walks its whole input, so the input is measured first. */
+export const M_WALK = 512;
+/** An array constructor (`[a, b]`): counts the items its arrays flatten into it. */
+export const M_ARRAY = 1024;
+/** An item of an array constructor: its items are counted before jsonata concatenates them. */
+export const M_ITEM = 2048;
 
 /** Adds marks to a node. */
 export function mark(node: AstNode, bits: number): void {

@@ -5,7 +5,11 @@
  * that compile code (`$eval`) or that read the clock.
  */
 import jsonata from 'jsonata';
+import { WeftError } from '../errors.js';
+import { withCost } from './costly.js';
+import { distinct } from './distinct.js';
 import { FORBIDDEN_KEYS, MAGIC_KEYS, adopt, forbidden, isFunctionLike } from './guards.js';
+import { isIsoTimestamp, withLinearRegExp } from './regex.js';
 
 /** Every function jsonata 1.8.7 binds (`now` and `millis` are bound per expression). */
 // prettier-ignore
@@ -40,6 +44,7 @@ type Sequence = unknown[] & { sequence?: boolean };
 
 interface FunctionDefinition {
   implementation: (this: unknown, ...args: unknown[]) => unknown;
+  signature?: unknown;
 }
 
 const builtin = (name: string): FunctionDefinition =>
@@ -51,11 +56,10 @@ const effectiveBoolean = builtin('boolean').implementation;
 
 // jsonata's own builtins are shared definitions: adopting them once marks them callable and
 // hides their raw implementation from `*`/`**`.
-for (const definition of jsonata(`[${JSONATA_FUNCTIONS.map((n) => `$${n}`).join(', ')}]`).evaluate(
+const originals = jsonata(`[${JSONATA_FUNCTIONS.map((n) => `$${n}`).join(', ')}]`).evaluate(
   null,
-) as unknown[]) {
-  adopt(definition);
-}
+) as FunctionDefinition[];
+for (const definition of originals) adopt(definition);
 
 function sequence(): Sequence {
   const result: Sequence = [];
@@ -200,7 +204,18 @@ function millis(): number {
 function toMillis(this: Focus, timestamp: unknown, picture: unknown): unknown {
   // A picture that leaves out the date defaults it from the evaluation's timestamp.
   const focus = { environment: { timestamp: new Date(clock.now) }, input: this.input };
-  return originalToMillis.call(focus, timestamp, picture);
+  if (picture === undefined) {
+    // jsonata's ISO check backtracks: it only sees what the linear engine has accepted.
+    if (typeof timestamp === 'string' && !isIsoTimestamp(timestamp)) {
+      throw new WeftError(
+        'expression_error',
+        `The argument of the toMillis function must be an ISO 8601 formatted timestamp. Given ${JSON.stringify(timestamp.slice(0, 100))}`,
+        { details: { code: 'D3110' } },
+      );
+    }
+    return originalToMillis.call(focus, timestamp, picture);
+  }
+  return withLinearRegExp(() => originalToMillis.call(focus, timestamp, picture));
 }
 
 const REPLACEMENTS: Record<string, [(this: Focus, ...args: never[]) => unknown, string]> = {
@@ -214,18 +229,36 @@ const REPLACEMENTS: Record<string, [(this: Focus, ...args: never[]) => unknown, 
   now: [now, '<s?s?:s>'],
   millis: [millis, '<:n>'],
   toMillis: [toMillis, '<s-s?:n>'],
+  distinct: [distinct, '<x:x>'],
 };
 
-/** Replacement definitions, built once (signature parsing is not free) and shared by every expression. */
+/**
+ * Replacement definitions, built once (signature parsing is not free) and shared by every
+ * expression: the safe replacements, and every other builtin behind its cost check.
+ */
 const replacementDefinitions: [string, unknown][] = (() => {
   const names = Object.keys(REPLACEMENTS);
   const factory = jsonata(`[${names.map((n) => `$${n}`).join(', ')}]`);
   for (const [name, [implementation, signature]] of Object.entries(REPLACEMENTS)) {
-    factory.registerFunction(name, implementation as (...args: unknown[]) => unknown, signature);
+    const costed = withCost(name, implementation as FunctionDefinition['implementation']);
+    factory.registerFunction(name, costed, signature);
   }
   const definitions = factory.evaluate(null) as unknown[];
-  definitions.forEach((definition) => adopt(definition));
-  return names.map((name, i) => [name, definitions[i]]);
+  const bound: [string, unknown][] = names.map((name, i) => [name, definitions[i]]);
+  JSONATA_FUNCTIONS.forEach((name, i) => {
+    const original = originals[i];
+    if (name in REPLACEMENTS || original === undefined) return;
+    bound.push([
+      name,
+      {
+        _jsonata_function: true,
+        implementation: withCost(name, original.implementation),
+        signature: original.signature,
+      },
+    ]);
+  });
+  for (const [, definition] of bound) adopt(definition);
+  return bound;
 })();
 
 /** Binds the safe replacements in one compiled jsonata expression, shadowing the originals. */

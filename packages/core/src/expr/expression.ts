@@ -10,6 +10,7 @@ import { syntaxError, toRuntimeError } from './failures.js';
 import { MISS, compileDirect, fastPath } from './fastpath.js';
 import { FORBIDDEN_KEYS, MAGIC_KEYS } from './guards.js';
 import { harden } from './harden.js';
+import { checkRegexes } from './regex.js';
 import { collectRoots } from './roots.js';
 import { prepare, run, type Bounds } from './sandbox.js';
 import { scopeRoot } from './scope.js';
@@ -107,6 +108,7 @@ function build(source: string, bounds: Bounds): CompiledExpression {
   let direct: ReturnType<typeof compileDirect>;
   try {
     harden(ast, source);
+    checkRegexes(ast);
     analysis = collectRoots(ast);
     direct = compileDirect(ast);
   } catch (error) {

@@ -39,6 +39,12 @@ export function toRuntimeError(error: unknown): WeftError {
   if (error instanceof RangeError && /call stack/i.test(error.message)) {
     return new WeftError('expression_depth', 'expression nests too deeply: the stack ran out');
   }
+  // A last line behind the size checks of ./limits.ts: V8 refusing to build a value.
+  if (error instanceof RangeError && /invalid (string|array) length/i.test(error.message)) {
+    return new WeftError('expression_limit', `a value grew too large: ${error.message}`, {
+      details: { limit: 'v8' },
+    });
+  }
   if (isJsonataError(error)) {
     const details: Record<string, unknown> = { code: error.code };
     if (typeof error.position === 'number') {

@@ -5,12 +5,18 @@
  * internally; and marks the nodes whose values the runtime hooks must check (see ./sandbox.ts).
  */
 import {
+  M_ARRAY,
   M_CALLABLE,
   M_CREATES,
+  M_ITEM,
   M_KEY,
+  M_MEASURE,
   M_NAME,
   M_OBJECT,
+  M_RANGE_HI,
+  M_RANGE_LO,
   M_STEP,
+  M_WALK,
   forEachChild,
   mark,
   nodeStart,
@@ -99,8 +105,13 @@ function check(node: AstNode, bound: Set<string>, source: string): void {
       break;
     }
     case 'wildcard':
-    case 'descendant':
       mark(node, M_STEP);
+      break;
+    case 'descendant':
+      mark(node, M_STEP | M_WALK);
+      break;
+    case 'binary':
+      markOperands(node);
       break;
     case 'variable':
       checkVariable(node, bound, source);
@@ -125,10 +136,26 @@ function check(node: AstNode, bound: Set<string>, source: string): void {
       break;
     case 'unary':
       if (node.value === '{' && Array.isArray(node.lhs)) checkObject(node, node.lhs, source);
+      if (node.value === '[') {
+        mark(node, M_ARRAY);
+        for (const item of node.expressions ?? []) mark(item, M_ITEM);
+      }
       break;
   }
   if (node.group !== undefined) checkObject(node, node.group.lhs, source);
   forEachChild(node, (child) => check(child, bound, source));
+}
+
+/** Operands whose values size the work of their operator (see ./limits.ts). */
+function markOperands(node: AstNode): void {
+  if (!isNode(node.lhs) || node.rhs === undefined) return;
+  if (node.value === '..') {
+    mark(node.lhs, M_RANGE_LO);
+    mark(node.rhs, M_RANGE_HI);
+  } else if (node.value === '&' || node.value === '=' || node.value === '!=') {
+    mark(node.lhs, M_MEASURE);
+    mark(node.rhs, M_MEASURE);
+  }
 }
 
 function checkVariable(node: AstNode, bound: Set<string>, source: string): void {
