@@ -18,12 +18,11 @@ import {
   checkPlainData,
   formatPath,
   resolveLimits,
-  awaitingAnswer,
-  fromRecords,
   WeftError,
   hashDefinition,
   isTerminal,
   parseDefinition,
+  runLogicOf,
   silentLogger,
   systemClock,
   validateAgainst,
@@ -236,15 +235,13 @@ export class Engine {
       });
     }
     const definition = parsed.definition;
+    const hash = hashDefinition(definition);
+    // Compiling refuses a kind of workflow that this engine cannot run, before anything is stored.
+    this.#plans.get(definition, this.registry, hash);
     const tenant = options.tenant ?? this.#tenant;
     await this.#checkHooksFree(tenant, definition);
     const text = typeof source === 'string' ? source : JSON.stringify(source, null, 2);
-    const saved = await this.store.saveWorkflow({
-      tenant,
-      definition,
-      source: text,
-      hash: hashDefinition(definition),
-    });
+    const saved = await this.store.saveWorkflow({ tenant, definition, source: text, hash });
     await syncSchedules(this.store, tenant, definition, (this.#options.clock ?? systemClock).now());
     for (const s of this.#schedulers) s.wake();
     return { id: definition.id, ...saved };
@@ -336,7 +333,8 @@ export class Engine {
       if (isTerminal(m.status)) return true;
       if (finishedOnly || m.executing > 0 || m.backoff > 0) return false;
       return (
-        m.status === 'paused' || (m.status === 'waiting' && awaitingAnswer(plan, state).length > 0)
+        m.status === 'paused' ||
+        (m.status === 'waiting' && runLogicOf(plan).awaitingAnswer(plan, state).length > 0)
       );
     };
     await new Promise<void>((resolve, reject) => {
@@ -353,7 +351,7 @@ export class Engine {
         const rows = await this.store.loadRun(runId);
         if (rows === undefined) throw new WeftError('not_found', `no run ${runId}`);
         const plan = await this.#planOf(rows.run.tenant, rows.run.workflowId, rows.run.version);
-        return done(plan, fromRecords(plan, rows.run, rows.nodes));
+        return done(plan, runLogicOf(plan).load(plan, rows.run, rows.nodes));
       };
       check().then(
         (settled) => {
@@ -469,7 +467,8 @@ export class Engine {
     const rows = await this.store.loadRun(runId);
     if (rows === undefined) throw new WeftError('not_found', `no run ${runId}`);
     const plan = await this.#planOf(rows.run.tenant, rows.run.workflowId, rows.run.version);
-    return awaitingAnswer(plan, fromRecords(plan, rows.run, rows.nodes));
+    const logic = runLogicOf(plan);
+    return logic.awaitingAnswer(plan, logic.load(plan, rows.run, rows.nodes));
   }
 
   /** Answers a waiting `human` node; the answer is validated against the node's schema. */

@@ -1,10 +1,10 @@
 /**
  * @module @weft/nodes
- * The standard node types. `standardNodes` is what an Engine registers by default.
+ * The standard node types. `standardNodes` is what an Engine registers by default: these and
+ * core's control types.
  */
-import type { NodeType } from '@weft/core';
+import { controlNodeTypes, type NodeType } from '@weft/core';
 import { ifNode, switchNode } from './flow/branch.js';
-import { foreachNode, humanNode, loopNode, subworkflowNode, waitNode } from './flow/control.js';
 import {
   endNode,
   failNode,
@@ -17,7 +17,6 @@ import {
 import { httpNode } from './http/index.js';
 
 export * from './flow/branch.js';
-export * from './flow/control.js';
 export * from './flow/data.js';
 export * from './http/index.js';
 
@@ -31,10 +30,7 @@ export const standardNodes: readonly NodeType[] = [
   outputNode,
   ifNode,
   switchNode,
-  foreachNode,
-  loopNode,
-  waitNode,
-  humanNode,
-  subworkflowNode,
+  // foreach, loop, wait, human, subworkflow: driven by the decider, so defined in core.
+  ...controlNodeTypes,
   httpNode,
 ];

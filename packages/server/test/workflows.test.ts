@@ -86,6 +86,29 @@ nodes:
     ).toBe(true);
   });
 
+  it('answers 422 for a state-machine workflow: state machines are not available yet', async () => {
+    const res = await t.call('/v1/workflows', {
+      method: 'POST',
+      key: ACME,
+      headers: { 'content-type': 'application/yaml' },
+      body: yaml`
+id: order
+kind: state-machine
+initial: created
+states:
+  created: { on: { PAY: paid } }
+  paid: { type: final }
+`,
+    });
+    expect(res.status).toBe(422);
+    const body = (await res.json()) as { error: { code: string; message: string } };
+    expect(body.error.code).toBe('invalid_definition');
+    expect(body.error.message).toBe(
+      'state-machine workflows are not available yet (kind: state-machine at workflow "order")',
+    );
+    expect((await t.call('/v1/workflows/order', { key: ACME })).status).toBe(404);
+  });
+
   it('gives JSON definitions line and column too', async () => {
     const text = '{\n  "id": "bad",\n  "nodes": [\n    { "id": "a", "type": "nope" }\n  ]\n}\n';
     const res = await t.call('/v1/workflows', {

@@ -19,6 +19,7 @@ import {
   type CompiledValue,
 } from '../expr/index.js';
 import type { NodeRegistry } from '../nodes/registry.js';
+import { runLogicFor, type WorkflowKind } from '../runtime/logic.js';
 import { bareExpression, compileParams } from './params.js';
 import type {
   NormalizedOnError,
@@ -39,12 +40,6 @@ const DEFAULT_RETRY: NormalizedRetry = {
   maxMs: 60_000,
   multiplier: 2,
   jitter: false,
-};
-
-/** Parameters the core handles itself for control node types: not rendered up front. */
-const CONTROL_SKIPPED: Record<string, readonly string[]> = {
-  foreach: ['items', 'nodes', 'edges', 'workflow', 'version', 'input'],
-  loop: ['while', 'nodes', 'edges'],
 };
 
 export function hashDefinition(definition: WorkflowDefinition): string {
@@ -72,16 +67,6 @@ function normalizeOnError(onError: OnError | undefined): NormalizedOnError {
   return { kind: 'return', value: onError.return };
 }
 
-/** A foreach over a `workflow` runs one child run per item: its body is that one call. */
-function childCall(params: Record<string, unknown>): NodeDefinition {
-  const call: Record<string, unknown> = {
-    workflow: params['workflow'],
-    input: params['input'] ?? '{{ item }}',
-  };
-  if (params['version'] !== undefined) call['version'] = params['version'];
-  return { id: 'call', type: 'subworkflow', with: call };
-}
-
 interface CompileContext {
   registry: NodeRegistry;
   workflow: WorkflowDefinition;
@@ -92,28 +77,24 @@ function compileNode(ctx: CompileContext, def: NodeDefinition, index: number): P
   if (nodeType === undefined) {
     throw new WeftError('unknown_node_type', `node "${def.id}": unknown node type "${def.type}"`);
   }
-  const control = nodeType.control;
-  const skipped = control === undefined ? [] : (CONTROL_SKIPPED[control] ?? []);
+  const control = ctx.registry.control(def.type);
+  const skipped = control?.skipped ?? [];
   const expressions = (nodeType.expressions ?? []).filter((p) => !skipped.includes(p));
   const withParams = def.with ?? {};
-  const exprParam = (name: string) => {
-    const v = withParams[name];
-    return typeof v === 'string' ? compileExpression(bareExpression(v)) : undefined;
-  };
   const defaults = ctx.workflow.defaults;
+  const implicitBody = def.nodes === undefined ? control?.implicitBody?.(withParams) : undefined;
   const body =
     def.nodes !== undefined
       ? compileGraph(ctx, def.nodes, def.edges ?? [])
-      : control === 'foreach' && typeof withParams['workflow'] === 'string'
-        ? compileGraph(ctx, [childCall(withParams)], [])
+      : implicitBody !== undefined
+        ? compileGraph(ctx, implicitBody, [])
         : undefined;
   // Expressions and templates are compiled when the node first needs them: the definition was
   // validated already, and a 10,000-node plan should not parse 10,000 expressions up front.
   let when: CompiledExpression | undefined | null = def.when === undefined ? undefined : null;
   let params: CompiledValue | undefined;
-  let loopWhile: CompiledExpression | undefined | null = control === 'loop' ? null : undefined;
-  let foreachItems: CompiledExpression | undefined | null =
-    control === 'foreach' ? null : undefined;
+  let controlExpr: CompiledExpression | undefined | null =
+    control?.expression === undefined ? undefined : null;
   return {
     index,
     id: def.id,
@@ -121,6 +102,7 @@ function compileNode(ctx: CompileContext, def: NodeDefinition, index: number): P
     definition: def,
     nodeType,
     control,
+    takesSlot: control === undefined || control.takesSlot,
     inEdges: [],
     outEdges: [],
     join: def.join ?? 'all',
@@ -135,15 +117,15 @@ function compileNode(ctx: CompileContext, def: NodeDefinition, index: number): P
     timeoutMs: def.timeout_ms ?? defaults?.timeout_ms,
     onError: normalizeOnError(def.on_error ?? defaults?.on_error),
     body,
-    get loopWhile() {
-      if (loopWhile === null) loopWhile = exprParam('while');
-      return loopWhile;
+    get controlExpr() {
+      if (controlExpr === null) {
+        const v = withParams[control?.expression ?? ''];
+        controlExpr = typeof v === 'string' ? compileExpression(bareExpression(v)) : undefined;
+      }
+      return controlExpr;
     },
-    get foreachItems() {
-      if (foreachItems === null) foreachItems = exprParam('items');
-      return foreachItems;
-    },
-    isOutput: def.type === 'end' || def.type === 'output',
+    isOutput: nodeType.flags?.setsOutput === true,
+    ordersMessages: nodeType.flags?.ordersMessages === true,
   };
 }
 
@@ -169,7 +151,7 @@ function compileGraph(
   return {
     nodes,
     edges,
-    messageOrder: topologicalOrder(nodes, edges).filter((i) => nodes[i]?.type === 'message'),
+    messageOrder: topologicalOrder(nodes, edges).filter((i) => nodes[i]?.ordersMessages === true),
     entries: nodes.filter((n) => n.inEdges.length === 0).map((n) => n.index),
     sinks: nodes.filter((n) => n.outEdges.length === 0).map((n) => n.index),
     byId,
@@ -196,12 +178,31 @@ function topologicalOrder(nodes: readonly PlanNode[], edges: readonly PlanEdge[]
 }
 
 /**
+ * Refuses a kind of workflow that this core has no run logic for. It is checked here, when a
+ * definition meets the runtime, and not in validation: such a definition is valid (`weft validate`
+ * accepts it), it just cannot run here. Publishing compiles, so the refusal comes before a version
+ * is stored, and a version stored by an older engine is refused at its start.
+ */
+function checkRunnable(workflow: WorkflowDefinition): WorkflowKind {
+  const kind = workflow.kind ?? 'graph';
+  if (runLogicFor(kind) !== undefined) return kind;
+  const message = `${kind} workflows are not available yet`;
+  throw new WeftError(
+    'invalid_definition',
+    `${message} (kind: ${kind} at workflow "${workflow.id}")`,
+    { details: [{ path: 'kind', message }] },
+  );
+}
+
+/**
  * Compiles a validated definition. Throws WeftError on what validation should have caught; it
  * does not re-validate.
  */
 export function compile(workflow: WorkflowDefinition, registry: NodeRegistry): Plan {
+  const kind = checkRunnable(workflow);
   const ctx: CompileContext = { registry, workflow };
   return {
+    kind,
     workflow,
     hash: hashDefinition(workflow),
     root: compileGraph(ctx, workflow.nodes, workflow.edges),

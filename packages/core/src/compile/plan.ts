@@ -5,7 +5,9 @@
  */
 import type { NodeDefinition, WorkflowDefinition } from '../dsl/types.js';
 import type { CompiledExpression, CompiledValue } from '../expr/index.js';
-import type { ControlKind, NodeType } from '../nodes/types.js';
+import type { NodeType } from '../nodes/types.js';
+import type { Control } from '../runtime/controls/types.js';
+import type { WorkflowKind } from '../runtime/logic.js';
 
 export interface NormalizedRetry {
   maxAttempts: number;
@@ -31,8 +33,10 @@ export interface PlanNode {
   type: string;
   definition: NodeDefinition;
   nodeType: NodeType;
-  /** Set for the types the core drives itself. */
-  control: ControlKind | undefined;
+  /** The behaviour of a type the decider drives itself; plain nodes are executed by the shell. */
+  control: Control | undefined;
+  /** Holds an execution slot while it runs: plain nodes and controls whose work runs outside. */
+  takesSlot: boolean;
   /** Indexes into the graph's `edges`. */
   inEdges: number[];
   outEdges: number[];
@@ -45,12 +49,12 @@ export interface PlanNode {
   onError: NormalizedOnError;
   /** Body of foreach and loop nodes. */
   body: PlanGraph | undefined;
-  /** Loop: checked after each iteration against the iteration's scope. */
-  loopWhile: CompiledExpression | undefined;
-  /** Foreach: the expression giving the items. */
-  foreachItems: CompiledExpression | undefined;
-  /** `end`/`output` nodes: their output is the graph's output. */
+  /** The control's own expression (foreach `items`, loop `while`), compiled on first use. */
+  controlExpr: CompiledExpression | undefined;
+  /** Its type sets the graph's output (`end`/`output`). */
   isOutput: boolean;
+  /** Its type's messages reach the client in graph order (`message`). */
+  ordersMessages: boolean;
 }
 
 export interface PlanGraph {
@@ -61,11 +65,13 @@ export interface PlanGraph {
   /** Nodes with no outgoing edge. */
   sinks: number[];
   byId: ReadonlyMap<string, number>;
-  /** `message` nodes in graph order (topological, definition order among equals). */
+  /** Nodes that order their messages, in graph order (topological, definition order among equals). */
   messageOrder: number[];
 }
 
 export interface Plan {
+  /** Which run logic runs it. */
+  kind: WorkflowKind;
   workflow: WorkflowDefinition;
   /** Content hash of the normalised definition. */
   hash: string;

@@ -9,7 +9,7 @@
  * (`nodes[2].needs[0]`, `nodes[1].with.nodes[0]`) and not at the normalised form.
  */
 import { z } from 'zod';
-import type { ControlKind } from '../nodes/types.js';
+import type { ControlKind } from '../runtime/controls/types.js';
 import type { NodeRegistry } from '../nodes/registry.js';
 import type { EdgeDefinition, NodeDefinition, WorkflowDefinition } from './types.js';
 import type { Findings, Path } from './findings.js';
@@ -170,7 +170,7 @@ function makeNode(
   const id = typeof raw['id'] === 'string' ? raw['id'] : undefined;
   const type = typeof raw['type'] === 'string' ? raw['type'] : undefined;
   const nodeType = type === undefined ? undefined : registry.get(type);
-  const control = nodeType?.control;
+  const control = type === undefined ? undefined : registry.control(type)?.kind;
   const withValue = isObject(raw['with']) ? raw['with'] : undefined;
   const entry: NodeEntry = {
     raw,

@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { NodeRegistry } from '../nodes/registry.js';
 import type { NodeType } from '../nodes/types.js';
+import { foreachNode, loopNode } from '../runtime/controls/index.js';
 
 const casesPorts = (params: Record<string, unknown>): string[] => {
   const cases = params['cases'];
@@ -18,7 +19,10 @@ const casesPorts = (params: Record<string, unknown>): string[] => {
   return [...ports, 'default'];
 };
 
-/** Node types shaped like the built-ins: parameters, expression paths, ports and control kinds. */
+/**
+ * Node types shaped like the built-ins: parameters, expression paths and ports. `foreach` and `loop`
+ * keep the built-in control behaviour with the tests' own parameters.
+ */
 export const testNodeTypes: NodeType[] = [
   { type: 'noop', description: 'Does nothing.', params: z.object({}).strict() },
   {
@@ -51,7 +55,7 @@ export const testNodeTypes: NodeType[] = [
     ports: casesPorts,
   },
   {
-    type: 'foreach',
+    ...foreachNode,
     description: 'Runs its body per item.',
     params: z
       .object({
@@ -61,16 +65,14 @@ export const testNodeTypes: NodeType[] = [
       })
       .strict(),
     expressions: ['items'],
-    control: 'foreach',
   },
   {
-    type: 'loop',
+    ...loopNode,
     description: 'Runs its body while a condition holds.',
     params: z
       .object({ while: z.string(), max_iterations: z.number().int().min(1).max(10_000) })
       .strict(),
     expressions: ['while'],
-    control: 'loop',
   },
   {
     type: 'http',

@@ -3,10 +3,13 @@
  * Node types by name. The DSL refers to them by string; the registry resolves them.
  */
 import { WeftError } from '../errors.js';
+import { controlOf, type Control } from '../runtime/controls/types.js';
 import type { NodeType } from './types.js';
 
 export class NodeRegistry {
   readonly #types = new Map<string, NodeType>();
+  /** The behaviour of the built-in control types, kept apart from the plugin-facing types. */
+  readonly #controls = new Map<string, Control>();
 
   constructor(types: Iterable<NodeType> = []) {
     for (const t of types) this.register(t);
@@ -21,7 +24,14 @@ export class NodeRegistry {
       throw new WeftError('duplicate_node_type', `node type "${type.type}" is already registered`);
     }
     this.#types.set(type.type, type);
+    const control = controlOf(type);
+    if (control !== undefined) this.#controls.set(type.type, control);
     return this;
+  }
+
+  /** The behaviour of a control type that the decider drives itself; undefined for others. */
+  control(name: string): Control | undefined {
+    return this.#controls.get(name);
   }
 
   get(name: string): NodeType | undefined {

@@ -1,7 +1,8 @@
 /**
  * @module nodes/types
  * The plugin API: a node type is a plain object with a parameter schema, its ports and a `run`
- * function. Built-in types register through the same API as users' types.
+ * function. Built-in types register through the same API as users' types; only the control types
+ * that the decider drives itself (foreach, loop, wait, human, subworkflow) are core's own.
  *
  * @example
  * ```ts
@@ -16,9 +17,6 @@
  */
 import type { z } from 'zod';
 import type { Logger } from '../ports/logger.js';
-
-/** Node types whose execution the core itself drives (timers, bodies, child runs). */
-export type ControlKind = 'foreach' | 'loop' | 'wait' | 'human' | 'subworkflow';
 
 export interface NodeType<P = any> {
   type: string;
@@ -37,10 +35,20 @@ export interface NodeType<P = any> {
   raw?: readonly string[];
   /** Ports besides `out` (and `error` for on_error: branch), given the raw parameters. */
   ports?: readonly string[] | ((params: Record<string, unknown>) => readonly string[]);
-  /** Set only by the built-in control types; plugins leave it out. */
-  control?: ControlKind;
+  /** What the graph makes of this type's nodes, read when a workflow is compiled. */
+  flags?: NodeFlags;
   /** Executes one attempt. Returns the node's output, or `route(port, output)` to pick a port. */
   run?: (ctx: NodeContext, params: P) => unknown;
+}
+
+export interface NodeFlags {
+  /** The node's output is its graph's output (as `end`/`output`): see SPEC section 2. */
+  setsOutput?: true;
+  /**
+   * Its `ctx.emit.message` texts reach the client in graph order: after those of the nodes before
+   * it that set this flag too (as `message`). Other nodes' messages go out as they come.
+   */
+  ordersMessages?: true;
 }
 
 /** Defines a node type with its parameter types inferred from the schema. */

@@ -156,7 +156,7 @@ function simulate(def: WorkflowDefinition, seed: number, crashRate: number) {
       run: ReturnType<typeof toRunRecord>;
       nodes: ReturnType<typeof toNodeRecord>[];
     };
-    state = fromRecords(plan, saved.run, saved.nodes);
+    state = fromRecords(saved.run, saved.nodes);
     log.length = back.events;
     timers = new Map(back.timers);
     inflight = [];

@@ -11,8 +11,12 @@
 import type { Plan } from '../compile/plan.js';
 import { WeftError } from '../errors.js';
 import { Decider } from './decider.js';
+import { failNode, failRun } from './failure.js';
+import { completeNode } from './finish.js';
 import { cancelRun, pauseRun, recoverRun, resumeRun, retryRun, startRun } from './lifecycle.js';
+import { message } from './messages.js';
 import type { Decision, RunInput } from './protocol.js';
+import { onReady } from './readiness.js';
 import { isTerminal, type NodeState, type RunState } from './state.js';
 
 export function decide(plan: Plan, state: RunState, input: RunInput): Decision {
@@ -35,18 +39,18 @@ function apply(d: Decider, input: RunInput): void {
       return startRun(d);
     case 'node.result': {
       const ns = currentAttempt(d, input.path, input.attempt);
-      if (ns !== undefined) d.completeNode(ns, input.output, input.port ?? 'out');
+      if (ns !== undefined) completeNode(d, ns, input.output, input.port ?? 'out');
       return;
     }
     case 'node.error': {
       const ns = currentAttempt(d, input.path, input.attempt);
-      if (ns !== undefined) d.failNode(ns, input.error);
+      if (ns !== undefined) failNode(d, ns, input.error);
       return;
     }
     case 'node.emit': {
       const ns = currentAttempt(d, input.path, input.attempt);
       if (ns === undefined) return;
-      if (input.kind === 'message') d.message(ns, String(input.data));
+      if (input.kind === 'message') message(d, ns, String(input.data));
       else d.emit('node.progress', input.path, input.data);
       return;
     }
@@ -58,9 +62,7 @@ function apply(d: Decider, input: RunInput): void {
       const ns = d.state.nodes.get(input.path);
       if (ns?.kind !== 'node' || ns.status !== 'running' || ns.childRunId !== input.childRunId)
         return;
-      if (input.status === 'succeeded') return d.completeNode(ns, input.output ?? null);
-      const error = input.error ?? { code: 'child_failed', message: `child run ${input.status}` };
-      return d.failNode(ns, { code: error.code, message: `subworkflow: ${error.message}` }, true);
+      return d.planNode(ns).control?.childFinished?.(d, ns, input);
     }
     case 'pause':
       return pauseRun(d);
@@ -80,7 +82,7 @@ function timerFired(d: Decider, id: string, kind: string, path: string | undefin
   if (isTerminal(d.meta.status)) return;
   if (kind === 'run-timeout') {
     if (id !== d.runTimeoutId()) return;
-    return d.failRun({
+    return failRun(d, {
       code: 'run_timeout',
       message: `run exceeded limits.timeout_ms (${d.plan.runTimeoutMs ?? 0} ms)`,
     });
@@ -91,17 +93,17 @@ function timerFired(d: Decider, id: string, kind: string, path: string | undefin
     ns.retryAt = undefined;
     d.meta.backoff--;
     d.touch(ns.path);
-    return d.onReady(ns);
+    return onReady(d, ns);
   }
   if (ns.status !== 'waiting' || ns.timerId !== id) return;
   ns.timerId = undefined;
-  if (kind === 'wait') return d.completeNode(ns, { waited_until: d.iso });
-  if (kind === 'human-timeout') return d.completeNode(ns, null, 'timeout');
+  d.planNode(ns).control?.timerFired?.(d, ns, kind);
 }
 
 function humanInput(d: Decider, node: string, value: unknown): void {
   const ns = d.state.nodes.get(node);
-  if (ns?.kind !== 'node' || d.planNode(ns).control !== 'human') {
+  const control = ns?.kind === 'node' ? d.planNode(ns).control : undefined;
+  if (ns?.kind !== 'node' || control?.answer === undefined) {
     throw new WeftError('not_found', `run ${d.meta.runId} has no human node "${node}"`);
   }
   if (ns.status !== 'waiting') {
@@ -110,5 +112,5 @@ function humanInput(d: Decider, node: string, value: unknown): void {
       `node "${node}" is ${ns.status}, not waiting for an answer`,
     );
   }
-  d.completeNode(ns, value);
+  control.answer(d, ns, value);
 }

@@ -5,7 +5,10 @@
  */
 import { WeftError } from '../errors.js';
 import type { Decider } from './decider.js';
-import { hydrate } from './decider.js';
+import { cancelWork } from './failure.js';
+import { completeFrame } from './finish.js';
+import { checkReady, pump, startFrame, startNode } from './readiness.js';
+import { hydrate } from './scope.js';
 import { hasOutput, isTerminal, type FrameState } from './state.js';
 
 const conflict = (message: string) => new WeftError('invalid_state', message);
@@ -27,8 +30,8 @@ export function startRun(d: Decider): void {
   d.touch('');
   d.emit('run.started', undefined, { workflow: d.meta.workflowId, version: d.meta.version });
   armRunTimeout(d);
-  if (d.plan.root.nodes.length === 0) return d.completeFrame(root);
-  d.startFrame('');
+  if (d.plan.root.nodes.length === 0) return completeFrame(d, root);
+  startFrame(d, '');
 }
 
 function armRunTimeout(d: Decider): void {
@@ -57,13 +60,13 @@ export function resumeRun(d: Decider): void {
   d.meta.paused = false;
   d.meta.status = 'running';
   d.emit('run.resumed');
-  d.pump();
+  pump(d);
 }
 
 export function cancelRun(d: Decider, reason: string | undefined): void {
   const s = d.meta.status;
   if (isTerminal(s)) throw conflict(`run is ${s}; only an unfinished run can be cancelled`);
-  d.cancelWork('', 'cancelled');
+  cancelWork(d, '', 'cancelled');
   d.meta.status = 'cancelled';
   d.meta.paused = false;
   d.meta.finishedAt = d.iso;
@@ -86,6 +89,53 @@ function downstreamOf(d: Decider, start: number): Set<number> {
     }
   }
   return seen;
+}
+
+/** Deletes the frames and resets the nodes under the top-level nodes that run again. */
+function resetPaths(d: Decider, resetIds: readonly string[]): void {
+  for (const [path, s] of [...d.state.nodes]) {
+    if (path === '') continue;
+    if (
+      !resetIds.some((id) => path === id || path.startsWith(`${id}[`) || path.startsWith(`${id}.`))
+    ) {
+      continue;
+    }
+    if (s.kind === 'frame') {
+      d.state.nodes.delete(path);
+      d.removed.add(path);
+      d.dirty.delete(path);
+      continue;
+    }
+    // Attempts keep counting: the node runs again under the same idempotency key.
+    d.state.nodes.set(path, {
+      kind: 'node',
+      path,
+      nodeId: s.nodeId,
+      frame: s.frame,
+      index: s.index,
+      status: 'pending',
+      attempts: s.attempts,
+      failures: 0,
+      resolvedIn: 0,
+      takenIn: 0,
+    });
+    d.touch(path);
+  }
+}
+
+/** Kept top-level nodes resolve their edges into the nodes that run again, as they did before. */
+function replayKeptEdges(d: Decider, kept: ReadonlySet<number>): void {
+  const root = d.plan.root;
+  for (const i of kept) {
+    const ns = d.nodeState(root.nodes[i]?.id ?? '');
+    for (const e of root.nodes[i]?.outEdges ?? []) {
+      const edge = root.edges[e];
+      if (edge === undefined || kept.has(edge.to)) continue;
+      const target = d.node('', edge.to);
+      target.resolvedIn++;
+      if (edge.port === ns.port) target.takenIn++;
+    }
+  }
 }
 
 /**
@@ -116,35 +166,10 @@ export function retryRun(d: Decider, from: string | undefined): void {
     const ns = d.state.nodes.get(n.id);
     if (ns?.kind === 'node' && hasOutput(ns) && !again.has(n.index)) kept.add(n.index);
   }
-  const resetIds = root.nodes.filter((n) => !kept.has(n.index)).map((n) => n.id);
-  for (const [path, s] of [...d.state.nodes]) {
-    if (path === '') continue;
-    if (
-      !resetIds.some((id) => path === id || path.startsWith(`${id}[`) || path.startsWith(`${id}.`))
-    ) {
-      continue;
-    }
-    if (s.kind === 'frame') {
-      d.state.nodes.delete(path);
-      d.removed.add(path);
-      d.dirty.delete(path);
-      continue;
-    }
-    // Attempts keep counting: the node runs again under the same idempotency key.
-    d.state.nodes.set(path, {
-      kind: 'node',
-      path,
-      nodeId: s.nodeId,
-      frame: s.frame,
-      index: s.index,
-      status: 'pending',
-      attempts: s.attempts,
-      failures: 0,
-      resolvedIn: 0,
-      takenIn: 0,
-    });
-    d.touch(path);
-  }
+  resetPaths(
+    d,
+    root.nodes.filter((n) => !kept.has(n.index)).map((n) => n.id),
+  );
   const m = d.meta;
   m.attempt++;
   m.status = 'running';
@@ -159,28 +184,19 @@ export function retryRun(d: Decider, from: string | undefined): void {
   rootFrame.open = root.nodes.length - kept.size;
   delete rootFrame.output;
   d.touch('');
-  hydrate(d.plan, d.state);
-  for (const i of kept) {
-    const ns = d.nodeState(root.nodes[i]?.id ?? '');
-    for (const e of root.nodes[i]?.outEdges ?? []) {
-      const edge = root.edges[e];
-      if (edge === undefined || kept.has(edge.to)) continue;
-      const target = d.node('', edge.to);
-      target.resolvedIn++;
-      if (edge.port === ns.port) target.takenIn++;
-    }
-  }
+  hydrate(d.state);
+  replayKeptEdges(d, kept);
   d.emit(
     'run.retried',
     undefined,
     from === undefined ? { attempt: m.attempt } : { attempt: m.attempt, from },
   );
   armRunTimeout(d);
-  if (rootFrame.open === 0) return d.completeFrame(rootFrame);
+  if (rootFrame.open === 0) return completeFrame(d, rootFrame);
   for (const n of root.nodes) {
     if (kept.has(n.index)) continue;
     const ns = d.node('', n.index);
-    d.defer(() => d.checkReady(ns));
+    d.defer(() => checkReady(d, ns));
   }
 }
 
@@ -189,13 +205,13 @@ export function recoverRun(d: Decider): void {
   if (isTerminal(d.meta.status)) return;
   for (const s of d.state.nodes.values()) {
     if (s.kind !== 'node' || s.status !== 'running') continue;
-    const pn = d.planNode(s);
-    // A subworkflow node finds its child again: the child's id is derived from the node's path.
-    if (pn.control === undefined || pn.control === 'subworkflow') {
+    // Work outside the decider is issued again; a subworkflow node finds its child again, as the
+    // child's id is derived from the node's path.
+    if (d.planNode(s).takesSlot) {
       d.meta.executing--;
       s.status = 'pending';
-      d.startNode(s);
+      startNode(d, s);
     }
   }
-  d.pump();
+  pump(d);
 }

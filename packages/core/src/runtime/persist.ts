@@ -2,9 +2,8 @@
  * @module runtime/persist
  * Between a run's in-memory state and its rows: what the store writes and what it loads back.
  */
-import type { Plan } from '../compile/plan.js';
 import type { NodeRecord, RunRecord } from '../ports/store.js';
-import { hydrate } from './decider.js';
+import { hydrate } from './scope.js';
 import type { PathState, RunMeta, RunState } from './state.js';
 
 /** The run-row fields that are not part of the decider's state. */
@@ -73,7 +72,7 @@ export function toNodeRecord(runId: string, s: PathState): NodeRecord {
   return record;
 }
 
-export function fromRecords(plan: Plan, run: RunRecord, nodes: readonly NodeRecord[]): RunState {
+export function fromRecords(run: RunRecord, nodes: readonly NodeRecord[]): RunState {
   const saved = run.state as MetaState;
   const meta: RunMeta = {
     runId: run.id,
@@ -101,6 +100,6 @@ export function fromRecords(plan: Plan, run: RunRecord, nodes: readonly NodeReco
     map.set(n.path, s);
   }
   const state: RunState = { meta, nodes: map, scopes: new Map(), graphs: new Map() };
-  hydrate(plan, state);
+  hydrate(state);
   return state;
 }

@@ -1,18 +1,17 @@
 /**
  * @module runtime/runner
- * The shell around {@link decide}: it feeds inputs to the decision function, writes each batch of
- * decisions to the store in one transaction (group commit), and only then carries out their
- * commands: node executions, timers, child runs. Results come back as new inputs.
+ * The shell around a run's logic (chosen by its plan's kind, see `RunLogic`): it feeds inputs to
+ * the decision function, writes each batch of decisions to the store in one transaction (group
+ * commit), and only then carries out their commands: node executions, timers, child runs. Results
+ * come back as new inputs.
  *
  * Runs are held in memory only while they have work in flight; a waiting or finished run lives in
  * the store alone and is loaded again when a timer, an answer or a control call reaches it.
  */
 import {
   WeftError,
-  createRunState,
-  decide,
-  fromRecords,
   isTerminal,
+  runLogicOf,
   silentLogger,
   systemClock,
   toNodeRecord,
@@ -124,7 +123,7 @@ export class Runner {
 
   /** Creates a run and starts it; resolves once its start is committed. */
   async create(identity: RunIdentity, plan: Plan, input: unknown): Promise<ActiveRun> {
-    const state = createRunState({
+    const state = runLogicOf(plan).initialState({
       runId: identity.id,
       workflowId: identity.workflowId,
       version: identity.version,
@@ -233,7 +232,7 @@ export class Runner {
       const run: ActiveRun = {
         identity,
         plan,
-        state: fromRecords(plan, r, rows.nodes),
+        state: runLogicOf(plan).load(plan, r, rows.nodes),
         controllers: new Map(),
         stored: true,
       };
@@ -262,7 +261,7 @@ export class Runner {
 
   #process(run: ActiveRun, input: RunnerInput): Decision {
     const full = { ...input, at: this.#clock.now() };
-    const decision = decide(run.plan, run.state, full);
+    const decision = runLogicOf(run.plan).decide(run.plan, run.state, full);
     let w = this.#batch.get(run.identity.id);
     if (w === undefined) {
       w = {

@@ -3,7 +3,7 @@
  * Branching node types: `if` takes its `true` or `false` port, `switch` the port of its first
  * matching case or `default`.
  */
-import { defineNode, route } from '@weft/core';
+import { defineNode, route } from '@weft/core/plugin';
 import { z } from 'zod';
 
 const truthy = (v: unknown): boolean =>

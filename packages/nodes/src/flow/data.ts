@@ -2,7 +2,7 @@
  * @module flow/data
  * Data-shaping node types: set, transform, noop, fail, message, end/output.
  */
-import { defineNode, WeftError } from '@weft/core';
+import { defineNode, WeftError } from '@weft/core/plugin';
 import { z } from 'zod';
 
 export const setNode = defineNode({
@@ -58,6 +58,7 @@ export const messageNode = defineNode({
   type: 'message',
   description: 'Streams `text` to the client as a `message` event; outputs { text }.',
   params: z.object({ text: z.string() }).strict(),
+  flags: { ordersMessages: true },
   run: (ctx, p) => {
     ctx.emit.message(p.text);
     return { text: p.text };
@@ -71,6 +72,7 @@ export const endNode = defineNode({
   description:
     "Sets the graph's output to `values` (the run's outputs when no `outputs:` is given).",
   params: endParams,
+  flags: { setsOutput: true },
   run: (_ctx, p) => p.values ?? {},
 });
 

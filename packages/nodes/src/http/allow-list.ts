@@ -3,7 +3,7 @@
  * The operator's exceptions to the SSRF guard (`WEFT_HTTP_ALLOW`): host names, IP addresses and
  * CIDR ranges, IPv4 and IPv6.
  */
-import { WeftError } from '@weft/core';
+import { WeftError } from '@weft/core/plugin';
 import { inCidr, low32, parseCidr, type Cidr, type Ip } from './ip.js';
 
 /** A parsed allow-list. */

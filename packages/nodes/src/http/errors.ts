@@ -3,7 +3,7 @@
  * Turns what undici, Node's sockets and DNS throw into the http node's error codes, deciding which
  * failures are worth retrying.
  */
-import { WeftError } from '@weft/core';
+import { WeftError } from '@weft/core/plugin';
 
 /** The error codes the http node raises (besides those its credential resolver raises). */
 export const HTTP_ERROR_CODES = [

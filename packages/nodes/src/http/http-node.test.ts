@@ -6,7 +6,7 @@ import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createServer as createTlsServer } from 'node:tls';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { WeftError, type Credential, type Logger, type NodeContext } from '@weft/core';
+import { WeftError, type Credential, type Logger, type NodeContext } from '@weft/core/plugin';
 import { createHttpNode, httpNode, type HttpOutput } from './http-node.js';
 import { httpParams } from './params.js';
 

@@ -10,7 +10,7 @@
  * ```
  */
 import { request } from 'undici';
-import { defineNode, WeftError, type NodeContext } from '@weft/core';
+import { defineNode, WeftError, type NodeContext } from '@weft/core/plugin';
 import { requestError } from './errors.js';
 import { describeExpected, httpParams, statusMatches, type HttpParams } from './params.js';
 import { createRedactor, type Redactor } from './redact.js';

@@ -3,8 +3,8 @@
  * Builds the first request from the node's parameters: URL with query, headers with the
  * idempotency key and the credential, and the encoded body.
  */
-import type { Credential } from '@weft/core';
-import { WeftError } from '@weft/core';
+import type { Credential } from '@weft/core/plugin';
+import { WeftError } from '@weft/core/plugin';
 import type { HttpParams } from './params.js';
 
 /** One request to send: the first one, or a redirect hop. Header names are lower-case. */

@@ -2,7 +2,7 @@
  * @module http/response
  * Reading an answer: a bounded body, plain lower-case headers, and the JSON/text decision.
  */
-import { WeftError } from '@weft/core';
+import { WeftError } from '@weft/core/plugin';
 import type { HttpParams } from './params.js';
 
 /** Default cap on a response body: the engine's limit on a node's output. */

@@ -16,7 +16,7 @@
 import { promises as dns, type LookupAddress } from 'node:dns';
 import type { LookupFunction } from 'node:net';
 import { Agent } from 'undici';
-import { WeftError } from '@weft/core';
+import { WeftError } from '@weft/core/plugin';
 import { parseAllowList, splitAllowEnv } from './allow-list.js';
 import { classifyIp, type Classification } from './classify.js';
 import { abortedError, requestError } from './errors.js';

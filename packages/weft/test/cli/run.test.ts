@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   example,
   expectExit,
+  expectNoCrash,
   listRuns,
   parseJson,
   requireBuild,
@@ -256,6 +257,29 @@ nodes:
     const fromFile = await box.weft(['run', example('hello.yaml'), '--input', '@broken.json']);
     expectExit(fromFile, 2);
     expect(fromFile.stderr).toMatch(/broken\.json is not valid JSON/);
+  });
+
+  it('a state-machine workflow exits 2: state machines are not available yet', async () => {
+    const box = fresh();
+    const file = box.write(
+      'order.yaml',
+      [
+        'id: order',
+        'kind: state-machine',
+        'initial: created',
+        'states:',
+        '  created: { on: { PAY: paid } }',
+        '  paid: { type: final }',
+        '',
+      ].join('\n'),
+    );
+    const r = await box.weft(['run', file]);
+    expectExit(r, 2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toContain(
+      'state-machine workflows are not available yet (kind: state-machine at workflow "order")',
+    );
+    expectNoCrash(r);
   });
 
   it('a missing file exits 2 and names it', async () => {

@@ -1,0 +1,23 @@
+/**
+ * @module @weft/core/plugin
+ * What a node type's author needs, and nothing of the engine's inside: `defineNode`, `route`, the
+ * node context, errors and credentials.
+ *
+ * @example
+ * ```ts
+ * import { defineNode } from '@weft/core/plugin';
+ * ```
+ */
+export { defineNode, route, isRouted } from './nodes/types.js';
+export type {
+  Credential,
+  CredentialResolver,
+  NodeContext,
+  NodeEmit,
+  NodeFlags,
+  NodeType,
+  Routed,
+} from './nodes/types.js';
+export { WeftError, toWeftError } from './errors.js';
+export type { ErrorInfo } from './errors.js';
+export type { Logger } from './ports/logger.js';

@@ -1,0 +1,7 @@
+/**
+ * @module @weft/core/ports
+ * The interfaces that adapters implement: the store and its records, the clock and the logger.
+ */
+export * from './ports/store.js';
+export * from './ports/clock.js';
+export * from './ports/logger.js';

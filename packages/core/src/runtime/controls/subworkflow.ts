@@ -1,0 +1,50 @@
+/**
+ * @module runtime/controls/subworkflow
+ * `subworkflow` runs another workflow as a child run and takes its outputs. The child's id is
+ * derived from the node's path and failures, so a node started again finds the same child.
+ */
+import { z } from 'zod';
+import { failNode } from '../failure.js';
+import { completeNode } from '../finish.js';
+import { derivedId } from '../time.js';
+import { defineControl } from './types.js';
+
+export const subworkflowNode = defineControl(
+  {
+    type: 'subworkflow',
+    description:
+      "Runs another workflow as a child run and waits for it; output: the child's outputs.",
+    params: z
+      .object({
+        workflow: z.string().min(1),
+        version: z.number().int().min(1).optional(),
+        input: z.unknown().optional(),
+      })
+      .strict(),
+  },
+  {
+    kind: 'subworkflow',
+    takesSlot: true,
+    start(d, ns, _pn, p) {
+      ns.childRunId = derivedId(`${d.meta.runId}:${ns.path}:${ns.failures}`);
+      d.commands.push({
+        type: 'start-child',
+        path: ns.path,
+        childRunId: ns.childRunId,
+        workflow: String(p['workflow']),
+        version: typeof p['version'] === 'number' ? p['version'] : undefined,
+        input: p['input'] ?? {},
+      });
+    },
+    childFinished(d, ns, input) {
+      if (input.status === 'succeeded') return completeNode(d, ns, input.output ?? null);
+      const error = input.error ?? { code: 'child_failed', message: `child run ${input.status}` };
+      failNode(d, ns, { code: error.code, message: `subworkflow: ${error.message}` }, true);
+    },
+    cancel(d, ns) {
+      if (ns.childRunId !== undefined) {
+        d.commands.push({ type: 'cancel-child', childRunId: ns.childRunId });
+      }
+    },
+  },
+);

@@ -1,0 +1,27 @@
+/**
+ * @module runtime/graph
+ * The run logic of graph workflows: the decision function over a DAG of nodes, with its state
+ * kept as one row per node path.
+ */
+import { decide } from './decide.js';
+import { Decider } from './decider.js';
+import type { RunLogic } from './logic.js';
+import { fromRecords } from './persist.js';
+import { createRunState } from './state.js';
+
+export const graphLogic: RunLogic = {
+  kind: 'graph',
+  initialState: createRunState,
+  decide,
+  load: (_plan, run, nodes) => fromRecords(run, nodes),
+  awaitingAnswer(plan, state) {
+    const d = new Decider(plan, state, 0);
+    const paths: string[] = [];
+    for (const s of state.nodes.values()) {
+      if (s.kind === 'node' && s.status === 'waiting' && d.planNode(s).control?.answer) {
+        paths.push(s.path);
+      }
+    }
+    return paths;
+  },
+};

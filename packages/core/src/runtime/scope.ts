@@ -1,0 +1,55 @@
+/**
+ * @module runtime/scope
+ * The expression scopes of a run's frames, and their rebuilding when a run is loaded.
+ */
+import { WeftError } from '../errors.js';
+import { toScopeValue } from '../expr/index.js';
+import { hasOutput, type NodeState, type RunState } from './state.js';
+
+/** The expression scope of a frame: its own entries over its parent frame's (prototype chain). */
+export function scopeOf(state: RunState, frame: string): Record<string, unknown> {
+  const cached = state.scopes.get(frame);
+  if (cached !== undefined) return cached;
+  let scope: Record<string, unknown>;
+  if (frame === '') {
+    const m = state.meta;
+    scope = Object.create(null) as Record<string, unknown>;
+    scope['inputs'] = toScopeValue(m.input ?? {});
+    scope['run'] = toScopeValue({
+      id: m.runId,
+      workflow: m.workflowId,
+      version: m.version,
+      attempt: m.attempt,
+      started_at: m.startedAt ?? null,
+    });
+  } else {
+    const fs = state.nodes.get(frame);
+    if (fs?.kind !== 'frame') throw new WeftError('internal', `no frame state at ${frame}`);
+    const owner = state.nodes.get(fs.owner);
+    if (owner?.kind !== 'node') throw new WeftError('internal', `no owner for ${frame}`);
+    scope = Object.create(scopeOf(state, owner.frame)) as Record<string, unknown>;
+    for (const [k, v] of Object.entries(fs.vars)) scope[k] = toScopeValue(v);
+  }
+  state.scopes.set(frame, scope);
+  return scope;
+}
+
+/** What a finished node exposes to the expressions downstream of it. */
+export function scopeEntry(ns: NodeState): unknown {
+  if (ns.status === 'succeeded') return ns.output;
+  if ((ns.handled === 'continue' || ns.handled === 'branch') && ns.error !== undefined) {
+    return { error: { code: ns.error.code, message: ns.error.message } };
+  }
+  return ns.output;
+}
+
+/** Refills the derived caches of a state loaded from the store. */
+export function hydrate(state: RunState): void {
+  state.scopes.clear();
+  state.graphs.clear();
+  for (const s of state.nodes.values()) {
+    if (s.kind === 'node' && hasOutput(s)) {
+      scopeOf(state, s.frame)[s.nodeId] = toScopeValue(scopeEntry(s));
+    }
+  }
+}
