@@ -23,6 +23,7 @@ import {
   WeftError,
   hashDefinition,
   isTerminal,
+  isTerminalEvent,
   parseDefinition,
   silentLogger,
   systemClock,
@@ -32,6 +33,7 @@ import {
   type Command,
   type CredentialResolver,
   type DslLimits,
+  type ErrorCode,
   type Logger,
   type NodeType,
   type ParseResult,
@@ -406,8 +408,7 @@ export class Engine {
           if (e.seq <= last) continue;
           yield e;
           last = e.seq;
-          if (e.type === 'run.succeeded' || e.type === 'run.failed' || e.type === 'run.cancelled')
-            return;
+          if (isTerminalEvent(e)) return;
         }
         await new Promise<void>((resolve) => (wake = resolve));
         wake = undefined;
@@ -648,7 +649,7 @@ export const MAX_DATA_BYTES = 4 * 1024 * 1024;
 function checkData(
   value: unknown,
   limits: DslLimits,
-  o: { code: string; root: string; what: string },
+  o: { code: ErrorCode; root: string; what: string },
 ): void {
   const check = checkPlainData(value, limits, 10 * MAX_DATA_BYTES);
   if (check.problem !== undefined) {

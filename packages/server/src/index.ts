@@ -14,7 +14,7 @@
 export { createApp, type AppOptions } from './app.js';
 export { startServer, type RunningServer, type ServerOptions } from './serve.js';
 export { anyKey, DEFAULT_TENANT, envKeys, parseApiKeys, type KeyResolver } from './auth.js';
-export { ApiError, STATUS_BY_CODE, toApiError, type ErrorDetail } from './errors.js';
+export { ApiError, toApiError, type ErrorDetail } from './errors.js';
 export { formatEvent } from './sse.js';
 export { jsonLogger, logLevelFrom, type LogLevel } from './log.js';
 export {

@@ -6,7 +6,14 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { defineNode, Engine, WeftError, type Logger, type NodeType } from '../../weft/src/index.js';
+import {
+  customCode,
+  defineNode,
+  Engine,
+  WeftError,
+  type Logger,
+  type NodeType,
+} from '../../weft/src/index.js';
 import {
   envKeys,
   startServer,
@@ -75,7 +82,8 @@ export const testNodes: NodeType[] = [
     run: async (_ctx, p) => {
       const n = (flakyAttempts.get(p.key) ?? 0) + 1;
       flakyAttempts.set(p.key, n);
-      if (n <= p.fail) throw new WeftError('flaky', `attempt ${n} failed`, { retryable: true });
+      if (n <= p.fail)
+        throw new WeftError(customCode('flaky'), `attempt ${n} failed`, { retryable: true });
       return { attempts: n };
     },
   }),
@@ -84,7 +92,7 @@ export const testNodes: NodeType[] = [
     description: 'fails with a plain (unexpected) error',
     params: z.object({ code: z.string().optional() }),
     run: async (_ctx, p) => {
-      throw new WeftError(p.code ?? 'boom', 'it went boom');
+      throw new WeftError(customCode(p.code ?? 'boom'), 'it went boom');
     },
   }),
 ];

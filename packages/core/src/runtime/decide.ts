@@ -13,7 +13,8 @@ import { WeftError } from '../errors.js';
 import { Decider } from './decider.js';
 import { cancelRun, pauseRun, recoverRun, resumeRun, retryRun, startRun } from './lifecycle.js';
 import type { Decision, RunInput } from './protocol.js';
-import { isTerminal, type NodeState, type RunState } from './state.js';
+import { isTerminal } from '../ports/store.js';
+import type { NodeState, RunState } from './state.js';
 
 export function decide(plan: Plan, state: RunState, input: RunInput): Decision {
   const d = new Decider(plan, state, input.at);

@@ -7,7 +7,15 @@
 import type { Plan, PlanGraph, PlanNode } from '../compile/plan.js';
 import { WeftError, type ErrorInfo } from '../errors.js';
 import { toPlainJson, toScopeValue } from '../expr/index.js';
-import type { RunEvent } from '../ports/store.js';
+import type {
+  NodeEventData,
+  NodeEventType,
+  RunEvent,
+  RunEventType,
+  RunLevelEventData,
+  RunLevelEventType,
+} from '../events.js';
+import { isTerminal } from '../ports/store.js';
 import { graphOutput, toBoolean } from './outputs.js';
 import type { Command } from './protocol.js';
 import {
@@ -26,6 +34,15 @@ const takesSlot = (pn: PlanNode): boolean =>
   pn.control === undefined || pn.control === 'subworkflow';
 
 export type AttemptError = ErrorInfo & { retryable?: boolean };
+
+/** What `emit` takes after the type: a node event needs its node; data only where declared. */
+type EmitArgs<T extends RunEventType> = T extends NodeEventType
+  ? [node: string, data: NodeEventData[T]]
+  : T extends RunLevelEventType
+    ? undefined extends RunLevelEventData[T]
+      ? [node?: undefined, data?: RunLevelEventData[T]]
+      : [node: undefined, data: RunLevelEventData[T]]
+    : never;
 
 export class Decider {
   readonly events: RunEvent[] = [];
@@ -50,11 +67,13 @@ export class Decider {
 
   // ---- bookkeeping -------------------------------------------------------------------------
 
-  emit(type: string, node?: string, data?: unknown): void {
-    const event: RunEvent = { seq: ++this.meta.seq, type, at: this.iso };
-    if (node !== undefined) event.node = node;
-    if (data !== undefined) event.data = data;
-    this.events.push(event);
+  /** Records an event; only the types and data of `events.ts` compile. */
+  emit<T extends RunEventType>(type: T, ...[node, data]: EmitArgs<T>): void {
+    const event: Record<string, unknown> = { seq: ++this.meta.seq, type, at: this.iso };
+    if (node !== undefined) event['node'] = node;
+    if (data !== undefined) event['data'] = data;
+    // The signature checked type, node and data against the union.
+    this.events.push(event as unknown as RunEvent);
   }
 
   touch(path: string): void {
@@ -269,7 +288,7 @@ export class Decider {
     });
   }
 
-  park(ns: NodeState, data: unknown): void {
+  park(ns: NodeState, data: NodeEventData['node.waiting']): void {
     ns.status = 'waiting';
     this.meta.parked++;
     this.touch(ns.path);
@@ -297,13 +316,13 @@ export class Decider {
   }
 
   startHuman(ns: NodeState, p: Record<string, unknown>): void {
-    const data: Record<string, unknown> = { prompt: p['prompt'] };
-    if (p['schema'] !== undefined) data['schema'] = p['schema'];
+    const data: NodeEventData['node.waiting'] = { prompt: p['prompt'] };
+    if (p['schema'] !== undefined) data.schema = p['schema'];
     if (p['timeout'] !== undefined) {
       const ms = this.evaluate(() => parseDuration(p['timeout']));
       if (!ms.ok) return this.failNode(ns, ms.error, true);
       ns.timerId = this.addTimer(ns, 'human-timeout', this.at + ms.value);
-      data['timeout_at'] = new Date(this.at + ms.value).toISOString();
+      data.timeout_at = new Date(this.at + ms.value).toISOString();
     }
     this.park(ns, data);
   }
@@ -392,8 +411,8 @@ export class Decider {
     ns.finishedAt = this.iso;
     this.touch(ns.path);
     this.scopeOf(ns.frame)[ns.nodeId] = toScopeValue(output);
-    const data: Record<string, unknown> = { output, attempts: ns.attempts };
-    if (port !== 'out') data['port'] = port;
+    const data: NodeEventData['node.succeeded'] = { output, attempts: ns.attempts };
+    if (port !== 'out') data.port = port;
     this.emit('node.succeeded', ns.path, data);
     this.finishNode(ns, port);
   }
@@ -625,7 +644,7 @@ export class Decider {
   /** Recomputes running/waiting after a decision and reports the change. */
   settleStatus(): void {
     const m = this.meta;
-    if (m.status === 'succeeded' || m.status === 'failed' || m.status === 'cancelled') return;
+    if (isTerminal(m.status)) return;
     const next = m.paused
       ? 'paused'
       : m.executing > 0 || m.backoff > 0 || m.parked === 0
@@ -684,7 +703,6 @@ export function hydrate(plan: Plan, state: RunState): void {
     }
   }
 }
-
 
 /** Paths of the run's nodes that wait for an answer from outside (human nodes). */
 export function awaitingAnswer(plan: Plan, state: RunState): string[] {

@@ -6,7 +6,8 @@
 import { WeftError } from '../errors.js';
 import type { Decider } from './decider.js';
 import { hydrate } from './decider.js';
-import { hasOutput, isTerminal, type FrameState } from './state.js';
+import { isTerminal } from '../ports/store.js';
+import { hasOutput, type FrameState } from './state.js';
 
 const conflict = (message: string) => new WeftError('invalid_state', message);
 

@@ -2,7 +2,7 @@
  * @module flow/data
  * Data-shaping node types: set, transform, noop, fail, message, end/output.
  */
-import { defineNode, WeftError } from '@weft/core';
+import { customCode, defineNode, WeftError } from '@weft/core';
 import { z } from 'zod';
 
 export const setNode = defineNode({
@@ -41,7 +41,7 @@ export const failNode = defineNode({
     })
     .strict(),
   run: (_ctx, p) => {
-    throw new WeftError(p.code, p.message);
+    throw new WeftError(customCode(p.code), p.message);
   },
 });
 

@@ -4,7 +4,7 @@
  * `--server URL`, ./remote.ts does them against a Weft server).
  */
 import { existsSync } from 'node:fs';
-import { WeftError, type RunEvent } from '@weft/core';
+import { errorSpec, WeftError, type RunEvent } from '@weft/core';
 import { Engine } from '@weft/engine';
 import type { RunView } from '@weft/engine';
 import { CliError, EXIT } from './exit-codes.js';
@@ -53,9 +53,7 @@ export async function runsCommand(a: RunsArgs): Promise<number> {
     return await dispatch(engine, a);
   } catch (e) {
     if (WeftError.is(e)) {
-      const code =
-        e.code === 'invalid_answer' || e.code === 'invalid_input' ? EXIT.invalid : EXIT.failed;
-      throw new CliError(`${e.code}: ${e.message}`, code);
+      throw new CliError(`${e.code}: ${e.message}`, errorSpec(e.code).exit);
     }
     throw e;
   } finally {
