@@ -4,6 +4,7 @@
  * handlers and make the OpenAPI document (`/openapi.json`).
  */
 import { z } from '@hono/zod-openapi';
+import type { ErrorCause as ErrorCauseInfo } from '@weft/core';
 
 /** A workflow id (SPEC section 1). */
 export const WORKFLOW_ID = /^[a-z0-9][a-z0-9_-]{0,63}$/;
@@ -46,6 +47,17 @@ export const ErrorBody = z
   })
   .openapi('Error');
 
+/** The failure under an error: a failed child run's, a foreach or loop body node's (5 deep at most). */
+export const ErrorCause: z.ZodType<ErrorCauseInfo> = z
+  .object({
+    code: z.string(),
+    message: z.string(),
+    get cause() {
+      return ErrorCause.optional();
+    },
+  })
+  .openapi('ErrorCause');
+
 /** The error of a run or a node, as stored (`<node>.error`). */
 export const RunError = z
   .object({
@@ -54,6 +66,7 @@ export const RunError = z
     retryable: z.boolean().optional(),
     retry_after_ms: z.number().optional(),
     details: z.unknown().optional(),
+    cause: ErrorCause.optional(),
   })
   .openapi('RunError');
 

@@ -9,7 +9,7 @@
  * and input always give the same decision. Illegal moves throw WeftError before anything changes.
  */
 import type { Plan } from '../compile/plan.js';
-import { WeftError } from '../errors.js';
+import { causeOf, WeftError } from '../errors.js';
 import { Decider } from './decider.js';
 import { cancelRun, pauseRun, recoverRun, resumeRun, retryRun, startRun } from './lifecycle.js';
 import type { Decision, RunInput } from './protocol.js';
@@ -61,7 +61,8 @@ function apply(d: Decider, input: RunInput): void {
         return;
       if (input.status === 'succeeded') return d.completeNode(ns, input.output ?? null);
       const error = input.error ?? { code: 'child_failed', message: `child run ${input.status}` };
-      return d.failNode(ns, { code: error.code, message: `subworkflow: ${error.message}` }, true);
+      const message = `subworkflow: ${error.message}`;
+      return d.failNode(ns, { code: error.code, message, cause: causeOf(error) }, true);
     }
     case 'pause':
       return pauseRun(d);

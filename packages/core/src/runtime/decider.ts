@@ -5,7 +5,7 @@
  * changed. It performs no I/O and reads no clock: time comes with the input.
  */
 import type { Plan, PlanGraph, PlanNode } from '../compile/plan.js';
-import { WeftError, type ErrorInfo } from '../errors.js';
+import { causeOf, WeftError, type ErrorInfo } from '../errors.js';
 import { toPlainJson, toScopeValue } from '../expr/index.js';
 import type {
   NodeEventData,
@@ -582,7 +582,8 @@ export class Decider {
     const owner = this.nodeState(fs.owner);
     this.cancelWork(`${owner.path}[`, 'run_failed');
     const where = culprit.path.slice(owner.path.length);
-    this.failNode(owner, { code: error.code, message: `${where}: ${error.message}` }, true);
+    const message = `${where}: ${error.message}`;
+    this.failNode(owner, { code: error.code, message, cause: causeOf(error) }, true);
   }
 
   failRun(error: ErrorInfo): void {

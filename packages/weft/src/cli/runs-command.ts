@@ -8,7 +8,7 @@ import { errorSpec, WeftError, type RunEvent } from '@weft/core';
 import { Engine } from '@weft/engine';
 import type { RunView } from '@weft/engine';
 import { CliError, EXIT } from './exit-codes.js';
-import { formatMs, preview } from './format.js';
+import { formatError, formatMs, preview } from './format.js';
 import { parseLooseJson } from './io.js';
 import { follow } from './run-command.js';
 
@@ -209,7 +209,7 @@ export function showText(v: RunView, tty: boolean): string {
     `created   ${v.created_at}`,
   ];
   if (v.finished_at !== null) lines.push(`finished  ${v.finished_at}`);
-  if (v.error !== null) lines.push(`error     ${v.error.code}: ${v.error.message}`);
+  if (v.error !== null) lines.push(`error     ${formatError(v.error)}`);
   lines.push(`input     ${preview(v.input, tty ? 100 : 100_000)}`);
   if (v.output !== null) lines.push(`output    ${preview(v.output, tty ? 100 : 100_000)}`);
   lines.push('', 'nodes:');
@@ -220,7 +220,7 @@ export function showText(v: RunView, tty: boolean): string {
         : '';
     const detail =
       n.error !== undefined
-        ? `${n.error.code}: ${n.error.message}`
+        ? formatError(n.error)
         : n.output !== undefined
           ? preview(n.output, tty ? 60 : 100_000)
           : '';
