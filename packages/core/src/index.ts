@@ -7,6 +7,7 @@
 export * from './errors.js';
 export * from './error-codes.js';
 export * from './events.js';
+export * from './credential-types.js';
 export * from './dsl/types.js';
 export * from './dsl/diagnostic.js';
 export * from './dsl/index.js';

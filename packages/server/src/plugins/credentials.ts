@@ -5,6 +5,7 @@
  * (line breaks, header names, URLs) and encrypts the value before it reaches the store.
  */
 import { createRoute } from '@hono/zod-openapi';
+import type { CredentialType } from '@weft/core';
 import { ApiError } from '../errors.js';
 import {
   CredentialBody,
@@ -68,7 +69,7 @@ const remove = createRoute({
 
 const view = (c: CredentialInfo) => ({
   name: c.name,
-  type: c.type as 'bearer' | 'basic' | 'header' | 'openai',
+  type: c.type as CredentialType,
   created_at: c.createdAt,
   updated_at: c.updatedAt,
 });
