@@ -10,12 +10,13 @@ import {
   customCode,
   defineNode,
   Engine,
+  parseApiKeys,
+  staticKeys,
   WeftError,
   type Logger,
   type NodeType,
 } from '../../weft/src/index.js';
 import {
-  envKeys,
   startServer,
   type RunningServer,
   type ServerLimits,
@@ -128,7 +129,7 @@ export async function startTestServer(
     nodes: testNodes,
     ...(o.log === undefined ? {} : { log: o.log }),
   });
-  const keys = o.keys === null ? undefined : envKeys(o.keys ?? KEYS);
+  const keys = o.keys === null ? undefined : staticKeys(parseApiKeys(o.keys ?? KEYS));
   const server = await startServer({
     engine,
     keys,
