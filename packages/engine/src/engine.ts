@@ -24,11 +24,9 @@ import {
   hashDefinition,
   isTerminal,
   isTerminalEvent,
-  parseDefinition,
   silentLogger,
   systemClock,
   validateAgainst,
-  validateDefinition,
   type Clock,
   type Command,
   type CredentialResolver,
@@ -52,7 +50,8 @@ import { SecretKey } from './credentials/secret-key.js';
 import { uuidv7 } from './ids.js';
 import { ApiKeys } from './keys/keys.js';
 import { runView, type RunView } from './run-view.js';
-import { cronDiagnostics, syncSchedules } from './triggers/cron.js';
+import { syncSchedules } from './triggers/cron.js';
+import { validateWorkflow } from './validate.js';
 import { startScheduler, type Scheduler } from './triggers/scheduler.js';
 import { hookKeys, Webhooks } from './triggers/webhooks.js';
 
@@ -198,24 +197,14 @@ export class Engine {
     return this;
   }
 
-  /** Parses and validates definition text (YAML or JSON) or an object. */
+  /** Parses and validates definition text (YAML or JSON) or an object: see {@link validateWorkflow}. */
   validate(source: string | object, options: { format?: 'yaml' | 'json' } = {}): ParseResult {
-    const common = {
+    return validateWorkflow(source, {
       registry: this.registry,
       ...(this.#options.limits ? { limits: this.#options.limits } : {}),
-    };
-    const parsed =
-      typeof source === 'string'
-        ? parseDefinition(source, {
-            ...common,
-            ...(options.format ? { format: options.format } : {}),
-          })
-        : validateDefinition(source, common);
-    if (!parsed.ok) return parsed;
-    const cron = cronDiagnostics(parsed.definition, (this.#options.clock ?? systemClock).now());
-    return cron.length === 0
-      ? parsed
-      : { ok: false, diagnostics: [...parsed.diagnostics, ...cron] };
+      ...(options.format ? { format: options.format } : {}),
+      now: (this.#options.clock ?? systemClock).now(),
+    });
   }
 
   /** Validates and stores a definition as a new version (the same content keeps its version). */

@@ -5,6 +5,7 @@
  */
 export { Engine, type EngineOptions, type StartOptions, type WorkflowResolver } from './engine.js';
 export type { RunView, NodeView } from './run-view.js';
+export { validateWorkflow, type ValidateOptions } from './validate.js';
 export {
   defineNode,
   route,
