@@ -4,7 +4,7 @@
  * `{ error: { code, message, details } }` turned back into the {@link WeftError} it came from, so
  * that callers see the same codes as with the in-process client.
  */
-import { WeftError } from '@weft/core/client';
+import { WeftError, customCode, isErrorCode, type ErrorCode } from '@weft/core/client';
 
 export interface HttpClientOptions {
   /** The server, e.g. `http://127.0.0.1:8080` (a trailing `/` is fine). */
@@ -29,7 +29,7 @@ export interface RequestOptions {
 }
 
 /** Codes for answers that carry no error body (a proxy, an old server). */
-const CODE_BY_STATUS: Readonly<Record<number, string>> = {
+const CODE_BY_STATUS: Readonly<Record<number, ErrorCode>> = {
   400: 'bad_request',
   401: 'unauthorized',
   404: 'not_found',
@@ -49,7 +49,9 @@ export async function errorOf(res: Response): Promise<WeftError> {
     // The in-process client leaves details out when it has none; the API always sends a list.
     const details = Array.isArray(e.details) && e.details.length === 0 ? undefined : e.details;
     const message = typeof e.message === 'string' ? e.message : e.code;
-    return new WeftError(e.code, message, details === undefined ? {} : { details });
+    // A server of a later version may answer a code this client does not know: keep it as it is.
+    const code = isErrorCode(e.code) ? e.code : customCode(e.code);
+    return new WeftError(code, message, details === undefined ? {} : { details });
   }
   const code = CODE_BY_STATUS[res.status] ?? (res.status >= 500 ? 'unavailable' : 'bad_request');
   return new WeftError(code, `the server answered ${res.status} ${res.statusText}`.trim(), {

@@ -5,8 +5,8 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Engine } from '@weft/engine';
-import { envKeys, startServer } from '@weft/server';
+import { Engine, parseApiKeys, staticKeys } from '@weft/engine';
+import { startServer } from '@weft/server';
 import { clientContract } from '../../../test/support/client-contract.js';
 import { httpClient } from '../src/index.js';
 
@@ -15,7 +15,7 @@ const KEYS = { acme: 'key-acme-0123456789', globex: 'key-globex-0123456789' };
 clientContract('HTTP', async () => {
   const db = join(mkdtempSync(join(tmpdir(), 'weft-client-')), 'weft.db');
   const engine = await Engine.open({ db });
-  const keys = envKeys(`acme:${KEYS.acme},globex:${KEYS.globex}`);
+  const keys = staticKeys(parseApiKeys(`acme:${KEYS.acme},globex:${KEYS.globex}`));
   const server = await startServer({ engine, keys, port: 0, host: '127.0.0.1', drainMs: 1000 });
   return {
     client: (tenant) => httpClient({ url: server.url, key: KEYS[tenant] }),

@@ -15,11 +15,14 @@
  * for await (const e of client.runs.events(id)) console.log(e.seq, e.type);
  * ```
  */
+import type { Credential, CredentialType } from './credential-types.js';
 import type { Diagnostic } from './dsl/diagnostic.js';
 import type { ErrorInfo } from './errors.js';
 import type { NodeStatus, RunEvent, RunStatus } from './ports/store.js';
 
-export { WeftError, type ErrorInfo } from './errors.js';
+export { WeftError, customCode, type ErrorInfo } from './errors.js';
+export { isErrorCode, type ErrorCode } from './error-codes.js';
+export type { CredentialType };
 export type { Diagnostic, NodeStatus, RunEvent, RunStatus };
 
 // ---- shapes (SPEC section 8) -----------------------------------------------------------------
@@ -115,14 +118,8 @@ export interface WorkflowVersionView {
   created_at: string;
 }
 
-export type CredentialType = 'bearer' | 'basic' | 'header' | 'openai';
-
-/** A credential's value as written (SPEC section 8): never read back. */
-export type CredentialInput =
-  | { type: 'bearer'; value: string }
-  | { type: 'basic'; username: string; password: string }
-  | { type: 'header'; name: string; value: string }
-  | { type: 'openai'; base_url: string; api_key: string };
+/** A credential's value as written (SPEC section 8), by the one registry: never read back. */
+export type CredentialInput = Credential;
 
 /** A credential as listed: name, type and times, never its value. */
 export interface CredentialView {

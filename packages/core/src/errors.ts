@@ -1,8 +1,10 @@
 /**
  * @module errors
- * One error class for everything Weft raises, with a closed-ish `code` and the retryability the
- * engine acts on. Errors from the outside world are normalised with {@link toWeftError}.
+ * One error class for everything Weft raises, with a `code` from the table of `error-codes.ts` and
+ * the retryability the engine acts on. Errors from the outside world are normalised with
+ * {@link toWeftError}.
  */
+import { errorSpec, type ErrorCode } from './error-codes.js';
 
 const WEFT_ERROR = Symbol.for('weft.error');
 
@@ -20,21 +22,39 @@ export interface WeftErrorOptions {
   level?: ErrorLevel;
 }
 
+/**
+ * A code of a workflow or plugin (the `fail` node's `OrderRejected`, a plugin's `quota_exceeded`):
+ * branded, so that it is made on purpose with {@link customCode} and a typo in a built-in code
+ * does not compile.
+ */
+export type CustomErrorCode = string & { readonly [CUSTOM]: true };
+declare const CUSTOM: unique symbol;
+
+/** Marks a code that is not Weft's own (see {@link CustomErrorCode}). */
+export const customCode = (code: string): CustomErrorCode => code as CustomErrorCode;
+
+/**
+ * Built-in codes are checked against the table of `error-codes.ts`; any other code must come
+ * through {@link customCode}. A brand rather than a second error class: everything that catches,
+ * checks (`WeftError.is`) or serialises errors treats both alike, and the escape is visible where
+ * it is used. Retryability and level default to the table's.
+ */
 export class WeftError extends Error {
-  readonly code: string;
+  readonly code: ErrorCode | CustomErrorCode;
   readonly retryable: boolean;
   readonly retryAfterMs: number | undefined;
   readonly details: unknown;
   readonly level: ErrorLevel;
 
-  constructor(code: string, message: string, options: WeftErrorOptions = {}) {
+  constructor(code: ErrorCode | CustomErrorCode, message: string, options: WeftErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'WeftError';
     this.code = code;
-    this.retryable = options.retryable ?? false;
+    const spec = errorSpec(code);
+    this.retryable = options.retryable ?? spec.retryable;
     this.retryAfterMs = options.retryAfterMs;
     this.details = options.details;
-    this.level = options.level ?? 'user';
+    this.level = options.level ?? spec.level;
     Object.defineProperty(this, WEFT_ERROR, { value: true });
   }
 
@@ -48,6 +68,13 @@ export class WeftError extends Error {
   }
 }
 
+/** Why an error happened: the failure under it (a child run's, a body node's), and its own. */
+export interface ErrorCause {
+  code: string;
+  message: string;
+  cause?: ErrorCause;
+}
+
 /** The serialisable form of an error, as stored and shown (`<node>.error`). */
 export interface ErrorInfo {
   code: string;
@@ -55,6 +82,17 @@ export interface ErrorInfo {
   retryable?: boolean;
   retry_after_ms?: number;
   details?: unknown;
+  cause?: ErrorCause;
+}
+
+/** Causes kept under an error: enough to see why, bounded so that deep nesting stays small. */
+export const MAX_CAUSE_DEPTH = 5;
+
+/** `error` as the cause of another failure, with its own causes down to {@link MAX_CAUSE_DEPTH}. */
+export function causeOf(error: ErrorCause, depth = MAX_CAUSE_DEPTH): ErrorCause {
+  const cause: ErrorCause = { code: error.code, message: error.message };
+  if (error.cause !== undefined && depth > 1) cause.cause = causeOf(error.cause, depth - 1);
+  return cause;
 }
 
 export function toErrorInfo(error: WeftError): ErrorInfo {

@@ -5,6 +5,9 @@
  * `@weft/engine`.
  */
 export * from './errors.js';
+export * from './error-codes.js';
+export * from './events.js';
+export * from './credential-types.js';
 export * from './dsl/types.js';
 export * from './dsl/diagnostic.js';
 export * from './dsl/index.js';

@@ -9,8 +9,8 @@
  * ```
  */
 export { defineNode, route, isRouted } from './nodes/types.js';
+export type { Credential, CredentialType } from './credential-types.js';
 export type {
-  Credential,
   CredentialResolver,
   NodeContext,
   NodeEmit,
@@ -18,6 +18,6 @@ export type {
   NodeType,
   Routed,
 } from './nodes/types.js';
-export { WeftError, toWeftError } from './errors.js';
+export { WeftError, customCode, toWeftError } from './errors.js';
 export type { ErrorInfo } from './errors.js';
 export type { Logger } from './ports/logger.js';

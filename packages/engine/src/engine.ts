@@ -21,16 +21,16 @@ import {
   WeftError,
   hashDefinition,
   isTerminal,
-  parseDefinition,
   runLogicOf,
+  isTerminalEvent,
   silentLogger,
   systemClock,
   validateAgainst,
-  validateDefinition,
   type Clock,
   type Command,
   type CredentialResolver,
   type DslLimits,
+  type ErrorCode,
   type Logger,
   type NodeType,
   type ParseResult,
@@ -51,7 +51,8 @@ import { localClient } from './client/local-client.js';
 import { uuidv7 } from './ids.js';
 import { ApiKeys } from './keys/keys.js';
 import { runView, type RunView } from './run-view.js';
-import { cronDiagnostics, syncSchedules } from './triggers/cron.js';
+import { syncSchedules } from './triggers/cron.js';
+import { validateWorkflow } from './validate.js';
 import { startScheduler, type Scheduler } from './triggers/scheduler.js';
 import { hookKeys, Webhooks } from './triggers/webhooks.js';
 
@@ -203,24 +204,14 @@ export class Engine {
     return this;
   }
 
-  /** Parses and validates definition text (YAML or JSON) or an object. */
+  /** Parses and validates definition text (YAML or JSON) or an object: see {@link validateWorkflow}. */
   validate(source: string | object, options: { format?: 'yaml' | 'json' } = {}): ParseResult {
-    const common = {
+    return validateWorkflow(source, {
       registry: this.registry,
       ...(this.#options.limits ? { limits: this.#options.limits } : {}),
-    };
-    const parsed =
-      typeof source === 'string'
-        ? parseDefinition(source, {
-            ...common,
-            ...(options.format ? { format: options.format } : {}),
-          })
-        : validateDefinition(source, common);
-    if (!parsed.ok) return parsed;
-    const cron = cronDiagnostics(parsed.definition, (this.#options.clock ?? systemClock).now());
-    return cron.length === 0
-      ? parsed
-      : { ok: false, diagnostics: [...parsed.diagnostics, ...cron] };
+      ...(options.format ? { format: options.format } : {}),
+      now: (this.#options.clock ?? systemClock).now(),
+    });
   }
 
   /** Validates and stores a definition as a new version (the same content keeps its version). */
@@ -417,8 +408,7 @@ export class Engine {
           if (e.seq <= last) continue;
           yield e;
           last = e.seq;
-          if (e.type === 'run.succeeded' || e.type === 'run.failed' || e.type === 'run.cancelled')
-            return;
+          if (isTerminalEvent(e)) return;
         }
         if (stopped()) return;
         await new Promise<void>((resolve) => (wake = resolve));
@@ -686,7 +676,7 @@ export const MAX_DATA_BYTES = 4 * 1024 * 1024;
 function checkData(
   value: unknown,
   limits: DslLimits,
-  o: { code: string; root: string; what: string },
+  o: { code: ErrorCode; root: string; what: string },
 ): void {
   const check = checkPlainData(value, limits, 10 * MAX_DATA_BYTES);
   if (check.problem !== undefined) {

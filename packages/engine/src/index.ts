@@ -7,14 +7,25 @@ export { Engine, type EngineOptions, type StartOptions, type WorkflowResolver } 
 export type { RunView, NodeView, RunSummary } from './run-view.js';
 export { QUEUE_STATUSES } from './engine.js';
 export type { WeftClient } from '@weft/core/client';
+export { validateWorkflow, type ValidateOptions } from './validate.js';
 export {
   defineNode,
   route,
   WeftError,
+  customCode,
+  isTerminalEvent,
+  isTerminal,
+  RUN_EVENT_TYPES,
+  ERROR_CODES,
   NodeRegistry,
   type NodeType,
   type NodeContext,
   type RunEvent,
+  type RunEventType,
+  type RunEventOf,
+  type ErrorCode,
+  type ErrorCause,
+  type CustomErrorCode,
   type WorkflowDefinition,
   type Diagnostic,
   type Store,

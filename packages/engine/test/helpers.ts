@@ -6,7 +6,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { defineNode, Engine, WeftError, type EngineOptions } from '../src/index.js';
+import { customCode, defineNode, Engine, WeftError, type EngineOptions } from '../src/index.js';
 
 export interface ProbeCall {
   path: string;
@@ -41,9 +41,13 @@ export function probeNode(calls: ProbeCall[], live?: { now: number; max: number 
         }
         if (p.delay_ms !== undefined) await new Promise((r) => setTimeout(r, p.delay_ms));
         if (p.fail_times !== undefined && ctx.attempt <= p.fail_times) {
-          throw new WeftError(p.code ?? 'probe_failed', `attempt ${ctx.attempt} failed`, {
-            retryable: p.retryable ?? true,
-          });
+          throw new WeftError(
+            customCode(p.code ?? 'probe_failed'),
+            `attempt ${ctx.attempt} failed`,
+            {
+              retryable: p.retryable ?? true,
+            },
+          );
         }
         return p.value ?? { path: ctx.path };
       } finally {

@@ -100,7 +100,7 @@ nodes:
     expect(run.output).toEqual({ done: true });
     const texts: unknown[] = [];
     for await (const e of engine.events(run.id, { follow: false })) {
-      if (e.type === 'message') texts.push((e.data as { text: string }).text);
+      if (e.type === 'message') texts.push(e.data.text);
     }
     expect(texts).toEqual(['one', 'two']);
   });

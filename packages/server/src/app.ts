@@ -7,7 +7,7 @@
  * @example
  * ```ts
  * const engine = await Engine.open({ db: './weft.db' });
- * const app = createApp({ engine, keys: envKeys(process.env.WEFT_API_KEYS) });
+ * const app = createApp({ engine, keys: keyResolver(engine, process.env) }); // keyResolver: @weft/engine
  * const res = await app.request('/v1/workflows', { headers: { authorization: 'Bearer k1' } });
  * ```
  */

@@ -1,13 +1,13 @@
 /**
  * @module errors
  * The one place where errors become HTTP answers. Everything thrown in a handler goes through
- * {@link toApiError}: a WeftError's code picks the status from {@link STATUS_BY_CODE}; hono's
- * HTTPExceptions keep their status; anything else is a 500 with a generic message (the real error
- * goes to the log, never to the client).
+ * {@link toApiError}: a WeftError's code picks the status from core's error-code table
+ * (`ERROR_CODES`); hono's HTTPExceptions keep their status; anything else, and every code the table
+ * gives 500, is a 500 with a generic message (the real error goes to the log, never to the client).
  *
  * Body: `{ "error": { "code", "message", "details": [ { "path", "message", "line", "column" } ] } }`.
  */
-import { WeftError } from '@weft/core';
+import { errorSpec, WeftError, type ErrorCode } from '@weft/core';
 import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 
@@ -17,26 +17,6 @@ export interface ErrorDetail {
   line?: number;
   column?: number;
 }
-
-/** WeftError code -> HTTP status. A code not listed here is a 500. */
-export const STATUS_BY_CODE: Readonly<Record<string, ContentfulStatusCode>> = {
-  malformed_json: 400,
-  bad_request: 400,
-  invalid_query: 400,
-  invalid_cursor: 400,
-  unauthorized: 401,
-  not_found: 404,
-  invalid_state: 409,
-  store_conflict: 409,
-  payload_too_large: 413,
-  unsupported_media_type: 415,
-  invalid_definition: 422,
-  invalid_input: 422,
-  invalid_answer: 422,
-  invalid_request: 422,
-  rate_limited: 429,
-  unavailable: 503,
-};
 
 /** An error with its HTTP status, ready to be sent. */
 export class ApiError extends Error {
@@ -57,9 +37,9 @@ export class ApiError extends Error {
     this.details = details;
   }
 
-  /** An error whose status comes from {@link STATUS_BY_CODE}. */
-  static of(code: string, message: string, details: ErrorDetail[] = []): ApiError {
-    return new ApiError(STATUS_BY_CODE[code] ?? 500, code, message, details);
+  /** An error whose status comes from the error-code table. */
+  static of(code: ErrorCode, message: string, details: ErrorDetail[] = []): ApiError {
+    return new ApiError(errorSpec(code).status, code, message, details);
   }
 
   get body(): { error: { code: string; message: string; details: ErrorDetail[] } } {
@@ -83,8 +63,8 @@ const HTTP_CODES: Readonly<Record<number, string>> = {
 export function toApiError(e: unknown, unexpected: (e: unknown) => void): ApiError {
   if (e instanceof ApiError) return e;
   if (WeftError.is(e)) {
-    const status = STATUS_BY_CODE[e.code];
-    if (status !== undefined) return new ApiError(status, e.code, e.message, detailsOf(e.details));
+    const { status } = errorSpec(e.code);
+    if (status !== 500) return new ApiError(status, e.code, e.message, detailsOf(e.details));
   } else if (e instanceof HTTPException && e.status < 500) {
     const malformed = e.status === 400 && /json/i.test(e.message);
     const code = malformed ? 'malformed_json' : (HTTP_CODES[e.status] ?? 'bad_request');

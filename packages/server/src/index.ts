@@ -5,16 +5,16 @@
  *
  * @example
  * ```ts
- * import { Engine } from 'weft';
- * import { envKeys, startServer } from '@weft/server';
+ * import { Engine, keyResolver } from 'weft';
+ * import { startServer } from '@weft/server';
  * const engine = await Engine.open({ db: './weft.db' });
- * const server = await startServer({ engine, keys: envKeys(process.env.WEFT_API_KEYS), port: 8080 });
+ * const server = await startServer({ engine, keys: keyResolver(engine, process.env), port: 8080 });
  * ```
  */
 export { createApp, type AppOptions } from './app.js';
 export { startServer, type RunningServer, type ServerOptions } from './serve.js';
-export { anyKey, DEFAULT_TENANT, envKeys, parseApiKeys, type KeyResolver } from './auth.js';
-export { ApiError, STATUS_BY_CODE, toApiError, type ErrorDetail } from './errors.js';
+export { anyKey, DEFAULT_TENANT, type KeyResolver } from './auth.js';
+export { ApiError, toApiError, type ErrorDetail } from './errors.js';
 export { formatEvent } from './sse.js';
 export { jsonLogger, logLevelFrom, type LogLevel } from './log.js';
 export {

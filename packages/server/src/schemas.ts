@@ -5,6 +5,14 @@
  */
 import { z } from '@hono/zod-openapi';
 import type { RunSummary as CoreRunSummary, RunView } from '@weft/core/client';
+import {
+  CREDENTIAL_REGISTRY,
+  CREDENTIAL_TYPES,
+  credentialFields,
+  type CredentialField,
+  type CredentialType,
+  type ErrorCause as ErrorCauseInfo,
+} from '@weft/core';
 
 /** A workflow id (SPEC section 1). */
 export const WORKFLOW_ID = /^[a-z0-9][a-z0-9_-]{0,63}$/;
@@ -47,6 +55,17 @@ export const ErrorBody = z
   })
   .openapi('Error');
 
+/** The failure under an error: a failed child run's, a foreach or loop body node's (5 deep at most). */
+export const ErrorCause: z.ZodType<ErrorCauseInfo> = z
+  .object({
+    code: z.string(),
+    message: z.string(),
+    get cause() {
+      return ErrorCause.optional();
+    },
+  })
+  .openapi('ErrorCause');
+
 /** The error of a run or a node, as stored (`<node>.error`). */
 export const RunError = z
   .object({
@@ -55,6 +74,7 @@ export const RunError = z
     retryable: z.boolean().optional(),
     retry_after_ms: z.number().optional(),
     details: z.unknown().optional(),
+    cause: ErrorCause.optional(),
   })
   .openapi('RunError');
 
@@ -306,57 +326,42 @@ export const RunIdParam = z.object({
 
 // ---- credentials ---------------------------------------------------------------------------
 
-const secretField = (description: string) =>
-  z
+/** A field of a credential type, from core's registry: secret fields are write-only. */
+function credentialField(f: CredentialField) {
+  const description = f.secret
+    ? `${f.description ?? 'A secret'} (write-only: never answered)`
+    : f.description;
+  return z
     .string()
     .min(1)
-    .openapi({ description: `${description} (write-only: never answered)` });
+    .openapi({
+      ...(description === undefined ? {} : { description }),
+      ...(f.example === undefined ? {} : { example: f.example }),
+    });
+}
 
-export const BearerCredential = z
-  .strictObject({ type: z.literal('bearer'), value: secretField('The token') })
-  .openapi('BearerCredential', { description: 'Sent as `Authorization: Bearer <value>`' });
+function credentialSchema(type: CredentialType) {
+  const fields = Object.entries(credentialFields(type)).map(
+    ([name, f]) => [name, credentialField(f)] as const,
+  );
+  return z
+    .strictObject({ type: z.literal(type), ...Object.fromEntries(fields) })
+    .openapi(`${type.charAt(0).toUpperCase()}${type.slice(1)}Credential`, {
+      description: CREDENTIAL_REGISTRY[type].description,
+    });
+}
 
-export const BasicCredential = z
-  .strictObject({
-    type: z.literal('basic'),
-    username: z.string().min(1),
-    password: secretField('The password'),
-  })
-  .openapi('BasicCredential', {
-    description: 'Sent as `Authorization: Basic <base64(username:password)>`',
-  });
+const [firstType, ...otherTypes] = CREDENTIAL_TYPES.map(credentialSchema);
 
-export const HeaderCredential = z
-  .strictObject({
-    type: z.literal('header'),
-    name: z.string().min(1).openapi({ example: 'X-Api-Key' }),
-    value: secretField('The header value'),
-  })
-  .openapi('HeaderCredential', { description: 'Sent as `<name>: <value>`' });
-
-export const OpenAiCredential = z
-  .strictObject({
-    type: z.literal('openai'),
-    base_url: z.string().min(1).openapi({ example: 'https://api.openai.com/v1' }),
-    api_key: secretField('The API key'),
-  })
-  .openapi('OpenAiCredential', {
-    description: 'For `llm`, `agent` and `knowledge` nodes: an OpenAI-compatible endpoint',
-  });
-
+/** One schema per type of core's credential registry. */
 export const CredentialBody = z
-  .discriminatedUnion('type', [
-    BearerCredential,
-    BasicCredential,
-    HeaderCredential,
-    OpenAiCredential,
-  ])
+  .discriminatedUnion('type', [firstType!, ...otherTypes])
   .openapi('CredentialInput');
 
 export const CredentialSummary = z
   .object({
     name: z.string().openapi({ example: 'github' }),
-    type: z.enum(['bearer', 'basic', 'header', 'openai']),
+    type: z.enum(CREDENTIAL_TYPES),
     created_at: z.string(),
     updated_at: z.string(),
   })

@@ -26,7 +26,16 @@ import {
   type Span,
   type Tracer,
 } from '@opentelemetry/api';
-import { silentLogger, type Logger, type RunEvent, type RunStatus } from '@weft/core';
+import {
+  isTerminalEvent,
+  silentLogger,
+  type ErrorInfo,
+  type Logger,
+  type RunEvent,
+  type RunEventOf,
+  type RunEventType,
+  type RunStatus,
+} from '@weft/core';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 
 /** Who a batch of events belongs to (the engine's `RunIdentity` fits). */
@@ -65,16 +74,39 @@ const QUEUE_STATUSES = ['queued', 'running', 'waiting', 'paused'] as const;
 /** Runs and nodes kept track of at once; beyond it the oldest are dropped (spans ended). */
 const MAX_TRACKED_RUNS = 10_000;
 
-const TERMINAL = new Set(['run.succeeded', 'run.failed', 'run.cancelled']);
 /** Events that end a node's attempt, and the status they give it. */
-const NODE_END: Readonly<Record<string, string>> = {
+const NODE_END = {
   'node.succeeded': 'succeeded',
   'node.failed': 'failed',
   'node.retrying': 'retrying',
   'node.cancelled': 'cancelled',
-};
+} as const satisfies Partial<Record<RunEventType, string>>;
+const endsAttempt = (e: RunEvent): e is RunEventOf<keyof typeof NODE_END> => e.type in NODE_END;
 /** Events that are not state changes: not logged. */
-const NOT_LOGGED = new Set(['node.progress', 'message']);
+const NOT_LOGGED: ReadonlySet<RunEventType> = new Set(['node.progress', 'message']);
+
+/** What a log line and a span take from an event's data. */
+function dataFields(e: RunEvent): {
+  type?: string;
+  attempt?: number;
+  error?: ErrorInfo;
+  delay_ms?: number;
+} {
+  switch (e.type) {
+    case 'node.started':
+      return { type: e.data.type, attempt: e.data.attempt };
+    case 'node.succeeded':
+      return { attempt: e.data.attempts };
+    case 'node.failed':
+      return { attempt: e.data.attempts, error: e.data.error };
+    case 'node.retrying':
+      return { attempt: e.data.attempt, error: e.data.error, delay_ms: e.data.delay_ms };
+    case 'run.failed':
+      return { error: e.data.error };
+    default:
+      return {};
+  }
+}
 
 interface NodeTrack {
   type: string;
@@ -87,11 +119,6 @@ interface RunTrack {
   span: Span | undefined;
   nodes: Map<string, NodeTrack>;
 }
-
-const obj = (v: unknown): Record<string, unknown> =>
-  typeof v === 'object' && v !== null ? (v as Record<string, unknown>) : {};
-const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
-const num = (v: unknown): number | undefined => (typeof v === 'number' ? v : undefined);
 
 export class Telemetry {
   /** The Prometheus registry `/metrics` serves. */
@@ -238,33 +265,31 @@ export class Telemetry {
 
   #one(e: RunEvent, run: RunIdentityLike): void {
     const at = Date.parse(e.at);
-    const data = obj(e.data);
+    const fields = dataFields(e);
     const labels = { tenant: run.tenant, workflow: run.workflowId };
     let track = this.#runs.get(run.id);
-    if (!NOT_LOGGED.has(e.type)) this.#logEvent(e, run, data, track);
+    if (!NOT_LOGGED.has(e.type)) this.#logEvent(e, run, fields, track);
 
     if (e.type === 'run.started') {
       this.#runsStarted.inc(labels);
       track ??= this.#track(run.id);
       track.span ??= this.#startRunSpan(run, at);
-    } else if (TERMINAL.has(e.type)) {
+    } else if (isTerminalEvent(e)) {
       const status = e.type.slice('run.'.length);
       this.#runsFinished.inc({ ...labels, status });
       if (track !== undefined) {
         const span = track.span;
         if (span !== undefined) {
           span.setAttribute('weft.status', status);
-          if (status === 'failed') {
-            const error = obj(data['error']);
-            span.setStatus({ code: SpanStatusCode.ERROR, message: str(error['code']) ?? 'failed' });
+          if (e.type === 'run.failed') {
+            span.setStatus({ code: SpanStatusCode.ERROR, message: e.data.error.code });
           }
         }
         this.#dropRun(run.id, track, at);
       }
-    } else if (e.node !== undefined && e.type === 'node.started') {
+    } else if (e.type === 'node.started') {
       track ??= this.#track(run.id);
-      const type = str(data['type']) ?? 'unknown';
-      const attempt = num(data['attempt']);
+      const { type, attempt } = e.data;
       track.nodes.get(e.node)?.span?.end(at);
       track.nodes.set(e.node, {
         type,
@@ -273,8 +298,8 @@ export class Telemetry {
         span: this.#startNodeSpan(run, track, e.node, type, attempt, at),
       });
       this.#executing.add(`${run.id}\u0000${e.node}`);
-    } else if (e.node !== undefined && e.type in NODE_END) {
-      const status = NODE_END[e.type]!;
+    } else if (endsAttempt(e)) {
+      const status = NODE_END[e.type];
       const node = track?.nodes.get(e.node);
       const type = node?.type ?? 'unknown';
       if (status === 'retrying') this.#nodeRetries.inc({ type });
@@ -283,10 +308,9 @@ export class Telemetry {
         if (node.span !== undefined) {
           node.span.setAttribute('weft.status', status);
           if (status === 'failed' || status === 'retrying') {
-            const error = obj(data['error']);
             node.span.setStatus({
               code: SpanStatusCode.ERROR,
-              message: str(error['code']) ?? status,
+              message: fields.error?.code ?? status,
             });
           }
           node.span.end(at);
@@ -294,7 +318,7 @@ export class Telemetry {
         track!.nodes.delete(e.node);
       }
       this.#executing.delete(`${run.id}\u0000${e.node}`);
-    } else if (e.node !== undefined && e.type === 'node.waiting') {
+    } else if (e.type === 'node.waiting') {
       this.#executing.delete(`${run.id}\u0000${e.node}`);
       track?.nodes.get(e.node)?.span?.addEvent('waiting', at);
     } else if (track?.span !== undefined && e.node === undefined) {
@@ -373,7 +397,7 @@ export class Telemetry {
   #logEvent(
     e: RunEvent,
     run: RunIdentityLike,
-    data: Record<string, unknown>,
+    data: ReturnType<typeof dataFields>,
     track: RunTrack | undefined,
   ): void {
     const fields: Record<string, unknown> = {
@@ -385,18 +409,14 @@ export class Telemetry {
     };
     if (e.node !== undefined) {
       fields['node'] = e.node;
-      const type = str(data['type']) ?? track?.nodes.get(e.node)?.type;
+      const type = data.type ?? track?.nodes.get(e.node)?.type;
       if (type !== undefined) fields['type'] = type;
-      const attempt = num(data['attempt']) ?? num(data['attempts']);
-      if (attempt !== undefined) fields['attempt'] = attempt;
+      if (data.attempt !== undefined) fields['attempt'] = data.attempt;
     }
-    const error = obj(data['error']);
-    if (typeof error['code'] === 'string') {
-      fields['error'] = { code: error['code'], message: str(error['message']) };
+    if (data.error !== undefined) {
+      fields['error'] = { code: data.error.code, message: data.error.message };
     }
-    if (e.type === 'node.retrying' && typeof data['delay_ms'] === 'number') {
-      fields['delay_ms'] = data['delay_ms'];
-    }
+    if (data.delay_ms !== undefined) fields['delay_ms'] = data.delay_ms;
     this.#log.info(fields, e.type);
   }
 }

@@ -6,9 +6,17 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { defineNode, Engine, WeftError, type Logger, type NodeType } from '../../weft/src/index.js';
 import {
-  envKeys,
+  customCode,
+  defineNode,
+  Engine,
+  parseApiKeys,
+  staticKeys,
+  WeftError,
+  type Logger,
+  type NodeType,
+} from '../../weft/src/index.js';
+import {
   startServer,
   type RunningServer,
   type ServerLimits,
@@ -75,7 +83,8 @@ export const testNodes: NodeType[] = [
     run: async (_ctx, p) => {
       const n = (flakyAttempts.get(p.key) ?? 0) + 1;
       flakyAttempts.set(p.key, n);
-      if (n <= p.fail) throw new WeftError('flaky', `attempt ${n} failed`, { retryable: true });
+      if (n <= p.fail)
+        throw new WeftError(customCode('flaky'), `attempt ${n} failed`, { retryable: true });
       return { attempts: n };
     },
   }),
@@ -84,7 +93,7 @@ export const testNodes: NodeType[] = [
     description: 'fails with a plain (unexpected) error',
     params: z.object({ code: z.string().optional() }),
     run: async (_ctx, p) => {
-      throw new WeftError(p.code ?? 'boom', 'it went boom');
+      throw new WeftError(customCode(p.code ?? 'boom'), 'it went boom');
     },
   }),
 ];
@@ -120,7 +129,7 @@ export async function startTestServer(
     nodes: testNodes,
     ...(o.log === undefined ? {} : { log: o.log }),
   });
-  const keys = o.keys === null ? undefined : envKeys(o.keys ?? KEYS);
+  const keys = o.keys === null ? undefined : staticKeys(parseApiKeys(o.keys ?? KEYS));
   const server = await startServer({
     engine,
     keys,

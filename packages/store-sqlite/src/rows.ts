@@ -104,10 +104,11 @@ export interface EventRow {
 }
 
 export function eventFromRow(row: EventRow): RunEvent {
-  const event: RunEvent = { seq: row.seq, type: row.type, at: row.at };
-  if (row.node !== null) event.node = row.node;
-  if (row.data !== null) event.data = JSON.parse(row.data);
-  return event;
+  const event: Record<string, unknown> = { seq: row.seq, type: row.type, at: row.at };
+  if (row.node !== null) event['node'] = row.node;
+  if (row.data !== null) event['data'] = JSON.parse(row.data);
+  // The row holds what the decider wrote, and the decider writes only declared events.
+  return event as unknown as RunEvent;
 }
 
 export interface TimerRow {

@@ -12,7 +12,7 @@
  */
 import type { NodeRegistry } from '../nodes/registry.js';
 import type { Diagnostic } from './diagnostic.js';
-import { toDiagnostics, type Locator } from './findings.js';
+import { toDiagnostics, type Finding, type Locator } from './findings.js';
 import { resolveLimits, type DslLimits } from './limits.js';
 import { readText } from './parse.js';
 import type { WorkflowDefinition } from './types.js';
@@ -38,16 +38,26 @@ export type ParseResult =
   | { ok: true; definition: WorkflowDefinition; diagnostics: Diagnostic[] }
   | { ok: false; diagnostics: Diagnostic[] };
 
+/**
+ * Rules beyond the language's that only a host knows (the engine's cron schedules): run on a
+ * definition that passed every other check, and placed in the source like the language's own.
+ */
+export type ExtraCheck = (
+  definition: WorkflowDefinition,
+) => readonly { path: readonly (string | number)[]; message: string }[];
+
 export interface ParseOptions {
   registry: NodeRegistry;
   /** Defaults to JSON when the text starts with `{`, else YAML. */
   format?: 'yaml' | 'json';
   limits?: Partial<DslLimits>;
+  check?: ExtraCheck;
 }
 
 export interface ValidateOptions {
   registry: NodeRegistry;
   limits?: Partial<DslLimits>;
+  check?: ExtraCheck;
 }
 
 /**
@@ -60,8 +70,9 @@ export function parseDefinition(text: string, options: ParseOptions): ParseResul
   const read = readText(text, options.format, limits);
   if (!read.ok) return { ok: false, diagnostics: toDiagnostics(read.findings, 'error') };
   const outcome = validateData(read.value, options.registry, limits, false);
-  const findings = [...read.warnings, ...outcome.findings.items];
-  return result(outcome.definition, findings, read.locator);
+  const extra = extraFindings(outcome.definition, options.check);
+  const findings = [...read.warnings, ...outcome.findings.items, ...extra];
+  return result(extra.length > 0 ? undefined : outcome.definition, findings, read.locator);
 }
 
 /**
@@ -72,7 +83,17 @@ export function parseDefinition(text: string, options: ParseOptions): ParseResul
 export function validateDefinition(value: unknown, options: ValidateOptions): ParseResult {
   const limits = resolveLimits(options.limits);
   const outcome = validateData(value, options.registry, limits, true);
-  return result(outcome.definition, outcome.findings.items, undefined);
+  const extra = extraFindings(outcome.definition, options.check);
+  const findings = [...outcome.findings.items, ...extra];
+  return result(extra.length > 0 ? undefined : outcome.definition, findings, undefined);
+}
+
+function extraFindings(
+  definition: WorkflowDefinition | undefined,
+  check: ExtraCheck | undefined,
+): Finding[] {
+  if (definition === undefined || check === undefined) return [];
+  return check(definition).map((p) => ({ ...p, severity: 'error' }));
 }
 
 function result(

@@ -16,6 +16,7 @@
  * ```
  */
 import type { z } from 'zod';
+import type { Credential } from '../credential-types.js';
 import type { Logger } from '../ports/logger.js';
 
 export interface NodeType<P = any> {
@@ -85,12 +86,6 @@ export interface NodeContext {
   /** Host services (subworkflow loading, memory, knowledge...). */
   services: Readonly<Record<string, unknown>>;
 }
-
-export type Credential =
-  | { type: 'bearer'; value: string }
-  | { type: 'basic'; username: string; password: string }
-  | { type: 'header'; name: string; value: string }
-  | { type: 'openai'; base_url: string; api_key: string };
 
 export interface CredentialResolver {
   get(name: string): Promise<Credential>;

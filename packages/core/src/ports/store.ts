@@ -10,6 +10,10 @@
  */
 import type { ErrorInfo } from '../errors.js';
 import type { WorkflowDefinition } from '../dsl/types.js';
+import type { RunEvent } from '../events.js';
+
+// Where the event log's entry type used to live: kept so that imports of it stay valid.
+export type { RunEvent } from '../events.js';
 
 export type RunStatus =
   'queued' | 'running' | 'waiting' | 'paused' | 'succeeded' | 'failed' | 'cancelled';
@@ -17,18 +21,13 @@ export type RunStatus =
 export type NodeStatus =
   'pending' | 'running' | 'waiting' | 'succeeded' | 'failed' | 'skipped' | 'cancelled';
 
-export const TERMINAL_RUN_STATUSES: readonly RunStatus[] = ['succeeded', 'failed', 'cancelled'];
+/** The statuses a run does not leave by itself (only a retry moves it on). */
+export const TERMINAL_RUN_STATUSES = ['succeeded', 'failed', 'cancelled'] as const;
 
-/** One entry of a run's ordered event log. `seq` starts at 1 and has no gaps. */
-export interface RunEvent {
-  seq: number;
-  type: string;
-  /** ISO 8601 time. */
-  at: string;
-  /** The node path the event is about, if any. */
-  node?: string;
-  data?: unknown;
-}
+export type TerminalRunStatus = (typeof TERMINAL_RUN_STATUSES)[number];
+
+export const isTerminal = (s: RunStatus): s is TerminalRunStatus =>
+  (TERMINAL_RUN_STATUSES as readonly RunStatus[]).includes(s);
 
 export interface RunRecord {
   id: string;

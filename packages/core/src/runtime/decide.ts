@@ -17,7 +17,8 @@ import { cancelRun, pauseRun, recoverRun, resumeRun, retryRun, startRun } from '
 import { message } from './messages.js';
 import type { Decision, RunInput } from './protocol.js';
 import { onReady } from './readiness.js';
-import { isTerminal, type NodeState, type RunState } from './state.js';
+import { isTerminal } from '../ports/store.js';
+import type { NodeState, RunState } from './state.js';
 
 export function decide(plan: Plan, state: RunState, input: RunInput): Decision {
   const d = new Decider(plan, state, input.at);

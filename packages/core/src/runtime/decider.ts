@@ -7,12 +7,29 @@
  */
 import type { Plan, PlanGraph, PlanNode } from '../compile/plan.js';
 import { WeftError, type ErrorInfo } from '../errors.js';
-import type { RunEvent } from '../ports/store.js';
+import type {
+  NodeEventData,
+  NodeEventType,
+  RunEvent,
+  RunEventType,
+  RunLevelEventData,
+  RunLevelEventType,
+} from '../events.js';
+import { isTerminal } from '../ports/store.js';
 import type { Command } from './protocol.js';
 import { scopeOf } from './scope.js';
 import { childPath, type FrameState, type NodeState, type RunState } from './state.js';
 
 export type AttemptError = ErrorInfo & { retryable?: boolean };
+
+/** What `emit` takes after the type: a node event needs its node; data only where declared. */
+type EmitArgs<T extends RunEventType> = T extends NodeEventType
+  ? [node: string, data: NodeEventData[T]]
+  : T extends RunLevelEventType
+    ? undefined extends RunLevelEventData[T]
+      ? [node?: undefined, data?: RunLevelEventData[T]]
+      : [node: undefined, data: RunLevelEventData[T]]
+    : never;
 
 export class Decider {
   readonly events: RunEvent[] = [];
@@ -35,11 +52,13 @@ export class Decider {
     return this.state.meta;
   }
 
-  emit(type: string, node?: string, data?: unknown): void {
-    const event: RunEvent = { seq: ++this.meta.seq, type, at: this.iso };
-    if (node !== undefined) event.node = node;
-    if (data !== undefined) event.data = data;
-    this.events.push(event);
+  /** Records an event; only the types and data of `events.ts` compile. */
+  emit<T extends RunEventType>(type: T, ...[node, data]: EmitArgs<T>): void {
+    const event: Record<string, unknown> = { seq: ++this.meta.seq, type, at: this.iso };
+    if (node !== undefined) event['node'] = node;
+    if (data !== undefined) event['data'] = data;
+    // The signature checked type, node and data against the union.
+    this.events.push(event as unknown as RunEvent);
   }
 
   touch(path: string): void {
@@ -146,7 +165,7 @@ export class Decider {
   /** Recomputes running/waiting after a decision and reports the change. */
   settleStatus(): void {
     const m = this.meta;
-    if (m.status === 'succeeded' || m.status === 'failed' || m.status === 'cancelled') return;
+    if (isTerminal(m.status)) return;
     const next = m.paused
       ? 'paused'
       : m.executing > 0 || m.backoff > 0 || m.parked === 0

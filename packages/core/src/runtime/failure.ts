@@ -3,7 +3,7 @@
  * How failures travel: an attempt's failure retries or applies the node's on_error, a failed body
  * fails its owner, a failure at the top fails the run; and how work in flight is cancelled.
  */
-import type { ErrorInfo } from '../errors.js';
+import { causeOf, type ErrorInfo } from '../errors.js';
 import { toScopeValue } from '../expr/index.js';
 import type { AttemptError, Decider } from './decider.js';
 import { finishNode, release } from './finish.js';
@@ -66,7 +66,8 @@ function failFrame(d: Decider, frame: string, error: ErrorInfo, culprit: NodeSta
   const owner = d.nodeState(fs.owner);
   cancelWork(d, `${owner.path}[`, 'run_failed');
   const where = culprit.path.slice(owner.path.length);
-  failNode(d, owner, { code: error.code, message: `${where}: ${error.message}` }, true);
+  const message = `${where}: ${error.message}`;
+  failNode(d, owner, { code: error.code, message, cause: causeOf(error) }, true);
 }
 
 export function failRun(d: Decider, error: ErrorInfo): void {

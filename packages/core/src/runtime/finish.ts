@@ -4,6 +4,7 @@
  * and a frame whose nodes are all finished completes (a body reports to its owner's control).
  */
 import { toPlainJson, toScopeValue } from '../expr/index.js';
+import type { NodeEventData } from '../events.js';
 import type { Decider } from './decider.js';
 import { failRun } from './failure.js';
 import { releaseMessages } from './messages.js';
@@ -29,8 +30,8 @@ export function completeNode(d: Decider, ns: NodeState, output: unknown, port = 
   ns.finishedAt = d.iso;
   d.touch(ns.path);
   d.scopeOf(ns.frame)[ns.nodeId] = toScopeValue(output);
-  const data: Record<string, unknown> = { output, attempts: ns.attempts };
-  if (port !== 'out') data['port'] = port;
+  const data: NodeEventData['node.succeeded'] = { output, attempts: ns.attempts };
+  if (port !== 'out') data.port = port;
   d.emit('node.succeeded', ns.path, data);
   finishNode(d, ns, port);
 }

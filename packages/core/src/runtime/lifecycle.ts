@@ -9,7 +9,8 @@ import { cancelWork } from './failure.js';
 import { completeFrame } from './finish.js';
 import { checkReady, pump, startFrame, startNode } from './readiness.js';
 import { hydrate } from './scope.js';
-import { hasOutput, isTerminal, type FrameState } from './state.js';
+import { isTerminal } from '../ports/store.js';
+import { hasOutput, type FrameState } from './state.js';
 
 const conflict = (message: string) => new WeftError('invalid_state', message);
 

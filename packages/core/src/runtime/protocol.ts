@@ -4,7 +4,8 @@
  * Every input carries its time, so that the core never reads a clock.
  */
 import type { ErrorInfo } from '../errors.js';
-import type { RunEvent, TimerRecord, RunStatus } from '../ports/store.js';
+import type { RunEvent } from '../events.js';
+import type { TimerRecord, RunStatus } from '../ports/store.js';
 
 interface At {
   /** Epoch milliseconds, read by the shell. */

@@ -6,6 +6,7 @@
 import type { PlanNode } from '../compile/plan.js';
 import { WeftError } from '../errors.js';
 import { toPlainJson } from '../expr/index.js';
+import type { NodeEventData } from '../events.js';
 import type { Decider } from './decider.js';
 import { failNode } from './failure.js';
 import { completeFrame, skip } from './finish.js';
@@ -106,7 +107,7 @@ export function startNode(d: Decider, ns: NodeState): void {
 }
 
 /** A node that waits for a timer or an answer: it holds no slot meanwhile. */
-export function park(d: Decider, ns: NodeState, data: unknown): void {
+export function park(d: Decider, ns: NodeState, data: NodeEventData['node.waiting']): void {
   ns.status = 'waiting';
   d.meta.parked++;
   d.touch(ns.path);

@@ -127,9 +127,6 @@ export function createRunState(meta: {
   };
 }
 
-export const isTerminal = (s: RunStatus): boolean =>
-  s === 'succeeded' || s === 'failed' || s === 'cancelled';
-
 export const isNodeFinished = (s: NodeStatus): boolean =>
   s === 'succeeded' || s === 'failed' || s === 'skipped' || s === 'cancelled';
 

@@ -3,8 +3,8 @@
  * A commit is all or nothing, and refuses what only a second writer would write.
  */
 import { beforeEach, describe, expect, it } from 'vitest';
-import type { RunEvent, Store, TimerRecord } from '../index.js';
-import { at, makeRun, makeNode, makeWrite, events } from './fixtures.js';
+import type { Store, TimerRecord } from '../index.js';
+import { at, makeRun, makeNode, makeWrite, events, rawEvent } from './fixtures.js';
 
 /** Declares these cases; `use` returns the fresh, migrated store of the current test. */
 export function commitCases(use: () => Store): void {
@@ -39,7 +39,7 @@ export function commitCases(use: () => Store): void {
 
     it('rolls back the run row and the other runs when an event cannot be stored', async () => {
       await store.commit([makeWrite(makeRun('r1', { seq: 1 }), { events: events(1, 1) })]);
-      const bad: RunEvent = { seq: 2, type: 'message', at: at(2), data: { n: BigInt(1) } };
+      const bad = rawEvent({ seq: 2, type: 'message', at: at(2), data: { n: BigInt(1) } });
       await expect(
         store.commit([
           makeWrite(makeRun('r2'), { events: events(1, 1) }),

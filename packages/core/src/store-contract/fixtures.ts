@@ -66,9 +66,22 @@ export function makeWrite(run: RunRecord, parts: Partial<Omit<RunWrite, 'run'>> 
   return { run, nodes: [], events: [], addTimers: [], removeTimers: [], ...parts };
 }
 
+/**
+ * An event as the store sees it: the store keeps any JSON it is given, so the contract checks
+ * round trips of odd data, not the decider's event shapes.
+ */
+export const rawEvent = (e: {
+  seq: number;
+  type: string;
+  at: string;
+  node?: string;
+  data?: unknown;
+}): RunEvent => e as unknown as RunEvent;
+
 export function events(from: number, to: number): RunEvent[] {
   const list: RunEvent[] = [];
-  for (let seq = from; seq <= to; seq++) list.push({ seq, type: 'node.progress', at: at(seq) });
+  for (let seq = from; seq <= to; seq++)
+    list.push(rawEvent({ seq, type: 'node.progress', at: at(seq) }));
   return list;
 }
 

@@ -13,6 +13,7 @@ import {
   makeWrite,
   events,
   byPath,
+  rawEvent,
 } from './fixtures.js';
 
 /** Declares these cases; `use` returns the fresh, migrated store of the current test. */
@@ -209,9 +210,15 @@ export function runCases(use: () => Store): void {
 
     it('round-trips event fields; absent node and data stay absent, null data stays null', async () => {
       const list: RunEvent[] = [
-        { seq: 1, type: 'run.started', at: at(1) },
-        { seq: 2, type: 'node.succeeded', at: at(2), node: 'each[0].a', data: TRICKY_JSON },
-        { seq: 3, type: 'message', at: at(3), data: null },
+        rawEvent({ seq: 1, type: 'run.started', at: at(1) }),
+        rawEvent({
+          seq: 2,
+          type: 'node.succeeded',
+          at: at(2),
+          node: 'each[0].a',
+          data: TRICKY_JSON,
+        }),
+        rawEvent({ seq: 3, type: 'message', at: at(3), data: null }),
       ];
       await store.commit([makeWrite(makeRun('r1', { seq: 3 }), { events: list })]);
       const got = await store.readEvents('r1', 0);

@@ -5,6 +5,7 @@
  */
 import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
 import addFormatsModule from 'ajv-formats';
+import type { ErrorCode } from '../error-codes.js';
 import { WeftError } from '../errors.js';
 import { linearRegExp } from './regexp.js';
 
@@ -65,7 +66,7 @@ function describe(e: ErrorObject, root: string): SchemaProblem {
 export function validateAgainst(
   schema: object,
   value: unknown,
-  o: { code: string; root: string; what: string },
+  o: { code: ErrorCode; root: string; what: string },
 ): void {
   const validate = validatorFor(schema);
   if (validate(value)) return;

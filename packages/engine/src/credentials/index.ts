@@ -4,5 +4,6 @@
  */
 export { Credentials } from './credentials.js';
 export { SecretKey, CHECK_META_KEY, type SecretKeyOptions } from './secret-key.js';
-export { checkCredential, checkName, CREDENTIAL_NAME, CREDENTIAL_TYPES } from './shapes.js';
+export { checkCredential, checkName, CREDENTIAL_NAME } from './shapes.js';
+export { CREDENTIAL_TYPES } from '@weft/core';
 export { MIN_SECRET_LENGTH } from './cipher.js';

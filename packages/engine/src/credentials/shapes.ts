@@ -1,24 +1,18 @@
 /**
  * @module credentials/shapes
- * The credential shapes of SPEC section 8, checked by hand so that no message ever quotes a value:
- * errors name the field and what is wrong with it, never what was sent.
+ * Credential values checked against core's registry (`CREDENTIAL_REGISTRY`), by hand so that no
+ * message ever quotes a value: errors name the field and what is wrong with it, never what was sent.
  */
-import { WeftError, type Credential } from '@weft/core';
+import {
+  CREDENTIAL_TYPES,
+  credentialFields,
+  isCredentialType,
+  WeftError,
+  type Credential,
+} from '@weft/core';
 
 /** Credential names: what a workflow writes after `credential:`. */
 export const CREDENTIAL_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/;
-
-/** An HTTP header name (RFC 9110 token). */
-const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
-
-const FIELDS: Record<Credential['type'], readonly string[]> = {
-  bearer: ['value'],
-  basic: ['username', 'password'],
-  header: ['name', 'value'],
-  openai: ['base_url', 'api_key'],
-};
-
-export const CREDENTIAL_TYPES = Object.keys(FIELDS) as Credential['type'][];
 
 interface Problem {
   path: string;
@@ -48,12 +42,13 @@ export function checkCredential(value: unknown): Credential {
   }
   const v = value as Record<string, unknown>;
   const type = v['type'];
-  if (typeof type !== 'string' || !(type in FIELDS)) {
+  if (!isCredentialType(type)) {
     throw invalid([
       { path: 'type', message: `type must be one of ${CREDENTIAL_TYPES.join(', ')}` },
     ]);
   }
-  const fields = FIELDS[type as Credential['type']];
+  const specs = credentialFields(type);
+  const fields = Object.keys(specs);
   for (const key of Object.keys(v)) {
     if (key !== 'type' && !fields.includes(key)) {
       problems.push({
@@ -62,38 +57,15 @@ export function checkCredential(value: unknown): Credential {
       });
     }
   }
-  for (const f of fields) {
+  for (const [f, spec] of Object.entries(specs)) {
     const x = v[f];
     if (typeof x !== 'string' || x === '') {
       problems.push({ path: f, message: `${f} is required and must be a non-empty string` });
     } else if (/[\r\n\0]/.test(x)) {
       problems.push({ path: f, message: `${f} must not contain line breaks or NUL` });
+    } else if (spec.rule !== undefined && !spec.rule.test(x)) {
+      problems.push({ path: f, message: spec.rule.message });
     }
-  }
-  if (
-    type === 'header' &&
-    typeof v['name'] === 'string' &&
-    v['name'] !== '' &&
-    !HEADER_NAME.test(v['name'])
-  ) {
-    problems.push({ path: 'name', message: 'name must be an HTTP header name' });
-  }
-  if (type === 'openai' && typeof v['base_url'] === 'string' && v['base_url'] !== '') {
-    let ok = false;
-    try {
-      const url = new URL(v['base_url']);
-      ok =
-        (url.protocol === 'http:' || url.protocol === 'https:') &&
-        url.username === '' &&
-        url.password === '';
-    } catch {
-      ok = false;
-    }
-    if (!ok)
-      problems.push({
-        path: 'base_url',
-        message: 'base_url must be an http or https URL without user or password',
-      });
   }
   if (problems.length > 0) throw invalid(problems);
   const clean: Record<string, string> = { type };

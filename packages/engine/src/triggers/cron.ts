@@ -4,7 +4,7 @@
  * a time zone) and the schedules a published workflow's `cron` triggers make in the store.
  */
 import { Cron } from 'croner';
-import type { Diagnostic, ScheduleSpec, Store, WorkflowDefinition } from '@weft/core';
+import type { ScheduleSpec, Store, WorkflowDefinition } from '@weft/core';
 
 /** A `cron` trigger of a definition, with its index in `triggers`. */
 export interface CronTrigger {
@@ -56,10 +56,13 @@ export function cronTriggers(definition: WorkflowDefinition): CronTrigger[] {
  * What the DSL's shape check lets through but croner refuses (`99 * * * *`), and expressions that
  * never fire (`0 0 30 2 *`).
  */
-export function cronDiagnostics(definition: WorkflowDefinition, now = Date.now()): Diagnostic[] {
-  const out: Diagnostic[] = [];
+export function cronDiagnostics(
+  definition: WorkflowDefinition,
+  now = Date.now(),
+): { path: (string | number)[]; message: string }[] {
+  const out: { path: (string | number)[]; message: string }[] = [];
   for (const t of cronTriggers(definition)) {
-    const path = `triggers[${t.index}].schedule`;
+    const path = ['triggers', t.index, 'schedule'];
     try {
       if (nextFire(t.schedule, t.timezone, now) === undefined) {
         out.push({ path, message: `cron schedule "${t.schedule}" never fires` });

@@ -39,7 +39,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureBuilt, root } from './build.js';
 import { z } from 'zod';
 import { openSqliteStore } from '@weft/store-sqlite';
-import { defineNode, Engine, WeftError } from '../../src/index.js';
+import { customCode, defineNode, Engine, WeftError } from '../../src/index.js';
 
 const RUNS = Number(process.env['WEFT_CRASH_RUNS'] ?? 200);
 const KILLS = Number(process.env['WEFT_CRASH_KILLS'] ?? 50);
@@ -926,7 +926,9 @@ describe('group commit: a commit that fails for one run', () => {
           return (writes: Parameters<typeof store.commit>[0]) => {
             if (!failNext) return target.commit(writes);
             failNext = false;
-            return Promise.reject(new WeftError('store_unavailable', 'disk I/O error (injected)'));
+            return Promise.reject(
+              new WeftError(customCode('store_unavailable'), 'disk I/O error (injected)'),
+            );
           };
         }
         const v: unknown = Reflect.get(target, prop, target);

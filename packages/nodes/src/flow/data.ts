@@ -2,7 +2,7 @@
  * @module flow/data
  * Data-shaping node types: set, transform, noop, fail, message, end/output.
  */
-import { defineNode, WeftError } from '@weft/core/plugin';
+import { customCode, defineNode, WeftError } from '@weft/core/plugin';
 import { z } from 'zod';
 
 export const setNode = defineNode({
@@ -50,7 +50,7 @@ export const failNode = defineNode({
     })
     .strict(),
   run: (_ctx, p) => {
-    throw new WeftError(p.code, p.message);
+    throw new WeftError(customCode(p.code), p.message);
   },
 });
 

@@ -5,6 +5,7 @@
  * (line breaks, header names, URLs) and encrypts the value before it reaches the store.
  */
 import { createRoute } from '@hono/zod-openapi';
+import type { CredentialInput } from '@weft/core/client';
 import {
   CredentialBody,
   CredentialList,
@@ -72,7 +73,9 @@ export function credentialsPlugin(): ServerPlugin {
       app.openapi(put, async (c) => {
         const { name } = c.req.valid('param');
         const body = c.req.valid('json');
-        const { created, ...saved } = await clientOf(deps, c).credentials.put(name, body);
+        // The body's schema is built from the credential registry, as CredentialInput is.
+        const input = body as CredentialInput;
+        const { created, ...saved } = await clientOf(deps, c).credentials.put(name, input);
         return c.json(saved, created ? 201 : 200);
       });
 

@@ -3,7 +3,7 @@
  * Asks a waiting `human` node's question on the terminal and posts the answer.
  */
 import { createInterface } from 'node:readline/promises';
-import { WeftError, type RunEvent } from '@weft/core';
+import { WeftError, type NodeWaitingData } from '@weft/core';
 import type { Engine } from '@weft/engine';
 import { parseLooseJson } from './io.js';
 
@@ -12,16 +12,17 @@ export async function askOnTerminal(
   runId: string,
   paths: readonly string[],
 ): Promise<void> {
-  const waiting = new Map<string, RunEvent>();
+  const waiting = new Map<string, NodeWaitingData>();
   for await (const e of engine.events(runId, { follow: false })) {
-    if (e.type === 'node.waiting' && e.node !== undefined) waiting.set(e.node, e);
+    if (e.type === 'node.waiting') waiting.set(e.node, e.data);
   }
   const rl = createInterface({ input: process.stdin, output: process.stderr });
   try {
     for (const path of paths) {
-      const data = (waiting.get(path)?.data ?? {}) as { prompt?: string; schema?: unknown };
-      process.stderr.write(`\n? ${data.prompt ?? path}\n`);
-      if (data.schema !== undefined)
+      const data = waiting.get(path);
+      const prompt = data !== undefined && 'prompt' in data ? data.prompt : undefined;
+      process.stderr.write(`\n? ${typeof prompt === 'string' ? prompt : path}\n`);
+      if (data !== undefined && 'schema' in data && data.schema !== undefined)
         process.stderr.write(`  answer schema: ${JSON.stringify(data.schema)}\n`);
       for (;;) {
         const line = await rl.question('  answer (JSON or text)> ');

@@ -2,7 +2,7 @@
  * @module cli/format
  * Small text helpers shared by the commands.
  */
-import type { Diagnostic } from '@weft/core';
+import type { Diagnostic, ErrorInfo } from '@weft/core';
 
 export function formatDiagnostic(file: string, d: Diagnostic): string {
   const at = d.line !== undefined ? `${file}:${d.line}:${d.column ?? 1}` : file;
@@ -21,4 +21,11 @@ export function preview(value: unknown, max = 80): string {
   const text = typeof value === 'string' ? value : (JSON.stringify(value) ?? 'null');
   const line = text.replace(/\s+/g, ' ');
   return line.length > max ? `${line.slice(0, max - 1)}…` : line;
+}
+
+/** `code: message`, then the failures under it (a child run's, a body node's): ` <- code: message`. */
+export function formatError(e: ErrorInfo): string {
+  let text = `${e.code}: ${e.message}`;
+  for (let c = e.cause; c !== undefined; c = c.cause) text += ` <- ${c.code}: ${c.message}`;
+  return text;
 }

@@ -172,13 +172,15 @@ main(process.argv.slice(2)).then(
   (code) => {
     process.exitCode = code;
   },
-  (e: unknown) => {
+  async (e: unknown) => {
     if (e instanceof CliError) {
       process.stderr.write(`${e.message}\n`);
       process.exitCode = e.exitCode;
     } else if (isWeftError(e)) {
+      // The core is loaded by now: whatever threw a WeftError used it.
+      const { errorSpec } = await import('@weft/core');
       process.stderr.write(`${e.code}: ${e.message}\n`);
-      process.exitCode = EXIT.failed;
+      process.exitCode = errorSpec(e.code).exit;
     } else {
       process.stderr.write(`${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
       process.exitCode = EXIT.failed;

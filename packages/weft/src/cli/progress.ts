@@ -26,61 +26,56 @@ export class Progress {
   }
 
   event(e: RunEvent): void {
-    const node = e.node ?? '';
-    const data = (e.data ?? {}) as Record<string, unknown>;
     const at = Date.parse(e.at);
-    const took = () => {
+    const took = (node: string) => {
       const t0 = this.#started.get(node);
       return t0 === undefined ? '' : ` ${formatMs(at - t0)}`;
     };
-    const attempts = () =>
-      typeof data['attempts'] === 'number' && data['attempts'] > 1
-        ? ` (${data['attempts']} attempts)`
-        : '';
+    const attempts = (n: number) => (n > 1 ? ` (${n} attempts)` : '');
     switch (e.type) {
       case 'node.started':
-        this.#started.set(node, at);
+        this.#started.set(e.node, at);
         if (!this.#tty)
-          this.#line(
-            `▶ ${node} started (${String(data['type'])}, attempt ${String(data['attempt'])})`,
-          );
+          this.#line(`▶ ${e.node} started (${e.data.type}, attempt ${e.data.attempt})`);
         break;
       case 'node.succeeded':
-        this.#line(`✓ ${node}${took()}${attempts()}`);
-        this.#started.delete(node);
+        this.#line(`✓ ${e.node}${took(e.node)}${attempts(e.data.attempts)}`);
+        this.#started.delete(e.node);
         break;
       case 'node.failed': {
-        const err = (data['error'] ?? {}) as { code?: string; message?: string };
-        const handled = data['handled'] === true ? ' (handled)' : '';
+        const { error } = e.data;
+        const handled = e.data.handled === true ? ' (handled)' : '';
         this.#line(
-          `✗ ${node}${took()}${attempts()}${handled}: ${err.code ?? 'error'}: ${err.message ?? ''}`,
+          `✗ ${e.node}${took(e.node)}${attempts(e.data.attempts)}${handled}: ${error.code}: ${error.message}`,
         );
-        this.#started.delete(node);
+        this.#started.delete(e.node);
         break;
       }
       case 'node.retrying': {
-        const err = (data['error'] ?? {}) as { code?: string; message?: string };
+        const { error } = e.data;
         this.#line(
-          `↻ ${node} attempt ${String(data['attempt'])} failed (${err.code ?? 'error'}: ${err.message ?? ''}); retrying in ${formatMs(Number(data['delay_ms']))}`,
+          `↻ ${e.node} attempt ${e.data.attempt} failed (${error.code}: ${error.message}); retrying in ${formatMs(e.data.delay_ms)}`,
         );
-        this.#started.delete(node);
+        this.#started.delete(e.node);
         break;
       }
       case 'node.skipped':
-        this.#line(`- ${node} skipped`);
+        this.#line(`- ${e.node} skipped`);
         break;
       case 'node.cancelled':
-        this.#line(`■ ${node} cancelled`);
-        this.#started.delete(node);
+        this.#line(`■ ${e.node} cancelled`);
+        this.#started.delete(e.node);
         break;
-      case 'node.waiting':
+      case 'node.waiting': {
+        const d = e.data;
         this.#line(
-          `⏸ ${node} waiting${typeof data['until'] === 'string' ? ` until ${data['until']}` : typeof data['prompt'] === 'string' ? `: ${data['prompt']}` : ''}`,
+          `⏸ ${e.node} waiting${'until' in d ? ` until ${d.until}` : typeof d.prompt === 'string' ? `: ${d.prompt}` : ''}`,
         );
-        this.#started.delete(node);
+        this.#started.delete(e.node);
         break;
+      }
       case 'message':
-        this.#line(`» ${preview(data['text'], 400)}`);
+        this.#line(`» ${preview(e.data.text, 400)}`);
         break;
       // How the run failed is said once, with its id, by ./report.ts.
       case 'run.cancelled':

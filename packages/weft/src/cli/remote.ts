@@ -5,7 +5,7 @@
  * reconnects with Last-Event-ID if the connection drops; `resume`, `retry` and `input` follow the
  * run until it ends or waits again, as locally.
  */
-import type { RunEvent } from '@weft/core';
+import { errorSpec, isRunEvent, isTerminalEvent, type RunEvent } from '@weft/core';
 import type { RunView } from '@weft/engine';
 import { CliError, EXIT } from './exit-codes.js';
 import { formatEventLine, runsTable, showText } from './runs-command.js';
@@ -30,7 +30,6 @@ export interface RemoteArgs {
   after?: string;
 }
 
-const TERMINAL = new Set(['run.succeeded', 'run.failed', 'run.cancelled']);
 const delay = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** A small client of the HTTP API; errors become CliErrors with the CLI's exit codes. */
@@ -145,7 +144,12 @@ async function errorOf(res: Response): Promise<CliError> {
   const details = (error?.details ?? []).map(
     (d) => `\n  ${d.path === '' || d.path === undefined ? '(body)' : d.path}: ${d.message ?? ''}`,
   );
-  const exit = res.status === 400 || res.status === 422 ? EXIT.invalid : EXIT.failed;
+  const exit =
+    error?.code !== undefined
+      ? errorSpec(error.code).exit
+      : res.status === 400 || res.status === 422
+        ? EXIT.invalid
+        : EXIT.failed;
   return new CliError(head + details.join(''), exit);
 }
 
@@ -169,9 +173,11 @@ async function readEvents(res: Response, onEvent: (e: RunEvent) => void): Promis
           .map((l) => l.slice(5).replace(/^ /, ''))
           .join('\n');
         if (data === '') continue;
-        const e = JSON.parse(data) as RunEvent;
+        const e: unknown = JSON.parse(data);
+        // An event type this client does not know (a newer server) is skipped, not misread.
+        if (!isRunEvent(e)) continue;
         onEvent(e);
-        if (TERMINAL.has(e.type)) return true;
+        if (isTerminalEvent(e)) return true;
       }
     }
   } finally {

@@ -3,10 +3,9 @@
  * `weft run FILE`: runs a workflow in this process on the embedded store, shows live progress per
  * node on stderr, and prints the outputs (or with --json the run) on stdout.
  */
-import { NodeRegistry, WeftError, parseDefinition } from '@weft/core';
-import { standardNodes } from '@weft/nodes';
+import { WeftError } from '@weft/core';
 import { formatDiagnostic } from './format.js';
-import { Engine } from '@weft/engine';
+import { Engine, validateWorkflow } from '@weft/engine';
 import { askOnTerminal } from './ask.js';
 import { CliError, EXIT } from './exit-codes.js';
 import { readInput, readText } from './io.js';
@@ -25,7 +24,7 @@ export async function runCommand(args: RunArgs): Promise<number> {
   const text = await readText(args.file);
   const input = await readInput(args.input);
   // An invalid definition is reported before any database is opened (or created).
-  const checked = parseDefinition(text, { registry: new NodeRegistry(standardNodes) });
+  const checked = validateWorkflow(text);
   if (!checked.ok) {
     throw new CliError(
       checked.diagnostics.map((d) => formatDiagnostic(args.file, d)).join('\n'),

@@ -4,11 +4,11 @@
  * `--server URL`, ./remote.ts does them against a Weft server).
  */
 import { existsSync } from 'node:fs';
-import { WeftError, type RunEvent } from '@weft/core';
+import { errorSpec, WeftError, type RunEvent } from '@weft/core';
 import { Engine } from '@weft/engine';
 import type { RunView } from '@weft/engine';
 import { CliError, EXIT } from './exit-codes.js';
-import { formatMs, preview } from './format.js';
+import { formatError, formatMs, preview } from './format.js';
 import { parseLooseJson } from './io.js';
 import { follow } from './run-command.js';
 import { resolveRunRef } from './run-ref.js';
@@ -54,9 +54,7 @@ export async function runsCommand(a: RunsArgs): Promise<number> {
     return await dispatch(engine, a);
   } catch (e) {
     if (WeftError.is(e)) {
-      const code =
-        e.code === 'invalid_answer' || e.code === 'invalid_input' ? EXIT.invalid : EXIT.failed;
-      throw new CliError(`${e.code}: ${e.message}`, code);
+      throw new CliError(`${e.code}: ${e.message}`, errorSpec(e.code).exit);
     }
     throw e;
   } finally {
@@ -221,7 +219,7 @@ export function showText(v: RunView, tty: boolean): string {
     `created   ${v.created_at}`,
   ];
   if (v.finished_at !== null) lines.push(`finished  ${v.finished_at}`);
-  if (v.error !== null) lines.push(`error     ${v.error.code}: ${v.error.message}`);
+  if (v.error !== null) lines.push(`error     ${formatError(v.error)}`);
   lines.push(`input     ${preview(v.input, tty ? 100 : 100_000)}`);
   if (v.output !== null) lines.push(`output    ${preview(v.output, tty ? 100 : 100_000)}`);
   lines.push('', 'nodes:');
@@ -232,7 +230,7 @@ export function showText(v: RunView, tty: boolean): string {
         : '';
     const detail =
       n.error !== undefined
-        ? `${n.error.code}: ${n.error.message}`
+        ? formatError(n.error)
         : n.output !== undefined
           ? preview(n.output, tty ? 60 : 100_000)
           : '';

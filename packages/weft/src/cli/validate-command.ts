@@ -1,8 +1,10 @@
 /**
  * @module cli/validate-command
- * `weft validate FILE...`: every problem as `file:line:column: path: message`; exit 2 if any.
+ * `weft validate FILE...`: every problem as `file:line:column: path: message`; exit 2 if any. The
+ * same validation as `weft run` and the API (`validateWorkflow`), without opening a database.
  */
-import { NodeRegistry, parseDefinition } from '@weft/core';
+import { NodeRegistry } from '@weft/core';
+import { validateWorkflow } from '@weft/engine';
 import { standardNodes } from '@weft/nodes';
 import { EXIT } from './exit-codes.js';
 import { formatDiagnostic } from './format.js';
@@ -20,7 +22,7 @@ export async function validateCommand(files: readonly string[]): Promise<number>
       bad++;
       continue;
     }
-    const result = parseDefinition(text, { registry });
+    const result = validateWorkflow(text, { registry });
     for (const d of result.diagnostics) process.stdout.write(`${formatDiagnostic(file, d)}\n`);
     if (!result.ok) bad++;
     else process.stderr.write(`${file}: ok\n`);

@@ -1,7 +1,7 @@
 /**
  * `weft validate FILE...`: every problem at once as `file:line:column: path: message`, exit 2 if any.
  */
-import { readdirSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -185,6 +185,34 @@ nodes:
     expect(r.stdout).toMatch(/^many2\.yaml:6:\d+: nodes\[1\]\.type: unknown node type/m);
     expect(r.stdout).toMatch(/missing\.yaml.*no such file/);
     expect(r.stdout).not.toMatch(/good\.yaml/);
+  });
+
+  it('refuses an invalid cron schedule as weft run and the API do', async () => {
+    box.write(
+      'bad-cron.yaml',
+      'id: bad-cron\ntriggers:\n  - { type: cron, schedule: "61 * * * *" }\nnodes:\n  - { id: a, type: noop }\n',
+    );
+    const r = await box.weft(['validate', 'bad-cron.yaml']);
+    expectExit(r, 2);
+    expect(r.stdout).toMatch(
+      /^bad-cron\.yaml:3:\d+: triggers\[0\]\.schedule: invalid cron schedule "61 \* \* \* \*"/m,
+    );
+    const run = await weft(['run', 'bad-cron.yaml', '--db', 'run.db'], { cwd: box.dir });
+    expectExit(run, 2);
+    expect(run.stderr).toMatch(/triggers\[0\]\.schedule: invalid cron schedule/);
+  });
+
+  it('weft run refuses an invalid definition before it creates a database', async () => {
+    box.write('bad-run.yaml', MANY_PROBLEMS);
+    box.write(
+      'bad-cron-run.yaml',
+      'id: bad-cron-run\ntriggers:\n  - { type: cron, schedule: "not a schedule" }\nnodes:\n  - { id: a, type: noop }\n',
+    );
+    for (const file of ['bad-run.yaml', 'bad-cron-run.yaml']) {
+      const r = await weft(['run', file, '--db', `fresh-${file}.db`], { cwd: box.dir });
+      expectExit(r, 2);
+      expect(existsSync(join(box.dir, `fresh-${file}.db`)), file).toBe(false);
+    }
   });
 
   it('needs a file', async () => {

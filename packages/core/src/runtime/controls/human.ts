@@ -4,6 +4,7 @@
  * which becomes its output; with `timeout` it takes the `timeout` port when no answer came.
  */
 import { z } from 'zod';
+import type { NodeEventData } from '../../events.js';
 import { failNode } from '../failure.js';
 import { completeNode } from '../finish.js';
 import { park } from '../readiness.js';
@@ -30,13 +31,13 @@ export const humanNode = defineControl(
     kind: 'human',
     takesSlot: false,
     start(d, ns, _pn, p) {
-      const data: Record<string, unknown> = { prompt: p['prompt'] };
-      if (p['schema'] !== undefined) data['schema'] = p['schema'];
+      const data: NodeEventData['node.waiting'] = { prompt: p['prompt'] };
+      if (p['schema'] !== undefined) data.schema = p['schema'];
       if (p['timeout'] !== undefined) {
         const ms = d.evaluate(() => parseDuration(p['timeout']));
         if (!ms.ok) return failNode(d, ns, ms.error, true);
         ns.timerId = d.addTimer(ns, 'human-timeout', d.at + ms.value);
-        data['timeout_at'] = new Date(d.at + ms.value).toISOString();
+        data.timeout_at = new Date(d.at + ms.value).toISOString();
       }
       park(d, ns, data);
     },

@@ -4,6 +4,7 @@
  * derived from the node's path and failures, so a node started again finds the same child.
  */
 import { z } from 'zod';
+import { causeOf } from '../../errors.js';
 import { failNode } from '../failure.js';
 import { completeNode } from '../finish.js';
 import { derivedId } from '../time.js';
@@ -39,7 +40,8 @@ export const subworkflowNode = defineControl(
     childFinished(d, ns, input) {
       if (input.status === 'succeeded') return completeNode(d, ns, input.output ?? null);
       const error = input.error ?? { code: 'child_failed', message: `child run ${input.status}` };
-      failNode(d, ns, { code: error.code, message: `subworkflow: ${error.message}` }, true);
+      const message = `subworkflow: ${error.message}`;
+      failNode(d, ns, { code: error.code, message, cause: causeOf(error) }, true);
     },
     cancel(d, ns) {
       if (ns.childRunId !== undefined) {
