@@ -1,0 +1,36 @@
+/**
+ * @module cli/failure
+ * A WeftError as the CLI tells it, the same from the engine in this process and from a server:
+ * `code: message`, the details the message does not already say (one `  path: message` line
+ * each), and the exit code (SPEC section 9: 2 for what the user gave, 1 for the rest).
+ */
+import { EXIT } from './exit-codes.js';
+
+/** Codes about the definition, input, answer or request the user gave: exit 2. */
+const INVALID = new Set([
+  'invalid_definition',
+  'invalid_input',
+  'invalid_answer',
+  'malformed_json',
+  'bad_request',
+  'invalid_query',
+  'invalid_cursor',
+  'payload_too_large',
+  'unsupported_media_type',
+]);
+
+export function exitCodeOf(code: string): number {
+  return INVALID.has(code) ? EXIT.invalid : EXIT.failed;
+}
+
+export function failureText(e: Error & { code: string; details?: unknown }): string {
+  const lines = [`${e.code}: ${e.message}`];
+  if (Array.isArray(e.details)) {
+    for (const d of e.details as { path?: unknown; message?: unknown }[]) {
+      if (typeof d?.message !== 'string' || e.message.includes(d.message)) continue;
+      const path = typeof d.path === 'string' && d.path !== '' ? d.path : '(body)';
+      lines.push(`  ${path}: ${d.message}`);
+    }
+  }
+  return lines.join('\n');
+}
