@@ -1,8 +1,8 @@
 /**
  * @module cli/failure
  * A WeftError as the CLI tells it, the same from the engine in this process and from a server:
- * `code: message`, the details the message does not already say (one `  path: message` line
- * each), and the exit code (SPEC section 9: 2 for what the user gave, 1 for the rest).
+ * `code: message`, then each detail as a `  path: message` line (the field a script or a reader
+ * looks for), and the exit code (SPEC section 9: 2 for what the user gave, 1 for the rest).
  */
 import { EXIT } from './exit-codes.js';
 
@@ -27,7 +27,7 @@ export function failureText(e: Error & { code: string; details?: unknown }): str
   const lines = [`${e.code}: ${e.message}`];
   if (Array.isArray(e.details)) {
     for (const d of e.details as { path?: unknown; message?: unknown }[]) {
-      if (typeof d?.message !== 'string' || e.message.includes(d.message)) continue;
+      if (typeof d?.message !== 'string') continue;
       const path = typeof d.path === 'string' && d.path !== '' ? d.path : '(body)';
       lines.push(`  ${path}: ${d.message}`);
     }
