@@ -21,7 +21,7 @@ import type { ErrorInfo } from './errors.js';
 import type { NodeStatus, RunEvent, RunStatus } from './ports/store.js';
 
 export { WeftError, customCode, type ErrorInfo } from './errors.js';
-export { isErrorCode, type ErrorCode } from './error-codes.js';
+export { errorSpec, isErrorCode, type ErrorCode } from './error-codes.js';
 export type { CredentialType };
 export type { Diagnostic, NodeStatus, RunEvent, RunStatus };
 

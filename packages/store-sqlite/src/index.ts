@@ -16,4 +16,4 @@ export {
   type SqlitePragmas,
 } from './sqlite-store.js';
 export { MIGRATIONS, type Migration } from './migrations.js';
-export { lockHolder, type LockHolder } from './lock.js';
+export { lockHolder, liveLockHolder, type LockHolder } from './lock.js';

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import Database from 'better-sqlite3';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { lockHolder } from './lock.js';
+import { liveLockHolder, lockHolder } from './lock.js';
 import { openSqliteStore } from './sqlite-store.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'weft-lock-'));
@@ -56,6 +56,7 @@ const { openSqliteStore } = await import(process.env.WEFT_STORE_MODULE);
 try {
   const store = await openSqliteStore({ path: process.env.WEFT_DB });
   await store.migrate();
+  if (process.env.WEFT_URL) store.announceServer(process.env.WEFT_URL);
   console.log(JSON.stringify({ ready: true }));
   setInterval(() => {}, 60_000);
 } catch (error) {
@@ -66,6 +67,7 @@ try {
 /** Starts a process that opens `path`; resolves with its first report line. */
 function openInChild(
   path: string,
+  url?: string,
 ): Promise<{ child: ChildProcess; report: Record<string, unknown> }> {
   const child = spawn(
     process.execPath,
@@ -74,6 +76,7 @@ function openInChild(
       env: {
         ...process.env,
         WEFT_DB: path,
+        ...(url === undefined ? {} : { WEFT_URL: url }),
         WEFT_STORE_MODULE: new URL('./sqlite-store.ts', import.meta.url).href,
       },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -179,6 +182,42 @@ describe('process lock', () => {
     expect(holderOf(path)?.pid).toBe(process.pid);
     await second.close();
     expect(holderOf(path)).toBeUndefined();
+  });
+
+  it("records the holder's server URL, for other processes to go through it", async () => {
+    const path = tempFile();
+    const url = 'http://127.0.0.1:8123';
+    const { child } = await openInChild(path, url);
+    expect(liveLockHolder(path)).toMatchObject({ pid: child.pid, hostname: hostname(), url });
+    await expect(openSqliteStore({ path })).rejects.toMatchObject({
+      code: 'store_locked',
+      details: { pid: child.pid, url },
+    });
+    child.kill('SIGKILL');
+    await exited(child);
+    // A holder that is gone is nobody to go through; the next claim starts without a URL.
+    expect(liveLockHolder(path)).toBeUndefined();
+    const store = await openSqliteStore({ path });
+    expect(holderOf(path)).not.toHaveProperty('url');
+    await store.close();
+  });
+
+  it('a holder without a server, or this process itself, is not reported as live', async () => {
+    const path = tempFile();
+    const { child } = await openInChild(path);
+    expect(liveLockHolder(path)).toEqual({
+      pid: child.pid,
+      hostname: hostname(),
+      startedAt: expect.any(String),
+    });
+    child.kill('SIGKILL');
+    await exited(child);
+    const store = await openSqliteStore({ path });
+    store.announceServer('http://127.0.0.1:1');
+    expect(holderOf(path)?.url).toBe('http://127.0.0.1:1');
+    expect(liveLockHolder(path)).toBeUndefined();
+    expect(liveLockHolder(join(dir, 'missing.db'))).toBeUndefined();
+    await store.close();
   });
 
   it('takes no claim with lock: false', async () => {

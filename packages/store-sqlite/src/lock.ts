@@ -9,8 +9,9 @@
  * needs no platform-specific locking API.
  */
 import { randomUUID } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { hostname } from 'node:os';
-import type { Database } from 'better-sqlite3';
+import BetterSqlite3, { type Database } from 'better-sqlite3';
 import { WeftError } from '@weft/core';
 
 /** Who holds a database. */
@@ -18,7 +19,21 @@ export interface LockHolder {
   pid: number;
   hostname: string;
   startedAt: string;
+  /**
+   * Where the holder serves the database's API (`weft serve`), once it listens: commands on the
+   * same file go through it instead of being refused.
+   */
+  url?: string;
 }
+
+/** This process's claim: released on close; the server's URL is added once it listens. */
+export interface ProcessLock {
+  release(): void;
+  /** Records (or with undefined, clears) the URL this process serves the database at. */
+  announce(url: string | undefined): void;
+}
+
+const HOLDER_COLUMNS = 'pid, hostname, started_at AS startedAt, url';
 
 /**
  * Claims the database for this process.
@@ -29,10 +44,10 @@ export interface LockHolder {
  * otherwise lock the file forever; SQLite on a file shared between hosts is unsafe anyway.
  *
  * @param label - how to name the database in errors (its file).
- * @returns a function that releases the claim; it leaves a claim taken over by someone else alone.
+ * @returns the claim; releasing it leaves a claim taken over by someone else alone.
  * @throws WeftError `store_locked` when another live process holds the database.
  */
-export function acquireProcessLock(db: Database, label: string): () => void {
+export function acquireProcessLock(db: Database, label: string): ProcessLock {
   const token = randomUUID();
   const me: LockHolder = {
     pid: process.pid,
@@ -45,11 +60,12 @@ export function acquireProcessLock(db: Database, label: string): () => void {
       pid INTEGER NOT NULL,
       hostname TEXT NOT NULL,
       started_at TEXT NOT NULL,
-      token TEXT NOT NULL
+      token TEXT NOT NULL,
+      url TEXT
     )`);
-    const holder = db
-      .prepare('SELECT pid, hostname, started_at AS startedAt FROM weft_process_lock WHERE id = 1')
-      .get() as LockHolder | undefined;
+    // Files made before the URL was recorded have the table without it.
+    if (!hasUrlColumn(db)) db.exec('ALTER TABLE weft_process_lock ADD COLUMN url TEXT');
+    const holder = readHolder(db, HOLDER_COLUMNS);
     if (holder !== undefined && holdsLock(holder, me)) {
       throw new WeftError(
         'store_locked',
@@ -58,15 +74,21 @@ export function acquireProcessLock(db: Database, label: string): () => void {
       );
     }
     db.prepare(
-      `INSERT INTO weft_process_lock (id, pid, hostname, started_at, token) VALUES (1, ?, ?, ?, ?)
+      `INSERT INTO weft_process_lock (id, pid, hostname, started_at, token, url)
+       VALUES (1, ?, ?, ?, ?, NULL)
        ON CONFLICT (id) DO UPDATE SET pid = excluded.pid, hostname = excluded.hostname,
-         started_at = excluded.started_at, token = excluded.token`,
+         started_at = excluded.started_at, token = excluded.token, url = NULL`,
     ).run(me.pid, me.hostname, me.startedAt, token);
   });
   // IMMEDIATE: two processes starting together must not both see "free" and both claim it.
   claim.immediate();
-  return () => {
-    db.prepare('DELETE FROM weft_process_lock WHERE token = ?').run(token);
+  return {
+    release: () => {
+      db.prepare('DELETE FROM weft_process_lock WHERE token = ?').run(token);
+    },
+    announce: (url) => {
+      db.prepare('UPDATE weft_process_lock SET url = ? WHERE token = ?').run(url ?? null, token);
+    },
   };
 }
 
@@ -76,9 +98,43 @@ export function lockHolder(db: Database): LockHolder | undefined {
     .prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'weft_process_lock'`)
     .get();
   if (table === undefined) return undefined;
-  return db
-    .prepare('SELECT pid, hostname, started_at AS startedAt FROM weft_process_lock WHERE id = 1')
-    .get() as LockHolder | undefined;
+  return readHolder(
+    db,
+    hasUrlColumn(db) ? HOLDER_COLUMNS : 'pid, hostname, started_at AS startedAt',
+  );
+}
+
+/**
+ * The live process on this host, other than this one, that holds the database file `path`, read
+ * without opening the file for writing; undefined when the file is free, missing or unreadable.
+ * The CLI asks this to go through a `weft serve` that holds the file (its `url`).
+ */
+export function liveLockHolder(path: string): LockHolder | undefined {
+  if (path === ':memory:' || !existsSync(path)) return undefined;
+  let db: Database | undefined;
+  try {
+    db = new BetterSqlite3(path, { readonly: true, fileMustExist: true });
+    const holder = lockHolder(db);
+    const me = { pid: process.pid, hostname: hostname(), startedAt: '' };
+    return holder !== undefined && holdsLock(holder, me) ? holder : undefined;
+  } catch {
+    return undefined;
+  } finally {
+    db?.close();
+  }
+}
+
+function readHolder(db: Database, columns: string): LockHolder | undefined {
+  const row = db.prepare(`SELECT ${columns} FROM weft_process_lock WHERE id = 1`).get() as
+    (LockHolder & { url?: string | null }) | undefined;
+  if (row === undefined) return undefined;
+  const { url, ...holder } = row;
+  return url === null || url === undefined ? holder : { ...holder, url };
+}
+
+function hasUrlColumn(db: Database): boolean {
+  const columns = db.prepare('PRAGMA table_info(weft_process_lock)').all() as { name: string }[];
+  return columns.some((c) => c.name === 'url');
 }
 
 function holdsLock(holder: LockHolder, me: LockHolder): boolean {

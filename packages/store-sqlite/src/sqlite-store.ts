@@ -33,7 +33,7 @@ import type {
   WorkflowSummary,
 } from '@weft/core';
 import { ApiKeyTable, CredentialTable } from './credentials.js';
-import { acquireProcessLock } from './lock.js';
+import { acquireProcessLock, type ProcessLock } from './lock.js';
 import { applyMigrations } from './migrate.js';
 import { eventFromRow, nodeFromRow, runFromRow, timerFromRow } from './rows.js';
 import { RunLister } from './run-query.js';
@@ -84,8 +84,8 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Sqli
     db.pragma('journal_mode = WAL');
     db.pragma(`synchronous = ${options.synchronous === 'NORMAL' ? 'NORMAL' : 'FULL'}`);
     db.pragma('foreign_keys = ON');
-    const release = (options.lock ?? !memory) ? acquireProcessLock(db, options.path) : undefined;
-    return new SqliteStore(db, options.path, release);
+    const lock = (options.lock ?? !memory) ? acquireProcessLock(db, options.path) : undefined;
+    return new SqliteStore(db, options.path, lock);
   } catch (error) {
     db.close();
     throw error;
@@ -99,7 +99,7 @@ export class SqliteStore implements Store {
   /** The journal mode and synchronous level in effect. */
   readonly pragmas: SqlitePragmas;
   readonly #db: Database.Database;
-  readonly #release: (() => void) | undefined;
+  readonly #lock: ProcessLock | undefined;
   readonly #lister: RunLister;
   readonly #commit: Database.Transaction<(writes: readonly RunWrite[]) => void>;
   readonly #loadRun: Database.Transaction<
@@ -113,10 +113,10 @@ export class SqliteStore implements Store {
   #tables: Tables | undefined;
 
   /** @internal use {@link openSqliteStore}. */
-  constructor(db: Database.Database, path: string, release: (() => void) | undefined) {
+  constructor(db: Database.Database, path: string, lock: ProcessLock | undefined) {
     this.#db = db;
     this.path = path;
-    this.#release = release;
+    this.#lock = lock;
     this.#lister = new RunLister(db);
     this.pragmas = {
       journal_mode: String(db.pragma('journal_mode', { simple: true })),
@@ -159,11 +159,20 @@ export class SqliteStore implements Store {
     applyMigrations(this.#db, this.path);
   }
 
+  /**
+   * Records in the process lock the URL this process serves the database's API at (undefined
+   * clears it), so that commands on the same file go through the server instead of being refused.
+   * Nothing to record without the lock.
+   */
+  announceServer(url: string | undefined): void {
+    if (this.#db.open) this.#lock?.announce(url);
+  }
+
   /** Releases the process lock and closes the database. Closing twice is harmless. */
   async close(): Promise<void> {
     if (!this.#db.open) return;
     try {
-      this.#release?.();
+      this.#lock?.release();
     } finally {
       this.#db.close();
     }

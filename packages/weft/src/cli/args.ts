@@ -30,6 +30,12 @@ const OPTIONS = {
   help: { type: 'boolean', short: 'h' },
 } as const;
 
+/**
+ * `weft workflows show ID --version N` takes a value where every other command has the flag that
+ * prints weft's own version.
+ */
+const WITH_VERSION_VALUE = { ...OPTIONS, version: { type: 'string' } } as const;
+
 type Name = keyof typeof OPTIONS;
 
 export const DEFAULT_DB = './.weft/weft.db';
@@ -38,7 +44,7 @@ const REMOTE: readonly Name[] = ['json', 'db', 'server', 'key'];
 
 /** The options of each command (`runs` per subcommand); --help goes with every one. */
 const COMMAND_OPTIONS: Record<string, readonly Name[]> = {
-  run: ['input', 'db', 'json'],
+  run: ['input', 'db', 'json', 'server', 'key'],
   // --db is taken (and not needed) here too, so that one --db can go with every command.
   validate: ['db'],
   graph: ['format', 'db'],
@@ -52,11 +58,20 @@ const COMMAND_OPTIONS: Record<string, readonly Name[]> = {
   'runs resume': REMOTE,
   'runs retry': ['from', ...REMOTE],
   'runs input': ['node', 'value', ...REMOTE],
+  publish: REMOTE,
+  'workflows list': REMOTE,
+  'workflows show': ['version', ...REMOTE],
+  'workflows delete': REMOTE,
 };
 
-export const RUNS_COMMANDS = Object.keys(COMMAND_OPTIONS)
-  .filter((c) => c.startsWith('runs '))
-  .map((c) => c.slice(5));
+/** The subcommands of a command that has them (`runs`, `workflows`). */
+const subcommands = (command: string) =>
+  Object.keys(COMMAND_OPTIONS)
+    .filter((c) => c.startsWith(`${command} `))
+    .map((c) => c.slice(command.length + 1));
+
+export const RUNS_COMMANDS = subcommands('runs');
+export const WORKFLOWS_COMMANDS = subcommands('workflows');
 
 export interface CommandLine {
   /** undefined for plain `weft`. */
@@ -72,13 +87,21 @@ const string = (v: string | boolean | undefined) => (typeof v === 'string' ? v :
 
 /** Parses argv; options are checked against the command (see {@link checkOptions}). */
 export function parseCommandLine(argv: readonly string[]): CommandLine {
-  const { values, positionals, tokens } = parseArgs({
-    args: [...argv],
-    options: OPTIONS,
-    allowPositionals: true,
-    strict: false,
-    tokens: true,
-  });
+  const parse = (options: typeof OPTIONS | typeof WITH_VERSION_VALUE) =>
+    parseArgs({
+      args: [...argv],
+      options,
+      allowPositionals: true,
+      strict: false,
+      tokens: true,
+    });
+  let options: typeof OPTIONS | typeof WITH_VERSION_VALUE = OPTIONS;
+  let parsed = parse(options);
+  if (parsed.positionals[0] === 'workflows' && parsed.positionals[1] === 'show') {
+    options = WITH_VERSION_VALUE;
+    parsed = parse(options);
+  }
+  const { values, positionals, tokens } = parsed;
   const [command, ...rest] = positionals;
   const line: CommandLine = {
     command,
@@ -90,10 +113,10 @@ export function parseCommandLine(argv: readonly string[]): CommandLine {
   // Help and the version are answered whatever else was given.
   if (line.help || line.version || command === undefined || command === 'help') return line;
   const name = commandName(command, rest[0]);
-  const options = COMMAND_OPTIONS[name];
+  const taken = COMMAND_OPTIONS[name];
   // An unknown command is the first thing to say; the caller says it.
-  if (options === undefined) return line;
-  const allowed = new Set<string>([...options, 'help']);
+  if (taken === undefined) return line;
+  const allowed = new Set<string>([...taken, 'help']);
   for (const t of tokens) {
     if (t.kind !== 'option') continue;
     if (!allowed.has(t.name) || !(t.name in OPTIONS)) {
@@ -103,7 +126,7 @@ export function parseCommandLine(argv: readonly string[]): CommandLine {
         EXIT.invalid,
       );
     }
-    const type = OPTIONS[t.name as Name].type;
+    const type = options[t.name as Name].type;
     if (type === 'boolean' && t.inlineValue === true) {
       throw new CliError(`${t.rawName} takes no value (weft ${name})`, EXIT.invalid);
     }
@@ -116,9 +139,11 @@ export function parseCommandLine(argv: readonly string[]): CommandLine {
   return line;
 }
 
-/** `runs list` for the runs subcommands, else the command itself. */
+/** `runs list` for the subcommands of runs and workflows, else the command itself. */
 function commandName(command: string, sub: string | undefined): string {
-  if (command === 'runs' && sub !== undefined && RUNS_COMMANDS.includes(sub)) return `runs ${sub}`;
+  if (sub !== undefined && COMMAND_OPTIONS[`${command} ${sub}`] !== undefined) {
+    return `${command} ${sub}`;
+  }
   return command;
 }
 

@@ -1,33 +1,32 @@
 /**
  * @module cli/ask
- * Asks a waiting `human` node's question on the terminal and posts the answer.
+ * Asks a waiting `human` node's question on the terminal and posts the answer, locally or through
+ * a server alike.
  */
 import { createInterface } from 'node:readline/promises';
-import { WeftError, type NodeWaitingData } from '@weft/core';
-import type { Engine } from '@weft/engine';
+import { WeftError, type RunEvent, type WeftClient } from '@weft/core/client';
 import { parseLooseJson } from './io.js';
 
 export async function askOnTerminal(
-  engine: Engine,
+  client: WeftClient,
   runId: string,
   paths: readonly string[],
 ): Promise<void> {
-  const waiting = new Map<string, NodeWaitingData>();
-  for await (const e of engine.events(runId, { follow: false })) {
-    if (e.type === 'node.waiting') waiting.set(e.node, e.data);
+  const waiting = new Map<string, RunEvent>();
+  for await (const e of client.runs.events(runId, { follow: false })) {
+    if (e.type === 'node.waiting' && e.node !== undefined) waiting.set(e.node, e);
   }
   const rl = createInterface({ input: process.stdin, output: process.stderr });
   try {
     for (const path of paths) {
-      const data = waiting.get(path);
-      const prompt = data !== undefined && 'prompt' in data ? data.prompt : undefined;
-      process.stderr.write(`\n? ${typeof prompt === 'string' ? prompt : path}\n`);
-      if (data !== undefined && 'schema' in data && data.schema !== undefined)
+      const data = (waiting.get(path)?.data ?? {}) as { prompt?: string; schema?: unknown };
+      process.stderr.write(`\n? ${data.prompt ?? path}\n`);
+      if (data.schema !== undefined)
         process.stderr.write(`  answer schema: ${JSON.stringify(data.schema)}\n`);
       for (;;) {
         const line = await rl.question('  answer (JSON or text)> ');
         try {
-          await engine.input(runId, path, parseLooseJson(line.trim()));
+          await client.runs.input(runId, path, parseLooseJson(line.trim()));
           break;
         } catch (e) {
           if (!WeftError.is(e) || e.code !== 'invalid_answer') throw e;

@@ -7,6 +7,12 @@ Usage:
       Progress per node goes to stderr; the outputs (or with --json the run) to stdout.
       Exit 0 succeeded, 1 failed or cancelled, 2 invalid definition or input,
       3 waiting for an answer (the run stays in the store).
+  weft run FILE --server URL [--key KEY] [--input JSON] [--json]
+      Publish the workflow to a server and run it there, following its progress.
+  weft publish FILE [--db PATH | --server URL [--key KEY]] [--json]
+      Store the definition as a new version of its workflow (same content: same version).
+  weft workflows list | show ID [--version N] | delete ID   [--db PATH | --server URL]
+      The stored workflows; delete keeps their runs.
   weft validate FILE...
       Check definitions; problems print as file:line:column: path: message (exit 2 if any).
   weft graph FILE [--format mermaid|dot]
@@ -21,6 +27,8 @@ Usage:
   weft runs input RUN --node NODE --value JSON   answer a waiting human node
       Every runs command also works against a server: add --server URL [--key KEY]
       (or WEFT_API_KEY). There, weft runs events RUN --follow streams the events live.
+      While weft serve holds the database, run, runs, publish and workflows go through
+      that server by themselves (with --key or WEFT_API_KEY when it has keys).
   weft serve [--port 8080] [--host 127.0.0.1] [--db PATH]
       The HTTP API (docs/api.md), cron schedules, webhooks, /metrics. API keys come from
       WEFT_API_KEYS=tenant:key,... and from weft keys create; without any the API is open
@@ -39,14 +47,17 @@ Docs: docs/language.md, docs/nodes.md, docs/cli.md, docs/api.md, docs/operations
 
 /** `weft help CMD` and `weft CMD --help`: the command's own options and examples. */
 export const COMMAND_HELP: Record<string, string> = {
-  run: `weft run FILE [--input JSON | --input @file.json] [--db PATH] [--json]
+  run: `weft run FILE [--input JSON | --input @file.json] [--db PATH | --server URL] [--json]
 
 Runs a workflow in this process on the embedded store and prints its outputs on stdout.
-Progress per node, and the run id, go to stderr.
+Progress per node, and the run id, go to stderr. With --server, or while weft serve holds the
+database, the workflow is published to that server and runs there; weft run follows it.
 
 Options:
   --input JSON     the run's input: JSON text, or @file.json to read it from a file
   --db PATH        the database (default ./.weft/weft.db; :memory: keeps nothing)
+  --server URL     run on this server instead (publishes FILE there first)
+  --key KEY        the server's API key (default: WEFT_API_KEY)
   --json           print the whole run object (status, output, error, nodes) instead
 
 Exit: 0 succeeded, 1 failed or cancelled, 2 invalid definition or input,
@@ -55,6 +66,7 @@ Exit: 0 succeeded, 1 failed or cancelled, 2 invalid definition or input,
 Examples:
   weft run examples/hello.yaml --input '{"name":"Ada"}'
   weft run order.yaml --input @order.json --json
+  weft run examples/hello.yaml --server http://127.0.0.1:8080 --key "$KEY"
 `,
   validate: `weft validate FILE...
 
@@ -96,15 +108,15 @@ Examples:
   runs: `weft runs COMMAND RUN [options]
 
 Looks at and acts on runs in a local database (--db, default ./.weft/weft.db), or on a server
-with --server URL [--key KEY] (or WEFT_API_KEY). RUN is a run id, a unique prefix of one, or
-"last" for the latest run.
+with --server URL [--key KEY] (or WEFT_API_KEY); while weft serve holds the database, through
+that server. RUN is a run id, a unique prefix of one, or "last" for the latest run.
 
 Commands:
   list [--workflow ID] [--status S] [--limit N]   newest first; S is one of queued, running,
                                                   waiting, paused, succeeded, failed, cancelled;
                                                   N from 1 to 1000 (default 50)
   show RUN                           every node with status, attempts, timings, output, error
-  events RUN [--after SEQ] [--follow]  the run's events (--follow: live, from a server)
+  events RUN [--after SEQ] [--follow]  the run's events (--follow: live, through a server)
   pause RUN | cancel RUN
   resume RUN                         resume a paused run, or carry on one whose process died
   retry RUN [--from NODE]            re-run failed nodes (or NODE and all after it)
@@ -137,5 +149,42 @@ Examples:
   weft keys create --tenant acme
   weft keys list --tenant acme
   weft keys revoke KEY_ID --tenant acme
+`,
+  publish: `weft publish FILE [--db PATH | --server URL [--key KEY]] [--json]
+
+Checks the definition and stores it as a new version of its workflow; publishing the same
+content again keeps the version it has. Problems print as file:line:column: path: message.
+While weft serve holds the database, it publishes through that server.
+
+Options:
+  --db PATH        the database (default ./.weft/weft.db)
+  --server URL     publish to this server instead
+  --key KEY        the server's API key (default: WEFT_API_KEY)
+  --json           print { "id", "version", "created" }
+
+Exit: 0 published (or unchanged), 1 not stored (e.g. the server refused), 2 invalid definition.
+
+Examples:
+  weft publish examples/hello.yaml
+  weft publish flows/triage.yaml --server https://weft.example.com --key "$KEY"
+`,
+  workflows: `weft workflows list | show ID [--version N] | delete ID [options]
+
+The stored workflows of a local database (--db, default ./.weft/weft.db), or of a server
+with --server URL [--key KEY] (or WEFT_API_KEY); while weft serve holds the database, of that
+server.
+
+Commands:
+  list                      every workflow with its latest version
+  show ID [--version N]     a version's facts and the text it was published from (default
+                            the latest)
+  delete ID                 every version of the workflow and its schedules; its runs are kept
+
+Options of every command: --json, --db PATH, --server URL, --key KEY
+
+Examples:
+  weft workflows list
+  weft workflows show hello --version 1
+  weft workflows delete hello --server http://127.0.0.1:8080
 `,
 };

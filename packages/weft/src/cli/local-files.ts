@@ -1,41 +1,51 @@
 /**
  * @module cli/local-files
- * `weft run` resolves `subworkflow` references that are file paths relative to the file of the
- * workflow that names them, publishing each file to the local store.
+ * `weft run` on a local database resolves `subworkflow` references that are file paths relative
+ * to the file of the workflow that names them, publishing each file through the client.
  */
 import { dirname, resolve } from 'node:path';
-import type { Engine, WorkflowResolver } from '@weft/engine';
+import { WeftError, type WeftClient } from '@weft/core/client';
+import type { WorkflowResolver } from '@weft/engine';
 import { readText } from './io.js';
 import { formatDiagnostic } from './format.js';
-import { WeftError } from '@weft/core';
+import type { Diagnostic } from '@weft/core';
 
 const looksLikeFile = (ref: string) => /\.(ya?ml|json)$/i.test(ref) || ref.includes('/');
 
 export class LocalFiles {
   /** Directory of each published workflow id, for resolving its own relative references. */
   readonly #dirs = new Map<string, string>();
-  #engine: Engine | undefined;
+  #client: WeftClient | undefined;
 
-  attach(engine: Engine): void {
-    this.#engine = engine;
+  /** The client files are published through (the engine's, which is made after the resolver). */
+  attach(client: WeftClient): void {
+    this.#client = client;
+  }
+
+  /** Remembers where a published workflow's file lives. */
+  remember(id: string, file: string): void {
+    this.#dirs.set(id, dirname(resolve(file)));
   }
 
   /** Publishes a file and remembers where it lives. */
-  async publish(file: string, text?: string): Promise<{ id: string; version: number }> {
-    const engine = this.#engine;
-    if (engine === undefined) throw new Error('LocalFiles used before attach');
-    const source = text ?? (await readText(file));
-    const parsed = engine.validate(source);
-    if (!parsed.ok) {
+  async publish(file: string): Promise<{ id: string; version: number }> {
+    const client = this.#client;
+    if (client === undefined) throw new Error('LocalFiles used before attach');
+    const source = await readText(file);
+    try {
+      const { id, version } = await client.workflows.publish(source);
+      this.remember(id, file);
+      return { id, version };
+    } catch (e) {
+      if (!WeftError.is(e) || e.code !== 'invalid_definition') throw e;
+      // The child's problems say which file they are in.
+      const details = (Array.isArray(e.details) ? e.details : []) as Diagnostic[];
       throw new WeftError(
         'invalid_definition',
-        parsed.diagnostics.map((d) => formatDiagnostic(file, d)).join('\n'),
-        { details: parsed.diagnostics },
+        details.map((d) => formatDiagnostic(file, d)).join('\n'),
+        { details },
       );
     }
-    const { id, version } = await engine.publish(source);
-    this.#dirs.set(id, dirname(resolve(file)));
-    return { id, version };
   }
 
   readonly resolver: WorkflowResolver = async (ref, parent) => {

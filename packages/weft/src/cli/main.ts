@@ -3,8 +3,9 @@
  * The `weft` command. Each subcommand is a thin layer over the library.
  */
 import { readFileSync } from 'node:fs';
-import { parseCommandLine, RUNS_COMMANDS } from './args.js';
+import { parseCommandLine, RUNS_COMMANDS, WORKFLOWS_COMMANDS } from './args.js';
 import { CliError, EXIT } from './exit-codes.js';
+import { exitCodeOf, failureText } from './failure.js';
 import { COMMAND_HELP, HELP } from './help.js';
 import { checkRunsValues } from './runs-args.js';
 
@@ -14,7 +15,8 @@ const commands = {
   validate: () => import('./validate-command.js'),
   graph: () => import('./graph-command.js'),
   runs: () => import('./runs-command.js'),
-  remote: () => import('./remote.js'),
+  publish: () => import('./publish-command.js'),
+  workflows: () => import('./workflows-command.js'),
   serve: () => import('./serve-command.js'),
   keys: () => import('./keys-command.js'),
 };
@@ -82,6 +84,13 @@ async function main(argv: string[]): Promise<number> {
     key: str('key'),
     postgres: str('postgres'),
     tenant: str('tenant'),
+    version: str('version'),
+  };
+  // Where the command goes (./target.ts): a server's key from --key, else WEFT_API_KEY there.
+  const target = {
+    db: values.db,
+    ...(values.server === undefined ? {} : { server: values.server }),
+    ...(values.key === undefined ? {} : { key: values.key }),
   };
   switch (command) {
     case 'run': {
@@ -89,12 +98,38 @@ async function main(argv: string[]): Promise<number> {
       if (file === undefined)
         throw new CliError('weft run needs a file: weft run FILE', EXIT.invalid);
       const args = {
+        ...target,
         file,
-        db: values.db,
         json: values.json,
         ...(values.input === undefined ? {} : { input: values.input }),
       };
       return (await commands.run()).runCommand(args);
+    }
+    case 'publish': {
+      const [file, extra] = rest;
+      if (file === undefined)
+        throw new CliError('weft publish needs a file: weft publish FILE', EXIT.invalid);
+      if (extra !== undefined)
+        throw new CliError(`weft publish: unexpected argument "${extra}"`, EXIT.invalid);
+      return (await commands.publish()).publishCommand({ ...target, file, json: values.json });
+    }
+    case 'workflows': {
+      const [sub, ...positionals] = rest;
+      if (sub === undefined || !WORKFLOWS_COMMANDS.includes(sub)) {
+        throw new CliError(
+          sub === undefined
+            ? 'weft workflows needs a command: list, show or delete'
+            : `unknown command "workflows ${sub}"; see weft help workflows`,
+          EXIT.invalid,
+        );
+      }
+      return (await commands.workflows()).workflowsCommand({
+        ...target,
+        sub,
+        positionals,
+        json: values.json,
+        ...(values.version === undefined ? {} : { version: values.version }),
+      });
     }
     case 'validate':
       if (rest.length === 0)
@@ -112,7 +147,7 @@ async function main(argv: string[]): Promise<number> {
       if (!RUNS_COMMANDS.includes(sub))
         throw new CliError(`unknown command "runs ${sub}"; see weft help runs`, EXIT.invalid);
       checkRunsValues(values);
-      const args = { sub, positionals: ids, db: values.db, json: values.json };
+      const args = { ...target, sub, positionals: ids, json: values.json };
       const optional = {
         workflow: values.workflow,
         status: values.status,
@@ -125,16 +160,6 @@ async function main(argv: string[]): Promise<number> {
       for (const [k, v] of Object.entries(optional))
         if (v !== undefined) Object.assign(args, { [k]: v });
       if (values.follow) Object.assign(args, { follow: true });
-      if (values.server !== undefined) {
-        // The key from --key, else WEFT_API_KEY (kept out of the process list).
-        const key = values.key ?? process.env['WEFT_API_KEY'];
-        const { db: _db, ...remote } = args;
-        return (await commands.remote()).remoteRunsCommand({
-          ...remote,
-          server: values.server,
-          ...(key === undefined ? {} : { key }),
-        });
-      }
       return (await commands.runs()).runsCommand(args);
     }
     case 'serve':
@@ -177,10 +202,8 @@ main(process.argv.slice(2)).then(
       process.stderr.write(`${e.message}\n`);
       process.exitCode = e.exitCode;
     } else if (isWeftError(e)) {
-      // The core is loaded by now: whatever threw a WeftError used it.
-      const { errorSpec } = await import('@weft/core');
-      process.stderr.write(`${e.code}: ${e.message}\n`);
-      process.exitCode = errorSpec(e.code).exit;
+      process.stderr.write(`${failureText(e)}\n`);
+      process.exitCode = exitCodeOf(e.code);
     } else {
       process.stderr.write(`${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
       process.exitCode = EXIT.failed;

@@ -2,7 +2,7 @@
  * @module cli/report
  * How a followed run ended, on stdout/stderr, and the exit code: shared by local and remote runs.
  */
-import type { RunView } from '@weft/engine';
+import type { RunView } from '@weft/core/client';
 import { EXIT } from './exit-codes.js';
 import { formatMs } from './format.js';
 

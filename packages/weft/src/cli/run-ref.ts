@@ -1,8 +1,10 @@
 /**
  * @module cli/run-ref
  * What a user may type for RUN in `weft runs ...`: a run id, a unique prefix of one, or `last` for
- * the latest run. One resolver for the local store and a server, over two small lookups.
+ * the latest run. One resolver for the local store and a server, over two small lookups that
+ * {@link resolveRunRefWith} asks of the client.
  */
+import { WeftError, type WeftClient } from '@weft/core/client';
 import { CliError, EXIT } from './exit-codes.js';
 
 /** How runs are found: the same two questions locally and over the API. */
@@ -44,4 +46,30 @@ export async function resolveRunRef(ref: string, lookup: RunLookup): Promise<str
     );
   }
   return matches[0] as string;
+}
+
+/** A whole run id (a UUID): asked for as it is, so that the answer about it is the client's own. */
+const WHOLE_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** The run id `ref` stands for, looked up through the client (locally or on a server). */
+export async function resolveRunRefWith(client: WeftClient, ref: string): Promise<string> {
+  if (WHOLE_ID.test(ref)) return ref;
+  return resolveRunRef(ref, {
+    exists: async (id) => {
+      try {
+        await client.runs.head(id);
+        return true;
+      } catch (e) {
+        if (WeftError.is(e) && e.code === 'not_found') return false;
+        throw e;
+      }
+    },
+    page: async (cursor, limit) => {
+      const page = await client.runs.list(cursor === undefined ? { limit } : { limit, cursor });
+      return {
+        ids: page.runs.map((r) => r.id),
+        ...(page.cursor === undefined ? {} : { cursor: page.cursor }),
+      };
+    },
+  });
 }

@@ -18,6 +18,7 @@ import { jsonLogger, logLevelFrom, startServer } from '@weft/server';
 import { Engine } from '@weft/engine';
 import { keyResolver, parseApiKeys } from '@weft/engine';
 import { startScheduler } from '@weft/engine';
+import { SqliteStore } from '@weft/store-sqlite';
 import { CliError, EXIT } from './exit-codes.js';
 
 export interface ServeArgs {
@@ -113,11 +114,18 @@ export async function serveCommand(a: ServeArgs): Promise<number> {
       `no API keys configured (WEFT_API_KEYS or weft keys create): the API is open, on ${a.host} only\n`,
     );
   }
+  // Other weft commands on this database go through this server instead of being refused.
+  const announce = (url: string | undefined) => {
+    if (engine.store instanceof SqliteStore) engine.store.announceServer(url);
+  };
+  announce(reachableUrl(server.url));
   process.stdout.write(`listening on ${server.url}\n`);
 
   await new Promise<void>((resolve) => {
     const stop = (signal: NodeJS.Signals) => {
       process.stderr.write(`${signal}: draining (up to ${drainMs} ms)\n`);
+      // Commands started from now on are refused (store_locked), not sent to a server that stops.
+      announce(undefined);
       // A second signal does not wait for the drain.
       process.once('SIGINT', () => process.exit(EXIT.failed));
       process.once('SIGTERM', () => process.exit(EXIT.failed));
@@ -137,6 +145,14 @@ export async function serveCommand(a: ServeArgs): Promise<number> {
   server.telemetry.stop();
   process.stderr.write('stopped; unfinished runs carry on at the next start\n');
   return EXIT.ok;
+}
+
+/** A wildcard address is not one to connect to: a client on this machine uses the loopback. */
+export function reachableUrl(url: string): string {
+  const u = new URL(url);
+  if (u.hostname === '0.0.0.0') u.hostname = '127.0.0.1';
+  else if (u.hostname === '[::]') u.hostname = '[::1]';
+  return u.origin;
 }
 
 function weftVersion(): string {

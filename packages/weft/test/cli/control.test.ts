@@ -379,9 +379,8 @@ outputs:
     },
   );
 
-  // `weft runs retry` carries the run on "as weft run does", with live progress per node. Today the
-  // node that retry starts again gets no `▶ call started` line: runs-command.ts reads the last seq
-  // (`lastSeq`) after `engine.retry()` has committed the restart, so `follow` skips those events.
+  // `weft runs retry` carries the run on "as weft run does", with live progress per node: the last
+  // seq is read before the retry commits the restart, so the progress shows the nodes it starts again.
   step('retry shows the progress of the nodes it runs again', () => {
     expect(retried.stderr).toMatch(/^▶ call started \(http, attempt 2\)$/m);
     expect(retried.stderr).toMatch(/^✓ call \d+(\.\d+)?m?s \(2 attempts\)$/m);
