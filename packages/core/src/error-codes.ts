@@ -53,7 +53,9 @@ export const ERROR_CODES = {
   invalid_definition: request(422),
   invalid_input: request(422),
   invalid_answer: request(422),
-  invalid_request: request(422),
+  // A request naming what the run does not have (an unknown node to answer or retry from): the
+  // CLI has always exited 1 for it, as for other moves the run's state refuses.
+  invalid_request: request(422, 1),
   rate_limited: { status: 429, exit: 1, retryable: true, level: 'operational' },
   unavailable: { status: 503, exit: 1, retryable: true, level: 'operational' },
   internal: bug,
