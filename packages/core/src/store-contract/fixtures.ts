@@ -17,7 +17,7 @@ export const at = (seconds: number): string =>
   new Date(Date.UTC(2025, 0, 1) + seconds * 1000).toISOString();
 
 export const ERROR: ErrorInfo = {
-  code: 'http_error',
+  code: 'http_status',
   message: 'upstream answered 503',
   retryable: true,
   retry_after_ms: 1500,

@@ -37,12 +37,14 @@ export function compileLinear(source: string | RegExp): RE2JS {
 }
 
 /** ajv's `code.regExp` option: JSON Schema patterns matched in linear time. */
+/** What ajv would write to make this engine in standalone code, which Weft never generates. */
+const STANDALONE_SOURCE = 're2js';
+
 export const linearRegExp = Object.assign(
   (pattern: string): { test(text: string): boolean; toString(): string } => {
     const program = compileLinear(pattern);
     // ajv keys its compiled patterns by `toString()`.
     return { test: (text: string) => program.test(text), toString: () => `/${pattern}/` };
   },
-  // Only read when ajv generates standalone code, which Weft never does.
-  { code: 're2js' },
+  { code: STANDALONE_SOURCE },
 );

@@ -4,7 +4,7 @@
  * lines of `weft runs events`, the same whether they came from a local database or a server.
  */
 import type { RunEvent, RunSummary, RunView } from '@weft/core/client';
-import { formatMs, preview } from './format.js';
+import { formatError, formatMs, preview } from './format.js';
 
 /** The table of `weft runs list`, local or remote. */
 export function runsTable(runs: readonly RunSummary[]): string {
@@ -47,7 +47,7 @@ export function showText(v: RunView, tty: boolean): string {
     `created   ${v.created_at}`,
   ];
   if (v.finished_at !== null) lines.push(`finished  ${v.finished_at}`);
-  if (v.error !== null) lines.push(`error     ${v.error.code}: ${v.error.message}`);
+  if (v.error !== null) lines.push(`error     ${formatError(v.error)}`);
   lines.push(`input     ${preview(v.input, tty ? 100 : 100_000)}`);
   if (v.output !== null) lines.push(`output    ${preview(v.output, tty ? 100 : 100_000)}`);
   lines.push('', 'nodes:');
@@ -58,7 +58,7 @@ export function showText(v: RunView, tty: boolean): string {
         : '';
     const detail =
       n.error !== undefined
-        ? `${n.error.code}: ${n.error.message}`
+        ? formatError(n.error)
         : n.output !== undefined
           ? preview(n.output, tty ? 60 : 100_000)
           : '';
