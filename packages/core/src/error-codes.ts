@@ -8,7 +8,11 @@
  * Codes that are not answers of the API (node and run failures, start-up problems) have status 500:
  * should one escape a handler, it is a bug, and the client gets a generic 500.
  */
-import type { ErrorLevel } from './errors.js';
+/**
+ * Who must act on a failure: the workflow's author, the operator, or us. Defined here rather than in
+ * `errors.ts`, which reads this table: the table is the leaf.
+ */
+export type ErrorLevel = 'user' | 'operational' | 'unexpected';
 
 /** SPEC section 9: 1 failed, 2 invalid definition, input or usage. */
 export type ErrorExitCode = 1 | 2;

@@ -4,12 +4,12 @@
  * the retryability the engine acts on. Errors from the outside world are normalised with
  * {@link toWeftError}.
  */
-import { errorSpec, type ErrorCode } from './error-codes.js';
+import { errorSpec, type ErrorCode, type ErrorLevel } from './error-codes.js';
 
 const WEFT_ERROR = Symbol.for('weft.error');
 
-/** Who must act on a failure: the workflow's author, the operator, or us. */
-export type ErrorLevel = 'user' | 'operational' | 'unexpected';
+/** Re-exported: the level belongs with the error class for those who import only this module. */
+export type { ErrorLevel };
 
 export interface WeftErrorOptions {
   /** Retried under the node's retry policy. Default false. */

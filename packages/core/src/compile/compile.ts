@@ -19,7 +19,7 @@ import {
   type CompiledValue,
 } from '../expr/index.js';
 import type { NodeRegistry } from '../nodes/registry.js';
-import { runLogicFor, type WorkflowKind } from '../runtime/logic.js';
+import { runLogicFor } from '../runtime/logic.js';
 import { bareExpression, compileParams } from './params.js';
 import type {
   NormalizedOnError,
@@ -28,6 +28,7 @@ import type {
   PlanEdge,
   PlanGraph,
   PlanNode,
+  WorkflowKind,
 } from './plan.js';
 
 /** Default for `limits.max_concurrency`. */
@@ -101,7 +102,8 @@ function compileNode(ctx: CompileContext, def: NodeDefinition, index: number): P
     type: def.type,
     definition: def,
     nodeType,
-    control,
+    // The kind only: the runtime finds the behaviour in its table, the flags are read here.
+    control: control?.kind,
     takesSlot: control === undefined || control.takesSlot,
     inEdges: [],
     outEdges: [],

@@ -6,8 +6,15 @@
 import type { NodeDefinition, WorkflowDefinition } from '../dsl/types.js';
 import type { CompiledExpression, CompiledValue } from '../expr/index.js';
 import type { NodeType } from '../nodes/types.js';
-import type { Control } from '../runtime/controls/types.js';
-import type { WorkflowKind } from '../runtime/logic.js';
+
+// The plan names its workflow's kind and its nodes' controls by strings defined here, not by the
+// runtime's types: the runtime reads plans, so a plan that imported the runtime would be a cycle.
+
+/** A kind of workflow (its `kind`): which run logic runs it. */
+export type WorkflowKind = NonNullable<WorkflowDefinition['kind']>;
+
+/** A built-in node type whose execution the decider drives itself (`runtime/controls/`). */
+export type ControlKind = 'foreach' | 'loop' | 'wait' | 'human' | 'subworkflow';
 
 export interface NormalizedRetry {
   maxAttempts: number;
@@ -33,8 +40,11 @@ export interface PlanNode {
   type: string;
   definition: NodeDefinition;
   nodeType: NodeType;
-  /** The behaviour of a type the decider drives itself; plain nodes are executed by the shell. */
-  control: Control | undefined;
+  /**
+   * The control of a type the decider drives itself, its behaviour looked up in the runtime's
+   * table of controls; plain nodes are executed by the shell.
+   */
+  control: ControlKind | undefined;
   /** Holds an execution slot while it runs: plain nodes and controls whose work runs outside. */
   takesSlot: boolean;
   /** Indexes into the graph's `edges`. */

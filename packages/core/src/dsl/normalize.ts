@@ -9,7 +9,7 @@
  * (`nodes[2].needs[0]`, `nodes[1].with.nodes[0]`) and not at the normalised form.
  */
 import { z } from 'zod';
-import type { ControlKind } from '../runtime/controls/types.js';
+import type { ControlKind } from '../compile/plan.js';
 import type { NodeRegistry } from '../nodes/registry.js';
 import type { EdgeDefinition, NodeDefinition, WorkflowDefinition } from './types.js';
 import type { Findings, Path } from './findings.js';

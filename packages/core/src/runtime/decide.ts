@@ -10,15 +10,14 @@
  */
 import type { Plan } from '../compile/plan.js';
 import { WeftError } from '../errors.js';
+import { CONTROLS } from './controls/index.js';
 import { Decider } from './decider.js';
-import { failNode, failRun } from './failure.js';
-import { completeNode } from './finish.js';
 import { cancelRun, pauseRun, recoverRun, resumeRun, retryRun, startRun } from './lifecycle.js';
 import { message } from './messages.js';
 import type { Decision, RunInput } from './protocol.js';
-import { onReady } from './readiness.js';
 import { isTerminal } from '../ports/store.js';
 import type { NodeState, RunState } from './state.js';
+import { completeNode, failNode, failRun, onReady, WALK } from './walk.js';
 
 export function decide(plan: Plan, state: RunState, input: RunInput): Decision {
   const d = new Decider(plan, state, input.at);
@@ -63,7 +62,9 @@ function apply(d: Decider, input: RunInput): void {
       const ns = d.state.nodes.get(input.path);
       if (ns?.kind !== 'node' || ns.status !== 'running' || ns.childRunId !== input.childRunId)
         return;
-      return d.planNode(ns).control?.childFinished?.(d, ns, input);
+      const control = d.planNode(ns).control;
+      if (control !== undefined) CONTROLS[control].childFinished?.(d, ns, input, WALK);
+      return;
     }
     case 'pause':
       return pauseRun(d);
@@ -98,12 +99,14 @@ function timerFired(d: Decider, id: string, kind: string, path: string | undefin
   }
   if (ns.status !== 'waiting' || ns.timerId !== id) return;
   ns.timerId = undefined;
-  d.planNode(ns).control?.timerFired?.(d, ns, kind);
+  const control = d.planNode(ns).control;
+  if (control !== undefined) CONTROLS[control].timerFired?.(d, ns, kind, WALK);
 }
 
 function humanInput(d: Decider, node: string, value: unknown): void {
   const ns = d.state.nodes.get(node);
-  const control = ns?.kind === 'node' ? d.planNode(ns).control : undefined;
+  const kind = ns?.kind === 'node' ? d.planNode(ns).control : undefined;
+  const control = kind === undefined ? undefined : CONTROLS[kind];
   if (ns?.kind !== 'node' || control?.answer === undefined) {
     throw new WeftError('not_found', `run ${d.meta.runId} has no human node "${node}"`);
   }
@@ -113,5 +116,5 @@ function humanInput(d: Decider, node: string, value: unknown): void {
       `node "${node}" is ${ns.status}, not waiting for an answer`,
     );
   }
-  control.answer(d, ns, value);
+  control.answer(d, ns, value, WALK);
 }

@@ -2,8 +2,8 @@
  * @module runtime/decider
  * The working state of {@link decide}: one Decider handles one input for one run. It holds the
  * events, commands and changed paths of the decision and finds plan nodes and their states; the
- * moves themselves are in `readiness`, `finish`, `failure`, `messages` and the control table. It
- * performs no I/O and reads no clock: time comes with the input.
+ * moves themselves are in `walk` (readiness, completion, failure), `messages`, `lifecycle` and the
+ * control table. It performs no I/O and reads no clock: time comes with the input.
  */
 import type { Plan, PlanGraph, PlanNode } from '../compile/plan.js';
 import { WeftError, type ErrorInfo } from '../errors.js';

@@ -3,10 +3,11 @@
  * The run logic of graph workflows: the decision function over a DAG of nodes, with its state
  * kept as one row per node path.
  */
+import { CONTROLS } from './controls/index.js';
 import { decide } from './decide.js';
 import { Decider } from './decider.js';
-import type { RunLogic } from './logic.js';
 import { fromRecords } from './persist.js';
+import type { RunLogic } from './run-logic.js';
 import { createRunState } from './state.js';
 
 export const graphLogic: RunLogic = {
@@ -18,9 +19,9 @@ export const graphLogic: RunLogic = {
     const d = new Decider(plan, state, 0);
     const paths: string[] = [];
     for (const s of state.nodes.values()) {
-      if (s.kind === 'node' && s.status === 'waiting' && d.planNode(s).control?.answer) {
-        paths.push(s.path);
-      }
+      if (s.kind !== 'node' || s.status !== 'waiting') continue;
+      const control = d.planNode(s).control;
+      if (control !== undefined && CONTROLS[control].answer) paths.push(s.path);
     }
     return paths;
   },

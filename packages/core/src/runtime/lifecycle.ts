@@ -5,12 +5,10 @@
  */
 import { WeftError } from '../errors.js';
 import type { Decider } from './decider.js';
-import { cancelWork } from './failure.js';
-import { completeFrame } from './finish.js';
-import { checkReady, pump, startFrame, startNode } from './readiness.js';
 import { hydrate } from './scope.js';
 import { isTerminal } from '../ports/store.js';
 import { hasOutput, type FrameState } from './state.js';
+import { cancelWork, checkReady, completeFrame, pump, startFrame, startNode } from './walk.js';
 
 const conflict = (message: string) => new WeftError('invalid_state', message);
 

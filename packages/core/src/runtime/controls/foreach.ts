@@ -7,11 +7,8 @@ import { z } from 'zod';
 import type { NodeDefinition } from '../../dsl/types.js';
 import { toPlainJson } from '../../expr/index.js';
 import type { Decider } from '../decider.js';
-import { failNode } from '../failure.js';
-import { completeNode } from '../finish.js';
-import { createFrame } from '../readiness.js';
 import { framePath, type NodeState } from '../state.js';
-import { defineControl } from './types.js';
+import { defineControl, type Walk } from './types.js';
 
 /** A foreach over a `workflow` runs one child run per item: its body is that one call. */
 function childCall(params: Record<string, unknown>): NodeDefinition[] | undefined {
@@ -25,12 +22,12 @@ function childCall(params: Record<string, unknown>): NodeDefinition[] | undefine
 }
 
 /** Starts bodies while fewer than `limit` run and items remain. */
-function fill(d: Decider, ns: NodeState): void {
+function fill(d: Decider, ns: NodeState, walk: Walk): void {
   const items = ns.items ?? [];
   while ((ns.started ?? 0) < items.length && (ns.started ?? 0) - (ns.done ?? 0) < (ns.limit ?? 1)) {
     const index = ns.started ?? 0;
     ns.started = index + 1;
-    createFrame(d, ns, framePath(ns.path, index), { item: items[index], index });
+    walk.createFrame(d, ns, framePath(ns.path, index), { item: items[index], index });
   }
   d.touch(ns.path);
 }
@@ -57,37 +54,38 @@ export const foreachNode = defineControl(
     skipped: ['items', 'nodes', 'edges', 'workflow', 'version', 'input'],
     expression: 'items',
     implicitBody: childCall,
-    start(d, ns, pn, p) {
+    start(d, ns, pn, p, walk) {
       const itemsExpr = pn.controlExpr;
       if (itemsExpr === undefined) {
-        return failNode(d, ns, { code: 'invalid_params', message: 'foreach needs `items`' }, true);
+        const message = 'foreach needs `items`';
+        return walk.failNode(d, ns, { code: 'invalid_params', message }, true);
       }
       const items = d.evaluate(() =>
         toPlainJson(itemsExpr.evaluate(d.scopeOf(ns.frame), { now: d.at })),
       );
-      if (!items.ok) return failNode(d, ns, items.error, true);
+      if (!items.ok) return walk.failNode(d, ns, items.error, true);
       const list = items.value === undefined ? [] : items.value;
       if (!Array.isArray(list)) {
         const message = `foreach items must be an array, got ${typeof list}`;
-        return failNode(d, ns, { code: 'invalid_items', message }, true);
+        return walk.failNode(d, ns, { code: 'invalid_items', message }, true);
       }
       ns.items = list;
       ns.started = 0;
       ns.done = 0;
       ns.limit =
         typeof p['concurrency'] === 'number' && p['concurrency'] > 0 ? p['concurrency'] : 1;
-      if (list.length === 0) return completeNode(d, ns, []);
-      fill(d, ns);
+      if (list.length === 0) return walk.completeNode(d, ns, []);
+      fill(d, ns, walk);
     },
-    bodyDone(d, owner) {
+    bodyDone(d, owner, _pn, _fs, _output, walk) {
       owner.done = (owner.done ?? 0) + 1;
       const items = owner.items ?? [];
-      if (owner.done < items.length) return fill(d, owner);
+      if (owner.done < items.length) return fill(d, owner, walk);
       const outputs = items.map((_, i) => {
         const f = d.state.nodes.get(framePath(owner.path, i));
         return f?.kind === 'frame' ? f.output : undefined;
       });
-      completeNode(d, owner, outputs);
+      walk.completeNode(d, owner, outputs);
     },
   },
 );

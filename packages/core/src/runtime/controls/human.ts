@@ -5,9 +5,6 @@
  */
 import { z } from 'zod';
 import type { NodeEventData } from '../../events.js';
-import { failNode } from '../failure.js';
-import { completeNode } from '../finish.js';
-import { park } from '../readiness.js';
 import { parseDuration } from '../time.js';
 import { defineControl } from './types.js';
 import { duration } from './wait.js';
@@ -30,22 +27,22 @@ export const humanNode = defineControl(
   {
     kind: 'human',
     takesSlot: false,
-    start(d, ns, _pn, p) {
+    start(d, ns, _pn, p, walk) {
       const data: NodeEventData['node.waiting'] = { prompt: p['prompt'] };
       if (p['schema'] !== undefined) data.schema = p['schema'];
       if (p['timeout'] !== undefined) {
         const ms = d.evaluate(() => parseDuration(p['timeout']));
-        if (!ms.ok) return failNode(d, ns, ms.error, true);
+        if (!ms.ok) return walk.failNode(d, ns, ms.error, true);
         ns.timerId = d.addTimer(ns, 'human-timeout', d.at + ms.value);
         data.timeout_at = new Date(d.at + ms.value).toISOString();
       }
-      park(d, ns, data);
+      walk.park(d, ns, data);
     },
-    timerFired(d, ns, kind) {
-      if (kind === 'human-timeout') completeNode(d, ns, null, 'timeout');
+    timerFired(d, ns, kind, walk) {
+      if (kind === 'human-timeout') walk.completeNode(d, ns, null, 'timeout');
     },
-    answer(d, ns, value) {
-      completeNode(d, ns, value);
+    answer(d, ns, value, walk) {
+      walk.completeNode(d, ns, value);
     },
   },
 );

@@ -5,19 +5,16 @@
  */
 import { z } from 'zod';
 import type { Decider } from '../decider.js';
-import { failNode } from '../failure.js';
-import { completeNode } from '../finish.js';
 import { toBoolean } from '../outputs.js';
-import { createFrame } from '../readiness.js';
 import { framePath, type NodeState } from '../state.js';
-import { defineControl } from './types.js';
+import { defineControl, type Walk } from './types.js';
 
 const DEFAULT_MAX_ITERATIONS = 100;
 
-function nextIteration(d: Decider, ns: NodeState, previous: unknown): void {
+function nextIteration(d: Decider, ns: NodeState, previous: unknown, walk: Walk): void {
   ns.iteration = (ns.iteration ?? 0) + 1;
   d.touch(ns.path);
-  createFrame(d, ns, framePath(ns.path, ns.iteration), { iteration: ns.iteration, previous });
+  walk.createFrame(d, ns, framePath(ns.path, ns.iteration), { iteration: ns.iteration, previous });
 }
 
 export const loopNode = defineControl(
@@ -38,26 +35,26 @@ export const loopNode = defineControl(
     takesSlot: false,
     skipped: ['while', 'nodes', 'edges'],
     expression: 'while',
-    start(d, ns, _pn, p) {
+    start(d, ns, _pn, p, walk) {
       ns.iteration = 0;
       ns.limit =
         typeof p['max_iterations'] === 'number' ? p['max_iterations'] : DEFAULT_MAX_ITERATIONS;
-      nextIteration(d, ns, null);
+      nextIteration(d, ns, null, walk);
     },
-    bodyDone(d, owner, pn, fs, output) {
+    bodyDone(d, owner, pn, fs, output, walk) {
       const whileExpr = pn.controlExpr;
       const again =
         whileExpr === undefined
           ? ({ ok: true, value: false } as const)
           : d.evaluate(() => whileExpr.evaluate(d.scopeOf(fs.path), { now: d.at }));
-      if (!again.ok) return failNode(d, owner, again.error, true);
+      if (!again.ok) return walk.failNode(d, owner, again.error, true);
       if (
         toBoolean(again.value) &&
         (owner.iteration ?? 0) < (owner.limit ?? DEFAULT_MAX_ITERATIONS)
       ) {
-        return nextIteration(d, owner, output);
+        return nextIteration(d, owner, output, walk);
       }
-      completeNode(d, owner, { output, iterations: owner.iteration ?? 0 });
+      walk.completeNode(d, owner, { output, iterations: owner.iteration ?? 0 });
     },
   },
 );

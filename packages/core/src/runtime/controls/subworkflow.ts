@@ -5,8 +5,6 @@
  */
 import { z } from 'zod';
 import { causeOf } from '../../errors.js';
-import { failNode } from '../failure.js';
-import { completeNode } from '../finish.js';
 import { derivedId } from '../time.js';
 import { defineControl } from './types.js';
 
@@ -37,11 +35,11 @@ export const subworkflowNode = defineControl(
         input: p['input'] ?? {},
       });
     },
-    childFinished(d, ns, input) {
-      if (input.status === 'succeeded') return completeNode(d, ns, input.output ?? null);
+    childFinished(d, ns, input, walk) {
+      if (input.status === 'succeeded') return walk.completeNode(d, ns, input.output ?? null);
       const error = input.error ?? { code: 'child_failed', message: `child run ${input.status}` };
       const message = `subworkflow: ${error.message}`;
-      failNode(d, ns, { code: error.code, message, cause: causeOf(error) }, true);
+      walk.failNode(d, ns, { code: error.code, message, cause: causeOf(error) }, true);
     },
     cancel(d, ns) {
       if (ns.childRunId !== undefined) {

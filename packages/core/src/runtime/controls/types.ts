@@ -5,17 +5,39 @@
  * is a table entry of behaviour hooks, so that the decider asks the node's control what to do
  * instead of switching on type names. The hooks are plain functions on static objects: the
  * decider calls them without allocating.
+ *
+ * Controls import no module of the walk (`walk.ts`), even for types: the walk calls the hooks, so
+ * a control makes the walk's moves through the {@link Walk} each hook is handed.
  */
-import type { PlanNode } from '../../compile/plan.js';
+import type { ControlKind, PlanNode } from '../../compile/plan.js';
 import type { NodeDefinition } from '../../dsl/types.js';
+import type { NodeEventData } from '../../events.js';
 import type { NodeType } from '../../nodes/types.js';
-import type { Decider } from '../decider.js';
+import type { AttemptError, Decider } from '../decider.js';
 import type { RunInput } from '../protocol.js';
 import type { FrameState, NodeState } from '../state.js';
 
-export type ControlKind = 'foreach' | 'loop' | 'wait' | 'human' | 'subworkflow';
-
 export type ChildFinished = Extract<RunInput, { type: 'child.finished' }>;
+
+/**
+ * The moves of the node walk (`walk.ts`) that controls make. Handed to every hook rather than
+ * imported: the walk calls the hooks, so controls that imported it would make a cycle.
+ */
+export interface Walk {
+  /** One attempt failed: retries, or applies on_error (`final`: no retry). */
+  readonly failNode: (d: Decider, ns: NodeState, error: AttemptError, final?: boolean) => void;
+  /** The node succeeded with `output`, taking the edges of `port` (default `out`). */
+  readonly completeNode: (d: Decider, ns: NodeState, output: unknown, port?: string) => void;
+  /** Starts one instance of the owner's body at `path`, with `vars` in its scope. */
+  readonly createFrame: (
+    d: Decider,
+    owner: NodeState,
+    path: string,
+    vars: Record<string, unknown>,
+  ) => void;
+  /** The node waits for a timer or an answer, holding no slot. */
+  readonly park: (d: Decider, ns: NodeState, data: NodeEventData['node.waiting']) => void;
+}
 
 export interface Control {
   readonly kind: ControlKind;
@@ -31,17 +53,24 @@ export interface Control {
   /** The body of a node written without one (a foreach over a `workflow`). */
   implicitBody?(params: Record<string, unknown>): NodeDefinition[] | undefined;
   /** The node became ready and its parameters rendered to `params`. */
-  start(d: Decider, ns: NodeState, pn: PlanNode, params: Record<string, unknown>): void;
+  start(d: Decider, ns: NodeState, pn: PlanNode, params: Record<string, unknown>, walk: Walk): void;
   /** One instance of its body finished with `output`. */
-  bodyDone?(d: Decider, owner: NodeState, pn: PlanNode, frame: FrameState, output: unknown): void;
+  bodyDone?(
+    d: Decider,
+    owner: NodeState,
+    pn: PlanNode,
+    frame: FrameState,
+    output: unknown,
+    walk: Walk,
+  ): void;
   /** A timer it set fired (it is the node's current timer). */
-  timerFired?(d: Decider, ns: NodeState, kind: string): void;
+  timerFired?(d: Decider, ns: NodeState, kind: string, walk: Walk): void;
   /** An answer was posted to the run for this node, which is waiting. */
-  answer?(d: Decider, ns: NodeState, value: unknown): void;
+  answer?(d: Decider, ns: NodeState, value: unknown, walk: Walk): void;
   /** Its child run finished. */
-  childFinished?(d: Decider, ns: NodeState, input: ChildFinished): void;
+  childFinished?(d: Decider, ns: NodeState, input: ChildFinished, walk: Walk): void;
   /** The running node is cancelled: stop the work it started outside the decider. */
-  cancel?(d: Decider, ns: NodeState): void;
+  cancel?(d: Decider, ns: NodeState, walk: Walk): void;
 }
 
 /**

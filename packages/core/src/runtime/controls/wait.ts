@@ -3,9 +3,6 @@
  * `wait` is a durable timer: the node parks until `duration` has passed or `until` has come.
  */
 import { z } from 'zod';
-import { completeNode } from '../finish.js';
-import { failNode } from '../failure.js';
-import { park } from '../readiness.js';
 import { parseDuration, parseTimestamp } from '../time.js';
 import { defineControl } from './types.js';
 
@@ -28,16 +25,16 @@ export const waitNode = defineControl(
   {
     kind: 'wait',
     takesSlot: false,
-    start(d, ns, _pn, p) {
+    start(d, ns, _pn, p, walk) {
       const due = d.evaluate(() =>
         p['until'] !== undefined ? parseTimestamp(p['until']) : d.at + parseDuration(p['duration']),
       );
-      if (!due.ok) return failNode(d, ns, due.error, true);
+      if (!due.ok) return walk.failNode(d, ns, due.error, true);
       ns.timerId = d.addTimer(ns, 'wait', due.value);
-      park(d, ns, { until: new Date(due.value).toISOString() });
+      walk.park(d, ns, { until: new Date(due.value).toISOString() });
     },
-    timerFired(d, ns, kind) {
-      if (kind === 'wait') completeNode(d, ns, { waited_until: d.iso });
+    timerFired(d, ns, kind, walk) {
+      if (kind === 'wait') walk.completeNode(d, ns, { waited_until: d.iso });
     },
   },
 );
