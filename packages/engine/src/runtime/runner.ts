@@ -35,7 +35,7 @@ import type { ActiveRun, RunnerInput } from './active-run.js';
 import { executeNode, type ExecuteEnv } from './execute.js';
 import { TimerWheel } from './timers.js';
 
-/** Creates and finds child runs for `subworkflow` nodes; the Engine implements it. */
+/** Creates and finds child runs for `subworkflow` nodes; the engine's `ChildRuns` implements it. */
 export interface ChildRuns {
   start(parent: ActiveRun, command: Extract<Command, { type: 'start-child' }>): Promise<void>;
 }

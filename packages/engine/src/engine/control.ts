@@ -1,0 +1,75 @@
+/**
+ * @module engine/control
+ * Steering runs from outside: pause, resume, cancel, retry, and answers to `human` nodes.
+ */
+import { runLogicOf, validateAgainst, WeftError, type DslLimits, type Store } from '@weft/core';
+import type { Runner, RunnerInput } from '../runtime/runner.js';
+import { checkData } from './data-limits.js';
+import type { Definitions } from './definitions.js';
+
+export interface ControlDeps {
+  store: Store;
+  runner: Pick<Runner, 'send'>;
+  definitions: Pick<Definitions, 'planOf'>;
+  limits: DslLimits;
+}
+
+export class Control {
+  readonly #deps: ControlDeps;
+
+  constructor(deps: ControlDeps) {
+    this.#deps = deps;
+  }
+
+  pause(runId: string): Promise<void> {
+    return this.#send(runId, { type: 'pause' });
+  }
+
+  resume(runId: string): Promise<void> {
+    return this.#send(runId, { type: 'resume' });
+  }
+
+  cancel(runId: string, reason?: string): Promise<void> {
+    return this.#send(
+      runId,
+      reason === undefined ? { type: 'cancel' } : { type: 'cancel', reason },
+    );
+  }
+
+  retry(runId: string, options: { from?: string } = {}): Promise<void> {
+    return this.#send(
+      runId,
+      options.from === undefined ? { type: 'retry' } : { type: 'retry', from: options.from },
+    );
+  }
+
+  async waitingForAnswer(runId: string): Promise<string[]> {
+    const { plan, rows } = await this.#load(runId);
+    const logic = runLogicOf(plan);
+    return logic.awaitingAnswer(plan, logic.load(plan, rows.run, rows.nodes));
+  }
+
+  /** The answer is checked here, before the run sees it: a refused answer leaves the node waiting. */
+  async input(runId: string, node: string, value: unknown): Promise<void> {
+    const { plan } = await this.#load(runId);
+    const def = plan.root.nodes[plan.root.byId.get(node) ?? -1]?.definition;
+    const schema = def?.with?.['schema'];
+    const what = `answer to ${node}`;
+    checkData(value, this.#deps.limits, { code: 'invalid_answer', root: 'value', what });
+    if (typeof schema === 'object' && schema !== null) {
+      validateAgainst(schema, value, { code: 'invalid_answer', root: 'value', what });
+    }
+    await this.#deps.runner.send(runId, { type: 'human.input', node, value });
+  }
+
+  async #send(runId: string, input: RunnerInput): Promise<void> {
+    await this.#deps.runner.send(runId, input);
+  }
+
+  async #load(runId: string) {
+    const rows = await this.#deps.store.loadRun(runId);
+    if (rows === undefined) throw new WeftError('not_found', `no run ${runId}`);
+    const { tenant, workflowId, version } = rows.run;
+    return { rows, plan: await this.#deps.definitions.planOf(tenant, workflowId, version) };
+  }
+}

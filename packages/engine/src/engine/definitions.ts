@@ -1,0 +1,169 @@
+/**
+ * @module engine/definitions
+ * Workflow definitions: validation, publishing and deleting versions, finding the version a
+ * reference names, and the compiled plan of each stored version.
+ */
+import {
+  hashDefinition,
+  PlanCache,
+  WeftError,
+  type Clock,
+  type DslLimits,
+  type NodeRegistry,
+  type ParseResult,
+  type Plan,
+  type Store,
+  type WorkflowDefinition,
+} from '@weft/core';
+import { syncSchedules } from '../triggers/cron.js';
+import { hookKeys } from '../triggers/webhooks.js';
+import { validateWorkflow } from '../validate.js';
+
+/** A stored workflow's id, or a definition (text or object) to publish first. */
+export type WorkflowRef = string | WorkflowDefinition;
+
+export interface DefinitionsDeps {
+  store: Store;
+  registry: NodeRegistry;
+  clock: Clock;
+  limits: Partial<DslLimits> | undefined;
+  /** Tenant when none is given. */
+  tenant: string;
+  /** Called after a publish or a delete: schedules may have changed. */
+  changed: () => void;
+}
+
+/** Bounds the plans kept in memory: a full cache is emptied, and plans are compiled again on need. */
+const MAX_CACHED_VERSIONS = 1000;
+
+export class Definitions {
+  readonly #deps: DefinitionsDeps;
+  readonly #plans = new PlanCache();
+  readonly #versions = new Map<string, Plan>();
+
+  constructor(deps: DefinitionsDeps) {
+    this.#deps = deps;
+  }
+
+  validate(source: string | object, options: { format?: 'yaml' | 'json' } = {}): ParseResult {
+    const { limits } = this.#deps;
+    return validateWorkflow(source, {
+      registry: this.#deps.registry,
+      ...(limits ? { limits } : {}),
+      ...(options.format ? { format: options.format } : {}),
+      now: this.#deps.clock.now(),
+    });
+  }
+
+  async publish(
+    source: string | object,
+    options: { tenant?: string; format?: 'yaml' | 'json' } = {},
+  ): Promise<{ id: string; version: number; created: boolean }> {
+    const parsed = this.validate(source, options);
+    if (!parsed.ok) {
+      throw new WeftError('invalid_definition', describeDiagnostics(parsed), {
+        details: parsed.diagnostics,
+      });
+    }
+    const { store, registry, clock } = this.#deps;
+    const definition = parsed.definition;
+    const hash = hashDefinition(definition);
+    // Compiling refuses a kind of workflow that this engine cannot run, before anything is stored.
+    this.#plans.get(definition, registry, hash);
+    const tenant = options.tenant ?? this.#deps.tenant;
+    await this.#checkHooksFree(tenant, definition);
+    const text = typeof source === 'string' ? source : JSON.stringify(source, null, 2);
+    const saved = await store.saveWorkflow({ tenant, definition, source: text, hash });
+    await syncSchedules(store, tenant, definition, clock.now());
+    this.#deps.changed();
+    return { id: definition.id, ...saved };
+  }
+
+  async delete(id: string, options: { tenant?: string } = {}): Promise<boolean> {
+    const deleted = await this.#deps.store.deleteWorkflow(options.tenant ?? this.#deps.tenant, id);
+    this.#deps.changed();
+    return deleted;
+  }
+
+  /** The stored version a reference names; a definition is published first. */
+  async resolve(
+    workflow: WorkflowRef,
+    tenant: string,
+    version?: number,
+  ): Promise<{ id: string; version: number }> {
+    // A newline or a colon cannot be in an id: such a string is definition text.
+    if (typeof workflow !== 'string' || /[\n:]/.test(workflow)) {
+      const published = await this.publish(workflow, { tenant });
+      return { id: published.id, version: published.version };
+    }
+    const { store } = this.#deps;
+    const found =
+      version === undefined
+        ? await store.latestWorkflowVersion(tenant, workflow)
+        : (await store.getWorkflow(tenant, workflow, version))?.version;
+    if (found === undefined) {
+      throw new WeftError(
+        'not_found',
+        version === undefined
+          ? `no workflow "${workflow}"`
+          : `no version ${version} of workflow "${workflow}"`,
+      );
+    }
+    return { id: workflow, version: found };
+  }
+
+  /** Versions never change once published, so their plans are kept by (tenant, id, version). */
+  async planOf(tenant: string, workflowId: string, version: number): Promise<Plan> {
+    const key = `${tenant}\u0000${workflowId}\u0000${version}`;
+    const cached = this.#versions.get(key);
+    if (cached !== undefined) return cached;
+    // Deleted versions too: a run keeps the version it started with after a delete (SPEC 8).
+    const stored = await this.#deps.store.getWorkflow(tenant, workflowId, version, {
+      includeDeleted: true,
+    });
+    if (stored === undefined) {
+      throw new WeftError('not_found', `no version ${version} of workflow "${workflowId}"`);
+    }
+    const plan = this.#plans.get(stored.definition, this.#deps.registry, stored.hash);
+    if (this.#versions.size >= MAX_CACHED_VERSIONS) this.#versions.clear();
+    this.#versions.set(key, plan);
+    return plan;
+  }
+
+  /** A webhook path and method start one workflow's runs: another live workflow may not take it. */
+  async #checkHooksFree(tenant: string, definition: WorkflowDefinition): Promise<void> {
+    const mine = hookKeys(definition);
+    if (mine.length === 0) return;
+    const { store } = this.#deps;
+    const diagnostics = [];
+    for (const w of await store.listWorkflows(tenant)) {
+      if (w.id === definition.id) continue;
+      const other = await store.getWorkflow(tenant, w.id, w.latestVersion);
+      const taken = new Set(
+        other === undefined ? [] : hookKeys(other.definition).map((h) => h.key),
+      );
+      for (const h of mine) {
+        if (taken.has(h.key)) {
+          diagnostics.push({
+            path: `triggers[${h.index}].path`,
+            message: `webhook \`${h.key}\` is already used by workflow "${w.id}"`,
+          });
+        }
+      }
+    }
+    if (diagnostics.length > 0) {
+      const parsed = { ok: false as const, diagnostics };
+      throw new WeftError('invalid_definition', describeDiagnostics(parsed), {
+        details: diagnostics,
+      });
+    }
+  }
+}
+
+export function describeDiagnostics(parsed: Extract<ParseResult, { ok: false }>): string {
+  const lines = parsed.diagnostics.map((d) => {
+    const at = d.line !== undefined ? `${d.line}:${d.column ?? 1}: ` : '';
+    return `${at}${d.path === '' ? '' : `${d.path}: `}${d.message}`;
+  });
+  return `invalid definition: ${lines.join('; ')}`;
+}

@@ -1,0 +1,81 @@
+/**
+ * @module engine/parts
+ * Builds the engine's parts over one store and one Runner. Kept apart from the `Engine` class so
+ * that the parts' wiring — the Runner needs plans and child runs, which need the Runner — is in one
+ * place and the class only hands calls on.
+ */
+import {
+  resolveLimits,
+  type Clock,
+  type CredentialResolver,
+  type DslLimits,
+  type Logger,
+  type NodeRegistry,
+  type Store,
+} from '@weft/core';
+import { Runner } from '../runtime/runner.js';
+import { ChildRuns, type WorkflowResolver } from './children.js';
+import { Control } from './control.js';
+import { Definitions } from './definitions.js';
+import { Starts } from './starts.js';
+import { Watch } from './watch.js';
+
+export interface PartsInput {
+  store: Store;
+  registry: NodeRegistry;
+  clock: Clock;
+  log: Logger;
+  /** Tenant when none is given. */
+  tenant: string;
+  limits: Partial<DslLimits> | undefined;
+  credentials: (tenant: string) => CredentialResolver;
+  resolveWorkflow: WorkflowResolver | undefined;
+  /** Called after a publish or a delete: the schedulers are woken. */
+  changed: () => void;
+}
+
+export interface Parts {
+  runner: Runner;
+  definitions: Definitions;
+  starts: Starts;
+  watch: Watch;
+  control: Control;
+}
+
+export function buildParts(input: PartsInput): Parts {
+  const { store, registry, clock, tenant } = input;
+  const limits: DslLimits = resolveLimits(input.limits);
+  const definitions = new Definitions({
+    store,
+    registry,
+    clock,
+    tenant,
+    limits: input.limits,
+    changed: input.changed,
+  });
+  // The Runner starts child runs, which start runs on it: it reaches them once both are built.
+  const runner: Runner = new Runner({
+    store,
+    registry,
+    clock,
+    log: input.log,
+    children: { start: (parent, cmd) => children.start(parent, cmd) },
+    credentials: input.credentials,
+    loadPlan: (t, id, version) => definitions.planOf(t, id, version),
+  });
+  const children: ChildRuns = new ChildRuns({
+    store,
+    runner,
+    definitions,
+    clock,
+    limits,
+    resolveWorkflow: input.resolveWorkflow,
+  });
+  return {
+    runner,
+    definitions,
+    starts: new Starts({ store, runner, definitions, clock, limits, tenant }),
+    watch: new Watch({ store, runner, definitions }),
+    control: new Control({ store, runner, definitions, limits }),
+  };
+}

@@ -1,0 +1,144 @@
+/**
+ * @module engine/watch
+ * Reading runs: the run as the API shows it, waiting until a run settles, and its events, stored
+ * then live.
+ */
+import {
+  isTerminal,
+  isTerminalEvent,
+  runLogicOf,
+  WeftError,
+  type Plan,
+  type RunEvent,
+  type RunState,
+  type Store,
+} from '@weft/core';
+import type { Runner } from '../runtime/runner.js';
+import { runView, type RunView } from '../run-view.js';
+import type { Definitions } from './definitions.js';
+
+export interface WatchDeps {
+  store: Store;
+  runner: Pick<Runner, 'subscribe' | 'flush' | 'active'>;
+  definitions: Pick<Definitions, 'planOf'>;
+}
+
+export class Watch {
+  readonly #deps: WatchDeps;
+
+  constructor(deps: WatchDeps) {
+    this.#deps = deps;
+  }
+
+  async wait(runId: string, options: { until?: 'idle' | 'finished' } = {}): Promise<RunView> {
+    const done = (plan: Plan, state: RunState) =>
+      settled(plan, state, options.until === 'finished');
+    const { runner, store, definitions } = this.#deps;
+    await new Promise<void>((resolve, reject) => {
+      const unsubscribe = runner.subscribe(runId, (_events, run) => {
+        if (done(run.plan, run.state)) {
+          unsubscribe();
+          resolve();
+        }
+      });
+      // Subscribed first, then checked: a run that settles in between is not missed.
+      const check = async () => {
+        await runner.flush();
+        const live = runner.active(runId);
+        if (live !== undefined) return done(live.plan, live.state);
+        const rows = await store.loadRun(runId);
+        if (rows === undefined) throw new WeftError('not_found', `no run ${runId}`);
+        const plan = await definitions.planOf(
+          rows.run.tenant,
+          rows.run.workflowId,
+          rows.run.version,
+        );
+        return done(plan, runLogicOf(plan).load(plan, rows.run, rows.nodes));
+      };
+      check().then(
+        (isSettled) => {
+          if (!isSettled) return;
+          unsubscribe();
+          resolve();
+        },
+        (e: unknown) => {
+          unsubscribe();
+          reject(e);
+        },
+      );
+    });
+    const view = await this.get(runId);
+    if (view === undefined) throw new WeftError('not_found', `no run ${runId}`);
+    return view;
+  }
+
+  async get(runId: string, options: { tenant?: string } = {}): Promise<RunView | undefined> {
+    await this.#deps.runner.flush();
+    const rows = await this.#deps.store.loadRun(runId);
+    if (rows === undefined) return undefined;
+    if (options.tenant !== undefined && rows.run.tenant !== options.tenant) return undefined;
+    // A run whose version cannot be compiled any more is still shown, without its plan's details.
+    const plan = await this.#deps.definitions
+      .planOf(rows.run.tenant, rows.run.workflowId, rows.run.version)
+      .catch(() => undefined);
+    return runView(rows.run, rows.nodes, plan);
+  }
+
+  async *events(
+    runId: string,
+    options: { after?: number; follow?: boolean; signal?: AbortSignal } = {},
+  ): AsyncGenerator<RunEvent> {
+    const live: RunEvent[] = [];
+    let wake: (() => void) | undefined;
+    const unsubscribe = this.#deps.runner.subscribe(runId, (events) => {
+      live.push(...events);
+      wake?.();
+    });
+    // A reader that went away must not keep a subscription until the run's next event.
+    const { signal } = options;
+    const onAbort = () => wake?.();
+    const stopped = () => signal?.aborted === true;
+    signal?.addEventListener('abort', onAbort, { once: true });
+    try {
+      let last = options.after ?? 0;
+      for (const e of await this.#deps.store.readEvents(runId, last)) {
+        yield e;
+        last = e.seq;
+      }
+      const record = await this.#deps.store.getRun(runId);
+      if (record === undefined) throw new WeftError('not_found', `no run ${runId}`);
+      if (options.follow === false) return;
+      if (isTerminal(record.status) && record.seq <= last) return;
+      for (;;) {
+        while (live.length > 0) {
+          const e = live.shift()!;
+          if (e.seq <= last) continue;
+          yield e;
+          last = e.seq;
+          if (isTerminalEvent(e)) return;
+        }
+        if (stopped()) return;
+        await new Promise<void>((resolve) => (wake = resolve));
+        wake = undefined;
+        if (stopped()) return;
+      }
+    } finally {
+      signal?.removeEventListener('abort', onAbort);
+      unsubscribe();
+    }
+  }
+}
+
+/**
+ * Whether a waiter may stop waiting: the run finished or, unless only the finish counts, it cannot
+ * go on without someone (paused, or waiting for a human answer) and nothing of it is in flight.
+ */
+function settled(plan: Plan, state: RunState, finishedOnly: boolean): boolean {
+  const m = state.meta;
+  if (isTerminal(m.status)) return true;
+  if (finishedOnly || m.executing > 0 || m.backoff > 0) return false;
+  return (
+    m.status === 'paused' ||
+    (m.status === 'waiting' && runLogicOf(plan).awaitingAnswer(plan, state).length > 0)
+  );
+}
