@@ -55,6 +55,7 @@ import { syncSchedules } from './triggers/cron.js';
 import { validateWorkflow } from './validate.js';
 import { startScheduler, type Scheduler } from './triggers/scheduler.js';
 import { hookKeys, Webhooks } from './triggers/webhooks.js';
+import { refuseFileReferences } from './workflow-refs.js';
 
 export interface EngineOptions {
   /** SQLite file, or ':memory:'. Ignored when `store` is given. @default './.weft/weft.db' */
@@ -214,7 +215,10 @@ export class Engine {
     });
   }
 
-  /** Validates and stores a definition as a new version (the same content keeps its version). */
+  /**
+   * Validates and stores a definition as a new version (the same content keeps its version).
+   * Without `resolveWorkflow`, child workflows named by file path are refused (`invalid_definition`).
+   */
   async publish(
     source: string | object,
     options: { tenant?: string; format?: 'yaml' | 'json' } = {},
@@ -226,6 +230,11 @@ export class Engine {
       });
     }
     const definition = parsed.definition;
+    // An engine without a resolver (the one `weft serve` runs) finds child workflows by id only,
+    // so a file path could never be run: refused here, at publish, rather than at every run. The
+    // engine is the one place every publish goes through (API, CLI, library), and the resolver is
+    // what decides whether a reference can be followed, so the check lives with it.
+    if (this.#options.resolveWorkflow === undefined) refuseFileReferences(definition);
     const hash = hashDefinition(definition);
     // Compiling refuses a kind of workflow that this engine cannot run, before anything is stored.
     this.#plans.get(definition, this.registry, hash);
