@@ -254,11 +254,28 @@ export class Engine {
     await this.store.getRun(PROBE_RUN_ID);
   }
 
-  /** Unfinished runs of every tenant by status, for the queue depth metric. */
-  async queueDepth(): Promise<Record<(typeof QUEUE_STATUSES)[number], number>> {
-    const counts = await Promise.all(
-      QUEUE_STATUSES.map(async (s) => (await this.store.runIdsByStatus([s])).length),
-    );
+  /**
+   * Unfinished runs by status, for the queue depth metric: of every tenant, or of `tenant` only
+   * (what a tenant's `/metrics` shows).
+   */
+  async queueDepth(tenant?: string): Promise<Record<(typeof QUEUE_STATUSES)[number], number>> {
+    const count = async (status: (typeof QUEUE_STATUSES)[number]) => {
+      if (tenant === undefined) return (await this.store.runIdsByStatus([status])).length;
+      let n = 0;
+      let cursor: string | undefined;
+      do {
+        const page = await this.store.listRuns({
+          tenant,
+          status,
+          limit: 1000,
+          ...(cursor === undefined ? {} : { cursor }),
+        });
+        n += page.runs.length;
+        cursor = page.cursor;
+      } while (cursor !== undefined);
+      return n;
+    };
+    const counts = await Promise.all(QUEUE_STATUSES.map(count));
     return {
       queued: counts[0] ?? 0,
       running: counts[1] ?? 0,

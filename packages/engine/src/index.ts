@@ -8,6 +8,8 @@ export type { RunView, NodeView, RunSummary } from './run-view.js';
 export { QUEUE_STATUSES } from './engine.js';
 export type { WeftClient } from '@weft/core/client';
 export { validateWorkflow, type ValidateOptions } from './validate.js';
+export { fileReferences, looksLikeFilePath } from './workflow-refs.js';
+export { holdsData, moveTenant, OPEN_TENANT } from './tenants.js';
 export {
   defineNode,
   route,

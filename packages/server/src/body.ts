@@ -2,7 +2,7 @@
  * @module body
  * Request bodies: the size limit (413 before parsing) and the media types of definitions.
  */
-import type { MiddlewareHandler } from 'hono';
+import type { Context, MiddlewareHandler } from 'hono';
 import { ApiError, detailsOf, type ErrorDetail } from './errors.js';
 import type { ApiEnv } from './types.js';
 
@@ -17,9 +17,20 @@ const tooLarge = (max: number) =>
   );
 
 /**
+ * The rest of a refused body is never read, so the connection cannot carry another request: the
+ * node adapter drops it after a short drain. `Connection: close` says so, and the client opens a
+ * new connection for its next request instead of failing on this one ("other side closed").
+ */
+function refuse(c: Context<ApiEnv>, max: number): never {
+  c.header('Connection', 'close');
+  throw tooLarge(max);
+}
+
+/**
  * Refuses bodies over `max()` bytes with 413: at once when `Content-Length` says so (nothing is
  * read), else while reading, counting the bytes as they stream in. The body is then buffered
  * (at most `max` bytes) for the handler. Where `raw(path)` holds, the body is kept exactly as sent.
+ * A 413 closes the connection (see {@link refuse}).
  */
 export function bodyLimit(
   max: (path: string) => number,
@@ -31,7 +42,7 @@ export function bodyLimit(
       return next();
     const limit = max(c.req.path);
     const declared = request.headers.get('content-length');
-    if (declared !== null && Number(declared) > limit) throw tooLarge(limit);
+    if (declared !== null && Number(declared) > limit) refuse(c, limit);
     const reader = request.body.getReader();
     const chunks: Uint8Array[] = [];
     let size = 0;
@@ -41,7 +52,7 @@ export function bodyLimit(
       size += value.byteLength;
       if (size > limit) {
         await reader.cancel().catch(() => undefined);
-        throw tooLarge(limit);
+        refuse(c, limit);
       }
       chunks.push(value);
     }

@@ -6,6 +6,9 @@
  * log line per run and node state change, and the node executions in flight, which a drain waits
  * for.
  *
+ * Everything about runs is labelled with the run's tenant, so that a tenant's `/metrics` shows its
+ * own counts only (see {@link Telemetry.metrics}).
+ *
  * Nothing here reads inputs, outputs or credential values: metrics and spans carry ids, types,
  * statuses and attempts; log lines add error codes and messages (which nodes keep free of
  * secrets).
@@ -13,7 +16,8 @@
  * @example
  * ```ts
  * const telemetry = new Telemetry({ engine, log });
- * const text = await telemetry.registry.metrics(); // Prometheus text
+ * const all = await telemetry.metrics(); // Prometheus text, every tenant
+ * const acme = await telemetry.metrics('acme'); // what acme's key reads at /metrics
  * await telemetry.settle(10_000); // the nodes running now have ended (or 10 s passed)
  * ```
  */
@@ -37,6 +41,7 @@ import {
   type RunStatus,
 } from '@weft/core';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { onlyTenant } from './metrics-view.js';
 
 /** Who a batch of events belongs to (the engine's `RunIdentity` fits). */
 export interface RunIdentityLike {
@@ -54,8 +59,11 @@ export type RunEventsListener = (events: readonly RunEvent[], run: RunIdentityLi
 export interface ObservedEngine {
   /** Every committed event of every run; without it only queue depth and streams are measured. */
   onEvents?(listener: RunEventsListener): () => void;
-  /** Unfinished runs of every tenant by status; without it the queue depth is not measured. */
-  queueDepth?(): Promise<Partial<Record<RunStatus, number>>>;
+  /**
+   * Unfinished runs by status, of every tenant or of `tenant`; without it the queue depth is not
+   * measured.
+   */
+  queueDepth?(tenant?: string): Promise<Partial<Record<RunStatus, number>>>;
 }
 
 export interface TelemetryOptions {
@@ -121,7 +129,10 @@ interface RunTrack {
 }
 
 export class Telemetry {
-  /** The Prometheus registry `/metrics` serves. */
+  /**
+   * Metrics kept in memory (runs, nodes, live streams, process). {@link metrics} adds the queue
+   * depth, read from the store at each scrape.
+   */
   readonly registry = new Registry();
   readonly #tracer: Tracer;
   readonly #log: Logger;
@@ -130,12 +141,14 @@ export class Telemetry {
   readonly #executing = new Set<string>();
   readonly #settled = new Set<() => void>();
   readonly #unsubscribe: (() => void) | undefined;
-  #streams = 0;
+  readonly #engine: ObservedEngine;
+  /** Live event streams open, by tenant. */
+  readonly #streams = new Map<string, number>();
 
   readonly #runsStarted: Counter<'tenant' | 'workflow'>;
   readonly #runsFinished: Counter<'tenant' | 'workflow' | 'status'>;
-  readonly #nodeDuration: Histogram<'type' | 'status'>;
-  readonly #nodeRetries: Counter<'type'>;
+  readonly #nodeDuration: Histogram<'tenant' | 'type' | 'status'>;
+  readonly #nodeRetries: Counter<'tenant' | 'type'>;
 
   constructor(o: TelemetryOptions) {
     this.#tracer = o.tracer ?? trace.getTracer('weft');
@@ -155,41 +168,26 @@ export class Telemetry {
     });
     this.#nodeDuration = new Histogram({
       name: 'weft_node_duration_seconds',
-      help: 'Duration of node attempts, by node type and how the attempt ended (succeeded, failed, retrying, cancelled)',
-      labelNames: ['type', 'status'],
+      help: 'Duration of node attempts, by tenant, node type and how the attempt ended (succeeded, failed, retrying, cancelled)',
+      labelNames: ['tenant', 'type', 'status'],
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 1800, 3600],
       registers,
     });
     this.#nodeRetries = new Counter({
       name: 'weft_node_retries_total',
-      help: 'Node attempts that failed and are retried, by node type',
-      labelNames: ['type'],
+      help: 'Node attempts that failed and are retried, by tenant and node type',
+      labelNames: ['tenant', 'type'],
       registers,
     });
-    const engine = o.engine;
-    const log = this.#log;
-    new Gauge({
-      name: 'weft_queue_depth',
-      help: 'Runs not finished, by status (read from the store at scrape time)',
-      labelNames: ['status'],
-      registers,
-      async collect() {
-        try {
-          const depth = await engine.queueDepth?.();
-          if (depth === undefined) return;
-          for (const status of QUEUE_STATUSES) this.set({ status }, depth[status] ?? 0);
-        } catch (e) {
-          log.warn({ err: e }, 'metrics: the store cannot be read for the queue depth');
-        }
-      },
-    });
-    const streams = () => this.#streams;
+    this.#engine = o.engine;
+    const streams = this.#streams;
     new Gauge({
       name: 'weft_event_stream_clients',
-      help: 'Clients connected to live event streams (SSE)',
+      help: 'Clients connected to live event streams (SSE), by tenant',
+      labelNames: ['tenant'],
       registers,
       collect() {
-        this.set(streams());
+        for (const [tenant, n] of streams) this.set({ tenant }, n);
       },
     });
     if (o.processMetrics !== false) collectDefaultMetrics({ register: this.registry });
@@ -206,12 +204,42 @@ export class Telemetry {
     this.#unsubscribe = unsubscribe;
   }
 
-  /** Counts a live event stream; call the returned function when it ends. */
-  streamOpened(): () => void {
-    this.#streams++;
+  /**
+   * The Prometheus text `/metrics` serves: every tenant's, or with `tenant` only the samples of
+   * that tenant (runs, nodes, streams, its queue depth) beside the process metrics, which are the
+   * server's own and name no tenant.
+   */
+  async metrics(tenant?: string): Promise<string> {
+    // The queue depth is counted for the view asked for, so it lives in a registry of this scrape.
+    const scrape = new Registry();
+    const depth = new Gauge({
+      name: 'weft_queue_depth',
+      help: 'Runs not finished, by status (read from the store at scrape time)',
+      labelNames: ['status'],
+      registers: [scrape],
+    });
+    try {
+      const counts = await this.#engine.queueDepth?.(tenant);
+      if (counts !== undefined)
+        for (const status of QUEUE_STATUSES) depth.set({ status }, counts[status] ?? 0);
+    } catch (e) {
+      this.#log.warn({ err: e }, 'metrics: the store cannot be read for the queue depth');
+    }
+    const text = await Registry.merge([this.registry, scrape]).metrics();
+    return tenant === undefined ? text : onlyTenant(text, tenant);
+  }
+
+  /** The content type of {@link metrics}. */
+  get contentType(): string {
+    return this.registry.contentType;
+  }
+
+  /** Counts a live event stream of `tenant`; call the returned function when it ends. */
+  streamOpened(tenant: string): () => void {
+    this.#streams.set(tenant, (this.#streams.get(tenant) ?? 0) + 1);
     let open = true;
     return () => {
-      if (open) this.#streams--;
+      if (open) this.#streams.set(tenant, (this.#streams.get(tenant) ?? 1) - 1);
       open = false;
     };
   }
@@ -302,9 +330,10 @@ export class Telemetry {
       const status = NODE_END[e.type];
       const node = track?.nodes.get(e.node);
       const type = node?.type ?? 'unknown';
-      if (status === 'retrying') this.#nodeRetries.inc({ type });
+      if (status === 'retrying') this.#nodeRetries.inc({ tenant: run.tenant, type });
       if (node !== undefined) {
-        this.#nodeDuration.observe({ type, status }, Math.max(0, at - node.startedAt) / 1000);
+        const seconds = Math.max(0, at - node.startedAt) / 1000;
+        this.#nodeDuration.observe({ tenant: run.tenant, type, status }, seconds);
         if (node.span !== undefined) {
           node.span.setAttribute('weft.status', status);
           if (status === 'failed' || status === 'retrying') {

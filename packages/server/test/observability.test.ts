@@ -110,7 +110,13 @@ nodes:
     const m = await scrape(t);
     const acme = { tenant: 'acme' };
     expect(value(m, 'weft_runs_started_total', { ...acme, workflow: 'ok' })).toBe(2);
-    expect(value(m, 'weft_runs_started_total', { tenant: 'globex', workflow: 'ok' })).toBe(1);
+    // acme's key reads acme's counts: globex's run is counted in globex's view only.
+    expect(value(m, 'weft_runs_started_total', { tenant: 'globex', workflow: 'ok' })).toBe(0);
+    const g = await scrape(t, GLOBEX);
+    expect(value(g, 'weft_runs_started_total', { tenant: 'globex', workflow: 'ok' })).toBe(1);
+    expect(
+      value(g, 'weft_node_duration_seconds_count', { type: 'noop', status: 'succeeded' }),
+    ).toBe(1);
     expect(value(m, 'weft_runs_started_total', { ...acme, workflow: 'held' })).toBe(1);
     const finished = (workflow: string, status: string) =>
       value(m, 'weft_runs_finished_total', { ...acme, workflow, status });
@@ -121,7 +127,7 @@ nodes:
 
     const count = (type: string, status: string) =>
       value(m, 'weft_node_duration_seconds_count', { type, status });
-    expect(count('noop', 'succeeded')).toBe(3);
+    expect(count('noop', 'succeeded')).toBe(2);
     expect(count('boom', 'failed')).toBe(1);
     expect(count('flaky', 'retrying')).toBe(2);
     expect(count('flaky', 'succeeded')).toBe(1);
@@ -131,7 +137,7 @@ nodes:
         status: 'succeeded',
         le: '+Inf',
       }),
-    ).toBe(3);
+    ).toBe(2);
     expect(value(m, 'weft_node_retries_total', { type: 'flaky' })).toBe(2);
 
     expect(value(m, 'weft_queue_depth', { status: 'waiting' })).toBe(1);
@@ -165,6 +171,54 @@ nodes:
     expect(
       value(after, 'weft_runs_finished_total', { ...acme, workflow: 'held', status: 'succeeded' }),
     ).toBe(1);
+  });
+
+  it("is scoped to the caller's tenant: each key sees only its own counts", async () => {
+    t = await startTestServer();
+    await publish(t, 'id: ok\nnodes: [{ id: a, type: noop }]\n');
+    await publish(t, 'id: ok\nnodes: [{ id: a, type: noop }]\n', GLOBEX);
+    await publish(
+      t,
+      'id: held\nnodes: [{ id: h, type: gate, with: { name: scoped-gate } }]\n',
+      GLOBEX,
+    );
+    await run(t, 'ok');
+    await run(t, 'ok', GLOBEX);
+    await run(t, 'ok', GLOBEX);
+    const held = (await (
+      await t.call('/v1/workflows/held/runs', { key: GLOBEX, json: {} })
+    ).json()) as Json;
+    await waitFor(async () => (await t!.engine.store.getRun(held['id']))?.status === 'running');
+
+    for (const [key, own, other, started] of [
+      [ACME, 'acme', 'globex', 1],
+      [GLOBEX, 'globex', 'acme', 2],
+    ] as const) {
+      const res = await t.call('/metrics', { key });
+      const text = await res.text();
+      expect(text).not.toContain(`tenant="${other}"`);
+      const m = samples(text);
+      expect(value(m, 'weft_runs_started_total', { tenant: own, workflow: 'ok' })).toBe(started);
+      expect(
+        value(m, 'weft_node_duration_seconds_count', { type: 'noop', status: 'succeeded' }),
+      ).toBe(started);
+      // The queue depth is the tenant's own: globex's held run is not acme's.
+      expect(value(m, 'weft_queue_depth', { status: 'running' })).toBe(own === 'globex' ? 1 : 0);
+      expect(m.some((s) => s.name === 'process_cpu_user_seconds_total')).toBe(true);
+    }
+    openGate('scoped-gate');
+    await t.engine.wait(held['id']);
+  });
+
+  it('made public (WEFT_METRICS_PUBLIC), it is read without a key and shows every tenant', async () => {
+    t = await startTestServer({ metricsPublic: true });
+    await publish(t, 'id: ok\nnodes: [{ id: a, type: noop }]\n');
+    await publish(t, 'id: ok\nnodes: [{ id: a, type: noop }]\n', GLOBEX);
+    await run(t, 'ok');
+    await run(t, 'ok', GLOBEX);
+    const m = await scrape(t, undefined);
+    expect(value(m, 'weft_runs_started_total', { tenant: 'acme', workflow: 'ok' })).toBe(1);
+    expect(value(m, 'weft_runs_started_total', { tenant: 'globex', workflow: 'ok' })).toBe(1);
   });
 
   it('needs a key when the server has keys, unless made public', async () => {

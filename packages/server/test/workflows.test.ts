@@ -109,6 +109,49 @@ states:
     expect((await t.call('/v1/workflows/order', { key: ACME })).status).toBe(404);
   });
 
+  it('answers 422 for a child workflow named by file path, naming the node; by id it publishes', async () => {
+    const parent = (ref: string, loopRef: string) => yaml`
+id: parent
+nodes:
+  - { id: a, type: noop }
+  - { id: b, type: noop }
+  - { id: child, type: subworkflow, with: { workflow: ${ref} } }
+  - id: each
+    type: foreach
+    with: { items: "{{ [1, 2] }}" }
+    nodes:
+      - { id: call, type: subworkflow, with: { workflow: ${loopRef} } }
+`;
+    const send = (body: string) =>
+      t.call('/v1/workflows', {
+        method: 'POST',
+        key: ACME,
+        body,
+        headers: { 'content-type': 'application/yaml' },
+      });
+    const res = await send(parent('./hello.yaml', 'flows/other'));
+    expect(res.status).toBe(422);
+    const message =
+      'a file path cannot be resolved on the server; publish that workflow and name it by id';
+    const { error } = (await res.json()) as Record<string, any>;
+    expect(error['code']).toBe('invalid_definition');
+    expect(error['message']).toContain(`nodes[2].with.workflow: ${message}`);
+    expect(error['details']).toEqual([
+      { path: 'nodes[2].with.workflow', message },
+      { path: 'nodes[3].nodes[0].with.workflow', message },
+    ]);
+    expect((await t.call('/v1/workflows/parent', { key: ACME })).status).toBe(404);
+
+    await publish(t, hello);
+    const byId = await send(parent('hello', 'hello'));
+    expect(byId.status).toBe(201);
+    const run = await t.call('/v1/workflows/parent/runs?wait=true', {
+      key: ACME,
+      json: { input: {} },
+    });
+    expect(((await run.json()) as Record<string, any>)['status']).toBe('succeeded');
+  });
+
   it('gives JSON definitions line and column too', async () => {
     const text = '{\n  "id": "bad",\n  "nodes": [\n    { "id": "a", "type": "nope" }\n  ]\n}\n';
     const res = await t.call('/v1/workflows', {

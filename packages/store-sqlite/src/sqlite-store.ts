@@ -25,7 +25,9 @@ import type {
   RunWrite,
   ScheduleRecord,
   ScheduleSpec,
+  ResealedCredential,
   Store,
+  TenantMove,
   StoredWorkflow,
   TimerRecord,
   WorkflowDefinition,
@@ -39,6 +41,7 @@ import { eventFromRow, nodeFromRow, runFromRow, timerFromRow } from './rows.js';
 import { RunLister } from './run-query.js';
 import { DeliveryTable, MetaTable, ScheduleTable } from './schedules.js';
 import { prepareStatements, type Statements } from './statements.js';
+import { tenantMover } from './tenants.js';
 import { publishWorkflow, summaryFromRow, workflowFromRow } from './workflows.js';
 import { conflictOrSelf, writeRuns } from './write.js';
 
@@ -110,6 +113,8 @@ export class SqliteStore implements Store {
   >;
   readonly #deleteWorkflow: Database.Transaction<(tenant: string, id: string) => boolean>;
   #statements: Statements | undefined;
+  /** Prepared on first use, after migrations. */
+  #moveTenant: ReturnType<typeof tenantMover> | undefined;
   #tables: Tables | undefined;
 
   /** @internal use {@link openSqliteStore}. */
@@ -358,6 +363,14 @@ export class SqliteStore implements Store {
 
   async getMeta(key: string): Promise<string | undefined> {
     return this.#t.meta.get(key);
+  }
+
+  async moveTenant(
+    from: string,
+    to: string,
+    credentials: readonly ResealedCredential[],
+  ): Promise<TenantMove> {
+    return (this.#moveTenant ??= tenantMover(this.#db)).immediate(from, to, credentials);
   }
 
   async setMeta(

@@ -179,6 +179,22 @@ export interface RunQuery {
   cursor?: string;
 }
 
+/** A credential row re-encrypted for another tenant (see {@link Store.moveTenant}). */
+export interface ResealedCredential {
+  name: string;
+  type: string;
+  ciphertext: string;
+}
+
+/** What {@link Store.moveTenant} moved. */
+export interface TenantMove {
+  /** Workflow ids (every version of each moves). */
+  workflows: number;
+  runs: number;
+  schedules: number;
+  credentials: number;
+}
+
 export interface Store {
   /** Applies pending migrations. Idempotent. */
   migrate(): Promise<void>;
@@ -310,6 +326,23 @@ export interface Store {
   recordDelivery(d: WebhookDelivery): Promise<{ runId: string; created: boolean }>;
   /** The run id of an earlier delivery, if any. */
   findDelivery(tenant: string, path: string, deliveryId: string): Promise<string | undefined>;
+
+  // ---- tenants ------------------------------------------------------------------------------
+
+  /**
+   * Gives everything of tenant `from` to tenant `to`, in one transaction: workflows (every
+   * version), runs (with their nodes, events and timers), schedules, webhook deliveries and
+   * credentials. Credential ciphertexts are bound to their tenant, so the caller passes every
+   * credential of `from` re-encrypted for `to` (`credentials`); they replace the old rows. API
+   * keys stay with their tenant: a key names who calls, not what is stored.
+   * @throws WeftError `invalid_state` when `to` already has a workflow id or a credential name of
+   *   `from`, or `credentials` is not exactly `from`'s; nothing is moved then.
+   */
+  moveTenant(
+    from: string,
+    to: string,
+    credentials: readonly ResealedCredential[],
+  ): Promise<TenantMove>;
 
   // ---- meta ---------------------------------------------------------------------------------
 

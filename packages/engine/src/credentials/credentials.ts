@@ -17,6 +17,7 @@ import {
   type Credential,
   type CredentialResolver,
   type CredentialSummary,
+  type ResealedCredential,
   type Store,
 } from '@weft/core';
 import { open, seal } from './cipher.js';
@@ -89,6 +90,32 @@ export class Credentials {
   async delete(...args: [string] | [string, string]): Promise<boolean> {
     const [tenant, name] = args.length === 2 ? args : [this.#tenant, args[0]];
     return this.#store.deleteCredential(tenant, name);
+  }
+
+  /**
+   * Every credential of `from`, re-encrypted for `to` (the tenant is bound into each ciphertext),
+   * for `Store.moveTenant`. Nothing is written here.
+   * @throws WeftError `credential_unreadable` when one does not decrypt under the current key
+   */
+  async resealed(from: string, to: string): Promise<ResealedCredential[]> {
+    const key = await this.#key.key();
+    const out: ResealedCredential[] = [];
+    for (const { name, type } of await this.#store.listCredentials(from)) {
+      const row = await this.#store.getCredential(from, name);
+      if (row === undefined) continue; // deleted meanwhile: the move's check says so
+      let text: string;
+      try {
+        text = open(key, row.ciphertext, aad(from, name, type));
+      } catch {
+        throw new WeftError(
+          'credential_unreadable',
+          `credential "${name}" of tenant ${from} cannot be decrypted with the current secret key (WEFT_SECRET_KEY or the key file): nothing moved`,
+          { level: 'operational' },
+        );
+      }
+      out.push({ name, type, ciphertext: seal(key, text, aad(to, name, type)) });
+    }
+    return out;
   }
 
   /**

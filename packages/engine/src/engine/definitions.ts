@@ -18,6 +18,7 @@ import {
 import { syncSchedules } from '../triggers/cron.js';
 import { hookKeys } from '../triggers/webhooks.js';
 import { validateWorkflow } from '../validate.js';
+import { refuseFileReferences } from '../workflow-refs.js';
 
 /** A stored workflow's id, or a definition (text or object) to publish first. */
 export type WorkflowRef = string | WorkflowDefinition;
@@ -31,6 +32,11 @@ export interface DefinitionsDeps {
   tenant: string;
   /** Called after a publish or a delete: schedules may have changed. */
   changed: () => void;
+  /**
+   * Whether child workflows can be named by file path (the CLI's resolver follows them). Without
+   * it (the engine `weft serve` runs) they are found by id only.
+   */
+  resolvesFiles: boolean;
 }
 
 /** Bounds the plans kept in memory: a full cache is emptied, and plans are compiled again on need. */
@@ -67,6 +73,9 @@ export class Definitions {
     }
     const { store, registry, clock } = this.#deps;
     const definition = parsed.definition;
+    // A file path could never be run by an engine that finds children by id only: refused here, at
+    // publish, rather than at every run. Every publish goes through here (API, CLI, library).
+    if (!this.#deps.resolvesFiles) refuseFileReferences(definition);
     const hash = hashDefinition(definition);
     // Compiling refuses a kind of workflow that this engine cannot run, before anything is stored.
     this.#plans.get(definition, registry, hash);

@@ -52,6 +52,7 @@ export function buildParts(input: PartsInput): Parts {
     tenant,
     limits: input.limits,
     changed: input.changed,
+    resolvesFiles: input.resolveWorkflow !== undefined,
   });
   // The Runner starts child runs, which start runs on it: it reaches them once both are built.
   const runner: Runner = new Runner({

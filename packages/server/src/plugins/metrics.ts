@@ -1,8 +1,9 @@
 /**
  * @module plugins/metrics
- * `GET /metrics`: the Prometheus text of the server's registry (see {@link Telemetry}). It spans
- * every tenant, so it needs an API key when the server has keys, unless it is made public
- * (`WEFT_METRICS_PUBLIC=1` for `weft serve`), e.g. for a scraper on a private network.
+ * `GET /metrics`: the Prometheus text of the server's telemetry (see {@link Telemetry}), scoped to
+ * the caller's tenant (SPEC 8): another tenant's counts are not a key holder's to read. Made public
+ * (`WEFT_METRICS_PUBLIC=1` for `weft serve`, e.g. for a scraper on a private network), it is read
+ * without a key and so without a tenant: then it shows every tenant, as an operator's view.
  */
 import { createRoute, z } from '@hono/zod-openapi';
 import type { ServerPlugin } from '../types.js';
@@ -32,9 +33,10 @@ export function metricsPlugin(o: { public?: boolean } = {}): ServerPlugin {
     publicPrefixes: o.public === true ? [METRICS_PATH] : [],
     register(app, deps) {
       app.openapi(route, async (c) => {
-        const registry = deps.telemetry.registry;
-        const text = await registry.metrics();
-        return c.text(text, 200, { 'Content-Type': registry.contentType });
+        // A public route skips authentication, so no tenant is set: the global view.
+        const tenant = c.get('tenant') as string | undefined;
+        const text = await deps.telemetry.metrics(tenant);
+        return c.text(text, 200, { 'Content-Type': deps.telemetry.contentType });
       });
     },
   };

@@ -54,7 +54,7 @@ export function eventRoutes(app: ApiApp, deps: RouteDeps): void {
     }
     // Checked before the stream opens: another tenant's run is a plain 404, not an empty stream.
     await runs.head(id);
-    const ended = deps.telemetry.streamOpened();
+    const ended = deps.telemetry.streamOpened(c.get('tenant'));
     return sseResponse((signal) => runs.events(id, { after, follow: true, signal }), {
       keepAliveMs: deps.limits.keepAliveMs,
       closing: deps.closing,

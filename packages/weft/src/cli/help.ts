@@ -39,6 +39,9 @@ Usage:
       A running weft serve on the same database accepts it at once.
   weft keys list --tenant T [--json]  ids, prefixes and creation times
   weft keys revoke ID --tenant T      the key stops working at once
+  weft tenants move FROM TO [--db PATH] [--json]
+      Give everything tenant FROM holds to TO, e.g. what the open mode made (tenant
+      default) to a key's tenant: weft tenants move default acme. Stop weft serve first.
   weft help COMMAND | weft COMMAND --help   that command's options and examples
   weft --version
 
@@ -149,6 +152,23 @@ Examples:
   weft keys create --tenant acme
   weft keys list --tenant acme
   weft keys revoke KEY_ID --tenant acme
+`,
+  tenants: `weft tenants move FROM TO [--db PATH] [--json]
+
+Gives everything tenant FROM holds to tenant TO, in one transaction: workflows (every version),
+runs, schedules, webhook deliveries and credentials (encrypted again for TO with the same secret
+key: WEFT_SECRET_KEY or the key file beside the database). API keys stay with their tenant.
+Without API keys everything belongs to tenant default; once keys are configured, move it to a
+key's tenant. Refused, with nothing moved, when TO already has a workflow id or credential name
+of FROM. It needs the database to itself: stop weft serve first.
+
+Options:
+  --db PATH     the database (default ./.weft/weft.db)
+  --json        print what moved: { "workflows", "runs", "schedules", "credentials" }
+
+Examples:
+  weft tenants move default acme
+  weft tenants move default acme --db ./data/weft.db
 `,
   publish: `weft publish FILE [--db PATH | --server URL [--key KEY]] [--json]
 

@@ -5,12 +5,10 @@
  */
 import { dirname, resolve } from 'node:path';
 import { WeftError, type WeftClient } from '@weft/core/client';
-import type { WorkflowResolver } from '@weft/engine';
+import { looksLikeFilePath, type WorkflowResolver } from '@weft/engine';
 import { readText } from './io.js';
 import { formatDiagnostic } from './format.js';
 import type { Diagnostic } from '@weft/core';
-
-const looksLikeFile = (ref: string) => /\.(ya?ml|json)$/i.test(ref) || ref.includes('/');
 
 export class LocalFiles {
   /** Directory of each published workflow id, for resolving its own relative references. */
@@ -49,7 +47,7 @@ export class LocalFiles {
   }
 
   readonly resolver: WorkflowResolver = async (ref, parent) => {
-    if (!looksLikeFile(ref)) return undefined;
+    if (!looksLikeFilePath(ref)) return undefined;
     const base = this.#dirs.get(parent.workflowId) ?? process.cwd();
     return this.publish(resolve(base, ref));
   };

@@ -19,6 +19,7 @@ const commands = {
   workflows: () => import('./workflows-command.js'),
   serve: () => import('./serve-command.js'),
   keys: () => import('./keys-command.js'),
+  tenants: () => import('./tenants-command.js'),
 };
 
 /** WeftError, recognised without loading the core (see WeftError.is). */
@@ -186,6 +187,31 @@ async function main(argv: string[]): Promise<number> {
         db: values.db,
         json: values.json,
         ...(id === undefined ? {} : { id }),
+      });
+    }
+    case 'tenants': {
+      const [sub, from, to, ...extra] = rest;
+      if (sub !== 'move') {
+        throw new CliError(
+          sub === undefined
+            ? 'weft tenants needs a command: weft tenants move FROM TO'
+            : `unknown command "tenants ${sub}"; see weft help tenants`,
+          EXIT.invalid,
+        );
+      }
+      if (from === undefined || to === undefined || extra.length > 0) {
+        throw new CliError(
+          extra.length > 0
+            ? `weft tenants move: unexpected argument "${extra[0]}"`
+            : 'weft tenants move needs two tenants: weft tenants move FROM TO (e.g. default acme)',
+          EXIT.invalid,
+        );
+      }
+      return (await commands.tenants()).tenantsCommand({
+        from,
+        to,
+        db: values.db,
+        json: values.json,
       });
     }
     default:

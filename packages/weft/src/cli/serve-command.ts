@@ -5,7 +5,8 @@
  *
  * API keys come from `WEFT_API_KEYS` and from `weft keys create` (stored hashed, read at each
  * request, so a key made while the server runs works at once). With neither, the API is open, so
- * it listens on a loopback address only, and says so.
+ * it listens on a loopback address only, and says so. With keys, it warns when tenant `default`
+ * (the open mode's) holds data that no key reaches, naming `weft tenants move`.
  *
  * SIGTERM or SIGINT drains, within `WEFT_DRAIN_MS` (default 10 s): the scheduler stops, the server
  * stops accepting connections (live streams and waits end, requests in flight finish), the nodes
@@ -20,6 +21,7 @@ import { keyResolver, parseApiKeys } from '@weft/engine';
 import { startScheduler } from '@weft/engine';
 import { SqliteStore } from '@weft/store-sqlite';
 import { CliError, EXIT } from './exit-codes.js';
+import { warnAboutOpenTenant } from './open-tenant-warning.js';
 
 export interface ServeArgs {
   port: string;
@@ -113,6 +115,8 @@ export async function serveCommand(a: ServeArgs): Promise<number> {
     process.stderr.write(
       `no API keys configured (WEFT_API_KEYS or weft keys create): the API is open, on ${a.host} only\n`,
     );
+  } else {
+    await warnAboutOpenTenant(engine, env, a.db, log);
   }
   // Other weft commands on this database go through this server instead of being refused.
   const announce = (url: string | undefined) => {

@@ -70,6 +70,22 @@ describe.each([['local'], ['server']] as const)('weft publish and weft workflows
     expect(missing.stderr).toMatch(/nowhere\.yaml: no such file/);
   });
 
+  step(
+    'a child workflow named by file path exits 2 naming the node, and stores nothing',
+    async () => {
+      box.write(
+        'parent.yaml',
+        'id: parent\nnodes:\n  - { id: a, type: noop }\n  - { id: b, type: noop }\n  - { id: c, type: subworkflow, with: { workflow: ./greet.yaml } }\n',
+      );
+      const r = await cli('publish', 'parent.yaml');
+      expectExit(r, 2);
+      expect(r.stderr).toContain(
+        'nodes[2].with.workflow: a file path cannot be resolved on the server; publish that workflow and name it by id',
+      );
+      expectExit(await cli('workflows', 'show', 'parent'), 1);
+    },
+  );
+
   step('workflows list: a table, and --json as the API answers it', async () => {
     const table = await cli('workflows', 'list');
     expectExit(table, 0);

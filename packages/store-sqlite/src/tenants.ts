@@ -1,0 +1,86 @@
+/**
+ * @module tenants
+ * Moving everything a tenant holds to another tenant (`weft tenants move`), in one transaction.
+ * Rows keyed by run id (nodes, events, timers, inputs) follow their run without being touched.
+ */
+import type { Database, Transaction } from 'better-sqlite3';
+import { WeftError, type ResealedCredential, type TenantMove } from '@weft/core';
+
+const list = (names: readonly string[]) => names.map((n) => `"${n}"`).join(', ');
+
+type Move = (from: string, to: string, credentials: readonly ResealedCredential[]) => TenantMove;
+
+/** A transaction that moves tenant `from` to `to`; see `Store.moveTenant`. */
+export function tenantMover(db: Database): Transaction<Move> {
+  const clashingWorkflows = db
+    .prepare<[string, string], string>(
+      `SELECT DISTINCT id FROM workflows WHERE tenant = ?
+         AND id IN (SELECT id FROM workflows WHERE tenant = ?) ORDER BY id`,
+    )
+    .pluck();
+  const clashingCredentials = db
+    .prepare<[string, string], string>(
+      `SELECT name FROM credentials WHERE tenant = ?
+         AND name IN (SELECT name FROM credentials WHERE tenant = ?) ORDER BY name`,
+    )
+    .pluck();
+  const credentialNames = db
+    .prepare<[string], string>('SELECT name FROM credentials WHERE tenant = ? ORDER BY name')
+    .pluck();
+  const workflowIds = db
+    .prepare<[string], number>('SELECT COUNT(DISTINCT id) FROM workflows WHERE tenant = ?')
+    .pluck();
+  const moveWorkflows = db.prepare('UPDATE workflows SET tenant = ? WHERE tenant = ?');
+  const moveRuns = db.prepare('UPDATE runs SET tenant = ? WHERE tenant = ?');
+  const moveSchedules = db.prepare('UPDATE schedules SET tenant = ? WHERE tenant = ?');
+  // A delivery id the new tenant has already seen on the same path stays seen: the old row goes.
+  const moveDeliveries = db.prepare(
+    'UPDATE OR IGNORE webhook_deliveries SET tenant = ? WHERE tenant = ?',
+  );
+  const dropDeliveries = db.prepare('DELETE FROM webhook_deliveries WHERE tenant = ?');
+  const reseal = db.prepare(
+    'UPDATE credentials SET tenant = ?, ciphertext = ? WHERE tenant = ? AND name = ? AND type = ?',
+  );
+
+  return db.transaction<Move>((from, to, credentials) => {
+    const workflows = clashingWorkflows.all(from, to);
+    const names = clashingCredentials.all(from, to);
+    if (workflows.length > 0 || names.length > 0) {
+      const what = [
+        workflows.length > 0 ? `workflows ${list(workflows)}` : '',
+        names.length > 0 ? `credentials ${list(names)}` : '',
+      ].filter((w) => w !== '');
+      throw new WeftError(
+        'invalid_state',
+        `tenant ${to} already has ${what.join(' and ')} of the same names as tenant ${from}: ` +
+          `nothing moved; delete or rename them on one side first`,
+      );
+    }
+    const expected = credentialNames.all(from);
+    const given = credentials.map((c) => c.name).sort();
+    if (expected.join('\u0000') !== given.join('\u0000')) {
+      throw new WeftError(
+        'invalid_state',
+        `the credentials of tenant ${from} changed while they were re-encrypted: nothing moved; try again`,
+      );
+    }
+    const moved: TenantMove = {
+      workflows: workflowIds.get(from) ?? 0,
+      runs: moveRuns.run(to, from).changes,
+      schedules: moveSchedules.run(to, from).changes,
+      credentials: 0,
+    };
+    moveWorkflows.run(to, from);
+    moveDeliveries.run(to, from);
+    dropDeliveries.run(from);
+    for (const c of credentials)
+      moved.credentials += reseal.run(to, c.ciphertext, from, c.name, c.type).changes;
+    if (moved.credentials !== credentials.length) {
+      throw new WeftError(
+        'invalid_state',
+        `the credentials of tenant ${from} changed while they were re-encrypted: nothing moved; try again`,
+      );
+    }
+    return moved;
+  });
+}
