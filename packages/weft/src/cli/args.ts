@@ -50,6 +50,7 @@ const COMMAND_OPTIONS: Record<string, readonly Name[]> = {
   graph: ['format', 'db'],
   serve: ['port', 'host', 'db', 'postgres'],
   keys: ['tenant', 'db', 'json'],
+  doctor: ['db', 'json'],
   'runs list': ['workflow', 'status', 'limit', ...REMOTE],
   'runs show': REMOTE,
   'runs events': ['after', 'follow', ...REMOTE],

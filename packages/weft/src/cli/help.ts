@@ -39,6 +39,9 @@ Usage:
       A running weft serve on the same database accepts it at once.
   weft keys list --tenant T [--json]  ids, prefixes and creation times
   weft keys revoke ID --tenant T      the key stops working at once
+  weft doctor [--db PATH] [--json]
+      Check the database file (SQLite integrity check, and that it is Weft's): ok, or what is
+      wrong (exit 1). Nothing in the file is changed.
   weft help COMMAND | weft COMMAND --help   that command's options and examples
   weft --version
 
@@ -149,6 +152,20 @@ Examples:
   weft keys create --tenant acme
   weft keys list --tenant acme
   weft keys revoke KEY_ID --tenant acme
+`,
+  doctor: `weft doctor [--db PATH] [--json]
+
+Checks a database file without changing it: SQLite's integrity check, and that the file is a
+Weft database. Prints ok (exit 0), or what is wrong (exit 1): restore a damaged file from a
+backup. Weft refuses to start on a damaged file and names this command.
+
+Options:
+  --db PATH     the database (default ./.weft/weft.db)
+  --json        print { database, ok, problems }
+
+Examples:
+  weft doctor
+  weft doctor --db /var/lib/weft/weft.db
 `,
   publish: `weft publish FILE [--db PATH | --server URL [--key KEY]] [--json]
 

@@ -19,6 +19,7 @@ const commands = {
   workflows: () => import('./workflows-command.js'),
   serve: () => import('./serve-command.js'),
   keys: () => import('./keys-command.js'),
+  doctor: () => import('./doctor-command.js'),
 };
 
 /** WeftError, recognised without loading the core (see WeftError.is). */
@@ -188,6 +189,10 @@ async function main(argv: string[]): Promise<number> {
         ...(id === undefined ? {} : { id }),
       });
     }
+    case 'doctor':
+      if (rest.length > 0)
+        throw new CliError(`weft doctor: unexpected argument "${rest[0]}"`, EXIT.invalid);
+      return (await commands.doctor()).doctorCommand({ db: values.db, json: values.json });
     default:
       throw new CliError(`unknown command "${command}"; see weft help`, EXIT.invalid);
   }
