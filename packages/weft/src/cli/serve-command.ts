@@ -20,6 +20,7 @@ import { keyResolver, parseApiKeys } from '@weft/engine';
 import { startScheduler } from '@weft/engine';
 import { SqliteStore } from '@weft/store-sqlite';
 import { CliError, EXIT } from './exit-codes.js';
+import { connectionLimitsFrom } from './serve-env.js';
 
 export interface ServeArgs {
   port: string;
@@ -67,6 +68,7 @@ export async function serveCommand(a: ServeArgs): Promise<number> {
   }
   const env = process.env;
   const drainMs = drainMsFrom(env['WEFT_DRAIN_MS']);
+  const connections = connectionLimitsFrom(env);
   try {
     // Before anything is opened: a malformed WEFT_API_KEYS stops the start.
     parseApiKeys(env['WEFT_API_KEYS']);
@@ -96,6 +98,7 @@ export async function serveCommand(a: ServeArgs): Promise<number> {
       host: a.host,
       log,
       drainMs,
+      connections,
       metricsPublic: truthy(env['WEFT_METRICS_PUBLIC']),
       version: weftVersion(),
     });
