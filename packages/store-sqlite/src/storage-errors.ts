@@ -64,17 +64,19 @@ export function storageError(error: unknown, label: string): unknown {
  * covered without anyone remembering to.
  */
 export function guardStorage<T extends object>(target: T, label: string): T {
-  const wrapped = new Map<PropertyKey, unknown>();
+  // By function, not by name: a method replaced on the instance (a test's spy) gets its own.
+  const wrapped = new WeakMap<(...a: unknown[]) => unknown, (...a: unknown[]) => unknown>();
   return new Proxy(target, {
     get(t, key) {
       const value = Reflect.get(t, key, t) as unknown;
       if (typeof value !== 'function') return value;
-      let fn = wrapped.get(key);
+      const method = value as (...a: unknown[]) => unknown;
+      let fn = wrapped.get(method);
       if (fn === undefined) {
-        // Bound to the target: the class's private fields are not reachable through the proxy.
+        // Called on the target: the class's private fields are not reachable through the proxy.
         fn = function (...args: unknown[]): unknown {
           try {
-            const out = (value as (...a: unknown[]) => unknown).apply(t, args);
+            const out = method.apply(t, args);
             return out instanceof Promise
               ? out.catch((e: unknown) => Promise.reject(storageError(e, label)))
               : out;
@@ -82,7 +84,7 @@ export function guardStorage<T extends object>(target: T, label: string): T {
             throw storageError(e, label);
           }
         };
-        wrapped.set(key, fn);
+        wrapped.set(method, fn);
       }
       return fn;
     },
