@@ -114,6 +114,14 @@ export const ERROR_CODES = {
   secret_key_mismatch: operational(),
   store_locked: operational(),
   store_too_new: operational(),
+  // The store's file system: full (retry once space is freed), failing (I/O, read-only, gone).
+  // 503: the request was fine and may be sent again; nothing acknowledged before was lost.
+  storage_full: { status: 503, exit: 1, retryable: true, level: 'operational' },
+  storage_error: { status: 503, exit: 1, retryable: true, level: 'operational' },
+  // The database file is damaged or is not a database: only a restore helps, so no retry.
+  storage_corrupt: { status: 503, exit: 1, retryable: false, level: 'operational' },
+  // The file given is another application's SQLite database: Weft refuses to write into it.
+  store_not_weft: operational(),
 
   // Programming errors of a plugin or a caller of the library.
   duplicate_node_type: bug,

@@ -114,6 +114,10 @@ export function createApp(o: AppOptions): ApiApp {
         'request failed unexpectedly',
       ),
     );
+    // A storage fault (full disk, I/O error, damaged file) is the operator's to fix: the client
+    // gets a 503 with its code, the log names the file and SQLite's code.
+    if (err.code.startsWith('storage_'))
+      log.error({ err: e, code: err.code, method: c.req.method, path: c.req.path }, err.message);
     // Public routes that refuse a request (webhook signatures) do not ask for an API key.
     if (err.status === 401 && !isPublic(c.req.path)) c.header('WWW-Authenticate', 'Bearer');
     return c.json(err.body, err.status);

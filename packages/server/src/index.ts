@@ -13,6 +13,7 @@
  */
 export { createApp, type AppOptions } from './app.js';
 export { startServer, type RunningServer, type ServerOptions } from './serve.js';
+export { DEFAULT_CONNECTION_LIMITS, type ConnectionLimits } from './connections.js';
 export { anyKey, DEFAULT_TENANT, type KeyResolver } from './auth.js';
 export { ApiError, toApiError, type ErrorDetail } from './errors.js';
 export { formatEvent } from './sse.js';

@@ -17,6 +17,12 @@ import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { createAdaptorServer } from '@hono/node-server';
 import { createApp, type AppOptions } from './app.js';
+import {
+  applyConnectionLimits,
+  connectionLimits,
+  httpServerOptions,
+  type ConnectionLimits,
+} from './connections.js';
 import { Telemetry } from './telemetry.js';
 import type { ApiApp } from './types.js';
 
@@ -27,6 +33,11 @@ export interface ServerOptions extends Omit<AppOptions, 'closing'> {
   host?: string;
   /** How long `close()` lets requests in flight finish before cutting them, in ms. @default 10000 */
   drainMs?: number;
+  /**
+   * Timeouts for receiving a request and a cap on open connections (see `connections.ts`); event
+   * streams and `?wait=true` are not cut by them.
+   */
+  connections?: Partial<ConnectionLimits>;
 }
 
 export interface RunningServer {
@@ -55,7 +66,13 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
     o.telemetry ?? new Telemetry({ engine: o.engine, ...(o.log ? { log: o.log } : {}) });
   const app = createApp({ ...o, telemetry, closing: closing.signal });
   const host = o.host ?? '127.0.0.1';
-  const server = createAdaptorServer({ fetch: app.fetch, hostname: host }) as Server;
+  const limits = connectionLimits(o.connections);
+  const server = createAdaptorServer({
+    fetch: app.fetch,
+    hostname: host,
+    serverOptions: httpServerOptions(limits),
+  }) as Server;
+  applyConnectionLimits(server, limits);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(o.port ?? 8080, host, () => {

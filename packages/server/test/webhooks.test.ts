@@ -134,9 +134,10 @@ describe('signed webhooks', () => {
     });
     expect(again.status).toBe(202);
     expect(await again.json()).toEqual({ id, duplicate: true });
-    // Idempotency-Key works the same way; another id is another run.
+    // Idempotency-Key works the same way; another id is another run. Signed at another time: the
+    // same signed request under another id would be a replay (webhook-replay.adversarial.test.ts).
     const other = await hook(t, 'acme/orders/new', '{"order":1}', {
-      secret: SECRET,
+      signature: signWebhook(SECRET, '{"order":1}', Math.floor(Date.now() / 1000) - 10),
       headers: { 'idempotency-key': 'evt_0002' },
     });
     expect(((await other.json()) as Json)['id']).not.toBe(id);

@@ -17,3 +17,6 @@ export {
 } from './sqlite-store.js';
 export { MIGRATIONS, type Migration } from './migrations.js';
 export { lockHolder, liveLockHolder, type LockHolder } from './lock.js';
+export { checkDatabaseFile, type DatabaseCheck } from './doctor.js';
+export { WEFT_APPLICATION_ID } from './identity.js';
+export { isStorageFault } from './storage-errors.js';

@@ -13,6 +13,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
+import { WeftError } from '@weft/core';
 import type {
   ApiKeyRecord,
   CredentialRecord,
@@ -36,10 +37,12 @@ import type {
 } from '@weft/core';
 import { ApiKeyTable, CredentialTable } from './credentials.js';
 import { acquireProcessLock, type ProcessLock } from './lock.js';
+import { claimIdentity } from './identity.js';
 import { applyMigrations } from './migrate.js';
 import { eventFromRow, nodeFromRow, runFromRow, timerFromRow } from './rows.js';
 import { RunLister } from './run-query.js';
 import { DeliveryTable, MetaTable, ScheduleTable } from './schedules.js';
+import { guardStorage, storageError } from './storage-errors.js';
 import { prepareStatements, type Statements } from './statements.js';
 import { tenantMover } from './tenants.js';
 import { publishWorkflow, summaryFromRow, workflowFromRow } from './workflows.js';
@@ -77,21 +80,31 @@ type PublishResult = { version: number; created: boolean };
 
 /**
  * Opens (creating if needed) a SQLite store. Call {@link SqliteStore.migrate} before use.
- * @throws WeftError `store_locked` when another live process holds the file.
+ * Every method's storage faults are WeftErrors (`storage_full`, `storage_error`,
+ * `storage_corrupt`; see `storage-errors.ts`).
+ * @throws WeftError `store_locked` when another live process holds the file, `store_not_weft`
+ *   when it is another application's database, `storage_corrupt` when it is not a database.
  */
 export async function openSqliteStore(options: SqliteStoreOptions): Promise<SqliteStore> {
   const memory = options.path === ':memory:';
   if (!memory) mkdirSync(dirname(options.path), { recursive: true });
-  const db = new Database(options.path, { timeout: options.busyTimeoutMs ?? 5000 });
+  let db: Database.Database;
   try {
+    db = new Database(options.path, { timeout: options.busyTimeoutMs ?? 5000 });
+  } catch (error) {
+    throw storageError(error, options.path);
+  }
+  try {
+    // First, and read-only: another application's file is refused before anything is written.
+    claimIdentity(db, options.path);
     db.pragma('journal_mode = WAL');
     db.pragma(`synchronous = ${options.synchronous === 'NORMAL' ? 'NORMAL' : 'FULL'}`);
     db.pragma('foreign_keys = ON');
     const lock = (options.lock ?? !memory) ? acquireProcessLock(db, options.path) : undefined;
-    return new SqliteStore(db, options.path, lock);
+    return guardStorage(new SqliteStore(db, options.path, lock), options.path);
   } catch (error) {
     db.close();
-    throw error;
+    throw storageError(error, options.path);
   }
 }
 
@@ -181,6 +194,18 @@ export class SqliteStore implements Store {
     } finally {
       this.#db.close();
     }
+  }
+
+  /**
+   * Caps the file at `pages` pages of this connection: a write past it fails with `storage_full`,
+   * as on a full disk. A quota on a shared disk; tests use it to fill the disk for real.
+   * @returns the cap in effect (SQLite never sets it below the file's current size).
+   */
+  setMaxPageCount(pages: number): number {
+    if (!Number.isInteger(pages) || pages < 1) {
+      throw new WeftError('invalid_argument', `max page count must be a positive integer`);
+    }
+    return Number(this.#db.pragma(`max_page_count = ${pages}`, { simple: true }));
   }
 
   /** Runs `PRAGMA integrity_check`: `'ok'`, or SQLite's list of problems, one per line. */

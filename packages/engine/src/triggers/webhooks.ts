@@ -8,8 +8,9 @@
  * - Signature: when the trigger has a `secret`, see {@link verifySignature}; it is checked before
  *   anything else is looked at, so an unsigned request learns nothing about earlier deliveries.
  * - Redelivery: an `X-Weft-Delivery` (or `Idempotency-Key`) header names the delivery; the same
- *   name again answers the first delivery's run id and starts nothing. A signed request without one
- *   is deduplicated by its signature, so a replay inside the 5-minute window starts nothing either.
+ *   name again answers the first delivery's run id and starts nothing. A signed request is also
+ *   deduplicated by its signature, whatever delivery id it carries (that header is not signed), so
+ *   a captured request replayed inside the 5-minute window starts nothing.
  * - Input: `body` when the caller parsed it, else the raw body as JSON, else as text; no body is
  *   `{}`.
  */
@@ -106,7 +107,9 @@ export class Webhooks {
         : typeof req.body === 'string'
           ? req.body
           : JSON.stringify(req.body));
-    let deliveryId = deliveryIdOf(req.headers);
+    const named = deliveryIdOf(req.headers);
+    // What identifies the delivery, the first the one its run is started under.
+    const ids: string[] = [];
     if (hook.secret !== undefined) {
       const { timestamp, signature } = verifySignature(
         hook.secret,
@@ -115,18 +118,23 @@ export class Webhooks {
         this.#clock.now(),
         this.#toleranceMs,
       );
-      deliveryId ??= `sig:${timestamp}:${signature}`;
+      // The delivery id header is not signed: a captured request replayed with another one must
+      // still be the same delivery. What the signature covers (the timestamp and body) says so.
+      ids.push(`sig:${timestamp}:${signature}`);
     }
-    if (deliveryId === undefined) return this.#start(req, hook, path, raw, undefined);
-    const key = `${req.tenant}\u0000${path}\u0000${deliveryId}`;
-    const pending = this.#inFlight.get(key);
-    if (pending !== undefined) return { ...(await pending), duplicate: true };
-    const work = this.#deliverOnce(req, hook, path, raw, deliveryId);
-    this.#inFlight.set(key, work);
+    if (named !== undefined) ids.push(named);
+    if (ids.length === 0) return this.#start(req, hook, path, raw, undefined);
+    const keys = ids.map((id) => `${req.tenant}\u0000${path}\u0000${id}`);
+    for (const key of keys) {
+      const pending = this.#inFlight.get(key);
+      if (pending !== undefined) return { ...(await pending), duplicate: true };
+    }
+    const work = this.#deliverOnce(req, hook, path, raw, ids);
+    for (const key of keys) this.#inFlight.set(key, work);
     try {
       return await work;
     } finally {
-      this.#inFlight.delete(key);
+      for (const key of keys) if (this.#inFlight.get(key) === work) this.#inFlight.delete(key);
     }
   }
 
@@ -157,23 +165,31 @@ export class Webhooks {
     return found[0];
   }
 
+  /**
+   * @param ids - the delivery's identifiers: its signature (signed hooks) and/or its delivery id.
+   *   Any one seen before makes it a duplicate; the first is the run's idempotency key.
+   */
   async #deliverOnce(
     req: WebhookRequest,
     hook: Hook,
     path: string,
     raw: string | Uint8Array,
-    deliveryId: string,
+    ids: readonly string[],
   ): Promise<WebhookResult> {
-    const seen = await this.#host.store.findDelivery(req.tenant, path, deliveryId);
-    if (seen !== undefined) return { runId: seen, workflowId: hook.workflowId, duplicate: true };
-    const started = await this.#start(req, hook, path, raw, deliveryId);
-    const recorded = await this.#host.store.recordDelivery({
-      tenant: req.tenant,
-      path,
-      deliveryId,
-      runId: started.runId,
-      createdAt: new Date(this.#clock.now()).toISOString(),
-    });
+    for (const id of ids) {
+      const seen = await this.#host.store.findDelivery(req.tenant, path, id);
+      if (seen !== undefined) return { runId: seen, workflowId: hook.workflowId, duplicate: true };
+    }
+    const [primary = '', ...aliases] = ids;
+    const started = await this.#start(req, hook, path, raw, primary);
+    const createdAt = new Date(this.#clock.now()).toISOString();
+    const record = (deliveryId: string, runId: string) =>
+      this.#host.store.recordDelivery({ tenant: req.tenant, path, deliveryId, runId, createdAt });
+    const recorded = await record(primary, started.runId);
+    // Only the delivery that started the run names it by its delivery id too (a sender's
+    // redelivery, signed afresh, is then found by it); a replay records nothing, so it cannot
+    // take a delivery id the sender has yet to use.
+    if (recorded.created) for (const alias of aliases) await record(alias, recorded.runId);
     return { ...started, runId: recorded.runId, duplicate: !recorded.created };
   }
 

@@ -128,7 +128,10 @@ describe('signed webhooks', () => {
       signed(body, { 'X-Weft-Delivery': 'evt_1' }, now() - 5),
     );
     expect(again).toEqual({ ...first, duplicate: true });
-    const other = await engine.webhooks.deliver(signed(body, { 'Idempotency-Key': 'evt_2' }));
+    // Signed at another time: the same signed request under another id would be a replay.
+    const other = await engine.webhooks.deliver(
+      signed(body, { 'Idempotency-Key': 'evt_2' }, now() - 10),
+    );
     expect(other.runId).not.toBe(first.runId);
     expect(await runCount()).toBe(2);
   });

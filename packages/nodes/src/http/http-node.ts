@@ -148,8 +148,8 @@ async function send(
 function finish({ p, redact }: Call, hop: Hop, answer: Answer): HttpOutput {
   const raw = answer.raw ?? Buffer.alloc(0);
   if (!statusMatches(answer.status, p.expect_status))
-    throw statusError(hop, answer, raw, p.expect_status);
-  const body = decodeBody(raw, p.response, firstValue(answer.headers['content-type']));
+    throw statusError(hop, answer, raw, p.expect_status, redact);
+  const body = decodeBody(raw, p.response, firstValue(answer.headers['content-type']), redact);
   return {
     status: answer.status,
     headers: redact.value(answer.headers) as HttpOutput['headers'],
@@ -163,6 +163,7 @@ function statusError(
   answer: Answer,
   raw: Buffer,
   expected: HttpParams['expect_status'],
+  redact: Redactor,
 ): WeftError {
   const { status } = answer;
   const retryable = status === 408 || status === 429 || status >= 500;
@@ -178,7 +179,8 @@ function statusError(
         status,
         method: hop.method,
         url: hop.url.href,
-        body_excerpt: excerpt(raw.toString('utf8')),
+        // Redacted before the cut: cut first, a secret split by it would no longer match.
+        body_excerpt: excerpt(redact.text(raw.toString('utf8'))),
       },
     },
   );

@@ -4,6 +4,7 @@
  */
 import { WeftError } from '@weft/core/plugin';
 import type { HttpParams } from './params.js';
+import type { Redactor } from './redact.js';
 
 /** Default cap on a response body: the engine's limit on a node's output. */
 export const DEFAULT_MAX_RESPONSE_BYTES = 4 * 1024 * 1024;
@@ -57,12 +58,14 @@ export function isJsonType(contentType: string | undefined): boolean {
 
 /**
  * Decodes a body as the `response` parameter asks. An empty body is `null` as JSON.
+ * @param redact - applied to the error's body excerpt before it is cut.
  * @throws WeftError `response_parse` when JSON is expected and the body is not JSON.
  */
 export function decodeBody(
   raw: Buffer,
   mode: HttpParams['response'],
   contentType: string | undefined,
+  redact?: Redactor,
 ): unknown {
   const text = raw.toString('utf8');
   const json = mode === 'json' || (mode === 'auto' && isJsonType(contentType));
@@ -79,7 +82,8 @@ export function decodeBody(
         details: {
           content_type: contentType,
           reason: (error as Error).message,
-          body_excerpt: excerpt(text),
+          // Redacted before the cut: cut first, a secret split by it would no longer match.
+          body_excerpt: excerpt(redact === undefined ? text : redact.text(text)),
         },
       },
     );

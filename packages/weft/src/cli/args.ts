@@ -51,6 +51,7 @@ const COMMAND_OPTIONS: Record<string, readonly Name[]> = {
   serve: ['port', 'host', 'db', 'postgres'],
   keys: ['tenant', 'db', 'json'],
   'tenants move': ['db', 'json'],
+  doctor: ['db', 'json'],
   'runs list': ['workflow', 'status', 'limit', ...REMOTE],
   'runs show': REMOTE,
   'runs events': ['after', 'follow', ...REMOTE],

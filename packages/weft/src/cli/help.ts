@@ -42,6 +42,9 @@ Usage:
   weft tenants move FROM TO [--db PATH] [--json]
       Give everything tenant FROM holds to TO, e.g. what the open mode made (tenant
       default) to a key's tenant: weft tenants move default acme. Stop weft serve first.
+  weft doctor [--db PATH] [--json]
+      Check the database file (SQLite integrity check, and that it is Weft's): ok, or what is
+      wrong (exit 1). Nothing in the file is changed.
   weft help COMMAND | weft COMMAND --help   that command's options and examples
   weft --version
 
@@ -169,6 +172,20 @@ Options:
 Examples:
   weft tenants move default acme
   weft tenants move default acme --db ./data/weft.db
+`,
+  doctor: `weft doctor [--db PATH] [--json]
+
+Checks a database file without changing it: SQLite's integrity check, and that the file is a
+Weft database. Prints ok (exit 0), or what is wrong (exit 1): restore a damaged file from a
+backup. Weft refuses to start on a damaged file and names this command.
+
+Options:
+  --db PATH     the database (default ./.weft/weft.db)
+  --json        print { database, ok, problems }
+
+Examples:
+  weft doctor
+  weft doctor --db ./data/weft.db
 `,
   publish: `weft publish FILE [--db PATH | --server URL [--key KEY]] [--json]
 

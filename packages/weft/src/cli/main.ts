@@ -20,6 +20,7 @@ const commands = {
   serve: () => import('./serve-command.js'),
   keys: () => import('./keys-command.js'),
   tenants: () => import('./tenants-command.js'),
+  doctor: () => import('./doctor-command.js'),
 };
 
 /** WeftError, recognised without loading the core (see WeftError.is). */
@@ -214,6 +215,10 @@ async function main(argv: string[]): Promise<number> {
         json: values.json,
       });
     }
+    case 'doctor':
+      if (rest.length > 0)
+        throw new CliError(`weft doctor: unexpected argument "${rest[0]}"`, EXIT.invalid);
+      return (await commands.doctor()).doctorCommand({ db: values.db, json: values.json });
     default:
       throw new CliError(`unknown command "${command}"; see weft help`, EXIT.invalid);
   }

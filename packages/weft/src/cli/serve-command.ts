@@ -22,6 +22,7 @@ import { startScheduler } from '@weft/engine';
 import { SqliteStore } from '@weft/store-sqlite';
 import { CliError, EXIT } from './exit-codes.js';
 import { warnAboutOpenTenant } from './open-tenant-warning.js';
+import { connectionLimitsFrom } from './serve-env.js';
 
 export interface ServeArgs {
   port: string;
@@ -69,6 +70,7 @@ export async function serveCommand(a: ServeArgs): Promise<number> {
   }
   const env = process.env;
   const drainMs = drainMsFrom(env['WEFT_DRAIN_MS']);
+  const connections = connectionLimitsFrom(env);
   try {
     // Before anything is opened: a malformed WEFT_API_KEYS stops the start.
     parseApiKeys(env['WEFT_API_KEYS']);
@@ -98,6 +100,7 @@ export async function serveCommand(a: ServeArgs): Promise<number> {
       host: a.host,
       log,
       drainMs,
+      connections,
       metricsPublic: truthy(env['WEFT_METRICS_PUBLIC']),
       version: weftVersion(),
     });
