@@ -106,6 +106,54 @@ nodes:
     const run = await engine.run(`id: quick\nnodes:\n  - { id: a, type: probe }\n`);
     await expect(engine.resume(run.id)).rejects.toThrow(/run is succeeded, not paused/);
   });
+
+  it('a run that finishes while paused stays finished: resume, cancel and retry are refused (issue #9)', async () => {
+    ({ engine, calls } = await openEngine());
+    const { id } = await engine.start(yaml`
+id: last-node-paused
+nodes:
+  - { id: only, type: probe, with: { delay_ms: 40, value: done } }
+`);
+    await waitFor(() => calls.length === 1);
+    await engine.pause(id);
+    const finished = await engine.wait(id, { until: 'finished' });
+    expect(finished.status).toBe('succeeded');
+    expect(finished.output).toBe('done');
+    await expect(engine.resume(id)).rejects.toMatchObject({
+      code: 'invalid_state',
+      message: expect.stringMatching(/run is succeeded, not paused/),
+    });
+    await expect(engine.cancel(id)).rejects.toThrow(/only an unfinished run can be cancelled/);
+    await expect(engine.retry(id)).rejects.toThrow(/only a failed or cancelled run/);
+    const after = await engine.get(id);
+    expect(after?.status).toBe('succeeded');
+    expect(after?.output).toBe('done');
+    const types = await eventTypes(engine, id);
+    expect(types).toEqual([
+      'run.started',
+      'node.started',
+      'run.paused',
+      'node.succeeded',
+      'run.succeeded',
+    ]);
+  });
+
+  it('a wait that ends while the run is paused finishes the run, and resume is refused', async () => {
+    ({ engine, calls } = await openEngine());
+    const { id } = await engine.start(yaml`
+id: wait-paused
+nodes:
+  - { id: nap, type: wait, with: { duration: PT0.05S } }
+`);
+    await engine.pause(id);
+    const finished = await engine.wait(id, { until: 'finished' });
+    expect(finished.status).toBe('succeeded');
+    await expect(engine.resume(id)).rejects.toThrow(/run is succeeded, not paused/);
+    expect((await engine.get(id))?.status).toBe('succeeded');
+    const types = await eventTypes(engine, id);
+    expect(types.at(-1)).toBe('run.succeeded');
+    expect(types).not.toContain('run.resumed');
+  });
 });
 
 describe('cancel', () => {

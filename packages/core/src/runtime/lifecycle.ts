@@ -55,7 +55,9 @@ export function pauseRun(d: Decider): void {
 }
 
 export function resumeRun(d: Decider): void {
-  if (!d.meta.paused) throw conflict(`run is ${d.meta.status}, not paused`);
+  // The status decides, not the flag: a run that finished while paused is finished (issue #9).
+  const s = d.meta.status;
+  if (isTerminal(s) || !d.meta.paused) throw conflict(`run is ${s}, not paused`);
   d.meta.paused = false;
   d.meta.status = 'running';
   d.emit('run.resumed');

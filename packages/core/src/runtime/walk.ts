@@ -233,6 +233,7 @@ function completeRun(d: Decider, frameOutput: unknown): void {
     output = r.value;
   }
   d.meta.status = 'succeeded';
+  d.meta.paused = false;
   d.meta.output = output;
   d.meta.finishedAt = d.iso;
   d.disarmRunTimeout();
@@ -301,6 +302,7 @@ function failFrame(d: Decider, frame: string, error: ErrorInfo, culprit: NodeSta
 export function failRun(d: Decider, error: ErrorInfo): void {
   cancelWork(d, '', 'run_failed');
   d.meta.status = 'failed';
+  d.meta.paused = false;
   d.meta.error = error;
   d.meta.finishedAt = d.iso;
   d.disarmRunTimeout();
