@@ -5,7 +5,9 @@
  * and the report with the exit code of `weft run`. In this process (a local database) the engine
  * carries the run on meanwhile; through a server, the server does.
  */
+import type { RunView, WeftClient } from '@weft/core/client';
 import { askOnTerminal } from './ask.js';
+import { EXIT_INTERRUPTED, interruptedMessage } from './interrupt.js';
 import { Progress } from './progress.js';
 import { report } from './report.js';
 import type { Target } from './target.js';
@@ -18,6 +20,9 @@ export interface FollowOptions {
 
 /** How long the progress may lag behind a settled run before the report is printed anyway. */
 const CATCH_UP_MS = 2000;
+
+/** How long after a human node's `timeout` fell due the run is given to take its timeout port. */
+const TIMEOUT_GRACE_MS = 5000;
 
 /** Shows a run's progress until it ends or needs someone; returns the exit code. */
 export async function follow(t: Target, runId: string, o: FollowOptions): Promise<number> {
@@ -35,11 +40,19 @@ export async function follow(t: Target, runId: string, o: FollowOptions): Promis
   try {
     for (;;) {
       const { run } = await client.runs.wait(runId);
+      // A human node whose timeout fell due (while no process carried the run on, say) takes
+      // its timeout port right away: the run is reported after that, not as waiting.
+      if (run.status === 'waiting' && (await movedAfterTimeout(client, run))) continue;
       if (run.status === 'waiting' && process.stdin.isTTY && !o.json) {
         const paths = await client.runs.waitingForAnswer(runId);
         if (paths.length > 0) {
-          progress.stop();
-          await askOnTerminal(client, runId, paths);
+          progress.pause();
+          const asked = await askOnTerminal(client, runId, paths);
+          if (asked === 'interrupted') {
+            process.stderr.write(interruptedMessage(t, runId));
+            return EXIT_INTERRUPTED;
+          }
+          progress.resume();
           continue;
         }
       }
@@ -62,15 +75,39 @@ export async function follow(t: Target, runId: string, o: FollowOptions): Promis
 /** Ctrl-C leaves a run of this process in the store, resumable, instead of dropping it mid-commit. */
 function onInterrupt(t: Target, runId: string): () => void {
   const interrupt = () => {
-    process.stderr.write(
-      t.inMemory
-        ? `\ninterrupted: run ${runId} was kept in memory only and ends here\n`
-        : `\ninterrupted: run ${runId} stays in the store; carry it on with: weft runs resume ${runId}\n`,
-    );
-    void t.close().finally(() => process.exit(130));
+    process.stderr.write(interruptedMessage(t, runId));
+    void t.close().finally(() => process.exit(EXIT_INTERRUPTED));
   };
   process.once('SIGINT', interrupt);
   return interrupt;
+}
+
+/**
+ * When a waiting human node's timeout is due, waits (a bounded time) for the run's next event and
+ * returns true once one came; false when no timeout is due or the run did not move.
+ */
+async function movedAfterTimeout(client: WeftClient, run: RunView): Promise<boolean> {
+  const dueAt = new Map<string, number>();
+  let seq = 0;
+  for await (const e of client.runs.events(run.id, { follow: false })) {
+    seq = e.seq;
+    if (e.type !== 'node.waiting' || e.node === undefined) continue;
+    const at = 'timeout_at' in e.data ? e.data.timeout_at : undefined;
+    if (at === undefined) dueAt.delete(e.node);
+    else dueAt.set(e.node, Date.parse(at));
+  }
+  const now = Date.now();
+  const due = [...dueAt]
+    .filter(([node, at]) => run.nodes[node]?.status === 'waiting' && at <= now)
+    .map(([, at]) => at);
+  if (due.length === 0) return false;
+  const until = Math.min(...due) + TIMEOUT_GRACE_MS;
+  if (until <= now) return false;
+  const signal = AbortSignal.timeout(until - now);
+  for await (const e of client.runs.events(run.id, { after: seq, signal })) {
+    if (e.seq > seq) return true;
+  }
+  return false;
 }
 
 const delay = (ms: number) => new Promise((r) => setTimeout(r, ms));

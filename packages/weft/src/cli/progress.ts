@@ -15,14 +15,26 @@ export class Progress {
   #frame = 0;
   #timer: ReturnType<typeof setInterval> | undefined;
   #statusShown = false;
+  #paused = false;
 
   constructor(out: NodeJS.WriteStream = process.stderr) {
     this.#out = out;
     this.#tty = out.isTTY === true && process.env['NO_COLOR'] === undefined;
-    if (this.#tty) {
+    this.resume();
+  }
+
+  /** Draws the status line again after {@link pause}. */
+  resume(): void {
+    this.#paused = false;
+    if (this.#tty && this.#timer === undefined) {
       this.#timer = setInterval(() => this.#redraw(), 80);
       this.#timer.unref();
     }
+  }
+
+  /** Clears the status line and draws it no more (lines still print) until {@link resume}. */
+  pause(): void {
+    this.stop();
   }
 
   event(e: RunEvent): void {
@@ -87,10 +99,14 @@ export class Progress {
       default:
         break;
     }
+    // The status line drawn with a node's last line still names it: draw it without.
+    if (this.#statusShown) this.#redraw();
   }
 
   stop(): void {
     if (this.#timer !== undefined) clearInterval(this.#timer);
+    this.#timer = undefined;
+    this.#paused = true;
     this.#clearStatus();
   }
 
@@ -108,7 +124,7 @@ export class Progress {
   }
 
   #redraw(): void {
-    if (!this.#tty || this.#started.size === 0) return this.#clearStatus();
+    if (!this.#tty || this.#paused || this.#started.size === 0) return this.#clearStatus();
     const now = Date.now();
     const names = [...this.#started].map(([n, t0]) => `${n} ${formatMs(now - t0)}`).join(', ');
     const width = (this.#out.columns ?? 80) - 4;
