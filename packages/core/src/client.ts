@@ -24,6 +24,7 @@ export { WeftError, customCode, type ErrorInfo } from './errors.js';
 export { errorSpec, isErrorCode, type ErrorCode } from './error-codes.js';
 export type { CredentialType };
 export type { Diagnostic, NodeStatus, RunEvent, RunStatus };
+export { RUN_STATUSES } from './ports/store.js';
 
 // ---- shapes (SPEC section 8) -----------------------------------------------------------------
 

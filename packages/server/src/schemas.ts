@@ -6,6 +6,7 @@
 import { z } from '@hono/zod-openapi';
 import type { RunSummary as CoreRunSummary, RunView } from '@weft/core/client';
 import {
+  RUN_STATUSES,
   CREDENTIAL_REGISTRY,
   CREDENTIAL_TYPES,
   credentialFields,
@@ -17,15 +18,6 @@ import {
 /** A workflow id (SPEC section 1). */
 export const WORKFLOW_ID = /^[a-z0-9][a-z0-9_-]{0,63}$/;
 
-export const RUN_STATUSES = [
-  'queued',
-  'running',
-  'waiting',
-  'paused',
-  'succeeded',
-  'failed',
-  'cancelled',
-] as const;
 export const NODE_STATUSES = [
   'pending',
   'running',

@@ -15,8 +15,18 @@ import type { RunEvent } from '../events.js';
 // Where the event log's entry type used to live: kept so that imports of it stay valid.
 export type { RunEvent } from '../events.js';
 
-export type RunStatus =
-  'queued' | 'running' | 'waiting' | 'paused' | 'succeeded' | 'failed' | 'cancelled';
+/** Every run status, in lifecycle order: the CLI's and the API's enums read this list. */
+export const RUN_STATUSES = [
+  'queued',
+  'running',
+  'waiting',
+  'paused',
+  'succeeded',
+  'failed',
+  'cancelled',
+] as const;
+
+export type RunStatus = (typeof RUN_STATUSES)[number];
 
 export type NodeStatus =
   'pending' | 'running' | 'waiting' | 'succeeded' | 'failed' | 'skipped' | 'cancelled';

@@ -3,24 +3,8 @@
  * Checks the values of `weft runs` options before anything is opened or sent, so that a typo is
  * told the same way locally and against a server (exit 2), not as an empty list or an HTTP 400.
  */
-import type { RunStatus } from '@weft/core';
+import { RUN_STATUSES } from '@weft/core/client';
 import { CliError, EXIT } from './exit-codes.js';
-
-/** Every run status (SPEC section 4), in lifecycle order. */
-export const RUN_STATUSES = [
-  'queued',
-  'running',
-  'waiting',
-  'paused',
-  'succeeded',
-  'failed',
-  'cancelled',
-] as const satisfies readonly RunStatus[];
-
-// Fails to compile when a status is added to RunStatus and not here.
-const everyStatus: Exclude<RunStatus, (typeof RUN_STATUSES)[number]> extends never ? true : false =
-  true;
-void everyStatus;
 
 /** The largest page of `runs list`, locally and on a server. */
 export const MAX_LIMIT = 1000;
