@@ -58,6 +58,46 @@ describe('human steps', () => {
     await expect(engine.input(run.id, 'nope', 1)).rejects.toThrow(/no human node "nope"/);
   });
 
+  it('answers a human node inside a foreach by its path, against its own schema', async () => {
+    ({ engine, calls } = await openEngine());
+    const run = await engine.run(yaml`
+id: approve-each
+nodes:
+  - id: each
+    type: foreach
+    with: { items: "[1, 2]", concurrency: 2 }
+    nodes:
+      - id: ask
+        type: human
+        with:
+          prompt: "ok?"
+          schema: { type: object, required: [ok], properties: { ok: { type: boolean } } }
+`);
+    expect(run.status).toBe('waiting');
+    expect(await engine.waitingForAnswer(run.id)).toEqual(['each[0].ask', 'each[1].ask']);
+    await expect(engine.input(run.id, 'each[0].ask', { ok: 'yes' })).rejects.toMatchObject({
+      code: 'invalid_answer',
+      message: expect.stringMatching(
+        /answer to each\[0\]\.ask is invalid: value\.ok must be boolean/,
+      ),
+    });
+    await expect(engine.input(run.id, 'each[1].ask', {})).rejects.toMatchObject({
+      code: 'invalid_answer',
+    });
+    for (const path of ['ask', 'each.ask', 'each[0].nope', 'nope[0].ask']) {
+      await expect(engine.input(run.id, path, { ok: true })).rejects.toMatchObject({
+        code: 'not_found',
+        message: expect.stringContaining(`no human node "${path}"`),
+      });
+    }
+    expect((await engine.get(run.id))?.status).toBe('waiting');
+    await engine.input(run.id, 'each[0].ask', { ok: true });
+    await engine.input(run.id, 'each[1].ask', { ok: false });
+    const done = await engine.wait(run.id);
+    expect(done.status).toBe('succeeded');
+    expect(done.output).toEqual([{ ok: true }, { ok: false }]);
+  });
+
   it('takes the timeout port when no answer comes in time', async () => {
     ({ engine, calls } = await openEngine());
     const run = await engine.run(yaml`

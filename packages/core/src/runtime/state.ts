@@ -4,7 +4,7 @@
  * and one row per node path) plus derived caches that are rebuilt on load and never stored.
  */
 import type { ErrorInfo } from '../errors.js';
-import type { PlanGraph } from '../compile/plan.js';
+import type { PlanGraph, PlanNode } from '../compile/plan.js';
 import type { NodeStatus, RunStatus } from '../ports/store.js';
 
 export interface NodeState {
@@ -137,3 +137,27 @@ export const hasOutput = (n: NodeState): boolean =>
 export const childPath = (frame: string, id: string): string =>
   frame === '' ? id : `${frame}.${id}`;
 export const framePath = (owner: string, position: number): string => `${owner}[${position}]`;
+
+const FRAME_SEGMENT = /^([A-Za-z_][A-Za-z0-9_]*)\[(0|[1-9][0-9]*)\]$/;
+
+/**
+ * The plan node a node path names (`ask`, `each[2].ask`, `outer[0].inner[1].ask`): each frame
+ * segment walks into its owner's body; undefined for a path that names no node of the plan.
+ */
+export function planNodeAt(root: PlanGraph, path: string): PlanNode | undefined {
+  const segments = path.split('.');
+  const last = segments.pop() as string;
+  let graph: PlanGraph | undefined = root;
+  for (const segment of segments) {
+    const m = FRAME_SEGMENT.exec(segment);
+    if (m === null) return undefined;
+    graph = nodeOf(graph, m[1] as string)?.body;
+    if (graph === undefined) return undefined;
+  }
+  return nodeOf(graph, last);
+}
+
+const nodeOf = (graph: PlanGraph, id: string): PlanNode | undefined => {
+  const index = graph.byId.get(id);
+  return index === undefined ? undefined : graph.nodes[index];
+};

@@ -2,7 +2,14 @@
  * @module engine/control
  * Steering runs from outside: pause, resume, cancel, retry, and answers to `human` nodes.
  */
-import { runLogicOf, validateAgainst, WeftError, type DslLimits, type Store } from '@weft/core';
+import {
+  planNodeAt,
+  runLogicOf,
+  validateAgainst,
+  WeftError,
+  type DslLimits,
+  type Store,
+} from '@weft/core';
 import type { Runner, RunnerInput } from '../runtime/runner.js';
 import { checkData } from './data-limits.js';
 import type { Definitions } from './definitions.js';
@@ -52,8 +59,15 @@ export class Control {
   /** The answer is checked here, before the run sees it: a refused answer leaves the node waiting. */
   async input(runId: string, node: string, value: unknown): Promise<void> {
     const { plan } = await this.#load(runId);
-    const def = plan.root.nodes[plan.root.byId.get(node) ?? -1]?.definition;
-    const schema = def?.with?.['schema'];
+    // A nested node is answered by its path (`each[2].ask`): its schema is its body node's.
+    const pn = planNodeAt(plan.root, node);
+    if (pn === undefined || pn.control !== 'human') {
+      throw new WeftError(
+        'not_found',
+        `run ${runId} has no human node "${node}" (a node in a foreach or loop body is named by its path, e.g. each[0].ask)`,
+      );
+    }
+    const schema = pn.definition.with?.['schema'];
     const what = `answer to ${node}`;
     checkData(value, this.#deps.limits, { code: 'invalid_answer', root: 'value', what });
     if (typeof schema === 'object' && schema !== null) {

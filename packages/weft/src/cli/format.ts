@@ -29,3 +29,8 @@ export function formatError(e: ErrorInfo): string {
   for (let c = e.cause; c !== undefined; c = c.cause) text += ` <- ${c.code}: ${c.message}`;
   return text;
 }
+
+/** A word as a POSIX shell reads it back: quoted when it holds anything but plain characters. */
+export function shellWord(word: string): string {
+  return /^[A-Za-z0-9_.:/=@%+-]+$/.test(word) ? word : `'${word.replaceAll("'", `'\\''`)}'`;
+}

@@ -4,7 +4,7 @@
  */
 import type { RunView } from '@weft/core/client';
 import { EXIT } from './exit-codes.js';
-import { formatMs } from './format.js';
+import { formatMs, shellWord } from './format.js';
 
 export interface ReportOptions {
   /** Appended to the commands it suggests (e.g. ` --server URL` for a remote run). */
@@ -34,7 +34,7 @@ export function report(view: RunView, json: boolean, options: ReportOptions = {}
         ? 'a run kept in memory (--db :memory:) ends with this process and cannot be answered or resumed: run it with a database (--db PATH) to carry it on later'
         : view.status === 'paused'
           ? `resume with: weft runs resume ${view.id}${where}`
-          : `answer with: weft runs input ${view.id} --node ${waiting[0] ?? 'NODE'} --value JSON${where}`;
+          : `answer with: weft runs input ${view.id} --node ${shellWord(waiting[0] ?? 'NODE')} --value JSON${where}`;
       process.stderr.write(
         `run ${view.id} is ${view.status}${waiting.length > 0 ? ` (waiting: ${waiting.join(', ')})` : ''}; ${next}\n`,
       );

@@ -53,7 +53,16 @@ async function dispatch(t: Target, id: string, a: RunsArgs): Promise<number> {
   switch (a.sub) {
     case 'show': {
       const view = await runs.get(id);
-      process.stdout.write(a.json ? json(view) : showText(view, process.stdout.isTTY === true));
+      if (a.json) {
+        process.stdout.write(json(view));
+        return EXIT.ok;
+      }
+      // Human nodes that wait, by full path (`each[2].ask` in a foreach), and how to answer each.
+      const waits = Object.values(view.nodes).some((n) => n.status === 'waiting');
+      const paths = waits ? await runs.waitingForAnswer(id) : [];
+      process.stdout.write(
+        showText(view, process.stdout.isTTY === true, { paths, where: t.where }),
+      );
       return EXIT.ok;
     }
     case 'events':

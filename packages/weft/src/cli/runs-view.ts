@@ -4,7 +4,7 @@
  * lines of `weft runs events`, the same whether they came from a local database or a server.
  */
 import type { RunEvent, RunSummary, RunView } from '@weft/core/client';
-import { formatError, formatMs, preview } from './format.js';
+import { formatError, formatMs, preview, shellWord } from './format.js';
 
 /** The table of `weft runs list`, local or remote. */
 export function runsTable(runs: readonly RunSummary[]): string {
@@ -39,7 +39,15 @@ export function table(rows: string[][]): string {
   );
 }
 
-export function showText(v: RunView, tty: boolean): string {
+/** What `weft runs show` adds for a run that waits: its human nodes to answer, by full path. */
+export interface Answerable {
+  /** Paths of the human nodes that wait for an answer (`approve`, `each[2].ask`). */
+  paths: readonly string[];
+  /** Appended to the suggested command (e.g. ` --server URL`). */
+  where: string;
+}
+
+export function showText(v: RunView, tty: boolean, answerable?: Answerable): string {
   const lines = [
     `run       ${v.id}`,
     `workflow  ${v.workflow} (version ${v.version})`,
@@ -64,5 +72,11 @@ export function showText(v: RunView, tty: boolean): string {
           : '';
     return [path, n.status, String(n.attempts), took, detail];
   });
-  return `${lines.join('\n')}\n${table([['NODE', 'STATUS', 'ATTEMPTS', 'TOOK', 'OUTPUT / ERROR'], ...rows])}`;
+  const text = `${lines.join('\n')}\n${table([['NODE', 'STATUS', 'ATTEMPTS', 'TOOK', 'OUTPUT / ERROR'], ...rows])}`;
+  if (answerable === undefined || answerable.paths.length === 0) return text;
+  const answers = answerable.paths.map((path) => [
+    path,
+    `weft runs input ${v.id} --node ${shellWord(path)} --value JSON${answerable.where}`,
+  ]);
+  return `${text}\nwaiting for an answer:\n${table([['NODE', 'ANSWER WITH'], ...answers])}`;
 }

@@ -189,6 +189,98 @@ group('human steps: weft runs input', (box) => {
   });
 });
 
+group('human steps inside a foreach: answered by path', (box) => {
+  let id = '';
+  beforeAll(async () => {
+    box.write(
+      'each.yaml',
+      `id: approve-each
+nodes:
+  - id: each
+    type: foreach
+    with: { items: "[1, 2]", concurrency: 2 }
+    nodes:
+      - id: ask
+        type: human
+        with:
+          prompt: "ok?"
+          schema: { type: object, required: [ok], properties: { ok: { type: boolean } } }
+`,
+    );
+    const r = await box.weft(['run', 'each.yaml', '--json']);
+    expectExit(r, 3);
+    id = parseJson<{ id: string }>(r).id;
+  }, 60_000);
+
+  step(
+    'weft runs show lists each waiting node by path, with the command to answer it',
+    async () => {
+      const r = await box.weft(['runs', 'show', id]);
+      expectExit(r, 0);
+      expect(r.stdout).toMatch(/^waiting for an answer:$/m);
+      for (const path of ['each[0].ask', 'each[1].ask']) {
+        expect(r.stdout).toContain(`${path}  weft runs input ${id} --node '${path}' --value JSON`);
+      }
+    },
+  );
+
+  step(
+    'an answer that breaks the nested schema exits 2; an unknown path exits 1',
+    { timeout: 120_000 },
+    async () => {
+      const bad = await box.weft([
+        'runs',
+        'input',
+        id,
+        '--node',
+        'each[0].ask',
+        '--value',
+        '{"ok": "yes"}',
+      ]);
+      expectExit(bad, 2);
+      expect(bad.stderr).toMatch(/invalid_answer: .*ok must be boolean/);
+      const unknown = await box.weft([
+        'runs',
+        'input',
+        id,
+        '--node',
+        'each[0].nope',
+        '--value',
+        '{"ok": true}',
+      ]);
+      expectExit(unknown, 1);
+      expect(unknown.stderr).toMatch(/"each\[0\]\.nope"/);
+      const run = await show(box, id);
+      expect(run.status).toBe('waiting');
+      expect(run.nodes['each[0].ask'].status).toBe('waiting');
+    },
+  );
+
+  step('good answers to both paths finish the run', { timeout: 120_000 }, async () => {
+    const first = await box.weft([
+      'runs',
+      'input',
+      id,
+      '--node',
+      'each[0].ask',
+      '--value',
+      '{"ok": true}',
+    ]);
+    expectExit(first, 3);
+    const second = await box.weft([
+      'runs',
+      'input',
+      id,
+      '--node',
+      'each[1].ask',
+      '--value',
+      '{"ok": false}',
+    ]);
+    expectExit(second, 0);
+    expect(parseJson(second)).toEqual([{ ok: true }, { ok: false }]);
+  });
+});
+
 group('cancel', (box) => {
   step(
     'cancels a waiting run; show says cancelled; cancelling or answering it again exits 1',
