@@ -85,6 +85,11 @@ export interface NodeContext {
   credentials: CredentialResolver;
   /** Host services (subworkflow loading, memory, knowledge...). */
   services: Readonly<Record<string, unknown>>;
+  /**
+   * The allow-list of internal hosts (`WEFT_HTTP_ALLOW`) in effect when the run was created, kept
+   * with the run; outbound nodes allow these besides their process's own.
+   */
+  hostAllow?: readonly string[];
 }
 
 export interface CredentialResolver {

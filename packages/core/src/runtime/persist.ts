@@ -19,7 +19,10 @@ export interface RunIdentity {
   idempotencyKey?: string;
 }
 
-type MetaState = Pick<RunMeta, 'executing' | 'parked' | 'backoff' | 'paused' | 'queue' | 'attempt'>;
+type MetaState = Pick<
+  RunMeta,
+  'executing' | 'parked' | 'backoff' | 'paused' | 'queue' | 'attempt' | 'hostAllow'
+>;
 
 export function toRunRecord(identity: RunIdentity, meta: RunMeta): RunRecord {
   // Built field by field: this runs once per run per commit.
@@ -31,6 +34,7 @@ export function toRunRecord(identity: RunIdentity, meta: RunMeta): RunRecord {
     queue: meta.queue,
     attempt: meta.attempt,
   };
+  if (meta.hostAllow !== undefined) state.hostAllow = meta.hostAllow;
   const record: RunRecord = {
     id: identity.id,
     tenant: identity.tenant,
@@ -92,6 +96,7 @@ export function fromRecords(run: RunRecord, nodes: readonly NodeRecord[]): RunSt
   if (run.finishedAt !== undefined) meta.finishedAt = run.finishedAt;
   if (run.output !== undefined) meta.output = run.output;
   if (run.error !== undefined) meta.error = run.error;
+  if (saved.hostAllow !== undefined) meta.hostAllow = [...saved.hostAllow];
   const map = new Map<string, PathState>();
   for (const n of nodes) {
     const s = { ...(n.state as PathState) };

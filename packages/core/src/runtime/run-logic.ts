@@ -17,6 +17,7 @@ export interface RunLogic {
     workflowId: string;
     version: number;
     input: unknown;
+    hostAllow?: string[];
   }): RunState;
   /**
    * The events, commands and changed paths for one input. Pure: updates `state` in place, reads

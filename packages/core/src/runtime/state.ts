@@ -92,6 +92,11 @@ export interface RunMeta {
   finishedAt?: string;
   output?: unknown;
   error?: ErrorInfo;
+  /**
+   * The operator's allow-list of internal hosts (`WEFT_HTTP_ALLOW`) when the run was created, kept
+   * so that a process that carries the run on later allows them too.
+   */
+  hostAllow?: string[];
 }
 
 export interface RunState {
@@ -108,6 +113,7 @@ export function createRunState(meta: {
   workflowId: string;
   version: number;
   input: unknown;
+  hostAllow?: string[];
 }): RunState {
   return {
     meta: {

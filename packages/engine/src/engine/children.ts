@@ -71,6 +71,7 @@ export class ChildRuns implements RunnerChildRuns {
       },
       plan,
       input,
+      parent.state.meta.hostAllow,
     );
   }
 

@@ -100,6 +100,7 @@ export function executeNode(env: ExecuteEnv, run: ActiveRun, cmd: Execute): void
     credentials: env.credentials?.(run.identity.tenant) ?? noCredentials,
     services: env.services,
   };
+  if (run.state.meta.hostAllow !== undefined) ctx.hostAllow = run.state.meta.hostAllow;
   const succeed = (result: unknown) => {
     done();
     if (execution.reason !== undefined) return fail(execution.reason);

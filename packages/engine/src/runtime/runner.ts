@@ -8,6 +8,7 @@
  * Runs are held in memory only while they have work in flight; a waiting or finished run lives in
  * the store alone and is loaded again when a timer, an answer or a control call reaches it.
  */
+import { splitAllowEnv } from '@weft/nodes';
 import {
   WeftError,
   isTerminal,
@@ -121,13 +122,24 @@ export class Runner {
     return ids.length;
   }
 
-  /** Creates a run and starts it; resolves once its start is committed. */
-  async create(identity: RunIdentity, plan: Plan, input: unknown): Promise<ActiveRun> {
+  /**
+   * Creates a run and starts it; resolves once its start is committed. `kept`: an allow-list the
+   * run inherits (a child run, its parent's).
+   */
+  async create(
+    identity: RunIdentity,
+    plan: Plan,
+    input: unknown,
+    kept: readonly string[] = [],
+  ): Promise<ActiveRun> {
+    // The operator's allow-list goes with the run, for whichever process carries it on later.
+    const hostAllow = [...new Set([...splitAllowEnv(process.env['WEFT_HTTP_ALLOW']), ...kept])];
     const state = runLogicOf(plan).initialState({
       runId: identity.id,
       workflowId: identity.workflowId,
       version: identity.version,
       input,
+      ...(hostAllow.length > 0 ? { hostAllow } : {}),
     });
     const run: ActiveRun = { identity, plan, state, controllers: new Map(), stored: false };
     this.#active.set(identity.id, run);

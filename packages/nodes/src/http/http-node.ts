@@ -112,7 +112,7 @@ async function send(
   redirects: number,
 ): Promise<Answer> {
   const what = `${hop.method} ${hop.url.href}`;
-  const target = await guard.check(hop.url, ctx.signal);
+  const target = await guard.check(hop.url, ctx.signal, ctx.hostAllow);
   const dispatcher = guard.dispatcher(target);
   try {
     const res = await request(hop.url, {

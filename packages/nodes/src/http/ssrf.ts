@@ -49,8 +49,10 @@ export interface SsrfGuard {
    * Resolves and checks a URL's host.
    * @throws WeftError `invalid_url` (not http/https), `ssrf_blocked`, `network_error` (DNS),
    *   `aborted`, `invalid_config` (a malformed allow-list entry).
+   * @param kept the allow-list kept with the run (`NodeContext.hostAllow`), added to the
+   *   environment's when no fixed `allow` was given.
    */
-  check(url: URL, signal: AbortSignal): Promise<CheckedTarget>;
+  check(url: URL, signal: AbortSignal, kept?: readonly string[]): Promise<CheckedTarget>;
   /**
    * A dispatcher whose connections go to the target's checked addresses only; TLS SNI and the
    * Host header keep the host name. One per target: destroy it when the response is read.
@@ -64,14 +66,17 @@ const defaultResolve: Resolver = (hostname) => dns.lookup(hostname, { all: true,
 export function createSsrfGuard(options: SsrfGuardOptions = {}): SsrfGuard {
   const resolve = options.resolve ?? defaultResolve;
   return {
-    async check(url, signal) {
+    async check(url, signal, kept = []) {
       if (url.protocol !== 'http:' && url.protocol !== 'https:') {
         throw new WeftError(
           'invalid_url',
           `${url.protocol.slice(0, -1)}: URLs are not supported; use http or https`,
         );
       }
-      const allow = parseAllowList(options.allow ?? splitAllowEnv(process.env['WEFT_HTTP_ALLOW']));
+      // A fixed list replaces both; otherwise the run's kept list adds to this process's own.
+      const allow = parseAllowList(
+        options.allow ?? [...splitAllowEnv(process.env['WEFT_HTTP_ALLOW']), ...kept],
+      );
       const hostname = url.hostname.replace(/^\[(.*)\]$/, '$1');
       const literal = parseIp(hostname);
       const addresses = literal

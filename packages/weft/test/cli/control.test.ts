@@ -402,6 +402,8 @@ beforeAll(async () => {
         () => res.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}'),
         1500,
       );
+    } else if (req.url === '/ok') {
+      res.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}');
     } else {
       res.writeHead(500).end();
     }
@@ -559,4 +561,41 @@ outputs:
       expect((await show(box, slow.id)).status).toBe('succeeded');
     },
   );
+});
+
+group('the allow-list a run was started with, where the run is carried on locally', (box) => {
+  step(
+    'runs input without WEFT_HTTP_ALLOW still allows the hosts the run was started with',
+    { timeout: 120_000 },
+    async () => {
+      box.write(
+        'ask-then-call.yaml',
+        `id: ask-then-call
+nodes:
+  - { id: ask, type: human, with: { prompt: "go?" } }
+  - id: call
+    type: http
+    needs: [ask]
+    with: { url: "${base}/ok" }
+outputs:
+  ok: "{{ call.body.ok }}"
+`,
+      );
+      const started = await box.weft(['run', 'ask-then-call.yaml', '--json'], allow);
+      expectExit(started, 3);
+      const { id } = parseJson<{ id: string }>(started);
+      const answered = await box.weft(['runs', 'input', id, '--node', 'ask', '--value', 'true']);
+      expectExit(answered, 0);
+      expect(parseJson(answered)).toEqual({ ok: true });
+    },
+  );
+
+  step('a run started without it is still refused the host', { timeout: 120_000 }, async () => {
+    const started = await box.weft(['run', 'ask-then-call.yaml', '--json']);
+    expectExit(started, 3);
+    const { id } = parseJson<{ id: string }>(started);
+    const answered = await box.weft(['runs', 'input', id, '--node', 'ask', '--value', 'true']);
+    expectExit(answered, 1);
+    expect(answered.stderr).toMatch(/ssrf_blocked|allow it with WEFT_HTTP_ALLOW=127\.0\.0\.1/);
+  });
 });
