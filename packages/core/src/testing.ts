@@ -16,6 +16,7 @@ import type { Store } from './index.js';
 import { commitCases } from './store-contract/commit.js';
 import { events, makeRun, makeWrite } from './store-contract/fixtures.js';
 import { queryCases } from './store-contract/queries.js';
+import { retentionCases } from './store-contract/retention.js';
 import { runCases } from './store-contract/runs.js';
 import { secretCases } from './store-contract/secrets.js';
 import { timerCases } from './store-contract/timers.js';
@@ -61,5 +62,6 @@ export function storeContract(name: string, open: () => Promise<Store>): void {
     timerCases(use);
     secretCases(use);
     triggerCases(use);
+    retentionCases(use);
   });
 }

@@ -159,4 +159,13 @@ export const MIGRATIONS: readonly Migration[] = [
       ) WITHOUT ROWID`,
     ],
   },
+  {
+    name: '0003_retention',
+    up: [
+      // Deleting a run deletes its child runs: found by parent without scanning every run.
+      `CREATE INDEX runs_parent ON runs (parent_run_id) WHERE parent_run_id IS NOT NULL`,
+      // ... and the deliveries that started it.
+      `CREATE INDEX webhook_deliveries_run ON webhook_deliveries (run_id)`,
+    ],
+  },
 ];

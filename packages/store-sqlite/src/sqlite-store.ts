@@ -13,12 +13,14 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
-import { WeftError } from '@weft/core';
+import { silentLogger, WeftError } from '@weft/core';
 import type {
   ApiKeyRecord,
   CredentialRecord,
   CredentialSummary,
+  Logger,
   NodeRecord,
+  PruneQuery,
   RunEvent,
   RunQuery,
   RunRecord,
@@ -40,6 +42,8 @@ import { acquireProcessLock, type ProcessLock } from './lock.js';
 import { claimIdentity } from './identity.js';
 import { applyMigrations } from './migrate.js';
 import { eventFromRow, nodeFromRow, runFromRow, timerFromRow } from './rows.js';
+import { convertToIncremental, enableIncrementalVacuum, reclaimSpace } from './reclaim.js';
+import { checkPruneQuery, RunDeleter } from './retention.js';
 import { RunLister } from './run-query.js';
 import { DeliveryTable, MetaTable, ScheduleTable } from './schedules.js';
 import { guardStorage, storageError } from './storage-errors.js';
@@ -66,6 +70,8 @@ export interface SqliteStoreOptions {
   lock?: boolean;
   /** How long a statement waits for another connection's write lock. @default 5000 */
   busyTimeoutMs?: number;
+  /** Where the one-time conversion of an old file to incremental vacuum is told. */
+  log?: Logger;
 }
 
 /** The settings in effect, as SQLite reports them (for benchmarks and `weft doctor`). */
@@ -95,13 +101,21 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Sqli
     throw storageError(error, options.path);
   }
   try {
+    // Writes nothing yet: a new file only takes it before its first table.
+    enableIncrementalVacuum(db);
     // First, and read-only: another application's file is refused before anything is written.
     claimIdentity(db, options.path);
     db.pragma('journal_mode = WAL');
     db.pragma(`synchronous = ${options.synchronous === 'NORMAL' ? 'NORMAL' : 'FULL'}`);
     db.pragma('foreign_keys = ON');
+    // Deleted rows are zeroed on pages that are written anyway: a deleted run leaves no bytes.
+    db.pragma('secure_delete = FAST');
     const lock = (options.lock ?? !memory) ? acquireProcessLock(db, options.path) : undefined;
-    return guardStorage(new SqliteStore(db, options.path, lock), options.path);
+    const store = new SqliteStore(db, options.path, lock, {
+      busyTimeoutMs: options.busyTimeoutMs ?? 5000,
+      log: options.log ?? silentLogger,
+    });
+    return guardStorage(store, options.path);
   } catch (error) {
     db.close();
     throw storageError(error, options.path);
@@ -116,6 +130,8 @@ export class SqliteStore implements Store {
   readonly pragmas: SqlitePragmas;
   readonly #db: Database.Database;
   readonly #lock: ProcessLock | undefined;
+  readonly #busyTimeoutMs: number;
+  readonly #log: Logger;
   readonly #lister: RunLister;
   readonly #commit: Database.Transaction<(writes: readonly RunWrite[]) => void>;
   readonly #loadRun: Database.Transaction<
@@ -129,12 +145,20 @@ export class SqliteStore implements Store {
   /** Prepared on first use, after migrations. */
   #moveTenant: ReturnType<typeof tenantMover> | undefined;
   #tables: Tables | undefined;
+  #deleter: RunDeleter | undefined;
 
   /** @internal use {@link openSqliteStore}. */
-  constructor(db: Database.Database, path: string, lock: ProcessLock | undefined) {
+  constructor(
+    db: Database.Database,
+    path: string,
+    lock: ProcessLock | undefined,
+    settings: { busyTimeoutMs: number; log: Logger },
+  ) {
     this.#db = db;
     this.path = path;
     this.#lock = lock;
+    this.#busyTimeoutMs = settings.busyTimeoutMs;
+    this.#log = settings.log;
     this.#lister = new RunLister(db);
     this.pragmas = {
       journal_mode: String(db.pragma('journal_mode', { simple: true })),
@@ -175,6 +199,8 @@ export class SqliteStore implements Store {
 
   async migrate(): Promise<void> {
     applyMigrations(this.#db, this.path);
+    // Only the holder rewrites the file: a reader beside a running server must not.
+    if (this.#lock !== undefined) convertToIncremental(this.#db, this.path, this.#log);
   }
 
   /**
@@ -306,6 +332,36 @@ export class SqliteStore implements Store {
 
   async nextTimerDue(): Promise<number | undefined> {
     return this.#s.nextTimerDue.get() ?? undefined;
+  }
+
+  async deleteRun(tenant: string, id: string): Promise<boolean> {
+    return (this.#deleter ??= new RunDeleter(this.#db)).deleteRun(tenant, id);
+  }
+
+  async pruneRuns(query: PruneQuery): Promise<number> {
+    checkPruneQuery(query);
+    const q: PruneQuery = { ...query };
+    // Compared as text with the stored times, which are all toISOString's form.
+    if (q.finishedBefore !== undefined) q.finishedBefore = new Date(q.finishedBefore).toISOString();
+    const deleter = (this.#deleter ??= new RunDeleter(this.#db));
+    let deleted = 0;
+    let after: Parameters<RunDeleter['pruneBatch']>[1];
+    do {
+      const step = deleter.pruneBatch(q, after);
+      deleted += step.deleted;
+      after = step.next;
+      // Between batches, the engine's commits get the database.
+      if (after !== undefined) await new Promise((resolve) => setImmediate(resolve));
+    } while (after !== undefined && this.#db.open);
+    return deleted;
+  }
+
+  async reclaimSpace(): Promise<number> {
+    return reclaimSpace(this.#db, this.path, this.#busyTimeoutMs);
+  }
+
+  async workflowIds(): Promise<{ tenant: string; id: string }[]> {
+    return this.#s.workflowIds.all();
   }
 
   async putCredential(c: {

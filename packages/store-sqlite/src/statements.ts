@@ -68,6 +68,7 @@ export interface Statements {
   workflowVersionAny: Statement<[string, string, number], WorkflowRow>;
   listWorkflows: Statement<[string, string], WorkflowSummaryRow>;
   deleteWorkflow: Statement<[string, string, string]>;
+  workflowIds: Statement<[], { tenant: string; id: string }>;
 }
 
 /** Prepares {@link Statements}; the schema must be migrated first. */
@@ -172,5 +173,6 @@ export function prepareStatements(db: Database): Statements {
     deleteWorkflow: db.prepare(
       'UPDATE workflows SET deleted_at = ? WHERE tenant = ? AND id = ? AND deleted_at IS NULL',
     ),
+    workflowIds: db.prepare('SELECT DISTINCT tenant, id FROM workflows ORDER BY tenant, id'),
   };
 }

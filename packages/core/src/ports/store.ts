@@ -189,6 +189,34 @@ export interface RunQuery {
   cursor?: string;
 }
 
+/**
+ * Which finished runs {@link Store.pruneRuns} deletes: those matching every filter given and past
+ * either bound given (`finishedBefore` or `keepLatest`). Runs that are not finished are never
+ * deleted, whatever the query says.
+ */
+export interface PruneQuery {
+  /** Only this tenant's runs. @default every tenant */
+  tenant?: string;
+  /** Only runs of this workflow. @default every workflow */
+  workflowId?: string;
+  /** Only runs with one of these statuses. @default every terminal status */
+  statuses?: readonly TerminalRunStatus[];
+  /** Bound: runs that finished before this ISO 8601 time. */
+  finishedBefore?: string;
+  /**
+   * Bound: all but the newest `keepLatest` runs (by creation time, then id) of those the filters
+   * select. Give `tenant` and `workflowId` to keep that many per workflow.
+   */
+  keepLatest?: number;
+  /**
+   * Runs to keep although they match (the engine's runs still settling in memory). Called inside
+   * the deleting transaction, so keep it quick and free of I/O.
+   */
+  spare?: (runId: string) => boolean;
+  /** Runs deleted per transaction, so that a large prune never holds the database long. */
+  batch?: number;
+}
+
 /** A credential row re-encrypted for another tenant (see {@link Store.moveTenant}). */
 export interface ResealedCredential {
   name: string;
@@ -272,6 +300,34 @@ export interface Store {
   dueTimers(now: number, limit: number): Promise<TimerRecord[]>;
   /** The earliest timer's due time, if any. */
   nextTimerDue(): Promise<number | undefined>;
+
+  // ---- retention ----------------------------------------------------------------------------
+
+  /**
+   * Deletes a finished run of `tenant` and everything stored for it: its input, nodes, events,
+   * timers, the webhook deliveries that started it, and its child runs (recursively), in one
+   * transaction. Its idempotency key is free again afterwards. The space is given back to the file
+   * system by {@link Store.reclaimSpace}.
+   * @returns false when there is no such run of that tenant.
+   * @throws WeftError `invalid_state` when the run, or one of its child runs, is not finished;
+   *   nothing is deleted then.
+   */
+  deleteRun(tenant: string, id: string): Promise<boolean>;
+  /**
+   * Deletes the finished runs the query selects (see {@link PruneQuery}), each as
+   * {@link Store.deleteRun} does; a run with an unfinished child run is kept. Works in
+   * transactions of `batch` runs. Returns how many runs were deleted, child runs included.
+   * @throws WeftError `invalid_argument` when the query gives neither bound.
+   */
+  pruneRuns(query: PruneQuery): Promise<number>;
+  /**
+   * Gives the space of deleted rows back to the file system, a bounded amount of work at a time so
+   * that other callers are not held up long. Stores whose database does it by itself answer 0.
+   * @returns the bytes the database's files shrank by.
+   */
+  reclaimSpace(): Promise<number>;
+  /** Every tenant and workflow id ever published, deleted workflows included: retention's list. */
+  workflowIds(): Promise<{ tenant: string; id: string }[]>;
 
   // ---- credentials (values encrypted by the caller) ----------------------------------------
 

@@ -1,0 +1,203 @@
+/**
+ * @module retention
+ * Deleting finished runs: one by id (`Store.deleteRun`) or those a prune query selects
+ * (`Store.pruneRuns`). A run goes with its whole tree of child runs; its input, nodes, events and
+ * timers follow by `ON DELETE CASCADE`, and the webhook deliveries that started it are deleted here.
+ *
+ * A prune walks the candidates in (created_at, id) order, a batch per transaction, so that the
+ * engine's commits get the database between batches; each batch re-reads the statuses, so a run
+ * retried since it was selected is kept.
+ */
+import type { Database, Statement } from 'better-sqlite3';
+import {
+  TERMINAL_RUN_STATUSES,
+  WeftError,
+  isTerminal,
+  type PruneQuery,
+  type RunStatus,
+} from '@weft/core';
+
+/** Runs per prune transaction unless the query says otherwise. */
+const DEFAULT_BATCH = 200;
+
+interface TreeRow {
+  id: string;
+  status: RunStatus;
+  tenant: string;
+}
+
+interface Position {
+  created_at: string;
+  id: string;
+}
+
+/** The run and all its descendants; UNION (not ALL) so that a cycle of parent ids ends. */
+const TREE = `WITH RECURSIVE tree (id) AS (
+    SELECT ? UNION SELECT r.id FROM runs r JOIN tree t ON r.parent_run_id = t.id
+  )
+  SELECT r.id, r.status, r.tenant FROM runs r JOIN tree USING (id)`;
+
+export class RunDeleter {
+  readonly #db: Database;
+  readonly #tree: Statement<[string], TreeRow>;
+  readonly #deleteRuns: Statement<[string]>;
+  readonly #deleteDeliveries: Statement<[string]>;
+  /** Candidate queries by shape (which filters and bounds are given): a handful at most. */
+  readonly #shapes = new Map<string, Statement<unknown[], Position>>();
+  readonly #cutoffs = new Map<string, Statement<unknown[], Position>>();
+
+  constructor(db: Database) {
+    this.#db = db;
+    this.#tree = db.prepare(TREE);
+    this.#deleteRuns = db.prepare('DELETE FROM runs WHERE id IN (SELECT value FROM json_each(?))');
+    this.#deleteDeliveries = db.prepare(
+      'DELETE FROM webhook_deliveries WHERE run_id IN (SELECT value FROM json_each(?))',
+    );
+  }
+
+  /** See `Store.deleteRun`. */
+  deleteRun(tenant: string, id: string): boolean {
+    return this.#db
+      .transaction(() => {
+        const tree = this.#tree.all(id);
+        const root = tree.find((r) => r.id === id);
+        if (root === undefined || root.tenant !== tenant) return false;
+        const busy = tree.find((r) => !isTerminal(r.status));
+        if (busy !== undefined) {
+          throw new WeftError(
+            'invalid_state',
+            busy.id === id
+              ? `run ${id} is ${busy.status}: only a finished run can be deleted (cancel it first)`
+              : `run ${id} has a child run ${busy.id} that is ${busy.status}: only a finished run can be deleted`,
+          );
+        }
+        this.#remove(tree);
+        return true;
+      })
+      .immediate();
+  }
+
+  /**
+   * Deletes the batch of candidates after `after`; answers the runs deleted and where the next batch
+   * starts (undefined when there is none).
+   */
+  pruneBatch(
+    query: PruneQuery,
+    after: Position | undefined,
+  ): { deleted: number; next: Position | undefined } {
+    const batch = Math.max(1, query.batch ?? DEFAULT_BATCH);
+    return this.#db
+      .transaction(() => {
+        const candidates = this.#candidates(query, after, batch);
+        let deleted = 0;
+        for (const c of candidates) {
+          if (query.spare?.(c.id) === true) continue;
+          const tree = this.#tree.all(c.id);
+          // Gone with an earlier parent, retried since it was selected, or a child still runs.
+          if (tree.length === 0 || tree.some((r) => !isTerminal(r.status))) continue;
+          this.#remove(tree);
+          deleted += tree.length;
+        }
+        const last = candidates[candidates.length - 1];
+        return { deleted, next: candidates.length < batch ? undefined : last };
+      })
+      .immediate();
+  }
+
+  #remove(tree: readonly TreeRow[]): void {
+    const ids = JSON.stringify(tree.map((r) => r.id));
+    this.#deleteDeliveries.run(ids);
+    this.#deleteRuns.run(ids);
+  }
+
+  /** The next `limit` runs past a bound, in (created_at, id) order after `after`. */
+  #candidates(query: PruneQuery, after: Position | undefined, limit: number): Position[] {
+    const filters = filtersOf(query);
+    const bounds: string[] = [];
+    const params: unknown[] = [...filters.params];
+    if (query.finishedBefore !== undefined) {
+      // A run finishes after it is created: the first test lets the index stop the scan early.
+      bounds.push('(created_at < ? AND COALESCE(finished_at, created_at) < ?)');
+      params.push(query.finishedBefore, query.finishedBefore);
+    }
+    if (query.keepLatest !== undefined) {
+      const cutoff = this.#cutoff(query, query.keepLatest);
+      if (cutoff === 'all') bounds.push('1');
+      else if (cutoff !== undefined) {
+        bounds.push('(created_at, id) < (?, ?)');
+        params.push(cutoff.created_at, cutoff.id);
+      }
+    }
+    if (bounds.length === 0) return [];
+    let sql = `SELECT created_at, id FROM runs WHERE ${filters.sql} AND (${bounds.join(' OR ')})`;
+    if (after !== undefined) {
+      sql += ' AND (created_at, id) > (?, ?)';
+      params.push(after.created_at, after.id);
+    }
+    sql += ' ORDER BY created_at, id LIMIT ?';
+    params.push(limit);
+    return this.#prepared(this.#shapes, sql).all(...params);
+  }
+
+  /**
+   * The oldest run to keep under `keepLatest`: runs before it are past the count. `'all'` when
+   * none is kept, undefined when there are no more runs than that.
+   */
+  #cutoff(query: PruneQuery, keep: number): Position | 'all' | undefined {
+    if (keep <= 0) return 'all';
+    const filters = filtersOf(query);
+    const sql = `SELECT created_at, id FROM runs WHERE ${filters.sql}
+      ORDER BY created_at DESC, id DESC LIMIT 1 OFFSET ?`;
+    return this.#prepared(this.#cutoffs, sql).get(...filters.params, keep - 1);
+  }
+
+  #prepared(cache: Map<string, Statement<unknown[], Position>>, sql: string) {
+    let statement = cache.get(sql);
+    if (statement === undefined) {
+      statement = this.#db.prepare<unknown[], Position>(sql);
+      cache.set(sql, statement);
+    }
+    return statement;
+  }
+}
+
+/** The query's filters as SQL; statuses default to every terminal one, never any other. */
+function filtersOf(query: PruneQuery): { sql: string; params: unknown[] } {
+  const statuses = (query.statuses ?? TERMINAL_RUN_STATUSES).filter((s) => isTerminal(s));
+  const parts = ['status IN (SELECT value FROM json_each(?))'];
+  const params: unknown[] = [JSON.stringify(statuses)];
+  if (query.tenant !== undefined) {
+    parts.push('tenant = ?');
+    params.push(query.tenant);
+  }
+  if (query.workflowId !== undefined) {
+    parts.push('workflow_id = ?');
+    params.push(query.workflowId);
+  }
+  return { sql: parts.join(' AND '), params };
+}
+
+/** Checks a prune query before anything is read. */
+export function checkPruneQuery(query: PruneQuery): void {
+  if (query.finishedBefore === undefined && query.keepLatest === undefined) {
+    throw new WeftError(
+      'invalid_argument',
+      'a prune needs a bound: finishedBefore, keepLatest or both',
+    );
+  }
+  if (
+    query.keepLatest !== undefined &&
+    !(Number.isInteger(query.keepLatest) && query.keepLatest >= 0)
+  ) {
+    throw new WeftError(
+      'invalid_argument',
+      `keepLatest must be a whole number ≥ 0, not ${query.keepLatest}`,
+    );
+  }
+  if (query.finishedBefore !== undefined && Number.isNaN(Date.parse(query.finishedBefore))) {
+    throw new WeftError(
+      'invalid_argument',
+      `finishedBefore must be an ISO 8601 time, not "${query.finishedBefore}"`,
+    );
+  }
+}
