@@ -4,6 +4,8 @@
  */
 import type {
   EventPage,
+  PruneOptions,
+  Pruned,
   RunEvent,
   RunPage,
   RunsApi,
@@ -25,6 +27,13 @@ function startBody(o: StartRunOptions): Record<string, unknown> {
   if (o.version !== undefined) body['version'] = o.version;
   if (o.priority !== undefined) body['priority'] = o.priority;
   if (o.idempotencyKey !== undefined) body['idempotency_key'] = o.idempotencyKey;
+  return body;
+}
+
+function pruneBody(o: PruneOptions): Record<string, unknown> {
+  const body: Record<string, unknown> = { older_than_ms: o.olderThanMs };
+  if (o.status !== undefined) body['status'] = o.status;
+  if (o.workflow !== undefined) body['workflow'] = o.workflow;
   return body;
 }
 
@@ -129,6 +138,10 @@ export function httpRuns(http: Http): RunsApi {
       );
     },
     send: (id, event) => http.json<RunView>('POST', `${run(id)}/events`, { json: event }),
+    async delete(id) {
+      await http.send('DELETE', run(id));
+    },
+    prune: (o) => http.json<Pruned>('POST', '/v1/runs/prune', { json: pruneBody(o) }),
   };
   return runs;
 }

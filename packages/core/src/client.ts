@@ -18,13 +18,13 @@
 import type { Credential, CredentialType } from './credential-types.js';
 import type { Diagnostic } from './dsl/diagnostic.js';
 import type { ErrorInfo } from './errors.js';
-import type { NodeStatus, RunEvent, RunStatus } from './ports/store.js';
+import type { NodeStatus, RunEvent, RunStatus, TerminalRunStatus } from './ports/store.js';
 
 export { WeftError, customCode, type ErrorInfo } from './errors.js';
 export { errorSpec, isErrorCode, type ErrorCode } from './error-codes.js';
 export type { CredentialType };
-export type { Diagnostic, NodeStatus, RunEvent, RunStatus };
-export { RUN_STATUSES } from './ports/store.js';
+export type { Diagnostic, NodeStatus, RunEvent, RunStatus, TerminalRunStatus };
+export { RUN_STATUSES, TERMINAL_RUN_STATUSES } from './ports/store.js';
 
 // ---- shapes (SPEC section 8) -----------------------------------------------------------------
 
@@ -161,6 +161,20 @@ export interface ListRunsOptions {
   cursor?: string;
 }
 
+export interface PruneOptions {
+  /** Runs that finished more than this many ms ago (0: every finished run). */
+  olderThanMs: number;
+  /** Only runs that ended so. @default every way a run ends */
+  status?: TerminalRunStatus;
+  /** Only runs of this workflow. */
+  workflow?: string;
+}
+
+export interface Pruned {
+  /** Runs deleted, child runs included. */
+  deleted: number;
+}
+
 export interface EventsOptions {
   /** Only events with a greater seq (resume after the last one seen). @default 0 */
   after?: number;
@@ -218,6 +232,16 @@ export interface RunsApi {
   waitingForAnswer(runId: string): Promise<string[]>;
   /** Sends an event to a state-machine run. @throws WeftError `invalid_state` for other runs */
   send(runId: string, event: { type: string; data?: unknown }): Promise<RunView>;
+  /**
+   * Deletes a finished run and everything stored for it (its child runs too); its disk is given
+   * back. @throws WeftError `not_found`, `invalid_state` when it (or a child run) is not finished
+   */
+  delete(runId: string): Promise<void>;
+  /**
+   * Deletes the finished runs that match, as {@link RunsApi.delete} does; runs not finished are
+   * never deleted. @throws WeftError `invalid_request` for a negative or non-finite `olderThanMs`
+   */
+  prune(options: PruneOptions): Promise<Pruned>;
 }
 
 export interface CredentialsApi {

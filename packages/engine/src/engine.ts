@@ -18,6 +18,7 @@ import {
   NodeRegistry,
   silentLogger,
   systemClock,
+  WeftError,
   type Logger,
   type NodeType,
   type ParseResult,
@@ -35,6 +36,8 @@ import type { Control } from './engine/control.js';
 import type { Definitions, WorkflowRef } from './engine/definitions.js';
 import { DEFAULT_DB, storeLocation, type EngineOptions } from './engine/options.js';
 import { buildParts } from './engine/parts.js';
+import { Retention, type PruneRequest } from './engine/retention.js';
+import { Sweeper } from './engine/sweeper.js';
 import type { StartOptions, Starts } from './engine/starts.js';
 import type { Watch } from './engine/watch.js';
 import { ApiKeys } from './keys/keys.js';
@@ -46,6 +49,8 @@ import { Webhooks } from './triggers/webhooks.js';
 export type { EngineOptions } from './engine/options.js';
 export type { WorkflowResolver } from './engine/children.js';
 export type { StartOptions } from './engine/starts.js';
+export type { PruneRequest, RetentionBounds } from './engine/retention.js';
+export type { RetentionOptions } from './engine/sweeper.js';
 
 /** A run id no run has: reading it exercises the store without finding anything. */
 const PROBE_RUN_ID = '00000000-0000-0000-0000-000000000000';
@@ -71,6 +76,8 @@ export class Engine {
   readonly #tenant: string;
   readonly #ownsStore: boolean;
   readonly #secretKey: SecretKey;
+  readonly #retention: Retention;
+  #sweeper: Sweeper | undefined;
   readonly #schedulers = new Set<Scheduler>();
   #closing: Promise<void> | undefined;
 
@@ -108,6 +115,7 @@ export class Engine {
     this.#starts = parts.starts;
     this.#watch = parts.watch;
     this.#control = parts.control;
+    this.#retention = new Retention({ store, runner: this.#runner, clock, log: this.log });
   }
 
   /** Opens the store, applies migrations, and carries on every unfinished run. */
@@ -118,6 +126,7 @@ export class Engine {
         path: options.db ?? DEFAULT_DB,
         synchronous: options.synchronous ?? 'FULL',
         lock: options.lock ?? true,
+        ...(options.log === undefined ? {} : { log: options.log }),
       }));
     try {
       await store.migrate();
@@ -127,6 +136,10 @@ export class Engine {
       if (options.autoStart !== false) await engine.#runner.start();
       if (options.scheduler === true)
         startScheduler(engine, { clock: options.clock ?? systemClock });
+      if (options.retention !== undefined && options.autoStart !== false) {
+        engine.#sweeper = new Sweeper(engine.#retention, options.retention, engine.log);
+        engine.#sweeper.start();
+      }
       return engine;
     } catch (e) {
       if (options.store === undefined) await store.close();
@@ -234,6 +247,25 @@ export class Engine {
     return this.#control.retry(runId, options);
   }
 
+  /**
+   * Deletes a finished run and everything stored for it, its child runs too, and gives its disk
+   * back. Without `tenant`, the run's own.
+   * @throws WeftError `not_found`; `invalid_state` when it, or a child run, is not finished.
+   */
+  async deleteRun(runId: string, options: { tenant?: string } = {}): Promise<void> {
+    const tenant = options.tenant ?? (await this.store.getRun(runId))?.tenant;
+    if (tenant === undefined) throw new WeftError('not_found', `no run ${runId}`);
+    return this.#retention.delete(tenant, runId);
+  }
+
+  /**
+   * Deletes the finished runs that match (of every tenant unless `tenant` is given) and gives their
+   * disk back; runs not finished are never deleted. `olderThanMs`, `keepLatest` or both are needed.
+   */
+  pruneRuns(request: PruneRequest): Promise<{ deleted: number; freedBytes: number }> {
+    return this.#retention.prune(request);
+  }
+
   /** Paths of the run's human nodes that wait for an answer. */
   waitingForAnswer(runId: string): Promise<string[]> {
     return this.#control.waitingForAnswer(runId);
@@ -295,6 +327,7 @@ export class Engine {
   /** Stops the engine; safe to call more than once. */
   close(): Promise<void> {
     this.#closing ??= (async () => {
+      await this.#sweeper?.stop();
       await Promise.all([...this.#schedulers].map((s) => s.stop()));
       await this.#runner.close();
       if (this.#ownsStore) await this.store.close();

@@ -3,7 +3,15 @@
  * The run loop and the library face: the Runner (group commit, then commands), node execution,
  * timers, the `Engine`, credentials, API keys and triggers. Faces (the CLI, the server) sit above.
  */
-export { Engine, type EngineOptions, type StartOptions, type WorkflowResolver } from './engine.js';
+export {
+  Engine,
+  type EngineOptions,
+  type PruneRequest,
+  type RetentionBounds,
+  type RetentionOptions,
+  type StartOptions,
+  type WorkflowResolver,
+} from './engine.js';
 export type { RunView, NodeView, RunSummary } from './run-view.js';
 export { QUEUE_STATUSES } from './engine.js';
 export type { WeftClient } from '@weft/core/client';

@@ -22,6 +22,7 @@ import { metricsPlugin } from './plugins/metrics.js';
 import { webhooksPlugin } from './plugins/webhooks.js';
 import { controlRoutes } from './routes/control.js';
 import { eventRoutes } from './routes/events.js';
+import { retentionRoutes } from './routes/retention.js';
 import { runRoutes } from './routes/runs.js';
 import { systemRoutes } from './routes/system.js';
 import { workflowRoutes } from './routes/workflows.js';
@@ -163,6 +164,7 @@ export function createApp(o: AppOptions): ApiApp {
   workflowRoutes(app, deps);
   runRoutes(app, deps);
   controlRoutes(app, deps);
+  retentionRoutes(app, deps);
   eventRoutes(app, deps);
   for (const plugin of plugins) plugin.register(app, deps);
 

@@ -7,6 +7,7 @@ import { z } from '@hono/zod-openapi';
 import type { RunSummary as CoreRunSummary, RunView } from '@weft/core/client';
 import {
   RUN_STATUSES,
+  TERMINAL_RUN_STATUSES,
   CREDENTIAL_REGISTRY,
   CREDENTIAL_TYPES,
   credentialFields,
@@ -396,3 +397,27 @@ export const HookParams = z.object({
     example: 'orders/new',
   }),
 });
+
+export const PruneBody = z
+  .strictObject({
+    older_than_ms: z
+      .number()
+      .int()
+      .min(0)
+      .openapi({
+        description: 'Runs that finished more than this many ms ago',
+        example: 2592000000,
+      }),
+    status: z
+      .enum(TERMINAL_RUN_STATUSES)
+      .optional()
+      .openapi({ description: 'Only runs that ended so (default: every way a run ends)' }),
+    workflow: z.string().min(1).optional().openapi({ description: 'Only runs of this workflow' }),
+  })
+  .openapi('PruneRuns');
+
+export const Pruned = z
+  .object({
+    deleted: z.number().int().openapi({ description: 'Runs deleted, child runs included' }),
+  })
+  .openapi('Pruned');

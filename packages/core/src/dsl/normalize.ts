@@ -295,6 +295,7 @@ export function normalizedDefinition(
     'outputs',
     'defaults',
     'limits',
+    'retention',
     'concurrency',
     'triggers',
   ] as const) {

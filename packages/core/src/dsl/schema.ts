@@ -273,6 +273,19 @@ export const WorkflowSchema = doc(
       }),
       'Limits of each run.',
     ).optional(),
+    retention: doc(
+      z.strictObject({
+        days: doc(
+          z.number().positive().max(36_500),
+          'Finished runs are deleted this many days after they finished.',
+        ).optional(),
+        runs: doc(
+          z.number().int().min(1).max(100_000_000),
+          'Only the newest this many finished runs are kept.',
+        ).optional(),
+      }),
+      'How long finished runs are kept (past either bound they are deleted and their disk returned); instead of the engine-wide default.',
+    ).optional(),
     concurrency: doc(
       z.strictObject({
         key: doc(z.string().min(1), 'Template over `inputs` and `run` giving the key.'),
@@ -305,6 +318,7 @@ export const KNOWN_KEYS = {
   retry: Object.keys(RetrySchema.shape),
   defaults: ['timeout_ms', 'retry', 'on_error'],
   limits: ['max_concurrency', 'timeout_ms'],
+  retention: ['days', 'runs'],
   concurrency: ['key', 'limit'],
   trigger: [
     'type',

@@ -63,6 +63,8 @@ export interface WorkflowDefinition {
   outputs?: Record<string, unknown>;
   defaults?: { timeout_ms?: number; retry?: RetryPolicy; on_error?: OnError };
   limits?: { max_concurrency?: number; timeout_ms?: number };
+  /** Finished runs past either bound are deleted (the engine's sweeper). */
+  retention?: { days?: number; runs?: number };
   concurrency?: { key: string; limit: number };
   triggers?: TriggerDefinition[];
   nodes: NodeDefinition[];

@@ -384,6 +384,28 @@ describe('every problem, with its path and position', () => {
     ]);
   });
 
+  test('retention: days and runs, each checked, typos named', () => {
+    const r = ok(
+      yaml('id: w', 'retention: { days: 30, runs: 1000 }', 'nodes: [{ id: a, type: noop }]'),
+    );
+    expect(r.definition?.retention).toEqual({ days: 30, runs: 1000 });
+    ok(yaml('id: w', 'retention: { days: 0.5 }', 'nodes: [{ id: a, type: noop }]'));
+    const d = errors(
+      yaml('id: w', 'retention: { days: 0, runs: 2.5 }', 'nodes: [{ id: a, type: noop }]'),
+    );
+    expect(d.map((x) => [x.path, x.message])).toEqual([
+      ['retention.days', 'must be greater than 0'],
+      ['retention.runs', 'expected an integer, got a number'],
+    ]);
+    const typo = errors(
+      yaml('id: w', 'retention: { dayz: 7, runs: 0 }', 'nodes: [{ id: a, type: noop }]'),
+    );
+    expect(typo.map((x) => [x.path, x.message])).toEqual([
+      ['retention.dayz', 'unknown key `dayz` (did you mean `days`?)'],
+      ['retention.runs', 'must be at least 1'],
+    ]);
+  });
+
   test('on_error: { return } is explained by the object form', () => {
     const d = errors(yaml('id: w', 'nodes:', '  - { id: a, type: noop, on_error: { retrun: 1 } }'));
     expect(d.map((x) => x.message)).toEqual([

@@ -138,6 +138,7 @@ const BY_KEY: Record<string, readonly string[]> = {
   retry: KNOWN_KEYS.retry,
   defaults: KNOWN_KEYS.defaults,
   limits: KNOWN_KEYS.limits,
+  retention: KNOWN_KEYS.retention,
   concurrency: KNOWN_KEYS.concurrency,
   on_error: KNOWN_KEYS.on_error,
 };

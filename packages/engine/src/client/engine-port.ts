@@ -3,7 +3,7 @@
  * What the in-process client needs of the `Engine`, written out so that the client's files do not
  * import engine.ts: the Engine hands out clients, and neither may import the other in a circle.
  */
-import type { ParseResult, RunEvent, Store } from '@weft/core';
+import type { ParseResult, RunEvent, Store, TerminalRunStatus } from '@weft/core';
 import type { RunView } from '@weft/core/client';
 import type { Credentials } from '../credentials/credentials.js';
 
@@ -39,4 +39,11 @@ export interface ClientEngine {
   retry(runId: string, options?: { from?: string }): Promise<void>;
   input(runId: string, node: string, value: unknown): Promise<void>;
   waitingForAnswer(runId: string): Promise<string[]>;
+  deleteRun(runId: string, options?: Tenant): Promise<void>;
+  pruneRuns(request: {
+    tenant?: string;
+    workflow?: string;
+    olderThanMs?: number;
+    statuses?: readonly TerminalRunStatus[];
+  }): Promise<{ deleted: number }>;
 }

@@ -2,8 +2,8 @@
  * @module client/local-runs
  * The tenant's runs over the engine: every call first checks that the run is the tenant's.
  */
-import { WeftError, type RunQuery, type RunRecord } from '@weft/core';
-import type { RunsApi, RunView, WaitOptions, WaitResult } from '@weft/core/client';
+import { isTerminal, WeftError, type RunQuery, type RunRecord } from '@weft/core';
+import type { PruneOptions, RunsApi, RunView, WaitOptions, WaitResult } from '@weft/core/client';
 import type { ClientEngine } from './engine-port.js';
 import { runSummary } from '../run-view.js';
 import { localEvents } from './local-events.js';
@@ -67,6 +67,23 @@ function fieldProblem(e: unknown, field: string, value: string): unknown {
     });
   }
   return e;
+}
+
+/** The checks the HTTP API makes of a prune's body, with the same code and paths. */
+function checkPrune(o: PruneOptions): void {
+  const problems: { path: string; message: string }[] = [];
+  if (typeof o.olderThanMs !== 'number' || !Number.isFinite(o.olderThanMs) || o.olderThanMs < 0)
+    problems.push({ path: 'older_than_ms', message: 'must be a number of ms, 0 or more' });
+  if (o.status !== undefined && !isTerminal(o.status))
+    problems.push({ path: 'status', message: 'must be one of succeeded, failed, cancelled' });
+  if (o.workflow !== undefined && (typeof o.workflow !== 'string' || o.workflow === ''))
+    problems.push({ path: 'workflow', message: 'must be a workflow id' });
+  if (problems.length > 0) {
+    const what = problems.map((p) => `${p.path}: ${p.message}`).join('; ');
+    throw new WeftError('invalid_request', `the request body is invalid: ${what}`, {
+      details: problems,
+    });
+  }
 }
 
 export function localRuns(engine: MaybeSending, tenant: string): RunsApi {
@@ -156,6 +173,20 @@ export function localRuns(engine: MaybeSending, tenant: string): RunsApi {
       }
       await engine.send(id, event);
       return viewOf(engine, tenant, id);
+    },
+    async delete(id) {
+      await ownedRun(engine, tenant, id);
+      await engine.deleteRun(id, { tenant });
+    },
+    async prune(options) {
+      checkPrune(options);
+      const { deleted } = await engine.pruneRuns({
+        tenant,
+        olderThanMs: options.olderThanMs,
+        ...(options.status === undefined ? {} : { statuses: [options.status] }),
+        ...(options.workflow === undefined ? {} : { workflow: options.workflow }),
+      });
+      return { deleted };
     },
   };
   return runs;

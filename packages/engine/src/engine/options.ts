@@ -5,6 +5,7 @@
  */
 import type { Clock, CredentialResolver, DslLimits, Logger, NodeType, Store } from '@weft/core';
 import type { WorkflowResolver } from './children.js';
+import type { RetentionOptions } from './sweeper.js';
 
 export interface EngineOptions {
   /** SQLite file, or ':memory:'. Ignored when `store` is given. @default './.weft/weft.db' */
@@ -36,6 +37,12 @@ export interface EngineOptions {
   keyFile?: string;
   /** Fire the `cron` triggers of published workflows (see `startScheduler`). @default false */
   scheduler?: boolean;
+  /**
+   * Delete finished runs past their workflow's `retention`, or past these bounds for workflows
+   * without one: once at open, then every `everyMs`. `{}` applies the workflows' own retention
+   * only. Without it nothing is deleted by itself. Needs `autoStart`.
+   */
+  retention?: RetentionOptions;
   /** Resolves a `subworkflow` reference that is not a stored workflow id (e.g. a file path). */
   resolveWorkflow?: WorkflowResolver;
   limits?: Partial<DslLimits>;

@@ -26,6 +26,9 @@ const OPTIONS = {
   host: { type: 'string' },
   postgres: { type: 'string' },
   tenant: { type: 'string' },
+  sync: { type: 'string' },
+  'older-than': { type: 'string' },
+  'retention-days': { type: 'string' },
   version: { type: 'boolean', short: 'v' },
   help: { type: 'boolean', short: 'h' },
 } as const;
@@ -44,11 +47,11 @@ const REMOTE: readonly Name[] = ['json', 'db', 'server', 'key'];
 
 /** The options of each command (`runs` per subcommand); --help goes with every one. */
 const COMMAND_OPTIONS: Record<string, readonly Name[]> = {
-  run: ['input', 'db', 'json', 'server', 'key'],
+  run: ['input', 'db', 'json', 'server', 'key', 'sync'],
   // --db is taken (and not needed) here too, so that one --db can go with every command.
   validate: ['db'],
   graph: ['format', 'db'],
-  serve: ['port', 'host', 'db', 'postgres'],
+  serve: ['port', 'host', 'db', 'postgres', 'sync', 'retention-days'],
   keys: ['tenant', 'db', 'json'],
   'tenants move': ['db', 'json'],
   doctor: ['db', 'json'],
@@ -60,6 +63,8 @@ const COMMAND_OPTIONS: Record<string, readonly Name[]> = {
   'runs resume': REMOTE,
   'runs retry': ['from', ...REMOTE],
   'runs input': ['node', 'value', ...REMOTE],
+  'runs delete': REMOTE,
+  'runs prune': ['older-than', 'status', 'workflow', ...REMOTE],
   publish: REMOTE,
   'workflows list': REMOTE,
   'workflows show': ['version', ...REMOTE],

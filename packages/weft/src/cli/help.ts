@@ -2,11 +2,12 @@
 export const HELP = `weft — a durable workflow engine for automation and AI graphs
 
 Usage:
-  weft run FILE [--input JSON | --input @file.json] [--db PATH] [--json]
+  weft run FILE [--input JSON | --input @file.json] [--db PATH] [--json] [--sync full|normal]
       Run a workflow in this process on the embedded store (default ./.weft/weft.db).
       Progress per node goes to stderr; the outputs (or with --json the run) to stdout.
       Exit 0 succeeded, 1 failed or cancelled, 2 invalid definition or input,
       3 waiting for an answer (the run stays in the store).
+      --sync (or WEFT_SYNC): full (default) survives power loss, normal a process crash.
   weft run FILE --server URL [--key KEY] [--input JSON] [--json]
       Publish the workflow to a server and run it there, following its progress.
   weft publish FILE [--db PATH | --server URL [--key KEY]] [--json]
@@ -25,12 +26,18 @@ Usage:
   weft runs resume RUN               resume a paused run, or carry on one whose process died
   weft runs retry RUN [--from NODE]  re-run failed nodes (or NODE and all after it)
   weft runs input RUN --node NODE --value JSON   answer a waiting human node
+  weft runs delete RUN               delete a finished run and everything stored for it
+  weft runs prune --older-than 30d [--status S] [--workflow ID]
+      Delete finished runs that finished longer ago (30d, 12h, 90m, 45s) and give their disk
+      back; runs not finished are never deleted.
       Every runs command also works against a server: add --server URL [--key KEY]
       (or WEFT_API_KEY). There, weft runs events RUN --follow streams the events live.
       While weft serve holds the database, run, runs, publish and workflows go through
       that server by themselves (with --key or WEFT_API_KEY when it has keys).
-  weft serve [--port 8080] [--host 127.0.0.1] [--db PATH]
-      The HTTP API (docs/api.md), cron schedules, webhooks, /metrics. API keys come from
+  weft serve [--port 8080] [--host 127.0.0.1] [--db PATH] [--sync full|normal]
+            [--retention-days N]
+      The HTTP API (docs/api.md), cron schedules, webhooks, /metrics, and the workflows'
+      retention (or --retention-days for those without). API keys come from
       WEFT_API_KEYS=tenant:key,... and from weft keys create; without any the API is open
       and listens on 127.0.0.1 only. SIGTERM drains (WEFT_DRAIN_MS, default 10000).
       Logs: JSON lines on stderr (WEFT_LOG_LEVEL=debug|info|warn|error|silent).
@@ -54,6 +61,7 @@ Docs: docs/language.md, docs/nodes.md, docs/cli.md, docs/api.md, docs/operations
 /** `weft help CMD` and `weft CMD --help`: the command's own options and examples. */
 export const COMMAND_HELP: Record<string, string> = {
   run: `weft run FILE [--input JSON | --input @file.json] [--db PATH | --server URL] [--json]
+         [--sync full|normal]
 
 Runs a workflow in this process on the embedded store and prints its outputs on stdout.
 Progress per node, and the run id, go to stderr. With --server, or while weft serve holds the
@@ -65,6 +73,12 @@ Options:
   --server URL     run on this server instead (publishes FILE there first)
   --key KEY        the server's API key (default: WEFT_API_KEY)
   --json           print the whole run object (status, output, error, nodes) instead
+  --sync MODE      full (default; WEFT_SYNC): a committed step survives power loss;
+                   normal: survives a crash of the process, faster; the last steps may be
+                   lost on power loss (docs/operations.md)
+
+Finished runs of workflows with a retention (retention: { days, runs }) past it are deleted
+at the start.
 
 Exit: 0 succeeded, 1 failed or cancelled, 2 invalid definition or input,
       3 waiting for an answer (the run stays in the store).
@@ -96,7 +110,8 @@ Examples:
   weft graph examples/branching.yaml
   weft graph examples/foreach.yaml --format dot | dot -Tsvg > foreach.svg
 `,
-  serve: `weft serve [--port 8080] [--host 127.0.0.1] [--db PATH]
+  serve: `weft serve [--port 8080] [--host 127.0.0.1] [--db PATH] [--sync full|normal]
+           [--retention-days N]
 
 Serves the HTTP API (docs/api.md), cron schedules, webhooks and /metrics on the embedded store.
 API keys come from WEFT_API_KEYS=tenant:key,... and from weft keys create; without any the API
@@ -106,9 +121,15 @@ Options:
   --port N       the port (default 8080; 0 picks a free one)
   --host HOST    the address to listen on (default 127.0.0.1)
   --db PATH      the database (default ./.weft/weft.db)
+  --sync MODE    full (default; WEFT_SYNC): a committed step survives power loss;
+                 normal: survives a crash of the process, faster (docs/operations.md)
+  --retention-days N   delete finished runs N days after they finished, for workflows without
+                 their own retention: { days, runs } (default: keep; WEFT_RETENTION_DAYS).
+                 Applied at start and every 10 minutes; the disk is given back.
 
 Examples:
   weft serve
+  weft serve --sync normal --retention-days 30
   WEFT_API_KEYS=acme:s3cret weft serve --host 0.0.0.0 --port 9000
 `,
   runs: `weft runs COMMAND RUN [options]
@@ -127,6 +148,13 @@ Commands:
   resume RUN                         resume a paused run, or carry on one whose process died
   retry RUN [--from NODE]            re-run failed nodes (or NODE and all after it)
   input RUN --node NODE --value JSON answer a waiting human node
+  delete RUN                         delete a finished run and everything stored for it
+                                     (its child runs too); the disk is given back
+  prune --older-than AGE [--status S] [--workflow ID]
+                                     delete finished runs that finished more than AGE ago
+                                     (30d, 12h, 90m, 45s); S is succeeded, failed or
+                                     cancelled. Runs not finished are never deleted. Prints
+                                     how many, and locally how much smaller the file is.
 
 Options of every command: --json, --db PATH, --server URL, --key KEY
 resume, retry and input follow the run until it ends or waits again, with the exit codes of
@@ -136,6 +164,7 @@ Examples:
   weft runs list --status failed --limit 10
   weft runs show last
   weft runs input 0193ab --node approve --value true
+  weft runs prune --older-than 30d --status failed
 `,
   keys: `weft keys create|list|revoke [ID] --tenant T [--db PATH] [--json]
 

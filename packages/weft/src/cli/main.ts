@@ -87,6 +87,9 @@ async function main(argv: string[]): Promise<number> {
     postgres: str('postgres'),
     tenant: str('tenant'),
     version: str('version'),
+    sync: str('sync'),
+    olderThan: str('older-than'),
+    retentionDays: str('retention-days'),
   };
   // Where the command goes (./target.ts): a server's key from --key, else WEFT_API_KEY there.
   const target = {
@@ -104,6 +107,7 @@ async function main(argv: string[]): Promise<number> {
         file,
         json: values.json,
         ...(values.input === undefined ? {} : { input: values.input }),
+        ...(values.sync === undefined ? {} : { sync: values.sync }),
       };
       return (await commands.run()).runCommand(args);
     }
@@ -158,6 +162,7 @@ async function main(argv: string[]): Promise<number> {
         value: values.value,
         from: values.from,
         after: values.after,
+        olderThan: values.olderThan,
       };
       for (const [k, v] of Object.entries(optional))
         if (v !== undefined) Object.assign(args, { [k]: v });
@@ -170,6 +175,8 @@ async function main(argv: string[]): Promise<number> {
         host: values.host,
         db: values.db,
         ...(values.postgres === undefined ? {} : { postgres: values.postgres }),
+        ...(values.sync === undefined ? {} : { sync: values.sync }),
+        ...(values.retentionDays === undefined ? {} : { retentionDays: values.retentionDays }),
       });
     case 'keys': {
       const [sub = 'create', id, ...extra] = rest;

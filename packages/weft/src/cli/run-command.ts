@@ -12,15 +12,25 @@ import { formatDiagnostic } from './format.js';
 import { readInput, readText } from './io.js';
 import { LocalFiles } from './local-files.js';
 import { publishFile } from './publish-command.js';
+import { syncFrom } from './store-options.js';
 import { withTarget, type TargetArgs } from './target.js';
 
 export interface RunArgs extends TargetArgs {
   file: string;
   input?: string;
   json: boolean;
+  /** `--sync full|normal`. */
+  sync?: string;
 }
 
 export async function runCommand(a: RunArgs): Promise<number> {
+  if (a.sync !== undefined && a.server !== undefined) {
+    throw new CliError(
+      '--sync sets the durability of the local database: on a server, weft serve --sync sets it',
+      EXIT.invalid,
+    );
+  }
+  const synchronous = syncFrom(a.sync, process.env);
   const text = await readText(a.file);
   const input = await readInput(a.input);
   // An invalid definition is reported before any database is opened (or created). A server
@@ -35,7 +45,8 @@ export async function runCommand(a: RunArgs): Promise<number> {
     }
   }
   const files = new LocalFiles();
-  return withTarget(a, { mode: 'run', resolveWorkflow: files.resolver }, async (t) => {
+  const target = { ...a, synchronous };
+  return withTarget(target, { mode: 'run', resolveWorkflow: files.resolver }, async (t) => {
     files.attach(t.client);
     const { id: workflow, version } = await publishFile(t.client, a.file, text);
     files.remember(workflow, a.file);

@@ -1,6 +1,7 @@
 /**
  * @module cli/runs-command
- * `weft runs list|show|events|cancel|pause|resume|retry|input`, written once against the client:
+ * `weft runs list|show|events|cancel|pause|resume|retry|input|delete|prune`, written once against
+ * the client:
  * on a local database (`--db`), through the server that holds it, or on `--server URL`
  * (./target.ts). `resume`, `retry` and `input` follow the run until it ends or waits again, with
  * the exit codes of `weft run` (./follow.ts).
@@ -10,6 +11,7 @@ import { CliError, EXIT } from './exit-codes.js';
 import { follow } from './follow.js';
 import { parseLooseJson } from './io.js';
 import { resolveRunRefWith } from './run-ref.js';
+import { deleteRun, prune, pruneRequest, type PruneArgs } from './runs-prune.js';
 import { formatEventLine, runsTable, showText } from './runs-view.js';
 import { withTarget, type Mode, type Target, type TargetArgs } from './target.js';
 
@@ -25,9 +27,11 @@ export interface RunsArgs extends TargetArgs {
   from?: string;
   after?: string;
   follow?: boolean;
+  olderThan?: string;
 }
 
 const READ_ONLY = new Set(['list', 'show', 'events']);
+const DELETING = new Set(['delete', 'prune']);
 
 /** Run objects fetched at once for `runs list --json`. */
 const PARALLEL_READS = 16;
@@ -36,13 +40,28 @@ export async function runsCommand(a: RunsArgs): Promise<number> {
   if (a.sub === 'input' && (a.node === undefined || a.value === undefined)) {
     throw new CliError('weft runs input RUN --node NODE --value JSON', EXIT.invalid);
   }
-  if (a.sub !== 'list' && a.positionals[0] === undefined) {
+  const pruning: PruneArgs | undefined =
+    a.sub === 'prune'
+      ? { olderThan: a.olderThan, status: a.status, workflow: a.workflow, json: a.json, db: a.db }
+      : undefined;
+  if (pruning !== undefined) {
+    // Checked before anything is opened or sent.
+    pruneRequest(pruning);
+    if (a.positionals[0] !== undefined) {
+      throw new CliError(
+        `weft runs prune: unexpected argument "${a.positionals[0]}"`,
+        EXIT.invalid,
+      );
+    }
+  } else if (a.sub !== 'list' && a.positionals[0] === undefined) {
     throw new CliError(`weft runs ${a.sub} needs a run id (or a prefix, or last)`, EXIT.invalid);
   }
-  // A run that is moved is carried on in this process when the database is local.
-  const mode: Mode = READ_ONLY.has(a.sub) ? 'read' : 'run';
+  // A run that is moved is carried on in this process when the database is local; deleting
+  // needs the database but carries nothing on.
+  const mode: Mode = READ_ONLY.has(a.sub) ? 'read' : DELETING.has(a.sub) ? 'write' : 'run';
   return withTarget(a, { mode, mustExist: true }, async (t) => {
     if (a.sub === 'list') return list(t.client, a);
+    if (pruning !== undefined) return prune(t, pruning);
     const id = await resolveRunRefWith(t.client, a.positionals[0] as string);
     return dispatch(t, id, a);
   });
@@ -67,6 +86,8 @@ async function dispatch(t: Target, id: string, a: RunsArgs): Promise<number> {
     }
     case 'events':
       return events(t, id, a);
+    case 'delete':
+      return deleteRun(t, id, a.json);
     case 'cancel':
     case 'pause': {
       const view = await (a.sub === 'cancel' ? runs.cancel(id) : runs.pause(id));

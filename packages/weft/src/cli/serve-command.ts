@@ -23,12 +23,17 @@ import { SqliteStore } from '@weft/store-sqlite';
 import { CliError, EXIT } from './exit-codes.js';
 import { warnAboutOpenTenant } from './open-tenant-warning.js';
 import { connectionLimitsFrom } from './serve-env.js';
+import { retentionDaysFrom, syncFrom } from './store-options.js';
 
 export interface ServeArgs {
   port: string;
   host: string;
   db: string;
   postgres?: string;
+  /** `--sync full|normal` (else WEFT_SYNC). */
+  sync?: string;
+  /** `--retention-days N` (else WEFT_RETENTION_DAYS). */
+  retentionDays?: string;
 }
 
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1', '[::1]']);
@@ -71,6 +76,8 @@ export async function serveCommand(a: ServeArgs): Promise<number> {
   const env = process.env;
   const drainMs = drainMsFrom(env['WEFT_DRAIN_MS']);
   const connections = connectionLimitsFrom(env);
+  const synchronous = syncFrom(a.sync, env);
+  const days = retentionDaysFrom(a.retentionDays, env);
   try {
     // Before anything is opened: a malformed WEFT_API_KEYS stops the start.
     parseApiKeys(env['WEFT_API_KEYS']);
@@ -79,7 +86,24 @@ export async function serveCommand(a: ServeArgs): Promise<number> {
     throw e;
   }
   const log = jsonLogger({ level: logLevelFrom(env['WEFT_LOG_LEVEL']) });
-  const engine = await Engine.open({ db: a.db, log });
+  const engine = await Engine.open({
+    db: a.db,
+    log,
+    synchronous,
+    retention: days === undefined ? {} : { days },
+  });
+  if (engine.store instanceof SqliteStore) {
+    const p = engine.store.pragmas;
+    log.info(
+      {
+        database: a.db,
+        synchronous: p.synchronous,
+        journal_mode: p.journal_mode,
+        retention_days: days,
+      },
+      `store opened: synchronous=${p.synchronous} (${p.synchronous === 'FULL' ? 'a committed run survives power loss' : 'survives a process crash; the last commits may be lost on power loss'})`,
+    );
+  }
   let scheduler;
   let server;
   let open: boolean;

@@ -19,6 +19,8 @@ export interface TargetArgs {
   db: string;
   server?: string | undefined;
   key?: string | undefined;
+  /** The local store's durability (`weft run --sync`). @default 'FULL' */
+  synchronous?: 'FULL' | 'NORMAL';
 }
 
 /**
@@ -67,6 +69,9 @@ export async function openTarget(a: TargetArgs, o: TargetOptions): Promise<Targe
       db: a.db,
       lock: o.mode !== 'read',
       autoStart: o.mode === 'run',
+      ...(a.synchronous === undefined ? {} : { synchronous: a.synchronous }),
+      // A process that carries runs on applies the workflows' own retention once, at its start.
+      ...(o.mode === 'run' ? { retention: {} } : {}),
       ...(o.resolveWorkflow === undefined ? {} : { resolveWorkflow: o.resolveWorkflow }),
     });
   } catch (e) {

@@ -1,0 +1,45 @@
+/**
+ * @module cli/store-options
+ * How `weft run` and `weft serve` keep the embedded store: the durability (`--sync full|normal`,
+ * or `WEFT_SYNC`) and `weft serve`'s default retention (`--retention-days N`, or
+ * `WEFT_RETENTION_DAYS`). A bad value stops the command before anything is opened (exit 2).
+ */
+import { CliError, EXIT } from './exit-codes.js';
+
+export type Synchronous = 'FULL' | 'NORMAL';
+
+/**
+ * `full` (the default) syncs every commit: a committed run survives power loss. `normal` syncs at
+ * checkpoints only: it survives the process crashing, not the machine losing power.
+ */
+export function syncFrom(flag: string | undefined, env: NodeJS.ProcessEnv): Synchronous {
+  const [value, source] = flag !== undefined ? [flag, '--sync'] : [env['WEFT_SYNC'], 'WEFT_SYNC'];
+  if (value === undefined || value.trim() === '') return 'FULL';
+  const mode = value.trim().toLowerCase();
+  if (mode === 'full') return 'FULL';
+  if (mode === 'normal') return 'NORMAL';
+  throw new CliError(
+    `${source} must be full (survives power loss) or normal (survives a process crash), not "${value}"`,
+    EXIT.invalid,
+  );
+}
+
+/** Days after which `weft serve` deletes finished runs of workflows without their own retention. */
+export function retentionDaysFrom(
+  flag: string | undefined,
+  env: NodeJS.ProcessEnv,
+): number | undefined {
+  const [value, source] =
+    flag !== undefined
+      ? [flag, '--retention-days']
+      : [env['WEFT_RETENTION_DAYS'], 'WEFT_RETENTION_DAYS'];
+  if (value === undefined || value.trim() === '') return undefined;
+  const days = Number(value);
+  if (!Number.isFinite(days) || days <= 0 || days > 36_500) {
+    throw new CliError(
+      `${source} must be a number of days above 0 (e.g. 30), not "${value}"`,
+      EXIT.invalid,
+    );
+  }
+  return days;
+}
