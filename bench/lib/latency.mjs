@@ -11,9 +11,11 @@ import {
   summarize,
 } from './common.mjs';
 import { sqliteFloor } from './floor.mjs';
+import { storageFigures } from './storage.mjs';
 
 /**
- * @param {{ name: string, definition: object, nodes: number, runs: number, quickRuns: number }} w
+ * @param {{ name: string, definition: object, nodes: number, runs: number, quickRuns: number,
+ *   storage?: boolean }} w - `storage`: also measure the bytes stored per run (mode `full` only)
  */
 export async function latencyWorkload(w) {
   const args = parseArgs();
@@ -23,10 +25,8 @@ export async function latencyWorkload(w) {
   // Long enough for the JIT to settle: the figures are of the steady state.
   const warmup = Number(args.warmup ?? (quick ? 300 : 1000));
   const weft = await import('weft');
-  const engine = await openEngine(weft, {
-    db: dbPath(args, mode, w.name),
-    synchronous: mode.synchronous,
-  });
+  const db = dbPath(args, mode, w.name);
+  const engine = await openEngine(weft, { db, synchronous: mode.synchronous });
   try {
     const { id } = await engine.publish(w.definition);
     const once = async () => {
@@ -56,6 +56,16 @@ export async function latencyWorkload(w) {
     mark('end');
     const stats1 = { ...engine.stats };
     const floorAfter = sqliteFloor(args, mode, 'probe', `${w.name}-floor`);
+    // After the timings: the same database, every run of the workload in it.
+    const storage =
+      w.storage === true && mode.name === 'full'
+        ? await storageFigures(engine, {
+            path: db,
+            runs: warmup + runs,
+            sample: last,
+            bigRuns: quick ? 3 : 10,
+          })
+        : undefined;
     return {
       workload: w.name,
       mode: mode.name,
@@ -71,6 +81,7 @@ export async function latencyWorkload(w) {
       lastOutput: last?.output,
       /** The durable floor measured in this process, right before and right after. */
       floor: { before: floorBefore, after: floorAfter },
+      storage,
       peakRss: peakRss(),
     };
   } finally {

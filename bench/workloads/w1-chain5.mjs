@@ -5,5 +5,12 @@ import { chain5, main } from '../lib/common.mjs';
 import { latencyWorkload } from '../lib/latency.mjs';
 
 main(() =>
-  latencyWorkload({ name: 'W1', definition: chain5(), nodes: 5, runs: 300, quickRuns: 100 }),
+  latencyWorkload({
+    name: 'W1',
+    definition: chain5(),
+    nodes: 5,
+    runs: 300,
+    quickRuns: 100,
+    storage: true,
+  }),
 );
