@@ -3,6 +3,7 @@
  * default) at open and on its timer; unfinished runs and runs still stopping their nodes are never
  * deleted.
  */
+import { readFileSync, statSync } from 'node:fs';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { z } from 'zod';
 import { Retention } from '../src/engine/retention.js';
@@ -137,5 +138,54 @@ nodes:
     held = false;
     expect((await retention.prune({ olderThanMs: 0 })).deleted).toBe(1);
     expect(await engine.get(id)).toBeUndefined();
+  });
+});
+
+describe('a deleted run leaves the file', () => {
+  /** The database and its WAL as any reader of the files sees them. */
+  const raw = (db: string) =>
+    [db, `${db}-wal`]
+      .map((f) => {
+        try {
+          return readFileSync(f).toString('latin1');
+        } catch {
+          return '';
+        }
+      })
+      .join('');
+  const size = (db: string) =>
+    [db, `${db}-wal`].reduce((n, f) => {
+      try {
+        return n + statSync(f).size;
+      } catch {
+        return n;
+      }
+    }, 0);
+
+  it('through the API: gone from every answer, and from the bytes of the files', async () => {
+    const db = tempDb();
+    const engine = await open({ db });
+    const echo = yaml`
+id: echo
+nodes:
+  - { id: copy, type: set, with: { values: { text: "{{ inputs.text }}" } } }
+`;
+    const big = (marker: string) => ({ text: `${marker} ${'y'.repeat(1024 * 1024)} ${marker}` });
+    const gone = await engine.run(echo, { input: big('SECRET-OF-THE-DELETED-RUN') });
+    const kept = await engine.run('echo', { input: { text: 'KEPT-RUN-MARKER' } });
+    expect(gone.nodes['copy']?.output).toMatchObject({ text: expect.any(String) });
+    const before = size(db);
+    expect(raw(db)).toContain('SECRET-OF-THE-DELETED-RUN');
+
+    await engine.client().runs.delete(gone.id);
+
+    expect(size(db)).toBeLessThan(before - 1024 * 1024);
+    const bytes = raw(db);
+    expect(bytes).not.toContain('SECRET-OF-THE-DELETED-RUN');
+    expect(bytes).not.toContain(gone.id);
+    expect(bytes).toContain('KEPT-RUN-MARKER');
+    const runs = engine.client().runs;
+    await expect(runs.get(gone.id)).rejects.toMatchObject({ code: 'not_found' });
+    expect((await runs.list()).runs.map((r) => r.id)).toEqual([kept.id]);
   });
 });
