@@ -400,14 +400,10 @@ export const HookParams = z.object({
 
 export const PruneBody = z
   .strictObject({
-    older_than_ms: z
-      .number()
-      .int()
-      .min(0)
-      .openapi({
-        description: 'Runs that finished more than this many ms ago',
-        example: 2592000000,
-      }),
+    older_than_ms: z.number().int().min(0).openapi({
+      description: 'Runs that finished more than this many ms ago',
+      example: 2592000000,
+    }),
     status: z
       .enum(TERMINAL_RUN_STATUSES)
       .optional()
