@@ -53,6 +53,8 @@ export interface RunnerOptions {
   children?: ChildRuns;
   /** Largest node output, in bytes of JSON. @default 4 MiB */
   maxOutputBytes?: number;
+  /** Deepest nesting of arrays and objects in a node output. @default 64 */
+  maxDepth?: number;
 }
 
 export type { ActiveRun, RunnerInput } from './active-run.js';
@@ -104,6 +106,7 @@ export class Runner {
       clock: this.#clock,
       log: this.#log,
       maxOutputBytes: options.maxOutputBytes ?? 4 * 1024 * 1024,
+      maxDepth: options.maxDepth ?? 64,
       services: options.services ?? {},
       credentials: options.credentials,
       deliver: (run, input) => this.#deliverNow(run, input),
