@@ -22,6 +22,7 @@ export * from './compile/compile.js';
 export * from './runtime/state.js';
 export * from './runtime/protocol.js';
 export * from './runtime/decide.js';
+export { isRefusal } from './runtime/refusal.js';
 export * from './runtime/logic.js';
 export type { RunLogic } from './runtime/run-logic.js';
 export { controlNodeTypes } from './runtime/controls/index.js';

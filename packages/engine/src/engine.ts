@@ -97,7 +97,7 @@ export class Engine {
     });
     this.credentials = new Credentials(store, this.#secretKey, clock, tenant);
     this.keys = new ApiKeys(store, clock);
-    this.webhooks = new Webhooks(this, { clock });
+    this.webhooks = new Webhooks(this, { clock, limits: options.limits });
     this.registry = new NodeRegistry([...standardNodes, ...(options.nodes ?? [])]);
     const parts = buildParts({
       store,

@@ -24,12 +24,14 @@ export function runView(
     if (n.finishedAt !== undefined) v.finished_at = n.finishedAt;
     byPath.set(n.path, v);
   }
-  const ordered: Record<string, NodeView> = {};
+  // Built as a Map: node ids are the user's names, and a name such as `__proto__` assigned as a
+  // key of a plain object would change its prototype instead of adding an entry.
+  const ordered = new Map<string, NodeView>();
   for (const pn of plan?.root.nodes ?? []) {
-    ordered[pn.id] = byPath.get(pn.id) ?? { status: 'pending', attempts: 0 };
+    ordered.set(pn.id, byPath.get(pn.id) ?? { status: 'pending', attempts: 0 });
   }
   for (const [path, v] of [...byPath].sort(([a], [b]) => a.localeCompare(b))) {
-    if (!(path in ordered)) ordered[path] = v;
+    if (!ordered.has(path)) ordered.set(path, v);
   }
   const view: RunView = {
     id: run.id,
@@ -39,7 +41,8 @@ export function runView(
     input: run.input,
     output: run.output ?? null,
     error: run.error ?? null,
-    nodes: ordered,
+    // fromEntries defines each key as an own property, `__proto__` included.
+    nodes: Object.fromEntries(ordered),
     created_at: run.createdAt,
     started_at: run.startedAt ?? null,
     finished_at: run.finishedAt ?? null,

@@ -5,6 +5,7 @@
  * Also computes what the reference checks need: ids by level, predecessor lists and a topological
  * order. All walks are iterative: a 20,000-node chain must not overflow the stack.
  */
+import { FORBIDDEN_KEYS } from '../expr/guards.js';
 import type { NodeRegistry } from '../nodes/registry.js';
 import { formatPath } from './diagnostic.js';
 import type { Findings } from './findings.js';
@@ -138,6 +139,12 @@ function checkLevel(
         findings.error(
           idPath,
           `node id \`${id}\` is reserved: expressions read \`${id}\` as something else`,
+        );
+      } else if (FORBIDDEN_KEYS.has(id)) {
+        // Ids are keys of the scope and of the run view: these would reach JavaScript prototypes.
+        findings.error(
+          idPath,
+          `node id \`${id}\` is not allowed: it names a JavaScript prototype key, which expressions never read`,
         );
       }
       const first = byId.get(id);

@@ -18,7 +18,13 @@ import { readText } from './parse.js';
 import type { WorkflowDefinition } from './types.js';
 import { validateData } from './validate.js';
 
-export { DEFAULT_LIMITS, checkPlainData, resolveLimits, type DslLimits } from './limits.js';
+export {
+  DEFAULT_LIMITS,
+  checkPlainData,
+  resolveLimits,
+  scanJsonDepth,
+  type DslLimits,
+} from './limits.js';
 export { RESERVED_NAMES } from './graph-checks.js';
 export { detectFormat, type TextFormat } from './parse.js';
 export {

@@ -6,26 +6,55 @@
  * to carry out and the paths whose state changed. It performs no I/O, reads no clock (time comes
  * with the input) and calls no node. It updates `state` in place — the caller owns it and writes
  * the changed paths — so that a step costs what it changes, not the size of the run. The same state
- * and input always give the same decision. Illegal moves throw WeftError before anything changes.
+ * and input always give the same decision. Illegal moves throw a refusal (`refusal.ts`) before
+ * anything changes; anything else that throws may have left `state` half-changed, and the shell
+ * then loads the run again and fails the node the input was about (`node.rejected`), or, should
+ * that throw too, ends the run with {@link abandon}.
  */
 import type { Plan } from '../compile/plan.js';
-import { WeftError } from '../errors.js';
+import type { ErrorInfo } from '../errors.js';
 import { CONTROLS } from './controls/index.js';
 import { Decider } from './decider.js';
-import { cancelRun, pauseRun, recoverRun, resumeRun, retryRun, startRun } from './lifecycle.js';
+import {
+  abandonRun,
+  cancelRun,
+  pauseRun,
+  recoverRun,
+  resumeRun,
+  retryRun,
+  startRun,
+} from './lifecycle.js';
 import { message } from './messages.js';
 import type { Decision, RunInput } from './protocol.js';
 import { isTerminal } from '../ports/store.js';
+import { refusal } from './refusal.js';
 import type { NodeState, RunState } from './state.js';
-import { completeNode, failNode, failRun, onReady, WALK } from './walk.js';
+import { cancelWork, completeNode, failNode, failRun, onReady, WALK } from './walk.js';
 
 export function decide(plan: Plan, state: RunState, input: RunInput): Decision {
   const d = new Decider(plan, state, input.at);
   apply(d, input);
   d.drain();
   d.settleStatus();
-  return { events: d.events, commands: d.commands, dirty: d.dirty, removed: d.removed };
+  return decisionOf(d);
 }
+
+/**
+ * Ends the run `failed` with `error` without reading its plan, so that nothing in it can throw
+ * again: the last resort when failing a node did not work (see the module comment).
+ */
+export function abandon(plan: Plan, state: RunState, error: ErrorInfo, at: number): Decision {
+  const d = new Decider(plan, state, at);
+  abandonRun(d, error);
+  return decisionOf(d);
+}
+
+const decisionOf = (d: Decider): Decision => ({
+  events: d.events,
+  commands: d.commands,
+  dirty: d.dirty,
+  removed: d.removed,
+});
 
 /** The node an attempt's result is for, if it is still that attempt. Late results are dropped. */
 function currentAttempt(d: Decider, path: string, attempt: number): NodeState | undefined {
@@ -47,6 +76,8 @@ function apply(d: Decider, input: RunInput): void {
       if (ns !== undefined) failNode(d, ns, input.error);
       return;
     }
+    case 'node.rejected':
+      return rejectNode(d, input.path, input.error);
     case 'node.emit': {
       const ns = currentAttempt(d, input.path, input.attempt);
       if (ns === undefined) return;
@@ -108,13 +139,31 @@ function humanInput(d: Decider, node: string, value: unknown): void {
   const kind = ns?.kind === 'node' ? d.planNode(ns).control : undefined;
   const control = kind === undefined ? undefined : CONTROLS[kind];
   if (ns?.kind !== 'node' || control?.answer === undefined) {
-    throw new WeftError('not_found', `run ${d.meta.runId} has no human node "${node}"`);
+    throw refusal('not_found', `run ${d.meta.runId} has no human node "${node}"`);
   }
   if (ns.status !== 'waiting') {
-    throw new WeftError(
-      'invalid_state',
-      `node "${node}" is ${ns.status}, not waiting for an answer`,
-    );
+    throw refusal('invalid_state', `node "${node}" is ${ns.status}, not waiting for an answer`);
   }
   control.answer(d, ns, value, WALK);
+}
+
+/**
+ * The shell could not take an input for the node at `path` (its decision threw): the node fails
+ * for good, with no retry, and its on_error applies. A node that is no longer at work there
+ * (running, waiting, or sleeping before a retry) leaves nothing to fail but the run.
+ */
+function rejectNode(d: Decider, path: string, error: ErrorInfo): void {
+  if (isTerminal(d.meta.status)) return;
+  const ns = d.state.nodes.get(path);
+  const backoff = ns?.kind === 'node' && ns.status === 'pending' && ns.retryAt !== undefined;
+  if (ns?.kind !== 'node' || (ns.status !== 'running' && ns.status !== 'waiting' && !backoff)) {
+    return failRun(d, error);
+  }
+  if (backoff) {
+    d.commands.push({ type: 'cancel-timer', id: d.timerId(ns, 'retry') });
+    ns.retryAt = undefined;
+    d.meta.backoff--;
+  }
+  cancelWork(d, `${path}[`, 'run_failed');
+  failNode(d, ns, error, true);
 }

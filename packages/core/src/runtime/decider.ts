@@ -143,9 +143,14 @@ export class Decider {
     }
   }
 
-  /** Sets a timer for a node; its id names the node's attempt, so a later attempt's differs. */
+  /** The id of a node's timer: it names the node's attempt, so a later attempt's differs. */
+  timerId(ns: NodeState, kind: string): string {
+    return `${this.meta.runId}:${ns.path}#${kind}${ns.attempts}`;
+  }
+
+  /** Sets a timer for a node (see {@link Decider.timerId}). */
   addTimer(ns: NodeState, kind: string, dueAt: number): string {
-    const id = `${this.meta.runId}:${ns.path}#${kind}${ns.attempts}`;
+    const id = this.timerId(ns, kind);
     this.commands.push({
       type: 'timer',
       timer: { id, runId: this.meta.runId, dueAt, kind, path: ns.path },

@@ -4,7 +4,7 @@
  * kept as one row per node path.
  */
 import { CONTROLS } from './controls/index.js';
-import { decide } from './decide.js';
+import { abandon, decide } from './decide.js';
 import { Decider } from './decider.js';
 import { fromRecords } from './persist.js';
 import type { RunLogic } from './run-logic.js';
@@ -14,6 +14,7 @@ export const graphLogic: RunLogic = {
   kind: 'graph',
   initialState: createRunState,
   decide,
+  abandon,
   load: (_plan, run, nodes) => fromRecords(run, nodes),
   awaitingAnswer(plan, state) {
     const d = new Decider(plan, state, 0);

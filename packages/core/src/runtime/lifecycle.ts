@@ -1,16 +1,17 @@
 /**
  * @module runtime/lifecycle
- * Run-level moves: start, pause, resume, cancel, retry (optionally from a node), and recovery
- * after a stop. Illegal moves throw before anything changes.
+ * Run-level moves: start, pause, resume, cancel, retry (optionally from a node), recovery after a
+ * stop, and abandoning a run whose decisions throw. Illegal moves throw before anything changes.
  */
-import { WeftError } from '../errors.js';
+import type { ErrorInfo } from '../errors.js';
 import type { Decider } from './decider.js';
+import { refusal } from './refusal.js';
 import { hydrate } from './scope.js';
 import { isTerminal } from '../ports/store.js';
 import { hasOutput, type FrameState } from './state.js';
 import { cancelWork, checkReady, completeFrame, pump, startFrame, startNode } from './walk.js';
 
-const conflict = (message: string) => new WeftError('invalid_state', message);
+const conflict = (message: string) => refusal('invalid_state', message);
 
 export function startRun(d: Decider): void {
   if (d.meta.status !== 'queued') throw conflict(`run is ${d.meta.status}; it has already started`);
@@ -156,10 +157,7 @@ export function retryRun(d: Decider, from: string | undefined): void {
   }
   const fromIndex = from === undefined ? undefined : root.byId.get(from);
   if (from !== undefined && fromIndex === undefined) {
-    throw new WeftError(
-      'not_found',
-      `no top-level node "${from}" in workflow ${d.meta.workflowId}`,
-    );
+    throw refusal('not_found', `no top-level node "${from}" in workflow ${d.meta.workflowId}`);
   }
   const again = fromIndex === undefined ? new Set<number>() : downstreamOf(d, fromIndex);
   const kept = new Set<number>();
@@ -215,4 +213,48 @@ export function recoverRun(d: Decider): void {
     }
   }
   pump(d);
+}
+
+/**
+ * Ends the run `failed` reading nothing of its plan but the run timeout: every node at work is
+ * cancelled (its execution aborted, its child run cancelled, its timer dropped) as a failure of
+ * the run cancels it. The last resort when a decision throws; see `decide.ts`.
+ */
+export function abandonRun(d: Decider, error: ErrorInfo): void {
+  const m = d.meta;
+  if (isTerminal(m.status)) return;
+  for (const s of d.state.nodes.values()) {
+    if (s.kind === 'frame') {
+      if (s.status === 'running') {
+        s.status = s.path === '' ? 'failed' : 'cancelled';
+        d.touch(s.path);
+      }
+      continue;
+    }
+    const backoff = s.status === 'pending' && s.retryAt !== undefined;
+    if (s.status !== 'running' && s.status !== 'waiting' && !backoff) continue;
+    if (s.status === 'running') {
+      d.commands.push({ type: 'abort', path: s.path, reason: 'run_failed' });
+      if (s.childRunId !== undefined)
+        d.commands.push({ type: 'cancel-child', childRunId: s.childRunId });
+    }
+    if (s.timerId !== undefined) d.commands.push({ type: 'cancel-timer', id: s.timerId });
+    if (backoff) d.commands.push({ type: 'cancel-timer', id: d.timerId(s, 'retry') });
+    s.status = 'cancelled';
+    s.finishedAt = d.iso;
+    s.queued = false;
+    s.retryAt = undefined;
+    s.timerId = undefined;
+    d.touch(s.path);
+    d.emit('node.cancelled', s.path, { reason: 'run_failed' });
+  }
+  m.executing = m.parked = m.backoff = 0;
+  m.queue = [];
+  m.status = 'failed';
+  m.paused = false;
+  m.error = error;
+  m.finishedAt = d.iso;
+  d.disarmRunTimeout();
+  d.emit('run.failed', undefined, { error });
+  d.commands.push({ type: 'finished', status: 'failed' });
 }

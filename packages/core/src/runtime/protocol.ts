@@ -22,6 +22,8 @@ export type RunInput = At &
         attempt: number;
         error: ErrorInfo & { retryable?: boolean };
       }
+    /** The shell could not take an input for this node (its decision threw): fail it for good. */
+    | { type: 'node.rejected'; path: string; error: ErrorInfo }
     | {
         type: 'node.emit';
         path: string;

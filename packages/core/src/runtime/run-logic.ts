@@ -5,6 +5,7 @@
  * interface in the table's module would be a cycle.
  */
 import type { Plan, WorkflowKind } from '../compile/plan.js';
+import type { ErrorInfo } from '../errors.js';
 import type { NodeRecord, RunRecord } from '../ports/store.js';
 import type { Decision, RunInput } from './protocol.js';
 import type { RunState } from './state.js';
@@ -25,6 +26,11 @@ export interface RunLogic {
    * illegal move.
    */
   decide(plan: Plan, state: RunState, input: RunInput): Decision;
+  /**
+   * Ends the run `failed` with `error`, consulting as little of the plan as it can: what the shell
+   * falls back on when `decide` throws even on failing a node.
+   */
+  abandon(plan: Plan, state: RunState, error: ErrorInfo, at: number): Decision;
   /** A stored run's state, from its run row and path rows. */
   load(plan: Plan, run: RunRecord, nodes: readonly NodeRecord[]): RunState;
   /** Paths of the run that wait for an answer from outside (human nodes). */

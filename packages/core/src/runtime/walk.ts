@@ -341,10 +341,7 @@ function cancelNode(d: Decider, ns: NodeState, reason: 'cancelled' | 'run_failed
   }
   if (inBackoff) {
     d.meta.backoff--;
-    d.commands.push({
-      type: 'cancel-timer',
-      id: `${d.meta.runId}:${ns.path}#retry${ns.attempts}`,
-    });
+    d.commands.push({ type: 'cancel-timer', id: d.timerId(ns, 'retry') });
     ns.retryAt = undefined;
   }
   release(d, ns);

@@ -19,6 +19,8 @@ const ajv = addFormats(
     useDefaults: true,
     strict: false,
     coerceTypes: false,
+    // Property names are the user's: `required: [constructor]` must not be met by a prototype.
+    ownProperties: true,
     // Input reaches `pattern` from unauthenticated webhooks: match it in linear time.
     code: { regExp: linearRegExp },
   }),

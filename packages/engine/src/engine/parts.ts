@@ -62,6 +62,7 @@ export function buildParts(input: PartsInput): Parts {
     log: input.log,
     children: { start: (parent, cmd) => children.start(parent, cmd) },
     credentials: input.credentials,
+    maxDepth: limits.maxDepth,
     loadPlan: (t, id, version) => definitions.planOf(t, id, version),
   });
   const children: ChildRuns = new ChildRuns({

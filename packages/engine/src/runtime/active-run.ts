@@ -20,6 +20,9 @@ export interface ActiveRun {
   controllers: Map<string, { abort(reason: unknown): void }>;
   /** Whether the run's row (and so its input) has been committed. */
   stored: boolean;
-  /** Set when a commit of this run failed: the object is dropped and the run reloaded. */
+  /**
+   * Set when a commit of this run failed, or a decision threw and dropped decisions not committed
+   * yet: the object is dropped and the run reloaded.
+   */
   failure?: unknown;
 }

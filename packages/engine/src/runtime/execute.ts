@@ -2,6 +2,8 @@
  * @module runtime/execute
  * Carries out one `execute` command: validates the rendered parameters, calls the node type's
  * `run` with a context, enforces the attempt's timeout, and feeds the result back as an input.
+ * What the node hands back is checked here, where it enters the run (see `stored-json.ts`): an
+ * output too large or too deep fails the node, so its retries and on_error apply as usual.
  */
 import {
   WeftError,
@@ -11,17 +13,20 @@ import {
   type Clock,
   type Command,
   type CredentialResolver,
+  type ErrorInfo,
   type Logger,
   type NodeContext,
   type NodeRegistry,
 } from '@weft/core';
 import type { ActiveRun, RunnerInput } from './active-run.js';
+import { toStoredJson, type ValueLimits } from './stored-json.js';
 
 export interface ExecuteEnv {
   registry: NodeRegistry;
   clock: Clock;
   log: Logger;
   maxOutputBytes: number;
+  maxDepth: number;
   services: Record<string, unknown>;
   credentials: ((tenant: string) => CredentialResolver) | undefined;
   deliver(run: ActiveRun, input: RunnerInput): void;
@@ -34,16 +39,14 @@ const noCredentials: CredentialResolver = {
 
 type Execute = Extract<Command, { type: 'execute' }>;
 
+/** Longest error message kept, in characters: past it a message is cut. */
+const MAX_MESSAGE = 16 * 1024;
+
 export function executeNode(env: ExecuteEnv, run: ActiveRun, cmd: Execute): void {
   const { path, attempt } = cmd;
+  const limits: ValueLimits = { maxBytes: env.maxOutputBytes, maxDepth: env.maxDepth };
   const fail = (e: unknown) => {
-    const err = toWeftError(e);
-    env.deliver(run, {
-      type: 'node.error',
-      path,
-      attempt,
-      error: { ...toErrorInfo(err), retryable: err.retryable },
-    });
+    env.deliver(run, { type: 'node.error', path, attempt, error: storedError(e, limits, path) });
   };
   const type = env.registry.get(cmd.nodeType);
   if (type?.run === undefined) {
@@ -88,11 +91,26 @@ export function executeNode(env: ExecuteEnv, run: ActiveRun, cmd: Execute): void
     get signal() {
       return execution.signal;
     },
+    // Data a node emits enters the run as its output does; data that cannot fails the node.
     emit: {
-      progress: (data) =>
-        env.deliver(run, { type: 'node.emit', path, attempt, kind: 'progress', data }),
-      message: (text) =>
-        env.deliver(run, { type: 'node.emit', path, attempt, kind: 'message', data: text }),
+      progress: (data) => {
+        let value: unknown;
+        try {
+          value = toStoredJson(data, limits, `progress data of ${path}`);
+        } catch (e) {
+          return execution.abort(e);
+        }
+        env.deliver(run, { type: 'node.emit', path, attempt, kind: 'progress', data: value });
+      },
+      message: (text) => {
+        let value: unknown;
+        try {
+          value = toStoredJson(String(text), limits, `message of ${path}`);
+        } catch (e) {
+          return execution.abort(e);
+        }
+        env.deliver(run, { type: 'node.emit', path, attempt, kind: 'message', data: value });
+      },
     },
     get log() {
       return (log ??= env.log.child({ runId: run.identity.id, node: path, attempt }));
@@ -107,7 +125,7 @@ export function executeNode(env: ExecuteEnv, run: ActiveRun, cmd: Execute): void
     const routed = isRouted(result);
     let output: unknown = routed ? result.output : result;
     try {
-      output = toStoredJson(output, env.maxOutputBytes, path);
+      output = toStoredJson(output, limits, `output of ${path}`);
     } catch (e) {
       return fail(e);
     }
@@ -172,19 +190,26 @@ function isPromiseLike(v: unknown): v is PromiseLike<unknown> {
   );
 }
 
-/** The output exactly as it will be stored and read back: JSON, within the size limit. */
-function toStoredJson(value: unknown, maxBytes: number, path: string): unknown {
-  if (value === undefined || value === null) return null;
-  if (typeof value === 'number' || typeof value === 'boolean')
-    return Number.isFinite(value) || typeof value === 'boolean' ? value : null;
-  if (typeof value === 'string' && value.length * 3 <= maxBytes) return value;
-  const json = JSON.stringify(value);
-  if (json === undefined) return null;
-  if (json.length > maxBytes && Buffer.byteLength(json) > maxBytes) {
-    throw new WeftError(
-      'output_too_large',
-      `output of ${path} is ${Buffer.byteLength(json)} bytes; the limit is ${maxBytes} bytes`,
-    );
+/**
+ * A node's failure as it will be stored: its details within the limits (else left out, and the
+ * message says why), its message at most {@link MAX_MESSAGE} characters.
+ */
+function storedError(e: unknown, limits: ValueLimits, path: string): ErrorInfo {
+  const err = toWeftError(e);
+  const info: ErrorInfo = { ...toErrorInfo(err), retryable: err.retryable };
+  let note = '';
+  if (info.details !== undefined) {
+    try {
+      info.details = toStoredJson(info.details, limits, `the details of the error of ${path}`);
+    } catch (problem) {
+      delete info.details;
+      note = ` (details left out: ${toWeftError(problem).message})`;
+    }
   }
-  return JSON.parse(json) as unknown;
+  const message = String(info.message);
+  info.message =
+    message.length > MAX_MESSAGE
+      ? `${message.slice(0, MAX_MESSAGE)}… (${message.length - MAX_MESSAGE} more characters)${note}`
+      : `${message}${note}`;
+  return info;
 }

@@ -7,21 +7,29 @@
  *
  * Runs are held in memory only while they have work in flight; a waiting or finished run lives in
  * the store alone and is loaded again when a timer, an answer or a control call reaches it.
+ *
+ * A decision that throws partway (anything but a refusal, see `isRefusal`) may have left the run's
+ * memory half-changed: the run is dropped and loaded again from its last commit, where the node the
+ * input was about fails with the error; should that throw too, the run ends `failed`. A run never
+ * stays `running` with no one to move it.
  */
 import { splitAllowEnv } from '@weft/nodes';
 import {
   WeftError,
+  isRefusal,
   isTerminal,
   runLogicOf,
   silentLogger,
   systemClock,
   toNodeRecord,
+  toErrorInfo,
   toRunRecord,
   toWeftError,
   type Clock,
   type Command,
   type CredentialResolver,
   type Decision,
+  type ErrorInfo,
   type Logger,
   type NodeRegistry,
   type Plan,
@@ -34,6 +42,7 @@ import {
 } from '@weft/core';
 import type { ActiveRun, RunnerInput } from './active-run.js';
 import { executeNode, type ExecuteEnv } from './execute.js';
+import { abandonmentOf, rejectionOf, subjectOf } from './rejection.js';
 import { TimerWheel } from './timers.js';
 
 /** Creates and finds child runs for `subworkflow` nodes; the engine's `ChildRuns` implements it. */
@@ -53,6 +62,8 @@ export interface RunnerOptions {
   children?: ChildRuns;
   /** Largest node output, in bytes of JSON. @default 4 MiB */
   maxOutputBytes?: number;
+  /** Deepest nesting of arrays and objects in a node output. @default 64 */
+  maxDepth?: number;
 }
 
 export type { ActiveRun, RunnerInput } from './active-run.js';
@@ -104,6 +115,7 @@ export class Runner {
       clock: this.#clock,
       log: this.#log,
       maxOutputBytes: options.maxOutputBytes ?? 4 * 1024 * 1024,
+      maxDepth: options.maxDepth ?? 64,
       services: options.services ?? {},
       credentials: options.credentials,
       deliver: (run, input) => this.#deliverNow(run, input),
@@ -115,7 +127,7 @@ export class Runner {
     const ids = await this.#o.store.runIdsByStatus(['queued', 'running', 'paused']);
     for (const id of ids) {
       const run = await this.#load(id);
-      if (run !== undefined) this.#process(run, { type: 'recover' });
+      if (run !== undefined) this.#feed(run, { type: 'recover' });
     }
     await this.#timers.start();
     await this.flush();
@@ -143,7 +155,13 @@ export class Runner {
     });
     const run: ActiveRun = { identity, plan, state, controllers: new Map(), stored: false };
     this.#active.set(identity.id, run);
-    this.#process(run, { type: 'start' });
+    try {
+      this.#process(run, { type: 'start' });
+    } catch (e) {
+      // Nothing of the run was stored: there is nothing to go back to.
+      this.#evict(run, true);
+      throw isRefusal(e) ? e : rejectionOf({ type: 'start' }, e);
+    }
     await this.flush();
     if (run.failure !== undefined) throw toWeftError(run.failure);
     return run;
@@ -156,7 +174,12 @@ export class Runner {
   async send(runId: string, input: RunnerInput): Promise<ActiveRun> {
     const run = await this.#load(runId);
     if (run === undefined) throw new WeftError('not_found', `no run ${runId}`);
-    this.#process(run, input);
+    try {
+      this.#process(run, input);
+    } catch (e) {
+      if (isRefusal(e)) throw e;
+      throw this.#reject(run, input, e);
+    }
     await this.flush();
     if (run.failure !== undefined) throw toWeftError(run.failure);
     return run;
@@ -231,9 +254,18 @@ export class Runner {
   async #load(runId: string): Promise<ActiveRun | undefined> {
     const live = this.#active.get(runId);
     if (live !== undefined) return live;
-    const pending = this.#loading.get(runId);
-    if (pending !== undefined) return pending;
+    try {
+      return await (this.#loading.get(runId) ?? this.#loadAfter(runId, undefined));
+    } catch (e) {
+      if (WeftError.is(e) && e.code === 'not_found') return undefined;
+      throw e;
+    }
+  }
+
+  /** Loads a run from the store once `after` settled; loads of it meanwhile share this one. */
+  #loadAfter(runId: string, after: Promise<unknown> | undefined): Promise<ActiveRun> {
     const loading = (async () => {
+      await after;
       const rows = await this.#o.store.loadRun(runId);
       if (rows === undefined) throw new WeftError('not_found', `no run ${runId}`);
       const again = this.#active.get(runId);
@@ -252,28 +284,110 @@ export class Runner {
       return run;
     })();
     this.#loading.set(runId, loading);
-    try {
-      return await loading;
-    } catch (e) {
-      if (WeftError.is(e) && e.code === 'not_found') return undefined;
-      throw e;
-    } finally {
-      this.#loading.delete(runId);
-    }
+    const forget = () => {
+      if (this.#loading.get(runId) === loading) this.#loading.delete(runId);
+    };
+    loading.then(forget, forget);
+    return loading;
   }
 
   #deliverNow(run: ActiveRun, input: RunnerInput): void {
     if (this.#closed || this.#active.get(run.identity.id) !== run) return;
+    this.#feed(run, input);
+  }
+
+  /** Feeds an input from inside (a result, a recovery): a decision that throws is rejected. */
+  #feed(run: ActiveRun, input: RunnerInput): void {
     try {
       this.#process(run, input);
     } catch (e) {
-      this.#log.error({ err: e, runId: run.identity.id }, 'input rejected');
+      // A refusal changed nothing: the input is simply not for the run as it is now.
+      if (!isRefusal(e)) this.#reject(run, input, e);
     }
+  }
+
+  // ---- decisions that throw -----------------------------------------------------------------
+
+  /**
+   * A decision on `input` threw partway. The run's memory is dropped with its uncommitted
+   * decisions and its executions are aborted; once the commits before have landed, the run is
+   * loaded again, the node the input was about fails with the error, and the work that was in
+   * flight runs again, as after a crash. Returns the error the node fails with.
+   */
+  #reject(run: ActiveRun, input: RunnerInput, cause: unknown): WeftError {
+    const runId = run.identity.id;
+    const error = rejectionOf(input, cause);
+    const path = subjectOf(input);
+    this.#log.error(
+      { err: cause, runId, node: path, input: input.type },
+      'decision failed; the run is loaded again and the node fails',
+    );
+    this.#drop(run, error);
+    this.#reload(runId, (fresh) => this.#failRejected(fresh, path, error));
+    return error;
+  }
+
+  #failRejected(run: ActiveRun, path: string | undefined, error: WeftError): void {
+    if (path === undefined) return this.#abandon(run, toErrorInfo(error));
+    try {
+      this.#process(run, { type: 'node.rejected', path, error: toErrorInfo(error) });
+      this.#process(run, { type: 'recover' });
+    } catch (e) {
+      const final = abandonmentOf(error, e);
+      this.#log.error({ err: e, runId: run.identity.id, node: path }, 'the run ends');
+      this.#drop(run, final);
+      this.#reload(run.identity.id, (fresh) => this.#abandon(fresh, toErrorInfo(final)));
+    }
+  }
+
+  /** Ends the run `failed` as its logic's last resort (see `RunLogic.abandon`). */
+  #abandon(run: ActiveRun, error: ErrorInfo): void {
+    try {
+      const decision = runLogicOf(run.plan).abandon(run.plan, run.state, error, this.#clock.now());
+      this.#record(run, decision);
+    } catch (e) {
+      this.#log.error(
+        { err: e, runId: run.identity.id },
+        'run could not be ended; it stays as last committed until the next start',
+      );
+      this.#drop(run, toWeftError(e));
+    }
+  }
+
+  /**
+   * Forgets a run's memory and what it decided since its last commit; aborts its executions. A
+   * caller waiting for one of those decisions to commit gets `reason` (see `send`).
+   */
+  #drop(run: ActiveRun, reason: WeftError): void {
+    if (this.#batch.delete(run.identity.id)) run.failure = reason;
+    for (const c of run.controllers.values()) c.abort(reason);
+    this.#evict(run, true);
+  }
+
+  /** Loads a dropped run again after the commits in progress, then hands it to `then`. */
+  #reload(runId: string, then: (run: ActiveRun) => void): void {
+    this.#loadAfter(
+      runId,
+      this.#flushing.catch(() => undefined),
+    ).then(
+      (run) => {
+        if (!this.#closed && this.#active.get(runId) === run) then(run);
+      },
+      (e: unknown) =>
+        this.#log.error(
+          { err: e, runId },
+          'run could not be loaded again; it resumes at the next start',
+        ),
+    );
   }
 
   #process(run: ActiveRun, input: RunnerInput): Decision {
     const full = { ...input, at: this.#clock.now() };
-    const decision = runLogicOf(run.plan).decide(run.plan, run.state, full);
+    return this.#record(run, runLogicOf(run.plan).decide(run.plan, run.state, full));
+  }
+
+  /** Adds a decision to the next commit. */
+  #record(run: ActiveRun, decision: Decision): Decision {
     let w = this.#batch.get(run.identity.id);
     if (w === undefined) {
       w = {

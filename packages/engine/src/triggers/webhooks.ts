@@ -12,17 +12,20 @@
  *   deduplicated by its signature, whatever delivery id it carries (that header is not signed), so
  *   a captured request replayed inside the 5-minute window starts nothing.
  * - Input: `body` when the caller parsed it, else the raw body as JSON, else as text; no body is
- *   `{}`.
+ *   `{}`. A parsed body is checked against the data limits (depth, size) before anything walks it.
  */
 import {
+  resolveLimits,
   systemClock,
   WeftError,
   type Clock,
+  type DslLimits,
   type Logger,
   type Store,
   type TriggerDefinition,
   type WorkflowDefinition,
 } from '@weft/core';
+import { checkData } from '../engine/data-limits.js';
 import { SIGNATURE_HEADER, SIGNATURE_TOLERANCE_MS, verifySignature } from './signature.js';
 
 export const DELIVERY_HEADERS = ['x-weft-delivery', 'idempotency-key'] as const;
@@ -77,12 +80,17 @@ export class Webhooks {
   readonly #host: WebhookHost;
   readonly #clock: Clock;
   readonly #toleranceMs: number;
+  readonly #limits: DslLimits;
   readonly #definitions = new Map<string, WorkflowDefinition>();
   readonly #inFlight = new Map<string, Promise<WebhookResult>>();
 
   /** @internal the engine creates it. */
-  constructor(host: WebhookHost, options: { clock?: Clock; toleranceMs?: number } = {}) {
+  constructor(
+    host: WebhookHost,
+    options: { clock?: Clock; toleranceMs?: number; limits?: Partial<DslLimits> } = {},
+  ) {
     this.#host = host;
+    this.#limits = resolveLimits(options.limits);
     this.#clock = options.clock ?? systemClock;
     this.#toleranceMs = options.toleranceMs ?? SIGNATURE_TOLERANCE_MS;
   }
@@ -99,6 +107,14 @@ export class Webhooks {
     const hook = await this.find(req.tenant, path, method);
     if (hook === undefined) {
       throw new WeftError('not_found', `no webhook ${method} ${path}`);
+    }
+    // Serialising a parsed body for its signature recurses: a hostile one is refused first.
+    if (req.rawBody === undefined && req.body !== undefined) {
+      checkData(req.body, this.#limits, {
+        code: 'invalid_input',
+        root: 'body',
+        what: 'webhook body',
+      });
     }
     const raw =
       req.rawBody ??

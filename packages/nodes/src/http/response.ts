@@ -40,14 +40,15 @@ export async function readBody(
 export function plainHeaders(
   headers: Record<string, string | string[] | undefined>,
 ): Record<string, string | string[]> {
-  const out: Record<string, string | string[]> = {};
+  // Names are the server's: a Map, so that a header named `__proto__` is kept as an entry.
+  const out = new Map<string, string | string[]>();
   for (const [rawName, value] of Object.entries(headers)) {
     if (value === undefined) continue;
     const name = rawName.toLowerCase();
-    if (name === 'set-cookie') out[name] = Array.isArray(value) ? value : [value];
-    else out[name] = Array.isArray(value) ? value.join(', ') : value;
+    if (name === 'set-cookie') out.set(name, Array.isArray(value) ? value : [value]);
+    else out.set(name, Array.isArray(value) ? value.join(', ') : value);
   }
-  return out;
+  return Object.fromEntries(out);
 }
 
 /** True for `application/json`, `application/problem+json` and the like. */

@@ -11,6 +11,7 @@ import { EXIT_INTERRUPTED, interruptedMessage } from './interrupt.js';
 import { Progress } from './progress.js';
 import { report } from './report.js';
 import type { Target } from './target.js';
+import { waitingFor } from './unfinished.js';
 
 export interface FollowOptions {
   json: boolean;
@@ -37,6 +38,9 @@ export async function follow(t: Target, runId: string, o: FollowOptions): Promis
     }
   })().catch(() => undefined);
   const interrupt = t.engine === undefined ? undefined : onInterrupt(t, runId);
+  waitingFor(
+    `run ${runId} did not finish: it is unfinished in the store and nothing in this process carries it on; see: weft runs show ${runId}${t.where}`,
+  );
   try {
     for (;;) {
       const { run } = await client.runs.wait(runId);
@@ -66,6 +70,7 @@ export async function follow(t: Target, runId: string, o: FollowOptions): Promis
       return report(run, o.json, { where: t.where, inMemory: t.inMemory });
     }
   } finally {
+    waitingFor(undefined);
     stop.abort();
     progress.stop();
     if (interrupt !== undefined) process.off('SIGINT', interrupt);

@@ -8,6 +8,7 @@ import { CliError, EXIT } from './exit-codes.js';
 import { exitCodeOf, failureText } from './failure.js';
 import { COMMAND_HELP, HELP } from './help.js';
 import { checkRunsValues } from './runs-args.js';
+import { guardUnfinished } from './unfinished.js';
 
 // Commands are loaded when used, so that `weft --version` and `weft help` start at once.
 const commands = {
@@ -231,11 +232,15 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
+let settled = false;
+guardUnfinished(() => settled);
 main(process.argv.slice(2)).then(
   (code) => {
+    settled = true;
     process.exitCode = code;
   },
   async (e: unknown) => {
+    settled = true;
     if (e instanceof CliError) {
       process.stderr.write(`${e.message}\n`);
       process.exitCode = e.exitCode;
