@@ -166,6 +166,29 @@ nodes:
   });
 });
 
+describe('recovery', () => {
+  it('reads the unfinished runs together, not one by one, and carries every one on', async () => {
+    const db = tempDb();
+    const first = await openEngine({ db });
+    engine = first.engine;
+    const { id } = await engine.publish(yaml`
+id: hangs
+nodes:
+  - { id: a, type: probe, with: { hang: true } }
+`);
+    const ids = new Set<string>();
+    for (let i = 0; i < 30; i++) ids.add((await engine.start(id)).id);
+    await engine.close();
+    const { store, calls } = await countedStore(db);
+    const again = await openEngine({ store });
+    engine = again.engine;
+    expect(calls.get('loadRun') ?? 0).toBe(0);
+    expect(calls.get('loadRuns')).toBe(1);
+    const resumed = again.calls.filter((c) => c.attempt === 2).map((c) => c.key.split(':')[0]);
+    expect(new Set(resumed)).toEqual(ids);
+  });
+});
+
 describe('the latest version of a workflow', () => {
   const version = (n: number) => yaml`
 id: versioned
