@@ -139,7 +139,9 @@ export class Runner {
     kept: readonly string[] = [],
   ): Promise<ActiveRun> {
     // The operator's allow-list goes with the run, for whichever process carries it on later.
-    const hostAllow = [...new Set([...splitAllowEnv(process.env['WEFT_HTTP_ALLOW']), ...kept])];
+    const fromEnv = splitAllowEnv(process.env['WEFT_HTTP_ALLOW']);
+    const hostAllow =
+      fromEnv.length + kept.length === 0 ? fromEnv : [...new Set([...fromEnv, ...kept])];
     const state = runLogicOf(plan).initialState({
       runId: identity.id,
       workflowId: identity.workflowId,
@@ -366,8 +368,7 @@ export class Runner {
       this.stats.events += w.events.length;
       w.run.stored = true;
       this.#afterCommit(w);
-      const due = [...w.addTimers.values()];
-      if (due.length > 0) this.#timers.added(due);
+      if (w.addTimers.size > 0) this.#timers.added([...w.addTimers.values()]);
     }
     for (const [w, error] of failed) this.#commitFailed(w.run, error);
     done?.resolve();
