@@ -178,6 +178,11 @@ export class Engine {
     return this.#definitions.delete(id, options);
   }
 
+  /** @internal `moveTenant` calls it: what the engine knew of `tenant`'s workflows is gone. */
+  tenantMoved(tenant: string): void {
+    this.#definitions.forgetTenant(tenant);
+  }
+
   /** @internal `startScheduler` registers here: woken on publish, stopped on close. */
   attachScheduler(scheduler: Scheduler): () => void {
     this.#schedulers.add(scheduler);

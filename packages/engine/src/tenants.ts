@@ -24,7 +24,7 @@ export const OPEN_TENANT = 'default';
  *   `credential_unreadable` (the secret key is not the one they were stored with)
  */
 export async function moveTenant(
-  engine: { store: Store; credentials: Credentials },
+  engine: { store: Store; credentials: Credentials; tenantMoved(tenant: string): void },
   from: string,
   to: string,
 ): Promise<TenantMove> {
@@ -32,7 +32,9 @@ export async function moveTenant(
   checkTenant(to, 'the tenant to move to');
   if (from === to) throw new WeftError('invalid_request', `tenant ${from} cannot move to itself`);
   const credentials = await engine.credentials.resealed(from, to);
-  return engine.store.moveTenant(from, to, credentials);
+  const moved = await engine.store.moveTenant(from, to, credentials);
+  engine.tenantMoved(from);
+  return moved;
 }
 
 /** What tenant `tenant` holds, at a glance: whether it has any workflow, run or credential. */

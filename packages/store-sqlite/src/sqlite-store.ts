@@ -37,6 +37,7 @@ import type {
   WebhookDelivery,
   WorkflowSummary,
 } from '@weft/core';
+import { BulkLoader } from './bulk-load.js';
 import { ApiKeyTable, CredentialTable } from './credentials.js';
 import { acquireProcessLock, type ProcessLock } from './lock.js';
 import { claimIdentity } from './identity.js';
@@ -142,6 +143,8 @@ export class SqliteStore implements Store {
   >;
   readonly #deleteWorkflow: Database.Transaction<(tenant: string, id: string) => boolean>;
   #statements: Statements | undefined;
+  /** Prepared on first use, after migrations. */
+  #bulk: BulkLoader | undefined;
   /** Prepared on first use, after migrations. */
   #moveTenant: ReturnType<typeof tenantMover> | undefined;
   #tables: Tables | undefined;
@@ -295,6 +298,10 @@ export class SqliteStore implements Store {
   async loadRun(id: string): Promise<{ run: RunRecord; nodes: NodeRecord[] } | undefined> {
     // A read transaction: the run row and its nodes come from the same commit.
     return this.#loadRun.deferred(id);
+  }
+
+  async loadRuns(ids: readonly string[]): Promise<{ run: RunRecord; nodes: NodeRecord[] }[]> {
+    return (this.#bulk ??= new BulkLoader(this.#db)).load(ids);
   }
 
   async listRuns(query: RunQuery): Promise<{ runs: RunRecord[]; cursor?: string }> {

@@ -9,7 +9,7 @@ import type { EventRow, NodeRow, RunRow, TimerRow } from './rows.js';
 
 const RUN_COLUMNS = `id, tenant, workflow_id, version, status, output, error, created_at,
   started_at, finished_at, parent_run_id, parent_path, priority, idempotency_key, seq, state`;
-const NODE_COLUMNS = `run_id, path, node_id, status, attempts, output, error, started_at, finished_at, state`;
+export const NODE_COLUMNS = `run_id, path, node_id, status, attempts, output, error, started_at, finished_at, state`;
 const TIMER_COLUMNS = 'id, run_id, due_at, kind, path, data';
 
 /** `SELECT ... FROM` giving a {@link RunRow}: the run row with its input (alias `r`). */

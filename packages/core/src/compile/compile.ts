@@ -150,10 +150,14 @@ function compileGraph(
     nodes[e.from]?.outEdges.push(i);
     nodes[e.to]?.inEdges.push(i);
   });
+  // Only message nodes need an order; most graphs have none, and then no sort is needed.
+  const ordered = nodes.some((n) => n.ordersMessages);
   return {
     nodes,
     edges,
-    messageOrder: topologicalOrder(nodes, edges).filter((i) => nodes[i]?.ordersMessages === true),
+    messageOrder: ordered
+      ? topologicalOrder(nodes, edges).filter((i) => nodes[i]?.ordersMessages === true)
+      : [],
     entries: nodes.filter((n) => n.inEdges.length === 0).map((n) => n.index),
     sinks: nodes.filter((n) => n.outEdges.length === 0).map((n) => n.index),
     byId,
@@ -163,11 +167,10 @@ function compileGraph(
 /** Kahn's algorithm, taking the lowest definition index first among the ready nodes. */
 function topologicalOrder(nodes: readonly PlanNode[], edges: readonly PlanEdge[]): number[] {
   const indegree = nodes.map((n) => n.inEdges.length);
-  const ready = nodes.filter((n) => n.inEdges.length === 0).map((n) => n.index);
+  const ready = new MinHeap();
+  for (const n of nodes) if (n.inEdges.length === 0) ready.push(n.index);
   const order: number[] = [];
-  while (ready.length > 0) {
-    ready.sort((a, b) => a - b);
-    const i = ready.shift()!;
+  for (let i = ready.pop(); i !== undefined; i = ready.pop()) {
     order.push(i);
     for (const e of nodes[i]?.outEdges ?? []) {
       const to = edges[e]?.to;
@@ -177,6 +180,41 @@ function topologicalOrder(nodes: readonly PlanNode[], edges: readonly PlanEdge[]
     }
   }
   return order;
+}
+
+/** A binary min-heap of numbers: a sorted ready list would cost a sort per node. */
+class MinHeap {
+  readonly #items: number[] = [];
+
+  push(value: number): void {
+    const a = this.#items;
+    let i = a.push(value) - 1;
+    while (i > 0) {
+      const parent = (i - 1) >> 1;
+      if (a[parent]! <= value) break;
+      a[i] = a[parent]!;
+      i = parent;
+    }
+    a[i] = value;
+  }
+
+  pop(): number | undefined {
+    const a = this.#items;
+    const top = a[0];
+    const last = a.pop();
+    if (a.length === 0 || last === undefined) return top;
+    let i = 0;
+    for (;;) {
+      let child = 2 * i + 1;
+      if (child >= a.length) break;
+      if (child + 1 < a.length && a[child + 1]! < a[child]!) child++;
+      if (a[child]! >= last) break;
+      a[i] = a[child]!;
+      i = child;
+    }
+    a[i] = last;
+    return top;
+  }
 }
 
 /**

@@ -6,6 +6,7 @@
  */
 import { WeftError } from '../errors.js';
 import { compileExpression, compileTemplate } from '../expr/index.js';
+import { simpleRoots } from '../expr/simple.js';
 import type { Segment } from './findings.js';
 
 export type CheckResult =
@@ -29,16 +30,26 @@ function plainRoot(source: string): string | undefined {
   return m === null || SPECIAL_NAMES.test(source) ? undefined : m[1];
 }
 
-/** The roots of a template whose every part is a plain path, or undefined (then compile it). */
-function plainTemplateRoots(text: string): string[] | undefined {
+/** The roots of an expression that is a plain path or in the simple grammar, or undefined. */
+function knownRoots(source: string): string[] | undefined {
+  const plain = plainRoot(source);
+  return plain !== undefined ? [plain] : simpleRoots(source);
+}
+
+/**
+ * The roots of a template whose every part is a plain path or in the simple grammar, or undefined
+ * (then compile it). Parts end at the first `}}`: where that is inside a string, the part is cut
+ * short, which leaves it outside both (an unclosed string), so the template is compiled.
+ */
+function knownTemplateRoots(text: string): string[] | undefined {
   const roots: string[] = [];
   let from = 0;
   for (let open = text.indexOf('{{'); open !== -1; open = text.indexOf('{{', from)) {
     const close = text.indexOf('}}', open + 2);
     if (close === -1) return undefined;
-    const root = plainRoot(text.slice(open + 2, close));
-    if (root === undefined) return undefined;
-    if (!roots.includes(root)) roots.push(root);
+    const found = knownRoots(text.slice(open + 2, close));
+    if (found === undefined) return undefined;
+    for (const root of found) if (!roots.includes(root)) roots.push(root);
     from = close + 2;
   }
   return roots;
@@ -53,9 +64,9 @@ export class ExpressionChecker {
     let r = this.#expressions.get(source);
     if (r === undefined) {
       const m = WRAPPED.exec(source);
-      const plain = plainRoot(m?.[2] ?? source);
-      if (plain !== undefined) {
-        r = { ok: true, roots: [plain] };
+      const known = knownRoots(m?.[2] ?? source);
+      if (known !== undefined) {
+        r = { ok: true, roots: known };
         this.#expressions.set(source, r);
         return r;
       }
@@ -74,10 +85,10 @@ export class ExpressionChecker {
   template(text: string): CheckResult {
     let r = this.#templates.get(text);
     if (r === undefined) {
-      const plain = plainTemplateRoots(text);
+      const known = knownTemplateRoots(text);
       r =
-        plain !== undefined
-          ? { ok: true, roots: plain }
+        known !== undefined
+          ? { ok: true, roots: known }
           : check('template', () => compileTemplate(text).roots, 0);
       this.#templates.set(text, r);
     }

@@ -8,7 +8,7 @@
 import { FORBIDDEN_KEYS } from '../expr/guards.js';
 import type { NodeRegistry } from '../nodes/registry.js';
 import { formatPath } from './diagnostic.js';
-import type { Findings } from './findings.js';
+import type { Findings, Path } from './findings.js';
 import type { EdgeEntry, Level, NodeEntry } from './normalize.js';
 import { suggest } from './zod-issues.js';
 
@@ -134,23 +134,23 @@ function checkLevel(
   for (const node of level.nodes) {
     const { id } = node;
     if (id !== undefined) {
-      const idPath = [...node.path, 'id'];
+      const idPath = (): Path => [...node.path, 'id'];
       if (RESERVED.has(id)) {
         findings.error(
-          idPath,
+          idPath(),
           `node id \`${id}\` is reserved: expressions read \`${id}\` as something else`,
         );
       } else if (FORBIDDEN_KEYS.has(id)) {
         // Ids are keys of the scope and of the run view: these would reach JavaScript prototypes.
         findings.error(
-          idPath,
+          idPath(),
           `node id \`${id}\` is not allowed: it names a JavaScript prototype key, which expressions never read`,
         );
       }
       const first = byId.get(id);
       if (first !== undefined) {
         findings.error(
-          idPath,
+          idPath(),
           `duplicate node id \`${id}\` (first used at ${formatPath(first.path)})`,
         );
       } else {
@@ -158,7 +158,7 @@ function checkLevel(
         const outer = enclosing.get(id);
         if (outer !== undefined) {
           findings.error(
-            idPath,
+            idPath(),
             `node id \`${id}\` is already used by an enclosing level (${formatPath(outer.path)})`,
           );
         }
@@ -175,7 +175,8 @@ function checkLevel(
   const n = level.nodes.length;
   const preds: number[][] = Array.from({ length: n }, () => []);
   const succs: number[][] = Array.from({ length: n }, () => []);
-  const firstEdge = new Map<string, EdgeEntry>();
+  /** By `from * n + to`: the first edge between two nodes. */
+  const firstEdge = new Map<number, EdgeEntry>();
   const portCache = new Map<NodeEntry, string[] | undefined>();
   const hasErrorEdge = new Set<NodeEntry>();
 
@@ -222,7 +223,7 @@ function checkLevel(
       );
       continue;
     }
-    const key = `${from.index},${to.index}`;
+    const key = from.index * n + to.index;
     if (firstEdge.has(key)) continue;
     firstEdge.set(key, edge);
     preds[to.index]?.push(from.index);
@@ -290,7 +291,7 @@ function elsewhereHint(
 function reportCycles(
   level: Level,
   succs: number[][],
-  firstEdge: Map<string, EdgeEntry>,
+  firstEdge: Map<number, EdgeEntry>,
   preds: number[][],
   findings: Findings,
 ): void {
@@ -329,7 +330,7 @@ function reportCycles(
     const cycle: number[] = [];
     for (let v = closing; v !== -1; v = parent.get(v) ?? -1) cycle.push(v);
     cycle.reverse();
-    const edge = firstEdge.get(`${closing},${start}`);
+    const edge = firstEdge.get(closing * n + start);
     findings.error(
       edge?.path ?? level.nodes[start]?.path ?? [],
       `cycle: ${[...cycle, start].map(name).join(' -> ')}`,

@@ -75,7 +75,7 @@ export function parseDefinition(text: string, options: ParseOptions): ParseResul
   const limits = resolveLimits(options.limits);
   const read = readText(text, options.format, limits);
   if (!read.ok) return { ok: false, diagnostics: toDiagnostics(read.findings, 'error') };
-  const outcome = validateData(read.value, options.registry, limits, false);
+  const outcome = validateData(read.value, options.registry, limits, true);
   const extra = extraFindings(outcome.definition, options.check);
   const findings = [...read.warnings, ...outcome.findings.items, ...extra];
   return result(extra.length > 0 ? undefined : outcome.definition, findings, read.locator);
@@ -88,7 +88,7 @@ export function parseDefinition(text: string, options: ParseOptions): ParseResul
  */
 export function validateDefinition(value: unknown, options: ValidateOptions): ParseResult {
   const limits = resolveLimits(options.limits);
-  const outcome = validateData(value, options.registry, limits, true);
+  const outcome = validateData(value, options.registry, limits, false);
   const extra = extraFindings(outcome.definition, options.check);
   const findings = [...outcome.findings.items, ...extra];
   return result(extra.length > 0 ? undefined : outcome.definition, findings, undefined);

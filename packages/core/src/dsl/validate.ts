@@ -15,6 +15,7 @@ import { buildLevels, countNodes, normalizedDefinition, type Level } from './nor
 import { checkParams } from './params.js';
 import { ReferenceChecker } from './references.js';
 import { WorkflowSchema } from './schema.js';
+import { schemaAccepts } from './schema-accepts.js';
 import { graphSites, PatternCache, type Site } from './sites.js';
 import { checkKind, checkStates } from './state-machine.js';
 import type { WorkflowDefinition } from './types.js';
@@ -30,15 +31,16 @@ const isObject = (v: unknown): v is Record<string, unknown> =>
   typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /**
- * Validates plain data. `measureSize` estimates the JSON size against `maxBytes`, for data that
- * did not come from text (whose size was checked before parsing).
+ * Validates plain data. `fromText`: the data was parsed from JSON or YAML text, whose size was
+ * checked before parsing; other data has its JSON size estimated against `maxBytes`.
  */
 export function validateData(
   value: unknown,
   registry: NodeRegistry,
   limits: DslLimits,
-  measureSize: boolean,
+  fromText: boolean,
 ): ValidateOutcome {
+  const measureSize = !fromText;
   const findings = new Findings();
   const none = { findings, definition: undefined };
 
@@ -72,9 +74,12 @@ export function validateData(
     return none;
   }
 
-  const parsed = WorkflowSchema.safeParse(value, { error: dslErrorMap });
-  if (!parsed.success)
-    issuesToFindings(parsed.error.issues, [], findings.items, { dslHints: true });
+  // Parsed text has only plain objects, which `schemaAccepts` can vouch for without zod's walk.
+  if (!fromText || !schemaAccepts(value)) {
+    const parsed = WorkflowSchema.safeParse(value, { error: dslErrorMap });
+    if (!parsed.success)
+      issuesToFindings(parsed.error.issues, [], findings.items, { dslHints: true });
+  }
   checkKind(value, findings);
 
   const patterns = new PatternCache(registry);

@@ -14,6 +14,7 @@ import { checkRegexes } from './regex.js';
 import { collectRoots } from './roots.js';
 import { prepare, run, type Bounds } from './sandbox.js';
 import { scopeRoot } from './scope.js';
+import { simpleRoots } from './simple.js';
 import type { CompiledExpression, EvalOptions, ExpressionOptions } from './types.js';
 
 export const DEFAULT_TIMEOUT_MS = 100;
@@ -54,7 +55,7 @@ export function compileExpression(source: string, options?: ExpressionOptions): 
     cache.set(key, cached);
     return cached;
   }
-  const compiled = build(source, bounds);
+  const compiled = simpleExpression(source, bounds) ?? build(source, bounds);
   cache.set(key, compiled);
   if (cache.size > CACHE_LIMIT) cache.delete(cache.keys().next().value as string);
   return compiled;
@@ -90,6 +91,26 @@ function plainReference(source: string, bounds: Bounds): CompiledExpression | un
       const document: object = typeof scope === 'object' && scope !== null ? scope : EMPTY_SCOPE;
       const value = direct(document);
       if (value !== MISS) return value;
+      full ??= build(source, bounds);
+      return full.evaluate(scope, options);
+    },
+  });
+}
+
+/**
+ * An expression of the simple grammar (see ./simple.ts) is known valid, with known roots, without
+ * jsonata: jsonata parses it on its first evaluation, which a definition that is only validated or
+ * compiled never reaches.
+ */
+function simpleExpression(source: string, bounds: Bounds): CompiledExpression | undefined {
+  const roots = simpleRoots(source);
+  if (roots === undefined) return undefined;
+  let full: CompiledExpression | undefined;
+  return Object.freeze({
+    source,
+    roots: Object.freeze(roots),
+    readsWholeScope: false,
+    evaluate(scope: Readonly<Record<string, unknown>>, options?: EvalOptions): unknown {
       full ??= build(source, bounds);
       return full.evaluate(scope, options);
     },

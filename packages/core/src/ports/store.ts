@@ -417,4 +417,13 @@ export interface Store {
    * Writes a value. With `ifAbsent`, an existing value is kept. Returns whether it was written.
    */
   setMeta(key: string, value: string, options?: { ifAbsent?: boolean }): Promise<boolean>;
+
+  // ---- bulk reads ---------------------------------------------------------------------------
+
+  /**
+   * {@link loadRun} for many runs, read together: an engine recovers thousands after a restart.
+   * One entry per id that names a run, in the order of `ids`; other ids are left out. Each run's
+   * rows come from one commit, as with `loadRun`.
+   */
+  loadRuns(ids: readonly string[]): Promise<{ run: RunRecord; nodes: NodeRecord[] }[]>;
 }

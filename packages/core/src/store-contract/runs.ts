@@ -3,7 +3,7 @@
  * Run, node and event rows: exact round-trips, replacement, lookups.
  */
 import { beforeEach, describe, expect, it } from 'vitest';
-import type { RunEvent, RunRecord, Store } from '../index.js';
+import type { NodeRecord, RunEvent, RunRecord, Store } from '../index.js';
 import {
   at,
   ERROR,
@@ -193,6 +193,39 @@ export function runCases(use: () => Store): void {
     it('loads a run without nodes with an empty list', async () => {
       await store.commit([makeWrite(makeRun('r1'))]);
       expect(await store.loadRun('r1')).toStrictEqual({ run: makeRun('r1'), nodes: [] });
+    });
+
+    it('loadRuns reads many runs as loadRun reads each, in the order asked, unknown ids left out', async () => {
+      // Enough runs that a store reading them in chunks reads several.
+      const ids = Array.from({ length: 1500 }, (_, i) => `r${String(i).padStart(4, '0')}`);
+      await store.commit(
+        ids.map((id, i) =>
+          makeWrite(makeRun(id, i % 7 === 0 ? { input: TRICKY_JSON, output: null } : {}), {
+            nodes: Array.from({ length: i % 4 }, (_, k) =>
+              makeNode(id, `n${k}`, k === 1 ? { output: TRICKY_JSON, error: ERROR } : {}),
+            ),
+          }),
+        ),
+      );
+      const asked = [
+        'nope',
+        ids[1499]!,
+        ids[3]!,
+        'r9999',
+        ...ids.slice(4, 1400).reverse(),
+        ids[3]!,
+      ];
+      const got = await store.loadRuns(asked);
+      const sorted = (l: { run: RunRecord; nodes: NodeRecord[] }) => ({
+        run: l.run,
+        nodes: [...l.nodes].sort(byPath),
+      });
+      const known = asked.filter((id) => ids.includes(id));
+      const one = await Promise.all(known.map((id) => store.loadRun(id)));
+      expect(got.map((l) => l.run.id)).toEqual(known);
+      expect(got.map(sorted)).toStrictEqual(one.map((l) => sorted(l!)));
+      expect(await store.loadRuns([])).toEqual([]);
+      expect(await store.loadRuns(['nope'])).toEqual([]);
     });
   });
 

@@ -43,12 +43,13 @@ export function checkData(
 }
 
 /**
- * A run's input, checked against the limits and the workflow's `inputs` schema. Returns a copy,
- * so that the caller cannot change the run's input after the start.
+ * A run's input, checked against the limits and the workflow's `inputs` schema. Returns a copy as
+ * the store keeps it (JSON: `undefined` entries dropped, or null in arrays), so that the caller
+ * cannot change the run's input after the start, and the run sees the same input after a reload.
  */
 export function checkInput(plan: Plan, input: unknown, limits: DslLimits): unknown {
   checkData(input ?? {}, limits, { code: 'invalid_input', root: 'input', what: 'input' });
-  const value = structuredClone(input ?? {});
+  const value: unknown = JSON.parse(JSON.stringify(input ?? {}));
   const schema = plan.workflow.inputs;
   if (schema !== undefined) {
     validateAgainst(schema, value, { code: 'invalid_input', root: 'input', what: 'input' });

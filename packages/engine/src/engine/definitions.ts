@@ -41,11 +41,23 @@ export interface DefinitionsDeps {
 
 /** Bounds the plans kept in memory: a full cache is emptied, and plans are compiled again on need. */
 const MAX_CACHED_VERSIONS = 1000;
+/** Bounds the latest versions kept in memory, the same way. */
+const MAX_CACHED_LATEST = 10_000;
+
+const workflowKey = (tenant: string, id: string) => `${tenant}\u0000${id}`;
 
 export class Definitions {
   readonly #deps: DefinitionsDeps;
   readonly #plans = new PlanCache();
   readonly #versions = new Map<string, Plan>();
+  /**
+   * The latest version of each (tenant, workflow), so that a start without a version reads nothing.
+   * Only a publish, a delete or a tenant move changes it, and all of them pass here; another process
+   * cannot, as the store's file is held by this one (SQLite's process lock; `:memory:` is private).
+   */
+  readonly #latest = new Map<string, number>();
+  /** Bumped by every change: a lookup that raced with one does not fill the cache. */
+  #epoch = 0;
 
   constructor(deps: DefinitionsDeps) {
     this.#deps = deps;
@@ -83,15 +95,43 @@ export class Definitions {
     await this.#checkHooksFree(tenant, definition);
     const text = typeof source === 'string' ? source : JSON.stringify(source, null, 2);
     const saved = await store.saveWorkflow({ tenant, definition, source: text, hash });
+    this.#forgetLatest(tenant, definition.id);
     await syncSchedules(store, tenant, definition, clock.now());
     this.#deps.changed();
     return { id: definition.id, ...saved };
   }
 
   async delete(id: string, options: { tenant?: string } = {}): Promise<boolean> {
-    const deleted = await this.#deps.store.deleteWorkflow(options.tenant ?? this.#deps.tenant, id);
+    const tenant = options.tenant ?? this.#deps.tenant;
+    const deleted = await this.#deps.store.deleteWorkflow(tenant, id);
+    this.#forgetLatest(tenant, id);
     this.#deps.changed();
     return deleted;
+  }
+
+  /** Everything of `tenant` went elsewhere (a tenant move): its latest versions are unknown again. */
+  forgetTenant(tenant: string): void {
+    this.#epoch++;
+    const prefix = workflowKey(tenant, '');
+    for (const key of this.#latest.keys()) if (key.startsWith(prefix)) this.#latest.delete(key);
+  }
+
+  #forgetLatest(tenant: string, id: string): void {
+    this.#epoch++;
+    this.#latest.delete(workflowKey(tenant, id));
+  }
+
+  async #latestVersion(tenant: string, id: string): Promise<number | undefined> {
+    const key = workflowKey(tenant, id);
+    const cached = this.#latest.get(key);
+    if (cached !== undefined) return cached;
+    const epoch = this.#epoch;
+    const found = await this.#deps.store.latestWorkflowVersion(tenant, id);
+    if (found !== undefined && epoch === this.#epoch) {
+      if (this.#latest.size >= MAX_CACHED_LATEST) this.#latest.clear();
+      this.#latest.set(key, found);
+    }
+    return found;
   }
 
   /** The stored version a reference names; a definition is published first. */
@@ -108,7 +148,7 @@ export class Definitions {
     const { store } = this.#deps;
     const found =
       version === undefined
-        ? await store.latestWorkflowVersion(tenant, workflow)
+        ? await this.#latestVersion(tenant, workflow)
         : (await store.getWorkflow(tenant, workflow, version))?.version;
     if (found === undefined) {
       throw new WeftError(

@@ -7,13 +7,15 @@ import {
   isTerminal,
   isTerminalEvent,
   runLogicOf,
+  toNodeRecord,
+  toRunRecord,
   WeftError,
   type Plan,
   type RunEvent,
   type RunState,
   type Store,
 } from '@weft/core';
-import type { Runner } from '../runtime/runner.js';
+import type { ActiveRun, Runner } from '../runtime/runner.js';
 import { runView, type RunView } from '../run-view.js';
 import type { Definitions } from './definitions.js';
 
@@ -34,18 +36,18 @@ export class Watch {
     const done = (plan: Plan, state: RunState) =>
       settled(plan, state, options.until === 'finished');
     const { runner, store, definitions } = this.#deps;
-    await new Promise<void>((resolve, reject) => {
+    const outcome = await new Promise<Settled>((resolve, reject) => {
       const unsubscribe = runner.subscribe(runId, (_events, run) => {
         if (done(run.plan, run.state)) {
           unsubscribe();
-          resolve();
+          resolve({ run });
         }
       });
       // Subscribed first, then checked: a run that settles in between is not missed.
-      const check = async () => {
+      const check = async (): Promise<Settled | undefined> => {
         await runner.flush();
         const live = runner.active(runId);
-        if (live !== undefined) return done(live.plan, live.state);
+        if (live !== undefined) return done(live.plan, live.state) ? { run: live } : undefined;
         const rows = await store.loadRun(runId);
         if (rows === undefined) throw new WeftError('not_found', `no run ${runId}`);
         const plan = await definitions.planOf(
@@ -53,13 +55,14 @@ export class Watch {
           rows.run.workflowId,
           rows.run.version,
         );
-        return done(plan, runLogicOf(plan).load(plan, rows.run, rows.nodes));
+        const state = runLogicOf(plan).load(plan, rows.run, rows.nodes);
+        return done(plan, state) ? { view: runView(rows.run, rows.nodes, plan) } : undefined;
       };
       check().then(
-        (isSettled) => {
-          if (!isSettled) return;
+        (found) => {
+          if (found === undefined) return;
           unsubscribe();
-          resolve();
+          resolve(found);
         },
         (e: unknown) => {
           unsubscribe();
@@ -67,6 +70,11 @@ export class Watch {
         },
       );
     });
+    if ('view' in outcome) return outcome.view;
+    // A run the runner let go of at the commit that settled it holds exactly what was committed,
+    // and nothing changes it any more: its view is the one a read of the store would give. One
+    // still held may already be ahead of its rows: it is read like any other.
+    if (runner.active(runId) !== outcome.run) return liveView(outcome.run);
     const view = await this.get(runId);
     if (view === undefined) throw new WeftError('not_found', `no run ${runId}`);
     return view;
@@ -127,6 +135,16 @@ export class Watch {
       unsubscribe();
     }
   }
+}
+
+/** What a waiter saw settle: a run in memory, or the view of one read from the store. */
+type Settled = { run: ActiveRun } | { view: RunView };
+
+/** The run view of a run in memory, built from the records a commit of it writes. */
+function liveView(run: ActiveRun): RunView {
+  const nodes = [];
+  for (const s of run.state.nodes.values()) nodes.push(toNodeRecord(run.identity.id, s));
+  return runView(toRunRecord(run.identity, run.state.meta), nodes, run.plan);
 }
 
 /**

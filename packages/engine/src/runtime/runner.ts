@@ -31,6 +31,7 @@ import {
   type Decision,
   type ErrorInfo,
   type Logger,
+  type NodeRecord,
   type NodeRegistry,
   type Plan,
   type RunEvent,
@@ -67,6 +68,9 @@ export interface RunnerOptions {
 }
 
 export type { ActiveRun, RunnerInput } from './active-run.js';
+
+/** Unfinished runs read per store call when the runner starts. */
+const RECOVERY_CHUNK = 1000;
 
 export type RunListener = (events: readonly RunEvent[], run: ActiveRun) => void;
 
@@ -125,9 +129,11 @@ export class Runner {
   /** Starts timers and carries on every run that was in flight when the process stopped. */
   async start(): Promise<number> {
     const ids = await this.#o.store.runIdsByStatus(['queued', 'running', 'paused']);
-    for (const id of ids) {
-      const run = await this.#load(id);
-      if (run !== undefined) this.#feed(run, { type: 'recover' });
+    // Read in chunks, a few queries each; their decisions go to the store in one group commit.
+    for (let i = 0; i < ids.length; i += RECOVERY_CHUNK) {
+      for (const run of await this.#loadMany(ids.slice(i, i + RECOVERY_CHUNK))) {
+        this.#feed(run, { type: 'recover' });
+      }
     }
     await this.#timers.start();
     await this.flush();
@@ -145,7 +151,9 @@ export class Runner {
     kept: readonly string[] = [],
   ): Promise<ActiveRun> {
     // The operator's allow-list goes with the run, for whichever process carries it on later.
-    const hostAllow = [...new Set([...splitAllowEnv(process.env['WEFT_HTTP_ALLOW']), ...kept])];
+    const fromEnv = splitAllowEnv(process.env['WEFT_HTTP_ALLOW']);
+    const hostAllow =
+      fromEnv.length + kept.length === 0 ? fromEnv : [...new Set([...fromEnv, ...kept])];
     const state = runLogicOf(plan).initialState({
       runId: identity.id,
       workflowId: identity.workflowId,
@@ -268,20 +276,7 @@ export class Runner {
       await after;
       const rows = await this.#o.store.loadRun(runId);
       if (rows === undefined) throw new WeftError('not_found', `no run ${runId}`);
-      const again = this.#active.get(runId);
-      if (again !== undefined) return again;
-      const r = rows.run;
-      const plan = await this.#o.loadPlan(r.tenant, r.workflowId, r.version);
-      const identity = identityOf(r);
-      const run: ActiveRun = {
-        identity,
-        plan,
-        state: runLogicOf(plan).load(plan, r, rows.nodes),
-        controllers: new Map(),
-        stored: true,
-      };
-      this.#active.set(runId, run);
-      return run;
+      return this.#activate(rows);
     })();
     this.#loading.set(runId, loading);
     const forget = () => {
@@ -289,6 +284,45 @@ export class Runner {
     };
     loading.then(forget, forget);
     return loading;
+  }
+
+  /**
+   * The runs of `ids` in memory, those not there yet read from the store together. A run whose
+   * workflow version is gone is left out, as {@link #load} leaves it.
+   */
+  async #loadMany(ids: readonly string[]): Promise<ActiveRun[]> {
+    const out: ActiveRun[] = [];
+    const missing: string[] = [];
+    for (const id of ids) {
+      const live = this.#active.get(id);
+      if (live !== undefined) out.push(live);
+      else if (!this.#loading.has(id)) missing.push(id);
+    }
+    for (const rows of await this.#o.store.loadRuns(missing)) {
+      try {
+        out.push(await this.#activate(rows));
+      } catch (e) {
+        if (!(WeftError.is(e) && e.code === 'not_found')) throw e;
+      }
+    }
+    return out;
+  }
+
+  /** The run of rows just read, unless it got into memory meanwhile. */
+  async #activate(rows: { run: RunRecord; nodes: NodeRecord[] }): Promise<ActiveRun> {
+    const r = rows.run;
+    const plan = await this.#o.loadPlan(r.tenant, r.workflowId, r.version);
+    const again = this.#active.get(r.id);
+    if (again !== undefined) return again;
+    const run: ActiveRun = {
+      identity: identityOf(r),
+      plan,
+      state: runLogicOf(plan).load(plan, r, rows.nodes),
+      controllers: new Map(),
+      stored: true,
+    };
+    this.#active.set(r.id, run);
+    return run;
   }
 
   #deliverNow(run: ActiveRun, input: RunnerInput): void {
@@ -448,8 +482,7 @@ export class Runner {
       this.stats.events += w.events.length;
       w.run.stored = true;
       this.#afterCommit(w);
-      const due = [...w.addTimers.values()];
-      if (due.length > 0) this.#timers.added(due);
+      if (w.addTimers.size > 0) this.#timers.added([...w.addTimers.values()]);
     }
     for (const [w, error] of failed) this.#commitFailed(w.run, error);
     done?.resolve();

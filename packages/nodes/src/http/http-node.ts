@@ -9,7 +9,7 @@
  * registry.register(createHttpNode({ allow: ['10.0.0.0/8'] })); // or a fixed allow-list
  * ```
  */
-import { request } from 'undici';
+import { undici } from './undici.js';
 import { defineNode, WeftError, type NodeContext } from '@weft/core/plugin';
 import { requestError } from './errors.js';
 import { describeExpected, httpParams, statusMatches, type HttpParams } from './params.js';
@@ -115,7 +115,7 @@ async function send(
   const target = await guard.check(hop.url, ctx.signal, ctx.hostAllow);
   const dispatcher = guard.dispatcher(target);
   try {
-    const res = await request(hop.url, {
+    const res = await undici().request(hop.url, {
       dispatcher,
       method: hop.method,
       headers: hop.headers,

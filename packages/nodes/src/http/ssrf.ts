@@ -15,7 +15,8 @@
  */
 import { promises as dns, type LookupAddress } from 'node:dns';
 import type { LookupFunction } from 'node:net';
-import { Agent } from 'undici';
+import type { Agent } from 'undici';
+import { undici } from './undici.js';
 import { WeftError } from '@weft/core/plugin';
 import { parseAllowList, splitAllowEnv } from './allow-list.js';
 import { classifyIp, type Classification } from './classify.js';
@@ -125,7 +126,7 @@ export function createSsrfGuard(options: SsrfGuardOptions = {}): SsrfGuard {
           callback(null, first.address, first.family);
         }
       };
-      return new Agent({ connect: { lookup } });
+      return new (undici().Agent)({ connect: { lookup } });
     },
   };
 }
