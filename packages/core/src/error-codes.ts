@@ -91,6 +91,9 @@ export const ERROR_CODES = {
   run_timeout: authored,
   child_failed: authored,
   child_start_failed: authored,
+  // A child run past the engine's bounds: a workflow that calls itself, or fans out without end.
+  child_depth_exceeded: authored,
+  child_runs_exceeded: authored,
   shutdown: operational(),
   commit_failed: operational(),
   unsupported: bug,

@@ -176,6 +176,7 @@ export function retryRun(d: Decider, from: string | undefined): void {
   m.status = 'running';
   m.paused = false;
   m.executing = m.parked = m.backoff = 0;
+  m.childRuns = 0;
   m.queue = [];
   delete m.error;
   delete m.output;

@@ -68,6 +68,8 @@ export type Command =
       workflow: string;
       version: number | undefined;
       input: unknown;
+      /** How many child runs the run has asked for, this one included: the shell bounds it. */
+      childNumber: number;
     }
   | { type: 'cancel-child'; childRunId: string }
   | { type: 'finished'; status: RunStatus };

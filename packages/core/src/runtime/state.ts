@@ -88,6 +88,10 @@ export interface RunMeta {
   queue: string[];
   /** How many times the run was retried (run.attempt in the scope, from 1). */
   attempt: number;
+  /** Child runs this attempt of the run asked for (subworkflow calls, foreach items included). */
+  childRuns: number;
+  /** How many parent runs are above this one: 0 for a run started from outside. */
+  depth?: number;
   startedAt?: string;
   finishedAt?: string;
   output?: unknown;
@@ -114,6 +118,7 @@ export function createRunState(meta: {
   version: number;
   input: unknown;
   hostAllow?: string[];
+  depth?: number;
 }): RunState {
   return {
     meta: {
@@ -126,6 +131,7 @@ export function createRunState(meta: {
       paused: false,
       queue: [],
       attempt: 1,
+      childRuns: 0,
     },
     nodes: new Map(),
     scopes: new Map(),

@@ -3,7 +3,8 @@
  * Refuses, at publish, a workflow that calls itself through literal workflow references of stored
  * workflows (a → a, a → b → a, a → b → c → a): each of its runs would start child runs without
  * end. The workflow that closes a cycle is the one refused, as the others are stored already.
- * A reference written as a template is known only at run time, and is not checked here.
+ * A reference written as a template is known only at run time: the child-run bounds (depth and
+ * number) stop those cycles.
  */
 import {
   WeftError,

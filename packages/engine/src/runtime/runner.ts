@@ -110,36 +110,57 @@ export class Runner {
     };
   }
 
-  /** Starts timers and carries on every run that was in flight when the process stopped. */
+  /**
+   * Starts timers and carries on every run that was in flight when the process stopped. A child
+   * run whose parent has finished (its cancel was lost in the stop) is cancelled instead.
+   */
   async start(): Promise<number> {
     const ids = await this.#o.store.runIdsByStatus(['queued', 'running', 'paused']);
     for (const id of ids) {
       const run = await this.#load(id);
-      if (run !== undefined) this.#process(run, { type: 'recover' });
+      if (run === undefined) continue;
+      if (await this.#orphaned(run)) {
+        this.#process(run, { type: 'cancel', reason: 'parent run stopped' });
+        continue;
+      }
+      this.#process(run, { type: 'recover' });
     }
     await this.#timers.start();
     await this.flush();
     return ids.length;
   }
 
+  async #orphaned(run: ActiveRun): Promise<boolean> {
+    const parentId = run.identity.parentRunId;
+    if (parentId === undefined) return false;
+    const parent = await this.#o.store.getRun(parentId);
+    return parent === undefined || isTerminal(parent.status);
+  }
+
   /**
-   * Creates a run and starts it; resolves once its start is committed. `kept`: an allow-list the
-   * run inherits (a child run, its parent's).
+   * Creates a run and starts it; resolves once its start is committed. A child run inherits its
+   * parent's allow-list (`hostAllow`) and is one `depth` below it.
    */
   async create(
     identity: RunIdentity,
     plan: Plan,
     input: unknown,
-    kept: readonly string[] = [],
+    inherited: { hostAllow?: readonly string[]; depth?: number } = {},
   ): Promise<ActiveRun> {
     // The operator's allow-list goes with the run, for whichever process carries it on later.
-    const hostAllow = [...new Set([...splitAllowEnv(process.env['WEFT_HTTP_ALLOW']), ...kept])];
+    const hostAllow = [
+      ...new Set([
+        ...splitAllowEnv(process.env['WEFT_HTTP_ALLOW']),
+        ...(inherited.hostAllow ?? []),
+      ]),
+    ];
     const state = runLogicOf(plan).initialState({
       runId: identity.id,
       workflowId: identity.workflowId,
       version: identity.version,
       input,
       ...(hostAllow.length > 0 ? { hostAllow } : {}),
+      ...(inherited.depth !== undefined ? { depth: inherited.depth } : {}),
     });
     const run: ActiveRun = { identity, plan, state, controllers: new Map(), stored: false };
     this.#active.set(identity.id, run);
