@@ -475,11 +475,32 @@ nodes:
 
 describe('the bounds are options of Engine.open', () => {
   it('refuses a bound that is not a whole number of at least 1', async () => {
-    for (const bad of [{ maxChildDepth: 0 }, { maxChildRuns: 1.5 }, { maxChildDepth: -1 }]) {
+    for (const bad of [{ maxChildDepth: 0 }, { maxChildRuns: 1.5 }, { maxNodeCrashes: -1 }]) {
       await expect(Engine.open({ db: ':memory:', ...bad })).rejects.toMatchObject({
         code: 'invalid_argument',
         message: expect.stringContaining(Object.keys(bad)[0]!),
       });
     }
+  });
+});
+
+describe('a shutdown is not a crash', () => {
+  it('a node cut off by four shutdowns in a row runs again after each, never failed as crashed', async () => {
+    const db = tempDb();
+    let engine = await Engine.open({ db, nodes: [probeNode([])] });
+    const { id } = await engine.start(
+      'id: long\nnodes:\n  - { id: slow, type: probe, with: { hang: true } }\n',
+    );
+    for (let restart = 1; restart <= 4; restart++) {
+      // Drained as `weft serve` does, then closed: the execution in flight is cut off.
+      expect(await engine.drain(10)).toBe(false);
+      await engine.close();
+      engine = await Engine.open({ db, nodes: [probeNode([])] });
+      const view = await engine.get(id);
+      expect(view?.status).toBe('running');
+      expect(view?.nodes['slow']).toMatchObject({ status: 'running', attempts: restart + 1 });
+    }
+    await engine.cancel(id);
+    await engine.close();
   });
 });

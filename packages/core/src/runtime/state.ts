@@ -20,6 +20,12 @@ export interface NodeState {
   attempts: number;
   /** Failed attempts, which the retry policy counts. */
   failures: number;
+  /**
+   * Executions started (committed as such before they run) and not reported back, across
+   * restarts: each one the process died under, plus the one in flight. Recovery fails the node
+   * with `process_crashed` rather than run it again once this reaches the engine's bound.
+   */
+  unreported?: number;
   /** Incoming edges whose source finished, and how many of those were taken. */
   resolvedIn: number;
   takenIn: number;

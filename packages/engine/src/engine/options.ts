@@ -58,6 +58,12 @@ export interface EngineOptions {
    * `child_runs_exceeded`. @default 10000
    */
   maxChildRuns?: number;
+  /**
+   * How many times a node's execution may die with the process (started, never reported): when
+   * a restart finds that many, the node fails with `process_crashed` instead of running again,
+   * so that a node that kills the process cannot stop the engine from starting. @default 3
+   */
+  maxNodeCrashes?: number;
   /** Recover unfinished runs and fire timers. @default true */
   autoStart?: boolean;
   /** Hold the database for this process (false: read alongside another process). @default true */
@@ -77,9 +83,10 @@ export function storeLocation(store: Store, options: EngineOptions): string | un
 export interface RunBounds {
   maxChildDepth: number;
   maxChildRuns: number;
+  maxNodeCrashes: number;
 }
 
-const DEFAULT_BOUNDS: RunBounds = { maxChildDepth: 32, maxChildRuns: 10_000 };
+const DEFAULT_BOUNDS: RunBounds = { maxChildDepth: 32, maxChildRuns: 10_000, maxNodeCrashes: 3 };
 
 /** @throws WeftError `invalid_argument` for a bound that is not a whole number of at least 1 */
 export function runBounds(options: EngineOptions): RunBounds {

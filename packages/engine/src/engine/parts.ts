@@ -65,6 +65,7 @@ export function buildParts(input: PartsInput): Parts {
     children: { start: (parent, cmd) => children.start(parent, cmd) },
     credentials: input.credentials,
     loadPlan: (t, id, version) => definitions.planOf(t, id, version),
+    maxNodeCrashes: input.bounds.maxNodeCrashes,
   });
   const children: ChildRuns = new ChildRuns({
     store,

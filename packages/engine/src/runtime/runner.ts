@@ -53,6 +53,11 @@ export interface RunnerOptions {
   children?: ChildRuns;
   /** Largest node output, in bytes of JSON. @default 4 MiB */
   maxOutputBytes?: number;
+  /**
+   * Executions of one node that may die with the process before recovery fails the node with
+   * `process_crashed` instead of running it again. @default 3
+   */
+  maxNodeCrashes?: number;
 }
 
 export type { ActiveRun, RunnerInput } from './active-run.js';
@@ -123,11 +128,16 @@ export class Runner {
         this.#process(run, { type: 'cancel', reason: 'parent run stopped' });
         continue;
       }
-      this.#process(run, { type: 'recover' });
+      const decision = this.#process(run, { type: 'recover', crashLimit: this.#crashLimit });
+      this.#logCrashed(run, decision);
     }
     await this.#timers.start();
     await this.flush();
     return ids.length;
+  }
+
+  get #crashLimit(): number {
+    return this.#o.maxNodeCrashes ?? 3;
   }
 
   async #orphaned(run: ActiveRun): Promise<boolean> {
@@ -135,6 +145,19 @@ export class Runner {
     if (parentId === undefined) return false;
     const parent = await this.#o.store.getRun(parentId);
     return parent === undefined || isTerminal(parent.status);
+  }
+
+  /** Says which nodes recovery failed for having died with the process too often. */
+  #logCrashed(run: ActiveRun, decision: Decision): void {
+    for (const e of decision.events) {
+      // The node itself: a foreach or loop it failed in turn carries its error as the cause.
+      if (e.type !== 'node.failed' || e.data.error.code !== 'process_crashed') continue;
+      if (e.data.error.cause !== undefined) continue;
+      this.#log.error(
+        { runId: run.identity.id, node: e.node, code: 'process_crashed' },
+        `node ${e.node} of run ${run.identity.id} failed with process_crashed: ${e.data.error.message}`,
+      );
+    }
   }
 
   /**
@@ -236,8 +259,16 @@ export class Runner {
     }
   }
 
-  /** Stops timers and waits for the last commit; running executions are aborted. */
+  /**
+   * Stops timers and waits for the last commit; running executions are aborted. They run again
+   * after the next start, and do not count as executions the process died under.
+   */
   async close(): Promise<void> {
+    if (!this.#closed) {
+      for (const run of this.#active.values()) {
+        for (const path of run.controllers.keys()) this.#interrupted(run, path);
+      }
+    }
     this.#closed = true;
     this.#timers.stop();
     await this.flush().catch(() => undefined);
@@ -431,7 +462,9 @@ export class Runner {
     }
     const retry = setTimeout(
       () => {
-        this.send(runId, { type: 'recover' }).catch(() => this.#recoverLater(runId, attempt + 1));
+        this.send(runId, { type: 'recover', crashLimit: this.#crashLimit }).catch(() =>
+          this.#recoverLater(runId, attempt + 1),
+        );
       },
       25 * 4 ** (attempt - 1),
     );
@@ -477,7 +510,7 @@ export class Runner {
   #carryOut(run: ActiveRun, c: Command): void {
     switch (c.type) {
       case 'execute':
-        if (this.#draining) return;
+        if (this.#draining) return this.#interrupted(run, c.path, c.attempt);
         return executeNode(this.#env, run, c);
       case 'abort':
         run.controllers
@@ -516,6 +549,13 @@ export class Runner {
       case 'cancel-timer':
         return;
     }
+  }
+
+  /** The node's current execution is stopped (or never begun) by the shutdown, not by a crash. */
+  #interrupted(run: ActiveRun, path: string, attempt?: number): void {
+    const ns = run.state.nodes.get(path);
+    if (ns?.kind !== 'node' || run.failure !== undefined) return;
+    this.#process(run, { type: 'node.interrupted', path, attempt: attempt ?? ns.attempts });
   }
 
   #notifyParent(run: ActiveRun): void {
