@@ -91,6 +91,12 @@ export const ERROR_CODES = {
   run_timeout: authored,
   child_failed: authored,
   child_start_failed: authored,
+  // A child run past the engine's bounds: a workflow that calls itself, or fans out without end.
+  child_depth_exceeded: authored,
+  child_runs_exceeded: authored,
+  // A node's executions kept dying with the process: a bug in a node type (or in Weft) to fix,
+  // and never retried, since running it again is what stops the process.
+  process_crashed: bug,
   shutdown: operational(),
   commit_failed: operational(),
   unsupported: bug,

@@ -34,7 +34,7 @@ import { Credentials } from './credentials/credentials.js';
 import { SecretKey } from './credentials/secret-key.js';
 import type { Control } from './engine/control.js';
 import type { Definitions, WorkflowRef } from './engine/definitions.js';
-import { DEFAULT_DB, storeLocation, type EngineOptions } from './engine/options.js';
+import { DEFAULT_DB, runBounds, storeLocation, type EngineOptions } from './engine/options.js';
 import { buildParts } from './engine/parts.js';
 import { Retention, type PruneRequest } from './engine/retention.js';
 import { Sweeper } from './engine/sweeper.js';
@@ -108,6 +108,7 @@ export class Engine {
       limits: options.limits,
       credentials: options.credentials ?? ((t) => this.credentials.resolver(t)),
       resolveWorkflow: options.resolveWorkflow,
+      bounds: runBounds(options),
       changed: () => this.#schedulers.forEach((s) => s.wake()),
     });
     this.#runner = parts.runner;

@@ -62,18 +62,29 @@ function currentAttempt(d: Decider, path: string, attempt: number): NodeState | 
   return ns?.kind === 'node' && ns.status === 'running' && ns.attempts === attempt ? ns : undefined;
 }
 
+/** The attempt's execution has reported: it is no longer one the process may have died under. */
+function reported(ns: NodeState): NodeState {
+  if (ns.unreported !== undefined && ns.unreported > 0) ns.unreported--;
+  return ns;
+}
+
 function apply(d: Decider, input: RunInput): void {
   switch (input.type) {
     case 'start':
       return startRun(d);
     case 'node.result': {
       const ns = currentAttempt(d, input.path, input.attempt);
-      if (ns !== undefined) completeNode(d, ns, input.output, input.port ?? 'out');
+      if (ns !== undefined) completeNode(d, reported(ns), input.output, input.port ?? 'out');
       return;
     }
     case 'node.error': {
       const ns = currentAttempt(d, input.path, input.attempt);
-      if (ns !== undefined) failNode(d, ns, input.error);
+      if (ns !== undefined) failNode(d, reported(ns), input.error);
+      return;
+    }
+    case 'node.interrupted': {
+      const ns = currentAttempt(d, input.path, input.attempt);
+      if (ns !== undefined) d.touch(reported(ns).path);
       return;
     }
     case 'node.rejected':
@@ -106,7 +117,7 @@ function apply(d: Decider, input: RunInput): void {
     case 'retry':
       return retryRun(d, input.from);
     case 'recover':
-      return recoverRun(d);
+      return recoverRun(d, input.crashLimit);
   }
 }
 

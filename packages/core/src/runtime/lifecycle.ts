@@ -8,8 +8,16 @@ import type { Decider } from './decider.js';
 import { refusal } from './refusal.js';
 import { hydrate } from './scope.js';
 import { isTerminal } from '../ports/store.js';
-import { hasOutput, type FrameState } from './state.js';
-import { cancelWork, checkReady, completeFrame, pump, startFrame, startNode } from './walk.js';
+import { hasOutput, type FrameState, type NodeState } from './state.js';
+import {
+  cancelWork,
+  checkReady,
+  completeFrame,
+  failNode,
+  pump,
+  startFrame,
+  startNode,
+} from './walk.js';
 
 const conflict = (message: string) => refusal('invalid_state', message);
 
@@ -174,6 +182,7 @@ export function retryRun(d: Decider, from: string | undefined): void {
   m.status = 'running';
   m.paused = false;
   m.executing = m.parked = m.backoff = 0;
+  m.childRuns = 0;
   m.queue = [];
   delete m.error;
   delete m.output;
@@ -199,18 +208,32 @@ export function retryRun(d: Decider, from: string | undefined): void {
   }
 }
 
-/** After a stop: node executions that were in flight run again, with a new attempt number. */
-export function recoverRun(d: Decider): void {
+/**
+ * After a stop: node executions that were in flight run again, with a new attempt number; a node
+ * whose executions went unreported `crashLimit` times fails with `process_crashed` instead, not
+ * retried, since running it again is what stopped the process.
+ */
+export function recoverRun(d: Decider, crashLimit: number | undefined): void {
   if (isTerminal(d.meta.status)) return;
-  for (const s of d.state.nodes.values()) {
-    if (s.kind !== 'node' || s.status !== 'running') continue;
+  const inFlight = [...d.state.nodes.values()].filter(
+    (s): s is NodeState => s.kind === 'node' && s.status === 'running',
+  );
+  for (const s of inFlight) {
+    // A failure handled before may have ended the run or cancelled this node.
+    if (isTerminal(d.meta.status)) return;
+    if (s.status !== 'running') continue;
+    const pn = d.planNode(s);
     // Work outside the decider is issued again; a subworkflow node finds its child again, as the
     // child's id is derived from the node's path.
-    if (d.planNode(s).takesSlot) {
-      d.meta.executing--;
-      s.status = 'pending';
-      startNode(d, s);
+    if (!pn.takesSlot) continue;
+    const lost = s.unreported ?? 0;
+    if (pn.control === undefined && crashLimit !== undefined && lost >= crashLimit) {
+      failNode(d, s, crashed(s, lost), true);
+      continue;
     }
+    d.meta.executing--;
+    s.status = 'pending';
+    startNode(d, s);
   }
   pump(d);
 }
@@ -257,4 +280,13 @@ export function abandonRun(d: Decider, error: ErrorInfo): void {
   d.disarmRunTimeout();
   d.emit('run.failed', undefined, { error });
   d.commands.push({ type: 'finished', status: 'failed' });
+}
+
+function crashed(ns: NodeState, lost: number): ErrorInfo {
+  return {
+    code: 'process_crashed',
+    message:
+      `${ns.path} was executing when the process stopped, ${lost} times: it is not run again, ` +
+      'as it may be what stops the process',
+  };
 }

@@ -21,8 +21,11 @@ export interface RunIdentity {
 
 type MetaState = Pick<
   RunMeta,
-  'executing' | 'parked' | 'backoff' | 'paused' | 'queue' | 'attempt' | 'hostAllow'
->;
+  'executing' | 'parked' | 'backoff' | 'paused' | 'queue' | 'attempt' | 'hostAllow' | 'depth'
+> & {
+  /** Absent in rows written before it was counted, and when 0. */
+  childRuns?: number;
+};
 
 export function toRunRecord(identity: RunIdentity, meta: RunMeta): RunRecord {
   // Built field by field: this runs once per run per commit.
@@ -35,6 +38,8 @@ export function toRunRecord(identity: RunIdentity, meta: RunMeta): RunRecord {
     attempt: meta.attempt,
   };
   if (meta.hostAllow !== undefined) state.hostAllow = meta.hostAllow;
+  if (meta.childRuns > 0) state.childRuns = meta.childRuns;
+  if (meta.depth !== undefined) state.depth = meta.depth;
   const record: RunRecord = {
     id: identity.id,
     tenant: identity.tenant,
@@ -91,12 +96,14 @@ export function fromRecords(run: RunRecord, nodes: readonly NodeRecord[]): RunSt
     paused: saved.paused,
     queue: [...saved.queue],
     attempt: saved.attempt,
+    childRuns: saved.childRuns ?? 0,
   };
   if (run.startedAt !== undefined) meta.startedAt = run.startedAt;
   if (run.finishedAt !== undefined) meta.finishedAt = run.finishedAt;
   if (run.output !== undefined) meta.output = run.output;
   if (run.error !== undefined) meta.error = run.error;
   if (saved.hostAllow !== undefined) meta.hostAllow = [...saved.hostAllow];
+  if (saved.depth !== undefined) meta.depth = saved.depth;
   const map = new Map<string, PathState>();
   for (const n of nodes) {
     const s = { ...(n.state as PathState) };

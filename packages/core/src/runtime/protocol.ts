@@ -31,6 +31,11 @@ export type RunInput = At &
         kind: 'progress' | 'message';
         data: unknown;
       }
+    /**
+     * The shell stopped the attempt's execution for a shutdown, or never began it (draining): it
+     * runs again after the next start, and is not one the process died under.
+     */
+    | { type: 'node.interrupted'; path: string; attempt: number }
     | { type: 'timer.fired'; timer: TimerRecord }
     | { type: 'human.input'; node: string; value: unknown }
     | {
@@ -45,8 +50,11 @@ export type RunInput = At &
     | { type: 'resume' }
     | { type: 'cancel'; reason?: string }
     | { type: 'retry'; from?: string }
-    /** Loaded after a stop: re-issue the work that was in flight. */
-    | { type: 'recover' }
+    /**
+     * Loaded after a stop: re-issue the work that was in flight. `crashLimit`: a node whose
+     * executions went unreported that many times fails with `process_crashed` instead.
+     */
+    | { type: 'recover'; crashLimit?: number }
   );
 
 export type Command =
@@ -70,6 +78,8 @@ export type Command =
       workflow: string;
       version: number | undefined;
       input: unknown;
+      /** How many child runs the run has asked for, this one included: the shell bounds it. */
+      childNumber: number;
     }
   | { type: 'cancel-child'; childRunId: string }
   | { type: 'finished'; status: RunStatus };

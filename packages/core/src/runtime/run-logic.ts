@@ -19,6 +19,8 @@ export interface RunLogic {
     version: number;
     input: unknown;
     hostAllow?: string[];
+    /** A child run's: its parent's depth + 1. */
+    depth?: number;
   }): RunState;
   /**
    * The events, commands and changed paths for one input. Pure: updates `state` in place, reads

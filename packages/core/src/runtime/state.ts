@@ -20,6 +20,12 @@ export interface NodeState {
   attempts: number;
   /** Failed attempts, which the retry policy counts. */
   failures: number;
+  /**
+   * Executions started (committed as such before they run) and not reported back, across
+   * restarts: each one the process died under, plus the one in flight. Recovery fails the node
+   * with `process_crashed` rather than run it again once this reaches the engine's bound.
+   */
+  unreported?: number;
   /** Incoming edges whose source finished, and how many of those were taken. */
   resolvedIn: number;
   takenIn: number;
@@ -88,6 +94,10 @@ export interface RunMeta {
   queue: string[];
   /** How many times the run was retried (run.attempt in the scope, from 1). */
   attempt: number;
+  /** Child runs this attempt of the run asked for (subworkflow calls, foreach items included). */
+  childRuns: number;
+  /** How many parent runs are above this one: 0 for a run started from outside. */
+  depth?: number;
   startedAt?: string;
   finishedAt?: string;
   output?: unknown;
@@ -114,6 +124,7 @@ export function createRunState(meta: {
   version: number;
   input: unknown;
   hostAllow?: string[];
+  depth?: number;
 }): RunState {
   return {
     meta: {
@@ -126,6 +137,7 @@ export function createRunState(meta: {
       paused: false,
       queue: [],
       attempt: 1,
+      childRuns: 0,
     },
     nodes: new Map(),
     scopes: new Map(),

@@ -113,6 +113,8 @@ export function startNode(d: Decider, ns: NodeState): void {
     const p = (params.value ?? {}) as Record<string, unknown>;
     return CONTROLS[pn.control].start(d, ns, pn, p, WALK);
   }
+  // Committed with the start, before the execution runs: recovery can tell how many died.
+  ns.unreported = (ns.unreported ?? 0) + 1;
   d.commands.push({
     type: 'execute',
     path: ns.path,

@@ -19,6 +19,7 @@ import { syncSchedules } from '../triggers/cron.js';
 import { hookKeys } from '../triggers/webhooks.js';
 import { validateWorkflow } from '../validate.js';
 import { refuseFileReferences } from '../workflow-refs.js';
+import { refuseCallCycles } from './call-cycles.js';
 
 /** A stored workflow's id, or a definition (text or object) to publish first. */
 export type WorkflowRef = string | WorkflowDefinition;
@@ -93,6 +94,7 @@ export class Definitions {
     this.#plans.get(definition, registry, hash);
     const tenant = options.tenant ?? this.#deps.tenant;
     await this.#checkHooksFree(tenant, definition);
+    await refuseCallCycles(store, tenant, definition, hash);
     const text = typeof source === 'string' ? source : JSON.stringify(source, null, 2);
     const saved = await store.saveWorkflow({ tenant, definition, source: text, hash });
     this.#forgetLatest(tenant, definition.id);

@@ -3,7 +3,15 @@
  * What an `Engine` is opened with, and where its store lives (the credentials' key file goes beside
  * it).
  */
-import type { Clock, CredentialResolver, DslLimits, Logger, NodeType, Store } from '@weft/core';
+import {
+  WeftError,
+  type Clock,
+  type CredentialResolver,
+  type DslLimits,
+  type Logger,
+  type NodeType,
+  type Store,
+} from '@weft/core';
 import type { WorkflowResolver } from './children.js';
 import type { RetentionOptions } from './sweeper.js';
 
@@ -46,6 +54,23 @@ export interface EngineOptions {
   /** Resolves a `subworkflow` reference that is not a stored workflow id (e.g. a file path). */
   resolveWorkflow?: WorkflowResolver;
   limits?: Partial<DslLimits>;
+  /**
+   * How deep child runs may nest: a `subworkflow` node whose child would be deeper fails with
+   * `child_depth_exceeded` (a run started from outside is at depth 0). @default 32
+   */
+  maxChildDepth?: number;
+  /**
+   * Child runs one run may ask for (each `subworkflow` call and each item of a `foreach` over a
+   * `workflow`; a retried run counts from 0 again): past it the node fails with
+   * `child_runs_exceeded`. @default 10000
+   */
+  maxChildRuns?: number;
+  /**
+   * How many times a node's execution may die with the process (started, never reported): when
+   * a restart finds that many, the node fails with `process_crashed` instead of running again,
+   * so that a node that kills the process cannot stop the engine from starting. @default 3
+   */
+  maxNodeCrashes?: number;
   /** Recover unfinished runs and fire timers. @default true */
   autoStart?: boolean;
   /** Hold the database for this process (false: read alongside another process). @default true */
@@ -59,4 +84,27 @@ export function storeLocation(store: Store, options: EngineOptions): string | un
   const path =
     options.store === undefined ? (options.db ?? DEFAULT_DB) : (store as { path?: unknown }).path;
   return typeof path === 'string' && path !== ':memory:' && path !== '' ? path : undefined;
+}
+
+/** The bounds that keep runaway runs from taking the engine down (see {@link EngineOptions}). */
+export interface RunBounds {
+  maxChildDepth: number;
+  maxChildRuns: number;
+  maxNodeCrashes: number;
+}
+
+const DEFAULT_BOUNDS: RunBounds = { maxChildDepth: 32, maxChildRuns: 10_000, maxNodeCrashes: 3 };
+
+/** @throws WeftError `invalid_argument` for a bound that is not a whole number of at least 1 */
+export function runBounds(options: EngineOptions): RunBounds {
+  const bounds = { ...DEFAULT_BOUNDS };
+  for (const key of Object.keys(DEFAULT_BOUNDS) as (keyof RunBounds)[]) {
+    const v = options[key];
+    if (v === undefined) continue;
+    if (!Number.isSafeInteger(v) || v < 1) {
+      throw new WeftError('invalid_argument', `${key} must be a whole number of at least 1`);
+    }
+    bounds[key] = v;
+  }
+  return bounds;
 }

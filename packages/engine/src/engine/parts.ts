@@ -17,6 +17,7 @@ import { Runner } from '../runtime/runner.js';
 import { ChildRuns, type WorkflowResolver } from './children.js';
 import { Control } from './control.js';
 import { Definitions } from './definitions.js';
+import type { RunBounds } from './options.js';
 import { Starts } from './starts.js';
 import { Watch } from './watch.js';
 
@@ -30,6 +31,7 @@ export interface PartsInput {
   limits: Partial<DslLimits> | undefined;
   credentials: (tenant: string) => CredentialResolver;
   resolveWorkflow: WorkflowResolver | undefined;
+  bounds: RunBounds;
   /** Called after a publish or a delete: the schedulers are woken. */
   changed: () => void;
 }
@@ -64,6 +66,7 @@ export function buildParts(input: PartsInput): Parts {
     credentials: input.credentials,
     maxDepth: limits.maxDepth,
     loadPlan: (t, id, version) => definitions.planOf(t, id, version),
+    maxNodeCrashes: input.bounds.maxNodeCrashes,
   });
   const children: ChildRuns = new ChildRuns({
     store,
@@ -72,6 +75,7 @@ export function buildParts(input: PartsInput): Parts {
     clock,
     limits,
     resolveWorkflow: input.resolveWorkflow,
+    bounds: input.bounds,
   });
   return {
     runner,

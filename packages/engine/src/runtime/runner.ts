@@ -65,6 +65,11 @@ export interface RunnerOptions {
   maxOutputBytes?: number;
   /** Deepest nesting of arrays and objects in a node output. @default 64 */
   maxDepth?: number;
+  /**
+   * Executions of one node that may die with the process before recovery fails the node with
+   * `process_crashed` instead of running it again. @default 3
+   */
+  maxNodeCrashes?: number;
 }
 
 export type { ActiveRun, RunnerInput } from './active-run.js';
@@ -126,13 +131,21 @@ export class Runner {
     };
   }
 
-  /** Starts timers and carries on every run that was in flight when the process stopped. */
+  /**
+   * Starts timers and carries on every run that was in flight when the process stopped. A child
+   * run whose parent has finished (its cancel was lost in the stop) is cancelled instead.
+   */
   async start(): Promise<number> {
     const ids = await this.#o.store.runIdsByStatus(['queued', 'running', 'paused']);
     // Read in chunks, a few queries each; their decisions go to the store in one group commit.
     for (let i = 0; i < ids.length; i += RECOVERY_CHUNK) {
       for (const run of await this.#loadMany(ids.slice(i, i + RECOVERY_CHUNK))) {
-        this.#feed(run, { type: 'recover' });
+        if (await this.#orphaned(run)) {
+          this.#feed(run, { type: 'cancel', reason: 'parent run stopped' });
+          continue;
+        }
+        const decision = this.#feed(run, { type: 'recover', crashLimit: this.#crashLimit });
+        if (decision !== undefined) this.#logCrashed(run, decision);
       }
     }
     await this.#timers.start();
@@ -140,18 +153,43 @@ export class Runner {
     return ids.length;
   }
 
+  get #crashLimit(): number {
+    return this.#o.maxNodeCrashes ?? 3;
+  }
+
+  async #orphaned(run: ActiveRun): Promise<boolean> {
+    const parentId = run.identity.parentRunId;
+    if (parentId === undefined) return false;
+    const parent = await this.#o.store.getRun(parentId);
+    return parent === undefined || isTerminal(parent.status);
+  }
+
+  /** Says which nodes recovery failed for having died with the process too often. */
+  #logCrashed(run: ActiveRun, decision: Decision): void {
+    for (const e of decision.events) {
+      // The node itself: a foreach or loop it failed in turn carries its error as the cause.
+      if (e.type !== 'node.failed' || e.data.error.code !== 'process_crashed') continue;
+      if (e.data.error.cause !== undefined) continue;
+      this.#log.error(
+        { runId: run.identity.id, node: e.node, code: 'process_crashed' },
+        `node ${e.node} of run ${run.identity.id} failed with process_crashed: ${e.data.error.message}`,
+      );
+    }
+  }
+
   /**
-   * Creates a run and starts it; resolves once its start is committed. `kept`: an allow-list the
-   * run inherits (a child run, its parent's).
+   * Creates a run and starts it; resolves once its start is committed. A child run inherits its
+   * parent's allow-list (`hostAllow`) and is one `depth` below it.
    */
   async create(
     identity: RunIdentity,
     plan: Plan,
     input: unknown,
-    kept: readonly string[] = [],
+    inherited: { hostAllow?: readonly string[]; depth?: number } = {},
   ): Promise<ActiveRun> {
     // The operator's allow-list goes with the run, for whichever process carries it on later.
     const fromEnv = splitAllowEnv(process.env['WEFT_HTTP_ALLOW']);
+    const kept = inherited.hostAllow ?? [];
     const hostAllow =
       fromEnv.length + kept.length === 0 ? fromEnv : [...new Set([...fromEnv, ...kept])];
     const state = runLogicOf(plan).initialState({
@@ -160,6 +198,7 @@ export class Runner {
       version: identity.version,
       input,
       ...(hostAllow.length > 0 ? { hostAllow } : {}),
+      ...(inherited.depth !== undefined ? { depth: inherited.depth } : {}),
     });
     const run: ActiveRun = { identity, plan, state, controllers: new Map(), stored: false };
     this.#active.set(identity.id, run);
@@ -246,8 +285,16 @@ export class Runner {
     }
   }
 
-  /** Stops timers and waits for the last commit; running executions are aborted. */
+  /**
+   * Stops timers and waits for the last commit; running executions are aborted. They run again
+   * after the next start, and do not count as executions the process died under.
+   */
   async close(): Promise<void> {
+    if (!this.#closed) {
+      for (const run of this.#active.values()) {
+        for (const path of run.controllers.keys()) this.#interrupted(run, path);
+      }
+    }
     this.#closed = true;
     this.#timers.stop();
     await this.flush().catch(() => undefined);
@@ -331,12 +378,13 @@ export class Runner {
   }
 
   /** Feeds an input from inside (a result, a recovery): a decision that throws is rejected. */
-  #feed(run: ActiveRun, input: RunnerInput): void {
+  #feed(run: ActiveRun, input: RunnerInput): Decision | undefined {
     try {
-      this.#process(run, input);
+      return this.#process(run, input);
     } catch (e) {
       // A refusal changed nothing: the input is simply not for the run as it is now.
       if (!isRefusal(e)) this.#reject(run, input, e);
+      return undefined;
     }
   }
 
@@ -557,7 +605,9 @@ export class Runner {
     }
     const retry = setTimeout(
       () => {
-        this.send(runId, { type: 'recover' }).catch(() => this.#recoverLater(runId, attempt + 1));
+        this.send(runId, { type: 'recover', crashLimit: this.#crashLimit }).catch(() =>
+          this.#recoverLater(runId, attempt + 1),
+        );
       },
       25 * 4 ** (attempt - 1),
     );
@@ -603,7 +653,7 @@ export class Runner {
   #carryOut(run: ActiveRun, c: Command): void {
     switch (c.type) {
       case 'execute':
-        if (this.#draining) return;
+        if (this.#draining) return this.#interrupted(run, c.path, c.attempt);
         return executeNode(this.#env, run, c);
       case 'abort':
         run.controllers
@@ -642,6 +692,13 @@ export class Runner {
       case 'cancel-timer':
         return;
     }
+  }
+
+  /** The node's current execution is stopped (or never begun) by the shutdown, not by a crash. */
+  #interrupted(run: ActiveRun, path: string, attempt?: number): void {
+    const ns = run.state.nodes.get(path);
+    if (ns?.kind !== 'node' || run.failure !== undefined) return;
+    this.#process(run, { type: 'node.interrupted', path, attempt: attempt ?? ns.attempts });
   }
 
   #notifyParent(run: ActiveRun): void {

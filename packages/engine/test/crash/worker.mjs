@@ -6,6 +6,9 @@
  *   WEFT_CRASH_DB    the SQLite file
  *   WEFT_CRASH_PLAN  a JSON file: { workflows: [definition...], runs: [{ workflow, key, input }], lanes }
  *   WEFT_HTTP_ALLOW  127.0.0.1, so that the http node may reach the test's local server
+ *   WEFT_CRASH_POISON=1  registers a `poison` node type that kills the process (SIGKILL) each time
+ *                    it runs, and prints the engine's error logs as `log` lines
+ *   WEFT_CRASH_NODE_CRASHES  the engine's `maxNodeCrashes` (default 3)
  *
  * It opens the engine (which recovers every unfinished run), publishes the workflows (the same
  * content keeps its version), then starts each run of the plan with its idempotency key, `lanes`
@@ -22,7 +25,8 @@
  * runs start all along the kills, whatever the speed of the machine.
  */
 import { readFileSync } from 'node:fs';
-import { Engine } from 'weft';
+import { defineNode, Engine } from 'weft';
+import { z } from 'zod';
 
 const say = (ev, data = {}) =>
   process.stdout.write(`${JSON.stringify({ t: Date.now(), ev, ...data })}\n`);
@@ -51,8 +55,30 @@ if (process.env.WEFT_CRASH_GATE === '1') {
   share = Math.min(share, n);
 }
 
+/** A node that takes the process down with it, as a native crash or an out-of-memory kill would. */
+const poison = defineNode({
+  type: 'poison',
+  description: 'kills the process',
+  params: z.object({}),
+  run: () => process.kill(process.pid, 'SIGKILL'),
+});
+const quiet = () => undefined;
+const log = {
+  debug: quiet,
+  info: quiet,
+  warn: quiet,
+  error: (obj, msg) => say('log', { level: 'error', msg, ...obj }),
+  child: () => log,
+};
+const poisoned = process.env.WEFT_CRASH_POISON === '1';
+const maxNodeCrashes = Number(process.env.WEFT_CRASH_NODE_CRASHES ?? 3);
+
 say('boot', { pid: process.pid });
-const engine = await Engine.open({ db });
+const engine = await Engine.open({
+  db,
+  maxNodeCrashes,
+  ...(poisoned ? { nodes: [poison], log } : {}),
+});
 say('open');
 
 // Publishing the same content again keeps its version; skipping it saves the restarts time.

@@ -25,7 +25,10 @@ export const subworkflowNode = defineControl(
     kind: 'subworkflow',
     takesSlot: true,
     start(d, ns, _pn, p) {
-      ns.childRunId = derivedId(`${d.meta.runId}:${ns.path}:${ns.failures}`);
+      const childRunId = derivedId(`${d.meta.runId}:${ns.path}:${ns.failures}`);
+      // Started again after a stop, the node asks for the same child: it is counted already.
+      if (ns.childRunId !== childRunId) d.meta.childRuns++;
+      ns.childRunId = childRunId;
       d.commands.push({
         type: 'start-child',
         path: ns.path,
@@ -33,6 +36,7 @@ export const subworkflowNode = defineControl(
         workflow: String(p['workflow']),
         version: typeof p['version'] === 'number' ? p['version'] : undefined,
         input: p['input'] ?? {},
+        childNumber: d.meta.childRuns,
       });
     },
     childFinished(d, ns, input, walk) {
