@@ -33,6 +33,28 @@ function describeMetaError(e: ErrorObject): string {
   return e.message ?? 'is invalid';
 }
 
+/** The runtime's settings (see `validation/json-schema.ts`), strict ones as warnings. */
+const AJV_OPTIONS = {
+  allErrors: true,
+  strict: false,
+  strictSchema: 'log',
+  validateFormats: true,
+  // The runtime's regex engine, so a pattern it cannot run is refused here, by name.
+  code: { regExp: linearRegExp },
+  // Otherwise ajv tests every `properties` key with JavaScript's backtracking engine.
+  allowMatchingProperties: true,
+} as const;
+
+let meta: Ajv2020 | undefined;
+
+/**
+ * One instance checks every schema against the meta-schema: compiling the draft 2020-12
+ * meta-schema is by far the largest cost of a check, and checking a schema registers nothing.
+ */
+function metaChecker(): Ajv2020 {
+  return (meta ??= addFormats(new Ajv2020({ ...AJV_OPTIONS, logger: false })));
+}
+
 /**
  * Reports what is wrong with the `inputs` schema at `path`. Unknown keywords are warnings, not
  * errors: JSON Schema allows them, but they are most often typos (`requird`).
@@ -42,31 +64,11 @@ export function checkInputsSchema(
   path: Path,
   findings: Findings,
 ): void {
-  const warnings: string[] = [];
-  // A fresh instance per check: users' `$id`s must not collide across definitions, and the logger
-  // routes this schema's warnings to this validation.
-  const ajv = addFormats(
-    new Ajv2020({
-      allErrors: true,
-      strict: false,
-      strictSchema: 'log',
-      validateFormats: true,
-      // The runtime's regex engine, so a pattern it cannot run is refused here, by name.
-      code: { regExp: linearRegExp },
-      // Otherwise ajv tests every `properties` key with JavaScript's backtracking engine.
-      allowMatchingProperties: true,
-      logger: {
-        log: () => undefined,
-        warn: (...args: unknown[]) => warnings.push(args.map(String).join(' ')),
-        error: () => undefined,
-      },
-    }),
-  );
-
-  if (!ajv.validateSchema(schema)) {
+  const checker = metaChecker();
+  if (!checker.validateSchema(schema)) {
     // The meta-schema reports each bad spot several ways (anyOf branches); the first is the clearest.
     const seen = new Set<string>();
-    for (const e of ajv.errors ?? []) {
+    for (const e of checker.errors ?? []) {
       if (e.keyword === 'anyOf' || e.keyword === 'oneOf' || e.keyword === 'if') continue;
       if (seen.has(e.instancePath)) continue;
       seen.add(e.instancePath);
@@ -78,6 +80,20 @@ export function checkInputsSchema(
     if (seen.size === 0) findings.error(path, 'invalid JSON Schema');
     return;
   }
+  const warnings: string[] = [];
+  // A fresh instance per compile: users' `$id`s must not collide across definitions, and the
+  // logger routes this schema's warnings to this validation. The meta-schema was checked above.
+  const ajv = addFormats(
+    new Ajv2020({
+      ...AJV_OPTIONS,
+      validateSchema: false,
+      logger: {
+        log: () => undefined,
+        warn: (...args: unknown[]) => warnings.push(args.map(String).join(' ')),
+        error: () => undefined,
+      },
+    }),
+  );
   try {
     ajv.compile(schema);
   } catch (e) {

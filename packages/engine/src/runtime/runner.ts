@@ -340,10 +340,11 @@ export class Runner {
   async #loadMany(ids: readonly string[]): Promise<ActiveRun[]> {
     const out: ActiveRun[] = [];
     const missing: string[] = [];
+    const loading: string[] = [];
     for (const id of ids) {
       const live = this.#active.get(id);
       if (live !== undefined) out.push(live);
-      else if (!this.#loading.has(id)) missing.push(id);
+      else (this.#loading.has(id) ? loading : missing).push(id);
     }
     for (const rows of await this.#o.store.loadRuns(missing)) {
       try {
@@ -351,6 +352,10 @@ export class Runner {
       } catch (e) {
         if (!(WeftError.is(e) && e.code === 'not_found')) throw e;
       }
+    }
+    for (const id of loading) {
+      const run = await this.#load(id);
+      if (run !== undefined) out.push(run);
     }
     return out;
   }
