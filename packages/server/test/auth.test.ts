@@ -120,6 +120,18 @@ const TABLE: Record<string, Case> = {
     request: (f) => ({ path: `/v1/runs/${f.run}/retry`, init: post({}) }),
     owner: 409,
   },
+  // The fixture's run waits: deleting it is refused to its owner, and unseen by anyone else.
+  'DELETE /v1/runs/{id}': {
+    kind: 'id',
+    request: (f) => ({ path: `/v1/runs/${f.run}`, init: { method: 'DELETE' } }),
+    owner: 409,
+  },
+  // Each tenant prunes its own finished runs only.
+  'POST /v1/runs/prune': {
+    kind: 'global',
+    request: () => ({ path: '/v1/runs/prune', init: post({ older_than_ms: 0 }) }),
+    owner: 200,
+  },
   'PUT /v1/credentials/{name}': {
     kind: 'create',
     request: (f) => ({
