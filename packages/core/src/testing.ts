@@ -14,6 +14,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Store } from './index.js';
 import { commitCases } from './store-contract/commit.js';
+import { eventOutputCases } from './store-contract/event-outputs.js';
 import { events, makeRun, makeWrite } from './store-contract/fixtures.js';
 import { queryCases } from './store-contract/queries.js';
 import { runCases } from './store-contract/runs.js';
@@ -57,6 +58,7 @@ export function storeContract(name: string, open: () => Promise<Store>): void {
     workflowCases(use);
     runCases(use);
     commitCases(use);
+    eventOutputCases(use);
     queryCases(use);
     timerCases(use);
     secretCases(use);

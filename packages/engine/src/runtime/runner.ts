@@ -247,6 +247,7 @@ export class Runner {
         state: runLogicOf(plan).load(plan, r, rows.nodes),
         controllers: new Map(),
         stored: true,
+        committed: r,
       };
       this.#active.set(runId, run);
       return run;
@@ -329,10 +330,11 @@ export class Runner {
     const pairs: [PendingWrite, RunWrite][] = [];
     for (const w of batch.values()) pairs.push([w, this.#toWrite(w)]);
     const failed = await this.#write(pairs);
-    for (const [w] of pairs) {
+    for (const [w, write] of pairs) {
       if (failed.has(w)) continue;
       this.stats.events += w.events.length;
       w.run.stored = true;
+      w.run.committed = write.run;
       this.#afterCommit(w);
       const due = [...w.addTimers.values()];
       if (due.length > 0) this.#timers.added(due);
@@ -348,8 +350,9 @@ export class Runner {
       const s = state.nodes.get(p);
       if (s !== undefined) nodes.push(toNodeRecord(identity.id, s));
     }
+    const previous = w.run.committed;
     const write: RunWrite = {
-      run: toRunRecord(identity, state.meta),
+      run: toRunRecord(identity, state.meta, previous),
       nodes,
       events: w.events,
       addTimers: [...w.addTimers.values()],
@@ -357,6 +360,7 @@ export class Runner {
     };
     if (w.removed.size > 0) write.removeNodes = [...w.removed];
     if (w.run.stored) write.inputUnchanged = true;
+    if (previous !== undefined) write.previous = previous;
     return write;
   }
 
