@@ -92,6 +92,33 @@ describe('node rows', () => {
   });
 });
 
+describe('the top frame row', () => {
+  it("leaves out an output that is the run's, and loads it back from the run row", () => {
+    const output = { answer: 42 };
+    const top: FrameState = {
+      kind: 'frame',
+      path: '',
+      owner: '',
+      nodeId: '',
+      status: 'succeeded',
+      open: 0,
+      vars: {},
+      output,
+    };
+    const m = createRunState({ ...meta(), input: {} }).meta;
+    m.status = 'succeeded';
+    m.output = output;
+    const record = toNodeRecord('r1', top, m.output);
+    expect(record.output).toBeUndefined();
+    const loaded = fromRecords(toRunRecord(identity, m), [record]);
+    expect(loaded.nodes.get('')).toEqual(top);
+    expect(loaded.nodes.get('')?.output).toBe(loaded.meta.output);
+    // An output of its own (the run's comes from `outputs:`) stays in the row.
+    expect(toNodeRecord('r1', top, { answer: 42 }).output).toBe(output);
+    expect(toNodeRecord('r1', { ...frame, output }, output).output).toBe(output);
+  });
+});
+
 describe('run rows', () => {
   it('reuse the previous state object while nothing in it changed', () => {
     const m = createRunState({ ...meta(), input: {}, hostAllow: ['10.0.0.1'] }).meta;

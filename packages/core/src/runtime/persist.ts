@@ -90,15 +90,23 @@ function sameStrings(a: readonly string[], b: readonly string[]): boolean {
   return true;
 }
 
+/** A frame row's state JSON; `runOutput`: its output is the run's, kept in the run row only. */
+type SavedFrame = Omit<FrameState, 'path' | 'nodeId' | 'status' | 'output' | 'error'> & {
+  runOutput?: true;
+};
+
 /**
  * The row of a node or frame. The fields the row has columns for (path, node id, status, and a
- * node's attempts and times) are left out of its state JSON: stored once, not twice.
+ * node's attempts and times) are left out of its state JSON: stored once, not twice. So is the
+ * top frame's output when it is the very value of the run's (`runOutput`, the run row's output).
  */
-export function toNodeRecord(runId: string, s: PathState): NodeRecord {
+export function toNodeRecord(runId: string, s: PathState, runOutput?: unknown): NodeRecord {
   if (s.kind === 'frame') {
-    const { output, error, path, nodeId, status, ...state } = s;
+    const { output, error, path, nodeId, status, ...rest } = s;
+    const state: SavedFrame = rest;
     const record: NodeRecord = { runId, path, nodeId, status, attempts: 0, state };
-    if (output !== undefined) record.output = output;
+    if (path === '' && output !== undefined && output === runOutput) state.runOutput = true;
+    else if (output !== undefined) record.output = output;
     if (error !== undefined) record.error = error;
     return record;
   }
@@ -133,18 +141,23 @@ export function fromRecords(run: RunRecord, nodes: readonly NodeRecord[]): RunSt
   if (run.error !== undefined) meta.error = run.error;
   if (saved.hostAllow !== undefined) meta.hostAllow = [...saved.hostAllow];
   const map = new Map<string, PathState>();
-  for (const n of nodes) map.set(n.path, fromNodeRecord(n));
+  for (const n of nodes) map.set(n.path, fromNodeRecord(n, run.output));
   const state: RunState = { meta, nodes: map, scopes: new Map(), graphs: new Map() };
   hydrate(state);
   return state;
 }
 
 /** A path's state from its row: the state JSON with the columns put back (see toNodeRecord). */
-function fromNodeRecord(n: NodeRecord): PathState {
+function fromNodeRecord(n: NodeRecord, runOutput: unknown): PathState {
   // Rows written before the columns were left out of the state hold them in both: same values.
   const s: PathState = { ...(n.state as PathState), path: n.path, nodeId: n.nodeId };
   if (s.kind === 'frame') {
     s.status = n.status as FrameState['status'];
+    const saved = s as FrameState & SavedFrame;
+    if (saved.runOutput === true) {
+      delete saved.runOutput;
+      s.output = runOutput;
+    }
   } else {
     s.status = n.status;
     s.attempts = n.attempts;

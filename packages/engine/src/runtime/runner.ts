@@ -348,7 +348,7 @@ export class Runner {
     const nodes = [];
     for (const p of w.dirty) {
       const s = state.nodes.get(p);
-      if (s !== undefined) nodes.push(toNodeRecord(identity.id, s));
+      if (s !== undefined) nodes.push(toNodeRecord(identity.id, s, state.meta.output));
     }
     const previous = w.run.committed;
     const write: RunWrite = {
