@@ -7,6 +7,7 @@
  */
 import type { Database, Statement } from 'better-sqlite3';
 import { WeftError, type RunEvent } from '@weft/core';
+import { RUN_OUTPUT_BY_EVENT } from './statements.js';
 
 /**
  * `[type, at, node, data, ref]`: node null when absent; data left out when absent; at 0 when it is
@@ -52,7 +53,7 @@ export class EventLog {
     this.#nodeOutput = pluck(
       'SELECT output FROM run_nodes WHERE run_id = ? AND path = ? AND out_seq = ?',
     );
-    this.#runOutput = pluck('SELECT output FROM runs WHERE id = ? AND out_seq = ?');
+    this.#runOutput = pluck(RUN_OUTPUT_BY_EVENT);
     this.#movedOutput = pluck('SELECT output FROM event_outputs WHERE run_id = ? AND seq = ?');
   }
 

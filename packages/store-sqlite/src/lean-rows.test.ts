@@ -106,7 +106,7 @@ describe('a database written before 0004_lean_rows', () => {
 });
 
 describe('the lean layout', () => {
-  it("stores a commit's events of one run as one row, and a node's output once", async () => {
+  it("stores a commit's events of one run as one row, and an output once", async () => {
     const path = tempFile();
     const store = await openSqliteStore({ path });
     await store.migrate();
@@ -141,6 +141,10 @@ describe('the lean layout', () => {
     expect(count('SELECT count(*) FROM run_event_batches')).toBe(1);
     expect(count("SELECT count(*) FROM run_event_batches WHERE instr(events, 'xxx') > 0")).toBe(0);
     expect(count('SELECT length(events) FROM run_event_batches')).toBeLessThan(300);
+    // The run's output is the node's: the run row names the node's event instead.
+    expect(count("SELECT count(*) FROM runs WHERE instr(output, 'xxx') > 0")).toBe(0);
+    expect(count("SELECT count(*) FROM run_nodes WHERE instr(output, 'xxx') > 0")).toBe(1);
+    expect(count('SELECT output FROM run_outputs')).toBe(JSON.stringify(output));
     // The old table's columns, one row per event, for SQL readers.
     const rows = raw.prepare('SELECT seq, type, at, node, data FROM run_events ORDER BY seq').all();
     expect(rows).toEqual([

@@ -183,9 +183,12 @@ export const MIGRATIONS: readonly Migration[] = [
       `DROP TABLE run_events`,
       // An output is stored once. The node.succeeded (run.succeeded) event whose output is the
       // output of a node (run) row written in the same commit leaves it out, and the row keeps the
-      // event's seq in out_seq.
+      // event's seq in out_seq. A run whose output is the output of such a node.succeeded event
+      // keeps no output of its own but that event's node and seq (output_of_path, output_of_seq).
       `ALTER TABLE run_nodes ADD COLUMN out_seq INTEGER`,
       `ALTER TABLE runs ADD COLUMN out_seq INTEGER`,
+      `ALTER TABLE runs ADD COLUMN output_of_path TEXT`,
+      `ALTER TABLE runs ADD COLUMN output_of_seq INTEGER`,
       // When such a row's output is replaced or the row deleted (a retry resets nodes), the output
       // the event left out moves here first.
       `CREATE TABLE event_outputs (
@@ -208,12 +211,22 @@ export const MIGRATIONS: readonly Migration[] = [
          INSERT OR IGNORE INTO event_outputs (run_id, seq, output)
          VALUES (OLD.run_id, OLD.out_seq, OLD.output);
        END`,
-      `CREATE TRIGGER runs_output_replaced BEFORE UPDATE OF output, out_seq ON runs
+      // A run's output, wherever it is kept.
+      `CREATE VIEW run_outputs (run_id, output) AS
+       SELECT r.id, CASE WHEN r.output_of_seq IS NULL THEN r.output ELSE COALESCE(
+         (SELECT n.output FROM run_nodes n WHERE n.run_id = r.id
+          AND n.path = r.output_of_path AND n.out_seq = r.output_of_seq),
+         (SELECT o.output FROM event_outputs o
+          WHERE o.run_id = r.id AND o.seq = r.output_of_seq)) END
+       FROM runs r`,
+      // Before the row changes: the view still reads the old row.
+      `CREATE TRIGGER runs_output_replaced BEFORE UPDATE OF output, out_seq, output_of_seq ON runs
        WHEN OLD.out_seq IS NOT NULL
-         AND (NEW.out_seq IS NOT OLD.out_seq OR NEW.output IS NOT OLD.output)
+         AND (NEW.out_seq IS NOT OLD.out_seq OR NEW.output IS NOT OLD.output
+           OR NEW.output_of_seq IS NOT OLD.output_of_seq)
        BEGIN
          INSERT OR IGNORE INTO event_outputs (run_id, seq, output)
-         VALUES (OLD.id, OLD.out_seq, OLD.output);
+         VALUES (OLD.id, OLD.out_seq, (SELECT output FROM run_outputs WHERE run_id = OLD.id));
        END`,
       // The old table's rows, one per event, for SQL readers (operators, tests): data as JSON
       // text (NULL when the event has none), with a left-out output put back (as its last key).
@@ -226,8 +239,8 @@ export const MIGRATIONS: readonly Migration[] = [
             WHERE o.run_id = b.run_id AND o.seq = b.first_seq + e.key),
            (SELECT n.output FROM run_nodes n WHERE n.run_id = b.run_id
             AND n.path = e.value ->> 2 AND n.out_seq = b.first_seq + e.key),
-           (SELECT r.output FROM runs r WHERE r.id = b.run_id
-            AND r.out_seq = b.first_seq + e.key))))
+           (SELECT o.output FROM runs r JOIN run_outputs o ON o.run_id = r.id
+            WHERE r.id = b.run_id AND r.out_seq = b.first_seq + e.key))))
          ELSE e.value -> 3 END
        FROM run_event_batches b, json_each(b.events) e`,
     ],

@@ -14,6 +14,11 @@ export interface OutputRefs {
   nodes: Map<string, number>;
   /** The seq the run row keeps in `out_seq`. */
   run?: number;
+  /**
+   * The node.succeeded event (of the above) whose output is the very value of the run's: the run
+   * row keeps it (`output_of_path`, `output_of_seq`) instead of the output.
+   */
+  runOutputOf?: { path: string; seq: number };
 }
 
 export function outputRefs(w: RunWrite): OutputRefs | undefined {
@@ -21,6 +26,7 @@ export function outputRefs(w: RunWrite): OutputRefs | undefined {
   let byPath: Map<string, NodeRecord> | undefined;
   let seen: Set<string> | undefined;
   let runSeen = false;
+  const runOutput = w.run.output;
   for (let i = w.events.length - 1; i >= 0; i--) {
     const e = w.events[i] as RunEvent;
     if (e.type === 'node.succeeded') {
@@ -34,10 +40,13 @@ export function outputRefs(w: RunWrite): OutputRefs | undefined {
       refs ??= { events: new Set(), nodes: new Map() };
       refs.events.add(e.seq);
       refs.nodes.set(e.node, e.seq);
+      if (runOutput !== undefined && output === runOutput && refs.runOutputOf === undefined) {
+        refs.runOutputOf = { path: e.node, seq: e.seq };
+      }
     } else if (e.type === 'run.succeeded' && !runSeen) {
       runSeen = true;
       const output = outputOf(e.data);
-      if (output === undefined || w.run.output !== output) continue;
+      if (output === undefined || runOutput !== output) continue;
       refs ??= { events: new Set(), nodes: new Map() };
       refs.events.add(e.seq);
       refs.run = e.seq;

@@ -7,6 +7,7 @@
  */
 import type { Database, Statement } from 'better-sqlite3';
 import type { RunRecord, RunWrite } from '@weft/core';
+import type { OutputRefs } from './output-refs.js';
 import { toJson } from './rows.js';
 import type { Statements } from './statements.js';
 
@@ -21,6 +22,8 @@ const MUTABLE = [
   'seq',
   'state',
   'out_seq',
+  'output_of_path',
+  'output_of_seq',
 ] as const;
 
 export class RunRowWriter {
@@ -35,12 +38,12 @@ export class RunRowWriter {
   }
 
   /**
-   * Writes `w.run`; `outSeq` is the seq of this write's `run.succeeded` event that leaves the
-   * output to the row (see `output-refs.ts`). Returns true when the row was found at
+   * Writes `w.run`; `refs` says which of this write's events name the run row for its output, and
+   * which node.succeeded event holds the run's output (see `output-refs.ts`). Returns true when the row was found at
    * `w.previous.seq` and updated from it: only then may the caller rely on the stored seq having
    * been `w.previous.seq`.
    */
-  write(w: RunWrite, outSeq: number | undefined): boolean {
+  write(w: RunWrite, refs: OutputRefs | undefined): boolean {
     const r = w.run;
     const p = w.previous;
     if (p !== undefined && sameFixedFields(r, p)) {
@@ -53,21 +56,25 @@ export class RunRowWriter {
       };
       // JSON fields compare by identity: a writer hands back the same value when it is unchanged.
       if (r.status !== p.status) set(1, r.status);
-      // The output and the event naming it go together (see the triggers on out_seq).
-      const output = r.output !== p.output || outSeq !== undefined;
-      if (output) set(2, toJson(r.output));
+      // The output and the rows naming it go together (see the triggers on out_seq).
+      const out = r.output !== p.output || refs?.run !== undefined ? outputColumns(r, refs) : null;
+      if (out !== null) set(2, out.output);
       if (r.error !== p.error) set(4, toJson(r.error));
       if (r.startedAt !== p.startedAt) set(8, r.startedAt ?? null);
       if (r.finishedAt !== p.finishedAt) set(16, r.finishedAt ?? null);
       if (r.priority !== p.priority) set(32, r.priority);
       if (r.seq !== p.seq) set(64, r.seq);
       if (r.state !== p.state) set(128, toJson(r.state));
-      if (output) set(256, outSeq ?? null);
+      if (out !== null) {
+        set(256, out.outSeq);
+        set(512, out.ofPath);
+        set(1024, out.ofSeq);
+      }
       // Nothing differs from what the writer says the row holds: nothing to write.
       if (mask === 0) return false;
       if (this.#statement(mask).run(...values, r.id, p.seq).changes === 1) return true;
     }
-    this.#writeWhole(r, outSeq ?? null);
+    this.#writeWhole(r, outputColumns(r, refs));
     return false;
   }
 
@@ -85,9 +92,9 @@ export class RunRowWriter {
    * Updated in place (the fields that change while it executes) when the fields fixed at creation
    * are unchanged, else fully upserted: new, or a fixed field differs.
    */
-  #writeWhole(r: RunRecord, outSeq: number | null): void {
+  #writeWhole(r: RunRecord, out: OutputColumns): void {
     const s = this.#s;
-    const output = toJson(r.output);
+    const output = out.output;
     const error = toJson(r.error);
     const state = toJson(r.state);
     const changed = s.updateRun.run(
@@ -99,7 +106,9 @@ export class RunRowWriter {
       r.priority,
       r.seq,
       state,
-      outSeq,
+      out.outSeq,
+      out.ofPath,
+      out.ofSeq,
       r.id,
       r.tenant,
       r.workflowId,
@@ -127,9 +136,26 @@ export class RunRowWriter {
       r.idempotencyKey ?? null,
       r.seq,
       state,
-      outSeq,
+      out.outSeq,
+      out.ofPath,
+      out.ofSeq,
     );
   }
+}
+
+interface OutputColumns {
+  output: string | null;
+  outSeq: number | null;
+  ofPath: string | null;
+  ofSeq: number | null;
+}
+
+/** The output columns of the run row: its output, or the node.succeeded event that holds it. */
+function outputColumns(r: RunRecord, refs: OutputRefs | undefined): OutputColumns {
+  const outSeq = refs?.run ?? null;
+  const of = refs?.runOutputOf;
+  if (of !== undefined) return { output: null, outSeq, ofPath: of.path, ofSeq: of.seq };
+  return { output: toJson(r.output), outSeq, ofPath: null, ofSeq: null };
 }
 
 function sameFixedFields(r: RunRecord, p: RunRecord): boolean {

@@ -27,7 +27,7 @@ export function writeRuns({ s, runs, events }: Writers, writes: readonly RunWrit
   for (const w of writes) {
     const r = w.run;
     const refs = w.events.length > 0 ? outputRefs(w) : undefined;
-    const fromPrevious = runs.write(w, refs?.run);
+    const fromPrevious = runs.write(w, refs);
     if (w.inputUnchanged !== true) s.upsertInput.run(r.id, toJson(r.input));
     if (w.removeNodes !== undefined) {
       for (const path of w.removeNodes) s.deleteNode.run(r.id, path);

@@ -84,6 +84,44 @@ export function eventOutputCases(use: () => Store): void {
       expect(await store.readEvents('r1', 0)).toStrictEqual([done1, again, done3]);
     });
 
+    it("keeps a run's output that is a node's output after the node moves on", async () => {
+      const out = { from: 'e', tricky: TRICKY_JSON };
+      const node = makeNode('r1', 'e', { status: 'succeeded', output: out });
+      const done = makeRun('r1', {
+        status: 'succeeded',
+        seq: 2,
+        output: out,
+        idempotencyKey: 'k',
+        finishedAt: at(2),
+      });
+      const events = [
+        succeeded(1, 'e', out),
+        rawEvent({ seq: 2, type: 'run.succeeded', at: at(2), data: { output: out } }),
+      ];
+      await store.commit([makeWrite(done, { nodes: [node], events })]);
+      const reads = async () => [
+        await store.getRun('r1'),
+        (await store.loadRun('r1'))?.run,
+        (await store.listRuns({ tenant: 't1' })).runs[0],
+        await store.findRunByIdempotencyKey('t1', 'wf', 'k'),
+      ];
+      expect(await reads()).toStrictEqual([done, done, done, done]);
+      // The node is reset, run again with another output and deleted; the run keeps its own,
+      // whether written from previous (its row untouched) or whole.
+      const reset = makeNode('r1', 'e', { attempts: 2 });
+      await store.commit([makeWrite(done, { nodes: [reset], previous: done })]);
+      expect(await reads()).toStrictEqual([done, done, done, done]);
+      const again = makeNode('r1', 'e', { status: 'succeeded', attempts: 2, output: [2] });
+      const e3 = succeeded(3, 'e', [2], 2);
+      const now = { ...done, seq: 3 };
+      await store.commit([makeWrite(now, { nodes: [again], events: [e3], previous: done })]);
+      await store.commit([makeWrite(now, { removeNodes: ['e'], previous: now })]);
+      expect(await reads()).toStrictEqual([now, now, now, now]);
+      await store.commit([makeWrite(now)]);
+      expect(await reads()).toStrictEqual([now, now, now, now]);
+      expect(await store.readEvents('r1', 0)).toStrictEqual([...events, e3]);
+    });
+
     it('reads back an output equal to, but not the same value as, its row', async () => {
       const e1 = succeeded(1, 'a', { n: 1 });
       await store.commit([
