@@ -14,6 +14,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Store } from './index.js';
 import { commitCases } from './store-contract/commit.js';
+import { eventOutputCases } from './store-contract/event-outputs.js';
 import { events, makeRun, makeWrite } from './store-contract/fixtures.js';
 import { queryCases } from './store-contract/queries.js';
 import { retentionCases } from './store-contract/retention.js';
@@ -58,6 +59,7 @@ export function storeContract(name: string, open: () => Promise<Store>): void {
     workflowCases(use);
     runCases(use);
     commitCases(use);
+    eventOutputCases(use);
     queryCases(use);
     timerCases(use);
     secretCases(use);

@@ -269,6 +269,33 @@ nodes:
     expect(seqs).toEqual(seqs.map((_, i) => i + 1));
   });
 
+  it('keeps each attempt in the event log as it was emitted, after retries reset its rows', async () => {
+    ({ engine, calls } = await openEngine());
+    const emitted: unknown[] = [];
+    engine.onEvents((events) => emitted.push(...events.map((e) => JSON.stringify(e))));
+    const run = await engine.run(yaml`
+id: attempts
+nodes:
+  - id: each
+    type: foreach
+    with: { items: "[1, 2]" }
+    nodes:
+      - { id: w, type: probe, with: { value: "{{ { 'item': item, 'attempt': run.attempt } }}" } }
+  - { id: b, type: probe, needs: [each], with: { value: "{{ { 'b': run.attempt } }}" } }
+`);
+    expect(run.status).toBe('succeeded');
+    await engine.retry(run.id, { from: 'each' });
+    await engine.wait(run.id);
+    await engine.retry(run.id, { from: 'b' });
+    const done = await engine.wait(run.id);
+    expect(done.output).toEqual({ b: 3 });
+    const stored: unknown[] = [];
+    for await (const e of engine.events(run.id, { follow: false })) stored.push(JSON.stringify(e));
+    expect(stored).toEqual(emitted);
+    const outputs = stored.filter((e) => String(e).includes('"run.succeeded"'));
+    expect(outputs).toHaveLength(3);
+  });
+
   it('refuses illegal retries', async () => {
     ({ engine, calls } = await openEngine());
     const ok = await engine.run(`id: fine\nnodes:\n  - { id: a, type: probe }\n`);

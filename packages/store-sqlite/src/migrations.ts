@@ -168,4 +168,90 @@ export const MIGRATIONS: readonly Migration[] = [
       `CREATE INDEX webhook_deliveries_run ON webhook_deliveries (run_id)`,
     ],
   },
+  {
+    name: '0004_lean_rows',
+    up: [
+      // A commit's events of one run are one row: a JSON array of entries
+      // [type, at, node, data, ref], the first at first_seq and each next one at the next seq.
+      // node is null when absent; data and ref are left out when absent. at is 0 when it is the
+      // row's first entry's. ref 1: data.output is the output of the row named below (out_seq).
+      `CREATE TABLE run_event_batches (
+        run_id TEXT NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+        first_seq INTEGER NOT NULL,
+        last_seq INTEGER NOT NULL,
+        events TEXT NOT NULL,
+        PRIMARY KEY (run_id, first_seq)
+      ) WITHOUT ROWID`,
+      // Each event of the old layout becomes a batch of one. The stored data text is spliced in as
+      // it is, so that every value reads back byte for byte.
+      `INSERT INTO run_event_batches (run_id, first_seq, last_seq, events)
+       SELECT run_id, seq, seq,
+         '[[' || json_quote(type) || ',' || json_quote(at) || ',' || json_quote(node)
+           || COALESCE(',' || data, '') || ']]'
+       FROM run_events`,
+      `DROP TABLE run_events`,
+      // An output is stored once. The node.succeeded (run.succeeded) event whose output is the
+      // output of a node (run) row written in the same commit leaves it out, and the row keeps the
+      // event's seq in out_seq. A run whose output is the output of such a node.succeeded event
+      // keeps no output of its own but that event's node and seq (output_of_path, output_of_seq).
+      `ALTER TABLE run_nodes ADD COLUMN out_seq INTEGER`,
+      `ALTER TABLE runs ADD COLUMN out_seq INTEGER`,
+      `ALTER TABLE runs ADD COLUMN output_of_path TEXT`,
+      `ALTER TABLE runs ADD COLUMN output_of_seq INTEGER`,
+      // When such a row's output is replaced or the row deleted (a retry resets nodes), the output
+      // the event left out moves here first.
+      `CREATE TABLE event_outputs (
+        run_id TEXT NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+        seq INTEGER NOT NULL,
+        output TEXT,
+        PRIMARY KEY (run_id, seq)
+      ) WITHOUT ROWID`,
+      `CREATE TRIGGER run_nodes_output_replaced BEFORE UPDATE OF output, out_seq ON run_nodes
+       WHEN OLD.out_seq IS NOT NULL
+         AND (NEW.out_seq IS NOT OLD.out_seq OR NEW.output IS NOT OLD.output)
+       BEGIN
+         INSERT OR IGNORE INTO event_outputs (run_id, seq, output)
+         VALUES (OLD.run_id, OLD.out_seq, OLD.output);
+       END`,
+      // Not when the run itself is deleted (its rows cascade, and it is gone by then).
+      `CREATE TRIGGER run_nodes_output_deleted BEFORE DELETE ON run_nodes
+       WHEN OLD.out_seq IS NOT NULL AND EXISTS (SELECT 1 FROM runs WHERE id = OLD.run_id)
+       BEGIN
+         INSERT OR IGNORE INTO event_outputs (run_id, seq, output)
+         VALUES (OLD.run_id, OLD.out_seq, OLD.output);
+       END`,
+      // A run's output, wherever it is kept.
+      `CREATE VIEW run_outputs (run_id, output) AS
+       SELECT r.id, CASE WHEN r.output_of_seq IS NULL THEN r.output ELSE COALESCE(
+         (SELECT n.output FROM run_nodes n WHERE n.run_id = r.id
+          AND n.path = r.output_of_path AND n.out_seq = r.output_of_seq),
+         (SELECT o.output FROM event_outputs o
+          WHERE o.run_id = r.id AND o.seq = r.output_of_seq)) END
+       FROM runs r`,
+      // Before the row changes: the view still reads the old row.
+      `CREATE TRIGGER runs_output_replaced BEFORE UPDATE OF output, out_seq, output_of_seq ON runs
+       WHEN OLD.out_seq IS NOT NULL
+         AND (NEW.out_seq IS NOT OLD.out_seq OR NEW.output IS NOT OLD.output
+           OR NEW.output_of_seq IS NOT OLD.output_of_seq)
+       BEGIN
+         INSERT OR IGNORE INTO event_outputs (run_id, seq, output)
+         VALUES (OLD.id, OLD.out_seq, (SELECT output FROM run_outputs WHERE run_id = OLD.id));
+       END`,
+      // The old table's rows, one per event, for SQL readers (operators, tests): data as JSON
+      // text (NULL when the event has none), with a left-out output put back (as its last key).
+      `CREATE VIEW run_events (run_id, seq, type, at, node, data) AS
+       SELECT b.run_id, b.first_seq + e.key, e.value ->> 0,
+         CASE WHEN e.value ->> 1 = 0 THEN b.events ->> '$[0][1]' ELSE e.value ->> 1 END,
+         e.value ->> 2,
+         CASE WHEN e.value ->> 4 = 1 THEN json_set(e.value -> 3, '$.output', json(COALESCE(
+           (SELECT o.output FROM event_outputs o
+            WHERE o.run_id = b.run_id AND o.seq = b.first_seq + e.key),
+           (SELECT n.output FROM run_nodes n WHERE n.run_id = b.run_id
+            AND n.path = e.value ->> 2 AND n.out_seq = b.first_seq + e.key),
+           (SELECT o.output FROM runs r JOIN run_outputs o ON o.run_id = r.id
+            WHERE r.id = b.run_id AND r.out_seq = b.first_seq + e.key))))
+         ELSE e.value -> 3 END
+       FROM run_event_batches b, json_each(b.events) e`,
+    ],
+  },
 ];

@@ -7,7 +7,6 @@
 import type {
   ErrorInfo,
   NodeRecord,
-  RunEvent,
   RunRecord,
   RunStatus,
   NodeStatus,
@@ -93,22 +92,6 @@ export function nodeFromRow(row: NodeRow): NodeRecord {
   if (row.started_at !== null) node.startedAt = row.started_at;
   if (row.finished_at !== null) node.finishedAt = row.finished_at;
   return node;
-}
-
-export interface EventRow {
-  seq: number;
-  type: string;
-  at: string;
-  node: string | null;
-  data: string | null;
-}
-
-export function eventFromRow(row: EventRow): RunEvent {
-  const event: Record<string, unknown> = { seq: row.seq, type: row.type, at: row.at };
-  if (row.node !== null) event['node'] = row.node;
-  if (row.data !== null) event['data'] = JSON.parse(row.data);
-  // The row holds what the decider wrote, and the decider writes only declared events.
-  return event as unknown as RunEvent;
 }
 
 export interface TimerRow {

@@ -42,16 +42,18 @@ import { ApiKeyTable, CredentialTable } from './credentials.js';
 import { acquireProcessLock, type ProcessLock } from './lock.js';
 import { claimIdentity } from './identity.js';
 import { applyMigrations } from './migrate.js';
-import { eventFromRow, nodeFromRow, runFromRow, timerFromRow } from './rows.js';
+import { EventLog } from './event-log.js';
+import { nodeFromRow, runFromRow, timerFromRow } from './rows.js';
 import { convertToIncremental, enableIncrementalVacuum, reclaimSpace } from './reclaim.js';
 import { checkPruneQuery, RunDeleter } from './retention.js';
+import { RunRowWriter } from './run-row.js';
 import { RunLister } from './run-query.js';
 import { DeliveryTable, MetaTable, ScheduleTable } from './schedules.js';
 import { guardStorage, storageError } from './storage-errors.js';
 import { prepareStatements, type Statements } from './statements.js';
 import { tenantMover } from './tenants.js';
 import { publishWorkflow, summaryFromRow, workflowFromRow } from './workflows.js';
-import { conflictOrSelf, writeRuns } from './write.js';
+import { conflictOrSelf, writeRuns, type Writers } from './write.js';
 
 /** Options of {@link openSqliteStore}. */
 export interface SqliteStoreOptions {
@@ -143,6 +145,7 @@ export class SqliteStore implements Store {
   >;
   readonly #deleteWorkflow: Database.Transaction<(tenant: string, id: string) => boolean>;
   #statements: Statements | undefined;
+  #writers: Writers | undefined;
   /** Prepared on first use, after migrations. */
   #bulk: BulkLoader | undefined;
   /** Prepared on first use, after migrations. */
@@ -168,7 +171,7 @@ export class SqliteStore implements Store {
       synchronous:
         SYNCHRONOUS_NAMES[Number(db.pragma('synchronous', { simple: true }))] ?? 'unknown',
     };
-    this.#commit = db.transaction((writes: readonly RunWrite[]) => writeRuns(this.#s, writes));
+    this.#commit = db.transaction((writes: readonly RunWrite[]) => writeRuns(this.#w, writes));
     this.#loadRun = db.transaction((id: string) => {
       const row = this.#s.getRun.get(id);
       if (row === undefined) return undefined;
@@ -187,6 +190,15 @@ export class SqliteStore implements Store {
   /** Prepared lazily: the tables exist only once {@link migrate} has run. */
   get #s(): Statements {
     return (this.#statements ??= prepareStatements(this.#db));
+  }
+
+  /** The commit path; prepared lazily like {@link #s}. */
+  get #w(): Writers {
+    return (this.#writers ??= {
+      s: this.#s,
+      runs: new RunRowWriter(this.#db, this.#s),
+      events: new EventLog(this.#db),
+    });
   }
 
   /** The tables of credentials, keys and triggers; prepared lazily like {@link #s}. */
@@ -320,9 +332,7 @@ export class SqliteStore implements Store {
   }
 
   async readEvents(runId: string, afterSeq: number, limit?: number): Promise<RunEvent[]> {
-    return this.#s.readEvents
-      .all(runId, afterSeq, limit === undefined ? -1 : Math.max(0, limit))
-      .map(eventFromRow);
+    return this.#w.events.read(runId, afterSeq, limit);
   }
 
   async runIdsByStatus(statuses: readonly RunStatus[], limit?: number): Promise<string[]> {

@@ -5,18 +5,31 @@
  * else of its own.
  */
 import type { Database, Statement } from 'better-sqlite3';
-import type { EventRow, NodeRow, RunRow, TimerRow } from './rows.js';
+import type { NodeRow, RunRow, TimerRow } from './rows.js';
 
 const RUN_COLUMNS = `id, tenant, workflow_id, version, status, output, error, created_at,
-  started_at, finished_at, parent_run_id, parent_path, priority, idempotency_key, seq, state`;
+  started_at, finished_at, parent_run_id, parent_path, priority, idempotency_key, seq, state, out_seq,
+  output_of_path, output_of_seq`;
 export const NODE_COLUMNS = `run_id, path, node_id, status, attempts, output, error, started_at, finished_at, state`;
 const TIMER_COLUMNS = 'id, run_id, due_at, kind, path, data';
 
+/**
+ * The run's output, wherever it is kept: its own column, or the output of the node.succeeded event
+ * it names (see migration 0004_lean_rows and its view `run_outputs`).
+ */
+const RUN_OUTPUT = `CASE WHEN r.output_of_seq IS NULL THEN r.output ELSE COALESCE(
+    (SELECT n.output FROM run_nodes n WHERE n.run_id = r.id
+      AND n.path = r.output_of_path AND n.out_seq = r.output_of_seq),
+    (SELECT o.output FROM event_outputs o WHERE o.run_id = r.id AND o.seq = r.output_of_seq)) END`;
+
 /** `SELECT ... FROM` giving a {@link RunRow}: the run row with its input (alias `r`). */
 export const RUN_SELECT = `SELECT r.id, r.tenant, r.workflow_id, r.version, r.status, i.input,
-  r.output, r.error, r.created_at, r.started_at, r.finished_at, r.parent_run_id, r.parent_path,
-  r.priority, r.idempotency_key, r.seq, r.state
+  ${RUN_OUTPUT} AS output, r.error, r.created_at, r.started_at, r.finished_at, r.parent_run_id,
+  r.parent_path, r.priority, r.idempotency_key, r.seq, r.state
   FROM runs r LEFT JOIN run_inputs i ON i.run_id = r.id`;
+
+/** The output of run `id` if its row is named by event `out_seq` (see `RUN_OUTPUT`). */
+export const RUN_OUTPUT_BY_EVENT = `SELECT ${RUN_OUTPUT} FROM runs r WHERE r.id = ? AND r.out_seq = ?`;
 
 export interface WorkflowRow {
   tenant: string;
@@ -43,14 +56,12 @@ export interface Statements {
   upsertInput: Statement<[string, string | null]>;
   upsertNode: Statement<unknown[]>;
   deleteNode: Statement<[string, string]>;
-  insertEvent: Statement<unknown[]>;
   insertTimer: Statement<unknown[]>;
   deleteTimer: Statement<[string]>;
 
   getRun: Statement<[string], RunRow>;
   nodesOfRun: Statement<[string], NodeRow>;
   runByKey: Statement<[string, string, string], RunRow>;
-  readEvents: Statement<[string, number, number], EventRow>;
   runIdsByStatus: Statement<[string, number], string>;
   dueTimers: Statement<[number, number], TimerRow>;
   nextTimerDue: Statement<[], number | null>;
@@ -80,20 +91,23 @@ export function prepareStatements(db: Database): Statements {
     // Leaving tenant, workflow and created_at out of SET spares their indexes a rewrite per commit.
     updateRun: db.prepare(
       `UPDATE runs SET status = ?, output = ?, error = ?, started_at = ?, finished_at = ?,
-         priority = ?, seq = ?, state = ?
+         priority = ?, seq = ?, state = ?, out_seq = ?, output_of_path = ?, output_of_seq = ?
        WHERE id = ? AND tenant = ? AND workflow_id = ? AND version = ? AND created_at = ?
          AND parent_run_id IS ? AND parent_path IS ? AND idempotency_key IS ?`,
     ),
     // ON CONFLICT DO UPDATE rather than INSERT OR REPLACE: REPLACE deletes the old row first, which
     // would cascade to the run's nodes, events and timers.
     upsertRun: db.prepare(
-      `INSERT INTO runs (${RUN_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+      `INSERT INTO runs (${RUN_COLUMNS})
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT (id) DO UPDATE SET tenant = excluded.tenant, workflow_id = excluded.workflow_id,
          version = excluded.version, status = excluded.status, output = excluded.output,
          error = excluded.error, created_at = excluded.created_at, started_at = excluded.started_at,
          finished_at = excluded.finished_at, parent_run_id = excluded.parent_run_id,
          parent_path = excluded.parent_path, priority = excluded.priority,
-         idempotency_key = excluded.idempotency_key, seq = excluded.seq, state = excluded.state`,
+         idempotency_key = excluded.idempotency_key, seq = excluded.seq, state = excluded.state,
+         out_seq = excluded.out_seq, output_of_path = excluded.output_of_path,
+         output_of_seq = excluded.output_of_seq`,
     ),
     // Compared, not rewritten: an unchanged input (the normal case) costs no page write.
     upsertInput: db.prepare(
@@ -101,16 +115,13 @@ export function prepareStatements(db: Database): Statements {
        ON CONFLICT (run_id) DO UPDATE SET input = excluded.input WHERE input IS NOT excluded.input`,
     ),
     upsertNode: db.prepare(
-      `INSERT INTO run_nodes (${NODE_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+      `INSERT INTO run_nodes (${NODE_COLUMNS}, out_seq) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT (run_id, path) DO UPDATE SET node_id = excluded.node_id, status = excluded.status,
          attempts = excluded.attempts, output = excluded.output, error = excluded.error,
-         started_at = excluded.started_at, finished_at = excluded.finished_at, state = excluded.state`,
+         started_at = excluded.started_at, finished_at = excluded.finished_at, state = excluded.state,
+         out_seq = excluded.out_seq`,
     ),
     deleteNode: db.prepare('DELETE FROM run_nodes WHERE run_id = ? AND path = ?'),
-    // A plain INSERT: an existing (run_id, seq) means two writers, and must fail the commit.
-    insertEvent: db.prepare(
-      'INSERT INTO run_events (run_id, seq, type, at, node, data) VALUES (?, ?, ?, ?, ?, ?)',
-    ),
     insertTimer: db.prepare(`INSERT INTO timers (${TIMER_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?)`),
     deleteTimer: db.prepare('DELETE FROM timers WHERE id = ?'),
 
@@ -118,10 +129,6 @@ export function prepareStatements(db: Database): Statements {
     nodesOfRun: db.prepare(`SELECT ${NODE_COLUMNS} FROM run_nodes WHERE run_id = ? ORDER BY path`),
     runByKey: db.prepare(
       `${RUN_SELECT} WHERE r.tenant = ? AND r.workflow_id = ? AND r.idempotency_key = ?`,
-    ),
-    // LIMIT -1 is SQLite for "no limit": one statement serves both forms of readEvents.
-    readEvents: db.prepare(
-      'SELECT seq, type, at, node, data FROM run_events WHERE run_id = ? AND seq > ? ORDER BY seq LIMIT ?',
     ),
     runIdsByStatus: db
       .prepare<[string, number], string>(

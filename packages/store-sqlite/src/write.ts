@@ -1,60 +1,33 @@
 /**
  * @module write
  * The body of a commit: every row of every {@link RunWrite}, through prepared statements. It runs
- * inside the caller's transaction and is the hot path of the engine, so it binds positional values
- * and builds no intermediate objects.
+ * inside the caller's transaction and is the hot path of the engine: it binds positional values,
+ * serialises each value once, and writes one event row per run.
  */
 import { WeftError, type RunWrite } from '@weft/core';
+import type { EventLog } from './event-log.js';
+import { outputRefs } from './output-refs.js';
+import type { RunRowWriter } from './run-row.js';
 import { toJson } from './rows.js';
 import type { Statements } from './statements.js';
 
+/** What a commit writes through, prepared once per connection. */
+export interface Writers {
+  s: Statements;
+  runs: RunRowWriter;
+  events: EventLog;
+}
+
 /**
- * Writes the runs in order. A run row is first updated in place (the fields that change while it
- * executes) and fully upserted only when it is new or a fixed field differs. Rows are removed
- * before they are written, so one commit can reset a node and write it afresh, or move a timer
- * under the same id.
+ * Writes the runs in order: the run row (see {@link RunRowWriter}), the input unless unchanged,
+ * node rows, one event row per run (outputs the rows hold left out), timers. Rows are removed before they are written, so one commit
+ * can reset a node and write it afresh, or move a timer under the same id.
  */
-export function writeRuns(s: Statements, writes: readonly RunWrite[]): void {
+export function writeRuns({ s, runs, events }: Writers, writes: readonly RunWrite[]): void {
   for (const w of writes) {
     const r = w.run;
-    const changed = s.updateRun.run(
-      r.status,
-      toJson(r.output),
-      toJson(r.error),
-      r.startedAt ?? null,
-      r.finishedAt ?? null,
-      r.priority,
-      r.seq,
-      toJson(r.state),
-      r.id,
-      r.tenant,
-      r.workflowId,
-      r.version,
-      r.createdAt,
-      r.parentRunId ?? null,
-      r.parentPath ?? null,
-      r.idempotencyKey ?? null,
-    ).changes;
-    if (changed === 0) {
-      s.upsertRun.run(
-        r.id,
-        r.tenant,
-        r.workflowId,
-        r.version,
-        r.status,
-        toJson(r.output),
-        toJson(r.error),
-        r.createdAt,
-        r.startedAt ?? null,
-        r.finishedAt ?? null,
-        r.parentRunId ?? null,
-        r.parentPath ?? null,
-        r.priority,
-        r.idempotencyKey ?? null,
-        r.seq,
-        toJson(r.state),
-      );
-    }
+    const refs = w.events.length > 0 ? outputRefs(w) : undefined;
+    const fromPrevious = runs.write(w, refs);
     if (w.inputUnchanged !== true) s.upsertInput.run(r.id, toJson(r.input));
     if (w.removeNodes !== undefined) {
       for (const path of w.removeNodes) s.deleteNode.run(r.id, path);
@@ -71,10 +44,14 @@ export function writeRuns(s: Statements, writes: readonly RunWrite[]): void {
         n.startedAt ?? null,
         n.finishedAt ?? null,
         toJson(n.state),
+        refs?.nodes.get(n.path) ?? null,
       );
     }
-    for (const e of w.events) {
-      s.insertEvent.run(r.id, e.seq, e.type, e.at, e.node ?? null, toJson(e.data));
+    if (w.events.length > 0) {
+      // The row was at previous.seq, and a writer's events never run past its run's seq: the log
+      // is free from previous.seq + 1 on.
+      const free = fromPrevious && w.events[0]?.seq === (w.previous?.seq ?? 0) + 1;
+      events.append(r.id, w.events, free, refs?.events);
     }
     for (const id of w.removeTimers) s.deleteTimer.run(id);
     for (const t of w.addTimers) {

@@ -102,6 +102,14 @@ export interface RunWrite {
   removeNodes?: string[];
   /** The run's input is already stored as it is: the store need not write it again. */
   inputUnchanged?: boolean;
+  /**
+   * The run row as the store holds it, as this writer last committed or loaded it, when known: the
+   * store then writes only the fields of `run` that differ from it, comparing JSON fields (output,
+   * error, state) by identity — a writer passes the very same value for a field it did not change.
+   * If the stored row is no longer at `previous.seq`, the whole row is written as without it. A
+   * writer that passes it never writes events with seqs past its run row's seq.
+   */
+  previous?: RunRecord;
 }
 
 export interface StoredWorkflow {

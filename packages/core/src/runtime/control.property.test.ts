@@ -117,7 +117,7 @@ const moveArb: fc.Arbitrary<Move> = fc.oneof(
 const stored = (state: RunState): string =>
   JSON.stringify({
     run: toRunRecord(identity, state.meta),
-    nodes: [...state.nodes.values()].map((s) => toNodeRecord(identity.id, s)),
+    nodes: [...state.nodes.values()].map((s) => toNodeRecord(identity.id, s, state.meta.output)),
   });
 
 function reload(json: string): RunState {

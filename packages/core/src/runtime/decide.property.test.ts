@@ -127,7 +127,7 @@ function simulate(def: WorkflowDefinition, seed: number, crashRate: number) {
   const snapshot = (): Snapshot => ({
     json: JSON.stringify({
       run: toRunRecord(identity, state.meta),
-      nodes: [...state.nodes.values()].map((s) => toNodeRecord(identity.id, s)),
+      nodes: [...state.nodes.values()].map((s) => toNodeRecord(identity.id, s, state.meta.output)),
     }),
     events: log.length,
     timers: new Map(timers),

@@ -4,7 +4,7 @@
  */
 import type { NodeRecord, RunRecord } from '../ports/store.js';
 import { hydrate } from './scope.js';
-import type { PathState, RunMeta, RunState } from './state.js';
+import type { FrameState, PathState, RunMeta, RunState } from './state.js';
 
 /** The run-row fields that are not part of the decider's state. */
 export interface RunIdentity {
@@ -27,19 +27,14 @@ type MetaState = Pick<
   childRuns?: number;
 };
 
-export function toRunRecord(identity: RunIdentity, meta: RunMeta): RunRecord {
-  // Built field by field: this runs once per run per commit.
-  const state: MetaState = {
-    executing: meta.executing,
-    parked: meta.parked,
-    backoff: meta.backoff,
-    paused: meta.paused,
-    queue: meta.queue,
-    attempt: meta.attempt,
-  };
-  if (meta.hostAllow !== undefined) state.hostAllow = meta.hostAllow;
-  if (meta.childRuns > 0) state.childRuns = meta.childRuns;
-  if (meta.depth !== undefined) state.depth = meta.depth;
+/**
+ * The run row of a run's state. With `previous` (the row as last stored), the previous state object
+ * is reused when no part of it changed, so that the store can see by identity that it need not
+ * write it (see `RunWrite.previous`).
+ */
+export function toRunRecord(identity: RunIdentity, meta: RunMeta, previous?: RunRecord): RunRecord {
+  const before = previous?.state as MetaState | undefined;
+  const state = before !== undefined && sameMetaState(before, meta) ? before : metaState(meta);
   const record: RunRecord = {
     id: identity.id,
     tenant: identity.tenant,
@@ -62,22 +57,72 @@ export function toRunRecord(identity: RunIdentity, meta: RunMeta): RunRecord {
   return record;
 }
 
-export function toNodeRecord(runId: string, s: PathState): NodeRecord {
-  const { output, error, ...state } = s;
-  const record: NodeRecord = {
-    runId,
-    path: s.path,
-    nodeId: s.nodeId,
-    status: s.status,
-    attempts: s.kind === 'node' ? s.attempts : 0,
-    state,
+function metaState(meta: RunMeta): MetaState {
+  // Built field by field: this runs once per run per commit. The lists are copies: the decider
+  // changes its own in place, and the record stays what was stored (the next commit's previous).
+  const state: MetaState = {
+    executing: meta.executing,
+    parked: meta.parked,
+    backoff: meta.backoff,
+    paused: meta.paused,
+    queue: [...meta.queue],
+    attempt: meta.attempt,
   };
+  if (meta.hostAllow !== undefined) state.hostAllow = [...meta.hostAllow];
+  if (meta.childRuns > 0) state.childRuns = meta.childRuns;
+  if (meta.depth !== undefined) state.depth = meta.depth;
+  return state;
+}
+
+function sameMetaState(s: MetaState, meta: RunMeta): boolean {
+  return (
+    s.executing === meta.executing &&
+    s.parked === meta.parked &&
+    s.backoff === meta.backoff &&
+    s.paused === meta.paused &&
+    s.attempt === meta.attempt &&
+    (s.childRuns ?? 0) === meta.childRuns &&
+    s.depth === meta.depth &&
+    sameStrings(s.queue, meta.queue) &&
+    (s.hostAllow === meta.hostAllow ||
+      (s.hostAllow !== undefined &&
+        meta.hostAllow !== undefined &&
+        sameStrings(s.hostAllow, meta.hostAllow)))
+  );
+}
+
+function sameStrings(a: readonly string[], b: readonly string[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/** A frame row's state JSON; `runOutput`: its output is the run's, kept in the run row only. */
+type SavedFrame = Omit<FrameState, 'path' | 'nodeId' | 'status' | 'output' | 'error'> & {
+  runOutput?: true;
+};
+
+/**
+ * The row of a node or frame. The fields the row has columns for (path, node id, status, and a
+ * node's attempts and times) are left out of its state JSON: stored once, not twice. So is the
+ * top frame's output when it is the very value of the run's (`runOutput`, the run row's output).
+ */
+export function toNodeRecord(runId: string, s: PathState, runOutput?: unknown): NodeRecord {
+  if (s.kind === 'frame') {
+    const { output, error, path, nodeId, status, ...rest } = s;
+    const state: SavedFrame = rest;
+    const record: NodeRecord = { runId, path, nodeId, status, attempts: 0, state };
+    if (path === '' && output !== undefined && output === runOutput) state.runOutput = true;
+    else if (output !== undefined) record.output = output;
+    if (error !== undefined) record.error = error;
+    return record;
+  }
+  const { output, error, path, nodeId, status, attempts, startedAt, finishedAt, ...state } = s;
+  const record: NodeRecord = { runId, path, nodeId, status, attempts, state };
   if (output !== undefined) record.output = output;
   if (error !== undefined) record.error = error;
-  if (s.kind === 'node') {
-    if (s.startedAt !== undefined) record.startedAt = s.startedAt;
-    if (s.finishedAt !== undefined) record.finishedAt = s.finishedAt;
-  }
+  if (startedAt !== undefined) record.startedAt = startedAt;
+  if (finishedAt !== undefined) record.finishedAt = finishedAt;
   return record;
 }
 
@@ -105,13 +150,30 @@ export function fromRecords(run: RunRecord, nodes: readonly NodeRecord[]): RunSt
   if (saved.hostAllow !== undefined) meta.hostAllow = [...saved.hostAllow];
   if (saved.depth !== undefined) meta.depth = saved.depth;
   const map = new Map<string, PathState>();
-  for (const n of nodes) {
-    const s = { ...(n.state as PathState) };
-    if (n.output !== undefined) s.output = n.output;
-    if (n.error !== undefined) s.error = n.error;
-    map.set(n.path, s);
-  }
+  for (const n of nodes) map.set(n.path, fromNodeRecord(n, run.output));
   const state: RunState = { meta, nodes: map, scopes: new Map(), graphs: new Map() };
   hydrate(state);
   return state;
+}
+
+/** A path's state from its row: the state JSON with the columns put back (see toNodeRecord). */
+function fromNodeRecord(n: NodeRecord, runOutput: unknown): PathState {
+  // Rows written before the columns were left out of the state hold them in both: same values.
+  const s: PathState = { ...(n.state as PathState), path: n.path, nodeId: n.nodeId };
+  if (s.kind === 'frame') {
+    s.status = n.status as FrameState['status'];
+    const saved = s as FrameState & SavedFrame;
+    if (saved.runOutput === true) {
+      delete saved.runOutput;
+      s.output = runOutput;
+    }
+  } else {
+    s.status = n.status;
+    s.attempts = n.attempts;
+    if (n.startedAt !== undefined) s.startedAt = n.startedAt;
+    if (n.finishedAt !== undefined) s.finishedAt = n.finishedAt;
+  }
+  if (n.output !== undefined) s.output = n.output;
+  if (n.error !== undefined) s.error = n.error;
+  return s;
 }

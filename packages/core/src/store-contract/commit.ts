@@ -30,6 +30,30 @@ export function commitCases(use: () => Store): void {
       expect(await store.nextTimerDue()).toBeUndefined();
     });
 
+    it('rejects events overlapping those of an earlier commit', async () => {
+      await store.commit([makeWrite(makeRun('r1', { seq: 3 }), { events: events(1, 3) })]);
+      for (const [from, to] of [
+        [2, 4],
+        [3, 3],
+        [2, 2],
+      ] as const) {
+        const attempt = makeWrite(makeRun('r1', { seq: to }), { events: events(from, to) });
+        await expect(store.commit([attempt])).rejects.toMatchObject({ code: 'store_conflict' });
+      }
+      expect(await store.readEvents('r1', 0)).toStrictEqual(events(1, 3));
+      expect((await store.getRun('r1'))?.seq).toBe(3);
+    });
+
+    it('rejects events of a writer whose previous is stale', async () => {
+      const stale = makeRun('r1', { seq: 1 });
+      await store.commit([makeWrite(stale, { events: events(1, 1) })]);
+      await store.commit([makeWrite(makeRun('r1', { seq: 3 }), { events: events(2, 3) })]);
+      const late = makeWrite(makeRun('r1', { seq: 2 }), { events: events(2, 2), previous: stale });
+      await expect(store.commit([late])).rejects.toMatchObject({ code: 'store_conflict' });
+      expect(await store.readEvents('r1', 0)).toStrictEqual(events(1, 3));
+      expect((await store.getRun('r1'))?.seq).toBe(3);
+    });
+
     it('rejects a seq repeated within one commit', async () => {
       const attempt = makeWrite(makeRun('r1'), { events: events(1, 2).concat(events(2, 2)) });
       await expect(store.commit([attempt])).rejects.toMatchObject({ code: 'store_conflict' });

@@ -97,6 +97,43 @@ export function runCases(use: () => Store): void {
       }
     });
 
+    it('written from previous, reads back as the record however few fields changed', async () => {
+      const first = makeRun('r1', { output: { keep: true }, startedAt: at(1) });
+      await store.commit([makeWrite(first)]);
+      const steps: RunRecord[] = [
+        { ...first, seq: 2 },
+        { ...first, seq: 3, status: 'paused', state: { ready: ['a'] } },
+        { ...first, seq: 3, status: 'paused', state: { ready: ['a'] }, priority: 2 },
+        makeRun('r1', { status: 'failed', seq: 4, error: ERROR, finishedAt: at(4) }),
+        makeRun('r1', { seq: 5, output: null, startedAt: at(5), state: null }),
+      ];
+      let previous = first;
+      for (const next of steps) {
+        await store.commit([makeWrite(next, { previous })]);
+        expect(await store.getRun('r1')).toStrictEqual(next);
+        previous = next;
+      }
+    });
+
+    it('writes the whole row when the stored row is not previous', async () => {
+      const stale = makeRun('r1', { seq: 1 });
+      await store.commit([makeWrite(stale)]);
+      await store.commit([makeWrite(makeRun('r1', { status: 'paused', seq: 5, priority: 9 }))]);
+      // Status and priority equal the stale previous's, not the stored row's.
+      const next = makeRun('r1', { seq: 6 });
+      await store.commit([makeWrite(next, { previous: stale })]);
+      expect(await store.getRun('r1')).toStrictEqual(next);
+    });
+
+    it('writes a field fixed at creation that differs from previous', async () => {
+      const keyed = makeRun('r1', { idempotencyKey: 'k', parentRunId: 'p' });
+      await store.commit([makeWrite(keyed)]);
+      const next = makeRun('r1', { seq: 1, workflowId: 'wf2' });
+      await store.commit([makeWrite(next, { previous: keyed })]);
+      expect(await store.getRun('r1')).toStrictEqual(next);
+      expect(await store.findRunByIdempotencyKey('t1', 'wf', 'k')).toBeUndefined();
+    });
+
     it('does not find unknown runs', async () => {
       expect(await store.getRun('nope')).toBeUndefined();
       expect(await store.loadRun('nope')).toBeUndefined();

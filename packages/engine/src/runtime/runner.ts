@@ -372,6 +372,7 @@ export class Runner {
       state: runLogicOf(plan).load(plan, r, rows.nodes),
       controllers: new Map(),
       stored: true,
+      committed: r,
     };
     this.#active.set(r.id, run);
     return run;
@@ -530,10 +531,11 @@ export class Runner {
     const pairs: [PendingWrite, RunWrite][] = [];
     for (const w of batch.values()) pairs.push([w, this.#toWrite(w)]);
     const failed = await this.#write(pairs);
-    for (const [w] of pairs) {
+    for (const [w, write] of pairs) {
       if (failed.has(w)) continue;
       this.stats.events += w.events.length;
       w.run.stored = true;
+      w.run.committed = write.run;
       this.#afterCommit(w);
       if (w.addTimers.size > 0) this.#timers.added([...w.addTimers.values()]);
     }
@@ -546,10 +548,11 @@ export class Runner {
     const nodes = [];
     for (const p of w.dirty) {
       const s = state.nodes.get(p);
-      if (s !== undefined) nodes.push(toNodeRecord(identity.id, s));
+      if (s !== undefined) nodes.push(toNodeRecord(identity.id, s, state.meta.output));
     }
+    const previous = w.run.committed;
     const write: RunWrite = {
-      run: toRunRecord(identity, state.meta),
+      run: toRunRecord(identity, state.meta, previous),
       nodes,
       events: w.events,
       addTimers: [...w.addTimers.values()],
@@ -557,6 +560,7 @@ export class Runner {
     };
     if (w.removed.size > 0) write.removeNodes = [...w.removed];
     if (w.run.stored) write.inputUnchanged = true;
+    if (previous !== undefined) write.previous = previous;
     return write;
   }
 
