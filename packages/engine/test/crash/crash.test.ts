@@ -433,12 +433,16 @@ interface Snapshot {
 
 function snapshot(file: string): Snapshot | undefined {
   if (!existsSync(file)) return undefined;
-  const db = new Database(file, { readonly: true, fileMustExist: true });
+  // Read-write although it only reads: the worker is dead, and after a kill the WAL index may need
+  // rebuilding, which a read-only connection cannot do ("attempt to write a readonly database").
+  const db = new Database(file, { fileMustExist: true });
   try {
     const rows = db.pragma('integrity_check') as { integrity_check: string }[];
     const integrity = rows.map((r) => r.integrity_check).join('\n');
     const hasEvents = db
-      .prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'run_events'`)
+      .prepare(
+        `SELECT 1 FROM sqlite_master WHERE type IN ('table', 'view') AND name = 'run_events'`,
+      )
       .get();
     if (hasEvents === undefined)
       return {
