@@ -21,6 +21,7 @@ import { decide } from './decide.js';
 import { fromRecords, toNodeRecord, toRunRecord, type RunIdentity } from './persist.js';
 import type { Command, RunInput } from './protocol.js';
 import { createRunState, type RunState } from './state.js';
+import { prng } from './test-support.js';
 
 const registry = new NodeRegistry([
   defineNode({ type: 'task', description: 'simulated', params: z.object({}).passthrough() }),
@@ -62,17 +63,6 @@ const graphArb = fc
     const def: WorkflowDefinition = { id: 'crashes', nodes, edges, limits: { max_concurrency: 3 } };
     return def;
   });
-
-function prng(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 type Execute = Extract<Command, { type: 'execute' }>;
 

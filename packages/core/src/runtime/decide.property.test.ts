@@ -16,6 +16,7 @@ import { decide } from './decide.js';
 import { fromRecords, toNodeRecord, toRunRecord, type RunIdentity } from './persist.js';
 import type { Command, RunInput } from './protocol.js';
 import { createRunState, type RunState } from './state.js';
+import { prng } from './test-support.js';
 
 const registry = new NodeRegistry([
   defineNode({ type: 'task', description: 'simulated', params: z.object({}).passthrough() }),
@@ -89,18 +90,6 @@ const dagArb = fc
     });
     return { id: 'prop', nodes, edges, limits: { max_concurrency: 4 } };
   });
-
-/** mulberry32: a seeded PRNG so that a simulation is reproducible from its seed. */
-function prng(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface Snapshot {
   json: string;

@@ -137,10 +137,12 @@ export class Runner {
    */
   async start(): Promise<number> {
     const ids = await this.#o.store.runIdsByStatus(['queued', 'running', 'paused']);
+    // A parent among these is unfinished: its children need no read to tell.
+    const unfinished = new Set(ids);
     // Read in chunks, a few queries each; their decisions go to the store in one group commit.
     for (let i = 0; i < ids.length; i += RECOVERY_CHUNK) {
       for (const run of await this.#loadMany(ids.slice(i, i + RECOVERY_CHUNK))) {
-        if (await this.#orphaned(run)) {
+        if (await this.#orphaned(run, unfinished)) {
           this.#feed(run, { type: 'cancel', reason: 'parent run stopped' });
           continue;
         }
@@ -157,9 +159,9 @@ export class Runner {
     return this.#o.maxNodeCrashes ?? 3;
   }
 
-  async #orphaned(run: ActiveRun): Promise<boolean> {
+  async #orphaned(run: ActiveRun, unfinished: ReadonlySet<string>): Promise<boolean> {
     const parentId = run.identity.parentRunId;
-    if (parentId === undefined) return false;
+    if (parentId === undefined || unfinished.has(parentId)) return false;
     const parent = await this.#o.store.getRun(parentId);
     return parent === undefined || isTerminal(parent.status);
   }

@@ -1,0 +1,16 @@
+/**
+ * @module runtime/test-support
+ * Shared by the runtime's property tests; not part of the build.
+ */
+
+/** mulberry32: a seeded PRNG so that a simulation is reproducible from its seed. */
+export function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
