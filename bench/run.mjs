@@ -302,7 +302,7 @@ function rowsFor(results, floors) {
         value: `${fmtNum(d.commitsPerRun, 2)} / ${fmtNum(d.decisionsPerRun, 1)} / ${fmtNum(d.eventsPerRun, 1)}`,
         floor: w === 'W2' ? 'fan-out sharing commits: ≥ 4' : 'a chain: 1 per step + start = 6',
       });
-      if (d.storage !== undefined) addStorage(add, shape, m, d.storage);
+      if (d.prune !== undefined) addPrune(add, shape, m, d.prune);
       if (m === 'memory') {
         const overheadUs = ((d.latencyMs.median - plainMs) * 1000) / nodes;
         const tt = target('≤ 20 µs', overheadUs, 20, 'lower', fmtUs);
@@ -529,29 +529,12 @@ function rowsFor(results, floors) {
   return rows;
 }
 
-/** Bytes on disk per run, beside the data they hold; and what deleting big runs gives back. */
-function addStorage(add, workload, mode, s) {
+/** What deleting big runs gives back (bytes stored per run are W7's). */
+function addPrune(add, workload, mode, big) {
   add({
     workload,
     mode,
-    figure: `bytes stored per run (db + WAL after a checkpoint, ${fmtNum(s.runs)} runs)`,
-    value: fmtBytes(s.bytesPerRun),
-    floor: `data ${fmtBytes(s.dataBytesPerRun)} per run (JSON of input and outputs)`,
-    ratio: fmtRatio(s.bytesPerRun / s.dataBytesPerRun),
-  });
-  const big = s.bigInput;
-  add({
-    workload,
-    mode,
-    figure: `bytes stored per run with a 1 MiB input (${big.runs} runs of one node)`,
-    value: fmtBytes(big.bytesPerRun),
-    floor: `input ${fmtBytes(big.inputBytes)}`,
-    ratio: fmtRatio(big.bytesPerRun / big.inputBytes),
-  });
-  add({
-    workload,
-    mode,
-    figure: 'runs prune of those runs: bytes given back',
+    figure: `runs prune of ${big.runs} runs with a 1 MiB input: bytes given back`,
     value: fmtBytes(big.freedBytes),
     floor: `file ${fmtBytes(big.fileAfterPrune)} after, ${fmtBytes(big.fileBefore)} before them`,
     ratio: fmtRatio(big.fileAfterPrune / big.fileBefore),

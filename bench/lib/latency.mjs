@@ -11,11 +11,11 @@ import {
   summarize,
 } from './common.mjs';
 import { sqliteFloor } from './floor.mjs';
-import { storageFigures } from './storage.mjs';
+import { pruneFigures } from './storage.mjs';
 
 /**
  * @param {{ name: string, definition: object, nodes: number, runs: number, quickRuns: number,
- *   storage?: boolean }} w - `storage`: also measure the bytes stored per run (mode `full` only)
+ *   prune?: boolean }} w - `prune`: also measure what pruning big runs gives back (mode `full` only)
  */
 export async function latencyWorkload(w) {
   const args = parseArgs();
@@ -57,14 +57,9 @@ export async function latencyWorkload(w) {
     const stats1 = { ...engine.stats };
     const floorAfter = sqliteFloor(args, mode, 'probe', `${w.name}-floor`);
     // After the timings: the same database, every run of the workload in it.
-    const storage =
-      w.storage === true && mode.name === 'full'
-        ? await storageFigures(engine, {
-            path: db,
-            runs: warmup + runs,
-            sample: last,
-            bigRuns: quick ? 3 : 10,
-          })
+    const prune =
+      w.prune === true && mode.name === 'full'
+        ? await pruneFigures(engine, { path: db, bigRuns: quick ? 3 : 10 })
         : undefined;
     return {
       workload: w.name,
@@ -81,7 +76,7 @@ export async function latencyWorkload(w) {
       lastOutput: last?.output,
       /** The durable floor measured in this process, right before and right after. */
       floor: { before: floorBefore, after: floorAfter },
-      storage,
+      prune,
       peakRss: peakRss(),
     };
   } finally {

@@ -11,6 +11,6 @@ main(() =>
     nodes: 5,
     runs: 300,
     quickRuns: 100,
-    storage: true,
+    prune: true,
   }),
 );
