@@ -36,6 +36,8 @@ export interface NodeView {
   error?: ErrorInfo;
   started_at?: string;
   finished_at?: string;
+  /** A `subworkflow` node's child run, once asked for. */
+  child_run_id?: string;
 }
 
 /** The run object: `GET /v1/runs/{id}`, the CLI's `--json`, and the library's answers. */

@@ -22,6 +22,8 @@ export function runView(
     if (n.error !== undefined) v.error = n.error;
     if (n.startedAt !== undefined) v.started_at = n.startedAt;
     if (n.finishedAt !== undefined) v.finished_at = n.finishedAt;
+    const child = (n.state as { childRunId?: unknown }).childRunId;
+    if (typeof child === 'string') v.child_run_id = child;
     byPath.set(n.path, v);
   }
   // Built as a Map: node ids are the user's names, and a name such as `__proto__` assigned as a

@@ -3,7 +3,8 @@
  * answers, and the illegal moves, on a real SQLite store.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import type { Engine } from '../src/index.js';
+import { z } from 'zod';
+import { customCode, defineNode, WeftError, type Engine } from '../src/index.js';
 import { eventTypes, openEngine, tempDb, yaml, type ProbeCall } from './helpers.js';
 
 let engine: Engine;
@@ -323,6 +324,45 @@ nodes:
     const done = await engine.wait(run.id);
     expect(done.status).toBe('succeeded');
     expect(done.output).toEqual([1, 2]);
+  });
+
+  it('a retried subworkflow node starts a new child run instead of taking the failed one back', async () => {
+    let broken = true;
+    const gate = defineNode({
+      type: 'gate',
+      description: 'fails while the test says the service is broken',
+      params: z.object({}),
+      run: () => {
+        if (broken) throw new WeftError(customCode('gate_closed'), 'broken', { retryable: false });
+        return { passed: true };
+      },
+    });
+    ({ engine, calls } = await openEngine({ nodes: [gate] }));
+    await engine.publish(`id: gated\nnodes:\n  - { id: g, type: gate }\n`);
+    const parent = yaml`
+id: calls-gated
+nodes:
+  - { id: sub, type: subworkflow, with: { workflow: gated } }
+`;
+    const run = await engine.run(parent);
+    expect(run.status).toBe('failed');
+    const firstChild = run.nodes['sub']?.child_run_id;
+    broken = false;
+    await engine.retry(run.id);
+    const done = await engine.wait(run.id);
+    expect(done.status).toBe('succeeded');
+    expect(done.output).toEqual({ passed: true });
+    const secondChild = done.nodes['sub']?.child_run_id;
+    expect(secondChild).toBeDefined();
+    expect(secondChild).not.toBe(firstChild);
+    // The first child stays as it ended.
+    expect((await engine.get(firstChild!))?.status).toBe('failed');
+
+    // retry --from a succeeded subworkflow node runs the child workflow again too.
+    await engine.retry(run.id, { from: 'sub' });
+    const third = await engine.wait(run.id);
+    expect(third.status).toBe('succeeded');
+    expect(new Set([firstChild, secondChild, third.nodes['sub']?.child_run_id]).size).toBe(3);
   });
 });
 

@@ -79,6 +79,7 @@ export const NodeObject = z
     error: RunError.optional(),
     started_at: z.string().optional(),
     finished_at: z.string().optional(),
+    child_run_id: z.string().optional(),
   })
   .openapi('Node');
 

@@ -1,7 +1,8 @@
 /**
  * @module runtime/controls/subworkflow
  * `subworkflow` runs another workflow as a child run and takes its outputs. The child's id is
- * derived from the node's path and failures, so a node started again finds the same child.
+ * derived from the node's path and failures, so a node started again finds the same child; a run
+ * retried asks for new children, as its failed or finished ones stay what they were.
  */
 import { z } from 'zod';
 import { causeOf } from '../../errors.js';
@@ -25,7 +26,9 @@ export const subworkflowNode = defineControl(
     kind: 'subworkflow',
     takesSlot: true,
     start(d, ns, _pn, p) {
-      const childRunId = derivedId(`${d.meta.runId}:${ns.path}:${ns.failures}`);
+      // The first attempt's ids carry no attempt number, as runs stored before it was added.
+      const attempt = d.meta.attempt > 1 ? `:${d.meta.attempt}` : '';
+      const childRunId = derivedId(`${d.meta.runId}:${ns.path}:${ns.failures}${attempt}`);
       // Started again after a stop, the node asks for the same child: it is counted already.
       if (ns.childRunId !== childRunId) d.meta.childRuns++;
       ns.childRunId = childRunId;
