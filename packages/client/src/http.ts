@@ -59,6 +59,22 @@ export async function errorOf(res: Response): Promise<WeftError> {
   });
 }
 
+/**
+ * The request body as JSON. JSON.stringify recurses: a value nested deep enough (an input file
+ * read with JSON.parse, which does not recurse) overflows the stack, which is no answer to a user.
+ */
+function requestJson(value: unknown, request: string): string {
+  try {
+    return JSON.stringify(value);
+  } catch (e) {
+    const why =
+      e instanceof RangeError && /call stack/i.test(e.message)
+        ? 'nests too deeply to be written as JSON'
+        : `cannot be written as JSON: ${e instanceof Error ? e.message : String(e)}`;
+    throw new WeftError('invalid_request', `the body of ${request} ${why}`);
+  }
+}
+
 export class Http {
   readonly options: HttpClientOptions;
   readonly #base: string;
@@ -77,7 +93,7 @@ export class Http {
     let body: string | undefined;
     if (o.json !== undefined) {
       headers.set('content-type', 'application/json');
-      body = JSON.stringify(o.json);
+      body = requestJson(o.json, `${method} ${path}`);
     } else if (o.body !== undefined) {
       headers.set('content-type', o.body.type);
       body = o.body.text;

@@ -27,6 +27,19 @@ export function runCases(world: World): void {
     expect(head.seq).toBeGreaterThan(0);
   });
 
+  it('refuses an input nested past what JSON can be written for, naming it; stores nothing', async () => {
+    const acme = world().client('acme');
+    await publishAll(acme, hello);
+    // JSON.parse builds such a value without recursing (an input file can hold one).
+    const deep: unknown = JSON.parse('{"a":'.repeat(100_000) + '1' + '}'.repeat(100_000));
+    const refused = acme.runs.start('hello', { input: deep });
+    await expect(refused).rejects.toThrow(/nest/);
+    // In process the engine's input check answers; over HTTP the client cannot write the body.
+    expect(['invalid_input', 'invalid_request']).toContain(await codeOf(refused));
+    expect((await acme.runs.list({ workflow: 'hello' })).runs).toEqual([]);
+    expect((await acme.runs.run('hello', { input: { name: 'Al' } })).run.status).toBe('succeeded');
+  });
+
   it('run() starts and waits; a bounded wait answers the run as it is', async () => {
     const acme = world().client('acme');
     await publishAll(acme, hello, slow);
