@@ -21,6 +21,7 @@ import {
   WeftError,
   type Logger,
   type NodeType,
+  type Diagnostic,
   type ParseResult,
   type RunEvent,
   type RunIdentity,
@@ -161,6 +162,17 @@ export class Engine {
   /** Parses and validates definition text (YAML or JSON) or an object: see `validateWorkflow`. */
   validate(source: string | object, options: { format?: 'yaml' | 'json' } = {}): ParseResult {
     return this.#definitions.validate(source, options);
+  }
+
+  /**
+   * What `publish` would answer, storing nothing: `validate` and the checks against the tenant's
+   * stored workflows (call cycles, webhook paths) and this engine. A dry run.
+   */
+  check(
+    source: string | object,
+    options: { tenant?: string; format?: 'yaml' | 'json' } = {},
+  ): Promise<{ ok: boolean; diagnostics: Diagnostic[] }> {
+    return this.#definitions.check(source, options);
   }
 
   /** Validates and stores a definition as a new version (the same content keeps its version). */

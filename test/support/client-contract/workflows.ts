@@ -13,6 +13,26 @@ export function workflowCases(world: World): void {
     expect(await acme.workflows.list()).toEqual([]);
   });
 
+  it('a dry run answers what publishing would: a call cycle through stored workflows', async () => {
+    const acme = world().client('acme');
+    await acme.workflows.publish('id: ping\nnodes:\n  - { id: a, type: noop }\n');
+    await acme.workflows.publish(
+      'id: pong\nnodes:\n  - { id: call, type: subworkflow, with: { workflow: ping } }\n',
+    );
+    const closing =
+      'id: ping\nnodes:\n  - { id: back, type: subworkflow, with: { workflow: pong } }\n';
+    const dry = await acme.workflows.validate(closing);
+    expect(dry.ok).toBe(false);
+    expect(dry.diagnostics).toHaveLength(1);
+    expect(dry.diagnostics[0]?.path).toBe('nodes[0].with.workflow');
+    expect(dry.diagnostics[0]?.message).toMatch(/workflow cycle ping .* → pong .* → ping/);
+    // Nothing stored: ping is still its first version, and publishing is refused the same way.
+    expect((await acme.workflows.get('ping')).version).toBe(1);
+    expect(await codeOf(acme.workflows.publish(closing))).toBe('invalid_definition');
+    // Another tenant has no pong: the same text is no cycle there.
+    expect((await world().client('globex').workflows.validate(closing)).ok).toBe(true);
+  });
+
   it('publishes a version, keeps it for the same content, and reads it back', async () => {
     const acme = world().client('acme');
     expect(await acme.workflows.publish(hello)).toEqual({ id: 'hello', version: 1, created: true });

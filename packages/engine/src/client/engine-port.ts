@@ -3,7 +3,7 @@
  * What the in-process client needs of the `Engine`, written out so that the client's files do not
  * import engine.ts: the Engine hands out clients, and neither may import the other in a circle.
  */
-import type { ParseResult, RunEvent, Store, TerminalRunStatus } from '@weft/core';
+import type { Diagnostic, ParseResult, RunEvent, Store, TerminalRunStatus } from '@weft/core';
 import type { RunView } from '@weft/core/client';
 import type { Credentials } from '../credentials/credentials.js';
 
@@ -13,6 +13,10 @@ export interface ClientEngine {
   readonly store: Store;
   readonly credentials: Credentials;
   validate(source: string | object, options?: { format?: 'yaml' | 'json' }): ParseResult;
+  check(
+    source: string | object,
+    options?: Tenant & { format?: 'yaml' | 'json' },
+  ): Promise<{ ok: boolean; diagnostics: Diagnostic[] }>;
   publish(
     source: string | object,
     options?: Tenant & { format?: 'yaml' | 'json' },

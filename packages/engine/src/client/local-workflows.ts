@@ -41,8 +41,7 @@ function checkJsonText(
 export function localWorkflows(engine: ClientEngine, tenant: string): WorkflowsApi {
   return {
     async validate(source, options = {}) {
-      const { ok, diagnostics } = engine.validate(source, options);
-      return { ok, diagnostics };
+      return engine.check(source, { ...options, tenant });
     },
     async publish(source, options = {}) {
       checkJsonText(engine, source, options.format);

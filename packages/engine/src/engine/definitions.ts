@@ -8,6 +8,7 @@ import {
   PlanCache,
   WeftError,
   type Clock,
+  type Diagnostic,
   type DslLimits,
   type NodeRegistry,
   type ParseResult,
@@ -74,17 +75,49 @@ export class Definitions {
     });
   }
 
+  /**
+   * What publishing would answer, without storing anything: the language's diagnostics, then the
+   * checks that need the tenant's stored workflows (webhook paths taken, call cycles) and this
+   * engine (file references, the kind of workflow).
+   */
+  async check(
+    source: string | object,
+    options: { tenant?: string; format?: 'yaml' | 'json' } = {},
+  ): Promise<{ ok: boolean; diagnostics: Diagnostic[] }> {
+    try {
+      const { parsed } = await this.#prepare(source, options);
+      return { ok: true, diagnostics: parsed.diagnostics };
+    } catch (e) {
+      if (!WeftError.is(e) || e.code !== 'invalid_definition') throw e;
+      const details = Array.isArray(e.details) ? (e.details as Diagnostic[]) : [];
+      return { ok: false, diagnostics: details };
+    }
+  }
+
   async publish(
     source: string | object,
     options: { tenant?: string; format?: 'yaml' | 'json' } = {},
   ): Promise<{ id: string; version: number; created: boolean }> {
+    const { parsed, hash, tenant } = await this.#prepare(source, options);
+    const { store, clock } = this.#deps;
+    const definition = parsed.definition;
+    const text = typeof source === 'string' ? source : JSON.stringify(source, null, 2);
+    const saved = await store.saveWorkflow({ tenant, definition, source: text, hash });
+    this.#forgetLatest(tenant, definition.id);
+    await syncSchedules(store, tenant, definition, clock.now());
+    this.#deps.changed();
+    return { id: definition.id, ...saved };
+  }
+
+  /** @throws WeftError `invalid_definition` with the diagnostics as details */
+  async #prepare(source: string | object, options: { tenant?: string; format?: 'yaml' | 'json' }) {
     const parsed = this.validate(source, options);
     if (!parsed.ok) {
       throw new WeftError('invalid_definition', describeDiagnostics(parsed), {
         details: parsed.diagnostics,
       });
     }
-    const { store, registry, clock } = this.#deps;
+    const { store, registry } = this.#deps;
     const definition = parsed.definition;
     // A file path could never be run by an engine that finds children by id only: refused here, at
     // publish, rather than at every run. Every publish goes through here (API, CLI, library).
@@ -95,12 +128,7 @@ export class Definitions {
     const tenant = options.tenant ?? this.#deps.tenant;
     await this.#checkHooksFree(tenant, definition);
     await refuseCallCycles(store, tenant, definition, hash);
-    const text = typeof source === 'string' ? source : JSON.stringify(source, null, 2);
-    const saved = await store.saveWorkflow({ tenant, definition, source: text, hash });
-    this.#forgetLatest(tenant, definition.id);
-    await syncSchedules(store, tenant, definition, clock.now());
-    this.#deps.changed();
-    return { id: definition.id, ...saved };
+    return { parsed, hash, tenant };
   }
 
   async delete(id: string, options: { tenant?: string } = {}): Promise<boolean> {
