@@ -14,7 +14,9 @@ let files = 0;
 const tempFile = (): string => join(dir, `db-${++files}.db`);
 
 for (const writer of ['inline', 'thread'] as const) {
-  storeContract(`sqlite file, ${writer} writer`, () => openSqliteStore({ path: tempFile(), writer }));
+  storeContract(`sqlite file, ${writer} writer`, () =>
+    openSqliteStore({ path: tempFile(), writer }),
+  );
 }
 storeContract('sqlite :memory:', () => openSqliteStore({ path: ':memory:' }));
 

@@ -5,7 +5,7 @@
  * transaction each, in the order they come, answering each once it has committed (or failed).
  * The main thread meanwhile goes on deciding; WAL lets its connection read beside this one.
  *
- * Messages in: `{ type: 'commit', id, plan }` (the plan, or its JSON), `{ type: 'max-page-count',
+ * Messages in: `{ type: 'commit', id, plan }` (the plan as JSON text), `{ type: 'max-page-count',
  * pages }`, `{ type: 'close' }`. Out: `{ id }` or `{ id, error: { name, message, code } }`.
  */
 import { parentPort, workerData } from 'node:worker_threads';
@@ -39,7 +39,7 @@ port.on('message', (/** @type {Message} */ m) => {
   switch (m.type) {
     case 'commit':
       try {
-        commit.immediate(typeof m.plan === 'string' ? JSON.parse(m.plan) : m.plan);
+        commit.immediate(JSON.parse(m.plan));
         port.postMessage({ id: m.id });
       } catch (error) {
         const e = /** @type {{ name?: unknown, message?: unknown, code?: unknown }} */ (error);
@@ -60,7 +60,7 @@ port.on('message', (/** @type {Message} */ m) => {
 });
 
 /**
- * @typedef {{ type: 'commit', id: number, plan: import('./apply-plan.js').CommitPlan | string }
+ * @typedef {{ type: 'commit', id: number, plan: string }
  *   | { type: 'max-page-count', pages: number }
  *   | { type: 'close' }} Message
  */
