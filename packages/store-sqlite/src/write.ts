@@ -5,7 +5,7 @@
  * thread. `apply-plan.js` then writes the plan inside a transaction, on whichever connection
  * commits (the store's own, or the writer thread's).
  */
-import { WeftError, type RunEvent, type RunWrite } from '@weft/core';
+import { WeftError, type RunWrite } from '@weft/core';
 import type { CommitPlan, RunPlan } from './apply-plan.js';
 import { eventRows } from './event-log.js';
 import { outputRefs } from './output-refs.js';
@@ -39,7 +39,7 @@ export function planWrites(writes: readonly RunWrite[]): CommitPlan {
         refs?.nodes.get(n.path) ?? null,
       ]);
     }
-    const first = w.events[0] as RunEvent | undefined;
+    const first = w.events[0];
     const p: RunPlan = {
       row,
       prevSeq,

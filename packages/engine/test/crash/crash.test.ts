@@ -14,7 +14,13 @@
  *   (finished executions never run again), never more than expected within one process, and never
  *   more often than its recorded attempts; so every repeated side effect is an execution that was in
  *   flight at a kill, and repeats <= the sum over kills of the executions in flight at that kill
- *   <= kills x (the largest number in flight at one kill).
+ *   <= kills x (the largest number in flight at one kill);
+ * - after every kill, each key the server saw has at least as many `node.started` events committed
+ *   as requests: no execution began before the commit that started it (and made it ready).
+ *
+ * A second, shorter harness does the same with the store's writer thread, which holds each
+ * transaction open a few ms before it commits, so that kills land while it is mid-batch; it counts
+ * the kills that came while a commit was handed over and not yet acknowledged.
  *
  * Each child is loaded ahead, at a low priority, while the previous one runs (loading Node and the
  * packages takes longer than most lives between kills), and opens the store only when told to. Half
