@@ -171,10 +171,18 @@ export function benchNodeType(defineNode) {
   });
 }
 
-/** Opens an engine with the bench node registered. */
+/**
+ * Opens an engine with the bench node registered. WEFT_BENCH_WRITER=thread|inline chooses where
+ * the SQLite store writes its commits (the engine's default otherwise).
+ */
 export async function openEngine(weft, options) {
   const { Engine, defineNode } = weft;
-  return Engine.open({ ...options, nodes: [...(options.nodes ?? []), benchNodeType(defineNode)] });
+  const writer = process.env.WEFT_BENCH_WRITER;
+  return Engine.open({
+    ...(writer === undefined ? {} : { sqliteWriter: writer }),
+    ...options,
+    nodes: [...(options.nodes ?? []), benchNodeType(defineNode)],
+  });
 }
 
 // ---- workload shapes --------------------------------------------------------------------------

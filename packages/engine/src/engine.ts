@@ -128,6 +128,7 @@ export class Engine {
         path: options.db ?? DEFAULT_DB,
         synchronous: options.synchronous ?? 'FULL',
         lock: options.lock ?? true,
+        ...(options.sqliteWriter === undefined ? {} : { writer: options.sqliteWriter }),
         ...(options.log === undefined ? {} : { log: options.log }),
       }));
     try {

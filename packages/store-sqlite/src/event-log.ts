@@ -20,26 +20,14 @@ interface BatchRow {
   events: string;
 }
 
-/** The prepared statements of the event log, on one connection. */
+/** Reading the event log, on one connection (rows are written by `apply-plan.js`). */
 export class EventLog {
-  readonly #insert: Statement<[string, number, number, string]>;
-  readonly #lastBefore: Statement<[string, number], number | undefined>;
   readonly #from: Statement<[string, string, number], BatchRow>;
   readonly #nodeOutput: Statement<[string, string, number], string | null | undefined>;
   readonly #runOutput: Statement<[string, number], string | null | undefined>;
   readonly #movedOutput: Statement<[string, number], string | null | undefined>;
 
   constructor(db: Database) {
-    // A plain INSERT: an existing (run_id, first_seq) means two writers and fails the commit.
-    this.#insert = db.prepare(
-      'INSERT INTO run_event_batches (run_id, first_seq, last_seq, events) VALUES (?, ?, ?, ?)',
-    );
-    this.#lastBefore = db
-      .prepare<[string, number], number | undefined>(
-        `SELECT last_seq FROM run_event_batches WHERE run_id = ? AND first_seq <= ?
-         ORDER BY first_seq DESC LIMIT 1`,
-      )
-      .pluck();
     // From the row that holds the first wanted seq: a seek, however long the log.
     this.#from = db.prepare(
       `SELECT first_seq, events FROM run_event_batches
@@ -55,38 +43,6 @@ export class EventLog {
     );
     this.#runOutput = pluck(RUN_OUTPUT_BY_EVENT);
     this.#movedOutput = pluck('SELECT output FROM event_outputs WHERE run_id = ? AND seq = ?');
-  }
-
-  /**
-   * Appends `events` (in their order) to the run's log. Events whose seqs follow each other share
-   * a row. `free` says the log holds no seq at or after the first event's (the caller has checked
-   * the run row), which spares the check for that row. `refs`: seqs of the events whose output
-   * the write stores in a node or run row, which the entries leave out.
-   * @throws WeftError `store_conflict` when a seq is already stored.
-   */
-  append(
-    runId: string,
-    events: readonly RunEvent[],
-    free: boolean,
-    refs: ReadonlySet<number> | undefined,
-  ): void {
-    let start = 0;
-    while (start < events.length) {
-      const head = events[start] as RunEvent;
-      let end = start + 1;
-      while (end < events.length && (events[end] as RunEvent).seq === head.seq + (end - start)) {
-        end++;
-      }
-      const last = head.seq + (end - start - 1);
-      if (!(free && start === 0)) this.#checkFree(runId, head.seq, last);
-      const entries: Entry[] = [];
-      for (let i = start; i < end; i++) {
-        const e = events[i] as RunEvent;
-        entries.push(toEntry(e, i > start && e.at === head.at, refs?.has(e.seq) === true));
-      }
-      this.#insert.run(runId, head.seq, last, JSON.stringify(entries));
-      start = end;
-    }
   }
 
   /** Events with seq > afterSeq, in order, at most `limit` (all when undefined). */
@@ -105,18 +61,6 @@ export class EventLog {
       }
     }
     return out;
-  }
-
-  /** Rows never overlap, so only the row starting last at or before `last` can hold [first, last]. */
-  #checkFree(runId: string, first: number, last: number): void {
-    const before = this.#lastBefore.get(runId, last);
-    if (before !== undefined && before >= first) {
-      throw new WeftError(
-        'store_conflict',
-        `commit rejected, nothing written: run ${runId} already has an event with a seq from ${first} to ${last}`,
-        { level: 'unexpected' },
-      );
-    }
   }
 
   #fromEntry(runId: string, seq: number, entry: Entry, firstAt: string): RunEvent {
@@ -153,4 +97,30 @@ function toEntry(e: RunEvent, sameAt: boolean, ref: boolean): Entry {
   if (!ref) return [e.type, at, node, e.data];
   const { output: _left, ...rest } = e.data as { output: unknown };
   return [e.type, at, node, rest, 1];
+}
+
+/**
+ * The rows that append `events` (in their order) to a run's log: events whose seqs follow each
+ * other share a row. `refs`: seqs of the events whose output the write stores in a node or run row,
+ * which the entries leave out.
+ */
+export function eventRows(
+  events: readonly RunEvent[],
+  refs: ReadonlySet<number> | undefined,
+): [first: number, last: number, entries: string][] {
+  const rows: [number, number, string][] = [];
+  let start = 0;
+  while (start < events.length) {
+    const head = events[start] as RunEvent;
+    let end = start + 1;
+    while (end < events.length && (events[end] as RunEvent).seq === head.seq + (end - start)) end++;
+    const entries: Entry[] = [];
+    for (let i = start; i < end; i++) {
+      const e = events[i] as RunEvent;
+      entries.push(toEntry(e, i > start && e.at === head.at, refs?.has(e.seq) === true));
+    }
+    rows.push([head.seq, head.seq + (end - start - 1), JSON.stringify(entries)]);
+    start = end;
+  }
+  return rows;
 }

@@ -13,7 +13,11 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 let files = 0;
 const tempFile = (): string => join(dir, `db-${++files}.db`);
 
-storeContract('sqlite file', () => openSqliteStore({ path: tempFile() }));
+for (const writer of ['inline', 'thread'] as const) {
+  storeContract(`sqlite file, ${writer} writer`, () =>
+    openSqliteStore({ path: tempFile(), writer }),
+  );
+}
 storeContract('sqlite :memory:', () => openSqliteStore({ path: ':memory:' }));
 
 describe('openSqliteStore', () => {

@@ -46,14 +46,14 @@ import { EventLog } from './event-log.js';
 import { nodeFromRow, runFromRow, timerFromRow } from './rows.js';
 import { convertToIncremental, enableIncrementalVacuum, reclaimSpace } from './reclaim.js';
 import { checkPruneQuery, RunDeleter } from './retention.js';
-import { RunRowWriter } from './run-row.js';
 import { RunLister } from './run-query.js';
 import { DeliveryTable, MetaTable, ScheduleTable } from './schedules.js';
 import { guardStorage, storageError } from './storage-errors.js';
 import { prepareStatements, type Statements } from './statements.js';
 import { tenantMover } from './tenants.js';
 import { publishWorkflow, summaryFromRow, workflowFromRow } from './workflows.js';
-import { conflictOrSelf, writeRuns, type Writers } from './write.js';
+import { conflictOrSelf, planWrites } from './write.js';
+import { InlineWriter, ThreadWriter, type CommitWriter } from './commit-writer.js';
 
 /** Options of {@link openSqliteStore}. */
 export interface SqliteStoreOptions {
@@ -73,6 +73,19 @@ export interface SqliteStoreOptions {
   lock?: boolean;
   /** How long a statement waits for another connection's write lock. @default 5000 */
   busyTimeoutMs?: number;
+  /**
+   * Where commits are written. `'thread'`: a worker thread with a connection of its own writes
+   * each commit while this thread goes on (it decides the next batch meanwhile); `'inline'`: this
+   * thread writes it and waits through the fsync. `:memory:` is always written inline (its
+   * database belongs to one connection). See docs/architecture.md, "The writer thread".
+   * @default 'inline'
+   */
+  writer?: 'thread' | 'inline';
+  /**
+   * Crash tests only: the writer thread holds each transaction open this long before it commits,
+   * so that a kill lands inside one. @default 0
+   */
+  writerHoldMs?: number;
   /** Where the one-time conversion of an old file to incremental vacuum is told. */
   log?: Logger;
 }
@@ -114,8 +127,18 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Sqli
     // Deleted rows are zeroed on pages that are written anyway: a deleted run leaves no bytes.
     db.pragma('secure_delete = FAST');
     const lock = (options.lock ?? !memory) ? acquireProcessLock(db, options.path) : undefined;
-    const store = new SqliteStore(db, options.path, lock, {
-      busyTimeoutMs: options.busyTimeoutMs ?? 5000,
+    const busyTimeoutMs = options.busyTimeoutMs ?? 5000;
+    const writer =
+      memory || (options.writer ?? 'inline') === 'inline'
+        ? new InlineWriter(db)
+        : new ThreadWriter({
+            path: options.path,
+            synchronous: options.synchronous === 'NORMAL' ? 'NORMAL' : 'FULL',
+            busyTimeoutMs,
+            holdMs: options.writerHoldMs ?? 0,
+          });
+    const store = new SqliteStore(db, options.path, lock, writer, {
+      busyTimeoutMs,
       log: options.log ?? silentLogger,
     });
     return guardStorage(store, options.path);
@@ -131,12 +154,21 @@ export class SqliteStore implements Store {
   readonly path: string;
   /** The journal mode and synchronous level in effect. */
   readonly pragmas: SqlitePragmas;
+  /** Where commits are written (see {@link SqliteStoreOptions.writer}). */
+  readonly writer: 'thread' | 'inline';
   readonly #db: Database.Database;
   readonly #lock: ProcessLock | undefined;
   readonly #busyTimeoutMs: number;
   readonly #log: Logger;
   readonly #lister: RunLister;
-  readonly #commit: Database.Transaction<(writes: readonly RunWrite[]) => void>;
+  readonly #writer: CommitWriter;
+  /**
+   * The write in progress and those queued behind it, or undefined when none is: writes on this
+   * connection wait for the commits before them, so that they land in the order they were asked
+   * for, and never beside the writer thread's transaction.
+   */
+  #tail: Promise<unknown> | undefined;
+  #closing: Promise<void> | undefined;
   readonly #loadRun: Database.Transaction<
     (id: string) => { run: RunRecord; nodes: NodeRecord[] } | undefined
   >;
@@ -145,7 +177,7 @@ export class SqliteStore implements Store {
   >;
   readonly #deleteWorkflow: Database.Transaction<(tenant: string, id: string) => boolean>;
   #statements: Statements | undefined;
-  #writers: Writers | undefined;
+  #events: EventLog | undefined;
   /** Prepared on first use, after migrations. */
   #bulk: BulkLoader | undefined;
   /** Prepared on first use, after migrations. */
@@ -158,9 +190,12 @@ export class SqliteStore implements Store {
     db: Database.Database,
     path: string,
     lock: ProcessLock | undefined,
+    writer: CommitWriter,
     settings: { busyTimeoutMs: number; log: Logger },
   ) {
     this.#db = db;
+    this.#writer = writer;
+    this.writer = writer instanceof ThreadWriter ? 'thread' : 'inline';
     this.path = path;
     this.#lock = lock;
     this.#busyTimeoutMs = settings.busyTimeoutMs;
@@ -171,7 +206,6 @@ export class SqliteStore implements Store {
       synchronous:
         SYNCHRONOUS_NAMES[Number(db.pragma('synchronous', { simple: true }))] ?? 'unknown',
     };
-    this.#commit = db.transaction((writes: readonly RunWrite[]) => writeRuns(this.#w, writes));
     this.#loadRun = db.transaction((id: string) => {
       const row = this.#s.getRun.get(id);
       if (row === undefined) return undefined;
@@ -192,13 +226,22 @@ export class SqliteStore implements Store {
     return (this.#statements ??= prepareStatements(this.#db));
   }
 
-  /** The commit path; prepared lazily like {@link #s}. */
-  get #w(): Writers {
-    return (this.#writers ??= {
-      s: this.#s,
-      runs: new RunRowWriter(this.#db, this.#s),
-      events: new EventLog(this.#db),
+  /**
+   * Runs `write` once the writes asked for before it are done. With nothing in progress it runs at
+   * once: an inline commit is written before `commit` returns, as with a plain transaction.
+   */
+  #serially<T>(write: () => T | Promise<T>): Promise<T> {
+    const run = async () => write();
+    const done = this.#tail === undefined ? run() : this.#tail.then(run);
+    const tail = done.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.#tail = tail;
+    void tail.then(() => {
+      if (this.#tail === tail) this.#tail = undefined;
     });
+    return done;
   }
 
   /** The tables of credentials, keys and triggers; prepared lazily like {@link #s}. */
@@ -227,10 +270,19 @@ export class SqliteStore implements Store {
     if (this.#db.open) this.#lock?.announce(url);
   }
 
-  /** Releases the process lock and closes the database. Closing twice is harmless. */
-  async close(): Promise<void> {
+  /**
+   * Waits for the writes in progress, stops the writer thread, releases the process lock and closes
+   * the database. Closing twice is harmless.
+   */
+  close(): Promise<void> {
+    return (this.#closing ??= this.#close());
+  }
+
+  async #close(): Promise<void> {
     if (!this.#db.open) return;
+    await this.#tail;
     try {
+      await this.#writer.close();
       this.#lock?.release();
     } finally {
       this.#db.close();
@@ -246,7 +298,9 @@ export class SqliteStore implements Store {
     if (!Number.isInteger(pages) || pages < 1) {
       throw new WeftError('invalid_argument', `max page count must be a positive integer`);
     }
-    return Number(this.#db.pragma(`max_page_count = ${pages}`, { simple: true }));
+    const cap = Number(this.#db.pragma(`max_page_count = ${pages}`, { simple: true }));
+    this.#writer.maxPageCount(pages);
+    return cap;
   }
 
   /** Runs `PRAGMA integrity_check`: `'ok'`, or SQLite's list of problems, one per line. */
@@ -263,7 +317,9 @@ export class SqliteStore implements Store {
     source: string;
     hash: string;
   }): Promise<{ version: number; created: boolean }> {
-    return this.#saveWorkflow.immediate(w.tenant, w.definition, w.source, w.hash);
+    return this.#serially(() =>
+      this.#saveWorkflow.immediate(w.tenant, w.definition, w.source, w.hash),
+    );
   }
 
   async getWorkflow(
@@ -290,13 +346,15 @@ export class SqliteStore implements Store {
   }
 
   async deleteWorkflow(tenant: string, id: string): Promise<boolean> {
-    return this.#deleteWorkflow.immediate(tenant, id);
+    return this.#serially(() => this.#deleteWorkflow.immediate(tenant, id));
   }
 
   async commit(writes: readonly RunWrite[]): Promise<void> {
     if (writes.length === 0) return;
+    // Planned now: the records are compared by identity, and serialised as they are at the call.
+    const plan = planWrites(writes);
     try {
-      this.#commit.immediate(writes);
+      await this.#serially(() => this.#writer.write(plan));
     } catch (error) {
       throw conflictOrSelf(error);
     }
@@ -332,7 +390,7 @@ export class SqliteStore implements Store {
   }
 
   async readEvents(runId: string, afterSeq: number, limit?: number): Promise<RunEvent[]> {
-    return this.#w.events.read(runId, afterSeq, limit);
+    return (this.#events ??= new EventLog(this.#db)).read(runId, afterSeq, limit);
   }
 
   async runIdsByStatus(statuses: readonly RunStatus[], limit?: number): Promise<string[]> {
@@ -352,7 +410,8 @@ export class SqliteStore implements Store {
   }
 
   async deleteRun(tenant: string, id: string): Promise<boolean> {
-    return (this.#deleter ??= new RunDeleter(this.#db)).deleteRun(tenant, id);
+    const deleter = (this.#deleter ??= new RunDeleter(this.#db));
+    return this.#serially(() => deleter.deleteRun(tenant, id));
   }
 
   async pruneRuns(query: PruneQuery): Promise<number> {
@@ -364,7 +423,8 @@ export class SqliteStore implements Store {
     let deleted = 0;
     let after: Parameters<RunDeleter['pruneBatch']>[1];
     do {
-      const step = deleter.pruneBatch(q, after);
+      const from = after;
+      const step = await this.#serially(() => deleter.pruneBatch(q, from));
       deleted += step.deleted;
       after = step.next;
       // Between batches, the engine's commits get the database.
@@ -388,7 +448,7 @@ export class SqliteStore implements Store {
     ciphertext: string;
     at: string;
   }): Promise<{ created: boolean }> {
-    return this.#t.credentials.put(c);
+    return this.#serially(() => this.#t.credentials.put(c));
   }
 
   async getCredential(tenant: string, name: string): Promise<CredentialRecord | undefined> {
@@ -400,11 +460,11 @@ export class SqliteStore implements Store {
   }
 
   async deleteCredential(tenant: string, name: string): Promise<boolean> {
-    return this.#t.credentials.delete(tenant, name);
+    return this.#serially(() => this.#t.credentials.delete(tenant, name));
   }
 
   async createApiKey(k: ApiKeyRecord): Promise<void> {
-    this.#t.keys.create(k);
+    await this.#serially(() => this.#t.keys.create(k));
   }
 
   async findApiKeyByHash(hash: string): Promise<ApiKeyRecord | undefined> {
@@ -416,7 +476,7 @@ export class SqliteStore implements Store {
   }
 
   async deleteApiKey(tenant: string, id: string): Promise<boolean> {
-    return this.#t.keys.delete(tenant, id);
+    return this.#serially(() => this.#t.keys.delete(tenant, id));
   }
 
   async hasApiKeys(): Promise<boolean> {
@@ -428,7 +488,7 @@ export class SqliteStore implements Store {
     workflowId: string,
     schedules: readonly ScheduleSpec[],
   ): Promise<void> {
-    this.#t.schedules.replace(tenant, workflowId, schedules);
+    await this.#serially(() => this.#t.schedules.replace(tenant, workflowId, schedules));
   }
 
   async listSchedules(tenant: string, workflowId?: string): Promise<ScheduleRecord[]> {
@@ -444,11 +504,11 @@ export class SqliteStore implements Store {
   }
 
   async claimDueSchedule(id: string, expectedDue: number, nextDue: number): Promise<boolean> {
-    return this.#t.schedules.claim(id, expectedDue, nextDue);
+    return this.#serially(() => this.#t.schedules.claim(id, expectedDue, nextDue));
   }
 
   async recordDelivery(d: WebhookDelivery): Promise<{ runId: string; created: boolean }> {
-    return this.#t.deliveries.record(d);
+    return this.#serially(() => this.#t.deliveries.record(d));
   }
 
   async findDelivery(
@@ -468,7 +528,8 @@ export class SqliteStore implements Store {
     to: string,
     credentials: readonly ResealedCredential[],
   ): Promise<TenantMove> {
-    return (this.#moveTenant ??= tenantMover(this.#db)).immediate(from, to, credentials);
+    const move = (this.#moveTenant ??= tenantMover(this.#db));
+    return this.#serially(() => move.immediate(from, to, credentials));
   }
 
   async setMeta(
@@ -476,7 +537,7 @@ export class SqliteStore implements Store {
     value: string,
     options: { ifAbsent?: boolean } = {},
   ): Promise<boolean> {
-    return this.#t.meta.set(key, value, options.ifAbsent === true);
+    return this.#serially(() => this.#t.meta.set(key, value, options.ifAbsent === true));
   }
 }
 

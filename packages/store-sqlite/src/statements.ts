@@ -1,15 +1,11 @@
 /**
  * @module statements
- * Every fixed statement the store runs, prepared once per connection. Preparing is the expensive
- * part of a small query; the commit path binds positional values into these and allocates nothing
- * else of its own.
+ * The fixed statements the store reads and writes through besides commits (those are in
+ * `apply-plan.js`), prepared once per connection. Preparing is the expensive part of a small query.
  */
 import type { Database, Statement } from 'better-sqlite3';
 import type { NodeRow, RunRow, TimerRow } from './rows.js';
 
-const RUN_COLUMNS = `id, tenant, workflow_id, version, status, output, error, created_at,
-  started_at, finished_at, parent_run_id, parent_path, priority, idempotency_key, seq, state, out_seq,
-  output_of_path, output_of_seq`;
 export const NODE_COLUMNS = `run_id, path, node_id, status, attempts, output, error, started_at, finished_at, state`;
 const TIMER_COLUMNS = 'id, run_id, due_at, kind, path, data';
 
@@ -51,14 +47,6 @@ export interface WorkflowSummaryRow {
 
 /** The prepared statements of one connection. */
 export interface Statements {
-  updateRun: Statement<unknown[]>;
-  upsertRun: Statement<unknown[]>;
-  upsertInput: Statement<[string, string | null]>;
-  upsertNode: Statement<unknown[]>;
-  deleteNode: Statement<[string, string]>;
-  insertTimer: Statement<unknown[]>;
-  deleteTimer: Statement<[string]>;
-
   getRun: Statement<[string], RunRow>;
   nodesOfRun: Statement<[string], NodeRow>;
   runByKey: Statement<[string, string, string], RunRow>;
@@ -86,45 +74,6 @@ export interface Statements {
 export function prepareStatements(db: Database): Statements {
   const workflowColumns = 'tenant, id, version, definition, source, hash, created_at';
   return {
-    // The hot path: only the fields that change while a run executes, and only if the fields
-    // fixed at creation are unchanged (else 0 changes, and the caller falls back to upsertRun).
-    // Leaving tenant, workflow and created_at out of SET spares their indexes a rewrite per commit.
-    updateRun: db.prepare(
-      `UPDATE runs SET status = ?, output = ?, error = ?, started_at = ?, finished_at = ?,
-         priority = ?, seq = ?, state = ?, out_seq = ?, output_of_path = ?, output_of_seq = ?
-       WHERE id = ? AND tenant = ? AND workflow_id = ? AND version = ? AND created_at = ?
-         AND parent_run_id IS ? AND parent_path IS ? AND idempotency_key IS ?`,
-    ),
-    // ON CONFLICT DO UPDATE rather than INSERT OR REPLACE: REPLACE deletes the old row first, which
-    // would cascade to the run's nodes, events and timers.
-    upsertRun: db.prepare(
-      `INSERT INTO runs (${RUN_COLUMNS})
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-       ON CONFLICT (id) DO UPDATE SET tenant = excluded.tenant, workflow_id = excluded.workflow_id,
-         version = excluded.version, status = excluded.status, output = excluded.output,
-         error = excluded.error, created_at = excluded.created_at, started_at = excluded.started_at,
-         finished_at = excluded.finished_at, parent_run_id = excluded.parent_run_id,
-         parent_path = excluded.parent_path, priority = excluded.priority,
-         idempotency_key = excluded.idempotency_key, seq = excluded.seq, state = excluded.state,
-         out_seq = excluded.out_seq, output_of_path = excluded.output_of_path,
-         output_of_seq = excluded.output_of_seq`,
-    ),
-    // Compared, not rewritten: an unchanged input (the normal case) costs no page write.
-    upsertInput: db.prepare(
-      `INSERT INTO run_inputs (run_id, input) VALUES (?, ?)
-       ON CONFLICT (run_id) DO UPDATE SET input = excluded.input WHERE input IS NOT excluded.input`,
-    ),
-    upsertNode: db.prepare(
-      `INSERT INTO run_nodes (${NODE_COLUMNS}, out_seq) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-       ON CONFLICT (run_id, path) DO UPDATE SET node_id = excluded.node_id, status = excluded.status,
-         attempts = excluded.attempts, output = excluded.output, error = excluded.error,
-         started_at = excluded.started_at, finished_at = excluded.finished_at, state = excluded.state,
-         out_seq = excluded.out_seq`,
-    ),
-    deleteNode: db.prepare('DELETE FROM run_nodes WHERE run_id = ? AND path = ?'),
-    insertTimer: db.prepare(`INSERT INTO timers (${TIMER_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?)`),
-    deleteTimer: db.prepare('DELETE FROM timers WHERE id = ?'),
-
     getRun: db.prepare(`${RUN_SELECT} WHERE r.id = ?`),
     nodesOfRun: db.prepare(`SELECT ${NODE_COLUMNS} FROM run_nodes WHERE run_id = ? ORDER BY path`),
     runByKey: db.prepare(

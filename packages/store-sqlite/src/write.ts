@@ -1,39 +1,31 @@
 /**
  * @module write
- * The body of a commit: every row of every {@link RunWrite}, through prepared statements. It runs
- * inside the caller's transaction and is the hot path of the engine: it binds positional values,
- * serialises each value once, and writes one event row per run.
+ * A commit in two halves. {@link planWrites} runs where the writes were made: it compares values
+ * by identity and serialises each once, into a plan of plain rows that is cheap to hand to another
+ * thread. `apply-plan.js` then writes the plan inside a transaction, on whichever connection
+ * commits (the store's own, or the writer thread's).
  */
 import { WeftError, type RunWrite } from '@weft/core';
-import type { EventLog } from './event-log.js';
+import type { CommitPlan, RunPlan } from './apply-plan.js';
+import { eventRows } from './event-log.js';
 import { outputRefs } from './output-refs.js';
-import type { RunRowWriter } from './run-row.js';
 import { toJson } from './rows.js';
-import type { Statements } from './statements.js';
-
-/** What a commit writes through, prepared once per connection. */
-export interface Writers {
-  s: Statements;
-  runs: RunRowWriter;
-  events: EventLog;
-}
+import { planRunRow } from './run-row.js';
 
 /**
- * Writes the runs in order: the run row (see {@link RunRowWriter}), the input unless unchanged,
- * node rows, one event row per run (outputs the rows hold left out), timers. Rows are removed before they are written, so one commit
- * can reset a node and write it afresh, or move a timer under the same id.
+ * The plan of `writes`, run by run in order: the run row (see `run-row.ts`), the input unless
+ * unchanged, node rows, one event row per run and run of seqs (outputs the rows hold left out),
+ * timers.
  */
-export function writeRuns({ s, runs, events }: Writers, writes: readonly RunWrite[]): void {
+export function planWrites(writes: readonly RunWrite[]): CommitPlan {
+  const plan: CommitPlan = [];
   for (const w of writes) {
     const r = w.run;
     const refs = w.events.length > 0 ? outputRefs(w) : undefined;
-    const fromPrevious = runs.write(w, refs);
-    if (w.inputUnchanged !== true) s.upsertInput.run(r.id, toJson(r.input));
-    if (w.removeNodes !== undefined) {
-      for (const path of w.removeNodes) s.deleteNode.run(r.id, path);
-    }
+    const { row, prevSeq, mask } = planRunRow(w, refs);
+    const nodes: unknown[][] = [];
     for (const n of w.nodes) {
-      s.upsertNode.run(
+      nodes.push([
         n.runId,
         n.path,
         n.nodeId,
@@ -45,30 +37,46 @@ export function writeRuns({ s, runs, events }: Writers, writes: readonly RunWrit
         n.finishedAt ?? null,
         toJson(n.state),
         refs?.nodes.get(n.path) ?? null,
-      );
+      ]);
     }
-    if (w.events.length > 0) {
-      // The row was at previous.seq, and a writer's events never run past its run's seq: the log
-      // is free from previous.seq + 1 on.
-      const free = fromPrevious && w.events[0]?.seq === (w.previous?.seq ?? 0) + 1;
-      events.append(r.id, w.events, free, refs?.events);
-    }
-    for (const id of w.removeTimers) s.deleteTimer.run(id);
-    for (const t of w.addTimers) {
-      s.insertTimer.run(t.id, t.runId, t.dueAt, t.kind, t.path ?? null, toJson(t.data));
-    }
+    const first = w.events[0];
+    const p: RunPlan = {
+      row,
+      prevSeq,
+      mask,
+      input: w.inputUnchanged === true ? undefined : toJson(r.input),
+      removeNodes: w.removeNodes,
+      nodes,
+      events: eventRows(w.events, refs?.events),
+      eventsFollowPrevious: first !== undefined && first.seq === (w.previous?.seq ?? 0) + 1,
+      removeTimers: w.removeTimers,
+      addTimers: w.addTimers.map((t) => [
+        t.id,
+        t.runId,
+        t.dueAt,
+        t.kind,
+        t.path ?? null,
+        toJson(t.data),
+      ]),
+    };
+    plan.push(p);
   }
+  return plan;
 }
 
 /**
- * Turns a key collision into `store_conflict`: the data was written by someone else first (two
- * engines on one run, or two starts with one idempotency key), so the caller must reload rather
- * than retry blindly. Anything else is returned unchanged.
+ * Turns a key collision (or a seq the event log already holds) into `store_conflict`: the data was
+ * written by someone else first (two engines on one run, or two starts with one idempotency key),
+ * so the caller must reload rather than retry blindly. Anything else is returned unchanged.
  */
 export function conflictOrSelf(error: unknown): unknown {
-  const code = (error as { code?: unknown } | null)?.code;
-  if (code === 'SQLITE_CONSTRAINT_PRIMARYKEY' || code === 'SQLITE_CONSTRAINT_UNIQUE') {
-    const message = `commit rejected, nothing written: ${(error as Error).message}`;
+  const e = error as { code?: unknown; name?: unknown; message?: unknown } | null;
+  if (
+    e?.name === 'PlanConflict' ||
+    e?.code === 'SQLITE_CONSTRAINT_PRIMARYKEY' ||
+    e?.code === 'SQLITE_CONSTRAINT_UNIQUE'
+  ) {
+    const message = `commit rejected, nothing written: ${String(e.message)}`;
     return new WeftError('store_conflict', message, { level: 'unexpected', cause: error });
   }
   return error;

@@ -20,6 +20,12 @@ export interface EngineOptions {
   db?: string;
   /** SQLite durability: FULL survives power loss, NORMAL survives process crashes. @default 'FULL' */
   synchronous?: 'FULL' | 'NORMAL';
+  /**
+   * Where the SQLite store writes its commits: `'thread'`, a worker thread with its own connection
+   * (the engine decides the next batch while one commits), or `'inline'`, the engine's own thread.
+   * Ignored for `:memory:` (always inline) and when `store` is given. @default 'inline'
+   */
+  sqliteWriter?: 'thread' | 'inline';
   /** A store to use instead of opening one; the engine does not close it. */
   store?: Store;
   /** Node types to register besides the standard ones. */

@@ -14,7 +14,13 @@
  *   (finished executions never run again), never more than expected within one process, and never
  *   more often than its recorded attempts; so every repeated side effect is an execution that was in
  *   flight at a kill, and repeats <= the sum over kills of the executions in flight at that kill
- *   <= kills x (the largest number in flight at one kill).
+ *   <= kills x (the largest number in flight at one kill);
+ * - after every kill, each key the server saw has at least as many `node.started` events committed
+ *   as requests: no execution began before the commit that started it (and made it ready).
+ *
+ * A second, shorter harness does the same with the store's writer thread, which holds each
+ * transaction open a few ms before it commits, so that kills land while it is mid-batch; it counts
+ * the kills that came while a commit was handed over and not yet acknowledged.
  *
  * Each child is loaded ahead, at a low priority, while the previous one runs (loading Node and the
  * packages takes longer than most lives between kills), and opens the store only when told to. Half
@@ -44,6 +50,22 @@ import { customCode, defineNode, Engine, WeftError } from '../../src/index.js';
 const RUNS = Number(process.env['WEFT_CRASH_RUNS'] ?? 200);
 const KILLS = Number(process.env['WEFT_CRASH_KILLS'] ?? 50);
 const SEED = Number(process.env['WEFT_CRASH_SEED'] ?? Date.now() % 1_000_000_007);
+/**
+ * The same with the writer thread (`writer: 'thread'`), which holds each transaction open
+ * WRITER_HOLD_MS before it commits, so that kills land while it is mid-batch. Shorter by default:
+ * WEFT_CRASH_THREAD_KILLS and WEFT_CRASH_THREAD_RUNS raise it.
+ */
+const THREAD_KILLS = Number(process.env['WEFT_CRASH_THREAD_KILLS'] ?? 12);
+const THREAD_RUNS = Number(process.env['WEFT_CRASH_THREAD_RUNS'] ?? 60);
+const WRITER_HOLD_MS = 15;
+
+interface Harness {
+  kills: number;
+  runs: number;
+  /** Given: the child commits through the writer thread, holding each transaction this long. */
+  writerHoldMs?: number;
+}
+
 /** Runs the child keeps going at once. */
 const LANES = Number(process.env['WEFT_CRASH_LANES'] ?? 16);
 /** Kill delays, after the child begins to open the store or after it has opened it. */
@@ -311,6 +333,13 @@ class CountingServer {
     }
   }
 
+  /** Forgets what an earlier harness sent. */
+  reset(): void {
+    this.hits.clear();
+    this.gen = 0;
+    this.unkeyed = 0;
+  }
+
   async listen(): Promise<void> {
     this.#server.on('connection', (socket: Socket) => {
       this.#sockets.add(socket);
@@ -428,6 +457,8 @@ interface Snapshot {
   foreachMidway: number;
   /** `<run id>:<node path>` of every node with a node.succeeded or node.failed event. */
   finished: string[];
+  /** `<run id>:<node path>` → its node.started events: the executions committed as begun. */
+  started: Map<string, number>;
   terminalRuns: number;
 }
 
@@ -448,6 +479,7 @@ function snapshot(file: string): Snapshot | undefined {
       return {
         integrity,
         finished: [],
+        started: new Map(),
         terminalRuns: 0,
         parkedOnWait: 0,
         inBackoff: 0,
@@ -461,6 +493,15 @@ function snapshot(file: string): Snapshot | undefined {
       )
       .pluck()
       .all() as string[];
+    const started = new Map(
+      db
+        .prepare(
+          `SELECT run_id || ':' || node, count(*) FROM run_events
+           WHERE type = 'node.started' AND node IS NOT NULL GROUP BY 1`,
+        )
+        .raw()
+        .all() as [string, number][],
+    );
     const terminalRuns = db
       .prepare(`SELECT count(*) FROM runs WHERE status IN ('succeeded', 'failed', 'cancelled')`)
       .pluck()
@@ -468,6 +509,7 @@ function snapshot(file: string): Snapshot | undefined {
     return {
       integrity,
       finished,
+      started,
       terminalRuns,
       parkedOnWait: count(`SELECT count(*) FROM timers WHERE kind = 'wait'`),
       inBackoff: count(`SELECT count(*) FROM timers WHERE kind = 'retry'`),
@@ -499,12 +541,14 @@ describe('crash harness', () => {
     if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
   });
 
-  it(`survives ${KILLS} SIGKILLs over ${RUNS} runs: nothing lost, nothing finished runs again`, async () => {
+  const survivesKills = async (o: Harness) => {
     const t0 = Date.now();
     const rand = mulberry32(SEED);
-    const db = join(dir, 'crash.db');
-    const planFile = join(dir, 'plan.json');
-    const runs = Array.from({ length: RUNS }, (_, i) => {
+    const name = o.writerHoldMs === undefined ? 'inline' : 'thread';
+    const db = join(dir, `crash-${name}.db`);
+    const planFile = join(dir, `plan-${name}.json`);
+    server.reset();
+    const runs = Array.from({ length: o.runs }, (_, i) => {
       const kind = WORKFLOWS[i % WORKFLOWS.length]!.id;
       const input: Input = {
         url: server.url,
@@ -522,7 +566,10 @@ describe('crash harness', () => {
       WEFT_CRASH_GATE: '1',
       // These kills are the test's, at random, many in a row: a node in flight at several of them
       // is no poisoned node, so the bound that fails such nodes is out of reach here.
-      WEFT_CRASH_NODE_CRASHES: String(KILLS + 1),
+      WEFT_CRASH_NODE_CRASHES: String(o.kills + 1),
+      ...(o.writerHoldMs === undefined
+        ? {}
+        : { WEFT_CRASH_WRITER_HOLD_MS: String(o.writerHoldMs) }),
     };
     // The next child loads while the current one runs; it opens the file only when told to.
     const ready = async () => {
@@ -535,7 +582,7 @@ describe('crash harness', () => {
     };
     let spare = ready();
     spare.catch(() => undefined);
-    // The runs start all along the kills: child k may submit the first (k + 2) / KILLS of them,
+    // The runs start all along the kills: child k may submit the first (k + 2) / o.kills of them,
     // but never all of them, so that no child of the kill phase can finish and escape its kill.
     const nextWorker = async (gen: number, last = false) => {
       const w = await spare;
@@ -543,7 +590,9 @@ describe('crash harness', () => {
       spare.catch(() => undefined);
       server.gen = gen;
       w.go(
-        last ? undefined : Math.min(RUNS - 1, Math.ceil(((gen + 2) * RUNS) / Math.max(1, KILLS))),
+        last
+          ? undefined
+          : Math.min(o.runs - 1, Math.ceil(((gen + 2) * o.runs) / Math.max(1, o.kills))),
       );
       return w;
     };
@@ -557,6 +606,10 @@ describe('crash harness', () => {
     let kills = 0;
     let killsInOpen = 0;
     let killsWhileIdle = 0;
+    /** Kills that came while a commit was with the writer thread, not yet acknowledged. */
+    let killsMidCommit = 0;
+    /** Executions the server saw that no committed node.started stands for. */
+    const startedEarly: string[] = [];
     let finishedEarly = false;
     const timelines: {
       gen: number;
@@ -573,13 +626,23 @@ describe('crash harness', () => {
         return;
       }
       integrity.push(snap.integrity);
-      if (gen <= KILLS) {
+      if (gen <= o.kills) {
         if (snap.parkedOnWait > 0) interrupted.parkedOnWait++;
         if (snap.inBackoff > 0) interrupted.inBackoff++;
         if (snap.foreachMidway > 0) interrupted.foreachMidway++;
       }
       expect(snap.integrity, `integrity_check after kill ${gen}`).toBe('ok');
       for (const k of snap.finished) if (!finishedBy.has(k)) finishedBy.set(k, gen);
+      // A node executes only after the commit that started it (which holds the success that made
+      // it ready, or follows the commit that does): every request the dead child sent has its
+      // node.started in the store.
+      for (const [key, list] of server.hits) {
+        const begun = snap.started.get(key) ?? 0;
+        if (list.length > begun)
+          startedEarly.push(
+            `${key}: ${list.length} requests by kill ${gen}, ${begun} committed starts`,
+          );
+      }
       let inFlight = 0;
       for (const [key, list] of server.hits) {
         if (list.some((h) => h.gen === gen) && !finishedBy.has(key)) inFlight++;
@@ -588,7 +651,7 @@ describe('crash harness', () => {
       progress.push(snap.terminalRuns);
     };
 
-    for (let gen = 1; gen <= KILLS; gen++) {
+    for (let gen = 1; gen <= o.kills; gen++) {
       const w = await nextWorker(gen);
       const boot = await w.next('boot');
       if (boot === undefined) {
@@ -608,6 +671,8 @@ describe('crash harness', () => {
       const { code, signal } = await w.exited;
       if (signal === 'SIGKILL' && !w.lines.some((l) => l.ev === 'open')) killsInOpen++;
       if (signal === 'SIGKILL' && w.lines.some((l) => l.ev === 'share-done')) killsWhileIdle++;
+      const commitLines = w.lines.filter((l) => l.ev === 'commit' || l.ev === 'committed');
+      if (signal === 'SIGKILL' && commitLines.at(-1)?.ev === 'commit') killsMidCommit++;
       timelines.push({ gen, killedAfterMs: delay, fromOpen, lines: w.lines });
       if (signal !== 'SIGKILL') {
         // It finished everything before this kill came.
@@ -631,7 +696,7 @@ describe('crash harness', () => {
         await last.exited;
       }
       expect(end?.code, `the last child: ${last.stderr.join('')}`).toBe(0);
-      expect(last.lines.find((l) => l.ev === 'all-done')?.['runs']).toBe(RUNS);
+      expect(last.lines.find((l) => l.ev === 'all-done')?.['runs']).toBe(o.runs);
       afterKill(kills + 1);
     }
     const killPhaseMs = Date.now() - t0;
@@ -765,7 +830,7 @@ describe('crash harness', () => {
         conn.close();
       }
     })();
-    if (stored !== RUNS) problems.push(`${stored} runs in the store, expected ${RUNS}`);
+    if (stored !== o.runs) problems.push(`${stored} runs in the store, expected ${o.runs}`);
     if (leftover !== 0)
       problems.push(`${leftover} timers left in the store after every run finished`);
 
@@ -815,12 +880,15 @@ describe('crash harness', () => {
       seed: SEED,
       kills,
       kills_during_open: killsInOpen,
+      ...(o.writerHoldMs === undefined
+        ? {}
+        : { kills_while_the_writer_thread_held_a_commit: killsMidCommit }),
       kills_after_the_child_finished_its_share: killsWhileIdle,
       kills_with_work_in_flight: inFlightAtKill.slice(0, kills).filter((n) => n > 0).length,
       kills_with_a_wait_parked: interrupted.parkedOnWait,
       kills_with_a_retry_backoff: interrupted.inBackoff,
       kills_with_a_foreach_midway: interrupted.foreachMidway,
-      runs: RUNS,
+      runs: o.runs,
       runs_finished_at_each_kill: progress.slice(0, kills).join(','),
       node_succeeded_events: succeededEvents,
       side_effects: sideEffects,
@@ -841,13 +909,27 @@ describe('crash harness', () => {
         .join('\n')}`,
     );
 
+    problems.push(...startedEarly);
     expect(problems.slice(0, 30)).toEqual([]);
     expect(integrity.every((s) => s === 'ok')).toBe(true);
-    expect(kills).toBeGreaterThanOrEqual(Math.min(KILLS, 50));
+    expect(kills).toBeGreaterThanOrEqual(Math.min(o.kills, 50));
     expect(repeats).toBeLessThanOrEqual(inFlightSum);
     expect(repeats).toBeLessThanOrEqual(kills * maxInFlight);
     expect(sideEffects).toBeGreaterThan(0);
-  }, 240_000);
+    if (o.writerHoldMs !== undefined) expect(killsMidCommit).toBeGreaterThan(0);
+  };
+
+  it(
+    `survives ${KILLS} SIGKILLs over ${RUNS} runs: nothing lost, nothing finished runs again`,
+    () => survivesKills({ kills: KILLS, runs: RUNS }),
+    240_000,
+  );
+
+  it(
+    `survives ${THREAD_KILLS} SIGKILLs with the writer thread holding each commit open`,
+    () => survivesKills({ kills: THREAD_KILLS, runs: THREAD_RUNS, writerHoldMs: WRITER_HOLD_MS }),
+    240_000,
+  );
 });
 
 // ---- a commit that fails for one run ------------------------------------------------------------

@@ -9,6 +9,9 @@
  *   WEFT_CRASH_POISON=1  registers a `poison` node type that kills the process (SIGKILL) each time
  *                    it runs, and prints the engine's error logs as `log` lines
  *   WEFT_CRASH_NODE_CRASHES  the engine's `maxNodeCrashes` (default 3)
+ *   WEFT_CRASH_WRITER_HOLD_MS  commits go through the store's writer thread, which holds each
+ *                    transaction open that long before it commits; each commit prints `commit`
+ *                    when it is handed over and `committed` when it is acknowledged
  *
  * It opens the engine (which recovers every unfinished run), publishes the workflows (the same
  * content keeps its version), then starts each run of the plan with its idempotency key, `lanes`
@@ -25,7 +28,7 @@
  * runs start all along the kills, whatever the speed of the machine.
  */
 import { readFileSync } from 'node:fs';
-import { defineNode, Engine } from 'weft';
+import { defineNode, Engine, openSqliteStore } from 'weft';
 import { z } from 'zod';
 
 const say = (ev, data = {}) =>
@@ -73,9 +76,26 @@ const log = {
 const poisoned = process.env.WEFT_CRASH_POISON === '1';
 const maxNodeCrashes = Number(process.env.WEFT_CRASH_NODE_CRASHES ?? 3);
 
+/** The store with the writer thread, its commits told on stdout (a pipe: written at once). */
+async function threadStore(holdMs) {
+  const store = await openSqliteStore({ path: db, writer: 'thread', writerHoldMs: holdMs });
+  const commit = store.commit.bind(store);
+  store.commit = async (writes) => {
+    say('commit', { runs: writes.length });
+    try {
+      await commit(writes);
+    } finally {
+      say('committed');
+    }
+  };
+  return store;
+}
+
 say('boot', { pid: process.pid });
+const holdMs = process.env.WEFT_CRASH_WRITER_HOLD_MS;
 const engine = await Engine.open({
   db,
+  ...(holdMs === undefined ? {} : { store: await threadStore(Number(holdMs)) }),
   maxNodeCrashes,
   ...(poisoned ? { nodes: [poison], log } : {}),
 });
@@ -112,3 +132,4 @@ if (share < plan.runs.length) {
 }
 say('all-done', { runs: finished, stats: engine.stats });
 await engine.close();
+await engine.store.close();
