@@ -75,22 +75,6 @@ export function overlapping(batches: readonly Batch[]): string[] {
   return clash;
 }
 
-/**
- * Inserts the rows unless one overlaps a stored row of its run: only the row starting last at or
- * before a new row's last seq can overlap it, so each check is one index seek however long the log.
- */
-export const INSERT_BATCHES = {
-  name: 'weft_insert_batches',
-  text: `WITH b AS (
-      SELECT * FROM unnest($1::text[], $2::int[], $3::int[], $4::text[])
-        AS b(run_id, first_seq, last_seq, events))
-    INSERT INTO run_event_batches (run_id, first_seq, last_seq, events)
-    SELECT * FROM b WHERE NOT EXISTS (
-      SELECT 1 FROM b AS c WHERE (SELECT e.last_seq FROM run_event_batches e
-        WHERE e.run_id = c.run_id AND e.first_seq <= c.last_seq
-        ORDER BY e.first_seq DESC LIMIT 1) >= c.first_seq)`,
-};
-
 const READ_BATCHES = {
   name: 'weft_read_batches',
   // From the row that holds the first wanted seq: a seek, however long the log.

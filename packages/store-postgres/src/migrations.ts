@@ -172,6 +172,150 @@ export const MIGRATIONS: readonly Migration[] = [
         key text COLLATE "C" PRIMARY KEY,
         value text NOT NULL
       )`,
+
+      // A commit is one call: one round trip, one implicit transaction, whatever it writes (see
+      // write.ts for the arguments). Rows are removed before they are written, so a commit can
+      // reset a node and write it afresh, or move a timer under the same id.
+      // Raises WF001 (detail: JSON array of run ids) when a run row is not at the seq its writer
+      // read (the caller writes those rows whole), and unique_violation when an event seq is
+      // already stored: nothing is written in either case.
+      `CREATE FUNCTION weft_commit(
+        d_id text[], d_prev int[], d_m int[], d_status text[], d_output text[],
+        d_output_seq int[], d_error text[], d_started text[], d_finished text[], d_priority int[],
+        d_seq int[], d_state text[], d_input text[],
+        w_id text[], w_tenant text[], w_workflow text[], w_version int[], w_status text[],
+        w_input text[], w_output text[], w_output_seq int[], w_error text[], w_created text[],
+        w_started text[], w_finished text[], w_parent text[], w_parent_path text[],
+        w_priority int[], w_key text[], w_seq int[], w_state text[], w_keep_input bool[],
+        o_run text[], o_seq int[], o_output text[],
+        rn_run text[], rn_path text[],
+        n_run text[], n_path text[], n_node text[], n_status text[], n_attempts int[],
+        n_output text[], n_output_seq int[], n_error text[], n_started text[], n_finished text[],
+        n_state text[],
+        b_run text[], b_first int[], b_last int[], b_events text[],
+        rt_id text[],
+        t_id text[], t_run text[], t_due bigint[], t_kind text[], t_path text[], t_data text[]
+      ) RETURNS void LANGUAGE plpgsql AS $body$
+      DECLARE
+        stale text[];
+        clash text;
+      BEGIN
+        -- Run rows written from previous: only the columns whose bit is set in m.
+        IF cardinality(d_id) > 0 THEN
+          WITH u AS (
+            UPDATE runs AS r SET
+              status = CASE WHEN w.m & 1 = 0 THEN r.status ELSE w.status END,
+              output = CASE WHEN w.m & 2 = 0 THEN r.output ELSE w.output END,
+              output_seq = CASE WHEN w.m & 2 = 0 THEN r.output_seq ELSE w.output_seq END,
+              error = CASE WHEN w.m & 4 = 0 THEN r.error ELSE w.error END,
+              started_at = CASE WHEN w.m & 8 = 0 THEN r.started_at ELSE w.started_at END,
+              finished_at = CASE WHEN w.m & 16 = 0 THEN r.finished_at ELSE w.finished_at END,
+              priority = CASE WHEN w.m & 32 = 0 THEN r.priority ELSE w.priority END,
+              seq = CASE WHEN w.m & 64 = 0 THEN r.seq ELSE w.seq END,
+              state = CASE WHEN w.m & 128 = 0 THEN r.state ELSE w.state END,
+              input = CASE WHEN w.m & 256 = 0 THEN r.input ELSE w.input END
+            FROM unnest(d_id, d_prev, d_m, d_status, d_output, d_output_seq, d_error, d_started,
+                d_finished, d_priority, d_seq, d_state, d_input)
+              AS w(id, prev_seq, m, status, output, output_seq, error, started_at, finished_at,
+                priority, seq, state, input)
+            WHERE r.id = w.id AND r.seq = w.prev_seq
+            RETURNING r.id)
+          SELECT array_agg(x) INTO stale FROM unnest(d_id) AS x
+          WHERE x NOT IN (SELECT id FROM u);
+          IF stale IS NOT NULL THEN
+            RAISE EXCEPTION 'run rows not at the seq their writer read'
+              USING ERRCODE = 'WF001', DETAIL = to_json(stale)::text;
+          END IF;
+        END IF;
+        -- Run rows written whole: new runs, or a field fixed at creation changed.
+        IF cardinality(w_id) > 0 THEN
+          INSERT INTO runs (id, tenant, workflow_id, version, status, input, output, output_seq,
+              error, created_at, started_at, finished_at, parent_run_id, parent_path, priority,
+              idempotency_key, seq, state)
+            SELECT w.id, w.tenant, w.workflow, w.version, w.status, w.input, w.output,
+              w.output_seq, w.error, w.created, w.started, w.finished, w.parent, w.parent_path,
+              w.priority, w.key, w.seq, w.state
+            FROM unnest(w_id, w_tenant, w_workflow, w_version, w_status, w_input, w_output,
+                w_output_seq, w_error, w_created, w_started, w_finished, w_parent, w_parent_path,
+                w_priority, w_key, w_seq, w_state, w_keep_input)
+              AS w(id, tenant, workflow, version, status, input, output, output_seq, error,
+                created, started, finished, parent, parent_path, priority, key, seq, state,
+                keep_input)
+            WHERE NOT w.keep_input
+            ON CONFLICT (id) DO UPDATE SET tenant = excluded.tenant,
+              workflow_id = excluded.workflow_id, version = excluded.version,
+              status = excluded.status, input = excluded.input, output = excluded.output,
+              output_seq = excluded.output_seq, error = excluded.error,
+              created_at = excluded.created_at, started_at = excluded.started_at,
+              finished_at = excluded.finished_at, parent_run_id = excluded.parent_run_id,
+              parent_path = excluded.parent_path, priority = excluded.priority,
+              idempotency_key = excluded.idempotency_key, seq = excluded.seq,
+              state = excluded.state;
+          -- "inputUnchanged": the stored input stays, unread and unwritten.
+          INSERT INTO runs (id, tenant, workflow_id, version, status, output, output_seq, error,
+              created_at, started_at, finished_at, parent_run_id, parent_path, priority,
+              idempotency_key, seq, state)
+            SELECT w.id, w.tenant, w.workflow, w.version, w.status, w.output, w.output_seq,
+              w.error, w.created, w.started, w.finished, w.parent, w.parent_path, w.priority,
+              w.key, w.seq, w.state
+            FROM unnest(w_id, w_tenant, w_workflow, w_version, w_status, w_output, w_output_seq,
+                w_error, w_created, w_started, w_finished, w_parent, w_parent_path, w_priority,
+                w_key, w_seq, w_state, w_keep_input)
+              AS w(id, tenant, workflow, version, status, output, output_seq, error, created,
+                started, finished, parent, parent_path, priority, key, seq, state, keep_input)
+            WHERE w.keep_input
+            ON CONFLICT (id) DO UPDATE SET tenant = excluded.tenant,
+              workflow_id = excluded.workflow_id, version = excluded.version,
+              status = excluded.status, output = excluded.output,
+              output_seq = excluded.output_seq, error = excluded.error,
+              created_at = excluded.created_at, started_at = excluded.started_at,
+              finished_at = excluded.finished_at, parent_run_id = excluded.parent_run_id,
+              parent_path = excluded.parent_path, priority = excluded.priority,
+              idempotency_key = excluded.idempotency_key, seq = excluded.seq,
+              state = excluded.state;
+        END IF;
+        IF cardinality(o_run) > 0 THEN
+          INSERT INTO run_outputs (run_id, seq, output) SELECT * FROM unnest(o_run, o_seq, o_output);
+        END IF;
+        IF cardinality(rn_run) > 0 THEN
+          DELETE FROM run_nodes n USING unnest(rn_run, rn_path) AS d(run_id, path)
+          WHERE n.run_id = d.run_id AND n.path = d.path;
+        END IF;
+        IF cardinality(n_run) > 0 THEN
+          INSERT INTO run_nodes (run_id, path, node_id, status, attempts, output, output_seq, error,
+              started_at, finished_at, state)
+            SELECT * FROM unnest(n_run, n_path, n_node, n_status, n_attempts, n_output,
+              n_output_seq, n_error, n_started, n_finished, n_state)
+            ON CONFLICT (run_id, path) DO UPDATE SET node_id = excluded.node_id,
+              status = excluded.status, attempts = excluded.attempts, output = excluded.output,
+              output_seq = excluded.output_seq, error = excluded.error,
+              started_at = excluded.started_at, finished_at = excluded.finished_at,
+              state = excluded.state;
+        END IF;
+        -- Only the row starting last at or before a new row's last seq can overlap it: one index
+        -- seek per new row, however long the log.
+        IF cardinality(b_run) > 0 THEN
+          SELECT c.run_id INTO clash FROM unnest(b_run, b_first, b_last) AS c(run_id, first_seq, last_seq)
+          WHERE (SELECT e.last_seq FROM run_event_batches e
+                 WHERE e.run_id = c.run_id AND e.first_seq <= c.last_seq
+                 ORDER BY e.first_seq DESC LIMIT 1) >= c.first_seq
+          LIMIT 1;
+          IF clash IS NOT NULL THEN
+            RAISE EXCEPTION 'run % already has an event with a seq this commit writes', clash
+              USING ERRCODE = 'unique_violation';
+          END IF;
+          INSERT INTO run_event_batches (run_id, first_seq, last_seq, events)
+            SELECT * FROM unnest(b_run, b_first, b_last, b_events);
+        END IF;
+        IF cardinality(rt_id) > 0 THEN
+          DELETE FROM timers WHERE id = ANY(rt_id);
+        END IF;
+        IF cardinality(t_id) > 0 THEN
+          INSERT INTO timers (id, run_id, due_at, kind, path, data)
+            SELECT * FROM unnest(t_id, t_run, t_due, t_kind, t_path, t_data);
+        END IF;
+      END
+      $body$`,
     ],
   },
 ];

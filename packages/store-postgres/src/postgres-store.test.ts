@@ -7,7 +7,7 @@ import { openPostgresStore } from './postgres-store.js';
 import { TEST_POSTGRES_URL, TestSchemas } from './testing.js';
 
 const schemas = new TestSchemas();
-afterAll(() => schemas.dropAll());
+afterAll(() => schemas.dropAll(), 120_000);
 
 const fresh = async () =>
   openPostgresStore({ url: TEST_POSTGRES_URL, schema: await schemas.create(), poolSize: 4 });
@@ -57,9 +57,12 @@ describe('openPostgresStore', () => {
   });
 
   it('says in one line that a server cannot be reached, without the password', async () => {
-    const error = await openPostgresStore({
+    const error = (await openPostgresStore({
       url: 'postgres://weft:hunter2@127.0.0.1:1/test',
-    }).catch((e: unknown) => e as Error & { code: string });
+    }).then(
+      () => undefined,
+      (e: unknown) => e,
+    )) as Error & { code: string };
     expect(error).toMatchObject({ code: 'storage_error' });
     expect(error.message).toMatch(
       /^cannot use PostgreSQL at postgres:\/\/weft@127\.0\.0\.1:1\/test: .*ECONNREFUSED.*; check that the server runs and the URL is right$/,

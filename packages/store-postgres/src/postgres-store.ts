@@ -175,7 +175,7 @@ export class PostgresStore implements Store {
   async commit(writes: readonly RunWrite[]): Promise<void> {
     if (writes.length === 0) return;
     try {
-      await inTransaction(this.#pool, (client) => writeRuns(client, writes));
+      await writeRuns(this.#pool, writes);
     } catch (error) {
       throw conflictOrSelf(error);
     }

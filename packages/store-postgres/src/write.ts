@@ -1,8 +1,8 @@
 /**
  * @module write
- * The body of a commit: every row of every {@link RunWrite} in a few multi-row statements (arrays
- * bound once and `unnest`ed), each prepared once per connection. A commit of any number of runs
- * costs one statement per kind of row it writes, not one per row.
+ * A commit: every row of every {@link RunWrite} as arrays (one per column, bound once and
+ * `unnest`ed) given to the `weft_commit` function, which writes them all in one statement's
+ * transaction. A commit of any number of runs is one round trip, and one WAL flush.
  *
  * The run row: when the writer says what the row held before (`previous`), only the columns that
  * differ are sent and assigned (the state JSON is not serialised again); rows not found at
@@ -10,12 +10,13 @@
  */
 import type pg from 'pg';
 import type { NodeRecord, RunRecord, RunWrite, TimerRecord } from '@weft/core';
+import { inTransaction } from './connect.js';
 import { seqConflict } from './errors.js';
-import { batchesOf, INSERT_BATCHES, overlapping, type Batch } from './event-log.js';
+import { batchesOf, overlapping, type Batch } from './event-log.js';
 import { outputRefs, type OutputRefs } from './output-refs.js';
 import { toJson } from './rows.js';
 
-/** Bits of the columns a delta update assigns. */
+/** Bits of the columns a delta update assigns (as `weft_commit` reads them). */
 const STATUS = 1;
 const OUTPUT = 2;
 const ERROR = 4;
@@ -26,117 +27,110 @@ const SEQ = 64;
 const STATE = 128;
 const INPUT = 256;
 
-const keep = (bit: number, column: string) =>
-  `${column} = CASE WHEN w.m & ${bit} = 0 THEN r.${column} ELSE w.${column} END`;
-
-const UPDATE_DELTA = {
-  name: 'weft_runs_delta',
-  text: `UPDATE runs AS r SET ${[
-    keep(STATUS, 'status'),
-    keep(OUTPUT, 'output'),
-    keep(OUTPUT, 'output_seq'),
-    keep(ERROR, 'error'),
-    keep(STARTED, 'started_at'),
-    keep(FINISHED, 'finished_at'),
-    keep(PRIORITY, 'priority'),
-    keep(SEQ, 'seq'),
-    keep(STATE, 'state'),
-    keep(INPUT, 'input'),
-  ].join(', ')}
-    FROM unnest($1::text[], $2::int[], $3::int[], $4::text[], $5::text[], $6::int[], $7::text[],
-      $8::text[], $9::text[], $10::int[], $11::int[], $12::text[], $13::text[])
-      AS w(id, prev_seq, m, status, output, output_seq, error, started_at, finished_at, priority,
-        seq, state, input)
-    WHERE r.id = w.id AND r.seq = w.prev_seq
-    RETURNING r.id`,
-};
-
-const RUN_COLUMNS = [
-  'id',
-  'tenant',
-  'workflow_id',
-  'version',
-  'status',
-  'input',
-  'output',
-  'output_seq',
-  'error',
-  'created_at',
-  'started_at',
-  'finished_at',
-  'parent_run_id',
-  'parent_path',
-  'priority',
-  'idempotency_key',
-  'seq',
-  'state',
+/** The element types of `weft_commit`'s array arguments, in order (see migration 0001_initial). */
+const DELTA_TYPES = [
+  'text',
+  'int',
+  'int',
+  'text',
+  'text',
+  'int',
+  'text',
+  'text',
+  'text',
+  'int',
+  'int',
+  'text',
+  'text',
+];
+const WHOLE_TYPES = [
+  'text',
+  'text',
+  'text',
+  'int',
+  'text',
+  'text',
+  'text',
+  'int',
+  'text',
+  'text',
+  'text',
+  'text',
+  'text',
+  'text',
+  'int',
+  'text',
+  'int',
+  'text',
+  'bool',
+];
+const OUTPUT_TYPES = ['text', 'int', 'text'];
+const REMOVED_NODE_TYPES = ['text', 'text'];
+const NODE_TYPES = [
+  'text',
+  'text',
+  'text',
+  'text',
+  'int',
+  'text',
+  'int',
+  'text',
+  'text',
+  'text',
+  'text',
+];
+const BATCH_TYPES = ['text', 'int', 'int', 'text'];
+const TIMER_TYPES = ['text', 'text', 'bigint', 'text', 'text', 'text'];
+const ARGUMENT_TYPES = [
+  ...DELTA_TYPES,
+  ...WHOLE_TYPES,
+  ...OUTPUT_TYPES,
+  ...REMOVED_NODE_TYPES,
+  ...NODE_TYPES,
+  ...BATCH_TYPES,
+  'text',
+  ...TIMER_TYPES,
 ];
 
-/** The whole-row upsert; with `keepInput` the stored input stays, unread and unwritten. */
-const upsertWhole = (keepInput: boolean) => {
-  const columns = keepInput ? RUN_COLUMNS.filter((c) => c !== 'input') : RUN_COLUMNS;
-  const types = columns.map((c, i) => `$${i + 1}::${INT_COLUMNS.has(c) ? 'int' : 'text'}[]`);
-  return {
-    name: keepInput ? 'weft_runs_whole_keep_input' : 'weft_runs_whole',
-    text: `INSERT INTO runs (${columns.join(', ')})
-      SELECT * FROM unnest(${types.join(', ')})
-      ON CONFLICT (id) DO UPDATE SET ${columns
-        .slice(1)
-        .map((c) => `${c} = excluded.${c}`)
-        .join(', ')}`,
-  };
+const COMMIT = {
+  name: 'weft_commit',
+  text: `SELECT weft_commit(${ARGUMENT_TYPES.map((t, i) => `$${i + 1}::${t}[]`).join(', ')})`,
 };
 
-const INT_COLUMNS = new Set(['version', 'output_seq', 'priority', 'seq']);
-const UPSERT_WHOLE = upsertWhole(false);
-const UPSERT_WHOLE_KEEP_INPUT = upsertWhole(true);
-
-const INSERT_OUTPUTS = {
-  name: 'weft_insert_outputs',
-  text: `INSERT INTO run_outputs (run_id, seq, output)
-    SELECT * FROM unnest($1::text[], $2::int[], $3::text[])`,
-};
-
-const DELETE_NODES = {
-  name: 'weft_delete_nodes',
-  text: `DELETE FROM run_nodes n USING unnest($1::text[], $2::text[]) AS d(run_id, path)
-    WHERE n.run_id = d.run_id AND n.path = d.path`,
-};
-
-const NODE_COLUMNS = `run_id, path, node_id, status, attempts, output, output_seq, error, started_at,
-  finished_at, state`;
-
-const UPSERT_NODES = {
-  name: 'weft_upsert_nodes',
-  text: `INSERT INTO run_nodes (${NODE_COLUMNS})
-    SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::int[], $6::text[],
-      $7::int[], $8::text[], $9::text[], $10::text[], $11::text[])
-    ON CONFLICT (run_id, path) DO UPDATE SET node_id = excluded.node_id,
-      status = excluded.status, attempts = excluded.attempts, output = excluded.output,
-      output_seq = excluded.output_seq, error = excluded.error, started_at = excluded.started_at,
-      finished_at = excluded.finished_at, state = excluded.state`,
-};
-
-const DELETE_TIMERS = {
-  name: 'weft_delete_timers',
-  text: 'DELETE FROM timers WHERE id = ANY($1::text[])',
-};
-
-const INSERT_TIMERS = {
-  name: 'weft_insert_timers',
-  text: `INSERT INTO timers (id, run_id, due_at, kind, path, data)
-    SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::text[], $5::text[], $6::text[])`,
-};
+/** What `weft_commit` raises when run rows are not at the seq their writers read. */
+const STALE = 'WF001';
 
 /**
- * Writes the runs in order, inside the caller's transaction. Writes are taken in groups of
- * distinct runs (a run written twice in one commit starts a new group), and within a group rows
- * are removed before they are written, so one commit can reset a node and write it afresh, or
- * move a timer under the same id.
+ * Writes the runs in order, in one transaction. A run written twice in one commit starts a second
+ * call of `weft_commit` (each call writes a run once); one call, the common case, is one round
+ * trip. Rows not at `previous.seq` are written again whole, as without previous.
  * @throws WeftError `store_conflict` when an event seq is already stored or repeated.
  */
-export async function writeRuns(client: pg.ClientBase, writes: readonly RunWrite[]): Promise<void> {
-  for (const group of distinctRunGroups(writes)) await writeGroup(client, group);
+export async function writeRuns(pool: pg.Pool, writes: readonly RunWrite[]): Promise<void> {
+  const whole = new Set<string>();
+  for (;;) {
+    const calls = distinctRunGroups(writes).map((group) => argumentsOf(group, whole));
+    try {
+      if (calls.length === 1) await pool.query({ ...COMMIT, values: calls[0] });
+      else {
+        await inTransaction(pool, async (client) => {
+          for (const values of calls) await client.query({ ...COMMIT, values });
+        });
+      }
+      return;
+    } catch (error) {
+      const stale = staleRuns(error);
+      // Nothing was written: the call (or the transaction) failed as a whole.
+      if (stale === undefined || stale.every((id) => whole.has(id))) throw error;
+      for (const id of stale) whole.add(id);
+    }
+  }
+}
+
+function staleRuns(error: unknown): string[] | undefined {
+  const e = error as { code?: unknown; detail?: unknown } | null;
+  if (e?.code !== STALE || typeof e.detail !== 'string') return undefined;
+  return JSON.parse(e.detail) as string[];
 }
 
 function distinctRunGroups(writes: readonly RunWrite[]): RunWrite[][] {
@@ -156,7 +150,7 @@ function distinctRunGroups(writes: readonly RunWrite[]): RunWrite[][] {
   return groups;
 }
 
-/** Parallel arrays, one per column, bound as the parameters of one `unnest`. */
+/** Parallel arrays, one per column, bound as arguments of one `unnest`. */
 class Columns {
   readonly cols: unknown[][];
   constructor(n: number) {
@@ -165,32 +159,27 @@ class Columns {
   add(...values: unknown[]): void {
     values.forEach((v, i) => (this.cols[i] as unknown[]).push(v));
   }
-  get size(): number {
-    return (this.cols[0] as unknown[]).length;
-  }
 }
 
-async function writeGroup(client: pg.ClientBase, writes: readonly RunWrite[]): Promise<void> {
-  // Everything is serialised before the first statement.
-  const refsOf = new Map<RunWrite, OutputRefs | undefined>();
-  const deltas = new Columns(13);
-  const deltaIds = new Set<string>();
-  const whole = new Map<string, { w: RunWrite; refs: OutputRefs | undefined }>();
-  const outputs = new Columns(3);
-  const removedNodes = new Columns(2);
-  const nodes = new Columns(11);
+/**
+ * The arguments of one `weft_commit` call. Everything is serialised here, before anything is sent.
+ * @param whole - runs to write whole although the write gives previous.
+ */
+function argumentsOf(writes: readonly RunWrite[], whole: ReadonlySet<string>): unknown[][] {
+  const deltas = new Columns(DELTA_TYPES.length);
+  const wholes = new Columns(WHOLE_TYPES.length);
+  const outputs = new Columns(OUTPUT_TYPES.length);
+  const removedNodes = new Columns(REMOVED_NODE_TYPES.length);
+  const nodes = new Columns(NODE_TYPES.length);
   const batches: Batch[] = [];
   const removedTimers: string[] = [];
-  const timers = new Columns(6);
+  const timers = new Columns(TIMER_TYPES.length);
   for (const w of writes) {
     const refs = w.events.length > 0 ? outputRefs(w) : undefined;
-    refsOf.set(w, refs);
-    const delta = w.previous === undefined ? undefined : deltaOf(w, w.previous, refs);
-    if (delta === undefined) whole.set(w.run.id, { w, refs });
-    else if (delta !== 'none') {
-      deltas.add(...delta);
-      deltaIds.add(w.run.id);
-    }
+    const delta =
+      w.previous === undefined || whole.has(w.run.id) ? undefined : deltaOf(w, w.previous, refs);
+    if (delta === undefined) wholes.add(...wholeValues(w, refs));
+    else if (delta !== 'none') deltas.add(...delta);
     for (const [seq, value] of refs?.stored ?? [])
       outputs.add(w.run.id, seq, JSON.stringify(value));
     for (const path of w.removeNodes ?? []) removedNodes.add(w.run.id, path);
@@ -201,46 +190,19 @@ async function writeGroup(client: pg.ClientBase, writes: readonly RunWrite[]): P
   }
   const clash = overlapping(batches);
   if (clash.length > 0) throw seqConflict(clash);
-
-  if (deltas.size > 0) {
-    const done = await client.query<{ id: string }>({ ...UPDATE_DELTA, values: deltas.cols });
-    const updated = new Set(done.rows.map((r) => r.id));
-    // Not at previous.seq (or gone): written whole, as without previous.
-    for (const w of writes) {
-      if (deltaIds.has(w.run.id) && !updated.has(w.run.id)) {
-        whole.set(w.run.id, { w, refs: refsOf.get(w) });
-      }
-    }
-  }
-  if (whole.size > 0) {
-    const written = new Columns(RUN_COLUMNS.length);
-    const kept = new Columns(RUN_COLUMNS.length - 1);
-    for (const { w, refs } of whole.values()) {
-      if (w.inputUnchanged === true) kept.add(...wholeValues(w, refs, false));
-      else written.add(...wholeValues(w, refs, true));
-    }
-    if (written.size > 0) await client.query({ ...UPSERT_WHOLE, values: written.cols });
-    if (kept.size > 0) await client.query({ ...UPSERT_WHOLE_KEEP_INPUT, values: kept.cols });
-  }
-  if (outputs.size > 0) await client.query({ ...INSERT_OUTPUTS, values: outputs.cols });
-  if (removedNodes.size > 0) await client.query({ ...DELETE_NODES, values: removedNodes.cols });
-  if (nodes.size > 0) await client.query({ ...UPSERT_NODES, values: nodes.cols });
-  if (batches.length > 0) {
-    const inserted = await client.query({
-      ...INSERT_BATCHES,
-      values: [
-        batches.map((b) => b.runId),
-        batches.map((b) => b.first),
-        batches.map((b) => b.last),
-        batches.map((b) => b.events),
-      ],
-    });
-    if (inserted.rowCount !== batches.length) {
-      throw seqConflict([...new Set(batches.map((b) => b.runId))]);
-    }
-  }
-  if (removedTimers.length > 0) await client.query({ ...DELETE_TIMERS, values: [removedTimers] });
-  if (timers.size > 0) await client.query({ ...INSERT_TIMERS, values: timers.cols });
+  return [
+    ...deltas.cols,
+    ...wholes.cols,
+    ...outputs.cols,
+    ...removedNodes.cols,
+    ...nodes.cols,
+    batches.map((b) => b.runId),
+    batches.map((b) => b.first),
+    batches.map((b) => b.last),
+    batches.map((b) => b.events),
+    removedTimers,
+    ...timers.cols,
+  ];
 }
 
 /** A node written twice in one write: the last one is what SQLite's row-by-row upserts leave. */
@@ -312,17 +274,18 @@ function deltaOf(
   ];
 }
 
-/** In {@link RUN_COLUMNS} order; the input only when `withInput`. */
-function wholeValues(w: RunWrite, refs: OutputRefs | undefined, withInput: boolean): unknown[] {
+/** In `weft_commit`'s order; with inputUnchanged the stored input stays. */
+function wholeValues(w: RunWrite, refs: OutputRefs | undefined): unknown[] {
   const r = w.run;
   const [output, outputSeq] = outputColumns(r, refs);
+  const keepInput = w.inputUnchanged === true;
   return [
     r.id,
     r.tenant,
     r.workflowId,
     r.version,
     r.status,
-    ...(withInput ? [toJson(r.input)] : []),
+    keepInput ? null : toJson(r.input),
     output,
     outputSeq,
     toJson(r.error),
@@ -335,6 +298,7 @@ function wholeValues(w: RunWrite, refs: OutputRefs | undefined, withInput: boole
     r.idempotencyKey ?? null,
     r.seq,
     toJson(r.state),
+    keepInput,
   ];
 }
 

@@ -19,7 +19,7 @@ import {
 } from './harness.js';
 
 const schemas = new TestSchemas();
-afterAll(() => schemas.dropAll());
+afterAll(() => schemas.dropAll(), 120_000);
 
 let box: Sandbox;
 beforeEach(() => {
