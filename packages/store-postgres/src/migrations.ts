@@ -42,6 +42,7 @@ export const MIGRATIONS: readonly Migration[] = [
         PRIMARY KEY (tenant, id, version)
       )`,
 
+      // The idempotency key is the caller's text as UTF-8 bytes: a text column refuses U+0000.
       // The input lives in the row: PostgreSQL keeps a large value out of line (TOAST) and an
       // update that does not assign it copies only the pointer.
       `CREATE TABLE runs (
@@ -60,7 +61,7 @@ export const MIGRATIONS: readonly Migration[] = [
         parent_run_id text COLLATE "C",
         parent_path text,
         priority integer NOT NULL,
-        idempotency_key text COLLATE "C",
+        idempotency_key bytea,
         seq integer NOT NULL,
         state text
       )`,
@@ -186,7 +187,7 @@ export const MIGRATIONS: readonly Migration[] = [
         w_id text[], w_tenant text[], w_workflow text[], w_version int[], w_status text[],
         w_input text[], w_output text[], w_output_seq int[], w_error text[], w_created text[],
         w_started text[], w_finished text[], w_parent text[], w_parent_path text[],
-        w_priority int[], w_key text[], w_seq int[], w_state text[], w_keep_input bool[],
+        w_priority int[], w_key bytea[], w_seq int[], w_state text[], w_keep_input bool[],
         o_run text[], o_seq int[], o_output text[],
         rn_run text[], rn_path text[],
         n_run text[], n_path text[], n_node text[], n_status text[], n_attempts int[],

@@ -239,7 +239,7 @@ export class PostgresStore implements Store {
     const { rows } = await this.#pool.query<RunRow>({
       name: 'weft_run_by_key',
       text: `${RUN_SELECT} WHERE r.tenant = $1 AND r.workflow_id = $2 AND r.idempotency_key = $3`,
-      values: [tenant, workflowId, key],
+      values: [tenant, workflowId, Buffer.from(key, 'utf8')],
     });
     return rows[0] === undefined ? undefined : runFromRow(rows[0]);
   }

@@ -60,7 +60,8 @@ export interface RunRow {
   parent_run_id: string | null;
   parent_path: string | null;
   priority: number;
-  idempotency_key: string | null;
+  /** bytea: the key's UTF-8 bytes. */
+  idempotency_key: Buffer | null;
   seq: number;
   state: string | null;
 }
@@ -84,7 +85,7 @@ export function runFromRow(row: RunRow): RunRecord {
   if (row.finished_at !== null) run.finishedAt = row.finished_at;
   if (row.parent_run_id !== null) run.parentRunId = row.parent_run_id;
   if (row.parent_path !== null) run.parentPath = row.parent_path;
-  if (row.idempotency_key !== null) run.idempotencyKey = row.idempotency_key;
+  if (row.idempotency_key !== null) run.idempotencyKey = row.idempotency_key.toString('utf8');
   return run;
 }
 

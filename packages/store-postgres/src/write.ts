@@ -43,6 +43,8 @@ const DELTA_TYPES = [
   'text',
   'text',
 ];
+// id, tenant, workflow, version, status, input, output, output_seq, error, created, started,
+// finished, parent, parent_path, priority, idempotency key (UTF-8 bytes), seq, state, keep_input
 const WHOLE_TYPES = [
   'text',
   'text',
@@ -59,7 +61,7 @@ const WHOLE_TYPES = [
   'text',
   'text',
   'int',
-  'text',
+  'bytea',
   'int',
   'text',
   'bool',
@@ -295,7 +297,7 @@ function wholeValues(w: RunWrite, refs: OutputRefs | undefined): unknown[] {
     r.parentRunId ?? null,
     r.parentPath ?? null,
     r.priority,
-    r.idempotencyKey ?? null,
+    r.idempotencyKey === undefined ? null : Buffer.from(r.idempotencyKey, 'utf8'),
     r.seq,
     toJson(r.state),
     keepInput,
