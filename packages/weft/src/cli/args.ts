@@ -53,7 +53,7 @@ const COMMAND_OPTIONS: Record<string, readonly Name[]> = {
   graph: ['format', 'db'],
   serve: ['port', 'host', 'db', 'postgres', 'sync', 'retention-days'],
   migrate: ['db', 'postgres'],
-  keys: ['tenant', 'db', 'json'],
+  keys: ['tenant', 'db', 'postgres', 'json'],
   'tenants move': ['db', 'json'],
   doctor: ['db', 'json'],
   'runs list': ['workflow', 'status', 'limit', ...REMOTE],

@@ -42,7 +42,7 @@ Usage:
       WEFT_API_KEYS=tenant:key,... and from weft keys create; without any the API is open
       and listens on 127.0.0.1 only. SIGTERM drains (WEFT_DRAIN_MS, default 10000).
       Logs: JSON lines on stderr (WEFT_LOG_LEVEL=debug|info|warn|error|silent).
-  weft keys create --tenant T [--db PATH] [--json]
+  weft keys create --tenant T [--db PATH | --postgres URL] [--json]
       Make an API key for tenant T and print it once (only its hash is stored).
       A running weft serve on the same database accepts it at once.
   weft keys list --tenant T [--json]  ids, prefixes and creation times
@@ -187,7 +187,7 @@ Examples:
   weft runs input 0193ab --node approve --value true
   weft runs prune --older-than 30d --status failed
 `,
-  keys: `weft keys create|list|revoke [ID] --tenant T [--db PATH] [--json]
+  keys: `weft keys create|list|revoke [ID] --tenant T [--db PATH | --postgres URL] [--json]
 
 Manages the API keys of weft serve (only their hashes are stored).
 
@@ -199,6 +199,7 @@ Commands:
 Options:
   --tenant T    the tenant the keys belong to
   --db PATH     the database (default ./.weft/weft.db)
+  --postgres URL  a PostgreSQL database instead (default: WEFT_POSTGRES_URL)
   --json        print JSON
 
 Examples:

@@ -203,10 +203,12 @@ async function main(argv: string[]): Promise<number> {
           EXIT.invalid,
         );
       }
+      const postgres = postgresFrom(values.postgres, dbGiven, process.env);
       return (await commands.keys()).keysCommand({
         action: sub,
         tenant: values.tenant,
         db: values.db,
+        ...(postgres === undefined ? {} : { postgres }),
         json: values.json,
         ...(id === undefined ? {} : { id }),
       });

@@ -123,6 +123,38 @@ describe('weft serve --postgres', () => {
   });
 });
 
+describe('weft keys --postgres', () => {
+  const started: CliProcess[] = [];
+  afterEach(async () => {
+    await Promise.all(started.splice(0).map((p) => p.stop('SIGKILL')));
+  });
+
+  it('makes keys for a server on the same database, one made while it runs working at once', async () => {
+    const url = schemas.urlFor(await schemas.create());
+    const create = async () => {
+      const r = await weft(['keys', 'create', '--tenant', 'acme', '--postgres', url, '--json'], {
+        cwd: box.dir,
+        env,
+      });
+      expectExit(r, 0);
+      return (JSON.parse(r.stdout) as { key: string }).key;
+    };
+    const first = await create();
+    const s = await serve(url, started);
+    const second = await create();
+    const status = async (key?: string) =>
+      (
+        await fetch(`${s.base}/v1/workflows`, {
+          headers: key === undefined ? {} : { authorization: `Bearer ${key}` },
+        })
+      ).status;
+    expect(await status(first)).toBe(200);
+    expect(await status(second)).toBe(200);
+    expect(await status()).toBe(401);
+    expect(await status(`${first}x`)).toBe(401);
+  }, 60_000);
+});
+
 describe('weft migrate --postgres', () => {
   it('creates the schema once and refuses another application’s tables', async () => {
     const schema = await schemas.create();
