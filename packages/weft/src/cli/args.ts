@@ -54,7 +54,7 @@ const COMMAND_OPTIONS: Record<string, readonly Name[]> = {
   serve: ['port', 'host', 'db', 'postgres', 'sync', 'retention-days'],
   migrate: ['db', 'postgres'],
   keys: ['tenant', 'db', 'postgres', 'json'],
-  'tenants move': ['db', 'json'],
+  'tenants move': ['db', 'postgres', 'json'],
   doctor: ['db', 'json'],
   'runs list': ['workflow', 'status', 'limit', ...REMOTE],
   'runs show': REMOTE,

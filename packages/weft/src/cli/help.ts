@@ -47,7 +47,7 @@ Usage:
       A running weft serve on the same database accepts it at once.
   weft keys list --tenant T [--json]  ids, prefixes and creation times
   weft keys revoke ID --tenant T      the key stops working at once
-  weft tenants move FROM TO [--db PATH] [--json]
+  weft tenants move FROM TO [--db PATH | --postgres URL] [--json]
       Give everything tenant FROM holds to TO, e.g. what the open mode made (tenant
       default) to a key's tenant: weft tenants move default acme. Stop weft serve first.
   weft migrate [--db PATH | --postgres URL]
@@ -207,7 +207,7 @@ Examples:
   weft keys list --tenant acme
   weft keys revoke KEY_ID --tenant acme
 `,
-  tenants: `weft tenants move FROM TO [--db PATH] [--json]
+  tenants: `weft tenants move FROM TO [--db PATH | --postgres URL] [--json]
 
 Gives everything tenant FROM holds to tenant TO, in one transaction: workflows (every version),
 runs, schedules, webhook deliveries and credentials (encrypted again for TO with the same secret
@@ -218,6 +218,7 @@ of FROM. It needs the database to itself: stop weft serve first.
 
 Options:
   --db PATH     the database (default ./.weft/weft.db)
+  --postgres URL  a PostgreSQL database instead (default: WEFT_POSTGRES_URL)
   --json        print what moved: { "workflows", "runs", "schedules", "credentials" }
 
 Examples:

@@ -231,10 +231,12 @@ async function main(argv: string[]): Promise<number> {
           EXIT.invalid,
         );
       }
+      const postgres = postgresFrom(values.postgres, dbGiven, process.env);
       return (await commands.tenants()).tenantsCommand({
         from,
         to,
         db: values.db,
+        ...(postgres === undefined ? {} : { postgres }),
         json: values.json,
       });
     }

@@ -155,6 +155,27 @@ describe('weft keys --postgres', () => {
   }, 60_000);
 });
 
+describe('weft tenants move --postgres', () => {
+  it('gives what the open mode made to a tenant', async () => {
+    const url = schemas.urlFor(await schemas.create());
+    const started: CliProcess[] = [];
+    const s = await serve(url, started);
+    const published = await api(s.base, '/v1/workflows', {
+      method: 'POST',
+      headers: { 'content-type': 'application/yaml' },
+      body: readFileSync(example('hello.yaml'), 'utf8'),
+    });
+    expect(published.status).toBe(201);
+    expect((await s.proc.stop('SIGTERM')).code).toBe(0);
+    const r = await weft(['tenants', 'move', 'default', 'acme', '--postgres', url, '--json'], {
+      cwd: box.dir,
+      env,
+    });
+    expectExit(r, 0);
+    expect(JSON.parse(r.stdout)).toEqual({ workflows: 1, runs: 0, schedules: 0, credentials: 0 });
+  }, 60_000);
+});
+
 describe('weft migrate --postgres', () => {
   it('creates the schema once and refuses another application’s tables', async () => {
     const schema = await schemas.create();
