@@ -54,9 +54,11 @@ export function outputRefs(w: RunWrite): OutputRefs | undefined {
     refs.events.set(e.seq, seq);
   }
   if (refs === undefined) return undefined;
+  // A path written twice in one write: its last row is the one stored.
   for (const n of w.nodes) {
     const seq = n.output === undefined ? undefined : seqOf.get(n.output);
     if (seq !== undefined) refs.nodes.set(n.path, seq);
+    else refs.nodes.delete(n.path);
   }
   const run = w.run.output === undefined ? undefined : seqOf.get(w.run.output);
   if (run !== undefined) refs.run = run;
