@@ -4,7 +4,7 @@
  * inside the caller's transaction and is the hot path of the engine: it binds positional values,
  * serialises each value once, and writes one event row per run.
  */
-import { WeftError, type RunWrite } from '@weft/core';
+import { WeftError, type NodeRecord, type RunWrite } from '@weft/core';
 import type { EventLog } from './event-log.js';
 import { outputRefs } from './output-refs.js';
 import type { RunRowWriter } from './run-row.js';
@@ -32,7 +32,7 @@ export function writeRuns({ s, runs, events }: Writers, writes: readonly RunWrit
     if (w.removeNodes !== undefined) {
       for (const path of w.removeNodes) s.deleteNode.run(r.id, path);
     }
-    for (const n of w.nodes) {
+    for (const n of lastPerPath(w.nodes)) {
       s.upsertNode.run(
         n.runId,
         n.path,
@@ -58,6 +58,16 @@ export function writeRuns({ s, runs, events }: Writers, writes: readonly RunWrit
       s.insertTimer.run(t.id, t.runId, t.dueAt, t.kind, t.path ?? null, toJson(t.data));
     }
   }
+}
+
+/**
+ * A path written twice in one write: only its last row, the one that stays. Writing the first as
+ * well would move its output aside under the seq of an event that carries the last one's.
+ */
+function lastPerPath(nodes: readonly NodeRecord[]): readonly NodeRecord[] {
+  if (nodes.length < 2) return nodes;
+  const last = new Map(nodes.map((n) => [n.path, n]));
+  return last.size === nodes.length ? nodes : [...last.values()];
 }
 
 /**

@@ -1,25 +1,26 @@
 /**
- * Outputs stored once (see `output-refs.ts`) read back as written: whatever commits a run goes
- * through — node rows written, reset and deleted, events carrying the very value their row holds,
+ * Outputs stored once (each store's `output-refs.ts`) read back as written, on both stores:
+ * whatever commits a run goes through — node rows written, reset and deleted, events carrying the very value their row holds,
  * an equal one, or another, the run's output shared with a node's — every event, node row and run
  * row reads back as the writer last gave it, with and without `previous`.
  */
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { NodeRecord, RunEvent, RunRecord, RunWrite } from '@weft/core';
-import { openPostgresStore, type PostgresStore } from './postgres-store.js';
-import { TEST_POSTGRES_URL, TestSchemas } from './testing.js';
+import type { NodeRecord, RunEvent, RunRecord, RunWrite, Store } from '@weft/core';
+import { openPostgresStore } from '@weft/store-postgres';
+import { TEST_POSTGRES_URL, TestSchemas } from '@weft/store-postgres/testing';
+import { openSqliteStore } from '@weft/store-sqlite';
 
 const schemas = new TestSchemas();
-let store: PostgresStore;
-beforeAll(async () => {
-  store = await openPostgresStore({ url: TEST_POSTGRES_URL, schema: await schemas.create() });
-  await store.migrate();
-});
-afterAll(async () => {
-  await store.close();
-  await schemas.dropAll();
-}, 120_000);
+afterAll(() => schemas.dropAll(), 120_000);
+
+const STORES: [string, () => Promise<Store>][] = [
+  ['sqlite', () => openSqliteStore({ path: ':memory:' })],
+  [
+    'postgres',
+    async () => openPostgresStore({ url: TEST_POSTGRES_URL, schema: await schemas.create() }),
+  ],
+];
 
 /** Values shared by identity between rows and events; numbers and null are never stored once. */
 const POOL: unknown[] = [{ a: 1 }, { a: 1 }, 'text', ['x', { nul: 'a\u0000b' }], 7, null, {}];
@@ -41,7 +42,14 @@ const pick = (i: number): unknown => POOL[i];
 
 let runs = 0;
 
-describe('outputs stored once', () => {
+describe.each(STORES)('outputs stored once: %s', (_name, open) => {
+  let store: Store;
+  beforeAll(async () => {
+    store = await open();
+    await store.migrate();
+  });
+  afterAll(() => store.close());
+
   it('read back as written through any commits', async () => {
     await fc.assert(
       fc.asyncProperty(fc.array(stepArb, { minLength: 1, maxLength: 6 }), async (steps) => {
