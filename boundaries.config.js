@@ -10,10 +10,11 @@ export const ALLOWED_IMPORTS = {
   core: [],
   nodes: ['core'],
   'store-sqlite': ['core'],
+  'store-postgres': ['core'],
   client: ['core'],
-  engine: ['core', 'nodes', 'store-sqlite'],
+  engine: ['core', 'nodes', 'store-sqlite', 'store-postgres'],
   server: ['core'],
-  weft: ['core', 'nodes', 'store-sqlite', 'client', 'engine', 'server'],
+  weft: ['core', 'nodes', 'store-sqlite', 'store-postgres', 'client', 'engine', 'server'],
 };
 
 /** Node modules that do I/O: the pure core imports none of them. */

@@ -6,6 +6,7 @@
 //   npm run bench -- --json            the results as JSON on stdout (progress stays on stderr)
 //   npm run bench -- --only W1,W3      some workloads only (the floors always run)
 //   npm run bench -- --dir PATH        where the SQLite files go (default: a new folder in the OS temp dir)
+//   npm run bench -- --store postgres  W1 and W3 on PostgreSQL too (WEFT_BENCH_POSTGRES_URL), beside SQLite
 //
 // Every workload runs in a fresh child process (bench/workloads/*.mjs), which warms up and then
 // measures, and prints one JSON line. The floors run in their own process at the start and at the
@@ -17,7 +18,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { cpus, loadavg, platform, release, arch, tmpdir, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { MODES, parseArgs } from './lib/common.mjs';
+import { MODES, POSTGRES_MODE, parseArgs } from './lib/common.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..');
@@ -29,13 +30,22 @@ const only =
     ? new Set(args.only.split(',').map((s) => s.trim().toUpperCase()))
     : undefined;
 const childTimeoutMs = (quick ? 120 : 300) * 1000;
+const stores = new Set(
+  typeof args.store === 'string' ? args.store.split(',').map((s) => s.trim()) : ['sqlite'],
+);
+for (const s of stores) {
+  if (s !== 'sqlite' && s !== 'postgres')
+    throw new Error(`unknown --store ${s} (sqlite | postgres)`);
+}
+const onPostgres = stores.has('postgres');
 
 const log = (...parts) => process.stderr.write(`${parts.join(' ')}\n`);
 
 // ---- the plan -----------------------------------------------------------------------------------
 
 const MODE_NAMES = Object.keys(MODES);
-const jobs = [{ key: 'floors-1', workload: 'floors', file: 'floors.mjs', args: [] }];
+const floorArgs = onPostgres ? ['--postgres'] : [];
+const jobs = [{ key: 'floors-1', workload: 'floors', file: 'floors.mjs', args: floorArgs }];
 const want = (w) => only === undefined || only.has(w);
 for (const [w, file] of [
   ['W1', 'w1-chain5.mjs'],
@@ -45,6 +55,9 @@ for (const [w, file] of [
   if (!want(w)) continue;
   for (const m of MODE_NAMES)
     jobs.push({ key: `${w}-${m}`, workload: w, file, args: ['--mode', m] });
+  if (onPostgres && w !== 'W2') {
+    jobs.push({ key: `${w}-postgres`, workload: w, file, args: ['--mode', 'postgres'] });
+  }
 }
 if (want('W4')) {
   for (const v of ['wait', 'human']) {
@@ -60,7 +73,7 @@ if (want('W5'))
   });
 if (want('W6')) jobs.push({ key: 'W6', workload: 'W6', file: 'w6-recovery.mjs', args: [] });
 if (want('W7')) jobs.push({ key: 'W7', workload: 'W7', file: 'w7-storage.mjs', args: [] });
-jobs.push({ key: 'floors-2', workload: 'floors', file: 'floors.mjs', args: [] });
+jobs.push({ key: 'floors-2', workload: 'floors', file: 'floors.mjs', args: floorArgs });
 
 // ---- running ------------------------------------------------------------------------------------
 
@@ -202,8 +215,17 @@ function combineFloors(a, b) {
       row100Ms: min((f) => f.sqlite[m].row100Ms),
     };
   }
+  const postgres = runs.every((f) => f.postgres !== undefined)
+    ? {
+        settings: runs[0].postgres.settings,
+        commit1Ms: min((f) => f.postgres.commit1Ms),
+        commit100Ms: min((f) => f.postgres.commit100Ms),
+        row100Ms: min((f) => f.postgres.row100Ms),
+      }
+    : undefined;
   return {
     sqlite,
+    postgres,
     plain: {
       chain5Ms: min((f) => f.plain.chain5.perRunMs),
       dag20Ms: min((f) => f.plain.dag20.perRunMs),
@@ -246,12 +268,14 @@ function scaledTarget(msPer10k, runs, value) {
 function rowsFor(results, floors) {
   const rows = [];
   const add = (r) => rows.push({ floor: '', ratio: '', target: '', status: '', ...r });
-  const sql = floors.sqlite;
+  // The durable floor of a mode: SQLite's of that mode, or PostgreSQL's.
+  const floorOf = (m) => (m === 'postgres' ? floors.postgres : floors.sqlite[m]) ?? {};
+  const modes = onPostgres ? [...MODE_NAMES, 'postgres'] : MODE_NAMES;
   for (const w of ['W1', 'W2']) {
     const nodes = w === 'W1' ? 5 : 20;
     const plainMs = w === 'W1' ? floors.plain.chain5Ms : floors.plain.dag20Ms;
     const shape = w === 'W1' ? 'W1 chain5' : 'W2 dag20';
-    for (const m of MODE_NAMES) {
+    for (const m of modes) {
       const r = results[`${w}-${m}`];
       if (r === undefined) continue;
       if (!r.ok) {
@@ -259,7 +283,7 @@ function rowsFor(results, floors) {
         continue;
       }
       const d = r.data;
-      const commitMs = localFloor(d, 'commit1Ms') ?? sql[m].commit1Ms;
+      const commitMs = localFloor(d, 'commit1Ms') ?? floorOf(m).commit1Ms;
       const durable = d.commitsPerRun * commitMs;
       // The floor that bounds a run: its commits at the floor's commit time, or the plain
       // JavaScript doing the same work, whichever is slower.
@@ -319,7 +343,7 @@ function rowsFor(results, floors) {
       }
     }
   }
-  for (const m of MODE_NAMES) {
+  for (const m of modes) {
     const r = results[`W3-${m}`];
     if (r === undefined) continue;
     if (!r.ok) {
@@ -329,12 +353,13 @@ function rowsFor(results, floors) {
     const d = r.data;
     // Bound per step: one row per step written in 100-row commits, or the plain JavaScript step.
     const perStepMs = Math.max(
-      localFloor(d, 'row100Ms') ?? sql[m].row100Ms,
+      localFloor(d, 'row100Ms') ?? floorOf(m).row100Ms,
       floors.plain.chain5Ms / 5,
     );
     const floorSteps = 1000 / perStepMs;
+    // The target is the embedded store's; memory and PostgreSQL rows are there to compare.
     const t =
-      m === 'memory'
+      m === 'memory' || m === 'postgres'
         ? { text: '', status: '' }
         : target('≥ 20,000 steps/s', d.stepsPerSecond, 20000, 'higher', (x) => fmtNum(x));
     add({
@@ -370,7 +395,7 @@ function rowsFor(results, floors) {
       target: 'stated',
     });
   }
-  const perRow = sql.full.row100Ms;
+  const perRow = floors.sqlite.full.row100Ms;
   for (const v of ['wait', 'human']) {
     const r = results[`W4-${v}`];
     if (r === undefined) continue;
@@ -619,7 +644,12 @@ async function mainRun() {
     seconds: (performance.now() - started) / 1000,
     machine: { ...info, loadAverageAtEnd: loadavg().map((x) => Math.round(x * 100) / 100) },
     pragmas,
-    floors: floors && { sqlite: floors.sqlite, plain: floors.plain, runs: floors.runs },
+    floors: floors && {
+      sqlite: floors.sqlite,
+      postgres: floors.postgres,
+      plain: floors.plain,
+      runs: floors.runs,
+    },
     results: Object.fromEntries(
       Object.entries(results).map(([k, r]) => [
         k,
@@ -665,6 +695,11 @@ function report(output, floors, rows) {
       `  ${name.padEnd(7)} ${p.label.padEnd(58)} engine: ${fmt(p.engine)}; floor: ${fmt(p.floor)}`,
     );
   }
+  if (output.floors?.postgres !== undefined) {
+    lines.push(
+      `  postgres ${POSTGRES_MODE.label} (W1, W3; server setting synchronous_commit=${output.floors.postgres.settings.synchronous_commit})`,
+    );
+  }
   lines.push('  W4-W7 use the default mode (full).');
   if (floors !== undefined) {
     lines.push('');
@@ -673,6 +708,11 @@ function report(output, floors, rows) {
     for (const name of MODE_NAMES) {
       lines.push(
         `  sqlite ${name.padEnd(7)} commit of 1 row: ${both((r) => r.sqlite[name].commit1Ms).padEnd(22)} commit of 100 rows: ${both((r) => r.sqlite[name].commit100Ms).padEnd(22)} per row: ${both((r) => r.sqlite[name].row100Ms)}`,
+      );
+    }
+    if (floors.postgres !== undefined) {
+      lines.push(
+        `  postgres       commit of 1 row: ${both((r) => r.postgres.commit1Ms).padEnd(22)} commit of 100 rows: ${both((r) => r.postgres.commit100Ms).padEnd(22)} per row: ${both((r) => r.postgres.row100Ms)}`,
       );
     }
     lines.push(

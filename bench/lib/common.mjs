@@ -73,11 +73,66 @@ export const MODES = {
   memory: { synchronous: 'FULL', file: false, label: 'SQLite :memory:' },
 };
 
+/**
+ * W1 and W3 on the PostgreSQL store (`npm run bench -- --store postgres`): not one of MODES, which
+ * are SQLite's and run every time. The server is WEFT_BENCH_POSTGRES_URL (default: the tests').
+ */
+export const POSTGRES_MODE = {
+  synchronous: 'FULL',
+  file: false,
+  postgres: true,
+  label: 'PostgreSQL, synchronous_commit=on (its default)',
+};
+
+export const postgresUrl = () =>
+  process.env.WEFT_BENCH_POSTGRES_URL ??
+  process.env.WEFT_TEST_POSTGRES_URL ??
+  'postgres://postgres@127.0.0.1:5432/test';
+
 export function modeOf(args) {
   const name = args.mode ?? 'full';
+  if (name === 'postgres') return { name, ...POSTGRES_MODE };
   const mode = MODES[name];
-  if (mode === undefined) throw new Error(`unknown --mode ${name} (full | normal | memory)`);
+  if (mode === undefined)
+    throw new Error(`unknown --mode ${name} (full | normal | memory | postgres)`);
   return { name, ...mode };
+}
+
+/**
+ * A fresh empty schema on the bench's PostgreSQL server, for one process: its URL (with the
+ * schema as the search path) and `drop()`.
+ */
+export async function postgresSchema(name) {
+  const { default: pg } = await import('pg');
+  const schema = `weft_bench_${name.toLowerCase().replace(/[^a-z0-9]/g, '_')}_${process.pid}`;
+  const sql = async (text) => {
+    const client = new pg.Client({ connectionString: postgresUrl() });
+    await client.connect();
+    try {
+      await client.query(text);
+    } finally {
+      await client.end();
+    }
+  };
+  await sql(`DROP SCHEMA IF EXISTS ${schema} CASCADE; CREATE SCHEMA ${schema}`);
+  const url = new URL(postgresUrl());
+  url.searchParams.set('options', `-c search_path=${schema}`);
+  return { url: url.toString(), drop: () => sql(`DROP SCHEMA IF EXISTS ${schema} CASCADE`) };
+}
+
+/**
+ * The engine's store options for a workload: a fresh SQLite file of the mode, or a fresh
+ * PostgreSQL schema; `done()` removes the schema once the engine is closed.
+ */
+export async function storeOptions(args, mode, name) {
+  if (mode.postgres !== true) {
+    return {
+      options: { db: dbPath(args, mode, name), synchronous: mode.synchronous },
+      done: () => {},
+    };
+  }
+  const s = await postgresSchema(name);
+  return { options: { postgres: s.url }, done: s.drop };
 }
 
 /** A fresh database path for this workload in `--dir` (removed first), or ':memory:'. */

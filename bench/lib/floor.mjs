@@ -2,7 +2,7 @@
 // by W1-W3 right before and right after their measured phase, in the same process and on the same
 // folder, so that their ratios do not depend on how the machine's disk behaved minutes earlier.
 import Database from 'better-sqlite3';
-import { dbPath, removeDb, summarize } from './common.mjs';
+import { dbPath, postgresSchema, removeDb, summarize } from './common.mjs';
 
 /** A row like one of Weft's small rows: an id, a key and a little JSON. */
 const ROW = JSON.stringify({ status: 'succeeded', output: { n: 1, from: 'a' }, attempts: 1 });
@@ -65,5 +65,80 @@ export function sqliteFloor(args, mode, size = 'full', label = 'floor') {
   } finally {
     db.close();
     if (path !== ':memory:') removeDb(path);
+  }
+}
+
+/**
+ * The floor of the mode: {@link sqliteFloor}, or {@link postgresFloor} for the PostgreSQL mode.
+ */
+export async function floorOf(args, mode, size = 'full', label = 'floor') {
+  return mode.postgres === true ? postgresFloor(size, label) : sqliteFloor(args, mode, size, label);
+}
+
+/**
+ * Median commit times on the bench's PostgreSQL server (synchronous_commit as the server has it):
+ * one row per commit is a lone INSERT (one round trip, one WAL flush), 100 rows per commit one
+ * multi-row INSERT between BEGIN and COMMIT, as the store writes them.
+ */
+export async function postgresFloor(size = 'full', label = 'floor') {
+  const { default: pg } = await import('pg');
+  const schema = await postgresSchema(`${label}-pg`);
+  const client = new pg.Client({ connectionString: schema.url });
+  await client.connect();
+  try {
+    const setting = (await client.query('SHOW synchronous_commit')).rows[0].synchronous_commit;
+    await client.query(
+      'CREATE TABLE rows (id bigserial PRIMARY KEY, run_id text NOT NULL, path text NOT NULL, data text NOT NULL)',
+    );
+    let seq = 0;
+    const insert1 = {
+      name: 'floor1',
+      text: 'INSERT INTO rows (run_id, path, data) VALUES ($1, $2, $3)',
+    };
+    const insertMany = {
+      name: 'floor100',
+      text: `INSERT INTO rows (run_id, path, data)
+        SELECT * FROM unnest($1::text[], $2::text[], $3::text[])`,
+    };
+    const commit = async (rows) => {
+      if (rows === 1) {
+        await client.query({ ...insert1, values: [`run-${seq}`, `n${seq++}`, ROW] });
+        return;
+      }
+      const runIds = [];
+      const paths = [];
+      for (let i = 0; i < rows; i++) {
+        runIds.push(`run-${seq}`);
+        paths.push(`n${seq++}`);
+      }
+      await client.query('BEGIN');
+      await client.query({ ...insertMany, values: [runIds, paths, runIds.map(() => ROW)] });
+      await client.query('COMMIT');
+    };
+    const measure = async (rows, commits) => {
+      for (let i = 0; i < Math.max(20, commits / 10); i++) await commit(rows); // warm-up
+      const samples = [];
+      for (let i = 0; i < commits; i++) {
+        const t = performance.now();
+        await commit(rows);
+        samples.push(performance.now() - t);
+      }
+      return summarize(samples);
+    };
+    const counts = { full: [1000, 300], quick: [300, 100], probe: [200, 50] }[size];
+    const one = await measure(1, counts[0]);
+    const hundred = await measure(100, counts[1]);
+    return {
+      mode: 'postgres',
+      settings: { synchronous_commit: setting },
+      commit1Ms: one.median,
+      commit1: one,
+      commit100Ms: hundred.median,
+      commit100: hundred,
+      row100Ms: hundred.median / 100,
+    };
+  } finally {
+    await client.end();
+    await schema.drop();
   }
 }

@@ -1,6 +1,5 @@
 // W1 and W2: per-run latency, one run at a time, after a warm-up in the same process.
 import {
-  dbPath,
   effects,
   mark,
   modeOf,
@@ -8,9 +7,10 @@ import {
   parseArgs,
   peakRss,
   pragmasOf,
+  storeOptions,
   summarize,
 } from './common.mjs';
-import { sqliteFloor } from './floor.mjs';
+import { floorOf } from './floor.mjs';
 import { pruneFigures } from './storage.mjs';
 
 /**
@@ -25,8 +25,9 @@ export async function latencyWorkload(w) {
   // Long enough for the JIT to settle: the figures are of the steady state.
   const warmup = Number(args.warmup ?? (quick ? 300 : 1000));
   const weft = await import('weft');
-  const db = dbPath(args, mode, w.name);
-  const engine = await openEngine(weft, { db, synchronous: mode.synchronous });
+  const store = await storeOptions(args, mode, w.name);
+  const db = store.options.db;
+  const engine = await openEngine(weft, store.options);
   try {
     const { id } = await engine.publish(w.definition);
     const once = async () => {
@@ -44,7 +45,7 @@ export async function latencyWorkload(w) {
     };
     for (let i = 0; i < warmup; i++) await once();
     const stats0 = { ...engine.stats };
-    const floorBefore = sqliteFloor(args, mode, 'probe', `${w.name}-floor`);
+    const floorBefore = await floorOf(args, mode, 'probe', `${w.name}-floor`);
     const samples = [];
     let last;
     mark('start');
@@ -55,7 +56,7 @@ export async function latencyWorkload(w) {
     }
     mark('end');
     const stats1 = { ...engine.stats };
-    const floorAfter = sqliteFloor(args, mode, 'probe', `${w.name}-floor`);
+    const floorAfter = await floorOf(args, mode, 'probe', `${w.name}-floor`);
     // After the timings: the same database, every run of the workload in it.
     const prune =
       w.prune === true && mode.name === 'full'
@@ -81,5 +82,6 @@ export async function latencyWorkload(w) {
     };
   } finally {
     await engine.close();
+    await store.done();
   }
 }

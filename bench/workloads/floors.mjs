@@ -3,7 +3,8 @@
 //    one row per commit and 100 rows per commit, for each storage mode;
 //  - in-memory floor: plain async JavaScript calling the bench node's function in the shapes of W1
 //    and W2, with awaits, and no engine.
-// Usage: node bench/workloads/floors.mjs --dir DIR [--quick]
+//  - with --postgres, the same commits on the bench's PostgreSQL server (see postgresFloor).
+// Usage: node bench/workloads/floors.mjs --dir DIR [--quick] [--postgres]
 import {
   MODES,
   chain5Plain,
@@ -13,7 +14,7 @@ import {
   plainContexts,
   summarize,
 } from '../lib/common.mjs';
-import { sqliteFloor } from '../lib/floor.mjs';
+import { postgresFloor, sqliteFloor } from '../lib/floor.mjs';
 
 const args = parseArgs();
 const quick = args.quick === true;
@@ -41,9 +42,12 @@ main(async () => {
   const chainIds = ['a', 'b', 'c', 'd', 'e'];
   const dagIds = ['s', ...Array.from({ length: 18 }, (_, i) => `p${i + 1}`), 'j'];
   const n = quick ? 20000 : 100000;
+  const postgres =
+    args.postgres === true ? await postgresFloor(quick ? 'quick' : 'full') : undefined;
   return {
     workload: 'floors',
     sqlite,
+    postgres,
     plain: {
       chain5: await plainFloor(chain5Plain, chainIds, n),
       dag20: await plainFloor(dag20Plain, dagIds, n / 4),

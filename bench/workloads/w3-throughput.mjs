@@ -1,10 +1,9 @@
 // W3 throughput: 2,000 runs of chain5 submitted at once, at most 100 running at a time.
 // Reports runs/s, steps/s (bench node executions), commits per run and peak RSS.
-// Usage: node bench/workloads/w3-throughput.mjs --mode full|normal|memory --dir DIR [--quick]
+// Usage: node bench/workloads/w3-throughput.mjs --mode full|normal|memory|postgres --dir DIR [--quick]
 //        [--runs N] [--concurrency N]
 import {
   chain5,
-  dbPath,
   effects,
   intArg,
   main,
@@ -16,8 +15,9 @@ import {
   peakRss,
   pool,
   pragmasOf,
+  storeOptions,
 } from '../lib/common.mjs';
-import { sqliteFloor } from '../lib/floor.mjs';
+import { floorOf } from '../lib/floor.mjs';
 
 main(async () => {
   const args = parseArgs();
@@ -27,10 +27,8 @@ main(async () => {
   const concurrency = intArg(args, 'concurrency', 100);
   const warmup = intArg(args, 'warmup', quick ? 200 : 500);
   const weft = await import('weft');
-  const engine = await openEngine(weft, {
-    db: dbPath(args, mode, 'W3'),
-    synchronous: mode.synchronous,
-  });
+  const store = await storeOptions(args, mode, 'W3');
+  const engine = await openEngine(weft, store.options);
   try {
     const { id } = await engine.publish(chain5());
     let failed = 0;
@@ -41,7 +39,7 @@ main(async () => {
       });
     };
     await batch(warmup);
-    const floorBefore = sqliteFloor(args, mode, 'probe', 'W3-floor');
+    const floorBefore = await floorOf(args, mode, 'probe', 'W3-floor');
     const stats0 = { ...engine.stats };
     const count0 = effects.count;
     const t = performance.now();
@@ -51,7 +49,7 @@ main(async () => {
     const seconds = (performance.now() - t) / 1000;
     const stats1 = { ...engine.stats };
     const steps = effects.count - count0;
-    const floorAfter = sqliteFloor(args, mode, 'probe', 'W3-floor');
+    const floorAfter = await floorOf(args, mode, 'probe', 'W3-floor');
     if (failed > 0) throw new Error(`${failed} runs did not succeed`);
     if (steps !== runs * 5)
       throw new Error(`${steps} bench node executions for ${runs} runs, expected ${runs * 5}`);
@@ -76,5 +74,6 @@ main(async () => {
     };
   } finally {
     await engine.close();
+    await store.done();
   }
 });

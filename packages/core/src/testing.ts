@@ -20,6 +20,7 @@ import { queryCases } from './store-contract/queries.js';
 import { retentionCases } from './store-contract/retention.js';
 import { runCases } from './store-contract/runs.js';
 import { secretCases } from './store-contract/secrets.js';
+import { tenantCases } from './store-contract/tenants.js';
 import { timerCases } from './store-contract/timers.js';
 import { triggerCases } from './store-contract/triggers.js';
 import { workflowCases } from './store-contract/workflows.js';
@@ -65,5 +66,6 @@ export function storeContract(name: string, open: () => Promise<Store>): void {
     secretCases(use);
     triggerCases(use);
     retentionCases(use);
+    tenantCases(use);
   });
 }

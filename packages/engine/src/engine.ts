@@ -29,6 +29,7 @@ import {
 } from '@weft/core';
 import type { WeftClient } from '@weft/core/client';
 import { standardNodes } from '@weft/nodes';
+import { openPostgresStore } from '@weft/store-postgres';
 import { openSqliteStore } from '@weft/store-sqlite';
 import { localClient } from './client/local-client.js';
 import { Credentials } from './credentials/credentials.js';
@@ -122,15 +123,18 @@ export class Engine {
 
   /** Opens the store, applies migrations, and carries on every unfinished run. */
   static async open(options: EngineOptions = {}): Promise<Engine> {
+    const log = options.log === undefined ? {} : { log: options.log };
     const store =
       options.store ??
-      (await openSqliteStore({
-        path: options.db ?? DEFAULT_DB,
-        synchronous: options.synchronous ?? 'FULL',
-        lock: options.lock ?? true,
-        ...(options.sqliteWriter === undefined ? {} : { writer: options.sqliteWriter }),
-        ...(options.log === undefined ? {} : { log: options.log }),
-      }));
+      (options.postgres !== undefined
+        ? await openPostgresStore({ url: options.postgres, ...log })
+        : await openSqliteStore({
+            path: options.db ?? DEFAULT_DB,
+            synchronous: options.synchronous ?? 'FULL',
+            lock: options.lock ?? true,
+            ...(options.sqliteWriter === undefined ? {} : { writer: options.sqliteWriter }),
+            ...log,
+          }));
     try {
       await store.migrate();
       const engine = new Engine(store, options.store === undefined, options);

@@ -22,7 +22,7 @@ describe('weft serve', () => {
     expect(refused.stderr).toMatch(/refusing to serve on 0\.0\.0\.0 without API keys/);
     const pg = await weft(['serve', '--port', '0', '--postgres', 'postgres://x', '--db', tempDb()]);
     expect(pg.code).toBe(2);
-    expect(pg.stderr).toMatch(/--postgres is not available yet/);
+    expect(pg.stderr).toMatch(/give --db PATH or --postgres URL, not both/);
     const badKeys = await weft(['serve', '--port', '0', '--db', tempDb()], {
       WEFT_API_KEYS: 'acme',
     });

@@ -1,8 +1,8 @@
 /**
  * @module migrations
  * The schema as ordered data. A migration's `name` is its identity: once released it is never
- * edited or reordered, only followed by new ones. The PostgreSQL store mirrors this list name for
- * name with its own SQL, so a database's `schema_migrations` reads the same on both.
+ * edited or reordered, only followed by new ones. The PostgreSQL store keeps its own list (its
+ * layout is PostgreSQL's, not a copy of this one), recorded in its `weft_migrations`.
  *
  * Conventions: JSON is stored as text (`NULL` = the field is absent, `'null'` = JSON null); times
  * are ISO 8601 text as the engine wrote them, except timer due times (epoch ms, compared as numbers).

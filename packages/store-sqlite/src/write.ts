@@ -5,7 +5,7 @@
  * thread. `apply-plan.js` then writes the plan inside a transaction, on whichever connection
  * commits (the store's own, or the writer thread's).
  */
-import { WeftError, type RunWrite } from '@weft/core';
+import { WeftError, type NodeRecord, type RunWrite } from '@weft/core';
 import type { CommitPlan, RunPlan } from './apply-plan.js';
 import { eventRows } from './event-log.js';
 import { outputRefs } from './output-refs.js';
@@ -24,7 +24,7 @@ export function planWrites(writes: readonly RunWrite[]): CommitPlan {
     const refs = w.events.length > 0 ? outputRefs(w) : undefined;
     const { row, prevSeq, mask } = planRunRow(w, refs);
     const nodes: unknown[][] = [];
-    for (const n of w.nodes) {
+    for (const n of lastPerPath(w.nodes)) {
       nodes.push([
         n.runId,
         n.path,
@@ -62,6 +62,16 @@ export function planWrites(writes: readonly RunWrite[]): CommitPlan {
     plan.push(p);
   }
   return plan;
+}
+
+/**
+ * A path written twice in one write: only its last row, the one that stays. Writing the first as
+ * well would move its output aside under the seq of an event that carries the last one's.
+ */
+function lastPerPath(nodes: readonly NodeRecord[]): readonly NodeRecord[] {
+  if (nodes.length < 2) return nodes;
+  const last = new Map(nodes.map((n) => [n.path, n]));
+  return last.size === nodes.length ? nodes : [...last.values()];
 }
 
 /**

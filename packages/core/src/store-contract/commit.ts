@@ -84,4 +84,51 @@ export function commitCases(use: () => Store): void {
       expect((await store.getRun('r1'))?.seq).toBe(0);
     });
   });
+
+  describe('writes in one commit', () => {
+    it('applies two writes of one run in their order', async () => {
+      const first = makeRun('r1', { seq: 1 });
+      const second = makeRun('r1', { status: 'succeeded', seq: 2, output: { done: true } });
+      await store.commit([
+        makeWrite(first, { nodes: [makeNode('r1', 'a')], events: events(1, 1) }),
+        makeWrite(second, {
+          nodes: [makeNode('r1', 'a', { status: 'succeeded', output: { done: true } })],
+          events: events(2, 2),
+          previous: first,
+        }),
+      ]);
+      expect(await store.loadRun('r1')).toStrictEqual({
+        run: second,
+        nodes: [makeNode('r1', 'a', { status: 'succeeded', output: { done: true } })],
+      });
+      expect(await store.readEvents('r1', 0)).toStrictEqual(events(1, 2));
+    });
+
+    it('keeps the last of two rows of one node path in one write', async () => {
+      await store.commit([
+        makeWrite(makeRun('r1'), {
+          nodes: [makeNode('r1', 'a'), makeNode('r1', 'a', { status: 'failed', attempts: 2 })],
+        }),
+      ]);
+      expect((await store.loadRun('r1'))?.nodes).toStrictEqual([
+        makeNode('r1', 'a', { status: 'failed', attempts: 2 }),
+      ]);
+    });
+
+    it('keeps the stored input when a write says it is unchanged, row written whole or not', async () => {
+      const input = { text: 'x'.repeat(3000), n: 1 };
+      const first = makeRun('r1', { input });
+      await store.commit([makeWrite(first)]);
+      const next = makeRun('r1', { input, seq: 1 });
+      await store.commit([makeWrite(next, { inputUnchanged: true, previous: first })]);
+      expect(await store.getRun('r1')).toStrictEqual(next);
+      // A field fixed at creation changed: the row is written whole, the input still kept.
+      const moved = makeRun('r1', { input, seq: 2, tenant: 't2' });
+      await store.commit([makeWrite(moved, { inputUnchanged: true, previous: next })]);
+      expect(await store.getRun('r1')).toStrictEqual(moved);
+      const last = makeRun('r1', { input, seq: 3, tenant: 't2', status: 'paused' });
+      await store.commit([makeWrite(last, { inputUnchanged: true })]);
+      expect(await store.loadRun('r1')).toStrictEqual({ run: last, nodes: [] });
+    });
+  });
 }

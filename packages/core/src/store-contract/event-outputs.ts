@@ -122,6 +122,23 @@ export function eventOutputCases(use: () => Store): void {
       expect(await store.readEvents('r1', 0)).toStrictEqual([...events, e3]);
     });
 
+    it('keeps the output of an event whose node path is written twice in one write', async () => {
+      const last = { last: true };
+      const e1 = succeeded(1, 'a', last);
+      await store.commit([
+        makeWrite(makeRun('r1', { seq: 1 }), {
+          nodes: [
+            makeNode('r1', 'a', { status: 'succeeded', output: 'first' }),
+            makeNode('r1', 'a', { status: 'succeeded', output: last }),
+          ],
+          events: [e1],
+        }),
+      ]);
+      expect((await store.loadRun('r1'))?.nodes[0]?.output).toStrictEqual(last);
+      await store.commit([makeWrite(makeRun('r1', { seq: 1 }), { removeNodes: ['a'] })]);
+      expect(await store.readEvents('r1', 0)).toStrictEqual([e1]);
+    });
+
     it('reads back an output equal to, but not the same value as, its row', async () => {
       const e1 = succeeded(1, 'a', { n: 1 });
       await store.commit([

@@ -161,6 +161,18 @@ export function runCases(use: () => Store): void {
       expect(await store.findRunByIdempotencyKey('t1', 'wf', 'order-8')).toBeUndefined();
     });
 
+    it('keeps an idempotency key of any text, U+0000 included, and finds the run by it', async () => {
+      const key = 'order\u0000#7 — 日本語 🧵';
+      const run = makeRun('r1', { idempotencyKey: key });
+      await store.commit([makeWrite(run)]);
+      expect(await store.getRun('r1')).toStrictEqual(run);
+      expect(await store.findRunByIdempotencyKey('t1', 'wf', key)).toStrictEqual(run);
+      expect(await store.findRunByIdempotencyKey('t1', 'wf', 'order')).toBeUndefined();
+      await expect(
+        store.commit([makeWrite(makeRun('r2', { idempotencyKey: key }))]),
+      ).rejects.toMatchObject({ code: 'store_conflict' });
+    });
+
     it('rejects a second run with the same tenant, workflow and idempotency key', async () => {
       await store.commit([makeWrite(makeRun('r1', { idempotencyKey: 'k' }))]);
       await expect(

@@ -26,6 +26,11 @@ export interface EngineOptions {
    * Ignored for `:memory:` (always inline) and when `store` is given. @default 'inline'
    */
   sqliteWriter?: 'thread' | 'inline';
+  /**
+   * A PostgreSQL URL (`postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE`): the engine opens its
+   * store there instead of the SQLite file `db`. Ignored when `store` is given.
+   */
+  postgres?: string;
   /** A store to use instead of opening one; the engine does not close it. */
   store?: Store;
   /** Node types to register besides the standard ones. */
@@ -87,6 +92,8 @@ export const DEFAULT_DB = './.weft/weft.db';
 
 /** The database file the store was opened on, if it is one: the key file goes beside it. */
 export function storeLocation(store: Store, options: EngineOptions): string | undefined {
+  // A database on a server has no directory of this machine to keep a key file in.
+  if (options.store === undefined && options.postgres !== undefined) return undefined;
   const path =
     options.store === undefined ? (options.db ?? DEFAULT_DB) : (store as { path?: unknown }).path;
   return typeof path === 'string' && path !== ':memory:' && path !== '' ? path : undefined;

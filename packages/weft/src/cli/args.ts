@@ -52,8 +52,9 @@ const COMMAND_OPTIONS: Record<string, readonly Name[]> = {
   validate: ['db'],
   graph: ['format', 'db'],
   serve: ['port', 'host', 'db', 'postgres', 'sync', 'retention-days'],
-  keys: ['tenant', 'db', 'json'],
-  'tenants move': ['db', 'json'],
+  migrate: ['db', 'postgres'],
+  keys: ['tenant', 'db', 'postgres', 'json'],
+  'tenants move': ['db', 'postgres', 'json'],
   doctor: ['db', 'json'],
   'runs list': ['workflow', 'status', 'limit', ...REMOTE],
   'runs show': REMOTE,
@@ -86,6 +87,8 @@ export interface CommandLine {
   /** The positionals after the command. */
   rest: string[];
   values: Partial<Record<Name, string | boolean>> & { db: string };
+  /** Whether --db was given (else `values.db` is the default file). */
+  dbGiven: boolean;
   help: boolean;
   version: boolean;
 }
@@ -114,6 +117,7 @@ export function parseCommandLine(argv: readonly string[]): CommandLine {
     command,
     rest,
     values: { ...values, db: string(values.db) ?? DEFAULT_DB },
+    dbGiven: string(values.db) !== undefined,
     help: values.help === true,
     version: values.version === true,
   };

@@ -34,21 +34,24 @@ Usage:
       (or WEFT_API_KEY). There, weft runs events RUN --follow streams the events live.
       While weft serve holds the database, run, runs, publish and workflows go through
       that server by themselves (with --key or WEFT_API_KEY when it has keys).
-  weft serve [--port 8080] [--host 127.0.0.1] [--db PATH] [--sync full|normal]
-            [--retention-days N]
+  weft serve [--port 8080] [--host 127.0.0.1] [--db PATH | --postgres URL]
+            [--sync full|normal] [--retention-days N]
       The HTTP API (docs/api.md), cron schedules, webhooks, /metrics, and the workflows'
-      retention (or --retention-days for those without). API keys come from
+      retention (or --retention-days for those without), on the SQLite file or on
+      PostgreSQL (--postgres or WEFT_POSTGRES_URL). API keys come from
       WEFT_API_KEYS=tenant:key,... and from weft keys create; without any the API is open
       and listens on 127.0.0.1 only. SIGTERM drains (WEFT_DRAIN_MS, default 10000).
       Logs: JSON lines on stderr (WEFT_LOG_LEVEL=debug|info|warn|error|silent).
-  weft keys create --tenant T [--db PATH] [--json]
+  weft keys create --tenant T [--db PATH | --postgres URL] [--json]
       Make an API key for tenant T and print it once (only its hash is stored).
       A running weft serve on the same database accepts it at once.
   weft keys list --tenant T [--json]  ids, prefixes and creation times
   weft keys revoke ID --tenant T      the key stops working at once
-  weft tenants move FROM TO [--db PATH] [--json]
+  weft tenants move FROM TO [--db PATH | --postgres URL] [--json]
       Give everything tenant FROM holds to TO, e.g. what the open mode made (tenant
       default) to a key's tenant: weft tenants move default acme. Stop weft serve first.
+  weft migrate [--db PATH | --postgres URL]
+      Bring the database's schema up to date and exit (weft serve also does at start).
   weft doctor [--db PATH] [--json]
       Check the database file (SQLite integrity check, and that it is Weft's): ok, or what is
       wrong (exit 1). Nothing in the file is changed.
@@ -110,10 +113,11 @@ Examples:
   weft graph examples/branching.yaml
   weft graph examples/foreach.yaml --format dot | dot -Tsvg > foreach.svg
 `,
-  serve: `weft serve [--port 8080] [--host 127.0.0.1] [--db PATH] [--sync full|normal]
-           [--retention-days N]
+  serve: `weft serve [--port 8080] [--host 127.0.0.1] [--db PATH | --postgres URL]
+           [--sync full|normal] [--retention-days N]
 
-Serves the HTTP API (docs/api.md), cron schedules, webhooks and /metrics on the embedded store.
+Serves the HTTP API (docs/api.md), cron schedules, webhooks and /metrics on the embedded store,
+or on PostgreSQL with --postgres (docs/operations.md).
 API keys come from WEFT_API_KEYS=tenant:key,... and from weft keys create; without any the API
 is open and listens on a loopback address only. SIGTERM drains (WEFT_DRAIN_MS, default 10000).
 
@@ -121,6 +125,8 @@ Options:
   --port N       the port (default 8080; 0 picks a free one)
   --host HOST    the address to listen on (default 127.0.0.1)
   --db PATH      the database (default ./.weft/weft.db)
+  --postgres URL a PostgreSQL database instead: postgres://USER[:PASSWORD]@HOST[:PORT]/DB
+                 (default: WEFT_POSTGRES_URL; set WEFT_SECRET_KEY for credentials)
   --sync MODE    full (default; WEFT_SYNC): a committed step survives power loss;
                  normal: survives a crash of the process, faster (docs/operations.md)
   --retention-days N   delete finished runs N days after they finished, for workflows without
@@ -131,6 +137,21 @@ Examples:
   weft serve
   weft serve --sync normal --retention-days 30
   WEFT_API_KEYS=acme:s3cret weft serve --host 0.0.0.0 --port 9000
+  weft serve --postgres postgres://weft@db.internal:5432/weft
+`,
+  migrate: `weft migrate [--db PATH | --postgres URL]
+
+Brings the database's schema up to date and exits; weft serve does the same at start. All
+pending steps apply in one transaction, so a failure changes nothing; on PostgreSQL an advisory
+lock makes processes starting together take turns. A database written by a newer Weft, or
+another application's, is refused and left as it is.
+
+Options:
+  --db PATH       the SQLite file (default ./.weft/weft.db)
+  --postgres URL  a PostgreSQL database (default: WEFT_POSTGRES_URL)
+
+Examples:
+  weft migrate --postgres postgres://weft@db.internal:5432/weft
 `,
   runs: `weft runs COMMAND RUN [options]
 
@@ -166,7 +187,7 @@ Examples:
   weft runs input 0193ab --node approve --value true
   weft runs prune --older-than 30d --status failed
 `,
-  keys: `weft keys create|list|revoke [ID] --tenant T [--db PATH] [--json]
+  keys: `weft keys create|list|revoke [ID] --tenant T [--db PATH | --postgres URL] [--json]
 
 Manages the API keys of weft serve (only their hashes are stored).
 
@@ -178,6 +199,7 @@ Commands:
 Options:
   --tenant T    the tenant the keys belong to
   --db PATH     the database (default ./.weft/weft.db)
+  --postgres URL  a PostgreSQL database instead (default: WEFT_POSTGRES_URL)
   --json        print JSON
 
 Examples:
@@ -185,7 +207,7 @@ Examples:
   weft keys list --tenant acme
   weft keys revoke KEY_ID --tenant acme
 `,
-  tenants: `weft tenants move FROM TO [--db PATH] [--json]
+  tenants: `weft tenants move FROM TO [--db PATH | --postgres URL] [--json]
 
 Gives everything tenant FROM holds to tenant TO, in one transaction: workflows (every version),
 runs, schedules, webhook deliveries and credentials (encrypted again for TO with the same secret
@@ -196,6 +218,7 @@ of FROM. It needs the database to itself: stop weft serve first.
 
 Options:
   --db PATH     the database (default ./.weft/weft.db)
+  --postgres URL  a PostgreSQL database instead (default: WEFT_POSTGRES_URL)
   --json        print what moved: { "workflows", "runs", "schedules", "credentials" }
 
 Examples:

@@ -1,11 +1,13 @@
 /**
  * @module cli/keys-command
- * `weft keys create --tenant T [--db PATH]`: creates an API key and prints it once on stdout (only
- * its SHA-256 is stored). Also `weft keys list --tenant T` and `weft keys revoke ID --tenant T`.
+ * `weft keys create --tenant T [--db PATH | --postgres URL]`: creates an API key and prints it once
+ * on stdout (only its SHA-256 is stored). Also `weft keys list --tenant T` and
+ * `weft keys revoke ID --tenant T`.
  *
  * The database is opened without claiming it, so keys can be made while `weft serve` runs on it;
  * the server reads stored keys at each request, so a new key works at once.
  */
+import { openPostgresStore } from '@weft/store-postgres';
 import { openSqliteStore } from '@weft/store-sqlite';
 import { systemClock, WeftError } from '@weft/core';
 import { ApiKeys } from '@weft/engine';
@@ -16,6 +18,8 @@ export interface KeysArgs {
   action?: 'create' | 'list' | 'revoke';
   tenant: string | undefined;
   db: string;
+  /** A PostgreSQL URL, already checked (see `postgresFrom`): used instead of `db`. */
+  postgres?: string;
   /** The key id, for `revoke`. */
   id?: string;
   json?: boolean;
@@ -27,7 +31,10 @@ export async function keysCommand(args: KeysArgs): Promise<number> {
     throw new CliError(`weft keys ${action} needs a tenant: --tenant T`, EXIT.invalid);
   }
   const tenant = args.tenant;
-  const store = await openSqliteStore({ path: args.db, lock: false });
+  const store =
+    args.postgres === undefined
+      ? await openSqliteStore({ path: args.db, lock: false })
+      : await openPostgresStore({ url: args.postgres, poolSize: 1 });
   try {
     await store.migrate();
     const keys = new ApiKeys(store, systemClock);

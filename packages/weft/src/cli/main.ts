@@ -8,6 +8,7 @@ import { CliError, EXIT } from './exit-codes.js';
 import { exitCodeOf, failureText } from './failure.js';
 import { COMMAND_HELP, HELP } from './help.js';
 import { checkRunsValues } from './runs-args.js';
+import { postgresFrom } from './store-options.js';
 import { guardUnfinished } from './unfinished.js';
 
 // Commands are loaded when used, so that `weft --version` and `weft help` start at once.
@@ -22,6 +23,7 @@ const commands = {
   keys: () => import('./keys-command.js'),
   tenants: () => import('./tenants-command.js'),
   doctor: () => import('./doctor-command.js'),
+  migrate: () => import('./migrate-command.js'),
 };
 
 /** WeftError, recognised without loading the core (see WeftError.is). */
@@ -57,6 +59,7 @@ async function main(argv: string[]): Promise<number> {
     command,
     rest,
     values: all,
+    dbGiven,
     help: wantsHelp,
     version: wantsVersion,
   } = parseCommandLine(argv);
@@ -170,15 +173,25 @@ async function main(argv: string[]): Promise<number> {
       if (values.follow) Object.assign(args, { follow: true });
       return (await commands.runs()).runsCommand(args);
     }
-    case 'serve':
+    case 'serve': {
+      const postgres = postgresFrom(values.postgres, dbGiven, process.env);
       return (await commands.serve()).serveCommand({
         port: values.port,
         host: values.host,
         db: values.db,
-        ...(values.postgres === undefined ? {} : { postgres: values.postgres }),
+        ...(postgres === undefined ? {} : { postgres }),
         ...(values.sync === undefined ? {} : { sync: values.sync }),
         ...(values.retentionDays === undefined ? {} : { retentionDays: values.retentionDays }),
       });
+    }
+    case 'migrate': {
+      if (rest.length > 0)
+        throw new CliError(`weft migrate: unexpected argument "${rest[0]}"`, EXIT.invalid);
+      const postgres = postgresFrom(values.postgres, dbGiven, process.env);
+      return (await commands.migrate()).migrateCommand(
+        postgres === undefined ? { db: values.db } : { postgres },
+      );
+    }
     case 'keys': {
       const [sub = 'create', id, ...extra] = rest;
       if (sub !== 'create' && sub !== 'list' && sub !== 'revoke') {
@@ -190,10 +203,12 @@ async function main(argv: string[]): Promise<number> {
           EXIT.invalid,
         );
       }
+      const postgres = postgresFrom(values.postgres, dbGiven, process.env);
       return (await commands.keys()).keysCommand({
         action: sub,
         tenant: values.tenant,
         db: values.db,
+        ...(postgres === undefined ? {} : { postgres }),
         json: values.json,
         ...(id === undefined ? {} : { id }),
       });
@@ -216,10 +231,12 @@ async function main(argv: string[]): Promise<number> {
           EXIT.invalid,
         );
       }
+      const postgres = postgresFrom(values.postgres, dbGiven, process.env);
       return (await commands.tenants()).tenantsCommand({
         from,
         to,
         db: values.db,
+        ...(postgres === undefined ? {} : { postgres }),
         json: values.json,
       });
     }

@@ -11,7 +11,8 @@ import { holdsData, OPEN_TENANT, parseApiKeys, type Engine } from '@weft/engine'
 export async function openTenantWarning(
   engine: Engine,
   env: NodeJS.ProcessEnv,
-  db: string,
+  /** How the command names the store: `--db PATH` or `--postgres URL`. */
+  storeFlag: string,
 ): Promise<string | undefined> {
   // A key for `default` reaches its data: nothing is hidden then.
   if (parseApiKeys(env['WEFT_API_KEYS']).some((k) => k.tenant === OPEN_TENANT)) return undefined;
@@ -20,7 +21,7 @@ export async function openTenantWarning(
   return (
     `tenant ${OPEN_TENANT} holds workflows, runs or credentials made without API keys, and no key ` +
     `names it: no key sees them. To give them to a key's tenant, stop the server and run ` +
-    `weft tenants move ${OPEN_TENANT} TENANT --db ${db}`
+    `weft tenants move ${OPEN_TENANT} TENANT ${storeFlag}`
   );
 }
 
@@ -28,10 +29,10 @@ export async function openTenantWarning(
 export async function warnAboutOpenTenant(
   engine: Engine,
   env: NodeJS.ProcessEnv,
-  db: string,
+  storeFlag: string,
   log: Logger,
 ): Promise<void> {
-  const warning = await openTenantWarning(engine, env, db);
+  const warning = await openTenantWarning(engine, env, storeFlag);
   if (warning === undefined) return;
   process.stderr.write(`warning: ${warning}\n`);
   log.warn({ tenant: OPEN_TENANT }, warning);

@@ -1,7 +1,9 @@
 /**
  * @module cli/serve-command
- * `weft serve [--port 8080] [--host 127.0.0.1] [--db PATH]`: the HTTP API on the embedded store,
- * with the cron scheduler, credentials, webhooks, `/metrics`, OpenTelemetry spans and JSON logs.
+ * `weft serve [--port 8080] [--host 127.0.0.1] [--db PATH | --postgres URL]`: the HTTP API on the
+ * embedded store or on PostgreSQL (`--postgres`, or `WEFT_POSTGRES_URL`), with the cron scheduler,
+ * credentials, webhooks, `/metrics`, OpenTelemetry spans and JSON logs. On PostgreSQL one process
+ * serves the database: workers beside it are not there yet.
  *
  * API keys come from `WEFT_API_KEYS` and from `weft keys create` (stored hashed, read at each
  * request, so a key made while the server runs works at once). With neither, the API is open, so
@@ -19,6 +21,7 @@ import { jsonLogger, logLevelFrom, startServer } from '@weft/server';
 import { Engine } from '@weft/engine';
 import { keyResolver, parseApiKeys } from '@weft/engine';
 import { startScheduler } from '@weft/engine';
+import { PostgresStore } from '@weft/store-postgres';
 import { SqliteStore } from '@weft/store-sqlite';
 import { CliError, EXIT } from './exit-codes.js';
 import { warnAboutOpenTenant } from './open-tenant-warning.js';
@@ -29,6 +32,7 @@ export interface ServeArgs {
   port: string;
   host: string;
   db: string;
+  /** A PostgreSQL URL, already checked (see `postgresFrom`): used instead of `db`. */
   postgres?: string;
   /** `--sync full|normal` (else WEFT_SYNC). */
   sync?: string;
@@ -60,12 +64,6 @@ const truthy = (value: string | undefined) =>
   value !== undefined && /^(1|true|yes)$/i.test(value.trim());
 
 export async function serveCommand(a: ServeArgs): Promise<number> {
-  if (a.postgres !== undefined) {
-    throw new CliError(
-      'weft serve --postgres is not available yet: use the embedded store (--db PATH)',
-      EXIT.invalid,
-    );
-  }
   const port = Number(a.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
     throw new CliError(
@@ -87,7 +85,7 @@ export async function serveCommand(a: ServeArgs): Promise<number> {
   }
   const log = jsonLogger({ level: logLevelFrom(env['WEFT_LOG_LEVEL']) });
   const engine = await Engine.open({
-    db: a.db,
+    ...(a.postgres === undefined ? { db: a.db } : { postgres: a.postgres }),
     log,
     synchronous,
     retention: days === undefined ? {} : { days },
@@ -103,6 +101,17 @@ export async function serveCommand(a: ServeArgs): Promise<number> {
       },
       `store opened: synchronous=${p.synchronous} (${p.synchronous === 'FULL' ? 'a committed run survives power loss' : 'survives a process crash; the last commits may be lost on power loss'})`,
     );
+  } else if (engine.store instanceof PostgresStore) {
+    log.info(
+      { database: engine.store.label, retention_days: days },
+      `store opened: PostgreSQL at ${engine.store.label}`,
+    );
+    if (env['WEFT_SECRET_KEY'] === undefined) {
+      log.warn(
+        {},
+        'WEFT_SECRET_KEY is not set: credentials stored now are encrypted with a key of this process only and cannot be read after a restart; set WEFT_SECRET_KEY',
+      );
+    }
   }
   let scheduler;
   let server;
@@ -143,7 +152,9 @@ export async function serveCommand(a: ServeArgs): Promise<number> {
       `no API keys configured (WEFT_API_KEYS or weft keys create): the API is open, on ${a.host} only\n`,
     );
   } else {
-    await warnAboutOpenTenant(engine, env, a.db, log);
+    const storeFlag =
+      engine.store instanceof PostgresStore ? `--postgres ${engine.store.label}` : `--db ${a.db}`;
+    await warnAboutOpenTenant(engine, env, storeFlag, log);
   }
   // Other weft commands on this database go through this server instead of being refused.
   const announce = (url: string | undefined) => {

@@ -1,8 +1,10 @@
 /**
  * @module cli/store-options
- * How `weft run` and `weft serve` keep the embedded store: the durability (`--sync full|normal`,
- * or `WEFT_SYNC`) and `weft serve`'s default retention (`--retention-days N`, or
- * `WEFT_RETENTION_DAYS`). A bad value stops the command before anything is opened (exit 2).
+ * Which store a command opens (the SQLite file `--db`, or PostgreSQL with `--postgres URL` or
+ * `WEFT_POSTGRES_URL`), and how `weft run` and `weft serve` keep the embedded store: the
+ * durability (`--sync full|normal`, or `WEFT_SYNC`) and `weft serve`'s default retention
+ * (`--retention-days N`, or `WEFT_RETENTION_DAYS`). A bad value stops the command before anything
+ * is opened (exit 2).
  */
 import { CliError, EXIT } from './exit-codes.js';
 
@@ -42,4 +44,34 @@ export function retentionDaysFrom(
     );
   }
   return days;
+}
+
+/**
+ * The PostgreSQL URL a command uses: `--postgres`, else `WEFT_POSTGRES_URL`; undefined for the
+ * SQLite file. An explicit `--db` beside `--postgres` is refused: which one was meant is unclear.
+ */
+export function postgresFrom(
+  flag: string | undefined,
+  dbGiven: boolean,
+  env: NodeJS.ProcessEnv,
+): string | undefined {
+  if (flag !== undefined && dbGiven) {
+    throw new CliError('give --db PATH or --postgres URL, not both', EXIT.invalid);
+  }
+  if (flag !== undefined) return checkPostgres(flag, '--postgres');
+  if (dbGiven) return undefined;
+  const fromEnv = env['WEFT_POSTGRES_URL'];
+  return fromEnv === undefined || fromEnv.trim() === ''
+    ? undefined
+    : checkPostgres(fromEnv.trim(), 'WEFT_POSTGRES_URL');
+}
+
+function checkPostgres(url: string, source: string): string {
+  if (!/^postgres(ql)?:\/\//.test(url)) {
+    throw new CliError(
+      `${source} must be a PostgreSQL URL like postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE`,
+      EXIT.invalid,
+    );
+  }
+  return url;
 }

@@ -1,11 +1,11 @@
 /**
  * @module cli/tenants-command
- * `weft tenants move FROM TO [--db PATH] [--json]`: gives everything tenant FROM holds (workflows,
+ * `weft tenants move FROM TO [--db PATH | --postgres URL] [--json]`: gives everything tenant FROM holds (workflows,
  * runs, schedules, webhook deliveries, credentials) to tenant TO, in one transaction. Made for
  * leaving the open mode, whose data belongs to tenant `default`: `weft tenants move default acme`.
  *
- * It claims the database, so it runs while no `weft serve` holds it: a move under a live server
- * would race with runs it is carrying on. Credentials are encrypted with their tenant bound in, so
+ * It claims a SQLite file, so it runs while no `weft serve` holds it: a move under a live server
+ * would race with runs it is carrying on (on PostgreSQL, stop the server first: nothing claims it). Credentials are encrypted with their tenant bound in, so
  * they are decrypted and encrypted again for TO with the same secret key the server uses
  * (`WEFT_SECRET_KEY` or the key file beside the database); API keys stay with their tenant.
  */
@@ -17,6 +17,8 @@ export interface TenantsArgs {
   from: string;
   to: string;
   db: string;
+  /** A PostgreSQL URL, already checked (see `postgresFrom`): used instead of `db`. */
+  postgres?: string;
   json?: boolean;
 }
 
@@ -25,7 +27,8 @@ const plural = (n: number, one: string) => `${n} ${one}${n === 1 ? '' : 's'}`;
 export async function tenantsCommand(a: TenantsArgs): Promise<number> {
   let engine: Engine;
   try {
-    engine = await Engine.open({ db: a.db, autoStart: false });
+    const where = a.postgres === undefined ? { db: a.db } : { postgres: a.postgres };
+    engine = await Engine.open({ ...where, autoStart: false });
   } catch (e) {
     if (WeftError.is(e) && e.code === 'store_locked') {
       throw new CliError(

@@ -1,0 +1,131 @@
+import pg from 'pg';
+import { afterAll, describe, expect, it } from 'vitest';
+import { storeContract } from '@weft/core/testing';
+import { applyMigrations } from './migrate.js';
+import { MIGRATIONS } from './migrations.js';
+import { openPostgresStore } from './postgres-store.js';
+import { TEST_POSTGRES_URL, TestSchemas } from './testing.js';
+
+const schemas = new TestSchemas();
+afterAll(() => schemas.dropAll(), 120_000);
+
+const fresh = async () =>
+  openPostgresStore({ url: TEST_POSTGRES_URL, schema: await schemas.create(), poolSize: 4 });
+
+storeContract('postgres', fresh);
+
+/** A pool on the schema, to look at the tables as they are. */
+const rawPool = (schema: string) =>
+  new pg.Pool({ connectionString: TEST_POSTGRES_URL, options: `-c search_path=${schema}` });
+
+describe('openPostgresStore', () => {
+  it('keeps committed data across close and reopen', async () => {
+    const schema = await schemas.create();
+    const first = await openPostgresStore({ url: TEST_POSTGRES_URL, schema });
+    await first.migrate();
+    await first.saveWorkflow({
+      tenant: 't',
+      definition: { id: 'wf', nodes: [], edges: [] },
+      source: '',
+      hash: 'h',
+    });
+    await first.close();
+    await first.close();
+    const second = await openPostgresStore({ url: TEST_POSTGRES_URL, schema });
+    await second.migrate();
+    expect((await second.getWorkflow('t', 'wf'))?.version).toBe(1);
+    await second.close();
+  });
+
+  it('takes the schema from the URL’s options as well', async () => {
+    const schema = await schemas.create();
+    const store = await openPostgresStore({ url: schemas.urlFor(schema) });
+    await store.migrate();
+    await store.close();
+    const pool = rawPool(schema);
+    const { rows } = await pool.query('SELECT name FROM weft_migrations');
+    await pool.end();
+    expect(rows.map((r: { name: string }) => r.name)).toEqual(MIGRATIONS.map((m) => m.name));
+  });
+
+  it('maps a taken idempotency key to store_conflict, as the SQLite store does', async () => {
+    const store = await fresh();
+    await store.migrate();
+    const run = {
+      id: 'r1',
+      tenant: 't',
+      workflowId: 'wf',
+      version: 1,
+      status: 'running' as const,
+      input: {},
+      createdAt: new Date(0).toISOString(),
+      priority: 0,
+      seq: 0,
+      state: {},
+      idempotencyKey: 'k',
+    };
+    const write = (id: string) => ({
+      run: { ...run, id },
+      nodes: [],
+      events: [],
+      addTimers: [],
+      removeTimers: [],
+    });
+    await store.commit([write('r1')]);
+    await expect(store.commit([write('r2')])).rejects.toMatchObject({
+      code: 'store_conflict',
+      message: expect.stringMatching(/^commit rejected, nothing written: .*runs_idempotency/),
+    });
+    await store.close();
+  });
+});
+
+describe('migrations', () => {
+  it('are uniquely named, recorded, and applied once by two stores starting together', async () => {
+    const names = MIGRATIONS.map((m) => m.name);
+    expect(new Set(names).size).toBe(names.length);
+    const schema = await schemas.create();
+    const a = await openPostgresStore({ url: TEST_POSTGRES_URL, schema });
+    const b = await openPostgresStore({ url: TEST_POSTGRES_URL, schema });
+    await Promise.all([a.migrate(), b.migrate(), a.migrate()]);
+    await Promise.all([a.close(), b.close()]);
+    const pool = rawPool(schema);
+    const { rows } = await pool.query('SELECT name FROM weft_migrations ORDER BY name');
+    await pool.end();
+    expect(rows.map((r: { name: string }) => r.name)).toEqual(names);
+  });
+
+  it('refuses a schema written by a newer Weft, at open and at migrate', async () => {
+    const schema = await schemas.create();
+    const store = await openPostgresStore({ url: TEST_POSTGRES_URL, schema });
+    await store.migrate();
+    await schemas.run(
+      `INSERT INTO "${schema}".weft_migrations (name, applied_at) VALUES ('9999_future', 'x')`,
+    );
+    const expected = {
+      code: 'store_too_new',
+      message: `database ${new URL(TEST_POSTGRES_URL).toString()} was written by a newer version of Weft (unknown migrations: 9999_future); upgrade Weft to open it`,
+    };
+    await expect(store.migrate()).rejects.toMatchObject(expected);
+    await store.close();
+    await expect(openPostgresStore({ url: TEST_POSTGRES_URL, schema })).rejects.toMatchObject(
+      expected,
+    );
+  });
+
+  it('applies nothing when one pending step fails', async () => {
+    const schema = await schemas.create();
+    const pool = rawPool(schema);
+    const steps = [
+      { name: '0001_a', up: ['CREATE TABLE a (x int)'] },
+      { name: '0002_b', up: ['CREATE TABLE b (x int)', 'CREATE TABLE b (x int)'] },
+    ];
+    await expect(applyMigrations(pool, 'test', steps)).rejects.toThrow(/already exists/);
+    const { rows } = await pool.query(
+      'SELECT table_name FROM information_schema.tables WHERE table_schema = $1',
+      [schema],
+    );
+    await pool.end();
+    expect(rows).toEqual([]);
+  });
+});

@@ -1,0 +1,195 @@
+/**
+ * @module retention
+ * Deleting finished runs: one by id (`Store.deleteRun`) or those a prune query selects
+ * (`Store.pruneRuns`). A run goes with its whole tree of child runs; its outputs, nodes, events and
+ * timers follow by `ON DELETE CASCADE`, and the webhook deliveries that started it are deleted here.
+ *
+ * A prune walks the candidates in (created_at, id) order, a batch per transaction, so that the
+ * engine's commits are not held up long; each batch re-reads the statuses (rows locked), so a run
+ * retried since it was selected is kept.
+ */
+import type pg from 'pg';
+import {
+  TERMINAL_RUN_STATUSES,
+  WeftError,
+  isTerminal,
+  type PruneQuery,
+  type RunStatus,
+} from '@weft/core';
+import { inTransaction } from './connect.js';
+
+/** Runs per prune transaction unless the query says otherwise. */
+const DEFAULT_BATCH = 200;
+
+interface TreeRow {
+  id: string;
+  status: RunStatus;
+  tenant: string;
+}
+
+interface Position {
+  created_at: string;
+  id: string;
+}
+
+/** The run and all its descendants, locked; UNION (not ALL) so that a cycle of parent ids ends. */
+const TREE = `WITH RECURSIVE tree (id) AS (
+    SELECT $1::text COLLATE "C" UNION SELECT r.id FROM runs r JOIN tree t ON r.parent_run_id = t.id
+  )
+  SELECT r.id, r.status, r.tenant FROM runs r JOIN tree USING (id) FOR UPDATE OF r`;
+
+async function tree(c: pg.ClientBase, id: string): Promise<TreeRow[]> {
+  return (await c.query<TreeRow>(TREE, [id])).rows;
+}
+
+async function remove(c: pg.ClientBase, rows: readonly TreeRow[]): Promise<void> {
+  const ids = rows.map((r) => r.id);
+  await c.query('DELETE FROM webhook_deliveries WHERE run_id = ANY($1::text[])', [ids]);
+  await c.query('DELETE FROM runs WHERE id = ANY($1::text[])', [ids]);
+}
+
+/** See `Store.deleteRun`. */
+export function deleteRun(pool: pg.Pool, tenant: string, id: string): Promise<boolean> {
+  return inTransaction(pool, async (c) => {
+    const rows = await tree(c, id);
+    const root = rows.find((r) => r.id === id);
+    if (root === undefined || root.tenant !== tenant) return false;
+    const busy = rows.find((r) => !isTerminal(r.status));
+    if (busy !== undefined) {
+      throw new WeftError(
+        'invalid_state',
+        busy.id === id
+          ? `run ${id} is ${busy.status}: only a finished run can be deleted (cancel it first)`
+          : `run ${id} has a child run ${busy.id} that is ${busy.status}: only a finished run can be deleted`,
+      );
+    }
+    await remove(c, rows);
+    return true;
+  });
+}
+
+/** See `Store.pruneRuns`; the query is checked (see {@link checkPruneQuery}). */
+export async function pruneRuns(pool: pg.Pool, query: PruneQuery): Promise<number> {
+  const q: PruneQuery = { ...query };
+  // Compared as text with the stored times, which are all toISOString's form.
+  if (q.finishedBefore !== undefined) q.finishedBefore = new Date(q.finishedBefore).toISOString();
+  const batch = Math.max(1, q.batch ?? DEFAULT_BATCH);
+  let deleted = 0;
+  let after: Position | undefined;
+  do {
+    const step = await inTransaction(pool, async (c) => {
+      const candidates = await candidatesOf(c, q, after, batch);
+      let n = 0;
+      for (const cand of candidates) {
+        if (q.spare?.(cand.id) === true) continue;
+        const rows = await tree(c, cand.id);
+        // Gone with an earlier parent, retried since it was selected, or a child still runs.
+        if (rows.length === 0 || rows.some((r) => !isTerminal(r.status))) continue;
+        await remove(c, rows);
+        n += rows.length;
+      }
+      return { n, next: candidates.length < batch ? undefined : candidates[candidates.length - 1] };
+    });
+    deleted += step.n;
+    after = step.next;
+  } while (after !== undefined);
+  return deleted;
+}
+
+/** The query's filters as SQL; statuses default to every terminal one, never any other. */
+function filtersOf(query: PruneQuery, values: unknown[]): string {
+  const statuses = (query.statuses ?? TERMINAL_RUN_STATUSES).filter((s) => isTerminal(s));
+  values.push(statuses);
+  const parts = [`status = ANY($${values.length}::text[])`];
+  if (query.tenant !== undefined) {
+    values.push(query.tenant);
+    parts.push(`tenant = $${values.length}`);
+  }
+  if (query.workflowId !== undefined) {
+    values.push(query.workflowId);
+    parts.push(`workflow_id = $${values.length}`);
+  }
+  return parts.join(' AND ');
+}
+
+/** The next `limit` runs past a bound, in (created_at, id) order after `after`. */
+async function candidatesOf(
+  c: pg.ClientBase,
+  query: PruneQuery,
+  after: Position | undefined,
+  limit: number,
+): Promise<Position[]> {
+  const values: unknown[] = [];
+  const filters = filtersOf(query, values);
+  const bounds: string[] = [];
+  if (query.finishedBefore !== undefined) {
+    values.push(query.finishedBefore);
+    // A run finishes after it is created: the first test lets the index stop the scan early.
+    bounds.push(
+      `(created_at < $${values.length} AND COALESCE(finished_at, created_at) < $${values.length})`,
+    );
+  }
+  if (query.keepLatest !== undefined) {
+    const cutoff = await cutoffOf(c, query, query.keepLatest);
+    if (cutoff === 'all') bounds.push('true');
+    else if (cutoff !== undefined) {
+      values.push(cutoff.created_at, cutoff.id);
+      bounds.push(`(created_at, id) < ($${values.length - 1}, $${values.length})`);
+    }
+  }
+  if (bounds.length === 0) return [];
+  let sql = `SELECT created_at, id FROM runs WHERE ${filters} AND (${bounds.join(' OR ')})`;
+  if (after !== undefined) {
+    values.push(after.created_at, after.id);
+    sql += ` AND (created_at, id) > ($${values.length - 1}, $${values.length})`;
+  }
+  values.push(limit);
+  sql += ` ORDER BY created_at, id LIMIT $${values.length}`;
+  return (await c.query<Position>(sql, values)).rows;
+}
+
+/**
+ * The oldest run to keep under `keepLatest`: runs before it are past the count. `'all'` when
+ * none is kept, undefined when there are no more runs than that.
+ */
+async function cutoffOf(
+  c: pg.ClientBase,
+  query: PruneQuery,
+  keep: number,
+): Promise<Position | 'all' | undefined> {
+  if (keep <= 0) return 'all';
+  const values: unknown[] = [];
+  const filters = filtersOf(query, values);
+  values.push(keep - 1);
+  const { rows } = await c.query<Position>(
+    `SELECT created_at, id FROM runs WHERE ${filters}
+     ORDER BY created_at DESC, id DESC LIMIT 1 OFFSET $${values.length}`,
+    values,
+  );
+  return rows[0];
+}
+
+/** Checks a prune query before anything is read. */
+export function checkPruneQuery(query: PruneQuery): void {
+  if (query.finishedBefore === undefined && query.keepLatest === undefined) {
+    throw new WeftError(
+      'invalid_argument',
+      'a prune needs a bound: finishedBefore, keepLatest or both',
+    );
+  }
+  if (
+    query.keepLatest !== undefined &&
+    !(Number.isInteger(query.keepLatest) && query.keepLatest >= 0)
+  ) {
+    throw new WeftError(
+      'invalid_argument',
+      `keepLatest must be a whole number ≥ 0, not ${query.keepLatest}`,
+    );
+  }
+  if (query.finishedBefore !== undefined && Number.isNaN(Date.parse(query.finishedBefore))) {
+    throw new WeftError(
+      'invalid_argument',
+      `finishedBefore must be an ISO 8601 time, not "${query.finishedBefore}"`,
+    );
+  }
+}

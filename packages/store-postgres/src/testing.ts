@@ -1,0 +1,67 @@
+/**
+ * @module testing
+ * Schemas for tests on a real PostgreSQL server: each test file makes its own, uniquely named, in
+ * the database of `WEFT_TEST_POSTGRES_URL`, and drops them at the end, so that test files running
+ * in parallel never see each other's tables.
+ *
+ * @example
+ * ```ts
+ * const schemas = new TestSchemas();
+ * afterAll(() => schemas.dropAll());
+ * const store = await openPostgresStore({ url: TEST_POSTGRES_URL, schema: await schemas.create() });
+ * ```
+ */
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+import { quoteIdent } from './connect.js';
+
+/** The server tests use: trust auth on the loopback, database `test`. */
+export const TEST_POSTGRES_URL =
+  process.env['WEFT_TEST_POSTGRES_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test';
+
+export class TestSchemas {
+  readonly url: string;
+  readonly #made: string[] = [];
+  readonly #tag = `weft_test_${process.pid}_${randomBytes(3).toString('hex')}`;
+
+  constructor(url: string = TEST_POSTGRES_URL) {
+    this.url = url;
+  }
+
+  /** Creates a new empty schema and returns its name. */
+  async create(): Promise<string> {
+    const name = `${this.#tag}_${this.#made.length + 1}`;
+    await this.#run(`CREATE SCHEMA ${quoteIdent(name)}`);
+    this.#made.push(name);
+    return name;
+  }
+
+  /** `url` with the schema as the connection's search path (as `weft serve --postgres` takes it). */
+  urlFor(schema: string): string {
+    const u = new URL(this.url);
+    u.searchParams.set('options', `-c search_path=${schema}`);
+    return u.toString();
+  }
+
+  /** Runs SQL on the test database, outside any store. */
+  async run(sql: string): Promise<void> {
+    await this.#run(sql);
+  }
+
+  /** Drops every schema this instance made, with its tables. */
+  async dropAll(): Promise<void> {
+    const names = this.#made.splice(0);
+    if (names.length > 0)
+      await this.#run(`DROP SCHEMA ${names.map(quoteIdent).join(', ')} CASCADE`);
+  }
+
+  async #run(sql: string): Promise<void> {
+    const client = new pg.Client({ connectionString: this.url });
+    await client.connect();
+    try {
+      await client.query(sql);
+    } finally {
+      await client.end();
+    }
+  }
+}
