@@ -15,7 +15,8 @@ describe('error codes', () => {
     const used = [
       ...findAll(files, /new WeftError\(\s*'([^']+)'/g),
       ...findAll(files, /\bcode:\s*'([^']+)'/g),
-      ...findAll(files, /\b(?:e|err|error)\.code\s*[!=]==\s*'([^']+)'/g),
+      // Not `typeof e.code === 'string'`: a type, not a code.
+      ...findAll(files, /(?<!typeof\s+)\b(?:e|err|error)\.code\s*[!=]==\s*'([^']+)'/g),
       ...findAll(files, /ApiError\.of\(\s*'([^']+)'/g),
       ...findAll(files, /new ApiError\(\s*\d+,\s*'([^']+)'/g),
     ].filter((u) => WEFT_CODE.test(u.value));
