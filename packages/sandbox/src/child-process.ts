@@ -46,6 +46,8 @@ export class SandboxChild {
   private nextId = 1;
   private stderr = '';
   private exited = false;
+  /** Aborted while it was still starting. */
+  private stopped = false;
   /** Jobs sent so far. */
   runs = 0;
 
@@ -105,6 +107,7 @@ export class SandboxChild {
   async run(job: ChildJob): Promise<SandboxResult> {
     this.busy();
     const started = await this.ready;
+    if (this.stopped) return { ok: false, code: 'code_aborted', message: 'the code was stopped' };
     if (!started || this.exited) {
       return {
         ok: false,
@@ -140,6 +143,7 @@ export class SandboxChild {
   /** Ends the running job as aborted, killing the child that runs it. */
   abort(): void {
     if (this.active !== undefined) this.active.killedFor = 'abort';
+    else this.stopped = true;
     this.kill();
   }
 

@@ -87,10 +87,15 @@ export class SandboxPool {
       };
     }
     if (this.closed) return { ok: false, code: 'code_aborted', message: 'the sandbox is closed' };
-    if (job.signal?.aborted === true) return aborted();
+    if (isAborted(job.signal)) return aborted();
     this.warm();
     const child = await this.acquire(job);
     if (child === undefined) return aborted();
+    // The signal may have fired while the job waited for its child.
+    if (isAborted(job.signal)) {
+      this.release(child);
+      return aborted();
+    }
     const onAbort = () => child.abort();
     job.signal?.addEventListener('abort', onAbort, { once: true });
     try {
@@ -175,6 +180,10 @@ export class SandboxPool {
       this.hand(fresh);
     }
   }
+}
+
+function isAborted(signal: AbortSignal | undefined): boolean {
+  return signal?.aborted === true;
 }
 
 function aborted(): SandboxResult {
