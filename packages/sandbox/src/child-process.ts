@@ -46,6 +46,7 @@ export class SandboxChild {
   private nextId = 1;
   private stderr = '';
   private exited = false;
+  private retired = false;
   /** Aborted while it was still starting. */
   private stopped = false;
   /** Jobs sent so far. */
@@ -54,7 +55,14 @@ export class SandboxChild {
   constructor(private readonly onExit: (child: SandboxChild) => void) {
     this.proc = spawn(
       process.execPath,
-      ['--max-old-space-size=256', '--disallow-code-generation-from-strings', childEntry()],
+      [
+        '--max-old-space-size=256',
+        // Room for QuickJS's frames on the native stack, so that its own (smaller) stack bound is
+        // met first; well inside the 8 MiB a main thread has.
+        '--stack-size=2000',
+        '--disallow-code-generation-from-strings',
+        childEntry(),
+      ],
       {
         env: {},
         cwd: dirname(childEntry()),
@@ -80,6 +88,8 @@ export class SandboxChild {
         } else if (message.type === 'log') {
           if (this.active?.id === message.id) this.active.job.log(message.line);
         } else if (this.active?.id === message.id) {
+          // A child whose runtime failed in itself exits after answering: no job goes to it.
+          if (!message.result.ok && message.result.code === 'code_crashed') this.retire();
           this.finish(message.result);
         }
       });
@@ -95,8 +105,9 @@ export class SandboxChild {
     this.idle();
   }
 
+  /** Alive and fit for another job. */
   get alive(): boolean {
-    return !this.exited;
+    return !this.exited && !this.retired;
   }
 
   get pid(): number | undefined {
@@ -147,6 +158,12 @@ export class SandboxChild {
     this.kill();
   }
 
+  /** Takes the child out of service and ends it. */
+  retire(): void {
+    this.retired = true;
+    this.kill();
+  }
+
   kill(): void {
     if (!this.exited) this.proc.kill('SIGKILL');
   }
@@ -156,7 +173,7 @@ export class SandboxChild {
     if (active === undefined) return;
     this.active = undefined;
     clearTimeout(active.timer);
-    if (!this.exited) this.idle();
+    if (this.alive) this.idle();
     active.resolve(result);
   }
 

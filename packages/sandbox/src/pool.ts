@@ -156,7 +156,7 @@ export class SandboxPool {
   private release(child: SandboxChild): void {
     if (!child.alive) return;
     if (child.runs >= this.runsPerChild || this.closed) {
-      child.kill();
+      child.retire();
       return;
     }
     this.hand(child);

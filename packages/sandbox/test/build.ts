@@ -21,16 +21,29 @@ function newest(dir: string): number {
   return t;
 }
 
-export function ensureSandboxBuilt(): void {
+function fresh(): boolean {
   const info = join(pkg, 'dist', '.tsbuildinfo');
-  if (existsSync(info) && newest(join(pkg, 'src')) <= statSync(info).mtimeMs) return;
-  execFileSync(
-    process.execPath,
-    [
-      join(root, 'node_modules', 'typescript', 'bin', 'tsc'),
-      '-b',
-      join(pkg, 'tsconfig.build.json'),
-    ],
-    { cwd: root, stdio: 'pipe' },
-  );
+  return existsSync(info) && newest(join(pkg, 'src')) <= statSync(info).mtimeMs;
+}
+
+function build(): string | undefined {
+  const tsc = join(root, 'node_modules', 'typescript', 'bin', 'tsc');
+  try {
+    execFileSync(process.execPath, [tsc, '-b', join(pkg, 'tsconfig.build.json')], {
+      cwd: root,
+      stdio: 'pipe',
+    });
+    return undefined;
+  } catch (error) {
+    return (error as { stdout?: Buffer }).stdout?.toString('utf8') ?? String(error);
+  }
+}
+
+/** Builds the package when stale. Test files run in parallel: a build that lost a race is redone. */
+export function ensureSandboxBuilt(): void {
+  if (fresh() || build() === undefined) return;
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 2_000);
+  if (fresh()) return;
+  const failure = build();
+  if (failure !== undefined) throw new Error(`the sandbox package does not build:\n${failure}`);
 }

@@ -21,7 +21,7 @@ export function wrapSource(source: string): string {
 export const WRAPPER_LINES = 1;
 
 /** Outputs nested deeper than this are refused (the engine allows less still): it bounds the walk. */
-const MAX_OUTPUT_DEPTH = 1000;
+const MAX_OUTPUT_DEPTH = 100;
 
 export const PRELUDE = `(function (hostLog, hostSchedule, hostCancel) {
   'use strict';
@@ -39,7 +39,6 @@ export const PRELUDE = `(function (hostLog, hostSchedule, hostCancel) {
   const test = RegExp.prototype.test;
   const StringC = String;
   const PromiseC = Promise;
-  const then = Promise.prototype.then;
   const MapC = Map, SetC = Set, WeakMapC = WeakMap, WeakSetC = WeakSet;
   const MAX_LINES = ${MAX_LOG_LINES};
   const MAX_CHARS = ${MAX_LOG_LINE_CHARS};
@@ -84,15 +83,19 @@ export const PRELUDE = `(function (hostLog, hostSchedule, hostCancel) {
       : apply(test, IDENT, [key]) ? path + '.' + key : path + '[' + stringify(key) + ']';
   }
 
+  function shown(path) {
+    return path.length > 200 ? apply(slice, path, [0, 100]) + '…' + apply(slice, path, [-100]) : path;
+  }
+
   function refuse(path, what, hint) {
-    const whose = path === 'output' ? 'the returned value' : path;
+    const whose = path === 'output' ? 'the returned value' : shown(path);
     throw new Invalid(whose + ' is ' + what + ', which is not JSON' + (hint ? ': ' + hint : ''));
   }
 
   function read(obj, key, path) {
     try { return obj[key]; } catch (e) {
       if (e !== null && typeof e === 'object' && e.name === 'InternalError') throw e;
-      throw new Invalid('reading ' + at(path, key) + ' threw ' + text(e && e.message !== undefined ? e.message : e));
+      throw new Invalid('reading ' + shown(at(path, key)) + ' threw ' + text(e && e.message !== undefined ? e.message : e));
     }
   }
 
@@ -110,7 +113,7 @@ export const PRELUDE = `(function (hostLog, hostSchedule, hostCancel) {
     }
     if (v === null) return 'null';
     if (apply(includes, ancestors, [v])) refuse(path, 'a reference to an object that contains it (a cycle)');
-    if (ancestors.length >= MAX_DEPTH) throw new Invalid(path + ' nests more than ' + MAX_DEPTH + ' levels deep');
+    if (ancestors.length >= MAX_DEPTH) throw new Invalid('the returned value nests more than ' + MAX_DEPTH + ' levels deep');
     if (v instanceof PromiseC) refuse(path, 'a promise', 'await it first');
     if (v instanceof MapC || v instanceof WeakMapC) refuse(path, 'a Map', 'use Object.fromEntries(map)');
     if (v instanceof SetC || v instanceof WeakSetC) refuse(path, 'a Set', 'use Array.from(set)');
@@ -121,7 +124,7 @@ export const PRELUDE = `(function (hostLog, hostSchedule, hostCancel) {
       let replaced;
       try { replaced = apply(toJSON, v, ['']); } catch (e) {
         if (e !== null && typeof e === 'object' && e.name === 'InternalError') throw e;
-        throw new Invalid(path + '.toJSON() threw ' + text(e && e.message !== undefined ? e.message : e));
+        throw new Invalid(shown(path) + '.toJSON() threw ' + text(e && e.message !== undefined ? e.message : e));
       }
       out = walk(replaced, path, ancestors);
     } else if (isArray(v)) {
@@ -150,8 +153,7 @@ export const PRELUDE = `(function (hostLog, hostSchedule, hostCancel) {
   }
 
   function run(fn, inputText) {
-    const started = new PromiseC(function (resolve) { resolve(fn(parse(inputText))); });
-    return apply(then, started, [settle]);
+    return new PromiseC(function (resolve) { resolve(fn(parse(inputText))); });
   }
 
   function cut(s) { return s.length > MAX_CHARS ? apply(slice, s, [0, MAX_CHARS]) + '…' : s; }
@@ -169,5 +171,5 @@ export const PRELUDE = `(function (hostLog, hostSchedule, hostCancel) {
     }
   }
 
-  return { run: run, describe: describe };
+  return { run: run, settle: settle, describe: describe };
 })`;

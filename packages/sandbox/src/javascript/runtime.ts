@@ -28,23 +28,31 @@ const DESCRIBE_HEADROOM_BYTES = 1024 * 1024;
 
 /** Loads QuickJS from the files the package ships (no fetch), once per runtime. */
 export async function createJavaScriptRuntime(): Promise<SandboxRuntime> {
-  let module: QuickJSWASMModule | undefined = await newQuickJSWASMModule(RELEASE_SYNC);
+  const load = () => newQuickJSWASMModule(RELEASE_SYNC);
+  let module: QuickJSWASMModule | undefined = await load();
   return {
     async run(job) {
-      module ??= await newQuickJSWASMModule(RELEASE_SYNC);
+      const current = (module ??= await load());
+      let broken = false;
       try {
-        return await runJob(module, job);
+        return await runJob(current, job, () => (broken = true));
       } catch (error) {
-        // The interpreter itself failed (V8's stack, a broken invariant): its memory can no longer
-        // be trusted, so the next job gets a fresh module.
-        module = undefined;
+        broken = true;
         throw error;
+      } finally {
+        // The interpreter itself failed (V8's stack, a broken invariant, a leak QuickJS asserts
+        // on when freed): its memory can no longer be trusted, so the next job gets a new module.
+        if (broken && module === current) module = undefined;
       }
     },
   };
 }
 
-async function runJob(module: QuickJSWASMModule, job: RuntimeJob): Promise<RuntimeResult> {
+async function runJob(
+  module: QuickJSWASMModule,
+  job: RuntimeJob,
+  onBroken: () => void,
+): Promise<RuntimeResult> {
   const deadline = Date.now() + job.timeoutMs;
   const rt = module.newRuntime();
   rt.setMemoryLimit(job.memoryBytes);
@@ -56,7 +64,7 @@ async function runJob(module: QuickJSWASMModule, job: RuntimeJob): Promise<Runti
     return true;
   });
   const vm = rt.newContext();
-  const timers = new Timers(vm, job.timeoutMs);
+  const timers = new Timers(vm, deadline);
   const held: QuickJSHandle[] = [];
   const hold = (h: QuickJSHandle): QuickJSHandle => (held.push(h), h);
   const fail = (thrown: QuickJSHandle, describe: QuickJSHandle | undefined): RuntimeResult => {
@@ -79,6 +87,7 @@ async function runJob(module: QuickJSWASMModule, job: RuntimeJob): Promise<Runti
       ),
     );
     const run = hold(vm.getProp(api, 'run'));
+    const settle = hold(vm.getProp(api, 'settle'));
     const describe = hold(vm.getProp(api, 'describe'));
 
     const compiled = vm.evalCode(wrapSource(job.source), USER_FILE);
@@ -104,7 +113,12 @@ async function runJob(module: QuickJSWASMModule, job: RuntimeJob): Promise<Runti
       const jobs = rt.executePendingJobs();
       if (jobs.error !== undefined) return fail(hold(jobs.error), describe);
       const state = vm.getPromiseState(promise);
-      if (state.type === 'fulfilled') return readOutcome(vm, hold(state.value), job);
+      if (state.type === 'fulfilled') {
+        // Serialised by a plain call, outside any promise job.
+        const settled = vm.callFunction(settle, vm.undefined, hold(state.value));
+        if (settled.error !== undefined) return fail(hold(settled.error), describe);
+        return readOutcome(vm, hold(settled.value), job);
+      }
       if (state.type === 'rejected') return fail(hold(state.error), describe);
       const due = timers.takeDue();
       if (due !== undefined) {
@@ -127,10 +141,16 @@ async function runJob(module: QuickJSWASMModule, job: RuntimeJob): Promise<Runti
       }
     }
   } finally {
-    timers.dispose();
-    for (const h of held.reverse()) if (h.alive) h.dispose();
-    vm.dispose();
-    rt.dispose();
+    try {
+      timers.dispose();
+      for (const h of held.reverse()) if (h.alive) h.dispose();
+      vm.dispose();
+      rt.dispose();
+    } catch {
+      // QuickJS asserts on objects it leaked itself on some error paths (a native call that
+      // failed inside a promise job): the answer stands, the module is replaced.
+      onBroken();
+    }
   }
 }
 
@@ -181,7 +201,9 @@ function readOutcome(vm: QuickJSContext, outcome: QuickJSHandle, job: RuntimeJob
   try {
     const max = job.maxOutputBytes ?? MAX_DATA_BYTES;
     // Measured in characters inside QuickJS before anything is copied out; UTF-8 is never shorter.
-    const chars = vm.getLength(json) ?? 0;
+    const length = vm.getProp(json, 'length');
+    const chars = vm.typeof(length) === 'number' ? vm.getNumber(length) : 0;
+    length.dispose();
     const outputJson = chars > max ? undefined : vm.getString(json);
     if (outputJson === undefined || Buffer.byteLength(outputJson) > max) {
       return {

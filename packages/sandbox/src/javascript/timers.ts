@@ -1,8 +1,8 @@
 /**
  * @module javascript/timers
- * `setTimeout` for one job: host timers that queue the QuickJS callbacks when they are due. Delays
- * are cut to the job's time limit and the pending timers are bounded, so that timers can neither
- * outlive the job nor pile up.
+ * `setTimeout` for one job: host timers that queue the QuickJS callbacks when they are due. A timer
+ * due at or after the job's deadline never fires (the job times out first), and the pending
+ * timers are bounded, so that timers can neither outlive the job nor pile up.
  */
 import type { QuickJSContext, QuickJSHandle, VmCallResult } from 'quickjs-emscripten';
 
@@ -10,13 +10,16 @@ const MAX_PENDING = 1_000;
 
 export class Timers {
   private nextId = 1;
-  private readonly pending = new Map<number, { fn: QuickJSHandle; timer: NodeJS.Timeout }>();
+  private readonly pending = new Map<
+    number,
+    { fn: QuickJSHandle; timer: NodeJS.Timeout | undefined }
+  >();
   private readonly due: QuickJSHandle[] = [];
   private wake: (() => void) | undefined;
 
   constructor(
     private readonly vm: QuickJSContext,
-    private readonly maxDelayMs: number,
+    private readonly deadline: number,
   ) {}
 
   /** Timers set and not yet run. */
@@ -35,12 +38,15 @@ export class Timers {
     }
     const id = this.nextId++;
     const kept = fn.dup();
-    const delay = Math.min(Math.max(Number.isFinite(ms) ? ms : 0, 0), this.maxDelayMs);
-    const timer = setTimeout(() => {
-      this.pending.delete(id);
-      this.due.push(kept);
-      this.wake?.();
-    }, delay);
+    const delay = Math.max(Number.isFinite(ms) ? ms : 0, 0);
+    const timer =
+      Date.now() + delay >= this.deadline
+        ? undefined
+        : setTimeout(() => {
+            this.pending.delete(id);
+            this.due.push(kept);
+            this.wake?.();
+          }, delay);
     this.pending.set(id, { fn: kept, timer });
     return this.vm.newNumber(id);
   }
