@@ -3,7 +3,7 @@
  * The code node's parameters (`with:`). The source is kept verbatim (never rendered as a
  * template), and its syntax is checked when the workflow is validated, where the language allows.
  */
-import { checkSyntax, LANGUAGES, MAX_SOURCE_BYTES } from '@weft/sandbox';
+import { checkSyntax, LANGUAGES, MAX_SOURCE_BYTES, type Language } from '@weft/sandbox';
 import { z } from 'zod';
 
 /** Upper bounds on the per-node limits: a node may ask for more than the defaults, up to these. */
@@ -25,14 +25,15 @@ export const codeParams = z
     /** This node's memory limit (default WEFT_CODE_MEMORY_MB, else 64). */
     memory_mb: z.number().int().min(1).max(MAX_MEMORY_MB).optional(),
   })
-  .superRefine((p, ctx) => {
-    const problem = checkSyntax(p.language, p.source);
-    if (problem === undefined) return;
-    ctx.addIssue({
-      code: 'custom',
-      path: ['source'],
-      message: `syntax error at line ${problem.line}, column ${problem.column} of the source: ${problem.message}`,
-    });
+  .refine((p) => checkSyntax(p.language, p.source) === undefined, {
+    path: ['source'],
+    error: (issue) => {
+      const p = issue.input as { language: Language; source: string };
+      const problem = checkSyntax(p.language, p.source);
+      return problem === undefined
+        ? 'syntax error in the source'
+        : `syntax error at line ${problem.line}, column ${problem.column} of the source: ${problem.message}`;
+    },
   });
 
 export type CodeParams = z.infer<typeof codeParams>;

@@ -19,7 +19,7 @@ export class Timers {
 
   constructor(
     private readonly vm: QuickJSContext,
-    private readonly deadline: number,
+    private readonly deadline: () => number,
   ) {}
 
   /** Timers set and not yet run. */
@@ -40,7 +40,7 @@ export class Timers {
     const kept = fn.dup();
     const delay = Math.max(Number.isFinite(ms) ? ms : 0, 0);
     const timer =
-      Date.now() + delay >= this.deadline
+      Date.now() + delay >= this.deadline()
         ? undefined
         : setTimeout(() => {
             this.pending.delete(id);
