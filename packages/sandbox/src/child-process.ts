@@ -41,7 +41,8 @@ interface Active {
 
 export class SandboxChild {
   private readonly proc: ChildProcess;
-  private readonly ready: Promise<boolean>;
+  /** True once the child has loaded its interpreter; false if it died or never got there. */
+  readonly ready: Promise<boolean>;
   private active: Active | undefined;
   private nextId = 1;
   private stderr = '';
@@ -119,13 +120,7 @@ export class SandboxChild {
     this.busy();
     const started = await this.ready;
     if (this.stopped) return { ok: false, code: 'code_aborted', message: 'the code was stopped' };
-    if (!started || this.exited) {
-      return {
-        ok: false,
-        code: 'code_crashed',
-        message: `the sandbox process could not start${this.stderrTail()}`,
-      };
-    }
+    if (!started || this.exited) return this.startFailure();
     const id = this.nextId++;
     this.runs++;
     return new Promise((resolve) => {
@@ -149,6 +144,14 @@ export class SandboxChild {
         if (error !== null) this.kill();
       });
     });
+  }
+
+  startFailure(): SandboxResult {
+    return {
+      ok: false,
+      code: 'code_crashed',
+      message: `the sandbox process could not start${this.stderrTail()}`,
+    };
   }
 
   /** Ends the running job as aborted, killing the child that runs it. */

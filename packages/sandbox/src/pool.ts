@@ -48,7 +48,8 @@ export interface SandboxJob {
 
 interface Waiting {
   job: SandboxJob;
-  start: (child: SandboxChild | undefined) => void;
+  /** A child to run on, or the reason there is none. */
+  start: (child: SandboxChild | SandboxResult) => void;
 }
 
 /** WEFT_CODE_WORKERS, when it is a positive integer; else the number of cores. */
@@ -90,7 +91,7 @@ export class SandboxPool {
     if (isAborted(job.signal)) return aborted();
     this.warm();
     const child = await this.acquire(job);
-    if (child === undefined) return aborted();
+    if (!(child instanceof SandboxChild)) return child;
     // The signal may have fired while the job waited for its child.
     if (isAborted(job.signal)) {
       this.release(child);
@@ -119,20 +120,31 @@ export class SandboxPool {
   /** Kills every child; queued jobs end as aborted. */
   close(): void {
     this.closed = true;
-    for (const w of this.queue.splice(0)) w.start(undefined);
+    for (const w of this.queue.splice(0)) w.start(closedResult());
     for (const child of this.children) child.kill();
   }
 
   /** Starts children up to the pool's size. */
   private warm(): void {
-    while (this.children.size < this.size) {
-      const child = new SandboxChild((c) => this.forget(c));
-      this.children.add(child);
-      this.idle.push(child);
-    }
+    while (this.children.size < this.size) this.spawn();
   }
 
-  private acquire(job: SandboxJob): Promise<SandboxChild | undefined> {
+  /** A new child, given work once it has loaded its interpreter. */
+  private spawn(): void {
+    const child = new SandboxChild((c) => this.forget(c));
+    this.children.add(child);
+    void child.ready.then((ok) => {
+      if (ok) {
+        if (child.alive) this.hand(child);
+        return;
+      }
+      // A child that cannot start fails the job that has waited longest, rather than leaving it
+      // to wait for a child that may never come.
+      this.queue.shift()?.start(child.startFailure());
+    });
+  }
+
+  private acquire(job: SandboxJob): Promise<SandboxChild | SandboxResult> {
     const child = this.idle.pop();
     if (child !== undefined) return Promise.resolve(child);
     return new Promise((resolve) => {
@@ -146,7 +158,7 @@ export class SandboxPool {
       const onAbort = () => {
         const i = this.queue.indexOf(waiting);
         if (i >= 0) this.queue.splice(i, 1);
-        resolve(undefined);
+        resolve(aborted());
       };
       job.signal?.addEventListener('abort', onAbort, { once: true });
       this.queue.push(waiting);
@@ -156,7 +168,10 @@ export class SandboxPool {
   private release(child: SandboxChild): void {
     if (!child.alive) return;
     if (child.runs >= this.runsPerChild || this.closed) {
+      // Its replacement starts now, while the others serve: no job waits for it to load.
       child.retire();
+      this.children.delete(child);
+      if (!this.closed) this.spawn();
       return;
     }
     this.hand(child);
@@ -174,16 +189,16 @@ export class SandboxPool {
     const i = this.idle.indexOf(child);
     if (i >= 0) this.idle.splice(i, 1);
     // A replacement for whoever waits: the dead child's place is free again.
-    if (!this.closed && this.queue.length > 0) {
-      const fresh = new SandboxChild((c) => this.forget(c));
-      this.children.add(fresh);
-      this.hand(fresh);
-    }
+    if (!this.closed && this.queue.length > 0 && this.children.size < this.size) this.spawn();
   }
 }
 
 function isAborted(signal: AbortSignal | undefined): boolean {
   return signal?.aborted === true;
+}
+
+function closedResult(): SandboxResult {
+  return { ok: false, code: 'code_aborted', message: 'the sandbox is closed' };
 }
 
 function aborted(): SandboxResult {

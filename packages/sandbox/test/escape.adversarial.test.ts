@@ -371,7 +371,8 @@ const cases: Case[] = [
   {
     name: 'a doubled string returned',
     source: "let s = 'ab'; for (let i = 0; i < 24; i++) s += s; return s",
-    expect: anyOf('code_memory', 'code_invalid_output'),
+    // Native copying of 32 MiB strings: on a loaded machine the kill from outside may come first.
+    expect: anyOf('code_memory', 'code_invalid_output', 'code_timeout'),
   },
   {
     name: 'an output just over 4 MiB',
