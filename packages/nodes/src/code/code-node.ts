@@ -40,13 +40,12 @@ export function createCodeNode(options: CodeNodeOptions = {}) {
     run: async (ctx, p) => {
       const limits = codeLimits(p, options);
       const pool = options.pool ?? sharedSandboxPool();
-      const log = ctx.log.child({ node: ctx.path, language: p.language });
       const result = await pool.run({
         language: p.language,
         source: p.source,
         inputJson: JSON.stringify(p.input ?? null),
         ...limits,
-        log: (line) => log.info({ line }, 'code console'),
+        log: (line) => ctx.log.info({ line }, 'code console'),
         signal: ctx.signal,
       });
       if (result.ok) return JSON.parse(result.outputJson) as unknown;
