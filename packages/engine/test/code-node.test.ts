@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Logger } from '@weft/core/plugin';
 import { Engine } from '../src/index.js';
-import { ensureSandboxBuilt } from '../../sandbox/test/build.js';
+import { ensureBuilt } from './crash/build.js';
 import { tempDb, yaml } from './helpers.js';
 
 interface Entry {
@@ -24,7 +24,7 @@ const logger: Logger = {
 
 let engine: Engine;
 beforeAll(async () => {
-  ensureSandboxBuilt();
+  ensureBuilt();
   engine = await Engine.open({ db: tempDb(), log: logger });
 }, 120_000);
 afterAll(() => engine.close());

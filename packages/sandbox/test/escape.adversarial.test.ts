@@ -42,8 +42,8 @@ interface Case {
   input?: unknown;
   timeoutMs?: number;
   memoryBytes?: number;
-  /** Done to the child from outside while the job runs. */
-  meanwhile?: (pool: SandboxPool) => void;
+  /** Done to the child from outside while the job runs; awaited before the case ends. */
+  meanwhile?: (pool: SandboxPool) => Promise<void>;
 }
 
 const MIB = 1024 * 1024;
@@ -493,7 +493,16 @@ const cases: Case[] = [
     name: 'the child process killed from outside while it runs',
     source: 'while (true) {}',
     timeoutMs: 20_000,
-    meanwhile: (p) => setTimeout(() => p.pids.forEach((pid) => process.kill(pid, 'SIGKILL')), 300),
+    meanwhile: async (p) => {
+      await new Promise((r) => setTimeout(r, 300));
+      for (const pid of p.pids) {
+        try {
+          process.kill(pid, 'SIGKILL');
+        } catch {
+          // Already gone.
+        }
+      }
+    },
     expect: code('code_crashed', /died/),
   },
 ];
@@ -535,8 +544,7 @@ describe('escape corpus', () => {
         timeoutMs: limit,
         memoryBytes: c.memoryBytes ?? 64 * MIB,
       });
-      c.meanwhile?.(pool);
-      const result = await job;
+      const [result] = await Promise.all([job, c.meanwhile?.(pool)]);
       expect(Date.now() - started).toBeLessThan(limit + MARGIN_MS);
       check(result, c.expect);
       if (benign !== undefined) expect(await benign).toEqual({ ok: true, outputJson: '42' });

@@ -123,6 +123,9 @@ async function runJob(
     for (;;) {
       const jobs = rt.executePendingJobs();
       if (jobs.error !== undefined) return fail(hold(jobs.error), describe);
+      // An interrupted promise job rejects its promise rather than failing the queue: the
+      // deadline has passed whatever the promise's state says.
+      if (interrupted) return describeFailure(undefined, { interrupted, job });
       const state = vm.getPromiseState(promise);
       if (state.type === 'fulfilled') {
         // Serialised by a plain call, outside any promise job.
