@@ -13,6 +13,7 @@ import { isChildMessage, type RunMessage, type SandboxResult } from './protocol.
 /** How long a child may take to load its interpreter before it is given up. */
 const START_TIMEOUT_MS = 30_000;
 const STDERR_KEEP_CHARS = 2_000;
+const NOT_STARTED = 'the sandbox process died before it received the code';
 
 /**
  * Run from its sources (tests), the package still starts its child from the build: a child
@@ -36,6 +37,8 @@ interface Active {
   job: ChildJob;
   resolve: (result: SandboxResult) => void;
   killedFor?: 'time' | 'abort';
+  /** The child said it received the job. */
+  started?: true;
   timer?: NodeJS.Timeout;
 }
 
@@ -86,6 +89,8 @@ export class SandboxChild {
         if (message.type === 'ready') {
           clearTimeout(timer);
           resolve(true);
+        } else if (message.type === 'started') {
+          if (this.active?.id === message.id) this.active.started = true;
         } else if (message.type === 'log') {
           if (this.active?.id === message.id) this.active.job.log(message.line);
         } else if (this.active?.id === message.id) {
@@ -193,6 +198,14 @@ export class SandboxChild {
       return { ok: false, code: 'code_aborted', message: 'the code was stopped' };
     }
     const how = signal === null ? `exit code ${String(code)}` : `signal ${signal}`;
+    if (active !== undefined && active.started === undefined) {
+      return {
+        ok: false,
+        code: 'code_crashed',
+        message: `${NOT_STARTED} (${how})`,
+        unstarted: true,
+      };
+    }
     return {
       ok: false,
       code: 'code_crashed',

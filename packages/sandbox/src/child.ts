@@ -31,6 +31,7 @@ function send(message: ChildMessage): Promise<void> {
 }
 
 async function run(job: RunMessage): Promise<void> {
+  void send({ type: 'started', id: job.id });
   const runtime = runtimeFor(job.language);
   if (runtime === undefined) {
     await send({

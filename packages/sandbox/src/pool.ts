@@ -87,7 +87,17 @@ export class SandboxPool {
         message: `the input is more than ${maxBytes} bytes of JSON (the limit on a node's data)`,
       };
     }
-    if (this.closed) return { ok: false, code: 'code_aborted', message: 'the sandbox is closed' };
+    // A job whose child died before receiving it never ran: it goes to another child (a child
+    // killed from outside while idle must not fail the next job).
+    for (let tries = 1; ; tries++) {
+      const result = await this.runOnce(job, maxBytes);
+      if (result.ok || result.code !== 'code_crashed' || result.unstarted !== true || tries >= 3)
+        return result;
+    }
+  }
+
+  private async runOnce(job: SandboxJob, maxBytes: number): Promise<SandboxResult> {
+    if (this.closed) return closedResult();
     if (isAborted(job.signal)) return aborted();
     this.warm();
     const child = await this.acquire(job);

@@ -22,17 +22,26 @@ export type SandboxFailureCode = 'code_crashed' | 'code_aborted';
 /** A job's end: the runtime's answer, or the child's death, or the caller's abort. */
 export type SandboxResult =
   | RuntimeResult
-  | { ok: false; code: SandboxFailureCode; message: string; line?: undefined; column?: undefined };
+  | {
+      ok: false;
+      code: SandboxFailureCode;
+      message: string;
+      line?: undefined;
+      column?: undefined;
+      /** The child died before the job reached it: the job never ran and may go to another. */
+      unstarted?: true;
+    };
 
 export type ChildMessage =
   | { type: 'ready' }
+  | { type: 'started'; id: number }
   | { type: 'log'; id: number; line: string }
   | { type: 'result'; id: number; result: SandboxResult };
 
 export function isChildMessage(value: unknown): value is ChildMessage {
   if (typeof value !== 'object' || value === null) return false;
   const type = (value as { type?: unknown }).type;
-  return type === 'ready' || type === 'log' || type === 'result';
+  return type === 'ready' || type === 'started' || type === 'log' || type === 'result';
 }
 
 export function isRunMessage(value: unknown): value is RunMessage {

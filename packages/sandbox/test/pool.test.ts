@@ -84,6 +84,13 @@ describe('sandbox pool', () => {
     expect(p.pids).not.toContain(first);
   });
 
+  it('sends a job past an idle child that was killed from outside', async () => {
+    const p = pool({ workers: 1 });
+    await p.run(js('return 1'));
+    for (const pid of p.pids) process.kill(pid, 'SIGKILL');
+    expect(await p.run(js('return 2'))).toEqual({ ok: true, outputJson: '2' });
+  });
+
   it('retires a child after its number of runs', async () => {
     const p = pool({ workers: 1, runsPerChild: 2 });
     const seen = new Set<number>();
