@@ -115,6 +115,26 @@ nodes:
     expect(run.nodes['c']).toMatchObject({ attempts: 2, error: { code: 'code_timeout' } });
   });
 
+  it("is stopped by the node's own attempt timeout, and the next code node runs", async () => {
+    const run = await engine.run(yaml`
+id: attempt-timeout
+nodes:
+  - id: c
+    type: code
+    timeout_ms: 300
+    with:
+      timeout_ms: 60000
+      source: while (true) {}
+`);
+    expect(run.nodes['c']).toMatchObject({ attempts: 1, error: { code: 'timeout' } });
+    const next = await engine.run(yaml`
+id: after-timeout
+nodes:
+  - { id: c, type: code, with: { source: return 7 } }
+`);
+    expect(next.output).toBe(7);
+  });
+
   it('fails at its memory limit without retrying', async () => {
     const run = await engine.run(yaml`
 id: hungry

@@ -69,6 +69,8 @@ function failure(
   };
   if (result.code === 'code_aborted' || (ctx.signal.aborted && result.code !== 'code_timeout')) {
     const reason: unknown = ctx.signal.reason;
+    // The engine's own reason (the attempt's timeout, a cancel) says it best.
+    if (WeftError.is(reason)) return reason;
     const why = reason instanceof Error && reason.message !== '' ? `: ${reason.message}` : '';
     return new WeftError('aborted', `the code was stopped${why}`, {
       retryable: true,
