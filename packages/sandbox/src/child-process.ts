@@ -6,7 +6,8 @@
  * interrupt handler cannot fire inside one long native call.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { dirname, join } from 'node:path';
+import { createRequire } from 'node:module';
+import { dirname, join, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { isChildMessage, type RunMessage, type SandboxResult } from './protocol.js';
 
@@ -24,6 +25,26 @@ function childEntry(): string {
   return here.endsWith('.ts')
     ? join(dirname(here), '..', 'dist', 'child.js')
     : join(dirname(here), 'child.js');
+}
+
+/**
+ * Node's permission model, as a second wall behind QuickJS: the child may read its own package
+ * and the packages it loads (QuickJS's WebAssembly among them), and may not write files, start
+ * processes or threads, or load native addons.
+ */
+function permissionFlags(entry: string): string[] {
+  const flag = process.allowedNodeEnvironmentFlags.has('--permission')
+    ? '--permission'
+    : '--experimental-permission';
+  const quickjs = createRequire(entry).resolve('quickjs-emscripten');
+  const marker = `${sep}node_modules${sep}`;
+  const modules = quickjs.slice(0, quickjs.lastIndexOf(marker) + marker.length - 1);
+  return [
+    flag,
+    `--allow-fs-read=${join(dirname(entry), '..')}${sep}*`,
+    `--allow-fs-read=${modules}${sep}*`,
+    '--disable-warning=ExperimentalWarning',
+  ];
 }
 
 export interface ChildJob extends Omit<RunMessage, 'type' | 'id'> {
@@ -57,19 +78,21 @@ export class SandboxChild {
   runs = 0;
 
   constructor(private readonly onExit: (child: SandboxChild) => void) {
+    const entry = childEntry();
     this.proc = spawn(
       process.execPath,
       [
+        ...permissionFlags(entry),
         '--max-old-space-size=256',
         // Room for QuickJS's frames on the native stack, so that its own (smaller) stack bound is
         // met first; well inside the 8 MiB a main thread has.
         '--stack-size=2000',
         '--disallow-code-generation-from-strings',
-        childEntry(),
+        entry,
       ],
       {
         env: {},
-        cwd: dirname(childEntry()),
+        cwd: dirname(entry),
         stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
         serialization: 'json',
         windowsHide: true,

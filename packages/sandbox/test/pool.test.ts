@@ -155,6 +155,14 @@ describe('sandbox pool', () => {
         });
         expect(targets).not.toContain(secretFile);
         expect(targets.filter((t) => t.startsWith('/') && !t.startsWith('/dev/'))).toEqual([]);
+        // Behind QuickJS, Node's permission model: no writes, processes, threads or addons.
+        const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+        expect(cmdline.some((a) => a === '--permission' || a === '--experimental-permission')).toBe(
+          true,
+        );
+        expect(
+          cmdline.filter((a) => a.startsWith('--allow-') && !a.startsWith('--allow-fs-read=')),
+        ).toEqual([]);
       } finally {
         closeSync(fd);
         delete process.env['WEFT_SANDBOX_CANARY'];
