@@ -8,7 +8,9 @@
  */
 export const ALLOWED_IMPORTS = {
   core: [],
-  nodes: ['core'],
+  // The code sandbox stands apart: its child processes load nothing of Weft but itself.
+  sandbox: [],
+  nodes: ['core', 'sandbox'],
   'store-sqlite': ['core'],
   'store-postgres': ['core'],
   client: ['core'],

@@ -73,6 +73,7 @@ if (want('W5'))
   });
 if (want('W6')) jobs.push({ key: 'W6', workload: 'W6', file: 'w6-recovery.mjs', args: [] });
 if (want('W7')) jobs.push({ key: 'W7', workload: 'W7', file: 'w7-storage.mjs', args: [] });
+if (want('W8')) jobs.push({ key: 'W8', workload: 'W8', file: 'w8-code.mjs', args: [] });
 jobs.push({ key: 'floors-2', workload: 'floors', file: 'floors.mjs', args: floorArgs });
 
 // ---- running ------------------------------------------------------------------------------------
@@ -549,6 +550,49 @@ function rowsFor(results, floors) {
           status: t.status,
         });
       }
+    }
+  }
+  {
+    const r = results.W8;
+    if (r !== undefined && !r.ok)
+      add({ workload: 'W8 code', mode: 'memory', figure: 'FAILED', value: r.error });
+    if (r?.ok) {
+      const d = r.data;
+      const label = 'W8 code chain5';
+      add({
+        workload: label,
+        mode: 'memory',
+        figure: `cold: first run of the process (pool of ${d.workers} starts)`,
+        value: fmtMs(d.coldFirstRunMs),
+        floor: `set chain5 ${fmtMs(d.base.median)}`,
+      });
+      add({
+        workload: label,
+        mode: 'memory',
+        figure: 'cold overhead per code node: (first run − set chain5) / 5',
+        value: fmtMs(d.coldOverheadPerNodeMs),
+      });
+      add({
+        workload: label,
+        mode: 'memory',
+        figure: `warm median / p99 latency (${d.runs} runs)`,
+        value: `${fmtMs(d.warm.median)} / ${fmtMs(d.warm.p99)}`,
+        floor: `set chain5 ${fmtMs(d.base.median)} / ${fmtMs(d.base.p99)}`,
+        ratio: fmtRatio(d.warm.median / d.base.median),
+      });
+      add({
+        workload: label,
+        mode: 'memory',
+        figure: 'warm overhead per code node: (median − set chain5) / 5',
+        value: fmtMs(d.warmOverheadPerNodeMs),
+      });
+      add({
+        workload: label,
+        mode: 'memory',
+        figure: `throughput (${fmtNum(d.throughput.runs)} runs, ${d.throughput.concurrency} at a time)`,
+        value: `${fmtNum(d.throughput.runsPerSecond, 1)} runs/s, ${fmtNum(d.throughput.codeNodesPerSecond)} code nodes/s`,
+      });
+      add({ workload: label, mode: 'memory', figure: 'peak RSS', value: fmtBytes(d.peakRss) });
     }
   }
   return rows;

@@ -111,6 +111,17 @@ export const ERROR_CODES = {
   response_parse: authored,
   response_too_large: authored,
 
+  // The code node. A timeout may pass with another try (a busy machine); the rest fail the same
+  // way every time. A crashed sandbox process is the operator's to look at (or a bug of ours).
+  code_error: authored,
+  code_syntax: authored,
+  code_timeout: { status: 500, exit: 1, retryable: true, level: 'user' },
+  code_memory: authored,
+  code_invalid_output: authored,
+  code_crashed: operational(),
+  // A job stopped by its caller (the node's timeout or a cancel): surfaces as `aborted`.
+  code_aborted: authored,
+
   // Credentials, keys and the store.
   credential_not_found: authored,
   credential_unreadable: operational(),

@@ -14,11 +14,13 @@ import {
   setNode,
   transformNode,
 } from './flow/data.js';
+import { codeNode } from './code/index.js';
 import { httpNode } from './http/index.js';
 
 export * from './flow/branch.js';
 export * from './flow/data.js';
 export * from './http/index.js';
+export * from './code/index.js';
 
 export const standardNodes: readonly NodeType[] = [
   setNode,
@@ -33,4 +35,5 @@ export const standardNodes: readonly NodeType[] = [
   // foreach, loop, wait, human, subworkflow: driven by the decider, so defined in core.
   ...controlNodeTypes,
   httpNode,
+  codeNode,
 ];

@@ -1,0 +1,176 @@
+/**
+ * Issue 12, crash safety: the engine SIGKILLed while a `code` node runs in the sandbox. Its sandbox
+ * processes go with it (they end when their IPC channel closes), and after the restart the node
+ * runs again and the run completes with the right output.
+ *
+ * The child is worker.mjs on the built packages, loaded ahead as in wait-restart.test.ts.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ensureBuilt, root } from './build.js';
+import { Engine, type RunEvent } from '../../src/index.js';
+
+const here = fileURLToPath(new URL('.', import.meta.url));
+
+interface Line {
+  t: number;
+  ev: string;
+  [k: string]: unknown;
+}
+
+const alive = new Set<ChildProcess>();
+
+async function loadedChild(env: Record<string, string>) {
+  const child: ChildProcess = spawn(process.execPath, [join(here, 'worker.mjs')], {
+    cwd: root,
+    env: { ...process.env, ...env, WEFT_CRASH_GATE: '1', WEFT_CODE_WORKERS: '1' },
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  alive.add(child);
+  child.on('exit', () => alive.delete(child));
+  child.stdin!.on('error', () => undefined);
+  const lines: Line[] = [];
+  const stderr: string[] = [];
+  const waiters: { ev: string; resolve: (l: Line | undefined) => void }[] = [];
+  createInterface({ input: child.stdout! }).on('line', (text) => {
+    const line = JSON.parse(text) as Line;
+    lines.push(line);
+    for (const w of waiters.filter((x) => x.ev === line.ev)) {
+      waiters.splice(waiters.indexOf(w), 1);
+      w.resolve(line);
+    }
+  });
+  child.stderr!.on('data', (c: Buffer) => stderr.push(c.toString('utf8')));
+  const exited = new Promise<number | null>((resolve) =>
+    child.on('exit', (code) =>
+      setImmediate(() => {
+        for (const w of waiters.splice(0)) w.resolve(undefined);
+        resolve(code);
+      }),
+    ),
+  );
+  const next = (ev: string): Promise<Line | undefined> => {
+    const seen = lines.find((l) => l.ev === ev);
+    if (seen !== undefined) return Promise.resolve(seen);
+    if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve(undefined);
+    return new Promise((resolve) => waiters.push({ ev, resolve }));
+  };
+  if ((await next('ready')) === undefined)
+    throw new Error(`the child did not load: ${stderr.join('')}`);
+  return { child, lines, stderr, exited, next, go: () => child.stdin!.write('go\n') };
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** The processes `pid` started (Linux). */
+function childrenOf(pid: number): number[] {
+  const file = `/proc/${pid}/task/${pid}/children`;
+  if (!existsSync(file)) return [];
+  return readFileSync(file, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
+}
+
+const running = (pid: number) => existsSync(`/proc/${pid}`) && !isZombie(pid);
+function isZombie(pid: number): boolean {
+  try {
+    return / Z /.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  } catch {
+    return true;
+  }
+}
+
+async function until(check: () => boolean, ms: number): Promise<boolean> {
+  const end = Date.now() + ms;
+  while (Date.now() < end) {
+    if (check()) return true;
+    await sleep(20);
+  }
+  return check();
+}
+
+describe.runIf(process.platform === 'linux')('a code node across a crash', () => {
+  let dir: string;
+  beforeAll(() => {
+    ensureBuilt();
+    dir = mkdtempSync(join(tmpdir(), 'weft-code-restart-'));
+  }, 180_000);
+  afterAll(() => {
+    for (const child of alive) child.kill('SIGKILL');
+    if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('runs the node again after a SIGKILL during it, and the run completes', async () => {
+    const db = join(dir, 'code.db');
+    const plan = join(dir, 'plan.json');
+    writeFileSync(
+      plan,
+      JSON.stringify({
+        workflows: [
+          {
+            id: 'code-restart',
+            nodes: [
+              { id: 'before', type: 'set', with: { values: { n: 21 } } },
+              {
+                id: 'slow',
+                type: 'code',
+                needs: ['before'],
+                with: {
+                  input: '{{ before }}',
+                  timeout_ms: 30_000,
+                  source:
+                    'const end = Date.now() + 3000;\nwhile (Date.now() < end) {}\nreturn input.n * 2',
+                },
+              },
+              { id: 'after', type: 'set', needs: ['slow'], with: { values: { v: '{{ slow }}' } } },
+            ],
+          },
+        ],
+        runs: [{ workflow: 'code-restart', key: 'code-restart-1', input: {} }],
+        lanes: 1,
+      }),
+    );
+    const env = { WEFT_CRASH_DB: db, WEFT_CRASH_PLAN: plan };
+
+    const first = await loadedChild(env);
+    first.go();
+    expect(await first.next('started'), first.stderr.join('')).toBeDefined();
+    const pid = first.child.pid!;
+    // The pool starts with the first code node: its process appearing means the node is running.
+    expect(await until(() => childrenOf(pid).length > 0, 20_000)).toBe(true);
+    const sandboxes = childrenOf(pid);
+    await sleep(1_000);
+    first.child.kill('SIGKILL');
+    await first.exited;
+    expect(first.lines.some((l) => l.ev === 'done')).toBe(false);
+    // No sandbox process outlives the engine that started it.
+    expect(await until(() => sandboxes.every((p) => !running(p)), 10_000)).toBe(true);
+
+    const second = await loadedChild(env);
+    second.go();
+    const done = await Promise.race([second.next('done'), sleep(30_000).then(() => undefined)]);
+    if (done === undefined) second.child.kill('SIGKILL');
+    expect(await second.exited, second.stderr.join('')).toBe(0);
+    expect(done?.['status']).toBe('succeeded');
+
+    const engine = await Engine.open({ db, autoStart: false, lock: false });
+    try {
+      const id = String(done!['id']);
+      const run = await engine.get(id);
+      expect(run?.status).toBe('succeeded');
+      expect(run?.nodes['after']?.output).toEqual({ v: 42 });
+      const events: RunEvent[] = [];
+      for await (const e of engine.events(id, { follow: false })) events.push(e);
+      const count = (type: string, node: string) =>
+        events.filter((e) => e.type === type && e.node === node).length;
+      expect(count('node.succeeded', 'before')).toBe(1);
+      expect(count('node.succeeded', 'slow')).toBe(1);
+      expect(count('node.succeeded', 'after')).toBe(1);
+    } finally {
+      await engine.close();
+    }
+  }, 120_000);
+});
