@@ -9,6 +9,7 @@
 export const ALLOWED_IMPORTS = {
   core: [],
   nodes: ['core'],
+  sandbox: [],
   'store-sqlite': ['core'],
   client: ['core'],
   engine: ['core', 'nodes', 'store-sqlite'],
