@@ -1,3 +1,8 @@
+import type * as NodeModule from 'node:module';
+import type * as NodePath from 'node:path';
+import type * as WorkerThreads from 'node:worker_threads';
+import type * as Pyodide from 'pyodide';
+
 /** What the interpreter thread is started with. */
 export interface PythonWorkerData {
   /** The CommonJS entry of the pyodide package; its folder holds the interpreter and stdlib. */
@@ -34,8 +39,8 @@ export type PythonWorkerMessage =
  */
 export async function pythonWorkerMain(data: PythonWorkerData): Promise<void> {
   /* eslint-disable @typescript-eslint/no-require-imports -- this function runs as a CommonJS worker script */
-  const { parentPort } = require('node:worker_threads') as typeof import('node:worker_threads');
-  const nodeModule = require('node:module') as typeof import('node:module');
+  const { parentPort } = require('node:worker_threads') as typeof WorkerThreads;
+  const nodeModule = require('node:module') as typeof NodeModule;
   const blocked = (name: string) => () => {
     throw new Error(`${name} is not available to sandboxed code`);
   };
@@ -63,8 +68,17 @@ export async function pythonWorkerMain(data: PythonWorkerData): Promise<void> {
 
   let memoryCap = Infinity;
   let memoryRefused = false;
-  const grow = WebAssembly.Memory.prototype.grow;
-  WebAssembly.Memory.prototype.grow = function (this: WebAssembly.Memory, pages: number) {
+  // Emscripten grows the heap through Memory.prototype.grow; a refusal makes malloc fail, which
+  // Python answers with MemoryError. (The project's TypeScript lib has no WebAssembly types.)
+  interface WasmMemory {
+    buffer: ArrayBuffer;
+    grow(pages: number): number;
+  }
+  const memoryPrototype = (
+    globalThis as unknown as { WebAssembly: { Memory: { prototype: WasmMemory } } }
+  ).WebAssembly.Memory.prototype;
+  const grow: (this: WasmMemory, pages: number) => number = Reflect.get(memoryPrototype, 'grow');
+  memoryPrototype.grow = function (this: WasmMemory, pages: number) {
     if (this.buffer.byteLength + pages * 65536 > memoryCap) {
       memoryRefused = true;
       throw new RangeError('the memory limit of the code node is reached');
@@ -87,8 +101,8 @@ export async function pythonWorkerMain(data: PythonWorkerData): Promise<void> {
   };
 
   const started = performance.now();
-  const pyodideModule = require(data.pyodideEntry) as typeof import('pyodide');
-  const path = require('node:path') as typeof import('node:path');
+  const pyodideModule = require(data.pyodideEntry) as typeof Pyodide;
+  const path = require('node:path') as typeof NodePath;
   const pyodide = await pyodideModule.loadPyodide({
     indexURL: path.dirname(data.pyodideEntry) + path.sep,
     jsglobals: Object.create(null),
@@ -117,7 +131,8 @@ export async function pythonWorkerMain(data: PythonWorkerData): Promise<void> {
   nodeModule.syncBuiltinESMExports();
   delete (globalThis as { require?: unknown }).require;
 
-  const baselineBytes = pyodide._module.HEAPU8.buffer.byteLength;
+  const heap = (pyodide as unknown as { _module: { HEAPU8: Uint8Array } })._module;
+  const baselineBytes = heap.HEAPU8.buffer.byteLength;
   parentPort!.on('message', (job: PythonJobMessage) => {
     memoryCap = Math.max(baselineBytes + job.memoryBytes, 0);
     memoryRefused = false;
