@@ -32,6 +32,10 @@ for _name in [n for n in sys.modules if _is_bridge(n)]:
         _module.__dict__.clear()
 for _name in [n for n, v in vars(sys.modules['__main__']).items() if id(v) in _bridge_ids]:
     delattr(sys.modules['__main__'], _name)
+# json answers Pyodide's proxy of JavaScript null; user code has no such value to encode.
+for _module in list(sys.modules.values()):
+    if getattr(_module, '_JSNULL', None) is _jsnull:
+        _module._JSNULL = object()
 del _finder, _name, _module
 
 def _bridge_holders():
