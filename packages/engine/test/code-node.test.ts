@@ -178,4 +178,47 @@ nodes:
     expect(run.status).toBe('succeeded');
     expect(entries).toContainEqual({ obj: { line: 'hello world' }, msg: 'code console' });
   });
+
+  it('runs Python beside JavaScript: output, print lines, errors with their line', async () => {
+    const run = await engine.run(yaml`
+id: code-python
+nodes:
+  - id: stats
+    type: code
+    with:
+      language: python
+      input: { values: [3, 1, 4, 1, 5] }
+      source: |
+        import statistics
+        values = input["values"]
+        print("n =", len(values))
+        return {"mean": statistics.mean(values), "sorted": sorted(values)}
+  - id: check
+    type: code
+    needs: [stats]
+    with:
+      input: "{{ stats }}"
+      source: return input.sorted.length === 5 && input.mean === 2.8
+`);
+    expect(run.status).toBe('succeeded');
+    expect(run.nodes['stats']?.output).toEqual({ mean: 2.8, sorted: [1, 1, 3, 4, 5] });
+    expect(run.output).toBe(true);
+    expect(entries).toContainEqual({ obj: { line: 'n = 5' }, msg: 'code console' });
+
+    const failed = await engine.run(yaml`
+id: code-python-raises
+nodes:
+  - id: boom
+    type: code
+    with:
+      language: python
+      source: |
+        x = 1
+        raise ValueError("no good")
+`);
+    expect(failed.status).toBe('failed');
+    expect(failed.nodes['boom']?.attempts).toBe(1);
+    expect(failed.error).toMatchObject({ code: 'code_error' });
+    expect(failed.error?.message).toMatch(/ValueError: no good/);
+  }, 120_000);
 });

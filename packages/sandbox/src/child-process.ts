@@ -29,8 +29,8 @@ function childEntry(): string {
 
 /**
  * Node's permission model, as a second wall behind QuickJS: the child may read its own package
- * and the packages it loads (QuickJS's WebAssembly among them), and may not write files, start
- * processes or threads, or load native addons.
+ * and the packages it loads (QuickJS's and Pyodide's WebAssembly among them), and may not write
+ * files, start processes, or load native addons. It may start threads: Python runs in one.
  */
 function permissionFlags(entry: string): string[] {
   const flag = process.allowedNodeEnvironmentFlags.has('--permission')
@@ -43,6 +43,8 @@ function permissionFlags(entry: string): string[] {
     flag,
     `--allow-fs-read=${join(dirname(entry), '..')}${sep}*`,
     `--allow-fs-read=${modules}${sep}*`,
+    // Python's interpreter lives in a worker thread of the child, so that it can be interrupted.
+    '--allow-worker',
     '--disable-warning=ExperimentalWarning',
   ];
 }
@@ -114,6 +116,15 @@ export class SandboxChild {
           resolve(true);
         } else if (message.type === 'started') {
           if (this.active?.id === message.id) this.active.started = true;
+        } else if (message.type === 'running') {
+          const active = this.active;
+          if (active?.id === message.id) {
+            clearTimeout(active.timer);
+            active.timer = setTimeout(() => {
+              active.killedFor = 'time';
+              this.kill();
+            }, active.job.killAfterMs);
+          }
         } else if (message.type === 'log') {
           if (this.active?.id === message.id) this.active.job.log(message.line);
         } else if (this.active?.id === message.id) {
@@ -154,10 +165,12 @@ export class SandboxChild {
     return new Promise((resolve) => {
       const active: Active = { id, job, resolve };
       this.active = active;
+      // Until the child says the code runs, its runtime may still be loading (Python takes
+      // seconds): the job's own limit is armed then, and this one bounds the loading.
       active.timer = setTimeout(() => {
         active.killedFor = 'time';
         this.kill();
-      }, job.killAfterMs);
+      }, START_TIMEOUT_MS + job.killAfterMs);
       const message: RunMessage = {
         type: 'run',
         id,

@@ -42,9 +42,10 @@ async function run(job: RunMessage): Promise<void> {
     return;
   }
   try {
-    const result = await (
-      await runtime
-    ).run({
+    const loaded = await runtime;
+    await loaded.prepare?.();
+    void send({ type: 'running', id: job.id });
+    const result = await loaded.run({
       source: job.source,
       inputJson: job.inputJson,
       timeoutMs: job.timeoutMs,

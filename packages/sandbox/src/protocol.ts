@@ -35,13 +35,21 @@ export type SandboxResult =
 export type ChildMessage =
   | { type: 'ready' }
   | { type: 'started'; id: number }
+  /** The job's runtime is loaded and the user's code starts now: its time limit counts from here. */
+  | { type: 'running'; id: number }
   | { type: 'log'; id: number; line: string }
   | { type: 'result'; id: number; result: SandboxResult };
 
 export function isChildMessage(value: unknown): value is ChildMessage {
   if (typeof value !== 'object' || value === null) return false;
   const type = (value as { type?: unknown }).type;
-  return type === 'ready' || type === 'started' || type === 'log' || type === 'result';
+  return (
+    type === 'ready' ||
+    type === 'started' ||
+    type === 'running' ||
+    type === 'log' ||
+    type === 'result'
+  );
 }
 
 export function isRunMessage(value: unknown): value is RunMessage {

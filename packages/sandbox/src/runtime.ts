@@ -30,6 +30,11 @@ export interface SandboxRuntime {
     /** Outputs past this many bytes of JSON are refused before they are copied out. */
     maxOutputBytes?: number;
   }): Promise<RuntimeResult>;
+  /**
+   * Resolves when the next job can start at once (an interpreter that loads in seconds, or is
+   * being replaced): the job's time limit is counted from then.
+   */
+  prepare?(): Promise<void>;
 }
 
 /** The job a runtime is given. */

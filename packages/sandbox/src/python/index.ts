@@ -81,6 +81,11 @@ export async function createPythonRuntime(): Promise<SandboxRuntime> {
       queue = result.catch(() => undefined);
       return result;
     },
+    // A job after one that replaced the interpreter waits for the new one; its time starts after.
+    async prepare() {
+      await queue;
+      await interpreter().catch(() => undefined);
+    },
   };
 }
 

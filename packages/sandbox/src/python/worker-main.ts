@@ -100,6 +100,17 @@ export async function pythonWorkerMain(data: PythonWorkerData): Promise<void> {
     post({ kind: 'log', line: line.length > lineChars ? `${line.slice(0, lineChars)}…` : line });
   };
 
+  // Under Node's permission model (the sandbox child's) `process.binding` throws, and Pyodide's
+  // NODEFS reads the file-system flag constants from it while loading: hand it those alone.
+  const fsConstants = (require('node:fs') as { constants: Record<string, number> }).constants;
+  Object.defineProperty(process, 'binding', {
+    configurable: true,
+    value: (name: string) => {
+      if (name === 'constants') return { fs: fsConstants };
+      throw new Error(`process.binding('${name}') is not available to sandboxed code`);
+    },
+  });
+
   const started = performance.now();
   const pyodideModule = require(data.pyodideEntry) as typeof Pyodide;
   const path = require('node:path') as typeof NodePath;
