@@ -203,6 +203,32 @@ describe('sandbox pool', () => {
     });
   }, 180_000);
 
+  it('ends code that fills memory at its memory limit, not its time limit', async () => {
+    const p = pool({ workers: 1 });
+    const bombs = [
+      'const a = []; while (true) a.push(new Array(1e5).fill(1));',
+      'const a = []; for (let i = 0; ; i++) a.push("x".repeat(1e5) + i);',
+      // Catching the error does not lift the limit.
+      'const a = []; try { for (;;) a.push(new Array(1e5).fill(1)); } catch { } return a.map(String).join().length;',
+    ];
+    for (const source of bombs) {
+      const r = await p.run({ ...js(source), timeoutMs: 60_000, memoryBytes: 32 * 1024 * 1024 });
+      expect(r, source).toMatchObject({ ok: false, code: 'code_memory' });
+    }
+    // Stopped at the limit, not when the WebAssembly memory could grow no more (gigabytes): the
+    // process never held much more than its V8 heap and the limit.
+    const [pid] = p.pids;
+    const peak = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
+    expect(Number(peak) * 1024).toBeLessThan(512 * 1024 * 1024);
+    // A job with more room than the last one's limit is not refused, and the next one runs.
+    const big = await p.run({
+      ...js('return new Array(2e6).fill(1).length'),
+      memoryBytes: 128 * 1024 * 1024,
+    });
+    expect(big).toEqual({ ok: true, outputJson: '2000000' });
+    expect(await p.run(js('return 7'))).toEqual({ ok: true, outputJson: '7' });
+  });
+
   it('sizes itself from WEFT_CODE_WORKERS, else the cores', () => {
     expect(workersFromEnv({ WEFT_CODE_WORKERS: '3' })).toBe(3);
     expect(workersFromEnv({ WEFT_CODE_WORKERS: 'many' })).toBeGreaterThan(0);

@@ -28,6 +28,14 @@ export function positionIn(
   return m[2] === undefined ? { line } : { line, column: Number(m[2]) };
 }
 
+export function memoryExceeded(job: RuntimeJob, detail = 'out of memory'): RuntimeResult {
+  return {
+    ok: false,
+    code: 'code_memory',
+    message: `the code went past its memory limit of ${formatBytes(job.memoryBytes)} (${detail})`,
+  };
+}
+
 export function describeFailure(
   thrown: Thrown | undefined,
   { interrupted, job }: { interrupted: boolean; job: RuntimeJob },
@@ -47,11 +55,7 @@ export function describeFailure(
     };
   }
   if (thrown.name === 'InternalError' && MEMORY.has(thrown.message)) {
-    return {
-      ok: false,
-      code: 'code_memory',
-      message: `the code went past its memory limit of ${formatBytes(job.memoryBytes)} (${thrown.message})`,
-    };
+    return memoryExceeded(job, thrown.message);
   }
   const at = positionIn(thrown.stack, job.source);
   const where =

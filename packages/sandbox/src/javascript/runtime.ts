@@ -14,7 +14,8 @@ import {
 } from 'quickjs-emscripten';
 import { MAX_DATA_BYTES } from '../limits.js';
 import type { RuntimeJob, RuntimeResult, SandboxRuntime } from '../runtime.js';
-import { describeFailure, type Thrown } from './failure.js';
+import { describeFailure, memoryExceeded, type Thrown } from './failure.js';
+import { capMemory } from './memory-cap.js';
 import { PRELUDE, PRELUDE_FILE, USER_FILE, wrapSource } from './prelude.js';
 import { Timers } from './timers.js';
 
@@ -25,24 +26,53 @@ import { Timers } from './timers.js';
 const STACK_BYTES = 256 * 1024;
 /** Room given back after a job hit its memory limit, so that its error can still be read. */
 const DESCRIBE_HEADROOM_BYTES = 1024 * 1024;
+/** The module's memory may grow by a job's limit and this much (QuickJS's runtime, the prelude). */
+const MEMORY_SLACK_BYTES = 4 * 1024 * 1024;
+/**
+ * WebAssembly memory never shrinks: a module that a job grew by more than this is replaced, so that
+ * the next job's cap is not on top of room a bigger job left behind.
+ */
+const REPLACE_AFTER_GROWTH_BYTES = 16 * 1024 * 1024;
 
 /** Loads QuickJS from the files the package ships (no fetch), once per runtime. */
 export async function createJavaScriptRuntime(): Promise<SandboxRuntime> {
-  const load = () => newQuickJSWASMModule(RELEASE_SYNC);
+  let baseline = 0;
+  const load = async () => {
+    const loaded = await newQuickJSWASMModule(RELEASE_SYNC);
+    baseline = loaded.getWasmMemory().buffer.byteLength;
+    return loaded;
+  };
   let module: QuickJSWASMModule | undefined = await load();
   const runtime: SandboxRuntime = {
     async run(job) {
       const current = (module ??= await load());
+      const memory = current.getWasmMemory();
+      const cap = capMemory(memory, job.memoryBytes + MEMORY_SLACK_BYTES);
       let broken = false;
       try {
-        return await runJob(current, job, () => (broken = true));
+        const result = await runJob(
+          current,
+          job,
+          () => (broken = true),
+          () => cap.widen(DESCRIBE_HEADROOM_BYTES),
+        );
+        // Code that caught its `out of memory` and failed otherwise still hit its limit.
+        const hitLimit = cap.refused && !result.ok && result.code !== 'code_timeout';
+        return hitLimit && result.code !== 'code_memory' ? memoryExceeded(job) : result;
       } catch (error) {
         broken = true;
         throw error;
       } finally {
         // The interpreter itself failed (V8's stack, a broken invariant, a leak QuickJS asserts
         // on when freed): its memory can no longer be trusted, so the next job gets a new module.
+        cap.lift();
         if (broken && module === current) module = undefined;
+        if (
+          memory.buffer.byteLength > baseline + REPLACE_AFTER_GROWTH_BYTES &&
+          module === current
+        ) {
+          module = undefined;
+        }
       }
     },
   };
@@ -61,6 +91,7 @@ async function runJob(
   module: QuickJSWASMModule,
   job: RuntimeJob,
   onBroken: () => void,
+  widenMemory: () => void,
 ): Promise<RuntimeResult> {
   // The limit is the user's code's: it starts once the prelude is in place.
   let deadline = Infinity;
@@ -79,6 +110,7 @@ async function runJob(
   const hold = (h: QuickJSHandle): QuickJSHandle => (held.push(h), h);
   const fail = (thrown: QuickJSHandle, describe: QuickJSHandle | undefined): RuntimeResult => {
     rt.setMemoryLimit(job.memoryBytes + DESCRIBE_HEADROOM_BYTES);
+    widenMemory();
     const facts = describe === undefined ? undefined : readThrown(vm, describe, thrown);
     return describeFailure(facts, { interrupted, job });
   };
