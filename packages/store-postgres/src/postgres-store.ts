@@ -41,16 +41,13 @@ import { readEvents } from './event-log.js';
 import { applyMigrations, checkSchema } from './migrate.js';
 import { checkPruneQuery, deleteRun, pruneRuns } from './retention.js';
 import {
-  loadedFromRow,
-  RUN_SELECT,
-  RUN_WITH_NODES_SELECT,
   runFromRow,
   TIMER_COLUMNS,
   timerFromRow,
   type RunRow,
-  type RunWithNodesRow,
   type TimerRow,
-} from './rows.js';
+} from '@weft/core/store-kit';
+import { loadedFromRow, RUN_SELECT, RUN_WITH_NODES_SELECT, type RunWithNodesRow } from './rows.js';
 import { listRunRows } from './run-list.js';
 import { ApiKeyTable, CredentialTable, DeliveryTable, MetaTable, ScheduleTable } from './tables.js';
 import { moveTenant } from './tenants.js';

@@ -6,7 +6,8 @@
  */
 import type pg from 'pg';
 import { WeftError, type RunQuery } from '@weft/core';
-import { RUN_SELECT, type RunRow } from './rows.js';
+import type { RunRow } from '@weft/core/store-kit';
+import { RUN_SELECT } from './rows.js';
 
 /** Page size when the query gives none. */
 const DEFAULT_RUN_PAGE = 50;

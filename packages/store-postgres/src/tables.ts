@@ -17,7 +17,13 @@ import type {
 } from '@weft/core';
 import { inTransaction } from './connect.js';
 import { conflictOrSelf } from './errors.js';
-import { toJson } from './rows.js';
+import {
+  SCHEDULE_COLUMNS,
+  scheduleFromRow,
+  scheduleId,
+  toJson,
+  type ScheduleRow,
+} from '@weft/core/store-kit';
 
 const changed = (r: pg.QueryResult) => (r.rowCount ?? 0) > 0;
 
@@ -134,44 +140,6 @@ export class ApiKeyTable {
     return rows[0]?.any === true;
   }
 }
-
-interface ScheduleRow {
-  id: string;
-  tenant: string;
-  workflow_id: string;
-  trigger_index: number;
-  schedule: string;
-  timezone: string | null;
-  input: string | null;
-  /** bigint: the driver returns it as text. */
-  next_due: string;
-  enabled: boolean;
-}
-
-const SCHEDULE_COLUMNS =
-  'id, tenant, workflow_id, trigger_index, schedule, timezone, input, next_due, enabled';
-
-function scheduleFromRow(r: ScheduleRow): ScheduleRecord {
-  const s: ScheduleRecord = {
-    id: r.id,
-    tenant: r.tenant,
-    workflowId: r.workflow_id,
-    triggerIndex: r.trigger_index,
-    schedule: r.schedule,
-    nextDue: Number(r.next_due),
-    enabled: r.enabled,
-  };
-  if (r.timezone !== null) s.timezone = r.timezone;
-  if (r.input !== null) s.input = JSON.parse(r.input);
-  return s;
-}
-
-/**
- * A schedule's id, as the SQLite store makes it. Workflow ids cannot hold `/`, so reading from the
- * right (index, workflow, then the tenant as the rest) makes ids of distinct schedules distinct.
- */
-const scheduleId = (tenant: string, workflowId: string, index: number): string =>
-  `${tenant}/${workflowId}/${index}`;
 
 export class ScheduleTable {
   readonly #pool: pg.Pool;

@@ -6,50 +6,14 @@
  */
 import type pg from 'pg';
 import type { StoredWorkflow, WorkflowDefinition, WorkflowSummary } from '@weft/core';
+import {
+  summaryFromRow,
+  WORKFLOW_COLUMNS,
+  workflowFromRow,
+  type WorkflowRow,
+  type WorkflowSummaryRow,
+} from '@weft/core/store-kit';
 import { inTransaction } from './connect.js';
-
-const COLUMNS = 'tenant, id, version, definition, source, hash, created_at';
-
-interface WorkflowRow {
-  tenant: string;
-  id: string;
-  version: number;
-  definition: string;
-  source: string;
-  hash: string;
-  created_at: string;
-}
-
-interface SummaryRow {
-  id: string;
-  name: string | null;
-  version: number;
-  first_created_at: string;
-  created_at: string;
-}
-
-function workflowFromRow(row: WorkflowRow): StoredWorkflow {
-  return {
-    tenant: row.tenant,
-    id: row.id,
-    version: row.version,
-    definition: JSON.parse(row.definition) as WorkflowDefinition,
-    source: row.source,
-    hash: row.hash,
-    createdAt: row.created_at,
-  };
-}
-
-function summaryFromRow(row: SummaryRow): WorkflowSummary {
-  const summary: WorkflowSummary = {
-    id: row.id,
-    latestVersion: row.version,
-    createdAt: row.first_created_at,
-    updatedAt: row.created_at,
-  };
-  if (row.name !== null) summary.name = row.name;
-  return summary;
-}
 
 export class WorkflowTable {
   readonly #pool: pg.Pool;
@@ -110,12 +74,12 @@ export class WorkflowTable {
     const { rows } =
       version === undefined
         ? await this.#pool.query<WorkflowRow>(
-            `SELECT ${COLUMNS} FROM workflows WHERE tenant = $1 AND id = $2${live}
+            `SELECT ${WORKFLOW_COLUMNS} FROM workflows WHERE tenant = $1 AND id = $2${live}
              ORDER BY version DESC LIMIT 1`,
             [tenant, id],
           )
         : await this.#pool.query<WorkflowRow>(
-            `SELECT ${COLUMNS} FROM workflows WHERE tenant = $1 AND id = $2 AND version = $3${live}`,
+            `SELECT ${WORKFLOW_COLUMNS} FROM workflows WHERE tenant = $1 AND id = $2 AND version = $3${live}`,
             [tenant, id, version],
           );
     return rows[0] === undefined ? undefined : workflowFromRow(rows[0]);
@@ -131,7 +95,7 @@ export class WorkflowTable {
   }
 
   async list(tenant: string): Promise<WorkflowSummary[]> {
-    const { rows } = await this.#pool.query<SummaryRow>(
+    const { rows } = await this.#pool.query<WorkflowSummaryRow>(
       `SELECT w.id, w.name, w.version, f.first_created_at, w.created_at
        FROM workflows w
        JOIN (SELECT id, MAX(version) AS latest, MIN(created_at) AS first_created_at FROM workflows

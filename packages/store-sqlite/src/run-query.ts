@@ -7,7 +7,7 @@
 import type { Database, Statement } from 'better-sqlite3';
 import { WeftError, type RunQuery } from '@weft/core';
 import { RUN_SELECT } from './statements.js';
-import type { RunRow } from './rows.js';
+import type { RunRow } from '@weft/core/store-kit';
 
 /** Page size when the query gives none. */
 export const DEFAULT_RUN_PAGE = 50;

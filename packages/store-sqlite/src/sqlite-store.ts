@@ -43,7 +43,13 @@ import { acquireProcessLock, type ProcessLock } from './lock.js';
 import { claimIdentity } from './identity.js';
 import { applyMigrations } from './migrate.js';
 import { EventLog } from './event-log.js';
-import { nodeFromRow, runFromRow, timerFromRow } from './rows.js';
+import {
+  nodeFromRow,
+  runFromRow,
+  summaryFromRow,
+  timerFromRow,
+  workflowFromRow,
+} from '@weft/core/store-kit';
 import { convertToIncremental, enableIncrementalVacuum, reclaimSpace } from './reclaim.js';
 import { checkPruneQuery, RunDeleter } from './retention.js';
 import { RunLister } from './run-query.js';
@@ -51,7 +57,7 @@ import { DeliveryTable, MetaTable, ScheduleTable } from './schedules.js';
 import { guardStorage, storageError } from './storage-errors.js';
 import { prepareStatements, type Statements } from './statements.js';
 import { tenantMover } from './tenants.js';
-import { publishWorkflow, summaryFromRow, workflowFromRow } from './workflows.js';
+import { publishWorkflow } from './workflows.js';
 import { conflictOrSelf, planWrites } from './write.js';
 import { InlineWriter, ThreadWriter, type CommitWriter } from './commit-writer.js';
 

@@ -1,0 +1,7 @@
+/**
+ * @module @weft/core/store-kit
+ * What the SQL stores share beyond the `Store` interface: mapping rows to records, the meaning of
+ * queries (cursors, prune bounds), the checks and errors they give. Pure: no SQL dialect, no
+ * driver, so each store keeps its own statements and calls these for what must agree.
+ */
+export * from './store-kit/rows.js';
