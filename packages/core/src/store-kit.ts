@@ -5,3 +5,6 @@
  * driver, so each store keeps its own statements and calls these for what must agree.
  */
 export * from './store-kit/rows.js';
+export * from './store-kit/retention.js';
+export * from './store-kit/run-pages.js';
+export * from './store-kit/migrations.js';

@@ -39,8 +39,9 @@ import { checkUrl, createPool, inTransaction, redactUrl } from './connect.js';
 import { conflictOrSelf, guardStorage, storageError } from './errors.js';
 import { readEvents } from './event-log.js';
 import { applyMigrations, checkSchema } from './migrate.js';
-import { checkPruneQuery, deleteRun, pruneRuns } from './retention.js';
+import { deleteRun, pruneRuns } from './retention.js';
 import {
+  checkPruneQuery,
   runFromRow,
   TIMER_COLUMNS,
   timerFromRow,

@@ -44,14 +44,16 @@ import { claimIdentity } from './identity.js';
 import { applyMigrations } from './migrate.js';
 import { EventLog } from './event-log.js';
 import {
+  checkPruneQuery,
   nodeFromRow,
+  normalisedPruneQuery,
   runFromRow,
   summaryFromRow,
   timerFromRow,
   workflowFromRow,
 } from '@weft/core/store-kit';
 import { convertToIncremental, enableIncrementalVacuum, reclaimSpace } from './reclaim.js';
-import { checkPruneQuery, RunDeleter } from './retention.js';
+import { RunDeleter } from './retention.js';
 import { RunLister } from './run-query.js';
 import { DeliveryTable, MetaTable, ScheduleTable } from './schedules.js';
 import { guardStorage, storageError } from './storage-errors.js';
@@ -422,9 +424,7 @@ export class SqliteStore implements Store {
 
   async pruneRuns(query: PruneQuery): Promise<number> {
     checkPruneQuery(query);
-    const q: PruneQuery = { ...query };
-    // Compared as text with the stored times, which are all toISOString's form.
-    if (q.finishedBefore !== undefined) q.finishedBefore = new Date(q.finishedBefore).toISOString();
+    const q = normalisedPruneQuery(query);
     const deleter = (this.#deleter ??= new RunDeleter(this.#db));
     let deleted = 0;
     let after: Parameters<RunDeleter['pruneBatch']>[1];
