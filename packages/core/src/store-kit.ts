@@ -8,3 +8,7 @@ export * from './store-kit/rows.js';
 export * from './store-kit/retention.js';
 export * from './store-kit/run-pages.js';
 export * from './store-kit/migrations.js';
+export * from './store-kit/guard.js';
+export * from './store-kit/tenants.js';
+export * from './store-kit/workflows.js';
+export * from './store-kit/event-entries.js';

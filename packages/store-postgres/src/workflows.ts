@@ -1,13 +1,13 @@
 /**
  * @module workflows
- * Published definitions. Versions are never reused: a delete marks every version deleted, and
- * publishing again continues at the highest version + 1, so a kept run's (workflow, version)
- * can never come to name another definition.
+ * Published definitions, versioned as `nextWorkflowVersion` (`@weft/core/store-kit`) says.
  */
 import type pg from 'pg';
 import type { StoredWorkflow, WorkflowDefinition, WorkflowSummary } from '@weft/core';
 import {
+  nextWorkflowVersion,
   summaryFromRow,
+  type LastWorkflowVersion,
   WORKFLOW_COLUMNS,
   workflowFromRow,
   type WorkflowRow,
@@ -36,23 +36,21 @@ export class WorkflowTable {
         definition.id,
       ]);
       const last = (
-        await c.query<{ version: number; hash: string; deleted_at: string | null }>(
+        await c.query<LastWorkflowVersion>(
           `SELECT version, hash, deleted_at FROM workflows WHERE tenant = $1 AND id = $2
            ORDER BY version DESC LIMIT 1`,
           [tenant, definition.id],
         )
       ).rows[0];
-      if (last !== undefined && last.deleted_at === null && last.hash === hash) {
-        return { version: last.version, created: false };
-      }
-      const version = (last?.version ?? 0) + 1;
+      const next = nextWorkflowVersion(last, hash);
+      if (!next.created) return next;
       await c.query(
         `INSERT INTO workflows (tenant, id, version, name, definition, source, hash, created_at)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
         [
           tenant,
           definition.id,
-          version,
+          next.version,
           definition.name ?? null,
           JSON.stringify(definition),
           source,
@@ -60,7 +58,7 @@ export class WorkflowTable {
           new Date().toISOString(),
         ],
       );
-      return { version, created: true };
+      return next;
     });
   }
 

@@ -1,10 +1,9 @@
 /**
  * @module workflows
- * Published definitions. Versions are never reused: a delete marks every version deleted, and
- * publishing again continues at the highest version + 1, so a kept run's (workflow, version)
- * can never come to name another definition.
+ * Publishing definitions, versioned as `nextWorkflowVersion` (`@weft/core/store-kit`) says.
  */
 import type { WorkflowDefinition } from '@weft/core';
+import { nextWorkflowVersion } from '@weft/core/store-kit';
 import type { Statements } from './statements.js';
 
 /** Stores a new version unless the latest live one has the same hash. Run in a write transaction. */
@@ -15,20 +14,17 @@ export function publishWorkflow(
   source: string,
   hash: string,
 ): { version: number; created: boolean } {
-  const last = s.lastWorkflowVersion.get(tenant, definition.id);
-  if (last !== undefined && last.deleted_at === null && last.hash === hash) {
-    return { version: last.version, created: false };
-  }
-  const version = (last?.version ?? 0) + 1;
+  const next = nextWorkflowVersion(s.lastWorkflowVersion.get(tenant, definition.id), hash);
+  if (!next.created) return next;
   s.insertWorkflow.run(
     tenant,
     definition.id,
-    version,
+    next.version,
     definition.name ?? null,
     JSON.stringify(definition),
     source,
     hash,
     new Date().toISOString(),
   );
-  return { version, created: true };
+  return next;
 }
