@@ -17,6 +17,7 @@ import type {
   ApiKeyRecord,
   CredentialRecord,
   CredentialSummary,
+  CredentialWrite,
   NodeRecord,
   PruneQuery,
   ResealedCredential,
@@ -292,13 +293,7 @@ export class PostgresStore implements Store {
     return this.#workflows.ids();
   }
 
-  putCredential(c: {
-    tenant: string;
-    name: string;
-    type: string;
-    ciphertext: string;
-    at: string;
-  }): Promise<{ created: boolean }> {
+  putCredential(c: CredentialWrite): Promise<{ created: boolean }> {
     return this.#credentials.put(c);
   }
 

@@ -11,6 +11,7 @@ import type {
   ApiKeyRecord,
   CredentialRecord,
   CredentialSummary,
+  CredentialWrite,
   ScheduleRecord,
   ScheduleSpec,
   WebhookDelivery,
@@ -18,6 +19,7 @@ import type {
 import { inTransaction } from './connect.js';
 import { conflictOrSelf } from './errors.js';
 import {
+  keptNextDue,
   SCHEDULE_COLUMNS,
   scheduleFromRow,
   scheduleId,
@@ -33,13 +35,7 @@ export class CredentialTable {
     this.#pool = pool;
   }
 
-  async put(c: {
-    tenant: string;
-    name: string;
-    type: string;
-    ciphertext: string;
-    at: string;
-  }): Promise<{ created: boolean }> {
+  async put(c: CredentialWrite): Promise<{ created: boolean }> {
     // xmax is 0 on a row this statement inserted, set on one it updated: one statement tells both.
     const { rows } = await this.#pool.query<{ created: boolean }>(
       `INSERT INTO credentials (tenant, name, type, ciphertext, created_at, updated_at)
@@ -161,10 +157,6 @@ export class ScheduleTable {
       for (const spec of specs) {
         const before = old.get(spec.triggerIndex);
         old.delete(spec.triggerIndex);
-        const same =
-          before !== undefined &&
-          before.schedule === spec.schedule &&
-          before.timezone === (spec.timezone ?? null);
         await c.query(
           `INSERT INTO schedules (${SCHEDULE_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
            ON CONFLICT (id) DO UPDATE SET schedule = excluded.schedule,
@@ -178,7 +170,7 @@ export class ScheduleTable {
             spec.schedule,
             spec.timezone ?? null,
             toJson(spec.input),
-            same ? before.next_due : spec.nextDue,
+            keptNextDue(before, spec),
             spec.enabled !== false,
           ],
         );

@@ -11,6 +11,7 @@ import {
   WORKFLOW_COLUMNS,
   workflowFromRow,
   type WorkflowRow,
+  workflowRowValues,
   type WorkflowSummaryRow,
 } from '@weft/core/store-kit';
 import { inTransaction } from './connect.js';
@@ -47,16 +48,7 @@ export class WorkflowTable {
       await c.query(
         `INSERT INTO workflows (tenant, id, version, name, definition, source, hash, created_at)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
-        [
-          tenant,
-          definition.id,
-          next.version,
-          definition.name ?? null,
-          JSON.stringify(definition),
-          source,
-          hash,
-          new Date().toISOString(),
-        ],
+        workflowRowValues(tenant, definition, next.version, source, hash),
       );
       return next;
     });

@@ -8,6 +8,7 @@
 import type { Database, Statement } from 'better-sqlite3';
 import type { ScheduleRecord, ScheduleSpec, WebhookDelivery } from '@weft/core';
 import {
+  keptNextDue,
   SCHEDULE_COLUMNS,
   scheduleFromRow,
   scheduleId,
@@ -59,10 +60,6 @@ export class ScheduleTable {
         for (const spec of specs) {
           const before = old.get(spec.triggerIndex);
           old.delete(spec.triggerIndex);
-          const same =
-            before !== undefined &&
-            before.schedule === spec.schedule &&
-            before.timezone === (spec.timezone ?? null);
           this.#upsert.run(
             scheduleId(tenant, workflowId, spec.triggerIndex),
             tenant,
@@ -71,7 +68,7 @@ export class ScheduleTable {
             spec.schedule,
             spec.timezone ?? null,
             toJson(spec.input),
-            same ? before.next_due : spec.nextDue,
+            keptNextDue(before, spec),
             spec.enabled === false ? 0 : 1,
           );
         }

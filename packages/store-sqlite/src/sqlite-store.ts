@@ -18,6 +18,7 @@ import type {
   ApiKeyRecord,
   CredentialRecord,
   CredentialSummary,
+  CredentialWrite,
   Logger,
   NodeRecord,
   PruneQuery,
@@ -447,13 +448,7 @@ export class SqliteStore implements Store {
     return this.#s.workflowIds.all();
   }
 
-  async putCredential(c: {
-    tenant: string;
-    name: string;
-    type: string;
-    ciphertext: string;
-    at: string;
-  }): Promise<{ created: boolean }> {
+  async putCredential(c: CredentialWrite): Promise<{ created: boolean }> {
     return this.#serially(() => this.#t.credentials.put(c));
   }
 

@@ -3,7 +3,7 @@
  * Publishing definitions, versioned as `nextWorkflowVersion` (`@weft/core/store-kit`) says.
  */
 import type { WorkflowDefinition } from '@weft/core';
-import { nextWorkflowVersion } from '@weft/core/store-kit';
+import { nextWorkflowVersion, workflowRowValues } from '@weft/core/store-kit';
 import type { Statements } from './statements.js';
 
 /** Stores a new version unless the latest live one has the same hash. Run in a write transaction. */
@@ -16,15 +16,6 @@ export function publishWorkflow(
 ): { version: number; created: boolean } {
   const next = nextWorkflowVersion(s.lastWorkflowVersion.get(tenant, definition.id), hash);
   if (!next.created) return next;
-  s.insertWorkflow.run(
-    tenant,
-    definition.id,
-    next.version,
-    definition.name ?? null,
-    JSON.stringify(definition),
-    source,
-    hash,
-    new Date().toISOString(),
-  );
+  s.insertWorkflow.run(...workflowRowValues(tenant, definition, next.version, source, hash));
   return next;
 }

@@ -16,6 +16,7 @@ import type {
   RunRecord,
   RunStatus,
   ScheduleRecord,
+  ScheduleSpec,
   StoredWorkflow,
   TimerRecord,
   WorkflowSummary,
@@ -164,6 +165,18 @@ export function scheduleFromRow(r: ScheduleRow): ScheduleRecord {
 }
 
 /**
+ * The next due time a schedule spec is stored with: the stored one while the schedule and its
+ * timezone are unchanged (republishing does not move a fire), else the spec's.
+ */
+export function keptNextDue(before: ScheduleRow | undefined, spec: ScheduleSpec): number | string {
+  const same =
+    before !== undefined &&
+    before.schedule === spec.schedule &&
+    before.timezone === (spec.timezone ?? null);
+  return same ? before.next_due : spec.nextDue;
+}
+
+/**
  * A schedule's id. Workflow ids cannot hold `/`, so reading from the right (index, workflow, then
  * the tenant as the rest) makes ids of distinct schedules distinct.
  */
@@ -181,6 +194,29 @@ export interface WorkflowRow {
 }
 
 export const WORKFLOW_COLUMNS = 'tenant, id, version, definition, source, hash, created_at';
+
+/**
+ * The values of a new version's row, in the order of the columns
+ * `tenant, id, version, name, definition, source, hash, created_at`.
+ */
+export function workflowRowValues(
+  tenant: string,
+  definition: WorkflowDefinition,
+  version: number,
+  source: string,
+  hash: string,
+): unknown[] {
+  return [
+    tenant,
+    definition.id,
+    version,
+    definition.name ?? null,
+    JSON.stringify(definition),
+    source,
+    hash,
+    new Date().toISOString(),
+  ];
+}
 
 export function workflowFromRow(row: WorkflowRow): StoredWorkflow {
   return {
