@@ -19,11 +19,9 @@ import type {
 import { inTransaction } from './connect.js';
 import { conflictOrSelf } from './errors.js';
 import {
-  keptNextDue,
   SCHEDULE_COLUMNS,
   scheduleFromRow,
-  scheduleId,
-  toJson,
+  scheduleRowValues,
   type ScheduleRow,
 } from '@weft/core/store-kit';
 
@@ -162,17 +160,7 @@ export class ScheduleTable {
            ON CONFLICT (id) DO UPDATE SET schedule = excluded.schedule,
              timezone = excluded.timezone, input = excluded.input, next_due = excluded.next_due,
              enabled = excluded.enabled`,
-          [
-            scheduleId(tenant, workflowId, spec.triggerIndex),
-            tenant,
-            workflowId,
-            spec.triggerIndex,
-            spec.schedule,
-            spec.timezone ?? null,
-            toJson(spec.input),
-            keptNextDue(before, spec),
-            spec.enabled !== false,
-          ],
+          [...scheduleRowValues(tenant, workflowId, spec, before), spec.enabled !== false],
         );
       }
       const gone = [...old.values()].map((r) => r.id);

@@ -8,11 +8,9 @@
 import type { Database, Statement } from 'better-sqlite3';
 import type { ScheduleRecord, ScheduleSpec, WebhookDelivery } from '@weft/core';
 import {
-  keptNextDue,
   SCHEDULE_COLUMNS,
   scheduleFromRow,
-  scheduleId,
-  toJson,
+  scheduleRowValues,
   type ScheduleRow,
 } from '@weft/core/store-kit';
 
@@ -61,14 +59,7 @@ export class ScheduleTable {
           const before = old.get(spec.triggerIndex);
           old.delete(spec.triggerIndex);
           this.#upsert.run(
-            scheduleId(tenant, workflowId, spec.triggerIndex),
-            tenant,
-            workflowId,
-            spec.triggerIndex,
-            spec.schedule,
-            spec.timezone ?? null,
-            toJson(spec.input),
-            keptNextDue(before, spec),
+            ...scheduleRowValues(tenant, workflowId, spec, before),
             spec.enabled === false ? 0 : 1,
           );
         }

@@ -165,22 +165,37 @@ export function scheduleFromRow(r: ScheduleRow): ScheduleRecord {
 }
 
 /**
- * The next due time a schedule spec is stored with: the stored one while the schedule and its
- * timezone are unchanged (republishing does not move a fire), else the spec's.
+ * The values a schedule spec is stored with, in {@link SCHEDULE_COLUMNS} order but for `enabled`,
+ * whose type is the database's. The stored due time stays while the schedule and its timezone are
+ * unchanged (republishing does not move a fire).
  */
-export function keptNextDue(before: ScheduleRow | undefined, spec: ScheduleSpec): number | string {
+export function scheduleRowValues(
+  tenant: string,
+  workflowId: string,
+  spec: ScheduleSpec,
+  before: ScheduleRow | undefined,
+): unknown[] {
   const same =
     before !== undefined &&
     before.schedule === spec.schedule &&
     before.timezone === (spec.timezone ?? null);
-  return same ? before.next_due : spec.nextDue;
+  return [
+    scheduleId(tenant, workflowId, spec.triggerIndex),
+    tenant,
+    workflowId,
+    spec.triggerIndex,
+    spec.schedule,
+    spec.timezone ?? null,
+    toJson(spec.input),
+    same ? before.next_due : spec.nextDue,
+  ];
 }
 
 /**
  * A schedule's id. Workflow ids cannot hold `/`, so reading from the right (index, workflow, then
  * the tenant as the rest) makes ids of distinct schedules distinct.
  */
-export const scheduleId = (tenant: string, workflowId: string, index: number): string =>
+const scheduleId = (tenant: string, workflowId: string, index: number): string =>
   `${tenant}/${workflowId}/${index}`;
 
 export interface WorkflowRow {
