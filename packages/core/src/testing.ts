@@ -25,6 +25,10 @@ import { timerCases } from './store-contract/timers.js';
 import { triggerCases } from './store-contract/triggers.js';
 import { workflowCases } from './store-contract/workflows.js';
 
+/** Store-neutral pieces for a store package's own tests. */
+export { makeRun, makeWrite } from './store-contract/fixtures.js';
+export { reopenCase } from './store-contract/reopen.js';
+
 /**
  * Declares the contract suite for one store implementation.
  *

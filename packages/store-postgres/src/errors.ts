@@ -10,6 +10,7 @@
  * - `storage_corrupt`: the server reports damaged data (XX001, XX002).
  */
 import { WeftError } from '@weft/core';
+import { guardMethods } from '@weft/core/store-kit';
 
 interface PgLikeError {
   code?: unknown;
@@ -111,33 +112,7 @@ export function seqConflict(runIds: readonly string[]): WeftError {
   );
 }
 
-/**
- * The store with every method's faults translated by {@link storageError}, whether thrown at once
- * or by the promise it returns: a method added later is covered without anyone remembering to.
- */
+/** The store with every method's faults translated by {@link storageError}. */
 export function guardStorage<T extends object>(target: T, label: string): T {
-  const wrapped = new WeakMap<(...a: unknown[]) => unknown, (...a: unknown[]) => unknown>();
-  return new Proxy(target, {
-    get(t, key) {
-      const value = Reflect.get(t, key, t) as unknown;
-      if (typeof value !== 'function') return value;
-      const method = value as (...a: unknown[]) => unknown;
-      let fn = wrapped.get(method);
-      if (fn === undefined) {
-        // Called on the target: the class's private fields are not reachable through the proxy.
-        fn = function (...args: unknown[]): unknown {
-          try {
-            const out = method.apply(t, args);
-            return out instanceof Promise
-              ? out.catch((e: unknown) => Promise.reject(storageError(e, label)))
-              : out;
-          } catch (e) {
-            throw storageError(e, label);
-          }
-        };
-        wrapped.set(method, fn);
-      }
-      return fn;
-    },
-  });
+  return guardMethods(target, (e) => storageError(e, label));
 }

@@ -7,12 +7,7 @@
  */
 import type pg from 'pg';
 import { WeftError, type RunEvent } from '@weft/core';
-
-/**
- * `[type, at, node, data, ref]`: node null when absent; data left out when absent; at 0 when it is
- * the row's first entry's; ref the seq of the stored output that data.output is.
- */
-type Entry = [type: string, at: string | 0, node: string | null, data?: unknown, ref?: number];
+import { eventBatches, eventFromEntry, type EventEntry as Entry } from '@weft/core/store-kit';
 
 /** One row to insert: a run's events whose seqs follow each other. */
 export interface Batch {
@@ -31,26 +26,13 @@ export function batchesOf(
   events: readonly RunEvent[],
   refs: ReadonlyMap<number, number> | undefined,
 ): Batch[] {
-  const out: Batch[] = [];
-  let start = 0;
-  while (start < events.length) {
-    const head = events[start] as RunEvent;
-    let end = start + 1;
-    while (end < events.length && (events[end] as RunEvent).seq === head.seq + (end - start)) end++;
-    const entries: Entry[] = [];
-    for (let i = start; i < end; i++) {
-      const e = events[i] as RunEvent;
-      entries.push(toEntry(e, i > start && e.at === head.at, refs?.get(e.seq)));
-    }
-    out.push({
-      runId,
-      first: head.seq,
-      last: head.seq + (end - start - 1),
-      events: JSON.stringify(entries),
-    });
-    start = end;
-  }
-  return out;
+  const refOf = (seq: number) => refs?.get(seq);
+  return eventBatches(events, refOf, (first, last, entries) => ({
+    runId,
+    first,
+    last,
+    events: entries,
+  }));
 }
 
 /** True when two of the batches of one run share a seq: a commit that repeats a seq is refused. */
@@ -123,36 +105,13 @@ export async function readEvents(
     });
     for (const r of found.rows) outputs.set(r.seq, r.output);
   }
-  return picked.map((p) => fromEntry(runId, p.seq, p.entry, p.firstAt, outputs));
-}
-
-function toEntry(e: RunEvent, sameAt: boolean, ref: number | undefined): Entry {
-  const node = e.node ?? null;
-  const at = sameAt ? 0 : e.at;
-  if (e.data === undefined) return [e.type, at, node];
-  if (ref === undefined) return [e.type, at, node, e.data];
-  const { output: _left, ...rest } = e.data as { output: unknown };
-  return [e.type, at, node, rest, ref];
-}
-
-function fromEntry(
-  runId: string,
-  seq: number,
-  entry: Entry,
-  firstAt: string,
-  outputs: ReadonlyMap<number, string>,
-): RunEvent {
-  // Keys in the order the decider writes them, so that events read back serialise as they did.
-  const [type, at, node] = entry;
-  const event: Record<string, unknown> = { seq, type, at: at === 0 ? firstAt : at };
-  if (node !== null) event['node'] = node;
-  if (entry.length > 4) {
-    const text = outputs.get(entry[4] as number);
-    if (text === undefined) {
-      throw new WeftError('internal', `run ${runId}: the output of event ${seq} is missing`);
-    }
-    event['data'] = { output: JSON.parse(text), ...(entry[3] as object) };
-  } else if (entry.length > 3) event['data'] = entry[3];
-  // The row holds what the decider wrote, and the decider writes only declared events.
-  return event as unknown as RunEvent;
+  return picked.map((p) =>
+    eventFromEntry(p.seq, p.entry, p.firstAt, (ref) => {
+      const text = outputs.get(ref);
+      if (text === undefined) {
+        throw new WeftError('internal', `run ${runId}: the output of event ${p.seq} is missing`);
+      }
+      return JSON.parse(text);
+    }),
+  );
 }

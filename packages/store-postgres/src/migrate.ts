@@ -10,6 +10,7 @@
  */
 import type pg from 'pg';
 import { WeftError } from '@weft/core';
+import { checkKnownMigrations } from '@weft/core/store-kit';
 import { inTransaction } from './connect.js';
 import { MIGRATIONS, type Migration } from './migrations.js';
 
@@ -50,15 +51,7 @@ export async function checkSchema(
   const applied = (
     await client.query<{ name: string }>(`SELECT name FROM ${MIGRATIONS_TABLE} ORDER BY name`)
   ).rows.map((r) => r.name);
-  const known = new Set(migrations.map((m) => m.name));
-  const unknown = applied.filter((name) => !known.has(name));
-  if (unknown.length > 0) {
-    throw new WeftError(
-      'store_too_new',
-      `database ${label} was written by a newer version of Weft (unknown migrations: ${unknown.join(', ')}); upgrade Weft to open it`,
-      { level: 'operational', details: { unknown } },
-    );
-  }
+  checkKnownMigrations(applied, migrations, label);
   return new Set(applied);
 }
 

@@ -17,11 +17,9 @@
  * - Runs are rows a later step can give an owner and a fencing token (workers claiming runs).
  */
 
-/** One schema step: statements run in order, in one transaction with all other pending steps. */
-export interface Migration {
-  readonly name: string;
-  readonly up: readonly string[];
-}
+import type { Migration } from '@weft/core/store-kit';
+
+export type { Migration };
 
 export const MIGRATIONS: readonly Migration[] = [
   {

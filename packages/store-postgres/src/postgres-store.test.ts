@@ -1,6 +1,6 @@
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
-import { storeContract } from '@weft/core/testing';
+import { makeRun, makeWrite, reopenCase, storeContract } from '@weft/core/testing';
 import { applyMigrations } from './migrate.js';
 import { MIGRATIONS } from './migrations.js';
 import { openPostgresStore } from './postgres-store.js';
@@ -19,22 +19,9 @@ const rawPool = (schema: string) =>
   new pg.Pool({ connectionString: TEST_POSTGRES_URL, options: `-c search_path=${schema}` });
 
 describe('openPostgresStore', () => {
-  it('keeps committed data across close and reopen', async () => {
+  reopenCase(async () => {
     const schema = await schemas.create();
-    const first = await openPostgresStore({ url: TEST_POSTGRES_URL, schema });
-    await first.migrate();
-    await first.saveWorkflow({
-      tenant: 't',
-      definition: { id: 'wf', nodes: [], edges: [] },
-      source: '',
-      hash: 'h',
-    });
-    await first.close();
-    await first.close();
-    const second = await openPostgresStore({ url: TEST_POSTGRES_URL, schema });
-    await second.migrate();
-    expect((await second.getWorkflow('t', 'wf'))?.version).toBe(1);
-    await second.close();
+    return () => openPostgresStore({ url: TEST_POSTGRES_URL, schema });
   });
 
   it('takes the schema from the URL’s options as well', async () => {
@@ -51,26 +38,8 @@ describe('openPostgresStore', () => {
   it('maps a taken idempotency key to store_conflict, as the SQLite store does', async () => {
     const store = await fresh();
     await store.migrate();
-    const run = {
-      id: 'r1',
-      tenant: 't',
-      workflowId: 'wf',
-      version: 1,
-      status: 'running' as const,
-      input: {},
-      createdAt: new Date(0).toISOString(),
-      priority: 0,
-      seq: 0,
-      state: {},
-      idempotencyKey: 'k',
-    };
-    const write = (id: string) => ({
-      run: { ...run, id },
-      nodes: [],
-      events: [],
-      addTimers: [],
-      removeTimers: [],
-    });
+    const run = makeRun('r1', { idempotencyKey: 'k' });
+    const write = (id: string) => makeWrite({ ...run, id });
     await store.commit([write('r1')]);
     await expect(store.commit([write('r2')])).rejects.toMatchObject({
       code: 'store_conflict',

@@ -17,6 +17,7 @@ import type {
   ApiKeyRecord,
   CredentialRecord,
   CredentialSummary,
+  CredentialWrite,
   NodeRecord,
   PruneQuery,
   ResealedCredential,
@@ -39,18 +40,16 @@ import { checkUrl, createPool, inTransaction, redactUrl } from './connect.js';
 import { conflictOrSelf, guardStorage, storageError } from './errors.js';
 import { readEvents } from './event-log.js';
 import { applyMigrations, checkSchema } from './migrate.js';
-import { checkPruneQuery, deleteRun, pruneRuns } from './retention.js';
+import { deleteRun, pruneRuns } from './retention.js';
 import {
-  loadedFromRow,
-  RUN_SELECT,
-  RUN_WITH_NODES_SELECT,
+  checkPruneQuery,
   runFromRow,
   TIMER_COLUMNS,
   timerFromRow,
   type RunRow,
-  type RunWithNodesRow,
   type TimerRow,
-} from './rows.js';
+} from '@weft/core/store-kit';
+import { loadedFromRow, RUN_SELECT, RUN_WITH_NODES_SELECT, type RunWithNodesRow } from './rows.js';
 import { listRunRows } from './run-list.js';
 import { ApiKeyTable, CredentialTable, DeliveryTable, MetaTable, ScheduleTable } from './tables.js';
 import { moveTenant } from './tenants.js';
@@ -294,13 +293,7 @@ export class PostgresStore implements Store {
     return this.#workflows.ids();
   }
 
-  putCredential(c: {
-    tenant: string;
-    name: string;
-    type: string;
-    ciphertext: string;
-    at: string;
-  }): Promise<{ created: boolean }> {
+  putCredential(c: CredentialWrite): Promise<{ created: boolean }> {
     return this.#credentials.put(c);
   }
 

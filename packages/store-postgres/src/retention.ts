@@ -9,28 +9,17 @@
  * retried since it was selected is kept.
  */
 import type pg from 'pg';
+import type { PruneQuery } from '@weft/core';
 import {
-  TERMINAL_RUN_STATUSES,
-  WeftError,
-  isTerminal,
-  type PruneQuery,
-  type RunStatus,
-} from '@weft/core';
+  deletableTree,
+  normalisedPruneQuery,
+  prunableTree,
+  pruneBatchSize,
+  pruneStatuses,
+  type PrunePosition as Position,
+  type RunTreeRow as TreeRow,
+} from '@weft/core/store-kit';
 import { inTransaction } from './connect.js';
-
-/** Runs per prune transaction unless the query says otherwise. */
-const DEFAULT_BATCH = 200;
-
-interface TreeRow {
-  id: string;
-  status: RunStatus;
-  tenant: string;
-}
-
-interface Position {
-  created_at: string;
-  id: string;
-}
 
 /** The run and all its descendants, locked; UNION (not ALL) so that a cycle of parent ids ends. */
 const TREE = `WITH RECURSIVE tree (id) AS (
@@ -52,28 +41,16 @@ async function remove(c: pg.ClientBase, rows: readonly TreeRow[]): Promise<void>
 export function deleteRun(pool: pg.Pool, tenant: string, id: string): Promise<boolean> {
   return inTransaction(pool, async (c) => {
     const rows = await tree(c, id);
-    const root = rows.find((r) => r.id === id);
-    if (root === undefined || root.tenant !== tenant) return false;
-    const busy = rows.find((r) => !isTerminal(r.status));
-    if (busy !== undefined) {
-      throw new WeftError(
-        'invalid_state',
-        busy.id === id
-          ? `run ${id} is ${busy.status}: only a finished run can be deleted (cancel it first)`
-          : `run ${id} has a child run ${busy.id} that is ${busy.status}: only a finished run can be deleted`,
-      );
-    }
+    if (!deletableTree(rows, tenant, id)) return false;
     await remove(c, rows);
     return true;
   });
 }
 
-/** See `Store.pruneRuns`; the query is checked (see {@link checkPruneQuery}). */
+/** See `Store.pruneRuns`; the query is checked (see `checkPruneQuery`). */
 export async function pruneRuns(pool: pg.Pool, query: PruneQuery): Promise<number> {
-  const q: PruneQuery = { ...query };
-  // Compared as text with the stored times, which are all toISOString's form.
-  if (q.finishedBefore !== undefined) q.finishedBefore = new Date(q.finishedBefore).toISOString();
-  const batch = Math.max(1, q.batch ?? DEFAULT_BATCH);
+  const q = normalisedPruneQuery(query);
+  const batch = pruneBatchSize(q);
   let deleted = 0;
   let after: Position | undefined;
   do {
@@ -83,8 +60,7 @@ export async function pruneRuns(pool: pg.Pool, query: PruneQuery): Promise<numbe
       for (const cand of candidates) {
         if (q.spare?.(cand.id) === true) continue;
         const rows = await tree(c, cand.id);
-        // Gone with an earlier parent, retried since it was selected, or a child still runs.
-        if (rows.length === 0 || rows.some((r) => !isTerminal(r.status))) continue;
+        if (!prunableTree(rows)) continue;
         await remove(c, rows);
         n += rows.length;
       }
@@ -98,8 +74,7 @@ export async function pruneRuns(pool: pg.Pool, query: PruneQuery): Promise<numbe
 
 /** The query's filters as SQL; statuses default to every terminal one, never any other. */
 function filtersOf(query: PruneQuery, values: unknown[]): string {
-  const statuses = (query.statuses ?? TERMINAL_RUN_STATUSES).filter((s) => isTerminal(s));
-  values.push(statuses);
+  values.push(pruneStatuses(query));
   const parts = [`status = ANY($${values.length}::text[])`];
   if (query.tenant !== undefined) {
     values.push(query.tenant);
@@ -167,29 +142,4 @@ async function cutoffOf(
     values,
   );
   return rows[0];
-}
-
-/** Checks a prune query before anything is read. */
-export function checkPruneQuery(query: PruneQuery): void {
-  if (query.finishedBefore === undefined && query.keepLatest === undefined) {
-    throw new WeftError(
-      'invalid_argument',
-      'a prune needs a bound: finishedBefore, keepLatest or both',
-    );
-  }
-  if (
-    query.keepLatest !== undefined &&
-    !(Number.isInteger(query.keepLatest) && query.keepLatest >= 0)
-  ) {
-    throw new WeftError(
-      'invalid_argument',
-      `keepLatest must be a whole number ≥ 0, not ${query.keepLatest}`,
-    );
-  }
-  if (query.finishedBefore !== undefined && Number.isNaN(Date.parse(query.finishedBefore))) {
-    throw new WeftError(
-      'invalid_argument',
-      `finishedBefore must be an ISO 8601 time, not "${query.finishedBefore}"`,
-    );
-  }
 }

@@ -1,24 +1,10 @@
 /**
  * @module rows
- * Rows as PostgreSQL returns them, and their mapping to the core's records. An optional field whose
- * column is NULL is left off the record (not set to `undefined`), so records read back compare
- * strictly equal to those written; JSON null is stored as the text `null` and stays `null`.
+ * The statements that read runs, in PostgreSQL's form; the rows they give map to records by the
+ * mapping both stores share (`@weft/core/store-kit`).
  */
-import type {
-  ErrorInfo,
-  NodeRecord,
-  NodeStatus,
-  RunRecord,
-  RunStatus,
-  TimerRecord,
-} from '@weft/core';
-
-/** JSON text for a column; `undefined` (absent) becomes NULL. */
-export function toJson(value: unknown): string | null {
-  return value === undefined ? null : JSON.stringify(value);
-}
-
-const fromJson = (text: string | null): unknown => (text === null ? undefined : JSON.parse(text));
+import type { NodeRecord, RunRecord } from '@weft/core';
+import { nodeFromRow, runFromRow, type RunRow } from '@weft/core/store-kit';
 
 /**
  * The output of a run (alias `r`) wherever it is kept: its own column, or the stored output of the
@@ -45,50 +31,6 @@ export const RUN_WITH_NODES_SELECT = RUN_SELECT.replace(
     WHERE n.run_id = r.id) AS nodes FROM runs r`,
 );
 
-export interface RunRow {
-  id: string;
-  tenant: string;
-  workflow_id: string;
-  version: number;
-  status: string;
-  input: string | null;
-  output: string | null;
-  error: string | null;
-  created_at: string;
-  started_at: string | null;
-  finished_at: string | null;
-  parent_run_id: string | null;
-  parent_path: string | null;
-  priority: number;
-  /** bytea: the key's UTF-8 bytes. */
-  idempotency_key: Buffer | null;
-  seq: number;
-  state: string | null;
-}
-
-export function runFromRow(row: RunRow): RunRecord {
-  const run: RunRecord = {
-    id: row.id,
-    tenant: row.tenant,
-    workflowId: row.workflow_id,
-    version: row.version,
-    status: row.status as RunStatus,
-    input: fromJson(row.input),
-    createdAt: row.created_at,
-    priority: row.priority,
-    seq: row.seq,
-    state: fromJson(row.state),
-  };
-  if (row.output !== null) run.output = JSON.parse(row.output);
-  if (row.error !== null) run.error = JSON.parse(row.error) as ErrorInfo;
-  if (row.started_at !== null) run.startedAt = row.started_at;
-  if (row.finished_at !== null) run.finishedAt = row.finished_at;
-  if (row.parent_run_id !== null) run.parentRunId = row.parent_run_id;
-  if (row.parent_path !== null) run.parentPath = row.parent_path;
-  if (row.idempotency_key !== null) run.idempotencyKey = row.idempotency_key.toString('utf8');
-  return run;
-}
-
 /** A node row as {@link RUN_WITH_NODES_SELECT} aggregates it. */
 type NodeTuple = [
   path: string,
@@ -102,49 +44,24 @@ type NodeTuple = [
   state: string | null,
 ];
 
-export function nodeFromTuple(runId: string, t: NodeTuple): NodeRecord {
+function nodeFromTuple(runId: string, t: NodeTuple): NodeRecord {
   const [path, nodeId, status, attempts, output, error, startedAt, finishedAt, state] = t;
-  const node: NodeRecord = {
-    runId,
+  return nodeFromRow({
+    run_id: runId,
     path,
-    nodeId,
-    status: status as NodeStatus,
+    node_id: nodeId,
+    status,
     attempts,
-    state: fromJson(state),
-  };
-  if (output !== null) node.output = JSON.parse(output);
-  if (error !== null) node.error = JSON.parse(error) as ErrorInfo;
-  if (startedAt !== null) node.startedAt = startedAt;
-  if (finishedAt !== null) node.finishedAt = finishedAt;
-  return node;
+    output,
+    error,
+    started_at: startedAt,
+    finished_at: finishedAt,
+    state,
+  });
 }
 
 export type RunWithNodesRow = RunRow & { nodes: NodeTuple[] | null };
 
 export function loadedFromRow(row: RunWithNodesRow): { run: RunRecord; nodes: NodeRecord[] } {
   return { run: runFromRow(row), nodes: (row.nodes ?? []).map((t) => nodeFromTuple(row.id, t)) };
-}
-
-export interface TimerRow {
-  id: string;
-  run_id: string;
-  /** bigint: the driver returns it as text. */
-  due_at: string;
-  kind: string;
-  path: string | null;
-  data: string | null;
-}
-
-export const TIMER_COLUMNS = 'id, run_id, due_at, kind, path, data';
-
-export function timerFromRow(row: TimerRow): TimerRecord {
-  const timer: TimerRecord = {
-    id: row.id,
-    runId: row.run_id,
-    dueAt: Number(row.due_at),
-    kind: row.kind,
-  };
-  if (row.path !== null) timer.path = row.path;
-  if (row.data !== null) timer.data = JSON.parse(row.data);
-  return timer;
 }

@@ -11,13 +11,19 @@ import type {
   ApiKeyRecord,
   CredentialRecord,
   CredentialSummary,
+  CredentialWrite,
   ScheduleRecord,
   ScheduleSpec,
   WebhookDelivery,
 } from '@weft/core';
 import { inTransaction } from './connect.js';
 import { conflictOrSelf } from './errors.js';
-import { toJson } from './rows.js';
+import {
+  SCHEDULE_COLUMNS,
+  scheduleFromRow,
+  scheduleRowValues,
+  type ScheduleRow,
+} from '@weft/core/store-kit';
 
 const changed = (r: pg.QueryResult) => (r.rowCount ?? 0) > 0;
 
@@ -27,13 +33,7 @@ export class CredentialTable {
     this.#pool = pool;
   }
 
-  async put(c: {
-    tenant: string;
-    name: string;
-    type: string;
-    ciphertext: string;
-    at: string;
-  }): Promise<{ created: boolean }> {
+  async put(c: CredentialWrite): Promise<{ created: boolean }> {
     // xmax is 0 on a row this statement inserted, set on one it updated: one statement tells both.
     const { rows } = await this.#pool.query<{ created: boolean }>(
       `INSERT INTO credentials (tenant, name, type, ciphertext, created_at, updated_at)
@@ -135,44 +135,6 @@ export class ApiKeyTable {
   }
 }
 
-interface ScheduleRow {
-  id: string;
-  tenant: string;
-  workflow_id: string;
-  trigger_index: number;
-  schedule: string;
-  timezone: string | null;
-  input: string | null;
-  /** bigint: the driver returns it as text. */
-  next_due: string;
-  enabled: boolean;
-}
-
-const SCHEDULE_COLUMNS =
-  'id, tenant, workflow_id, trigger_index, schedule, timezone, input, next_due, enabled';
-
-function scheduleFromRow(r: ScheduleRow): ScheduleRecord {
-  const s: ScheduleRecord = {
-    id: r.id,
-    tenant: r.tenant,
-    workflowId: r.workflow_id,
-    triggerIndex: r.trigger_index,
-    schedule: r.schedule,
-    nextDue: Number(r.next_due),
-    enabled: r.enabled,
-  };
-  if (r.timezone !== null) s.timezone = r.timezone;
-  if (r.input !== null) s.input = JSON.parse(r.input);
-  return s;
-}
-
-/**
- * A schedule's id, as the SQLite store makes it. Workflow ids cannot hold `/`, so reading from the
- * right (index, workflow, then the tenant as the rest) makes ids of distinct schedules distinct.
- */
-const scheduleId = (tenant: string, workflowId: string, index: number): string =>
-  `${tenant}/${workflowId}/${index}`;
-
 export class ScheduleTable {
   readonly #pool: pg.Pool;
   constructor(pool: pg.Pool) {
@@ -193,26 +155,12 @@ export class ScheduleTable {
       for (const spec of specs) {
         const before = old.get(spec.triggerIndex);
         old.delete(spec.triggerIndex);
-        const same =
-          before !== undefined &&
-          before.schedule === spec.schedule &&
-          before.timezone === (spec.timezone ?? null);
         await c.query(
           `INSERT INTO schedules (${SCHEDULE_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
            ON CONFLICT (id) DO UPDATE SET schedule = excluded.schedule,
              timezone = excluded.timezone, input = excluded.input, next_due = excluded.next_due,
              enabled = excluded.enabled`,
-          [
-            scheduleId(tenant, workflowId, spec.triggerIndex),
-            tenant,
-            workflowId,
-            spec.triggerIndex,
-            spec.schedule,
-            spec.timezone ?? null,
-            toJson(spec.input),
-            same ? before.next_due : spec.nextDue,
-            spec.enabled !== false,
-          ],
+          [...scheduleRowValues(tenant, workflowId, spec, before), spec.enabled !== false],
         );
       }
       const gone = [...old.values()].map((r) => r.id);

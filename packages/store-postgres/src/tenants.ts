@@ -4,16 +4,13 @@
  * Rows keyed by run id (nodes, events, outputs, timers) follow their run without being touched.
  */
 import type pg from 'pg';
-import { WeftError, type ResealedCredential, type TenantMove } from '@weft/core';
+import type { ResealedCredential, TenantMove } from '@weft/core';
+import {
+  checkNoTenantClash,
+  checkResealedNames,
+  credentialsChangedDuringMove,
+} from '@weft/core/store-kit';
 import { inTransaction } from './connect.js';
-
-const list = (names: readonly string[]) => names.map((n) => `"${n}"`).join(', ');
-
-const changedTheirCredentials = (from: string) =>
-  new WeftError(
-    'invalid_state',
-    `the credentials of tenant ${from} changed while they were re-encrypted: nothing moved; try again`,
-  );
 
 /** See `Store.moveTenant`. */
 export function moveTenant(
@@ -35,23 +32,12 @@ export function moveTenant(
          AND name IN (SELECT name FROM credentials WHERE tenant = $2) ORDER BY v`,
       [from, to],
     );
-    if (workflows.length > 0 || names.length > 0) {
-      const what = [
-        workflows.length > 0 ? `workflows ${list(workflows)}` : '',
-        names.length > 0 ? `credentials ${list(names)}` : '',
-      ].filter((w) => w !== '');
-      throw new WeftError(
-        'invalid_state',
-        `tenant ${to} already has ${what.join(' and ')} of the same names as tenant ${from}: ` +
-          `nothing moved; delete or rename them on one side first`,
-      );
-    }
+    checkNoTenantClash(from, to, workflows, names);
     const expected = await column(
       'SELECT name AS v FROM credentials WHERE tenant = $1 ORDER BY name FOR UPDATE',
       [from],
     );
-    const given = credentials.map((cr) => cr.name).sort();
-    if (expected.join('\u0000') !== given.join('\u0000')) throw changedTheirCredentials(from);
+    checkResealedNames(from, expected, credentials);
     const count = await c.query<{ n: number }>(
       'SELECT COUNT(DISTINCT id)::int AS n FROM workflows WHERE tenant = $1',
       [from],
@@ -82,7 +68,7 @@ export function moveTenant(
       );
       moved.credentials += done.rowCount ?? 0;
     }
-    if (moved.credentials !== credentials.length) throw changedTheirCredentials(from);
+    if (moved.credentials !== credentials.length) throw credentialsChangedDuringMove(from);
     return moved;
   });
 }

@@ -1,55 +1,20 @@
 /**
  * @module workflows
- * Published definitions. Versions are never reused: a delete marks every version deleted, and
- * publishing again continues at the highest version + 1, so a kept run's (workflow, version)
- * can never come to name another definition.
+ * Published definitions, versioned as `nextWorkflowVersion` (`@weft/core/store-kit`) says.
  */
 import type pg from 'pg';
 import type { StoredWorkflow, WorkflowDefinition, WorkflowSummary } from '@weft/core';
+import {
+  nextWorkflowVersion,
+  summaryFromRow,
+  type LastWorkflowVersion,
+  WORKFLOW_COLUMNS,
+  workflowFromRow,
+  type WorkflowRow,
+  workflowRowValues,
+  type WorkflowSummaryRow,
+} from '@weft/core/store-kit';
 import { inTransaction } from './connect.js';
-
-const COLUMNS = 'tenant, id, version, definition, source, hash, created_at';
-
-interface WorkflowRow {
-  tenant: string;
-  id: string;
-  version: number;
-  definition: string;
-  source: string;
-  hash: string;
-  created_at: string;
-}
-
-interface SummaryRow {
-  id: string;
-  name: string | null;
-  version: number;
-  first_created_at: string;
-  created_at: string;
-}
-
-function workflowFromRow(row: WorkflowRow): StoredWorkflow {
-  return {
-    tenant: row.tenant,
-    id: row.id,
-    version: row.version,
-    definition: JSON.parse(row.definition) as WorkflowDefinition,
-    source: row.source,
-    hash: row.hash,
-    createdAt: row.created_at,
-  };
-}
-
-function summaryFromRow(row: SummaryRow): WorkflowSummary {
-  const summary: WorkflowSummary = {
-    id: row.id,
-    latestVersion: row.version,
-    createdAt: row.first_created_at,
-    updatedAt: row.created_at,
-  };
-  if (row.name !== null) summary.name = row.name;
-  return summary;
-}
 
 export class WorkflowTable {
   readonly #pool: pg.Pool;
@@ -72,31 +37,20 @@ export class WorkflowTable {
         definition.id,
       ]);
       const last = (
-        await c.query<{ version: number; hash: string; deleted_at: string | null }>(
+        await c.query<LastWorkflowVersion>(
           `SELECT version, hash, deleted_at FROM workflows WHERE tenant = $1 AND id = $2
            ORDER BY version DESC LIMIT 1`,
           [tenant, definition.id],
         )
       ).rows[0];
-      if (last !== undefined && last.deleted_at === null && last.hash === hash) {
-        return { version: last.version, created: false };
-      }
-      const version = (last?.version ?? 0) + 1;
+      const next = nextWorkflowVersion(last, hash);
+      if (!next.created) return next;
       await c.query(
         `INSERT INTO workflows (tenant, id, version, name, definition, source, hash, created_at)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
-        [
-          tenant,
-          definition.id,
-          version,
-          definition.name ?? null,
-          JSON.stringify(definition),
-          source,
-          hash,
-          new Date().toISOString(),
-        ],
+        workflowRowValues(tenant, definition, next.version, source, hash),
       );
-      return { version, created: true };
+      return next;
     });
   }
 
@@ -110,12 +64,12 @@ export class WorkflowTable {
     const { rows } =
       version === undefined
         ? await this.#pool.query<WorkflowRow>(
-            `SELECT ${COLUMNS} FROM workflows WHERE tenant = $1 AND id = $2${live}
+            `SELECT ${WORKFLOW_COLUMNS} FROM workflows WHERE tenant = $1 AND id = $2${live}
              ORDER BY version DESC LIMIT 1`,
             [tenant, id],
           )
         : await this.#pool.query<WorkflowRow>(
-            `SELECT ${COLUMNS} FROM workflows WHERE tenant = $1 AND id = $2 AND version = $3${live}`,
+            `SELECT ${WORKFLOW_COLUMNS} FROM workflows WHERE tenant = $1 AND id = $2 AND version = $3${live}`,
             [tenant, id, version],
           );
     return rows[0] === undefined ? undefined : workflowFromRow(rows[0]);
@@ -131,7 +85,7 @@ export class WorkflowTable {
   }
 
   async list(tenant: string): Promise<WorkflowSummary[]> {
-    const { rows } = await this.#pool.query<SummaryRow>(
+    const { rows } = await this.#pool.query<WorkflowSummaryRow>(
       `SELECT w.id, w.name, w.version, f.first_created_at, w.created_at
        FROM workflows w
        JOIN (SELECT id, MAX(version) AS latest, MIN(created_at) AS first_created_at FROM workflows

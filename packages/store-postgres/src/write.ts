@@ -14,7 +14,7 @@ import { inTransaction } from './connect.js';
 import { seqConflict } from './errors.js';
 import { batchesOf, overlapping, type Batch } from './event-log.js';
 import { outputRefs, type OutputRefs } from './output-refs.js';
-import { toJson } from './rows.js';
+import { toJson } from '@weft/core/store-kit';
 
 /** Bits of the columns a delta update assigns (as `weft_commit` reads them). */
 const STATUS = 1;

@@ -5,7 +5,7 @@
  */
 import type { Database, Statement, Transaction } from 'better-sqlite3';
 import type { NodeRecord, RunRecord } from '@weft/core';
-import { nodeFromRow, runFromRow, type NodeRow, type RunRow } from './rows.js';
+import { nodeFromRow, runFromRow, type NodeRow, type RunRow } from '@weft/core/store-kit';
 import { NODE_COLUMNS, RUN_SELECT } from './statements.js';
 
 /** Ids per query, bound as one JSON array. */

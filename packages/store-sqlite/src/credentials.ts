@@ -4,7 +4,12 @@
  * never sees a secret in clear.
  */
 import type { Database, Statement } from 'better-sqlite3';
-import type { ApiKeyRecord, CredentialRecord, CredentialSummary } from '@weft/core';
+import type {
+  ApiKeyRecord,
+  CredentialRecord,
+  CredentialSummary,
+  CredentialWrite,
+} from '@weft/core';
 import { conflictOrSelf } from './write.js';
 
 interface CredentialRow {
@@ -48,7 +53,7 @@ export class CredentialTable {
   readonly #get: Statement<[string, string], CredentialRow>;
   readonly #list: Statement<[string], Omit<CredentialRow, 'tenant' | 'ciphertext'>>;
   readonly #delete: Statement<[string, string]>;
-  readonly #put: (c: Parameters<CredentialTable['put']>[0]) => { created: boolean };
+  readonly #put: (c: CredentialWrite) => { created: boolean };
 
   constructor(db: Database) {
     this.#exists = db
@@ -67,7 +72,7 @@ export class CredentialTable {
       'SELECT name, type, created_at, updated_at FROM credentials WHERE tenant = ? ORDER BY name',
     );
     this.#delete = db.prepare('DELETE FROM credentials WHERE tenant = ? AND name = ?');
-    const put = db.transaction((c: Parameters<CredentialTable['put']>[0]) => {
+    const put = db.transaction((c: CredentialWrite) => {
       const created = this.#exists.get(c.tenant, c.name) === undefined;
       this.#upsert.run(c.tenant, c.name, c.type, c.ciphertext, c.at, c.at);
       return { created };
@@ -75,7 +80,7 @@ export class CredentialTable {
     this.#put = (c) => put.immediate(c);
   }
 
-  put(c: { tenant: string; name: string; type: string; ciphertext: string; at: string }): {
+  put(c: CredentialWrite): {
     created: boolean;
   } {
     return this.#put(c);

@@ -7,13 +7,8 @@
  */
 import type { Database, Statement } from 'better-sqlite3';
 import { WeftError, type RunEvent } from '@weft/core';
+import { eventBatches, eventFromEntry, type EventEntry as Entry } from '@weft/core/store-kit';
 import { RUN_OUTPUT_BY_EVENT } from './statements.js';
-
-/**
- * `[type, at, node, data, ref]`: node null when absent; data left out when absent; at 0 when it is
- * the row's first entry's; ref 1 when data.output was left out.
- */
-type Entry = [type: string, at: string | 0, node: string | null, data?: unknown, ref?: 1];
 
 interface BatchRow {
   first_seq: number;
@@ -56,26 +51,12 @@ export class EventLog {
       for (let i = 0; i < entries.length; i++) {
         const seq = row.first_seq + i;
         if (seq <= afterSeq) continue;
-        out.push(this.#fromEntry(runId, seq, entries[i] as Entry, firstAt));
+        const entry = entries[i] as Entry;
+        out.push(eventFromEntry(seq, entry, firstAt, () => this.#output(runId, seq, entry[2])));
         if (out.length >= max) return out;
       }
     }
     return out;
-  }
-
-  #fromEntry(runId: string, seq: number, entry: Entry, firstAt: string): RunEvent {
-    // Keys in the order the decider writes them, so that events read back serialise as they did.
-    const [type, at, node] = entry;
-    const event: Record<string, unknown> = { seq, type, at: at === 0 ? firstAt : at };
-    if (node !== null) event['node'] = node;
-    if (entry.length > 3) {
-      event['data'] =
-        entry[4] === 1
-          ? { output: this.#output(runId, seq, node), ...(entry[3] as object) }
-          : entry[3];
-    }
-    // The row holds what the decider wrote, and the decider writes only declared events.
-    return event as unknown as RunEvent;
   }
 
   /** The output an entry left out: in its row while the row still holds it, else moved aside. */
@@ -90,15 +71,6 @@ export class EventLog {
   }
 }
 
-function toEntry(e: RunEvent, sameAt: boolean, ref: boolean): Entry {
-  const node = e.node ?? null;
-  const at = sameAt ? 0 : e.at;
-  if (e.data === undefined) return [e.type, at, node];
-  if (!ref) return [e.type, at, node, e.data];
-  const { output: _left, ...rest } = e.data as { output: unknown };
-  return [e.type, at, node, rest, 1];
-}
-
 /**
  * The rows that append `events` (in their order) to a run's log: events whose seqs follow each
  * other share a row. `refs`: seqs of the events whose output the write stores in a node or run row,
@@ -108,19 +80,7 @@ export function eventRows(
   events: readonly RunEvent[],
   refs: ReadonlySet<number> | undefined,
 ): [first: number, last: number, entries: string][] {
-  const rows: [number, number, string][] = [];
-  let start = 0;
-  while (start < events.length) {
-    const head = events[start] as RunEvent;
-    let end = start + 1;
-    while (end < events.length && (events[end] as RunEvent).seq === head.seq + (end - start)) end++;
-    const entries: Entry[] = [];
-    for (let i = start; i < end; i++) {
-      const e = events[i] as RunEvent;
-      entries.push(toEntry(e, i > start && e.at === head.at, refs?.has(e.seq) === true));
-    }
-    rows.push([head.seq, head.seq + (end - start - 1), JSON.stringify(entries)]);
-    start = end;
-  }
-  return rows;
+  // Ref 1: the output is in the node or run row the event's write stores (or moved aside since).
+  const refOf = (seq: number) => (refs?.has(seq) === true ? 1 : undefined);
+  return eventBatches(events, refOf, (first, last, entries) => [first, last, entries]);
 }

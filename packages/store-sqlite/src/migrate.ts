@@ -4,7 +4,7 @@
  * leaves the schema exactly as it was.
  */
 import type { Database } from 'better-sqlite3';
-import { WeftError } from '@weft/core';
+import { checkKnownMigrations } from '@weft/core/store-kit';
 import { MIGRATIONS, type Migration } from './migrations.js';
 
 /**
@@ -29,16 +29,8 @@ export function applyMigrations(
       .prepare('SELECT name FROM schema_migrations ORDER BY name')
       .pluck()
       .all() as string[];
+    checkKnownMigrations(rows, migrations, label);
     const applied = new Set(rows);
-    const known = new Set(migrations.map((m) => m.name));
-    const unknown = rows.filter((name) => !known.has(name));
-    if (unknown.length > 0) {
-      throw new WeftError(
-        'store_too_new',
-        `database ${label} was written by a newer version of Weft (unknown migrations: ${unknown.join(', ')}); upgrade Weft to open it`,
-        { level: 'operational', details: { unknown } },
-      );
-    }
     const record = db.prepare('INSERT INTO schema_migrations (name, applied_at) VALUES (?, ?)');
     const done: string[] = [];
     for (const m of migrations) {

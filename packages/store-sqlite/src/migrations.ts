@@ -8,11 +8,9 @@
  * are ISO 8601 text as the engine wrote them, except timer due times (epoch ms, compared as numbers).
  */
 
-/** One schema step: statements run in order, in one transaction with all other pending steps. */
-export interface Migration {
-  readonly name: string;
-  readonly up: readonly string[];
-}
+import type { Migration } from '@weft/core/store-kit';
+
+export type { Migration };
 
 export const MIGRATIONS: readonly Migration[] = [
   {

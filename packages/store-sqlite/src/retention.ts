@@ -9,27 +9,15 @@
  * retried since it was selected is kept.
  */
 import type { Database, Statement } from 'better-sqlite3';
+import type { PruneQuery } from '@weft/core';
 import {
-  TERMINAL_RUN_STATUSES,
-  WeftError,
-  isTerminal,
-  type PruneQuery,
-  type RunStatus,
-} from '@weft/core';
-
-/** Runs per prune transaction unless the query says otherwise. */
-const DEFAULT_BATCH = 200;
-
-interface TreeRow {
-  id: string;
-  status: RunStatus;
-  tenant: string;
-}
-
-interface Position {
-  created_at: string;
-  id: string;
-}
+  deletableTree,
+  prunableTree,
+  pruneBatchSize,
+  pruneStatuses,
+  type PrunePosition as Position,
+  type RunTreeRow as TreeRow,
+} from '@weft/core/store-kit';
 
 /** The run and all its descendants; UNION (not ALL) so that a cycle of parent ids ends. */
 const TREE = `WITH RECURSIVE tree (id) AS (
@@ -60,17 +48,7 @@ export class RunDeleter {
     return this.#db
       .transaction(() => {
         const tree = this.#tree.all(id);
-        const root = tree.find((r) => r.id === id);
-        if (root === undefined || root.tenant !== tenant) return false;
-        const busy = tree.find((r) => !isTerminal(r.status));
-        if (busy !== undefined) {
-          throw new WeftError(
-            'invalid_state',
-            busy.id === id
-              ? `run ${id} is ${busy.status}: only a finished run can be deleted (cancel it first)`
-              : `run ${id} has a child run ${busy.id} that is ${busy.status}: only a finished run can be deleted`,
-          );
-        }
+        if (!deletableTree(tree, tenant, id)) return false;
         this.#remove(tree);
         return true;
       })
@@ -85,7 +63,7 @@ export class RunDeleter {
     query: PruneQuery,
     after: Position | undefined,
   ): { deleted: number; next: Position | undefined } {
-    const batch = Math.max(1, query.batch ?? DEFAULT_BATCH);
+    const batch = pruneBatchSize(query);
     return this.#db
       .transaction(() => {
         const candidates = this.#candidates(query, after, batch);
@@ -93,8 +71,7 @@ export class RunDeleter {
         for (const c of candidates) {
           if (query.spare?.(c.id) === true) continue;
           const tree = this.#tree.all(c.id);
-          // Gone with an earlier parent, retried since it was selected, or a child still runs.
-          if (tree.length === 0 || tree.some((r) => !isTerminal(r.status))) continue;
+          if (!prunableTree(tree)) continue;
           this.#remove(tree);
           deleted += tree.length;
         }
@@ -163,9 +140,8 @@ export class RunDeleter {
 
 /** The query's filters as SQL; statuses default to every terminal one, never any other. */
 function filtersOf(query: PruneQuery): { sql: string; params: unknown[] } {
-  const statuses = (query.statuses ?? TERMINAL_RUN_STATUSES).filter((s) => isTerminal(s));
   const parts = ['status IN (SELECT value FROM json_each(?))'];
-  const params: unknown[] = [JSON.stringify(statuses)];
+  const params: unknown[] = [JSON.stringify(pruneStatuses(query))];
   if (query.tenant !== undefined) {
     parts.push('tenant = ?');
     params.push(query.tenant);
@@ -175,29 +151,4 @@ function filtersOf(query: PruneQuery): { sql: string; params: unknown[] } {
     params.push(query.workflowId);
   }
   return { sql: parts.join(' AND '), params };
-}
-
-/** Checks a prune query before anything is read. */
-export function checkPruneQuery(query: PruneQuery): void {
-  if (query.finishedBefore === undefined && query.keepLatest === undefined) {
-    throw new WeftError(
-      'invalid_argument',
-      'a prune needs a bound: finishedBefore, keepLatest or both',
-    );
-  }
-  if (
-    query.keepLatest !== undefined &&
-    !(Number.isInteger(query.keepLatest) && query.keepLatest >= 0)
-  ) {
-    throw new WeftError(
-      'invalid_argument',
-      `keepLatest must be a whole number ≥ 0, not ${query.keepLatest}`,
-    );
-  }
-  if (query.finishedBefore !== undefined && Number.isNaN(Date.parse(query.finishedBefore))) {
-    throw new WeftError(
-      'invalid_argument',
-      `finishedBefore must be an ISO 8601 time, not "${query.finishedBefore}"`,
-    );
-  }
 }

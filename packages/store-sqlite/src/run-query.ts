@@ -1,54 +1,11 @@
 /**
  * @module run-query
- * `listRuns`: keyset pagination over (created_at, id), newest first. The cursor is the last row's
- * sort key, so a page is an index range scan however deep the client has paged, and runs created
- * while paging never shift the pages that follow.
+ * `listRuns` on SQLite: the statements behind the keyset pages of `@weft/core/store-kit`.
  */
 import type { Database, Statement } from 'better-sqlite3';
-import { WeftError, type RunQuery } from '@weft/core';
+import type { RunQuery } from '@weft/core';
 import { RUN_SELECT } from './statements.js';
-import type { RunRow } from './rows.js';
-
-/** Page size when the query gives none. */
-export const DEFAULT_RUN_PAGE = 50;
-/** Largest page; larger requests are capped. */
-export const MAX_RUN_PAGE = 1000;
-
-/** Sort key of a run: what a cursor encodes. */
-type SortKey = [createdAt: string, id: string];
-
-/** Encodes a cursor: base64url of the JSON sort key. Opaque to clients. */
-export function encodeCursor(createdAt: string, id: string): string {
-  return Buffer.from(JSON.stringify([createdAt, id] satisfies SortKey)).toString('base64url');
-}
-
-/** @throws WeftError `invalid_cursor` for anything {@link encodeCursor} did not produce. */
-export function decodeCursor(cursor: string): SortKey {
-  let key: unknown;
-  try {
-    key = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-  } catch {
-    key = undefined;
-  }
-  if (
-    Array.isArray(key) &&
-    key.length === 2 &&
-    typeof key[0] === 'string' &&
-    typeof key[1] === 'string'
-  ) {
-    return [key[0], key[1]];
-  }
-  throw new WeftError(
-    'invalid_cursor',
-    'the cursor is not valid: pass the cursor of a previous page unchanged',
-  );
-}
-
-/** Clamps a requested page size into [1, {@link MAX_RUN_PAGE}]. */
-export function pageSize(limit: number | undefined): number {
-  if (limit === undefined || !Number.isFinite(limit)) return DEFAULT_RUN_PAGE;
-  return Math.min(MAX_RUN_PAGE, Math.max(1, Math.floor(limit)));
-}
+import { decodeCursor, pageOf, pageSize, type RunRow } from '@weft/core/store-kit';
 
 /**
  * Prepares listing statements on demand, one per combination of filters (at most 16), so that
@@ -85,11 +42,7 @@ export class RunLister {
     }
     // One extra row tells whether another page exists, so the last page carries no cursor.
     params.push(limit + 1);
-    const rows = this.#statement(mask).all(...params);
-    if (rows.length <= limit) return { rows };
-    rows.length = limit;
-    const last = rows[limit - 1] as RunRow;
-    return { rows, cursor: encodeCursor(last.created_at, last.id) };
+    return pageOf(this.#statement(mask).all(...params), limit);
   }
 
   #statement(mask: number): Statement<unknown[], RunRow> {

@@ -8,7 +8,7 @@
  */
 import type { RunRecord, RunWrite } from '@weft/core';
 import type { OutputRefs } from './output-refs.js';
-import { toJson } from './rows.js';
+import { toJson } from '@weft/core/store-kit';
 
 /** The run row's part of a {@link import('./apply-plan.js').RunPlan}. */
 export interface RunRowPlan {

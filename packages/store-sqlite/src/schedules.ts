@@ -7,44 +7,12 @@
  */
 import type { Database, Statement } from 'better-sqlite3';
 import type { ScheduleRecord, ScheduleSpec, WebhookDelivery } from '@weft/core';
-import { toJson } from './rows.js';
-
-interface ScheduleRow {
-  id: string;
-  tenant: string;
-  workflow_id: string;
-  trigger_index: number;
-  schedule: string;
-  timezone: string | null;
-  input: string | null;
-  next_due: number;
-  enabled: number;
-}
-
-const COLUMNS =
-  'id, tenant, workflow_id, trigger_index, schedule, timezone, input, next_due, enabled';
-
-function scheduleFromRow(r: ScheduleRow): ScheduleRecord {
-  const s: ScheduleRecord = {
-    id: r.id,
-    tenant: r.tenant,
-    workflowId: r.workflow_id,
-    triggerIndex: r.trigger_index,
-    schedule: r.schedule,
-    nextDue: r.next_due,
-    enabled: r.enabled === 1,
-  };
-  if (r.timezone !== null) s.timezone = r.timezone;
-  if (r.input !== null) s.input = JSON.parse(r.input);
-  return s;
-}
-
-/**
- * A schedule's id. Workflow ids cannot hold `/`, so reading from the right (index, workflow, then
- * the tenant as the rest) makes ids of distinct schedules distinct.
- */
-export const scheduleId = (tenant: string, workflowId: string, index: number): string =>
-  `${tenant}/${workflowId}/${index}`;
+import {
+  SCHEDULE_COLUMNS,
+  scheduleFromRow,
+  scheduleRowValues,
+  type ScheduleRow,
+} from '@weft/core/store-kit';
 
 /** The schedules table. */
 export class ScheduleTable {
@@ -60,20 +28,20 @@ export class ScheduleTable {
 
   constructor(db: Database) {
     this.#ofWorkflow = db.prepare(
-      `SELECT ${COLUMNS} FROM schedules WHERE tenant = ? AND workflow_id = ? ORDER BY trigger_index`,
+      `SELECT ${SCHEDULE_COLUMNS} FROM schedules WHERE tenant = ? AND workflow_id = ? ORDER BY trigger_index`,
     );
     this.#ofTenant = db.prepare(
-      `SELECT ${COLUMNS} FROM schedules WHERE tenant = ? ORDER BY workflow_id, trigger_index`,
+      `SELECT ${SCHEDULE_COLUMNS} FROM schedules WHERE tenant = ? ORDER BY workflow_id, trigger_index`,
     );
     this.#upsert = db.prepare(
-      `INSERT INTO schedules (${COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+      `INSERT INTO schedules (${SCHEDULE_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT (id) DO UPDATE SET schedule = excluded.schedule, timezone = excluded.timezone,
          input = excluded.input, next_due = excluded.next_due, enabled = excluded.enabled`,
     );
     this.#deleteOne = db.prepare('DELETE FROM schedules WHERE id = ?');
     this.#deleteAll = db.prepare('DELETE FROM schedules WHERE tenant = ? AND workflow_id = ?');
     this.#due = db.prepare(
-      `SELECT ${COLUMNS} FROM schedules WHERE enabled = 1 AND next_due <= ?
+      `SELECT ${SCHEDULE_COLUMNS} FROM schedules WHERE enabled = 1 AND next_due <= ?
        ORDER BY next_due, id LIMIT ?`,
     );
     this.#next = db
@@ -90,19 +58,8 @@ export class ScheduleTable {
         for (const spec of specs) {
           const before = old.get(spec.triggerIndex);
           old.delete(spec.triggerIndex);
-          const same =
-            before !== undefined &&
-            before.schedule === spec.schedule &&
-            before.timezone === (spec.timezone ?? null);
           this.#upsert.run(
-            scheduleId(tenant, workflowId, spec.triggerIndex),
-            tenant,
-            workflowId,
-            spec.triggerIndex,
-            spec.schedule,
-            spec.timezone ?? null,
-            toJson(spec.input),
-            same ? before.next_due : spec.nextDue,
+            ...scheduleRowValues(tenant, workflowId, spec, before),
             spec.enabled === false ? 0 : 1,
           );
         }

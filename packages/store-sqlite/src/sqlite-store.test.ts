@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
-import { storeContract } from '@weft/core/testing';
+import { makeRun, makeWrite, reopenCase, storeContract } from '@weft/core/testing';
 import { applyMigrations } from './migrate.js';
 import { MIGRATIONS } from './migrations.js';
 import { openSqliteStore } from './sqlite-store.js';
@@ -44,42 +44,17 @@ describe('openSqliteStore', () => {
     await store.close();
   });
 
-  it('keeps committed data across close and reopen', async () => {
+  reopenCase(async () => {
     const path = tempFile();
-    const first = await openSqliteStore({ path });
-    await first.migrate();
-    await first.saveWorkflow({
-      tenant: 't',
-      definition: { id: 'wf', nodes: [], edges: [] },
-      source: '',
-      hash: 'h',
-    });
-    await first.close();
-    await first.close();
-    const second = await openSqliteStore({ path });
-    await second.migrate();
-    expect((await second.getWorkflow('t', 'wf'))?.version).toBe(1);
-    await second.close();
+    return () => openSqliteStore({ path });
   });
 
   it('enforces that nodes, events and timers belong to a stored run', async () => {
     const store = await openSqliteStore({ path: ':memory:' });
     await store.migrate();
-    const run = {
-      id: 'r1',
-      tenant: 't',
-      workflowId: 'wf',
-      version: 1,
-      status: 'running' as const,
-      input: {},
-      createdAt: new Date(0).toISOString(),
-      priority: 0,
-      seq: 0,
-      state: {},
-    };
     const orphan = { id: 'tm', runId: 'ghost', dueAt: 1, kind: 'wait' };
     await expect(
-      store.commit([{ run, nodes: [], events: [], addTimers: [orphan], removeTimers: [] }]),
+      store.commit([makeWrite(makeRun('r1'), { addTimers: [orphan] })]),
     ).rejects.toMatchObject({ code: 'SQLITE_CONSTRAINT_FOREIGNKEY' });
     expect(await store.getRun('r1')).toBeUndefined();
     await store.close();

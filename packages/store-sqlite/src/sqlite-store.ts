@@ -18,6 +18,7 @@ import type {
   ApiKeyRecord,
   CredentialRecord,
   CredentialSummary,
+  CredentialWrite,
   Logger,
   NodeRecord,
   PruneQuery,
@@ -43,15 +44,23 @@ import { acquireProcessLock, type ProcessLock } from './lock.js';
 import { claimIdentity } from './identity.js';
 import { applyMigrations } from './migrate.js';
 import { EventLog } from './event-log.js';
-import { nodeFromRow, runFromRow, timerFromRow } from './rows.js';
+import {
+  checkPruneQuery,
+  nodeFromRow,
+  normalisedPruneQuery,
+  runFromRow,
+  summaryFromRow,
+  timerFromRow,
+  workflowFromRow,
+} from '@weft/core/store-kit';
 import { convertToIncremental, enableIncrementalVacuum, reclaimSpace } from './reclaim.js';
-import { checkPruneQuery, RunDeleter } from './retention.js';
+import { RunDeleter } from './retention.js';
 import { RunLister } from './run-query.js';
 import { DeliveryTable, MetaTable, ScheduleTable } from './schedules.js';
 import { guardStorage, storageError } from './storage-errors.js';
 import { prepareStatements, type Statements } from './statements.js';
 import { tenantMover } from './tenants.js';
-import { publishWorkflow, summaryFromRow, workflowFromRow } from './workflows.js';
+import { publishWorkflow } from './workflows.js';
 import { conflictOrSelf, planWrites } from './write.js';
 import { InlineWriter, ThreadWriter, type CommitWriter } from './commit-writer.js';
 
@@ -416,9 +425,7 @@ export class SqliteStore implements Store {
 
   async pruneRuns(query: PruneQuery): Promise<number> {
     checkPruneQuery(query);
-    const q: PruneQuery = { ...query };
-    // Compared as text with the stored times, which are all toISOString's form.
-    if (q.finishedBefore !== undefined) q.finishedBefore = new Date(q.finishedBefore).toISOString();
+    const q = normalisedPruneQuery(query);
     const deleter = (this.#deleter ??= new RunDeleter(this.#db));
     let deleted = 0;
     let after: Parameters<RunDeleter['pruneBatch']>[1];
@@ -441,13 +448,7 @@ export class SqliteStore implements Store {
     return this.#s.workflowIds.all();
   }
 
-  async putCredential(c: {
-    tenant: string;
-    name: string;
-    type: string;
-    ciphertext: string;
-    at: string;
-  }): Promise<{ created: boolean }> {
+  async putCredential(c: CredentialWrite): Promise<{ created: boolean }> {
     return this.#serially(() => this.#t.credentials.put(c));
   }
 

@@ -4,10 +4,17 @@
  * `apply-plan.js`), prepared once per connection. Preparing is the expensive part of a small query.
  */
 import type { Database, Statement } from 'better-sqlite3';
-import type { NodeRow, RunRow, TimerRow } from './rows.js';
+import {
+  TIMER_COLUMNS,
+  WORKFLOW_COLUMNS,
+  type NodeRow,
+  type RunRow,
+  type TimerRow,
+  type WorkflowRow,
+  type WorkflowSummaryRow,
+} from '@weft/core/store-kit';
 
 export const NODE_COLUMNS = `run_id, path, node_id, status, attempts, output, error, started_at, finished_at, state`;
-const TIMER_COLUMNS = 'id, run_id, due_at, kind, path, data';
 
 /**
  * The run's output, wherever it is kept: its own column, or the output of the node.succeeded event
@@ -26,24 +33,6 @@ export const RUN_SELECT = `SELECT r.id, r.tenant, r.workflow_id, r.version, r.st
 
 /** The output of run `id` if its row is named by event `out_seq` (see `RUN_OUTPUT`). */
 export const RUN_OUTPUT_BY_EVENT = `SELECT ${RUN_OUTPUT} FROM runs r WHERE r.id = ? AND r.out_seq = ?`;
-
-export interface WorkflowRow {
-  tenant: string;
-  id: string;
-  version: number;
-  definition: string;
-  source: string;
-  hash: string;
-  created_at: string;
-}
-
-export interface WorkflowSummaryRow {
-  id: string;
-  name: string | null;
-  version: number;
-  first_created_at: string;
-  created_at: string;
-}
 
 /** The prepared statements of one connection. */
 export interface Statements {
@@ -72,7 +61,6 @@ export interface Statements {
 
 /** Prepares {@link Statements}; the schema must be migrated first. */
 export function prepareStatements(db: Database): Statements {
-  const workflowColumns = 'tenant, id, version, definition, source, hash, created_at';
   return {
     getRun: db.prepare(`${RUN_SELECT} WHERE r.id = ?`),
     nodesOfRun: db.prepare(`SELECT ${NODE_COLUMNS} FROM run_nodes WHERE run_id = ? ORDER BY path`),
@@ -98,7 +86,7 @@ export function prepareStatements(db: Database): Statements {
        VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
     ),
     latestWorkflow: db.prepare(
-      `SELECT ${workflowColumns} FROM workflows WHERE tenant = ? AND id = ? AND deleted_at IS NULL
+      `SELECT ${WORKFLOW_COLUMNS} FROM workflows WHERE tenant = ? AND id = ? AND deleted_at IS NULL
        ORDER BY version DESC LIMIT 1`,
     ),
     latestVersion: db
@@ -107,15 +95,15 @@ export function prepareStatements(db: Database): Statements {
       )
       .pluck(),
     workflowVersion: db.prepare(
-      `SELECT ${workflowColumns} FROM workflows
+      `SELECT ${WORKFLOW_COLUMNS} FROM workflows
        WHERE tenant = ? AND id = ? AND version = ? AND deleted_at IS NULL`,
     ),
     latestWorkflowAny: db.prepare(
-      `SELECT ${workflowColumns} FROM workflows WHERE tenant = ? AND id = ?
+      `SELECT ${WORKFLOW_COLUMNS} FROM workflows WHERE tenant = ? AND id = ?
        ORDER BY version DESC LIMIT 1`,
     ),
     workflowVersionAny: db.prepare(
-      `SELECT ${workflowColumns} FROM workflows WHERE tenant = ? AND id = ? AND version = ?`,
+      `SELECT ${WORKFLOW_COLUMNS} FROM workflows WHERE tenant = ? AND id = ? AND version = ?`,
     ),
     listWorkflows: db.prepare(
       `SELECT w.id, w.name, w.version, f.first_created_at, w.created_at

@@ -11,6 +11,7 @@
  * - `storage_corrupt`: SQLITE_CORRUPT and SQLITE_NOTADB: only a restore from a backup helps.
  */
 import { WeftError } from '@weft/core';
+import { guardMethods } from '@weft/core/store-kit';
 import Database from 'better-sqlite3';
 
 const ERROR_CODES = new Set(['storage_full', 'storage_error', 'storage_corrupt']);
@@ -58,35 +59,7 @@ export function storageError(error: unknown, label: string): unknown {
   return error;
 }
 
-/**
- * The store with every method's faults translated by {@link storageError}, whether thrown at once
- * or by the promise it returns. A proxy rather than a try in each method: a method added later is
- * covered without anyone remembering to.
- */
+/** The store with every method's faults translated by {@link storageError}. */
 export function guardStorage<T extends object>(target: T, label: string): T {
-  // By function, not by name: a method replaced on the instance (a test's spy) gets its own.
-  const wrapped = new WeakMap<(...a: unknown[]) => unknown, (...a: unknown[]) => unknown>();
-  return new Proxy(target, {
-    get(t, key) {
-      const value = Reflect.get(t, key, t) as unknown;
-      if (typeof value !== 'function') return value;
-      const method = value as (...a: unknown[]) => unknown;
-      let fn = wrapped.get(method);
-      if (fn === undefined) {
-        // Called on the target: the class's private fields are not reachable through the proxy.
-        fn = function (...args: unknown[]): unknown {
-          try {
-            const out = method.apply(t, args);
-            return out instanceof Promise
-              ? out.catch((e: unknown) => Promise.reject(storageError(e, label)))
-              : out;
-          } catch (e) {
-            throw storageError(e, label);
-          }
-        };
-        wrapped.set(method, fn);
-      }
-      return fn;
-    },
-  });
+  return guardMethods(target, (e) => storageError(e, label));
 }

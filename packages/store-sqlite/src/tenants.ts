@@ -4,9 +4,12 @@
  * Rows keyed by run id (nodes, events, timers, inputs) follow their run without being touched.
  */
 import type { Database, Transaction } from 'better-sqlite3';
-import { WeftError, type ResealedCredential, type TenantMove } from '@weft/core';
-
-const list = (names: readonly string[]) => names.map((n) => `"${n}"`).join(', ');
+import type { ResealedCredential, TenantMove } from '@weft/core';
+import {
+  checkNoTenantClash,
+  checkResealedNames,
+  credentialsChangedDuringMove,
+} from '@weft/core/store-kit';
 
 type Move = (from: string, to: string, credentials: readonly ResealedCredential[]) => TenantMove;
 
@@ -43,27 +46,13 @@ export function tenantMover(db: Database): Transaction<Move> {
   );
 
   return db.transaction<Move>((from, to, credentials) => {
-    const workflows = clashingWorkflows.all(from, to);
-    const names = clashingCredentials.all(from, to);
-    if (workflows.length > 0 || names.length > 0) {
-      const what = [
-        workflows.length > 0 ? `workflows ${list(workflows)}` : '',
-        names.length > 0 ? `credentials ${list(names)}` : '',
-      ].filter((w) => w !== '');
-      throw new WeftError(
-        'invalid_state',
-        `tenant ${to} already has ${what.join(' and ')} of the same names as tenant ${from}: ` +
-          `nothing moved; delete or rename them on one side first`,
-      );
-    }
-    const expected = credentialNames.all(from);
-    const given = credentials.map((c) => c.name).sort();
-    if (expected.join('\u0000') !== given.join('\u0000')) {
-      throw new WeftError(
-        'invalid_state',
-        `the credentials of tenant ${from} changed while they were re-encrypted: nothing moved; try again`,
-      );
-    }
+    checkNoTenantClash(
+      from,
+      to,
+      clashingWorkflows.all(from, to),
+      clashingCredentials.all(from, to),
+    );
+    checkResealedNames(from, credentialNames.all(from), credentials);
     const moved: TenantMove = {
       workflows: workflowIds.get(from) ?? 0,
       runs: moveRuns.run(to, from).changes,
@@ -75,12 +64,7 @@ export function tenantMover(db: Database): Transaction<Move> {
     dropDeliveries.run(from);
     for (const c of credentials)
       moved.credentials += reseal.run(to, c.ciphertext, from, c.name, c.type).changes;
-    if (moved.credentials !== credentials.length) {
-      throw new WeftError(
-        'invalid_state',
-        `the credentials of tenant ${from} changed while they were re-encrypted: nothing moved; try again`,
-      );
-    }
+    if (moved.credentials !== credentials.length) throw credentialsChangedDuringMove(from);
     return moved;
   });
 }

@@ -9,7 +9,7 @@ import { WeftError, type NodeRecord, type RunWrite } from '@weft/core';
 import type { CommitPlan, RunPlan } from './apply-plan.js';
 import { eventRows } from './event-log.js';
 import { outputRefs } from './output-refs.js';
-import { toJson } from './rows.js';
+import { toJson } from '@weft/core/store-kit';
 import { planRunRow } from './run-row.js';
 
 /**

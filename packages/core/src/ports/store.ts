@@ -225,6 +225,15 @@ export interface PruneQuery {
   batch?: number;
 }
 
+/** A credential to store (see {@link Store.putCredential}); `at` is ISO time. */
+export interface CredentialWrite {
+  tenant: string;
+  name: string;
+  type: string;
+  ciphertext: string;
+  at: string;
+}
+
 /** A credential row re-encrypted for another tenant (see {@link Store.moveTenant}). */
 export interface ResealedCredential {
   name: string;
@@ -340,13 +349,7 @@ export interface Store {
   // ---- credentials (values encrypted by the caller) ----------------------------------------
 
   /** Inserts or replaces (tenant, name); a replaced one keeps its `createdAt`. `at` is ISO time. */
-  putCredential(c: {
-    tenant: string;
-    name: string;
-    type: string;
-    ciphertext: string;
-    at: string;
-  }): Promise<{ created: boolean }>;
+  putCredential(c: CredentialWrite): Promise<{ created: boolean }>;
   getCredential(tenant: string, name: string): Promise<CredentialRecord | undefined>;
   /** By name. */
   listCredentials(tenant: string): Promise<CredentialSummary[]>;
