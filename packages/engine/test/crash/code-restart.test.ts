@@ -3,69 +3,15 @@
  * processes go with it (they end when their IPC channel closes), and after the restart the node
  * runs again and the run completes with the right output.
  *
- * The child is worker.mjs on the built packages, loaded ahead as in wait-restart.test.ts.
+ * The child is worker.mjs on the built packages, loaded ahead (loaded-child.ts).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ensureBuilt, root } from './build.js';
+import { ensureBuilt } from './build.js';
 import { Engine, type RunEvent } from '../../src/index.js';
-
-const here = fileURLToPath(new URL('.', import.meta.url));
-
-interface Line {
-  t: number;
-  ev: string;
-  [k: string]: unknown;
-}
-
-const alive = new Set<ChildProcess>();
-
-async function loadedChild(env: Record<string, string>) {
-  const child: ChildProcess = spawn(process.execPath, [join(here, 'worker.mjs')], {
-    cwd: root,
-    env: { ...process.env, ...env, WEFT_CRASH_GATE: '1', WEFT_CODE_WORKERS: '1' },
-    stdio: ['pipe', 'pipe', 'pipe'],
-  });
-  alive.add(child);
-  child.on('exit', () => alive.delete(child));
-  child.stdin!.on('error', () => undefined);
-  const lines: Line[] = [];
-  const stderr: string[] = [];
-  const waiters: { ev: string; resolve: (l: Line | undefined) => void }[] = [];
-  createInterface({ input: child.stdout! }).on('line', (text) => {
-    const line = JSON.parse(text) as Line;
-    lines.push(line);
-    for (const w of waiters.filter((x) => x.ev === line.ev)) {
-      waiters.splice(waiters.indexOf(w), 1);
-      w.resolve(line);
-    }
-  });
-  child.stderr!.on('data', (c: Buffer) => stderr.push(c.toString('utf8')));
-  const exited = new Promise<number | null>((resolve) =>
-    child.on('exit', (code) =>
-      setImmediate(() => {
-        for (const w of waiters.splice(0)) w.resolve(undefined);
-        resolve(code);
-      }),
-    ),
-  );
-  const next = (ev: string): Promise<Line | undefined> => {
-    const seen = lines.find((l) => l.ev === ev);
-    if (seen !== undefined) return Promise.resolve(seen);
-    if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve(undefined);
-    return new Promise((resolve) => waiters.push({ ev, resolve }));
-  };
-  if ((await next('ready')) === undefined)
-    throw new Error(`the child did not load: ${stderr.join('')}`);
-  return { child, lines, stderr, exited, next, go: () => child.stdin!.write('go\n') };
-}
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+import { alive, loadedChild, sleep } from './loaded-child.js';
 
 /** The processes `pid` started (Linux). */
 function childrenOf(pid: number): number[] {
@@ -135,7 +81,7 @@ describe.runIf(process.platform === 'linux')('a code node across a crash', () =>
     );
     const env = { WEFT_CRASH_DB: db, WEFT_CRASH_PLAN: plan };
 
-    const first = await loadedChild(env);
+    const first = await loadedChild({ ...env, WEFT_CODE_WORKERS: '1' });
     first.go();
     expect(await first.next('started'), first.stderr.join('')).toBeDefined();
     const pid = first.child.pid!;
@@ -149,7 +95,7 @@ describe.runIf(process.platform === 'linux')('a code node across a crash', () =>
     // No sandbox process outlives the engine that started it.
     expect(await until(() => sandboxes.every((p) => !running(p)), 10_000)).toBe(true);
 
-    const second = await loadedChild(env);
+    const second = await loadedChild({ ...env, WEFT_CODE_WORKERS: '1' });
     second.go();
     const done = await Promise.race([second.next('done'), sleep(30_000).then(() => undefined)]);
     if (done === undefined) second.child.kill('SIGKILL');

@@ -1,0 +1,64 @@
+/**
+ * A crash test's child: worker.mjs on the built packages, loaded ahead (it waits for `go` on stdin
+ * before it opens the store), so that "restart" is the moment the new process opens the store, not
+ * the time Node takes to load the packages. Its stdout is one JSON line per event.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { root } from './build.js';
+
+const here = fileURLToPath(new URL('.', import.meta.url));
+
+export interface Line {
+  t: number;
+  ev: string;
+  [k: string]: unknown;
+}
+
+/** Children still alive, killed when the test ends whatever happened. */
+export const alive = new Set<ChildProcess>();
+
+/** A child loaded and waiting for `go` before it opens the store. */
+export async function loadedChild(env: Record<string, string>) {
+  const child: ChildProcess = spawn(process.execPath, [join(here, 'worker.mjs')], {
+    cwd: root,
+    env: { ...process.env, ...env, WEFT_CRASH_GATE: '1' },
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  alive.add(child);
+  child.on('exit', () => alive.delete(child));
+  child.stdin!.on('error', () => undefined);
+  const lines: Line[] = [];
+  const stderr: string[] = [];
+  const waiters: { ev: string; resolve: (l: Line | undefined) => void }[] = [];
+  createInterface({ input: child.stdout! }).on('line', (text) => {
+    const line = JSON.parse(text) as Line;
+    lines.push(line);
+    for (const w of waiters.filter((x) => x.ev === line.ev)) {
+      waiters.splice(waiters.indexOf(w), 1);
+      w.resolve(line);
+    }
+  });
+  child.stderr!.on('data', (c: Buffer) => stderr.push(c.toString('utf8')));
+  const exited = new Promise<number | null>((resolve) =>
+    child.on('exit', (code) =>
+      setImmediate(() => {
+        for (const w of waiters.splice(0)) w.resolve(undefined);
+        resolve(code);
+      }),
+    ),
+  );
+  const next = (ev: string): Promise<Line | undefined> => {
+    const seen = lines.find((l) => l.ev === ev);
+    if (seen !== undefined) return Promise.resolve(seen);
+    if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve(undefined);
+    return new Promise((resolve) => waiters.push({ ev, resolve }));
+  };
+  if ((await next('ready')) === undefined)
+    throw new Error(`the child did not load: ${stderr.join('')}`);
+  return { child, lines, stderr, exited, next, go: () => child.stdin!.write('go\n') };
+}
+
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
