@@ -11,6 +11,7 @@
 export { defineNode, route, isRouted } from './nodes/types.js';
 export type { Credential, CredentialType } from './credential-types.js';
 export type {
+  AskRequest,
   CredentialResolver,
   NodeContext,
   NodeEmit,

@@ -86,10 +86,32 @@ export interface NodeContext {
   /** Host services (subworkflow loading, memory, knowledge...). */
   services: Readonly<Record<string, unknown>>;
   /**
+   * Runs `fn` as a durable sub-step: its result (JSON, bounded as an output is) is committed to the
+   * run's log before the promise resolves. An execution of the same node that runs again (after a
+   * crash, a retry of the node, or an answer to {@link NodeContext.ask}) gets the recorded result
+   * of the step at the same position with the same name back without calling `fn`. Store only the
+   * step's own new data (e.g. a model call's new messages, not the whole conversation).
+   */
+  step<T>(name: string, fn: () => T | Promise<T>): Promise<T>;
+  /**
+   * Asks for an answer posted to the run (as a `human` node does): the first time, the node parks
+   * `waiting` (its `node.waiting` event carries `prompt` and `schema`) and this execution ends; the
+   * answer, once posted, is recorded as a sub-step and the node runs again, replaying its recorded
+   * steps, so that this call returns the answer. Nothing recorded before runs again.
+   */
+  ask(name: string, request: AskRequest): Promise<unknown>;
+  /**
    * The allow-list of internal hosts (`WEFT_HTTP_ALLOW`) in effect when the run was created, kept
    * with the run; outbound nodes allow these besides their process's own.
    */
   hostAllow?: readonly string[];
+}
+
+export interface AskRequest {
+  /** What the person answering is shown. */
+  prompt: unknown;
+  /** JSON Schema the answer must match; the input API refuses an answer that does not. */
+  schema?: Record<string, unknown>;
 }
 
 export interface CredentialResolver {

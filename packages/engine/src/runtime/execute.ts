@@ -117,6 +117,10 @@ export function executeNode(env: ExecuteEnv, run: ActiveRun, cmd: Execute): void
     },
     credentials: env.credentials?.(run.identity.tenant) ?? noCredentials,
     services: env.services,
+    // First pass: not yet durable (the recording lands with the runner's sub-step log).
+    step: async (_name, fn) => fn(),
+    ask: () =>
+      Promise.reject(new WeftError('unsupported', 'asking from inside a node is not available yet')),
   };
   if (run.state.meta.hostAllow !== undefined) ctx.hostAllow = run.state.meta.hostAllow;
   const succeed = (result: unknown) => {

@@ -127,6 +127,8 @@ function makeContext(
       },
     },
     services: {},
+    step: async (_name, fn) => fn(),
+    ask: () => Promise.reject(new Error('the http node never asks')),
   };
   return { ctx, lines };
 }
