@@ -122,6 +122,9 @@ export const ERROR_CODES = {
   // A job stopped by its caller (the node's timeout or a cancel): surfaces as `aborted`.
   code_aborted: authored,
 
+  // A node's own sub-steps (`ctx.step`, `ctx.ask`) named outside the bounds.
+  invalid_step: authored,
+
   // Credentials, keys and the store.
   credential_not_found: authored,
   credential_unreadable: operational(),

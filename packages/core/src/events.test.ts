@@ -60,7 +60,7 @@ describe('run events', () => {
   it('lists every declared type once', () => {
     expectTypeOf<(typeof RUN_EVENT_TYPES)[number]>().toEqualTypeOf<RunEventType>();
     expect(new Set(RUN_EVENT_TYPES).size).toBe(RUN_EVENT_TYPES.length);
-    expect(RUN_EVENT_TYPES).toHaveLength(18);
+    expect(RUN_EVENT_TYPES).toHaveLength(19);
     expect(isRunEventType('node.started')).toBe(true);
     expect(isRunEventType('node.result')).toBe(false);
   });

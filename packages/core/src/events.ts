@@ -1,6 +1,6 @@
 /**
  * @module events
- * The closed set of run events (SPEC section 7, plus `node.cancelled` and `run.retried`): one type
+ * The closed set of run events (SPEC section 7, plus `node.cancelled`, `run.retried` and `node.step`): one type
  * per event with the `data` the decider writes. The decider can only emit what is declared here,
  * and readers (progress, telemetry, SSE clients) switch on `type` and get the data typed.
  *
@@ -36,6 +36,11 @@ export interface NodeEventData {
   'node.skipped': { reason: SkipReason };
   'node.waiting': NodeWaitingData;
   'node.cancelled': { reason: CancelReason };
+  /**
+   * A node's durable sub-step (`ctx.step`, or an answer to `ctx.ask`): its position in the
+   * execution, its name and its result, replayed to executions of the node that run again.
+   */
+  'node.step': { index: number; name: string; value: unknown };
   message: { text: string };
 }
 
@@ -57,7 +62,7 @@ export type NodeEventType = keyof NodeEventData;
 export type RunLevelEventType = keyof RunLevelEventData;
 export type RunEventType = NodeEventType | RunLevelEventType;
 
-/** Every event type, in the order SPEC section 7 lists them, then Weft's two extra ones. */
+/** Every event type, in the order SPEC section 7 lists them, then Weft's extra ones. */
 export const RUN_EVENT_TYPES = [
   'run.started',
   'node.started',
@@ -77,6 +82,7 @@ export const RUN_EVENT_TYPES = [
   'state.transition',
   'node.cancelled',
   'run.retried',
+  'node.step',
 ] as const satisfies readonly RunEventType[];
 
 /** The events after which a run has nothing more to say (until a retry). */

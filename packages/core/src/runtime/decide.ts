@@ -29,7 +29,8 @@ import type { Decision, RunInput } from './protocol.js';
 import { isTerminal } from '../ports/store.js';
 import { refusal } from './refusal.js';
 import type { NodeState, RunState } from './state.js';
-import { cancelWork, completeNode, failNode, failRun, onReady, WALK } from './walk.js';
+import type { NodeEventData } from '../events.js';
+import { cancelWork, completeNode, failNode, failRun, onReady, park, pump, WALK } from './walk.js';
 
 export function decide(plan: Plan, state: RunState, input: RunInput): Decision {
   const d = new Decider(plan, state, input.at);
@@ -85,6 +86,16 @@ function apply(d: Decider, input: RunInput): void {
     case 'node.interrupted': {
       const ns = currentAttempt(d, input.path, input.attempt);
       if (ns !== undefined) d.touch(reported(ns).path);
+      return;
+    }
+    case 'node.step': {
+      const ns = currentAttempt(d, input.path, input.attempt);
+      if (ns !== undefined) recordStep(d, ns, input.index, input.name, input.value);
+      return;
+    }
+    case 'node.ask': {
+      const ns = currentAttempt(d, input.path, input.attempt);
+      if (ns !== undefined) parkAsking(d, reported(ns), input);
       return;
     }
     case 'node.rejected':
@@ -145,8 +156,46 @@ function timerFired(d: Decider, id: string, kind: string, path: string | undefin
   if (control !== undefined) CONTROLS[control].timerFired?.(d, ns, kind, WALK);
 }
 
+function recordStep(d: Decider, ns: NodeState, index: number, name: string, value: unknown): void {
+  // Parallel sub-steps may report out of order: the count is one past the highest position.
+  if (index >= (ns.steps ?? 0)) ns.steps = index + 1;
+  d.touch(ns.path);
+  d.emit('node.step', ns.path, { index, name, value });
+}
+
+/** The execution asked for an answer and ended: the node waits, holding no slot meanwhile. */
+function parkAsking(d: Decider, ns: NodeState, ask: Extract<RunInput, { type: 'node.ask' }>): void {
+  if (d.planNode(ns).takesSlot) d.meta.executing--;
+  ns.asking = { index: ask.index, name: ask.name };
+  const data: NodeEventData['node.waiting'] = { prompt: ask.prompt };
+  if (ask.schema !== undefined) {
+    ns.asking.schema = ask.schema;
+    data.schema = ask.schema;
+  }
+  park(d, ns, data);
+  pump(d);
+}
+
+/** The answer is the asking step's result; the node runs again and replays up to it. */
+function answerAsk(
+  d: Decider,
+  ns: NodeState,
+  asking: NonNullable<NodeState['asking']>,
+  value: unknown,
+): void {
+  if (ns.status !== 'waiting') {
+    throw refusal('invalid_state', `node "${ns.path}" is ${ns.status}, not waiting for an answer`);
+  }
+  delete ns.asking;
+  ns.status = 'pending';
+  d.meta.parked--;
+  recordStep(d, ns, asking.index, asking.name, value);
+  onReady(d, ns);
+}
+
 function humanInput(d: Decider, node: string, value: unknown): void {
   const ns = d.state.nodes.get(node);
+  if (ns?.kind === 'node' && ns.asking !== undefined) return answerAsk(d, ns, ns.asking, value);
   const kind = ns?.kind === 'node' ? d.planNode(ns).control : undefined;
   const control = kind === undefined ? undefined : CONTROLS[kind];
   if (ns?.kind !== 'node' || control?.answer === undefined) {

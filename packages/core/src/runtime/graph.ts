@@ -21,6 +21,10 @@ export const graphLogic: RunLogic = {
     const paths: string[] = [];
     for (const s of state.nodes.values()) {
       if (s.kind !== 'node' || s.status !== 'waiting') continue;
+      if (s.asking !== undefined) {
+        paths.push(s.path);
+        continue;
+      }
       const control = d.planNode(s).control;
       if (control !== undefined && CONTROLS[control].answer) paths.push(s.path);
     }

@@ -31,6 +31,28 @@ export type RunInput = At &
         kind: 'progress' | 'message';
         data: unknown;
       }
+    /** A sub-step of the attempt finished (`ctx.step`): recorded, and replayed if it runs again. */
+    | {
+        type: 'node.step';
+        path: string;
+        attempt: number;
+        index: number;
+        name: string;
+        value: unknown;
+      }
+    /**
+     * The attempt asks for an answer (`ctx.ask`) and its execution has ended: the node waits; the
+     * answer is recorded as its step `index` and the node runs again.
+     */
+    | {
+        type: 'node.ask';
+        path: string;
+        attempt: number;
+        index: number;
+        name: string;
+        prompt: unknown;
+        schema?: Record<string, unknown>;
+      }
     /**
      * The shell stopped the attempt's execution for a shutdown, or never began it (draining): it
      * runs again after the next start, and is not one the process died under.
@@ -67,6 +89,8 @@ export type Command =
       params: unknown;
       idempotencyKey: string;
       timeoutMs: number | undefined;
+      /** Sub-steps recorded by earlier executions of the node, to replay: absent when none. */
+      steps?: number;
     }
   | { type: 'abort'; path: string; reason: 'cancelled' | 'run_failed' }
   | { type: 'timer'; timer: TimerRecord }

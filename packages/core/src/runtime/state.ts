@@ -53,6 +53,13 @@ export interface NodeState {
   childRunId?: string;
   /** wait/human: the timer that ends the wait. */
   timerId?: string;
+  /**
+   * Sub-step positions recorded so far (`node.step` events), kept across the node's executions
+   * and retries: one past the highest recorded index.
+   */
+  steps?: number;
+  /** Parked by `ctx.ask`: the step position its answer is recorded at, and the answer's schema. */
+  asking?: { index: number; name: string; schema?: Record<string, unknown> };
   /** message: texts held back until the message nodes before it in graph order are done. */
   held?: string[];
 }

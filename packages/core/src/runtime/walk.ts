@@ -20,6 +20,7 @@ import type { Walk } from './controls/types.js';
 import type { AttemptError, Decider } from './decider.js';
 import { releaseMessages } from './messages.js';
 import { graphOutput, toBoolean } from './outputs.js';
+import type { Command } from './protocol.js';
 import type { FrameState, NodeState } from './state.js';
 import { backoffDelay } from './time.js';
 
@@ -115,7 +116,7 @@ export function startNode(d: Decider, ns: NodeState): void {
   }
   // Committed with the start, before the execution runs: recovery can tell how many died.
   ns.unreported = (ns.unreported ?? 0) + 1;
-  d.commands.push({
+  const command: Extract<Command, { type: 'execute' }> = {
     type: 'execute',
     path: ns.path,
     nodeId: ns.nodeId,
@@ -124,11 +125,13 @@ export function startNode(d: Decider, ns: NodeState): void {
     params: params.value,
     idempotencyKey: `${d.meta.runId}:${ns.path}`,
     timeoutMs: pn.timeoutMs,
-  });
+  };
+  if (ns.steps !== undefined) command.steps = ns.steps;
+  d.commands.push(command);
 }
 
 /** A node that waits for a timer or an answer: it holds no slot meanwhile. */
-function park(d: Decider, ns: NodeState, data: NodeEventData['node.waiting']): void {
+export function park(d: Decider, ns: NodeState, data: NodeEventData['node.waiting']): void {
   ns.status = 'waiting';
   d.meta.parked++;
   d.touch(ns.path);

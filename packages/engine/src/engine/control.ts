@@ -1,6 +1,7 @@
 /**
  * @module engine/control
- * Steering runs from outside: pause, resume, cancel, retry, and answers to `human` nodes.
+ * Steering runs from outside: pause, resume, cancel, retry, and answers to `human` nodes and to
+ * nodes that asked from inside their execution (`ctx.ask`).
  */
 import {
   planNodeAt,
@@ -8,6 +9,9 @@ import {
   validateAgainst,
   WeftError,
   type DslLimits,
+  type NodeRecord,
+  type NodeState,
+  type Plan,
   type Store,
 } from '@weft/core';
 import type { Runner, RunnerInput } from '../runtime/runner.js';
@@ -58,16 +62,8 @@ export class Control {
 
   /** The answer is checked here, before the run sees it: a refused answer leaves the node waiting. */
   async input(runId: string, node: string, value: unknown): Promise<void> {
-    const { plan } = await this.#load(runId);
-    // A nested node is answered by its path (`each[2].ask`): its schema is its body node's.
-    const pn = planNodeAt(plan.root, node);
-    if (pn === undefined || pn.control !== 'human') {
-      throw new WeftError(
-        'not_found',
-        `run ${runId} has no human node "${node}" (a node in a foreach or loop body is named by its path, e.g. each[0].ask)`,
-      );
-    }
-    const schema = pn.definition.with?.['schema'];
+    const { plan, rows } = await this.#load(runId);
+    const schema = answerSchema(runId, plan, rows.nodes, node);
     const what = `answer to ${node}`;
     checkData(value, this.#deps.limits, { code: 'invalid_answer', root: 'value', what });
     if (typeof schema === 'object' && schema !== null) {
@@ -86,4 +82,33 @@ export class Control {
     const { tenant, workflowId, version } = rows.run;
     return { rows, plan: await this.#deps.definitions.planOf(tenant, workflowId, version) };
   }
+}
+
+/**
+ * The schema an answer to `node` must match: the one a node asked with from inside its execution
+ * (`ctx.ask`), or a `human` node's. Any other node cannot be answered.
+ */
+function answerSchema(
+  runId: string,
+  plan: Plan,
+  nodes: readonly NodeRecord[],
+  node: string,
+): unknown {
+  const row = nodes.find((n) => n.path === node);
+  const asking =
+    row?.status === 'waiting' ? (row.state as Partial<NodeState> | null)?.asking : undefined;
+  if (asking !== undefined) return asking.schema;
+  // A nested node is answered by its path (`each[2].ask`): its schema is its body node's.
+  const pn = planNodeAt(plan.root, node);
+  if (pn?.control === 'human') return pn.definition.with?.['schema'];
+  if (row !== undefined) {
+    throw new WeftError(
+      'invalid_state',
+      `node "${node}" is ${row.status}, not waiting for an answer`,
+    );
+  }
+  throw new WeftError(
+    'not_found',
+    `run ${runId} has no human node "${node}" (a node in a foreach or loop body is named by its path, e.g. each[0].ask)`,
+  );
 }

@@ -19,6 +19,7 @@ import {
   type NodeRegistry,
 } from '@weft/core';
 import type { ActiveRun, RunnerInput } from './active-run.js';
+import { SUSPENDED, SubSteps, type RecordedSteps } from './sub-steps.js';
 import { toStoredJson, type ValueLimits } from './stored-json.js';
 
 export interface ExecuteEnv {
@@ -30,6 +31,10 @@ export interface ExecuteEnv {
   services: Record<string, unknown>;
   credentials: ((tenant: string) => CredentialResolver) | undefined;
   deliver(run: ActiveRun, input: RunnerInput): void;
+  /** Feeds an input and resolves once it is committed; rejects if the run could not be saved. */
+  commit(run: ActiveRun, input: RunnerInput): Promise<void>;
+  /** The sub-steps recorded for the node at `path` at positions below `count`. */
+  recordedSteps(run: ActiveRun, path: string, count: number): Promise<RecordedSteps>;
 }
 
 const noCredentials: CredentialResolver = {
@@ -42,10 +47,29 @@ type Execute = Extract<Command, { type: 'execute' }>;
 /** Longest error message kept, in characters: past it a message is cut. */
 const MAX_MESSAGE = 16 * 1024;
 
+/**
+ * Carries out an execute command. A node that ran before with recorded sub-steps gets them loaded
+ * first, so that `ctx.step` and `ctx.ask` replay them.
+ */
 export function executeNode(env: ExecuteEnv, run: ActiveRun, cmd: Execute): void {
+  if (cmd.steps === undefined || cmd.steps === 0) return executeWith(env, run, cmd, []);
+  env.recordedSteps(run, cmd.path, cmd.steps).then(
+    (recorded) => executeWith(env, run, cmd, recorded),
+    (e: unknown) =>
+      env.deliver(run, {
+        type: 'node.error',
+        path: cmd.path,
+        attempt: cmd.attempt,
+        error: { ...toErrorInfo(toWeftError(e)), retryable: true },
+      }),
+  );
+}
+
+function executeWith(env: ExecuteEnv, run: ActiveRun, cmd: Execute, recorded: RecordedSteps): void {
   const { path, attempt } = cmd;
   const limits: ValueLimits = { maxBytes: env.maxOutputBytes, maxDepth: env.maxDepth };
   const fail = (e: unknown) => {
+    if (e === SUSPENDED) return;
     env.deliver(run, { type: 'node.error', path, attempt, error: storedError(e, limits, path) });
   };
   const type = env.registry.get(cmd.nodeType);
@@ -65,6 +89,24 @@ export function executeNode(env: ExecuteEnv, run: ActiveRun, cmd: Execute): void
   }
   const execution = new Execution();
   run.controllers.set(path, execution);
+  const steps = new SubSteps(recorded, {
+    record: (index, name, value) =>
+      env.commit(run, { type: 'node.step', path, attempt, index, name, value }),
+    ask: (index, name, prompt, schema) => {
+      env.deliver(run, {
+        type: 'node.ask',
+        path,
+        attempt,
+        index,
+        name,
+        prompt,
+        ...(schema === undefined ? {} : { schema }),
+      });
+      execution.abort(SUSPENDED);
+    },
+    stored: (value, what) => toStoredJson(value, limits, `${what} of ${path}`),
+    stopped: () => execution.reason,
+  });
   let timeout: ReturnType<typeof setTimeout> | undefined;
   if (cmd.timeoutMs !== undefined) {
     const ms = cmd.timeoutMs;
@@ -117,10 +159,8 @@ export function executeNode(env: ExecuteEnv, run: ActiveRun, cmd: Execute): void
     },
     credentials: env.credentials?.(run.identity.tenant) ?? noCredentials,
     services: env.services,
-    // First pass: not yet durable (the recording lands with the runner's sub-step log).
-    step: async (_name, fn) => fn(),
-    ask: () =>
-      Promise.reject(new WeftError('unsupported', 'asking from inside a node is not available yet')),
+    step: (name, fn) => steps.step(name, fn),
+    ask: (name, request) => steps.ask(name, request),
   };
   if (run.state.meta.hostAllow !== undefined) ctx.hostAllow = run.state.meta.hostAllow;
   const succeed = (result: unknown) => {

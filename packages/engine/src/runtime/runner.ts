@@ -43,6 +43,7 @@ import {
 } from '@weft/core';
 import type { ActiveRun, RunnerInput } from './active-run.js';
 import { executeNode, type ExecuteEnv } from './execute.js';
+import type { RecordedSteps } from './sub-steps.js';
 import { abandonmentOf, rejectionOf, subjectOf } from './rejection.js';
 import { TimerWheel } from './timers.js';
 
@@ -128,6 +129,12 @@ export class Runner {
       services: options.services ?? {},
       credentials: options.credentials,
       deliver: (run, input) => this.#deliverNow(run, input),
+      commit: async (run, input) => {
+        this.#deliverNow(run, input);
+        await this.flush();
+        if (run.failure !== undefined) throw toWeftError(run.failure);
+      },
+      recordedSteps: (run, path, count) => this.#recordedSteps(run.identity.id, path, count),
     };
   }
 
@@ -469,6 +476,18 @@ export class Runner {
           'run could not be loaded again; it resumes at the next start',
         ),
     );
+  }
+
+  /** Read from the run's log: only an execution that runs again after recording steps asks. */
+  async #recordedSteps(runId: string, path: string, count: number): Promise<RecordedSteps> {
+    const steps: ({ name: string; value: unknown } | undefined)[] = new Array(count).fill(undefined);
+    for (const e of await this.#o.store.readEvents(runId, 0)) {
+      // Later records of a position replace earlier ones (a step whose name changed ran again).
+      if (e.type === 'node.step' && e.node === path && e.data.index < count) {
+        steps[e.data.index] = { name: e.data.name, value: e.data.value };
+      }
+    }
+    return steps;
   }
 
   #process(run: ActiveRun, input: RunnerInput): Decision {
