@@ -480,7 +480,9 @@ export class Runner {
 
   /** Read from the run's log: only an execution that runs again after recording steps asks. */
   async #recordedSteps(runId: string, path: string, count: number): Promise<RecordedSteps> {
-    const steps: ({ name: string; value: unknown } | undefined)[] = new Array(count).fill(undefined);
+    const steps: ({ name: string; value: unknown } | undefined)[] = new Array(count).fill(
+      undefined,
+    );
     for (const e of await this.#o.store.readEvents(runId, 0)) {
       // Later records of a position replace earlier ones (a step whose name changed ran again).
       if (e.type === 'node.step' && e.node === path && e.data.index < count) {

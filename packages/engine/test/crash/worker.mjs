@@ -9,6 +9,9 @@
  *   WEFT_CRASH_POISON=1  registers a `poison` node type that kills the process (SIGKILL) each time
  *                    it runs, and prints the engine's error logs as `log` lines
  *   WEFT_CRASH_NODE_CRASHES  the engine's `maxNodeCrashes` (default 3)
+ *   WEFT_CRASH_STEPS  a ledger file: registers a `stepper` node type whose durable sub-steps each
+ *                    append `ran <run> <node> <step> <pid>` when they run and `recorded ...` once
+ *                    ctx.step has returned (committed)
  *   WEFT_CRASH_WRITER_HOLD_MS  commits go through the store's writer thread, which holds each
  *                    transaction open that long before it commits; each commit prints `commit`
  *                    when it is handed over and `committed` when it is acknowledged
@@ -27,7 +30,7 @@
  * `share-done` and idles until it is killed; the parent raises N from child to child so that new
  * runs start all along the kills, whatever the speed of the machine.
  */
-import { readFileSync } from 'node:fs';
+import { appendFileSync, readFileSync } from 'node:fs';
 import { defineNode, Engine, openSqliteStore } from 'weft';
 import { z } from 'zod';
 
@@ -42,28 +45,35 @@ if (db === undefined || planFile === undefined) {
 }
 const plan = JSON.parse(readFileSync(planFile, 'utf8'));
 
-// How many runs of the plan this child may submit (its share); `go N` may lower it.
-let share = plan.runs.length;
-if (process.env.WEFT_CRASH_GATE === '1') {
-  const warm = await Engine.open({ db: ':memory:' });
-  for (const workflow of plan.workflows) await warm.publish(workflow);
-  await warm.close();
-  say('ready');
-  const line = await new Promise((resolve) => {
-    process.stdin.once('data', (data) => resolve(String(data)));
-    process.stdin.once('end', () => process.exit(0));
-  });
-  process.stdin.pause();
-  const n = Number(/^go (\d+)/.exec(line)?.[1] ?? share);
-  share = Math.min(share, n);
-}
-
 /** A node that takes the process down with it, as a native crash or an out-of-memory kill would. */
 const poison = defineNode({
   type: 'poison',
   description: 'kills the process',
   params: z.object({}),
   run: () => process.kill(process.pid, 'SIGKILL'),
+});
+/** Sub-steps told in a ledger, so that the parent can check no recorded step ran again. */
+const ledger = process.env.WEFT_CRASH_STEPS;
+const stepper = defineNode({
+  type: 'stepper',
+  description: 'numbered durable sub-steps, each told in a ledger file',
+  params: z.object({ steps: z.number(), ms: z.number() }),
+  run: async (ctx, p) => {
+    const out = [];
+    for (let i = 0; i < p.steps; i++) {
+      const tell = (what) =>
+        appendFileSync(ledger, `${what} ${ctx.runId} ${ctx.path} ${i} ${process.pid}\n`);
+      out.push(
+        await ctx.step(`s${i}`, async () => {
+          tell('ran');
+          await new Promise((r) => setTimeout(r, p.ms));
+          return i * 10;
+        }),
+      );
+      tell('recorded');
+    }
+    return out;
+  },
 });
 const quiet = () => undefined;
 const log = {
@@ -75,6 +85,23 @@ const log = {
 };
 const poisoned = process.env.WEFT_CRASH_POISON === '1';
 const maxNodeCrashes = Number(process.env.WEFT_CRASH_NODE_CRASHES ?? 3);
+const nodes = [...(poisoned ? [poison] : []), ...(ledger === undefined ? [] : [stepper])];
+
+// How many runs of the plan this child may submit (its share); `go N` may lower it.
+let share = plan.runs.length;
+if (process.env.WEFT_CRASH_GATE === '1') {
+  const warm = await Engine.open({ db: ':memory:', nodes });
+  for (const workflow of plan.workflows) await warm.publish(workflow);
+  await warm.close();
+  say('ready');
+  const line = await new Promise((resolve) => {
+    process.stdin.once('data', (data) => resolve(String(data)));
+    process.stdin.once('end', () => process.exit(0));
+  });
+  process.stdin.pause();
+  const n = Number(/^go (\d+)/.exec(line)?.[1] ?? share);
+  share = Math.min(share, n);
+}
 
 /** The store with the writer thread, its commits told on stdout (a pipe: written at once). */
 async function threadStore(holdMs) {
@@ -97,7 +124,8 @@ const engine = await Engine.open({
   db,
   ...(holdMs === undefined ? {} : { store: await threadStore(Number(holdMs)) }),
   maxNodeCrashes,
-  ...(poisoned ? { nodes: [poison], log } : {}),
+  nodes,
+  ...(poisoned ? { log } : {}),
 });
 say('open');
 

@@ -1,0 +1,102 @@
+/**
+ * Issue 11, item 1, crash safety: the engine SIGKILLed at random moments while nodes run durable
+ * sub-steps. After each restart, no sub-step whose result was recorded runs again (the ledger has
+ * no `ran` of a step after its `recorded`), and every run ends with the output of an uninterrupted
+ * run.
+ *
+ * The child is worker.mjs on the built packages, loaded ahead (loaded-child.ts).
+ */
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ensureBuilt } from './build.js';
+import { Engine } from '../../src/index.js';
+import { alive, loadedChild, sleep } from './loaded-child.js';
+
+const RUNS = 16;
+const STEPS = 8;
+const KILLS = Number(process.env['WEFT_CRASH_STEP_KILLS'] ?? 4);
+
+describe.runIf(process.platform === 'linux')('durable sub-steps across SIGKILLs', () => {
+  let dir: string;
+  beforeAll(() => {
+    ensureBuilt();
+    dir = mkdtempSync(join(tmpdir(), 'weft-steps-restart-'));
+  }, 180_000);
+  afterAll(() => {
+    for (const child of alive) child.kill('SIGKILL');
+    if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('never runs a recorded step again, and every run completes', async () => {
+    const db = join(dir, 'steps.db');
+    const plan = join(dir, 'plan.json');
+    const ledger = join(dir, 'ledger.txt');
+    writeFileSync(ledger, '');
+    const node = (id: string) => ({ id, type: 'stepper', with: { steps: STEPS, ms: 25 } });
+    writeFileSync(
+      plan,
+      JSON.stringify({
+        workflows: [{ id: 'stepping', nodes: [node('a'), node('b')] }],
+        runs: Array.from({ length: RUNS }, (_, i) => ({
+          workflow: 'stepping',
+          key: `steps-${i}`,
+          input: {},
+        })),
+        lanes: 4,
+      }),
+    );
+    const env = { WEFT_CRASH_DB: db, WEFT_CRASH_PLAN: plan, WEFT_CRASH_STEPS: ledger };
+
+    let next = await loadedChild(env);
+    for (let k = 0; k < KILLS; k++) {
+      const current = next;
+      // The next child loads before this one starts: the kill lands while steps are running.
+      next = await loadedChild(env);
+      current.go();
+      expect(await current.next('open'), current.stderr.join('')).toBeDefined();
+      await sleep(100 + Math.floor(Math.random() * 400));
+      current.child.kill('SIGKILL');
+      await current.exited;
+    }
+    next.go();
+    const done = await Promise.race([next.next('all-done'), sleep(60_000).then(() => undefined)]);
+    if (done === undefined) next.child.kill('SIGKILL');
+    expect(await next.exited, next.stderr.join('')).toBe(0);
+
+    // No step ran after its result was recorded, in this process or a later one.
+    const recorded = new Set<string>();
+    let replayedAcrossKills = 0;
+    const ranBy = new Map<string, Set<string>>();
+    for (const line of readFileSync(ledger, 'utf8').split('\n').filter(Boolean)) {
+      const [what, run, path, step, pid] = line.split(' ');
+      const key = `${run} ${path} ${step}`;
+      if (what === 'ran') {
+        expect(recorded.has(key), `step ${key} ran again after it was recorded`).toBe(false);
+        ranBy.set(`${run} ${path}`, (ranBy.get(`${run} ${path}`) ?? new Set()).add(pid!));
+      } else recorded.add(key);
+    }
+    for (const pids of ranBy.values()) if (pids.size > 1) replayedAcrossKills++;
+    // The kills did land in the middle of nodes whose earlier steps were kept.
+    expect(replayedAcrossKills).toBeGreaterThan(0);
+
+    const engine = await Engine.open({ db, autoStart: false, lock: false });
+    try {
+      const { runs: items } = await engine.store.listRuns({ limit: 100 });
+      expect(items).toHaveLength(RUNS);
+      const expected = Array.from({ length: STEPS }, (_, i) => i * 10);
+      for (const summary of items) {
+        const run = await engine.get(summary.id);
+        expect(run?.status).toBe('succeeded');
+        expect(run?.nodes['a']?.output).toEqual(expected);
+        expect(run?.nodes['b']?.output).toEqual(expected);
+      }
+    } finally {
+      await engine.close();
+    }
+    process.stdout.write(
+      `steps-restart: ${KILLS} kills, ${replayedAcrossKills} of ${RUNS * 2} nodes carried recorded steps across a kill\n`,
+    );
+  }, 180_000);
+});
