@@ -70,7 +70,8 @@ export class SubSteps {
 
   #throwIfStopped(): void {
     const reason = this.#io.stopped();
-    if (reason !== undefined) throw reason;
+    // The execution's own reason, as it was given: the executor reads it back (SUSPENDED included).
+    if (reason !== undefined) throw reason as Error;
   }
 }
 
