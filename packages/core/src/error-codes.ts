@@ -124,6 +124,8 @@ export const ERROR_CODES = {
 
   // A node's own sub-steps (`ctx.step`, `ctx.ask`) named outside the bounds.
   invalid_step: authored,
+  // A model call refused because the run's or the node's `limits.tokens` is spent.
+  token_budget_exceeded: authored,
 
   // Credentials, keys and the store.
   credential_not_found: authored,

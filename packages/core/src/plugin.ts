@@ -18,6 +18,7 @@ export type {
   NodeFlags,
   NodeType,
   Routed,
+  TokenBudget,
 } from './nodes/types.js';
 export { WeftError, customCode, toWeftError } from './errors.js';
 export type { ErrorInfo } from './errors.js';
