@@ -122,6 +122,12 @@ export const ERROR_CODES = {
   // A job stopped by its caller (the node's timeout or a cancel): surfaces as `aborted`.
   code_aborted: authored,
 
+  // The tool node (MCP). A server that cannot be reached, started or kept alive may come back; a
+  // tool that is missing, refuses its arguments or answers with an error fails the same way again.
+  mcp_unavailable: operational(true),
+  tool_not_found: authored,
+  tool_error: authored,
+
   // Credentials, keys and the store.
   credential_not_found: authored,
   credential_unreadable: operational(),
