@@ -4,10 +4,9 @@
  * timeout or cancel stays what it was; a server that cannot be started, reached or kept alive is
  * `mcp_unavailable` (retryable: it may come back), except when it refuses our credential.
  */
-import { ErrorCode, McpError } from '@modelcontextprotocol/sdk/types.js';
-import { StreamableHTTPError } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { WeftError } from '@weft/core/plugin';
 import { errorCode } from '../http/errors.js';
+import type { McpSdk } from './sdk.js';
 
 /** Where a failure happened, for its message. */
 export interface FailurePlace {
@@ -22,7 +21,7 @@ export interface FailurePlace {
   signal: AbortSignal;
 }
 
-export function mcpError(error: unknown, place: FailurePlace): WeftError {
+export function mcpError(sdk: McpSdk, error: unknown, place: FailurePlace): WeftError {
   const where = `MCP server ${place.server} (node ${place.node}), ${place.doing}`;
   if (place.signal.aborted) {
     const reason: unknown = place.signal.reason;
@@ -35,10 +34,10 @@ export function mcpError(error: unknown, place: FailurePlace): WeftError {
     return new WeftError('aborted', `${where}: aborted`, { retryable: true, cause: reason });
   }
   if (WeftError.is(error)) return error;
-  if (error instanceof McpError && error.code === Number(ErrorCode.RequestTimeout)) {
+  if (error instanceof sdk.McpError && error.code === Number(sdk.ErrorCode.RequestTimeout)) {
     return new WeftError('timeout', `${where}: no answer in time`, { cause: error });
   }
-  const status = error instanceof StreamableHTTPError ? error.code : undefined;
+  const status = error instanceof sdk.StreamableHTTPError ? error.code : undefined;
   const refused = status === 401 || status === 403;
   const code = errorCode(error);
   const message = error instanceof Error ? error.message : String(error);

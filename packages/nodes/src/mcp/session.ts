@@ -16,12 +16,12 @@
  * }
  * ```
  */
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import type { CallToolResult, Tool } from '@modelcontextprotocol/sdk/types.js';
 import { validateAgainst } from '@weft/core';
 import { WeftError, type NodeContext } from '@weft/core/plugin';
 import { createSsrfGuard, type SsrfGuard } from '../http/ssrf.js';
 import { mcpError } from './errors.js';
+import { mcpSdk } from './sdk.js';
 import { openTransport, type McpTarget } from './transport.js';
 
 /** A tool as a server lists it. */
@@ -73,9 +73,10 @@ export async function openMcpSession(
   target: McpTarget,
   options: McpSessionOptions = {},
 ): Promise<McpSession> {
-  const opened = await openTransport(ctx, target, options.guard ?? defaultGuard);
+  const sdk = await mcpSdk();
+  const opened = await openTransport(sdk, ctx, target, options.guard ?? defaultGuard);
   const fail = (doing: string) => (error: unknown) => {
-    throw mcpError(error, {
+    throw mcpError(sdk, error, {
       node: ctx.path,
       server: opened.label,
       doing,
@@ -83,7 +84,7 @@ export async function openMcpSession(
       signal: ctx.signal,
     });
   };
-  const client = new Client({ name: 'weft', version: '0.1.0' });
+  const client = new sdk.Client({ name: 'weft', version: '0.1.0' });
   const bounds = { signal: ctx.signal, timeout: NO_BOUND_MS };
   const close = async () => {
     await client.close().catch(() => {});

@@ -5,14 +5,13 @@
  * guard (its requests can reach only the addresses checked for the server's host, as the http
  * node's do), with the credential's header on every request.
  */
-import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
-import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { FetchLike, Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import { WeftError, type NodeContext } from '@weft/core/plugin';
 import { credentialHeader, parseUrl } from '../http/request.js';
 import type { SsrfGuard } from '../http/ssrf.js';
 import { undici } from '../http/undici.js';
 import { splitCommandLine } from './command-line.js';
+import type { McpSdk } from './sdk.js';
 
 /** Which MCP server to reach, and how. */
 export interface McpTarget {
@@ -50,16 +49,19 @@ export function isHttpServer(server: string): boolean {
  * @throws WeftError `invalid_url`, `ssrf_blocked`, `invalid_params`, `credential_not_found`.
  */
 export async function openTransport(
+  sdk: McpSdk,
   ctx: NodeContext,
   target: McpTarget,
   guard: SsrfGuard,
 ): Promise<OpenedTransport> {
-  return isHttpServer(target.server) ? httpTransport(ctx, target, guard) : stdioTransport(target);
+  return isHttpServer(target.server)
+    ? httpTransport(sdk, ctx, target, guard)
+    : stdioTransport(sdk, target);
 }
 
-function stdioTransport(target: McpTarget): OpenedTransport {
+function stdioTransport(sdk: McpSdk, target: McpTarget): OpenedTransport {
   const [command, ...args] = splitCommandLine(target.server) as [string, ...string[]];
-  const transport = new StdioClientTransport({
+  const transport = new sdk.StdioClientTransport({
     command,
     args,
     env: { ...target.env },
@@ -73,6 +75,7 @@ function stdioTransport(target: McpTarget): OpenedTransport {
 }
 
 async function httpTransport(
+  sdk: McpSdk,
   ctx: NodeContext,
   target: McpTarget,
   guard: SsrfGuard,
@@ -102,7 +105,7 @@ async function httpTransport(
     });
     return response;
   };
-  const transport = new StreamableHTTPClientTransport(url, { fetch, requestInit: { headers } });
+  const transport = new sdk.StreamableHTTPClientTransport(url, { fetch, requestInit: { headers } });
   return {
     transport,
     label: url.href,
