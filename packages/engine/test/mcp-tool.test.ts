@@ -203,6 +203,23 @@ describe('tool node over streamable HTTP', () => {
     }
   });
 
+  it('keeps the credential out of the output of a server that echoes it', async () => {
+    process.env['WEFT_HTTP_ALLOW'] = '127.0.0.1';
+    try {
+      const run = await runTool('mcp-http-echo', {
+        server: http.url,
+        tool: 'request_headers',
+        credential: 'fixture',
+      });
+      expect(run.error).toBeNull();
+      const headers = JSON.parse((run.output as { text: string }).text) as Record<string, string>;
+      expect(headers['authorization']).toBe('Bearer [redacted]');
+      expect(JSON.stringify(run)).not.toContain(TOKEN);
+    } finally {
+      delete process.env['WEFT_HTTP_ALLOW'];
+    }
+  });
+
   it('fails without retrying when the server refuses the request for want of a credential', async () => {
     process.env['WEFT_HTTP_ALLOW'] = '127.0.0.1';
     try {

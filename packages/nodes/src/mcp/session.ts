@@ -19,6 +19,7 @@
 import type { CallToolResult, Tool } from '@modelcontextprotocol/sdk/types.js';
 import { validateAgainst } from '@weft/core';
 import { WeftError, type NodeContext } from '@weft/core/plugin';
+import { createRedactor, type Redactor } from '../http/redact.js';
 import { createSsrfGuard, type SsrfGuard } from '../http/ssrf.js';
 import { mcpError } from './errors.js';
 import { mcpSdk } from './sdk.js';
@@ -75,14 +76,18 @@ export async function openMcpSession(
 ): Promise<McpSession> {
   const sdk = await mcpSdk();
   const opened = await openTransport(sdk, ctx, target, options.guard ?? defaultGuard);
+  const redact = createRedactor(opened.secrets);
   const fail = (doing: string) => (error: unknown) => {
-    throw mcpError(sdk, error, {
-      node: ctx.path,
-      server: opened.label,
-      doing,
-      stderr: opened.stderrTail(),
-      signal: ctx.signal,
-    });
+    throw scrub(
+      mcpError(sdk, error, {
+        node: ctx.path,
+        server: opened.label,
+        doing,
+        stderr: opened.stderrTail(),
+        signal: ctx.signal,
+      }),
+      redact,
+    );
   };
   const client = new sdk.Client({ name: 'weft', version: '0.1.0' });
   const bounds = { signal: ctx.signal, timeout: NO_BOUND_MS };
@@ -131,7 +136,8 @@ export async function openMcpSession(
       const result = (await client
         .callTool({ name, arguments: args }, undefined, bounds)
         .catch(fail(`calling ${name}`))) as CallToolResult;
-      const output = toOutput(result);
+      // A server may echo the request's headers: the credential never reaches output or errors.
+      const output = redact.value(toOutput(result)) as McpCallOutput;
       if (result.isError === true) {
         throw new WeftError('tool_error', `${where} answered with an error: ${output.text}`, {
           details: { tool: name, content: output.content },
@@ -140,6 +146,17 @@ export async function openMcpSession(
       return output;
     },
   };
+}
+
+/** The error with credential values masked in its message and details. */
+function scrub(error: WeftError, redact: Redactor): WeftError {
+  if (!redact.active) return error;
+  return new WeftError(error.code, redact.text(error.message), {
+    retryable: error.retryable,
+    details: redact.value(error.details),
+    level: error.level,
+    cause: error.cause,
+  });
 }
 
 function toolInfo(t: Tool): McpToolInfo {

@@ -33,6 +33,8 @@ export interface OpenedTransport {
   label: string;
   /** The last lines a stdio server wrote to stderr (why it crashed, often). */
   stderrTail(): string;
+  /** The credential's secret values, kept out of outputs and error messages. */
+  secrets: readonly string[];
   /** Frees what the transport holds beyond the SDK's own close (the guarded dispatcher). */
   release(): void;
 }
@@ -71,7 +73,13 @@ function stdioTransport(sdk: McpSdk, target: McpTarget): OpenedTransport {
   transport.stderr?.on('data', (chunk: Buffer) => {
     tail = (tail + chunk.toString('utf8')).slice(-STDERR_TAIL);
   });
-  return { transport, label: command, stderrTail: () => tail.trim(), release: () => {} };
+  return {
+    transport,
+    label: command,
+    stderrTail: () => tail.trim(),
+    secrets: [],
+    release: () => {},
+  };
 }
 
 async function httpTransport(
@@ -82,9 +90,11 @@ async function httpTransport(
 ): Promise<OpenedTransport> {
   const url = parseUrl(target.server.trim());
   const headers: Record<string, string> = {};
+  const secrets: string[] = [];
   if (target.credential !== undefined) {
-    const [name, value] = credentialHeader(await ctx.credentials.get(target.credential));
+    const [name, value, values] = credentialHeader(await ctx.credentials.get(target.credential));
     headers[name] = value;
+    secrets.push(...values);
   }
   const checked = await guard.check(url, ctx.signal, ctx.hostAllow);
   const dispatcher = guard.dispatcher(checked);
@@ -110,6 +120,7 @@ async function httpTransport(
     transport,
     label: url.href,
     stderrTail: () => '',
+    secrets,
     release: () => void dispatcher.destroy().catch(() => {}),
   };
 }
