@@ -127,6 +127,12 @@ export const ERROR_CODES = {
   // A model call refused because the run's or the node's `limits.tokens` is spent.
   token_budget_exceeded: authored,
 
+  // The tool node (MCP). A server that cannot be reached, started or kept alive may come back; a
+  // tool that is missing, refuses its arguments or answers with an error fails the same way again.
+  mcp_unavailable: operational(true),
+  tool_not_found: authored,
+  tool_error: authored,
+
   // Credentials, keys and the store.
   credential_not_found: authored,
   credential_unreadable: operational(),

@@ -29,6 +29,7 @@ const OPTIONS = {
   sync: { type: 'string' },
   'older-than': { type: 'string' },
   'retention-days': { type: 'string' },
+  timeout: { type: 'string' },
   version: { type: 'boolean', short: 'v' },
   help: { type: 'boolean', short: 'h' },
 } as const;
@@ -56,6 +57,7 @@ const COMMAND_OPTIONS: Record<string, readonly Name[]> = {
   keys: ['tenant', 'db', 'postgres', 'json'],
   'tenants move': ['db', 'postgres', 'json'],
   doctor: ['db', 'json'],
+  mcp: ['db', 'server', 'key', 'timeout'],
   'runs list': ['workflow', 'status', 'limit', ...REMOTE],
   'runs show': REMOTE,
   'runs events': ['after', 'follow', ...REMOTE],

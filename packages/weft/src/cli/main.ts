@@ -24,6 +24,7 @@ const commands = {
   tenants: () => import('./tenants-command.js'),
   doctor: () => import('./doctor-command.js'),
   migrate: () => import('./migrate-command.js'),
+  mcp: () => import('./mcp-command.js'),
 };
 
 /** WeftError, recognised without loading the core (see WeftError.is). */
@@ -94,6 +95,7 @@ async function main(argv: string[]): Promise<number> {
     sync: str('sync'),
     olderThan: str('older-than'),
     retentionDays: str('retention-days'),
+    timeout: str('timeout'),
   };
   // Where the command goes (./target.ts): a server's key from --key, else WEFT_API_KEY there.
   const target = {
@@ -240,6 +242,14 @@ async function main(argv: string[]): Promise<number> {
         json: values.json,
       });
     }
+    case 'mcp':
+      if (rest.length > 0)
+        throw new CliError(`weft mcp: unexpected argument "${rest[0]}"`, EXIT.invalid);
+      return (await commands.mcp()).mcpCommand({
+        ...target,
+        version: version(),
+        ...(values.timeout === undefined ? {} : { timeoutMs: values.timeout }),
+      });
     case 'doctor':
       if (rest.length > 0)
         throw new CliError(`weft doctor: unexpected argument "${rest[0]}"`, EXIT.invalid);

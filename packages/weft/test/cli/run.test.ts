@@ -9,8 +9,10 @@ import {
   expectNoCrash,
   listRuns,
   parseJson,
+  repoRoot,
   requireBuild,
   sandbox,
+  weft,
   type Sandbox,
 } from './harness.js';
 
@@ -124,6 +126,15 @@ describe.concurrent('weft run on the examples (no terminal)', () => {
     expect(Date.parse(out.resumed) - Date.parse(out.started)).toBeGreaterThanOrEqual(990);
     expect(r.stderr).toMatch(/^⏸ pause waiting until \d{4}-\d\d-\d\dT/m);
     expect(r.stderr).toMatch(done('after'));
+  });
+
+  it('mcp-tool: calls the fixture MCP server over stdio, run from the repository root', async () => {
+    const box = fresh();
+    // The example names the server by a path relative to the repository's root, as documented.
+    const r = await weft(['run', example('mcp-tool.yaml'), '--db', box.db], { cwd: repoRoot });
+    expectExit(r, 0);
+    expect(parseJson(r)).toEqual({ status: 'shipped', total: 42.5, items: 3 });
+    for (const node of ['order', 'quantity']) expect(r.stderr).toMatch(done(node));
   });
 
   it('subworkflow: ./hello.yaml resolves next to the parent file, not the working directory', async () => {
