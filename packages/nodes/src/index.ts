@@ -16,11 +16,13 @@ import {
 } from './flow/data.js';
 import { codeNode } from './code/index.js';
 import { httpNode } from './http/index.js';
+import { llmNode } from './llm/index.js';
 
 export * from './flow/branch.js';
 export * from './flow/data.js';
 export * from './http/index.js';
 export * from './code/index.js';
+export * from './llm/index.js';
 
 export const standardNodes: readonly NodeType[] = [
   setNode,
@@ -36,4 +38,5 @@ export const standardNodes: readonly NodeType[] = [
   ...controlNodeTypes,
   httpNode,
   codeNode,
+  llmNode,
 ];
