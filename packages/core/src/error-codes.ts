@@ -133,6 +133,13 @@ export const ERROR_CODES = {
   tool_not_found: authored,
   tool_error: authored,
 
+  // The llm node. A refused key is the operator's to fix and never heals by itself; a model API's
+  // other answers are retried as HTTP answers are (408, 429, 5xx); an answer that does not match
+  // its json_schema after one repair is the workflow's to fix.
+  llm_auth: operational(),
+  llm_status: authored,
+  invalid_output: authored,
+
   // Credentials, keys and the store.
   credential_not_found: authored,
   credential_unreadable: operational(),

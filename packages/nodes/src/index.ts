@@ -17,12 +17,14 @@ import {
 import { codeNode } from './code/index.js';
 import { httpNode } from './http/index.js';
 import { toolNode } from './mcp/index.js';
+import { llmNode } from './llm/index.js';
 
 export * from './flow/branch.js';
 export * from './flow/data.js';
 export * from './http/index.js';
 export * from './code/index.js';
 export * from './mcp/index.js';
+export * from './llm/index.js';
 
 export const standardNodes: readonly NodeType[] = [
   setNode,
@@ -39,4 +41,5 @@ export const standardNodes: readonly NodeType[] = [
   httpNode,
   codeNode,
   toolNode,
+  llmNode,
 ];

@@ -46,8 +46,9 @@ export interface NodeFlags {
   /** The node's output is its graph's output (as `end`/`output`): see SPEC section 2. */
   setsOutput?: true;
   /**
-   * Its `ctx.emit.message` texts reach the client in graph order: after those of the nodes before
-   * it that set this flag too (as `message`). Other nodes' messages go out as they come.
+   * Its `ctx.emit.message` texts and `ctx.emit.progress` events reach the client in graph order:
+   * after those of the nodes before it that set this flag too (as `message` and `llm`). Other
+   * nodes' messages and progress go out as they come.
    */
   ordersMessages?: true;
 }

@@ -24,7 +24,7 @@ import {
   retryRun,
   startRun,
 } from './lifecycle.js';
-import { message } from './messages.js';
+import { message, progress } from './messages.js';
 import type { Decision, RunInput } from './protocol.js';
 import { isTerminal } from '../ports/store.js';
 import { refusal } from './refusal.js';
@@ -113,7 +113,7 @@ function apply(d: Decider, input: RunInput): void {
       const ns = currentAttempt(d, input.path, input.attempt);
       if (ns === undefined) return;
       if (input.kind === 'message') message(d, ns, String(input.data));
-      else d.emit('node.progress', input.path, input.data);
+      else progress(d, ns, input.data);
       return;
     }
     case 'timer.fired':

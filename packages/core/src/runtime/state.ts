@@ -62,9 +62,15 @@ export interface NodeState {
   tokens?: number;
   /** Parked by `ctx.ask`: the step position its answer is recorded at, and the answer's schema. */
   asking?: { index: number; name: string; schema?: Record<string, unknown> };
-  /** message: texts held back until the message nodes before it in graph order are done. */
-  held?: string[];
+  /**
+   * Nodes that order their output (message, llm): what they emitted, held back until the ordered
+   * nodes before them in graph order are done.
+   */
+  held?: HeldEmit[];
 }
+
+/** A held `message` text (as rows stored before progress was held, too), or held progress. */
+export type HeldEmit = string | { progress: unknown };
 
 /** One instance of a body: a foreach item or a loop iteration. */
 export interface FrameState {

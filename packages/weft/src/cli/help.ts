@@ -14,6 +14,8 @@ Usage:
       Store the definition as a new version of its workflow (same content: same version).
   weft workflows list | show ID [--version N] | delete ID   [--db PATH | --server URL]
       The stored workflows; delete keeps their runs.
+  weft credentials set NAME --type T ... | list | delete NAME   [--db PATH | --server URL]
+      Secrets for nodes' credential: (openai for llm; bearer, basic, header for http).
   weft validate FILE...
       Check definitions; problems print as file:line:column: path: message (exit 2 if any).
   weft graph FILE [--format mermaid|dot]
@@ -297,6 +299,25 @@ Options:
   --timeout MS     how long a call waits for its run (default 300000)
 
 Example, in an MCP client's configuration:
-  { "command": "npx", "args": ["weft", "mcp", "--db", "/srv/weft/weft.db"] }
+  { "command": "npx", "args": ["weft", "mcp", "--db", "/srv/weft/weft.db"] }`,
+  credentials: `weft credentials set NAME --type T [fields] | list | delete NAME [--db PATH | --server URL]
+
+The secrets that nodes name with credential:, on the local database (the one weft run uses) or a
+server. Values are write-only: encrypted at rest (WEFT_SECRET_KEY, or the key file beside the
+database) and never printed; list shows names, types and times.
+
+Types and their fields:
+  openai   --base-url URL --api-key KEY   an OpenAI-compatible endpoint (llm nodes)
+  bearer   --value TOKEN                  Authorization: Bearer TOKEN (http nodes)
+  basic    --username U --password P      Authorization: Basic ... (http nodes)
+  header   --name HEADER --value V        HEADER: V (http nodes)
+
+Options of every command: --json, --db PATH, --server URL, --key KEY
+
+Examples:
+  weft credentials set ai --type openai --base-url https://api.openai.com/v1 --api-key sk-...
+  weft credentials set github --type bearer --value ghp_...
+  weft credentials list
+  weft credentials delete github
 `,
 };
