@@ -16,11 +16,15 @@ import {
 } from './flow/data.js';
 import { codeNode } from './code/index.js';
 import { httpNode } from './http/index.js';
+import { knowledgeNode } from './knowledge/index.js';
+import { memoryNode } from './memory/index.js';
 
 export * from './flow/branch.js';
 export * from './flow/data.js';
 export * from './http/index.js';
 export * from './code/index.js';
+export * from './memory/index.js';
+export * from './knowledge/index.js';
 
 export const standardNodes: readonly NodeType[] = [
   setNode,
@@ -36,4 +40,6 @@ export const standardNodes: readonly NodeType[] = [
   ...controlNodeTypes,
   httpNode,
   codeNode,
+  memoryNode,
+  knowledgeNode,
 ];
