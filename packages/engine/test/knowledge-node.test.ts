@@ -4,6 +4,7 @@
  * ranked by cosine similarity, metadata filters, keyword fusion, and the failures a user meets
  * (unknown collection, unreachable or refused endpoint, a blocked address, a wrong credential).
  */
+import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import {
   embedText,
@@ -137,6 +138,24 @@ describe('knowledge node', () => {
       'nothing shared at all',
     ]);
     [2 / 61, 2 / 62, 1 / 63].forEach((score, i) => expect(matches[i]?.score).toBeCloseTo(score, 9));
+  });
+
+  it('runs examples/knowledge.yaml against the endpoint', async () => {
+    await engine.credentials.put('embeddings', {
+      type: 'openai',
+      base_url: server.baseUrl,
+      api_key: 'test',
+    });
+    const source = readFileSync(
+      new URL('../../../examples/knowledge.yaml', import.meta.url),
+      'utf8',
+    );
+    const run = await engine.run(source, { input: { question: 'how many hours do cats sleep' } });
+    expect(run.status).toBe('succeeded');
+    expect(run.output).toMatchObject({
+      added: 3,
+      matches: [{ text: expect.stringContaining('Cats sleep') }, {}],
+    });
   });
 
   it('finds no matches in a collection that has none, without calling the endpoint', async () => {
