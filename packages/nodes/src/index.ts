@@ -18,6 +18,8 @@ import { codeNode } from './code/index.js';
 import { httpNode } from './http/index.js';
 import { toolNode } from './mcp/index.js';
 import { llmNode } from './llm/index.js';
+import { knowledgeNode } from './knowledge/index.js';
+import { memoryNode } from './memory/index.js';
 
 export * from './flow/branch.js';
 export * from './flow/data.js';
@@ -25,6 +27,8 @@ export * from './http/index.js';
 export * from './code/index.js';
 export * from './mcp/index.js';
 export * from './llm/index.js';
+export * from './memory/index.js';
+export * from './knowledge/index.js';
 
 export const standardNodes: readonly NodeType[] = [
   setNode,
@@ -42,4 +46,6 @@ export const standardNodes: readonly NodeType[] = [
   codeNode,
   toolNode,
   llmNode,
+  memoryNode,
+  knowledgeNode,
 ];

@@ -79,6 +79,26 @@ describe.concurrent('weft run on the examples (no terminal)', () => {
     expect(r.stderr).toMatch(/^- review skipped$/m);
   });
 
+  it('memory: a second run reads the turn the first one kept', async () => {
+    const box = fresh();
+    const turn = (text: string) =>
+      box.weft(['run', example('memory.yaml'), '--input', JSON.stringify({ user: 'ann', text })]);
+    const first = await turn('hi');
+    expectExit(first, 0);
+    expect(parseJson(first)).toMatchObject({ stored: 2 });
+    const second = await turn('again');
+    expectExit(second, 0);
+    expect(parseJson(second)).toEqual({
+      stored: 4,
+      history: [
+        { role: 'user', content: 'hi' },
+        { role: 'assistant', content: 'You said: hi' },
+        { role: 'user', content: 'again' },
+        { role: 'assistant', content: 'You said: again' },
+      ],
+    });
+  });
+
   it('foreach: one body per item, outputs in item order', async () => {
     const box = fresh();
     const r = await box.weft(['run', example('foreach.yaml')]);

@@ -1,0 +1,64 @@
+/**
+ * @module nodes/services
+ * The store-backed services a node reaches through `ctx.services`: conversation memory and
+ * knowledge collections, each kept for the run's tenant. A node knows nothing of tables: the host
+ * (the engine) passes these objects, and {@link memoryOf} / {@link knowledgeOf} give a node the
+ * part that belongs to its run.
+ *
+ * @example
+ * ```ts
+ * run: async (ctx, p) => ({ messages: await memoryOf(ctx).read(p.session) }),
+ * ```
+ */
+import { WeftError } from '../errors.js';
+import type {
+  KnowledgeChunk,
+  KnowledgeCollection,
+  KnowledgeMatch,
+  KnowledgeQuery,
+  MemoryMessage,
+  MemoryWindow,
+} from '../ports/memory-store.js';
+import type { NodeContext } from './types.js';
+
+/** Conversation memory of one run's tenant. */
+export interface RunMemory {
+  append(session: string, messages: readonly MemoryMessage[]): Promise<{ total: number }>;
+  read(session: string, window?: MemoryWindow): Promise<MemoryMessage[]>;
+  clear(session: string): Promise<number>;
+}
+
+/** Knowledge collections of one run's tenant. */
+export interface RunKnowledge {
+  collection(name: string): Promise<KnowledgeCollection | undefined>;
+  add(collection: string, chunks: readonly KnowledgeChunk[]): Promise<string[]>;
+  query(collection: string, q: KnowledgeQuery): Promise<KnowledgeMatch[]>;
+}
+
+/** `ctx.services.memory`: the memory of the tenant of the run named. */
+export interface MemoryService {
+  forRun(runId: string): RunMemory;
+}
+
+/** `ctx.services.knowledge`: the collections of the tenant of the run named. */
+export interface KnowledgeService {
+  forRun(runId: string): RunKnowledge;
+}
+
+function service<T>(ctx: NodeContext, name: string): T {
+  const found = ctx.services[name];
+  if (typeof found !== 'object' || found === null || !('forRun' in found))
+    throw new WeftError(
+      'unsupported',
+      `node ${ctx.path} needs the host's ${name} service, and this host gives none`,
+    );
+  return found as T;
+}
+
+/** The run's conversation memory. @throws WeftError `unsupported` when the host has none. */
+export const memoryOf = (ctx: NodeContext): RunMemory =>
+  service<MemoryService>(ctx, 'memory').forRun(ctx.runId);
+
+/** The run's knowledge collections. @throws WeftError `unsupported` when the host has none. */
+export const knowledgeOf = (ctx: NodeContext): RunKnowledge =>
+  service<KnowledgeService>(ctx, 'knowledge').forRun(ctx.runId);
