@@ -13,6 +13,7 @@ export * from './dsl/diagnostic.js';
 export * from './dsl/index.js';
 export * from './expr/index.js';
 export * from './nodes/types.js';
+export * from './nodes/services.js';
 export * from './nodes/registry.js';
 export * from './ports/logger.js';
 export * from './ports/store.js';

@@ -19,6 +19,11 @@ export type {
   NodeType,
   Routed,
 } from './nodes/types.js';
+export type {
+  NodeTypeLookup,
+  WorkflowCalls,
+  WorkflowSummaryForCall,
+} from './nodes/services.js';
 export { WeftError, customCode, toWeftError } from './errors.js';
 export type { ErrorInfo } from './errors.js';
 export type { Logger } from './ports/logger.js';

@@ -20,6 +20,7 @@ import { Definitions } from './definitions.js';
 import type { RunBounds } from './options.js';
 import { Starts } from './starts.js';
 import { Watch } from './watch.js';
+import { workflowCalls } from './workflow-calls.js';
 
 export interface PartsInput {
   store: Store;
@@ -56,7 +57,8 @@ export function buildParts(input: PartsInput): Parts {
     changed: input.changed,
     resolvesFiles: input.resolveWorkflow !== undefined,
   });
-  // The Runner starts child runs, which start runs on it: it reaches them once both are built.
+  // The Runner starts child runs and workflow calls, which start runs on it: it reaches them once
+  // they are built.
   const runner: Runner = new Runner({
     store,
     registry,
@@ -67,6 +69,15 @@ export function buildParts(input: PartsInput): Parts {
     maxDepth: limits.maxDepth,
     loadPlan: (t, id, version) => definitions.planOf(t, id, version),
     maxNodeCrashes: input.bounds.maxNodeCrashes,
+    services: {
+      nodeTypes: registry,
+      workflows: workflowCalls({
+        store,
+        definitions,
+        starts: { start: (workflow, options) => starts.start(workflow, options) },
+        watch: { wait: (runId, options) => watch.wait(runId, options) },
+      }),
+    },
   });
   const children: ChildRuns = new ChildRuns({
     store,
@@ -77,11 +88,13 @@ export function buildParts(input: PartsInput): Parts {
     resolveWorkflow: input.resolveWorkflow,
     bounds: input.bounds,
   });
+  const starts = new Starts({ store, runner, definitions, clock, limits, tenant });
+  const watch = new Watch({ store, runner, definitions });
   return {
     runner,
     definitions,
-    starts: new Starts({ store, runner, definitions, clock, limits, tenant }),
-    watch: new Watch({ store, runner, definitions }),
+    starts,
+    watch,
     control: new Control({ store, runner, definitions, limits }),
   };
 }
