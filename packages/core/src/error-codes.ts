@@ -124,6 +124,23 @@ export const ERROR_CODES = {
 
   // A node's own sub-steps (`ctx.step`, `ctx.ask`) named outside the bounds.
   invalid_step: authored,
+  // A model call refused because the run's or the node's `limits.tokens` is spent.
+  token_budget_exceeded: authored,
+
+  // The tool node (MCP). A server that cannot be reached, started or kept alive may come back; a
+  // tool that is missing, refuses its arguments or answers with an error fails the same way again.
+  mcp_unavailable: operational(true),
+  tool_not_found: authored,
+  tool_error: authored,
+
+  // The llm node. A refused key is the operator's to fix and never heals by itself; a model API's
+  // other answers are retried as HTTP answers are (408, 429, 5xx); an answer that does not match
+  // its json_schema after one repair is the workflow's to fix.
+  llm_auth: operational(),
+  llm_status: authored,
+  invalid_output: authored,
+  // The agent node made max_steps model calls without a final answer.
+  agent_max_steps: authored,
 
   // Credentials, keys and the store.
   credential_not_found: authored,

@@ -18,12 +18,28 @@ export type {
   NodeFlags,
   NodeType,
   Routed,
+  TokenBudget,
 } from './nodes/types.js';
+export { knowledgeOf, memoryOf, nodeTypesOf, workflowsOf } from './nodes/services.js';
 export type {
+  KnowledgeService,
+  MemoryService,
   NodeTypeLookup,
+  RunKnowledge,
+  RunMemory,
   WorkflowCalls,
   WorkflowSummaryForCall,
 } from './nodes/services.js';
+export type {
+  KnowledgeChunk,
+  KnowledgeCollection,
+  KnowledgeFilter,
+  KnowledgeMatch,
+  KnowledgeQuery,
+  MemoryMessage,
+  MemoryWindow,
+} from './ports/memory-store.js';
+export { KNOWLEDGE_LIMITS, MEMORY_LIMITS } from './store-kit/memory-bounds.js';
 export { WeftError, customCode, toWeftError } from './errors.js';
 export type { ErrorInfo } from './errors.js';
 export type { Logger } from './ports/logger.js';

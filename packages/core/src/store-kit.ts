@@ -12,3 +12,5 @@ export * from './store-kit/guard.js';
 export * from './store-kit/tenants.js';
 export * from './store-kit/workflows.js';
 export * from './store-kit/event-entries.js';
+export * from './store-kit/memory-bounds.js';
+export * from './store-kit/knowledge-rank.js';

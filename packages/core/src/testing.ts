@@ -15,6 +15,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Store } from './index.js';
 import { commitCases } from './store-contract/commit.js';
 import { eventOutputCases } from './store-contract/event-outputs.js';
+import { knowledgeCases } from './store-contract/knowledge.js';
+import { memoryCases } from './store-contract/memory.js';
 import { events, makeRun, makeWrite } from './store-contract/fixtures.js';
 import { queryCases } from './store-contract/queries.js';
 import { retentionCases } from './store-contract/retention.js';
@@ -71,5 +73,7 @@ export function storeContract(name: string, open: () => Promise<Store>): void {
     triggerCases(use);
     retentionCases(use);
     tenantCases(use);
+    memoryCases(use);
+    knowledgeCases(use);
   });
 }

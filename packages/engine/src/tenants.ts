@@ -17,8 +17,8 @@ import { checkTenant } from './keys/keys.js';
 export const OPEN_TENANT = 'default';
 
 /**
- * Moves workflows, runs, schedules, webhook deliveries and credentials of `from` to `to`, in one
- * transaction. Credentials are decrypted and encrypted again for `to` (their ciphertext is bound to
+ * Moves workflows, runs, schedules, webhook deliveries, credentials, memory sessions and knowledge
+ * collections of `from` to `to`, in one transaction. Credentials are decrypted and encrypted again for `to` (their ciphertext is bound to
  * the tenant), so they keep working; API keys stay where they are.
  * @throws WeftError `invalid_request` (bad or equal names), `invalid_state` (names taken in `to`),
  *   `credential_unreadable` (the secret key is not the one they were stored with)

@@ -16,11 +16,21 @@ import {
 } from './flow/data.js';
 import { codeNode } from './code/index.js';
 import { httpNode } from './http/index.js';
+import { toolNode } from './mcp/index.js';
+import { llmNode } from './llm/index.js';
+import { knowledgeNode } from './knowledge/index.js';
+import { memoryNode } from './memory/index.js';
+import { agentNode } from './agent/index.js';
 
 export * from './flow/branch.js';
 export * from './flow/data.js';
 export * from './http/index.js';
 export * from './code/index.js';
+export * from './mcp/index.js';
+export * from './llm/index.js';
+export * from './memory/index.js';
+export * from './knowledge/index.js';
+export * from './agent/index.js';
 
 export const standardNodes: readonly NodeType[] = [
   setNode,
@@ -36,4 +46,9 @@ export const standardNodes: readonly NodeType[] = [
   ...controlNodeTypes,
   httpNode,
   codeNode,
+  toolNode,
+  llmNode,
+  memoryNode,
+  knowledgeNode,
+  agentNode,
 ];

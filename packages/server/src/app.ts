@@ -18,6 +18,7 @@ import { authenticate, type KeyResolver } from './auth.js';
 import { bodyLimit, jsonDepthLimit } from './body.js';
 import { ApiError, toApiError, zodDetails } from './errors.js';
 import { credentialsPlugin } from './plugins/credentials.js';
+import { mcpRoutes } from './mcp/http-route.js';
 import { metricsPlugin } from './plugins/metrics.js';
 import { webhooksPlugin } from './plugins/webhooks.js';
 import { controlRoutes } from './routes/control.js';
@@ -166,6 +167,7 @@ export function createApp(o: AppOptions): ApiApp {
   controlRoutes(app, deps);
   retentionRoutes(app, deps);
   eventRoutes(app, deps);
+  mcpRoutes(app, deps, o.version ?? '0.1.0');
   for (const plugin of plugins) plugin.register(app, deps);
 
   app.doc31('/openapi.json', {

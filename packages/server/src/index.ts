@@ -28,6 +28,12 @@ export {
 export { credentialsPlugin } from './plugins/credentials.js';
 export { HOOKS_PREFIX, webhooksPlugin } from './plugins/webhooks.js';
 export { METRICS_PATH, metricsPlugin } from './plugins/metrics.js';
+export {
+  callWorkflowTool,
+  listWorkflowTools,
+  workflowToolsServer,
+  type WorkflowToolsOptions,
+} from './mcp/workflow-tools.js';
 export { SEQ_HEADER, WAIT_HEADER } from './routes/common.js';
 export * from './schemas.js';
 export {

@@ -10,7 +10,7 @@
  * own counts only (see {@link Telemetry.metrics}).
  *
  * Nothing here reads inputs, outputs or credential values: metrics and spans carry ids, types,
- * statuses and attempts; log lines add error codes and messages (which nodes keep free of
+ * statuses and attempts (and, for model and tool calls, models, token counts and tool names); log lines add error codes and messages (which nodes keep free of
  * secrets).
  *
  * @example
@@ -41,6 +41,7 @@ import {
   type RunStatus,
 } from '@weft/core';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { GenAiTelemetry } from './genai-telemetry.js';
 import { onlyTenant } from './metrics-view.js';
 
 /** Who a batch of events belongs to (the engine's `RunIdentity` fits). */
@@ -91,7 +92,7 @@ const NODE_END = {
 } as const satisfies Partial<Record<RunEventType, string>>;
 const endsAttempt = (e: RunEvent): e is RunEventOf<keyof typeof NODE_END> => e.type in NODE_END;
 /** Events that are not state changes: not logged. */
-const NOT_LOGGED: ReadonlySet<RunEventType> = new Set(['node.progress', 'message']);
+const NOT_LOGGED: ReadonlySet<RunEventType> = new Set(['node.progress', 'message', 'node.step']);
 
 /** What a log line and a span take from an event's data. */
 function dataFields(e: RunEvent): {
@@ -120,6 +121,8 @@ interface NodeTrack {
   type: string;
   attempt: number | undefined;
   startedAt: number;
+  /** When its last sub-step was recorded: the next model or tool call's span starts there. */
+  lastStepAt: number;
   span: Span | undefined;
 }
 
@@ -149,6 +152,7 @@ export class Telemetry {
   readonly #runsFinished: Counter<'tenant' | 'workflow' | 'status'>;
   readonly #nodeDuration: Histogram<'tenant' | 'type' | 'status'>;
   readonly #nodeRetries: Counter<'tenant' | 'type'>;
+  readonly #genAi: GenAiTelemetry;
 
   constructor(o: TelemetryOptions) {
     this.#tracer = o.tracer ?? trace.getTracer('weft');
@@ -179,6 +183,7 @@ export class Telemetry {
       labelNames: ['tenant', 'type'],
       registers,
     });
+    this.#genAi = new GenAiTelemetry(this.#tracer, this.registry);
     this.#engine = o.engine;
     const streams = this.#streams;
     new Gauge({
@@ -323,6 +328,7 @@ export class Telemetry {
         type,
         attempt,
         startedAt: at,
+        lastStepAt: at,
         span: this.#startNodeSpan(run, track, e.node, type, attempt, at),
       });
       this.#executing.add(`${run.id}\u0000${e.node}`);
@@ -347,6 +353,10 @@ export class Telemetry {
         track!.nodes.delete(e.node);
       }
       this.#executing.delete(`${run.id}\u0000${e.node}`);
+    } else if (e.type === 'node.step') {
+      const node = track?.nodes.get(e.node);
+      this.#genAi.step(e, run.tenant, node?.span, node?.lastStepAt ?? at);
+      if (node !== undefined) node.lastStepAt = at;
     } else if (e.type === 'node.waiting') {
       this.#executing.delete(`${run.id}\u0000${e.node}`);
       track?.nodes.get(e.node)?.span?.addEvent('waiting', at);

@@ -317,4 +317,45 @@ export const MIGRATIONS: readonly Migration[] = [
       $body$`,
     ],
   },
+  {
+    name: '0002_memory_knowledge',
+    up: [
+      // A conversation's messages as JSON text, in append order (seq from 1 per session), with
+      // their estimated tokens so that a read can stop at a token budget in SQL.
+      `CREATE TABLE memory_messages (
+        tenant text COLLATE "C" NOT NULL,
+        session text COLLATE "C" NOT NULL,
+        seq integer NOT NULL,
+        message text NOT NULL,
+        tokens integer NOT NULL,
+        created_at text NOT NULL,
+        PRIMARY KEY (tenant, session, seq)
+      )`,
+
+      // A collection is made by its first add and fixes the dimensions of its embeddings.
+      `CREATE TABLE knowledge_collections (
+        tenant text COLLATE "C" NOT NULL,
+        name text COLLATE "C" NOT NULL,
+        dimensions integer NOT NULL,
+        chunks integer NOT NULL,
+        created_at text NOT NULL,
+        PRIMARY KEY (tenant, name)
+      )`,
+      // The embedding is its float32 numbers, little-endian (bytea): compared in JavaScript, so no
+      // extension such as pgvector is needed. Keywords use the 'simple' configuration (no
+      // stemming), as SQLite's FTS5 default tokenizer does.
+      `CREATE TABLE knowledge_chunks (
+        id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+        tenant text COLLATE "C" NOT NULL,
+        collection text COLLATE "C" NOT NULL,
+        text text NOT NULL,
+        metadata text NOT NULL,
+        embedding bytea NOT NULL,
+        created_at text NOT NULL,
+        keywords tsvector GENERATED ALWAYS AS (to_tsvector('simple', text)) STORED
+      )`,
+      `CREATE INDEX knowledge_chunks_collection ON knowledge_chunks (tenant, collection, id)`,
+      `CREATE INDEX knowledge_chunks_keywords ON knowledge_chunks USING gin (keywords)`,
+    ],
+  },
 ];

@@ -18,6 +18,12 @@ import type {
   CredentialRecord,
   CredentialSummary,
   CredentialWrite,
+  KnowledgeChunk,
+  KnowledgeCollection,
+  KnowledgeMatch,
+  KnowledgeQuery,
+  MemoryMessage,
+  MemoryWindow,
   NodeRecord,
   PruneQuery,
   ResealedCredential,
@@ -50,6 +56,7 @@ import {
   type TimerRow,
 } from '@weft/core/store-kit';
 import { loadedFromRow, RUN_SELECT, RUN_WITH_NODES_SELECT, type RunWithNodesRow } from './rows.js';
+import { KnowledgeTable, MemoryTable } from './memory.js';
 import { listRunRows } from './run-list.js';
 import { ApiKeyTable, CredentialTable, DeliveryTable, MetaTable, ScheduleTable } from './tables.js';
 import { moveTenant } from './tenants.js';
@@ -116,6 +123,8 @@ export class PostgresStore implements Store {
   readonly #schedules: ScheduleTable;
   readonly #deliveries: DeliveryTable;
   readonly #meta: MetaTable;
+  readonly #memory: MemoryTable;
+  readonly #knowledge: KnowledgeTable;
   #closed = false;
 
   /** @internal use {@link openPostgresStore}. */
@@ -128,6 +137,8 @@ export class PostgresStore implements Store {
     this.#schedules = new ScheduleTable(pool);
     this.#deliveries = new DeliveryTable(pool);
     this.#meta = new MetaTable(pool);
+    this.#memory = new MemoryTable(pool);
+    this.#knowledge = new KnowledgeTable(pool);
   }
 
   async migrate(): Promise<void> {
@@ -367,6 +378,40 @@ export class PostgresStore implements Store {
     credentials: readonly ResealedCredential[],
   ): Promise<TenantMove> {
     return moveTenant(this.#pool, from, to, credentials);
+  }
+
+  appendMemory(
+    tenant: string,
+    session: string,
+    messages: readonly MemoryMessage[],
+    at: string,
+  ): Promise<{ total: number }> {
+    return this.#memory.append(tenant, session, messages, at);
+  }
+
+  readMemory(tenant: string, session: string, window?: MemoryWindow): Promise<MemoryMessage[]> {
+    return this.#memory.read(tenant, session, window);
+  }
+
+  clearMemory(tenant: string, session: string): Promise<number> {
+    return this.#memory.clear(tenant, session);
+  }
+
+  knowledgeCollection(tenant: string, name: string): Promise<KnowledgeCollection | undefined> {
+    return this.#knowledge.collection(tenant, name);
+  }
+
+  addKnowledge(
+    tenant: string,
+    collection: string,
+    chunks: readonly KnowledgeChunk[],
+    at: string,
+  ): Promise<string[]> {
+    return this.#knowledge.add(tenant, collection, chunks, at);
+  }
+
+  queryKnowledge(tenant: string, collection: string, q: KnowledgeQuery): Promise<KnowledgeMatch[]> {
+    return this.#knowledge.query(tenant, collection, q);
   }
 
   getMeta(key: string): Promise<string | undefined> {

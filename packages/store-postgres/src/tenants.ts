@@ -32,7 +32,22 @@ export function moveTenant(
          AND name IN (SELECT name FROM credentials WHERE tenant = $2) ORDER BY v`,
       [from, to],
     );
-    checkNoTenantClash(from, to, workflows, names);
+    const sessions = await column(
+      `SELECT DISTINCT session AS v FROM memory_messages WHERE tenant = $1
+         AND session IN (SELECT session FROM memory_messages WHERE tenant = $2) ORDER BY v`,
+      [from, to],
+    );
+    const collections = await column(
+      `SELECT name AS v FROM knowledge_collections WHERE tenant = $1
+         AND name IN (SELECT name FROM knowledge_collections WHERE tenant = $2) ORDER BY v`,
+      [from, to],
+    );
+    checkNoTenantClash(from, to, {
+      workflows,
+      credentials: names,
+      'memory sessions': sessions,
+      'knowledge collections': collections,
+    });
     const expected = await column(
       'SELECT name AS v FROM credentials WHERE tenant = $1 ORDER BY name FOR UPDATE',
       [from],
@@ -51,7 +66,13 @@ export function moveTenant(
           .rowCount ?? 0,
       credentials: 0,
     };
-    await c.query('UPDATE workflows SET tenant = $1 WHERE tenant = $2', [to, from]);
+    for (const table of [
+      'workflows',
+      'memory_messages',
+      'knowledge_collections',
+      'knowledge_chunks',
+    ])
+      await c.query(`UPDATE ${table} SET tenant = $1 WHERE tenant = $2`, [to, from]);
     // A delivery id the new tenant has already seen on the same path stays seen: the old row goes.
     await c.query(
       `UPDATE webhook_deliveries d SET tenant = $1 WHERE tenant = $2 AND NOT EXISTS (

@@ -19,6 +19,9 @@ import { quoteIdent } from './connect.js';
 export const TEST_POSTGRES_URL =
   process.env['WEFT_TEST_POSTGRES_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test';
 
+/** Schemas dropped per statement. */
+const DROP_BATCH = 10;
+
 export class TestSchemas {
   readonly url: string;
   readonly #made: string[] = [];
@@ -51,8 +54,12 @@ export class TestSchemas {
   /** Drops every schema this instance made, with its tables. */
   async dropAll(): Promise<void> {
     const names = this.#made.splice(0);
-    if (names.length > 0)
-      await this.#run(`DROP SCHEMA ${names.map(quoteIdent).join(', ')} CASCADE`);
+    // A few at a time: each table dropped takes a lock, and one statement over a hundred schemas
+    // runs out of the server's lock table (max_locks_per_transaction).
+    for (let i = 0; i < names.length; i += DROP_BATCH) {
+      const batch = names.slice(i, i + DROP_BATCH);
+      await this.#run(`DROP SCHEMA ${batch.map(quoteIdent).join(', ')} CASCADE`);
+    }
   }
 
   async #run(sql: string): Promise<void> {

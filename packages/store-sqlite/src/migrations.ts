@@ -252,4 +252,51 @@ export const MIGRATIONS: readonly Migration[] = [
        FROM run_event_batches b, json_each(b.events) e`,
     ],
   },
+  {
+    name: '0005_memory_knowledge',
+    up: [
+      // A conversation's messages as JSON text, in append order (seq from 1 per session), with
+      // their estimated tokens so that a read can stop at a token budget in SQL.
+      `CREATE TABLE memory_messages (
+        tenant TEXT NOT NULL,
+        session TEXT NOT NULL,
+        seq INTEGER NOT NULL,
+        message TEXT NOT NULL,
+        tokens INTEGER NOT NULL,
+        created_at TEXT NOT NULL,
+        PRIMARY KEY (tenant, session, seq)
+      ) WITHOUT ROWID`,
+
+      // A collection is made by its first add and fixes the dimensions of its embeddings.
+      `CREATE TABLE knowledge_collections (
+        tenant TEXT NOT NULL,
+        name TEXT NOT NULL,
+        dimensions INTEGER NOT NULL,
+        chunks INTEGER NOT NULL,
+        created_at TEXT NOT NULL,
+        PRIMARY KEY (tenant, name)
+      ) WITHOUT ROWID`,
+      // The embedding is its float32 numbers, little-endian: compared in JavaScript, no extension.
+      `CREATE TABLE knowledge_chunks (
+        id INTEGER PRIMARY KEY,
+        tenant TEXT NOT NULL,
+        collection TEXT NOT NULL,
+        text TEXT NOT NULL,
+        metadata TEXT NOT NULL,
+        embedding BLOB NOT NULL,
+        created_at TEXT NOT NULL
+      )`,
+      `CREATE INDEX knowledge_chunks_collection ON knowledge_chunks (tenant, collection, id)`,
+      // Keyword ranking (bm25) over the chunks' text, kept in step by the triggers below.
+      `CREATE VIRTUAL TABLE knowledge_fts USING fts5(
+        text, content = 'knowledge_chunks', content_rowid = 'id'
+      )`,
+      `CREATE TRIGGER knowledge_chunks_added AFTER INSERT ON knowledge_chunks BEGIN
+         INSERT INTO knowledge_fts (rowid, text) VALUES (NEW.id, NEW.text);
+       END`,
+      `CREATE TRIGGER knowledge_chunks_deleted AFTER DELETE ON knowledge_chunks BEGIN
+         INSERT INTO knowledge_fts (knowledge_fts, rowid, text) VALUES ('delete', OLD.id, OLD.text);
+       END`,
+    ],
+  },
 ];

@@ -19,7 +19,13 @@ import type {
   CredentialRecord,
   CredentialSummary,
   CredentialWrite,
+  KnowledgeChunk,
+  KnowledgeCollection,
+  KnowledgeMatch,
+  KnowledgeQuery,
   Logger,
+  MemoryMessage,
+  MemoryWindow,
   NodeRecord,
   PruneQuery,
   RunEvent,
@@ -44,6 +50,7 @@ import { acquireProcessLock, type ProcessLock } from './lock.js';
 import { claimIdentity } from './identity.js';
 import { applyMigrations } from './migrate.js';
 import { EventLog } from './event-log.js';
+import { KnowledgeTable, MemoryTable } from './memory.js';
 import {
   checkPruneQuery,
   nodeFromRow,
@@ -261,6 +268,8 @@ export class SqliteStore implements Store {
       schedules: new ScheduleTable(this.#db),
       deliveries: new DeliveryTable(this.#db),
       meta: new MetaTable(this.#db),
+      memory: new MemoryTable(this.#db),
+      knowledge: new KnowledgeTable(this.#db),
     });
   }
 
@@ -533,6 +542,51 @@ export class SqliteStore implements Store {
     return this.#serially(() => move.immediate(from, to, credentials));
   }
 
+  async appendMemory(
+    tenant: string,
+    session: string,
+    messages: readonly MemoryMessage[],
+    at: string,
+  ): Promise<{ total: number }> {
+    return this.#serially(() => this.#t.memory.append(tenant, session, messages, at));
+  }
+
+  async readMemory(
+    tenant: string,
+    session: string,
+    window?: MemoryWindow,
+  ): Promise<MemoryMessage[]> {
+    return this.#t.memory.read(tenant, session, window);
+  }
+
+  async clearMemory(tenant: string, session: string): Promise<number> {
+    return this.#serially(() => this.#t.memory.clear(tenant, session));
+  }
+
+  async knowledgeCollection(
+    tenant: string,
+    name: string,
+  ): Promise<KnowledgeCollection | undefined> {
+    return this.#t.knowledge.collection(tenant, name);
+  }
+
+  async addKnowledge(
+    tenant: string,
+    collection: string,
+    chunks: readonly KnowledgeChunk[],
+    at: string,
+  ): Promise<string[]> {
+    return this.#serially(() => this.#t.knowledge.add(tenant, collection, chunks, at));
+  }
+
+  async queryKnowledge(
+    tenant: string,
+    collection: string,
+    q: KnowledgeQuery,
+  ): Promise<KnowledgeMatch[]> {
+    return this.#t.knowledge.query(tenant, collection, q);
+  }
+
   async setMeta(
     key: string,
     value: string,
@@ -548,4 +602,6 @@ interface Tables {
   schedules: ScheduleTable;
   deliveries: DeliveryTable;
   meta: MetaTable;
+  memory: MemoryTable;
+  knowledge: KnowledgeTable;
 }

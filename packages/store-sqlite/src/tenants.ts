@@ -1,7 +1,8 @@
 /**
  * @module tenants
  * Moving everything a tenant holds to another tenant (`weft tenants move`), in one transaction.
- * Rows keyed by run id (nodes, events, timers, inputs) follow their run without being touched.
+ * Rows keyed by run id (nodes, events, timers, inputs) follow their run without being touched; so
+ * do the keyword index's rows, keyed by chunk id.
  */
 import type { Database, Transaction } from 'better-sqlite3';
 import type { ResealedCredential, TenantMove } from '@weft/core';
@@ -27,6 +28,18 @@ export function tenantMover(db: Database): Transaction<Move> {
          AND name IN (SELECT name FROM credentials WHERE tenant = ?) ORDER BY name`,
     )
     .pluck();
+  const clashingSessions = db
+    .prepare<[string, string], string>(
+      `SELECT DISTINCT session FROM memory_messages WHERE tenant = ? AND session IN
+         (SELECT session FROM memory_messages WHERE tenant = ?) ORDER BY session`,
+    )
+    .pluck();
+  const clashingCollections = db
+    .prepare<[string, string], string>(
+      `SELECT name FROM knowledge_collections WHERE tenant = ?
+         AND name IN (SELECT name FROM knowledge_collections WHERE tenant = ?) ORDER BY name`,
+    )
+    .pluck();
   const credentialNames = db
     .prepare<[string], string>('SELECT name FROM credentials WHERE tenant = ? ORDER BY name')
     .pluck();
@@ -36,6 +49,11 @@ export function tenantMover(db: Database): Transaction<Move> {
   const moveWorkflows = db.prepare('UPDATE workflows SET tenant = ? WHERE tenant = ?');
   const moveRuns = db.prepare('UPDATE runs SET tenant = ? WHERE tenant = ?');
   const moveSchedules = db.prepare('UPDATE schedules SET tenant = ? WHERE tenant = ?');
+  const moveOthers = [
+    'UPDATE memory_messages SET tenant = ? WHERE tenant = ?',
+    'UPDATE knowledge_collections SET tenant = ? WHERE tenant = ?',
+    'UPDATE knowledge_chunks SET tenant = ? WHERE tenant = ?',
+  ].map((sql) => db.prepare(sql));
   // A delivery id the new tenant has already seen on the same path stays seen: the old row goes.
   const moveDeliveries = db.prepare(
     'UPDATE OR IGNORE webhook_deliveries SET tenant = ? WHERE tenant = ?',
@@ -46,12 +64,12 @@ export function tenantMover(db: Database): Transaction<Move> {
   );
 
   return db.transaction<Move>((from, to, credentials) => {
-    checkNoTenantClash(
-      from,
-      to,
-      clashingWorkflows.all(from, to),
-      clashingCredentials.all(from, to),
-    );
+    checkNoTenantClash(from, to, {
+      workflows: clashingWorkflows.all(from, to),
+      credentials: clashingCredentials.all(from, to),
+      'memory sessions': clashingSessions.all(from, to),
+      'knowledge collections': clashingCollections.all(from, to),
+    });
     checkResealedNames(from, credentialNames.all(from), credentials);
     const moved: TenantMove = {
       workflows: workflowIds.get(from) ?? 0,
@@ -60,6 +78,7 @@ export function tenantMover(db: Database): Transaction<Move> {
       credentials: 0,
     };
     moveWorkflows.run(to, from);
+    for (const move of moveOthers) move.run(to, from);
     moveDeliveries.run(to, from);
     dropDeliveries.run(from);
     for (const c of credentials)

@@ -117,6 +117,7 @@ function compileNode(ctx: CompileContext, def: NodeDefinition, index: number): P
     },
     retry: normalizeRetry(defaults?.retry, def.retry),
     timeoutMs: def.timeout_ms ?? defaults?.timeout_ms,
+    tokenBudget: def.limits?.tokens,
     onError: normalizeOnError(def.on_error ?? defaults?.on_error),
     body,
     get controlExpr() {
@@ -249,6 +250,7 @@ export function compile(workflow: WorkflowDefinition, registry: NodeRegistry): P
     outputs: workflow.outputs === undefined ? undefined : compileValue(workflow.outputs),
     maxConcurrency: workflow.limits?.max_concurrency ?? DEFAULT_MAX_CONCURRENCY,
     runTimeoutMs: workflow.limits?.timeout_ms,
+    tokenBudget: workflow.limits?.tokens,
   };
 }
 

@@ -56,6 +56,8 @@ export interface PlanNode {
   params: CompiledValue;
   retry: NormalizedRetry;
   timeoutMs: number | undefined;
+  /** Model tokens the node's executions may spend in all (`limits.tokens`). */
+  tokenBudget: number | undefined;
   onError: NormalizedOnError;
   /** Body of foreach and loop nodes. */
   body: PlanGraph | undefined;
@@ -90,4 +92,6 @@ export interface Plan {
   outputs: CompiledValue | undefined;
   maxConcurrency: number;
   runTimeoutMs: number | undefined;
+  /** Model tokens the run's nodes may spend in all (`limits.tokens`). */
+  tokenBudget: number | undefined;
 }

@@ -278,6 +278,7 @@ const NODE_KEY_ORDER = [
   'retry',
   'timeout_ms',
   'on_error',
+  'limits',
 ] as const;
 
 /** The normalised definition; call only when validation found no errors. */

@@ -106,6 +106,11 @@ const NeedSchema = z.union(
   { error: 'a `needs` entry must be a node id or { node, port }' },
 );
 
+const tokenBudget = doc(
+  z.number().int().min(1).max(1e12),
+  'Model tokens (prompt and completion) the `llm` and `agent` calls may spend in all.',
+);
+
 export const NodeSchema = doc(
   z.strictObject({
     id: nodeId,
@@ -121,6 +126,10 @@ export const NodeSchema = doc(
     retry: RetrySchema.optional(),
     timeout_ms: timeoutMs.optional(),
     on_error: OnErrorSchema.optional(),
+    limits: doc(
+      z.strictObject({ tokens: tokenBudget.optional() }),
+      "Limits of the node's executions.",
+    ).optional(),
     join: doc(
       z.enum(['all', 'any']),
       'all: run when every incoming edge is resolved (default); any: run on the first taken edge.',
@@ -270,6 +279,7 @@ export const WorkflowSchema = doc(
           'Nodes of one run running at once.',
         ).optional(),
         timeout_ms: doc(positiveMs(YEAR_MS), 'Timeout of the whole run, in ms.').optional(),
+        tokens: tokenBudget.optional(),
       }),
       'Limits of each run.',
     ).optional(),
@@ -317,7 +327,7 @@ export const KNOWN_KEYS = {
   need: ['node', 'port'],
   retry: Object.keys(RetrySchema.shape),
   defaults: ['timeout_ms', 'retry', 'on_error'],
-  limits: ['max_concurrency', 'timeout_ms'],
+  limits: ['max_concurrency', 'timeout_ms', 'tokens'],
   retention: ['days', 'runs'],
   concurrency: ['key', 'limit'],
   trigger: [

@@ -43,6 +43,8 @@ export interface NodeDefinition {
   retry?: RetryPolicy;
   timeout_ms?: number;
   on_error?: OnError;
+  /** `tokens`: what the node's model calls may spend in all. */
+  limits?: { tokens?: number };
   join?: 'all' | 'any';
   /** Body of `foreach` and `loop` nodes. */
   nodes?: NodeDefinition[];
@@ -62,7 +64,7 @@ export interface WorkflowDefinition {
   inputs?: JsonSchema;
   outputs?: Record<string, unknown>;
   defaults?: { timeout_ms?: number; retry?: RetryPolicy; on_error?: OnError };
-  limits?: { max_concurrency?: number; timeout_ms?: number };
+  limits?: { max_concurrency?: number; timeout_ms?: number; tokens?: number };
   /** Finished runs past either bound are deleted (the engine's sweeper). */
   retention?: { days?: number; runs?: number };
   concurrency?: { key: string; limit: number };

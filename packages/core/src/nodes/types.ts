@@ -46,8 +46,9 @@ export interface NodeFlags {
   /** The node's output is its graph's output (as `end`/`output`): see SPEC section 2. */
   setsOutput?: true;
   /**
-   * Its `ctx.emit.message` texts reach the client in graph order: after those of the nodes before
-   * it that set this flag too (as `message`). Other nodes' messages go out as they come.
+   * Its `ctx.emit.message` texts and `ctx.emit.progress` events reach the client in graph order:
+   * after those of the nodes before it that set this flag too (as `message` and `llm`). Other
+   * nodes' messages and progress go out as they come.
    */
   ordersMessages?: true;
 }
@@ -100,11 +101,23 @@ export interface NodeContext {
    * steps, so that this call returns the answer. Nothing recorded before runs again.
    */
   ask(name: string, request: AskRequest): Promise<unknown>;
+  /** The run's and the node's model-token budgets (`limits.tokens`), for `llm`-like nodes. */
+  tokens: TokenBudget;
   /**
    * The allow-list of internal hosts (`WEFT_HTTP_ALLOW`) in effect when the run was created, kept
    * with the run; outbound nodes allow these besides their process's own.
    */
   hostAllow?: readonly string[];
+}
+
+export interface TokenBudget {
+  /**
+   * Tokens left under the run's and the node's `limits.tokens` (as they stood when the execution
+   * began, less what it spent since); undefined when neither is set.
+   */
+  left(): number | undefined;
+  /** Counts what a model call spent (prompt and completion tokens) against both budgets. */
+  spend(tokens: number): void;
 }
 
 export interface AskRequest {

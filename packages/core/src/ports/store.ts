@@ -11,6 +11,7 @@
 import type { ErrorInfo } from '../errors.js';
 import type { WorkflowDefinition } from '../dsl/types.js';
 import type { RunEvent } from '../events.js';
+import type { MemoryStore } from './memory-store.js';
 
 // Where the event log's entry type used to live: kept so that imports of it stay valid.
 export type { RunEvent } from '../events.js';
@@ -250,7 +251,8 @@ export interface TenantMove {
   credentials: number;
 }
 
-export interface Store {
+/** Conversation memory and knowledge collections are declared in `memory-store.ts`. */
+export interface Store extends MemoryStore {
   /** Applies pending migrations. Idempotent. */
   migrate(): Promise<void>;
   close(): Promise<void>;
@@ -408,12 +410,12 @@ export interface Store {
 
   /**
    * Gives everything of tenant `from` to tenant `to`, in one transaction: workflows (every
-   * version), runs (with their nodes, events and timers), schedules, webhook deliveries and
-   * credentials. Credential ciphertexts are bound to their tenant, so the caller passes every
+   * version), runs (with their nodes, events and timers), schedules, webhook deliveries,
+   * credentials, memory sessions and knowledge collections. Credential ciphertexts are bound to their tenant, so the caller passes every
    * credential of `from` re-encrypted for `to` (`credentials`); they replace the old rows. API
    * keys stay with their tenant: a key names who calls, not what is stored.
-   * @throws WeftError `invalid_state` when `to` already has a workflow id or a credential name of
-   *   `from`, or `credentials` is not exactly `from`'s; nothing is moved then.
+   * @throws WeftError `invalid_state` when `to` already has a workflow id, a credential name, a
+   *   memory session or a knowledge collection of `from`, or `credentials` is not exactly `from`'s; nothing is moved then.
    */
   moveTenant(
     from: string,

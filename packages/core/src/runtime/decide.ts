@@ -24,7 +24,7 @@ import {
   retryRun,
   startRun,
 } from './lifecycle.js';
-import { message } from './messages.js';
+import { message, progress } from './messages.js';
 import type { Decision, RunInput } from './protocol.js';
 import { isTerminal } from '../ports/store.js';
 import { refusal } from './refusal.js';
@@ -93,6 +93,15 @@ function apply(d: Decider, input: RunInput): void {
       if (ns !== undefined) recordStep(d, ns, input.index, input.name, input.value);
       return;
     }
+    case 'node.tokens': {
+      // Counted whichever attempt spent them, even one that timed out: they were paid for.
+      const ns = d.state.nodes.get(input.path);
+      if (ns?.kind !== 'node' || !(input.tokens > 0)) return;
+      ns.tokens = (ns.tokens ?? 0) + input.tokens;
+      d.meta.tokens = (d.meta.tokens ?? 0) + input.tokens;
+      d.touch(ns.path);
+      return;
+    }
     case 'node.ask': {
       const ns = currentAttempt(d, input.path, input.attempt);
       if (ns !== undefined) parkAsking(d, reported(ns), input);
@@ -104,7 +113,7 @@ function apply(d: Decider, input: RunInput): void {
       const ns = currentAttempt(d, input.path, input.attempt);
       if (ns === undefined) return;
       if (input.kind === 'message') message(d, ns, String(input.data));
-      else d.emit('node.progress', input.path, input.data);
+      else progress(d, ns, input.data);
       return;
     }
     case 'timer.fired':

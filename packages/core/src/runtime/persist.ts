@@ -21,7 +21,15 @@ export interface RunIdentity {
 
 type MetaState = Pick<
   RunMeta,
-  'executing' | 'parked' | 'backoff' | 'paused' | 'queue' | 'attempt' | 'hostAllow' | 'depth'
+  | 'executing'
+  | 'parked'
+  | 'backoff'
+  | 'paused'
+  | 'queue'
+  | 'attempt'
+  | 'hostAllow'
+  | 'depth'
+  | 'tokens'
 > & {
   /** Absent in rows written before it was counted, and when 0. */
   childRuns?: number;
@@ -71,6 +79,7 @@ function metaState(meta: RunMeta): MetaState {
   if (meta.hostAllow !== undefined) state.hostAllow = [...meta.hostAllow];
   if (meta.childRuns > 0) state.childRuns = meta.childRuns;
   if (meta.depth !== undefined) state.depth = meta.depth;
+  if (meta.tokens !== undefined) state.tokens = meta.tokens;
   return state;
 }
 
@@ -83,6 +92,7 @@ function sameMetaState(s: MetaState, meta: RunMeta): boolean {
     s.attempt === meta.attempt &&
     (s.childRuns ?? 0) === meta.childRuns &&
     s.depth === meta.depth &&
+    s.tokens === meta.tokens &&
     sameStrings(s.queue, meta.queue) &&
     (s.hostAllow === meta.hostAllow ||
       (s.hostAllow !== undefined &&
@@ -149,6 +159,7 @@ export function fromRecords(run: RunRecord, nodes: readonly NodeRecord[]): RunSt
   if (run.error !== undefined) meta.error = run.error;
   if (saved.hostAllow !== undefined) meta.hostAllow = [...saved.hostAllow];
   if (saved.depth !== undefined) meta.depth = saved.depth;
+  if (saved.tokens !== undefined) meta.tokens = saved.tokens;
   const map = new Map<string, PathState>();
   for (const n of nodes) map.set(n.path, fromNodeRecord(n, run.output));
   const state: RunState = { meta, nodes: map, scopes: new Map(), graphs: new Map() };

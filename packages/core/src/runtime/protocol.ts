@@ -40,6 +40,8 @@ export type RunInput = At &
         name: string;
         value: unknown;
       }
+    /** The attempt spent model tokens: counted for the run's and the node's `limits.tokens`. */
+    | { type: 'node.tokens'; path: string; attempt: number; tokens: number }
     /**
      * The attempt asks for an answer (`ctx.ask`) and its execution has ended: the node waits; the
      * answer is recorded as its step `index` and the node runs again.
@@ -91,6 +93,8 @@ export type Command =
       timeoutMs: number | undefined;
       /** Sub-steps recorded by earlier executions of the node, to replay: absent when none. */
       steps?: number;
+      /** Model tokens left under the run's and the node's `limits.tokens`: absent when unbounded. */
+      tokens?: number;
     }
   | { type: 'abort'; path: string; reason: 'cancelled' | 'run_failed' }
   | { type: 'timer'; timer: TimerRecord }

@@ -58,11 +58,19 @@ export interface NodeState {
    * and retries: one past the highest recorded index.
    */
   steps?: number;
+  /** Model tokens its executions spent (`ctx.tokens.spend`), counted against `limits.tokens`. */
+  tokens?: number;
   /** Parked by `ctx.ask`: the step position its answer is recorded at, and the answer's schema. */
   asking?: { index: number; name: string; schema?: Record<string, unknown> };
-  /** message: texts held back until the message nodes before it in graph order are done. */
-  held?: string[];
+  /**
+   * Nodes that order their output (message, llm): what they emitted, held back until the ordered
+   * nodes before them in graph order are done.
+   */
+  held?: HeldEmit[];
 }
+
+/** A held `message` text (as rows stored before progress was held, too), or held progress. */
+export type HeldEmit = string | { progress: unknown };
 
 /** One instance of a body: a foreach item or a loop iteration. */
 export interface FrameState {
@@ -105,6 +113,8 @@ export interface RunMeta {
   childRuns: number;
   /** How many parent runs are above this one: 0 for a run started from outside. */
   depth?: number;
+  /** Model tokens the run's nodes spent, counted against the workflow's `limits.tokens`. */
+  tokens?: number;
   startedAt?: string;
   finishedAt?: string;
   output?: unknown;

@@ -127,7 +127,26 @@ export function startNode(d: Decider, ns: NodeState): void {
     timeoutMs: pn.timeoutMs,
   };
   if (ns.steps !== undefined) command.steps = ns.steps;
+  const tokens = tokensLeft(d.plan.tokenBudget, d.meta.tokens, pn.tokenBudget, ns.tokens);
+  if (tokens !== undefined) command.tokens = tokens;
   d.commands.push(command);
+}
+
+/** The smaller of what the run's and the node's token budgets leave, if either is set. */
+function tokensLeft(
+  run: number | undefined,
+  runSpent = 0,
+  node: number | undefined,
+  nodeSpent = 0,
+): number | undefined {
+  if (run === undefined && node === undefined) return undefined;
+  return Math.max(
+    0,
+    Math.min(
+      run === undefined ? Infinity : run - runSpent,
+      node === undefined ? Infinity : node - nodeSpent,
+    ),
+  );
 }
 
 /** A node that waits for a timer or an answer: it holds no slot meanwhile. */

@@ -7,6 +7,9 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import type { Store } from '../index.js';
 import { at, definition, events, makeNode, makeRun, makeWrite } from './fixtures.js';
 
+/** A one-number embedding: every chunk of these cases is alike. */
+const vec1 = Float32Array.from([1]);
+
 /** Declares these cases; `use` returns the fresh, migrated store of the current test. */
 export function tenantCases(use: () => Store): void {
   let store: Store;
@@ -101,6 +104,33 @@ export function tenantCases(use: () => Store): void {
       });
       expect((await store.getRun('r1'))?.tenant).toBe('t1');
       expect(await store.getCredential('t1', 'api')).toMatchObject({ ciphertext: 'c1' });
+    });
+
+    it('gives memory sessions and knowledge collections to the other tenant', async () => {
+      const message = { role: 'user', content: 'hello' };
+      await store.appendMemory('t1', 'chat', [message], at(1));
+      await store.addKnowledge('t1', 'docs', [{ text: 'a', embedding: vec1 }], at(1));
+      await store.moveTenant('t1', 't2', []);
+      expect(await store.readMemory('t2', 'chat')).toEqual([message]);
+      expect(await store.readMemory('t1', 'chat')).toEqual([]);
+      expect(await store.knowledgeCollection('t2', 'docs')).toMatchObject({ chunks: 1 });
+      expect(await store.knowledgeCollection('t1', 'docs')).toBeUndefined();
+      const q = { embedding: vec1, topK: 1, keywords: 'a' };
+      expect((await store.queryKnowledge('t2', 'docs', q)).map((m) => m.text)).toEqual(['a']);
+      expect(await store.queryKnowledge('t1', 'docs', q)).toEqual([]);
+    });
+
+    it('moves nothing when the other tenant has a memory session or collection of the same name', async () => {
+      await store.appendMemory('t1', 'chat', [{ role: 'user', content: 'a' }], at(1));
+      await store.appendMemory('t2', 'chat', [{ role: 'user', content: 'b' }], at(1));
+      await store.addKnowledge('t1', 'docs', [{ text: 'a', embedding: vec1 }], at(1));
+      await store.addKnowledge('t2', 'docs', [{ text: 'b', embedding: vec1 }], at(1));
+      await expect(store.moveTenant('t1', 't2', [])).rejects.toMatchObject({
+        code: 'invalid_state',
+        message: expect.stringContaining('memory sessions "chat" and knowledge collections "docs"'),
+      });
+      expect(await store.readMemory('t1', 'chat')).toHaveLength(1);
+      expect(await store.knowledgeCollection('t1', 'docs')).toMatchObject({ chunks: 1 });
     });
 
     it('moves nothing when the credentials given are not exactly the tenant’s', async () => {

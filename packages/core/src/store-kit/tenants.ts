@@ -1,7 +1,8 @@
 /**
  * @module store-kit/tenants
  * The checks of `Store.moveTenant` that do not depend on how the rows are read: a move that would
- * merge two tenants' names is refused, and so is one whose re-encrypted credentials are not exactly
+ * merge two tenants' names (workflows, credentials, memory sessions,
+ * knowledge collections) is refused, and so is one whose re-encrypted credentials are not exactly
  * the ones the source tenant holds (they changed while they were re-encrypted).
  */
 import { WeftError } from '../errors.js';
@@ -10,21 +11,19 @@ import type { ResealedCredential } from '../ports/store.js';
 const list = (names: readonly string[]) => names.map((n) => `"${n}"`).join(', ');
 
 /**
- * @param workflows - ids of workflows both tenants have.
- * @param credentials - names of credentials both tenants have.
+ * @param clashes - per kind of name (`workflows`, `credentials`, `memory sessions` ...), the names
+ *   both tenants have.
  * @throws WeftError `invalid_state` naming them when there are any.
  */
 export function checkNoTenantClash(
   from: string,
   to: string,
-  workflows: readonly string[],
-  credentials: readonly string[],
+  clashes: Readonly<Record<string, readonly string[]>>,
 ): void {
-  if (workflows.length === 0 && credentials.length === 0) return;
-  const what = [
-    workflows.length > 0 ? `workflows ${list(workflows)}` : '',
-    credentials.length > 0 ? `credentials ${list(credentials)}` : '',
-  ].filter((w) => w !== '');
+  const what = Object.entries(clashes)
+    .filter(([, names]) => names.length > 0)
+    .map(([kind, names]) => `${kind} ${list(names)}`);
+  if (what.length === 0) return;
   throw new WeftError(
     'invalid_state',
     `tenant ${to} already has ${what.join(' and ')} of the same names as tenant ${from}: ` +

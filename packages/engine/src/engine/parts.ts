@@ -19,6 +19,7 @@ import { Control } from './control.js';
 import { Definitions } from './definitions.js';
 import type { RunBounds } from './options.js';
 import { Starts } from './starts.js';
+import { storeServices } from './store-services.js';
 import { Watch } from './watch.js';
 import { workflowCalls } from './workflow-calls.js';
 
@@ -70,6 +71,7 @@ export function buildParts(input: PartsInput): Parts {
     loadPlan: (t, id, version) => definitions.planOf(t, id, version),
     maxNodeCrashes: input.bounds.maxNodeCrashes,
     services: {
+      ...storeServices(store, clock, (id) => runner.active(id)?.identity.tenant),
       nodeTypes: registry,
       workflows: workflowCalls({
         store,

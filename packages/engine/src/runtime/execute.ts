@@ -17,6 +17,7 @@ import {
   type Logger,
   type NodeContext,
   type NodeRegistry,
+  type TokenBudget,
 } from '@weft/core';
 import type { ActiveRun, RunnerInput } from './active-run.js';
 import { SUSPENDED, SubSteps, type RecordedSteps } from './sub-steps.js';
@@ -161,6 +162,9 @@ function executeWith(env: ExecuteEnv, run: ActiveRun, cmd: Execute, recorded: Re
     services: env.services,
     step: (name, fn) => steps.step(name, fn),
     ask: (name, request) => steps.ask(name, request),
+    tokens: tokenBudget(cmd.tokens, (tokens) =>
+      env.deliver(run, { type: 'node.tokens', path, attempt, tokens }),
+    ),
   };
   if (run.state.meta.hostAllow !== undefined) ctx.hostAllow = run.state.meta.hostAllow;
   const succeed = (result: unknown) => {
@@ -256,4 +260,18 @@ function storedError(e: unknown, limits: ValueLimits, path: string): ErrorInfo {
       ? `${message.slice(0, MAX_MESSAGE)}… (${message.length - MAX_MESSAGE} more characters)${note}`
       : `${message}${note}`;
   return info;
+}
+
+/** What an execution may spend of `left` model tokens; each spend is reported to the run. */
+function tokenBudget(left: number | undefined, report: (tokens: number) => void): TokenBudget {
+  let spent = 0;
+  return {
+    left: () => (left === undefined ? undefined : Math.max(0, left - spent)),
+    spend(tokens) {
+      if (!Number.isFinite(tokens) || tokens <= 0) return;
+      const whole = Math.ceil(tokens);
+      spent += whole;
+      report(whole);
+    },
+  };
 }

@@ -13,6 +13,9 @@ export function subjectOf(input: RunnerInput): string | undefined {
     case 'node.result':
     case 'node.error':
     case 'node.emit':
+    case 'node.step':
+    case 'node.ask':
+    case 'node.tokens':
     case 'node.rejected':
     case 'child.finished':
       return input.path;
@@ -29,6 +32,9 @@ const WHAT: Partial<Record<RunnerInput['type'], string>> = {
   'node.result': 'the result',
   'node.error': 'the failure',
   'node.emit': 'a message or progress',
+  'node.step': 'a sub-step',
+  'node.ask': 'the question',
+  'node.tokens': 'the tokens spent',
   'child.finished': 'the end of the child run',
   'human.input': 'the answer',
   'timer.fired': 'a timer',

@@ -7,7 +7,8 @@
  */
 import { defineNode, WeftError, type NodeContext } from '@weft/core/plugin';
 import { chatComplete } from '../llm/chat-complete.js';
-import type { ChatMessage, ChatResult, ChatUsage, ToolCall } from '../llm/types.js';
+import { budgetSpent } from '../llm/budget.js';
+import type { ChatMessage, ChatRequest, ChatResult, ChatUsage, ToolCall } from '../llm/types.js';
 import { askApproval, type Verdict } from './approval.js';
 import { agentParams, type AgentParams } from './params.js';
 import { buildTools, toChatTools, type AgentTool } from './tools.js';
@@ -42,7 +43,7 @@ async function runAgent(ctx: NodeContext, p: AgentParams) {
   const fallback = p.fallback.map((f) => (typeof f === 'string' ? { model: f } : f));
   for (let n = 1; n <= p.max_steps; n++) {
     const answer: ChatResult = await ctx.step(`model:${n}`, () =>
-      chatComplete(ctx, {
+      modelCall(ctx, usage, {
         target,
         fallback,
         messages,
@@ -71,7 +72,8 @@ async function runAgent(ctx: NodeContext, p: AgentParams) {
       if (args === undefined) {
         verdicts.push({ run: false, result: { error: 'the arguments are not a JSON object' } });
       } else if (approve.has(call.function.name)) {
-        verdicts.push(await askApproval(ctx, { id: call.id, tool: call.function.name, args }));
+        const id = `${n}:${call.id}`;
+        verdicts.push(await askApproval(ctx, { id, tool: call.function.name, args }));
       } else verdicts.push({ run: true, args });
     }
     const results = await Promise.all(
@@ -79,7 +81,8 @@ async function runAgent(ctx: NodeContext, p: AgentParams) {
         const verdict = verdicts[i] as Verdict;
         if (!verdict.run) return verdict.result;
         return ctx.step(`tool:${call.function.name}`.slice(0, 200), () =>
-          callTool(ctx, tools.get(call.function.name), call, verdict.args),
+          // Call ids are the model's: unique in a turn, not always across turns.
+          callTool(ctx, tools.get(call.function.name), call, verdict.args, `${n}:${call.id}`),
         );
       }),
     );
@@ -103,6 +106,16 @@ async function runAgent(ctx: NodeContext, p: AgentParams) {
   );
 }
 
+/** One model call; a spent budget is reported with the usage of the agent's calls so far. */
+async function modelCall(ctx: NodeContext, usage: ChatUsage, request: ChatRequest) {
+  try {
+    return await chatComplete(ctx, request);
+  } catch (e) {
+    if (WeftError.is(e) && e.code === 'token_budget_exceeded') throw budgetSpent(ctx.path, usage);
+    throw e;
+  }
+}
+
 function firstMessages(p: AgentParams): ChatMessage[] {
   const messages: ChatMessage[] = [];
   if (p.system !== undefined) messages.push({ role: 'system', content: p.system });
@@ -122,11 +135,12 @@ async function callTool(
   tool: AgentTool | undefined,
   call: ToolCall,
   args: Record<string, unknown>,
+  callKey: string,
 ): Promise<unknown> {
   if (tool === undefined)
     return { error: { code: 'tool_not_found', message: `no tool "${call.function.name}"` } };
   try {
-    const result = await tool.call(ctx, args, `${ctx.idempotencyKey}:${call.id}`);
+    const result = await tool.call(ctx, args, `${ctx.idempotencyKey}:${callKey}`);
     return result ?? null;
   } catch (e) {
     if (ctx.signal.aborted) throw e;

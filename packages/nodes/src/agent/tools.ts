@@ -7,12 +7,12 @@
 import {
   compileValue,
   isRouted,
+  nodeTypesOf,
   toPlainJson,
   toScopeValue,
   WeftError,
+  workflowsOf,
   type NodeContext,
-  type NodeTypeLookup,
-  type WorkflowCalls,
 } from '@weft/core';
 import { callMcpTool, listMcpTools } from '../mcp/index.js';
 import type { ChatTool } from '../llm/types.js';
@@ -70,7 +70,7 @@ function inlineTool(ctx: NodeContext, spec: InlineToolSpec): AgentTool {
     parameters: spec.parameters ?? ANY_OBJECT,
   };
   if (spec.type === 'subworkflow') return subworkflowTool(ctx, spec, base);
-  const type = service<NodeTypeLookup>(ctx, 'nodeTypes').get(spec.type);
+  const type = nodeTypesOf(ctx).get(spec.type);
   if (type?.run === undefined || (type.expressions?.length ?? 0) > 0) {
     throw new WeftError(
       'invalid_params',
@@ -112,7 +112,7 @@ function subworkflowTool(
   base: Omit<AgentTool, 'call'>,
 ): AgentTool {
   const rendered = compileValue(spec.with ?? {});
-  const workflows = service<WorkflowCalls>(ctx, 'workflows');
+  const workflows = workflowsOf(ctx);
   return {
     ...base,
     async call(parent, args, key) {
@@ -138,7 +138,7 @@ function subworkflowTool(
 }
 
 async function workflowTool(ctx: NodeContext, spec: WorkflowToolSpec): Promise<AgentTool> {
-  const workflows = service<WorkflowCalls>(ctx, 'workflows');
+  const workflows = workflowsOf(ctx);
   const found = await workflows.describe(ctx.runId, spec.workflow, spec.version);
   const description = spec.description ?? found.description ?? found.name;
   return {
@@ -191,6 +191,7 @@ function toolContext(parent: NodeContext, key: string): NodeContext {
     log: parent.log,
     credentials: parent.credentials,
     services: parent.services,
+    tokens: parent.tokens,
     ...(parent.hostAllow === undefined ? {} : { hostAllow: parent.hostAllow }),
     step: async (_name, fn) => fn(),
     ask: () =>
@@ -198,12 +199,4 @@ function toolContext(parent: NodeContext, key: string): NodeContext {
         new WeftError('invalid_params', "a tool cannot ask; list it in the agent's `approve`"),
       ),
   };
-}
-
-function service<T>(ctx: NodeContext, name: string): T {
-  const found = ctx.services[name];
-  if (found === undefined) {
-    throw new WeftError('unsupported', `${ctx.path}: this engine offers no "${name}" service`);
-  }
-  return found as T;
 }

@@ -129,6 +129,7 @@ function makeContext(
     services: {},
     step: async (_name, fn) => fn(),
     ask: () => Promise.reject(new Error('the http node never asks')),
+    tokens: { left: () => undefined, spend: () => undefined },
   };
   return { ctx, lines };
 }

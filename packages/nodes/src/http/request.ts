@@ -106,8 +106,11 @@ export function encodeBody(body: unknown, headers: Record<string, string>): stri
   return JSON.stringify(body);
 }
 
-/** The header a credential is sent in, its value, and the secret strings to redact. */
-function credentialHeader(c: Credential): [name: string, value: string, secrets: string[]] {
+/**
+ * The header a credential is sent in, its value, and the secret strings to redact.
+ * @throws WeftError `invalid_request` for a type that is no header (none yet) or a bad header name.
+ */
+export function credentialHeader(c: Credential): [name: string, value: string, secrets: string[]] {
   switch (c.type) {
     case 'bearer':
       return ['authorization', `Bearer ${c.value}`, [c.value]];

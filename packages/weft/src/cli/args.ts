@@ -29,6 +29,14 @@ const OPTIONS = {
   sync: { type: 'string' },
   'older-than': { type: 'string' },
   'retention-days': { type: 'string' },
+  timeout: { type: 'string' },
+  // weft credentials set: the type and its fields (`--value` is shared with runs input).
+  type: { type: 'string' },
+  'base-url': { type: 'string' },
+  'api-key': { type: 'string' },
+  username: { type: 'string' },
+  password: { type: 'string' },
+  name: { type: 'string' },
   version: { type: 'boolean', short: 'v' },
   help: { type: 'boolean', short: 'h' },
 } as const;
@@ -56,6 +64,7 @@ const COMMAND_OPTIONS: Record<string, readonly Name[]> = {
   keys: ['tenant', 'db', 'postgres', 'json'],
   'tenants move': ['db', 'postgres', 'json'],
   doctor: ['db', 'json'],
+  mcp: ['db', 'server', 'key', 'timeout'],
   'runs list': ['workflow', 'status', 'limit', ...REMOTE],
   'runs show': REMOTE,
   'runs events': ['after', 'follow', ...REMOTE],
@@ -70,6 +79,18 @@ const COMMAND_OPTIONS: Record<string, readonly Name[]> = {
   'workflows list': REMOTE,
   'workflows show': ['version', ...REMOTE],
   'workflows delete': REMOTE,
+  'credentials set': [
+    'type',
+    'base-url',
+    'api-key',
+    'value',
+    'username',
+    'password',
+    'name',
+    ...REMOTE,
+  ],
+  'credentials list': REMOTE,
+  'credentials delete': REMOTE,
 };
 
 /** The subcommands of a command that has them (`runs`, `workflows`). */
@@ -80,6 +101,7 @@ const subcommands = (command: string) =>
 
 export const RUNS_COMMANDS = subcommands('runs');
 export const WORKFLOWS_COMMANDS = subcommands('workflows');
+export const CREDENTIALS_COMMANDS = subcommands('credentials');
 
 export interface CommandLine {
   /** undefined for plain `weft`. */

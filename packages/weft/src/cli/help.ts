@@ -14,6 +14,8 @@ Usage:
       Store the definition as a new version of its workflow (same content: same version).
   weft workflows list | show ID [--version N] | delete ID   [--db PATH | --server URL]
       The stored workflows; delete keeps their runs.
+  weft credentials set NAME --type T ... | list | delete NAME   [--db PATH | --server URL]
+      Secrets for nodes' credential: (openai for llm; bearer, basic, header for http).
   weft validate FILE...
       Check definitions; problems print as file:line:column: path: message (exit 2 if any).
   weft graph FILE [--format mermaid|dot]
@@ -55,6 +57,9 @@ Usage:
   weft doctor [--db PATH] [--json]
       Check the database file (SQLite integrity check, and that it is Weft's): ok, or what is
       wrong (exit 1). Nothing in the file is changed.
+  weft mcp [--db PATH | --server URL [--key KEY]] [--timeout MS]
+      The stored workflows as MCP tools on stdio, for MCP clients (a call runs the workflow
+      and answers its output); weft serve offers the same at /mcp.
   weft help COMMAND | weft COMMAND --help   that command's options and examples
   weft --version
 
@@ -275,5 +280,44 @@ Examples:
   weft workflows list
   weft workflows show hello --version 1
   weft workflows delete hello --server http://127.0.0.1:8080
+`,
+  mcp: `weft mcp [--db PATH | --server URL [--key KEY]] [--timeout MS]
+
+Serves the stored workflows as MCP tools on stdio (stdin and stdout carry the protocol;
+messages go to stderr), for MCP clients that start their servers as commands. Each workflow
+is a tool named by its id, whose input schema is the workflow's inputs. A call starts a run,
+carried on in this process, and waits for it: the run's output is the answer (as structured
+content and as JSON text); a failed run answers an error result with the run's error; a run
+still going after --timeout answers an error result with its id, and goes on.
+While weft serve holds the database, the runs go through that server. weft serve offers the
+same tools over streamable HTTP at /mcp, behind its API keys.
+
+Options:
+  --db PATH        the database (default ./.weft/weft.db)
+  --server URL     serve the workflows of this server instead
+  --key KEY        the server's API key (default: WEFT_API_KEY)
+  --timeout MS     how long a call waits for its run (default 300000)
+
+Example, in an MCP client's configuration:
+  { "command": "npx", "args": ["weft", "mcp", "--db", "/srv/weft/weft.db"] }`,
+  credentials: `weft credentials set NAME --type T [fields] | list | delete NAME [--db PATH | --server URL]
+
+The secrets that nodes name with credential:, on the local database (the one weft run uses) or a
+server. Values are write-only: encrypted at rest (WEFT_SECRET_KEY, or the key file beside the
+database) and never printed; list shows names, types and times.
+
+Types and their fields:
+  openai   --base-url URL --api-key KEY   an OpenAI-compatible endpoint (llm nodes)
+  bearer   --value TOKEN                  Authorization: Bearer TOKEN (http nodes)
+  basic    --username U --password P      Authorization: Basic ... (http nodes)
+  header   --name HEADER --value V        HEADER: V (http nodes)
+
+Options of every command: --json, --db PATH, --server URL, --key KEY
+
+Examples:
+  weft credentials set ai --type openai --base-url https://api.openai.com/v1 --api-key sk-...
+  weft credentials set github --type bearer --value ghp_...
+  weft credentials list
+  weft credentials delete github
 `,
 };

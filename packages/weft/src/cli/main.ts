@@ -3,7 +3,12 @@
  * The `weft` command. Each subcommand is a thin layer over the library.
  */
 import { readFileSync } from 'node:fs';
-import { parseCommandLine, RUNS_COMMANDS, WORKFLOWS_COMMANDS } from './args.js';
+import {
+  CREDENTIALS_COMMANDS,
+  parseCommandLine,
+  RUNS_COMMANDS,
+  WORKFLOWS_COMMANDS,
+} from './args.js';
 import { CliError, EXIT } from './exit-codes.js';
 import { exitCodeOf, failureText } from './failure.js';
 import { COMMAND_HELP, HELP } from './help.js';
@@ -19,11 +24,13 @@ const commands = {
   runs: () => import('./runs-command.js'),
   publish: () => import('./publish-command.js'),
   workflows: () => import('./workflows-command.js'),
+  credentials: () => import('./credentials-command.js'),
   serve: () => import('./serve-command.js'),
   keys: () => import('./keys-command.js'),
   tenants: () => import('./tenants-command.js'),
   doctor: () => import('./doctor-command.js'),
   migrate: () => import('./migrate-command.js'),
+  mcp: () => import('./mcp-command.js'),
 };
 
 /** WeftError, recognised without loading the core (see WeftError.is). */
@@ -94,6 +101,8 @@ async function main(argv: string[]): Promise<number> {
     sync: str('sync'),
     olderThan: str('older-than'),
     retentionDays: str('retention-days'),
+    timeout: str('timeout'),
+    type: str('type'),
   };
   // Where the command goes (./target.ts): a server's key from --key, else WEFT_API_KEY there.
   const target = {
@@ -139,6 +148,32 @@ async function main(argv: string[]): Promise<number> {
         positionals,
         json: values.json,
         ...(values.version === undefined ? {} : { version: values.version }),
+      });
+    }
+    case 'credentials': {
+      const [sub, ...positionals] = rest;
+      if (sub === undefined || !CREDENTIALS_COMMANDS.includes(sub)) {
+        throw new CliError(
+          sub === undefined
+            ? 'weft credentials needs a command: set, list or delete'
+            : `unknown command "credentials ${sub}"; see weft help credentials`,
+          EXIT.invalid,
+        );
+      }
+      return (await commands.credentials()).credentialsCommand({
+        ...target,
+        sub,
+        positionals,
+        json: values.json,
+        type: values.type,
+        fields: {
+          'base-url': str('base-url'),
+          'api-key': str('api-key'),
+          value: values.value,
+          username: str('username'),
+          password: str('password'),
+          name: str('name'),
+        },
       });
     }
     case 'validate':
@@ -240,6 +275,14 @@ async function main(argv: string[]): Promise<number> {
         json: values.json,
       });
     }
+    case 'mcp':
+      if (rest.length > 0)
+        throw new CliError(`weft mcp: unexpected argument "${rest[0]}"`, EXIT.invalid);
+      return (await commands.mcp()).mcpCommand({
+        ...target,
+        version: version(),
+        ...(values.timeout === undefined ? {} : { timeoutMs: values.timeout }),
+      });
     case 'doctor':
       if (rest.length > 0)
         throw new CliError(`weft doctor: unexpected argument "${rest[0]}"`, EXIT.invalid);

@@ -9,8 +9,10 @@ import {
   expectNoCrash,
   listRuns,
   parseJson,
+  repoRoot,
   requireBuild,
   sandbox,
+  weft,
   type Sandbox,
 } from './harness.js';
 
@@ -77,6 +79,26 @@ describe.concurrent('weft run on the examples (no terminal)', () => {
     expect(r.stderr).toMatch(/^- review skipped$/m);
   });
 
+  it('memory: a second run reads the turn the first one kept', async () => {
+    const box = fresh();
+    const turn = (text: string) =>
+      box.weft(['run', example('memory.yaml'), '--input', JSON.stringify({ user: 'ann', text })]);
+    const first = await turn('hi');
+    expectExit(first, 0);
+    expect(parseJson(first)).toMatchObject({ stored: 2 });
+    const second = await turn('again');
+    expectExit(second, 0);
+    expect(parseJson(second)).toEqual({
+      stored: 4,
+      history: [
+        { role: 'user', content: 'hi' },
+        { role: 'assistant', content: 'You said: hi' },
+        { role: 'user', content: 'again' },
+        { role: 'assistant', content: 'You said: again' },
+      ],
+    });
+  });
+
   it('foreach: one body per item, outputs in item order', async () => {
     const box = fresh();
     const r = await box.weft(['run', example('foreach.yaml')]);
@@ -124,6 +146,15 @@ describe.concurrent('weft run on the examples (no terminal)', () => {
     expect(Date.parse(out.resumed) - Date.parse(out.started)).toBeGreaterThanOrEqual(990);
     expect(r.stderr).toMatch(/^⏸ pause waiting until \d{4}-\d\d-\d\dT/m);
     expect(r.stderr).toMatch(done('after'));
+  });
+
+  it('mcp-tool: calls the fixture MCP server over stdio, run from the repository root', async () => {
+    const box = fresh();
+    // The example names the server by a path relative to the repository's root, as documented.
+    const r = await weft(['run', example('mcp-tool.yaml'), '--db', box.db], { cwd: repoRoot });
+    expectExit(r, 0);
+    expect(parseJson(r)).toEqual({ status: 'shipped', total: 42.5, items: 3 });
+    for (const node of ['order', 'quantity']) expect(r.stderr).toMatch(done(node));
   });
 
   it('subworkflow: ./hello.yaml resolves next to the parent file, not the working directory', async () => {
