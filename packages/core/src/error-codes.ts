@@ -139,6 +139,8 @@ export const ERROR_CODES = {
   llm_auth: operational(),
   llm_status: authored,
   invalid_output: authored,
+  // The agent node made max_steps model calls without a final answer.
+  agent_max_steps: authored,
 
   // Credentials, keys and the store.
   credential_not_found: authored,

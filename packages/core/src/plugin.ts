@@ -20,8 +20,16 @@ export type {
   Routed,
   TokenBudget,
 } from './nodes/types.js';
-export { knowledgeOf, memoryOf } from './nodes/services.js';
-export type { KnowledgeService, MemoryService, RunKnowledge, RunMemory } from './nodes/services.js';
+export { knowledgeOf, memoryOf, nodeTypesOf, workflowsOf } from './nodes/services.js';
+export type {
+  KnowledgeService,
+  MemoryService,
+  NodeTypeLookup,
+  RunKnowledge,
+  RunMemory,
+  WorkflowCalls,
+  WorkflowSummaryForCall,
+} from './nodes/services.js';
 export type {
   KnowledgeChunk,
   KnowledgeCollection,

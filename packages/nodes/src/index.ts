@@ -20,6 +20,7 @@ import { toolNode } from './mcp/index.js';
 import { llmNode } from './llm/index.js';
 import { knowledgeNode } from './knowledge/index.js';
 import { memoryNode } from './memory/index.js';
+import { agentNode } from './agent/index.js';
 
 export * from './flow/branch.js';
 export * from './flow/data.js';
@@ -29,6 +30,7 @@ export * from './mcp/index.js';
 export * from './llm/index.js';
 export * from './memory/index.js';
 export * from './knowledge/index.js';
+export * from './agent/index.js';
 
 export const standardNodes: readonly NodeType[] = [
   setNode,
@@ -48,4 +50,5 @@ export const standardNodes: readonly NodeType[] = [
   llmNode,
   memoryNode,
   knowledgeNode,
+  agentNode,
 ];

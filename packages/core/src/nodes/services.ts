@@ -19,7 +19,7 @@ import type {
   MemoryMessage,
   MemoryWindow,
 } from '../ports/memory-store.js';
-import type { NodeContext } from './types.js';
+import type { NodeContext, NodeType } from './types.js';
 
 /** Conversation memory of one run's tenant. */
 export interface RunMemory {
@@ -62,3 +62,57 @@ export const memoryOf = (ctx: NodeContext): RunMemory =>
 /** The run's knowledge collections. @throws WeftError `unsupported` when the host has none. */
 export const knowledgeOf = (ctx: NodeContext): RunKnowledge =>
   service<KnowledgeService>(ctx, 'knowledge').forRun(ctx.runId);
+
+/** `ctx.services.nodeTypes`: the registered node types (an agent runs inline tool specs). */
+export interface NodeTypeLookup {
+  get(type: string): NodeType | undefined;
+}
+
+export interface WorkflowSummaryForCall {
+  id: string;
+  version: number;
+  name?: string;
+  description?: string;
+  /** The workflow's `inputs`: JSON Schema of its input. */
+  inputs?: Record<string, unknown>;
+}
+
+/** `ctx.services.workflows`: stored workflows called from inside a node (an agent's tools). */
+export interface WorkflowCalls {
+  /** The workflow as a caller in run `runId`'s tenant sees it. */
+  describe(runId: string, workflow: string, version?: number): Promise<WorkflowSummaryForCall>;
+  /**
+   * Starts the workflow in run `runId`'s tenant under the idempotency key `key` (so that a call
+   * made again after a crash finds the run it started) and waits for it to finish: its output, or
+   * its failure thrown as a WeftError. `signal` stops the waiting, not the run.
+   */
+  call(
+    runId: string,
+    request: {
+      workflow: string;
+      version?: number;
+      input: unknown;
+      key: string;
+      signal: AbortSignal;
+    },
+  ): Promise<unknown>;
+}
+
+function hostService<T>(ctx: NodeContext, name: string): T {
+  const found = ctx.services[name];
+  if (typeof found !== 'object' || found === null) {
+    throw new WeftError(
+      'unsupported',
+      `node ${ctx.path} needs the host's ${name} service, and this host gives none`,
+    );
+  }
+  return found as T;
+}
+
+/** The registered node types. @throws WeftError `unsupported` when the host gives none. */
+export const nodeTypesOf = (ctx: NodeContext): NodeTypeLookup =>
+  hostService<NodeTypeLookup>(ctx, 'nodeTypes');
+
+/** Stored workflows to call. @throws WeftError `unsupported` when the host gives none. */
+export const workflowsOf = (ctx: NodeContext): WorkflowCalls =>
+  hostService<WorkflowCalls>(ctx, 'workflows');

@@ -21,6 +21,7 @@ import type { RunBounds } from './options.js';
 import { Starts } from './starts.js';
 import { storeServices } from './store-services.js';
 import { Watch } from './watch.js';
+import { workflowCalls } from './workflow-calls.js';
 
 export interface PartsInput {
   store: Store;
@@ -57,7 +58,8 @@ export function buildParts(input: PartsInput): Parts {
     changed: input.changed,
     resolvesFiles: input.resolveWorkflow !== undefined,
   });
-  // The Runner starts child runs, which start runs on it: it reaches them once both are built.
+  // The Runner starts child runs and workflow calls, which start runs on it: it reaches them once
+  // they are built.
   const runner: Runner = new Runner({
     store,
     registry,
@@ -68,7 +70,16 @@ export function buildParts(input: PartsInput): Parts {
     maxDepth: limits.maxDepth,
     loadPlan: (t, id, version) => definitions.planOf(t, id, version),
     maxNodeCrashes: input.bounds.maxNodeCrashes,
-    services: storeServices(store, clock, (id) => runner.active(id)?.identity.tenant),
+    services: {
+      ...storeServices(store, clock, (id) => runner.active(id)?.identity.tenant),
+      nodeTypes: registry,
+      workflows: workflowCalls({
+        store,
+        definitions,
+        starts: { start: (workflow, options) => starts.start(workflow, options) },
+        watch: { wait: (runId, options) => watch.wait(runId, options) },
+      }),
+    },
   });
   const children: ChildRuns = new ChildRuns({
     store,
@@ -79,11 +90,13 @@ export function buildParts(input: PartsInput): Parts {
     resolveWorkflow: input.resolveWorkflow,
     bounds: input.bounds,
   });
+  const starts = new Starts({ store, runner, definitions, clock, limits, tenant });
+  const watch = new Watch({ store, runner, definitions });
   return {
     runner,
     definitions,
-    starts: new Starts({ store, runner, definitions, clock, limits, tenant }),
-    watch: new Watch({ store, runner, definitions }),
+    starts,
+    watch,
     control: new Control({ store, runner, definitions, limits }),
   };
 }

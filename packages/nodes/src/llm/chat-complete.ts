@@ -13,6 +13,7 @@
  */
 import type { NodeContext } from '@weft/core/plugin';
 import { createSsrfGuard, type SsrfGuard } from '../http/ssrf.js';
+import { spend, withinBudget } from './budget.js';
 import { resolveEndpoint } from './endpoint.js';
 import { llmError } from './errors.js';
 import { callModel } from './model-call.js';
@@ -34,7 +35,8 @@ const defaultGuard = createSsrfGuard();
 /**
  * Calls `request.target`, then each fallback in turn while the failure is retryable (429, 5xx,
  * timeouts, connection errors); any other failure, or the last one, is thrown.
- * @throws WeftError `llm_auth`, `llm_status`, `network_error`, `timeout`, `ssrf_blocked`,
+ * Refused before any call once the run's or the node's `limits.tokens` is spent.
+ * @throws WeftError `token_budget_exceeded`, `llm_auth`, `llm_status`, `network_error`, `timeout`, `ssrf_blocked`,
  *   `aborted`, `invalid_config`, `invalid_params`, `credential_not_found`.
  */
 export async function chatComplete(
@@ -42,6 +44,7 @@ export async function chatComplete(
   request: ChatRequest,
   options: ChatOptions = {},
 ): Promise<ChatResult> {
+  const allowed = withinBudget(ctx, request);
   const text = options.text ?? createTextStream(ctx);
   const targets = [
     request.target,
@@ -54,15 +57,17 @@ export async function chatComplete(
     const target = targets[i] ?? request.target;
     const endpoint = await resolveEndpoint(ctx, target.credential);
     try {
-      return await callModel({
+      const result = await callModel({
         endpoint,
         model: target.model,
-        request,
+        request: allowed,
         guard: options.guard ?? defaultGuard,
         signal: ctx.signal,
         hostAllow: ctx.hostAllow,
         text,
       });
+      spend(ctx, result.usage);
+      return result;
     } catch (e) {
       const error = llmError(
         e,
