@@ -34,7 +34,7 @@ export function workflowCalls(deps: WorkflowCallsDeps): WorkflowCalls {
         version: ref.version,
         ...(name === undefined ? {} : { name }),
         ...(description === undefined ? {} : { description }),
-        ...(inputs === undefined ? {} : { inputs: inputs as Record<string, unknown> }),
+        ...(inputs === undefined ? {} : { inputs: inputs }),
       };
     },
 
