@@ -5,7 +5,8 @@
  * in flight and carries on from what was committed (each decision is committed); a shutdown first
  * tells the core which executions it cut off.
  *
- * Invariants: the run always ends; no node loses more than `crashLimit` executions to crashes; a
+ * Invariants: the run always ends; no node loses more than `crashLimit` executions to crashes (the
+ * simulated nodes record no sub-steps, which would count as progress: the last case); a
  * poisoned node never succeeds; a node fails with `process_crashed` only once it lost that many,
  * and shutdowns never count.
  */
@@ -218,5 +219,40 @@ describe('the crash bound', () => {
     expect(state.meta.status).toBe('failed');
     expect(state.meta.error).toMatchObject({ code: 'process_crashed' });
     expect(state.nodes.get('a')).toMatchObject({ status: 'failed', attempts: 4 });
+  });
+
+  it('counts only the crashes since a node last recorded a new sub-step: it is making progress', () => {
+    const def: WorkflowDefinition = {
+      id: 'crashes',
+      nodes: [{ id: 'a', type: 'task' }],
+      edges: [],
+    };
+    const plan = compile(def, registry);
+    let state = createRunState({ runId: identity.id, workflowId: def.id, version: 1, input: {} });
+    const run = (input: RunInput) => decide(plan, state, input);
+    const reload = () => {
+      state = fromRecords(
+        toRunRecord(identity, state.meta),
+        [...state.nodes.values()].map((s) => toNodeRecord(identity.id, s)),
+      );
+    };
+    run({ type: 'start', at: 1 });
+    let at = 2;
+    // Seven crashes with a limit of 3, each execution recording one new step before it dies.
+    for (let attempt = 1; attempt <= 7; attempt++) {
+      const step = { index: attempt - 1, name: `s${attempt}`, value: attempt };
+      run({ type: 'node.step', path: 'a', attempt, ...step, at: at++ });
+      reload();
+      const next = run({ type: 'recover', crashLimit: 3, at: at++ });
+      expect(next.commands.filter((c) => c.type === 'execute')).toHaveLength(1);
+    }
+    expect(state.nodes.get('a')).toMatchObject({ status: 'running', attempts: 8, steps: 7 });
+    // Without new steps, the bound holds again: two more crashes and the node fails.
+    reload();
+    run({ type: 'recover', crashLimit: 3, at: at++ });
+    reload();
+    run({ type: 'recover', crashLimit: 3, at: at++ });
+    expect(state.nodes.get('a')).toMatchObject({ status: 'failed' });
+    expect(state.meta.error).toMatchObject({ code: 'process_crashed' });
   });
 });

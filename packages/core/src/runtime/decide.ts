@@ -168,6 +168,9 @@ function timerFired(d: Decider, id: string, kind: string, path: string | undefin
 function recordStep(d: Decider, ns: NodeState, index: number, name: string, value: unknown): void {
   // Parallel sub-steps may report out of order: the count is one past the highest position.
   if (index >= (ns.steps ?? 0)) ns.steps = index + 1;
+  // A node that records new steps between crashes is making progress, not what stops the
+  // process: only the execution in flight counts against the crash bound from here on.
+  if (ns.unreported !== undefined && ns.unreported > 1) ns.unreported = 1;
   d.touch(ns.path);
   d.emit('node.step', ns.path, { index, name, value });
 }
