@@ -24,6 +24,8 @@ export const agentNode = defineNode({
     'A tool-calling loop: a model with `tools` (inline node specs, stored workflows, MCP servers), `max_steps`, and `approve` for calls that wait for a person. Output { text, steps, usage }.',
   params: agentParams,
   raw: ['tools'],
+  // Its streamed text reaches clients in graph order, as an llm node's does.
+  flags: { ordersMessages: true },
   run: (ctx, p) => runAgent(ctx, p),
 });
 
