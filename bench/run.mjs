@@ -74,6 +74,7 @@ if (want('W5'))
 if (want('W6')) jobs.push({ key: 'W6', workload: 'W6', file: 'w6-recovery.mjs', args: [] });
 if (want('W7')) jobs.push({ key: 'W7', workload: 'W7', file: 'w7-storage.mjs', args: [] });
 if (want('W8')) jobs.push({ key: 'W8', workload: 'W8', file: 'w8-code.mjs', args: [] });
+if (want('W9')) jobs.push({ key: 'W9', workload: 'W9', file: 'w9-agent.mjs', args: [] });
 jobs.push({ key: 'floors-2', workload: 'floors', file: 'floors.mjs', args: floorArgs });
 
 // ---- running ------------------------------------------------------------------------------------
@@ -595,7 +596,63 @@ function rowsFor(results, floors) {
       add({ workload: label, mode: 'memory', figure: 'peak RSS', value: fmtBytes(d.peakRss) });
     }
   }
+  {
+    const r = results.W9;
+    if (r !== undefined && !r.ok)
+      add({ workload: 'W9 agent', mode: '—', figure: 'FAILED', value: r.error });
+    if (r?.ok) addAgent(add, r.data);
+  }
   return rows;
+}
+
+/** W9: the agent's runs beside the same conversation through the SDK, and what a step stores. */
+function addAgent(add, d) {
+  const label = 'W9 agent10';
+  const sdk = `SDK ${fmtMs(d.floor.median)}`;
+  add({
+    workload: label,
+    mode: '—',
+    figure: `floor: the conversation through the openai SDK (${d.runs} runs, not streamed)`,
+    value: `${fmtMs(d.floor.median)} / ${fmtMs(d.floor.p99)}`,
+  });
+  for (const m of ['full', 'memory']) {
+    const a = d.agent[m];
+    add({
+      workload: label,
+      mode: m,
+      figure: `median / p99 latency (${d.runs} runs, ${d.commitsPerRun[m]} commits per run)`,
+      value: `${fmtMs(a.median)} / ${fmtMs(a.p99)}`,
+      floor: sdk,
+      ratio: fmtRatio(d.ratio[m]),
+    });
+    add({
+      workload: label,
+      mode: m,
+      figure: `engine overhead per step: (median − SDK) / ${d.steps}`,
+      value: fmtMs(d.overheadPerStepMs[m]),
+      // The least a durable step costs: its share of the run's commits at the disk's commit time.
+      floor:
+        m === 'full'
+          ? `commits: ${d.commitsPerRun[m]} × ${fmtMs(d.commit1Ms)} / ${d.steps} = ${fmtMs((d.commitsPerRun[m] * d.commit1Ms) / d.steps)}`
+          : '',
+    });
+  }
+  const s = d.storage;
+  add({
+    workload: label,
+    mode: 'full',
+    figure: `node.step events: JSON per step (${s.stepEvents} steps)`,
+    value: fmtBytes(s.stepEventBytesPerStep),
+    floor: `${fmtBytes(s.stepEventBytes)} per run`,
+  });
+  add({
+    workload: label,
+    mode: 'full',
+    figure: 'bytes stored per run (pages in use)',
+    value: fmtBytes(s.storedPerRun),
+    floor: `run object and events: ${fmtBytes(s.viewBytesPerRun)} of JSON`,
+    ratio: fmtRatio(s.storedPerRun / s.viewBytesPerRun),
+  });
 }
 
 /** What deleting big runs gives back (bytes stored per run are W7's). */
