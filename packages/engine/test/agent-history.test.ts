@@ -109,4 +109,17 @@ describe('agent history', () => {
     expect(Math.abs(slopeHigh / slopeLow - 1)).toBeLessThan(0.25);
     expect(at100 / at50).toBeLessThan(2.6);
   }, 60_000);
+
+  it('leaves nothing on the node's signal call after call (no listener warning)', async () => {
+    const warnings: string[] = [];
+    const listen = (w: Error) => warnings.push(w.name);
+    process.on('warning', listen);
+    try {
+      await storedBytes(30);
+      await new Promise((r) => setImmediate(r));
+    } finally {
+      process.off('warning', listen);
+    }
+    expect(warnings).not.toContain('MaxListenersExceededWarning');
+  }, 60_000);
 });

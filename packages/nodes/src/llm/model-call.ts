@@ -31,7 +31,10 @@ export interface ModelCall {
 // Loaded by the first model call: the SDK is large, and most processes never call a model.
 let sdk: Promise<typeof OpenAIModule> | undefined;
 
-export async function callModel(call: ModelCall): Promise<ChatResult> {
+export async function callModel(node: ModelCall): Promise<ChatResult> {
+  // A signal of this call's own: what the SDK hangs on it goes with the call, instead of piling up
+  // on the node's signal over an agent's hundreds of calls.
+  const call = { ...node, signal: AbortSignal.any([node.signal]) };
   const { default: OpenAIClient } = await (sdk ??= import('openai'));
   const client = new OpenAIClient({
     apiKey: call.endpoint.apiKey,
