@@ -110,7 +110,7 @@ describe('agent history', () => {
     expect(at100 / at50).toBeLessThan(2.6);
   }, 60_000);
 
-  it('leaves nothing on the node's signal call after call (no listener warning)', async () => {
+  it('leaves nothing on the signal of the node, call after call (no listener warning)', async () => {
     const warnings: string[] = [];
     const listen = (w: Error) => warnings.push(w.name);
     process.on('warning', listen);
