@@ -54,6 +54,10 @@ async function refundRequest(): Promise<string> {
     message: 'The shipping of order "A-17" is late: refund it.',
   });
   expectExit(r, 3);
+  expect(r.stderr).toContain(
+    '⏸ shipping waiting: The agent wants to call refund. Approve? ' +
+      '{"tool":"refund","arguments":{"order_id":"A-17","reason":"late delivery"}}',
+  );
   const hint = /weft runs input (\S+) --node shipping --value JSON/.exec(r.stderr);
   expect(hint, r.stderr).not.toBeNull();
   return hint![1]!;
