@@ -7,6 +7,7 @@
 import { createInterface } from 'node:readline/promises';
 import { WeftError, type RunEvent, type WeftClient } from '@weft/core/client';
 import { parseLooseJson } from './io.js';
+import { promptText } from './prompt-text.js';
 
 /** How asking ended: every question answered, the run moved on without them, or Ctrl-C/Ctrl-D. */
 export type AskOutcome = 'answered' | 'moved' | 'interrupted';
@@ -37,8 +38,8 @@ export async function askOnTerminal(
   const signal = AbortSignal.any([moved.signal, interrupt.signal]);
   try {
     for (const path of paths) {
-      const data = (waiting.get(path)?.data ?? {}) as { prompt?: string; schema?: unknown };
-      process.stderr.write(`\n? ${data.prompt ?? path}\n`);
+      const data = (waiting.get(path)?.data ?? {}) as { prompt?: unknown; schema?: unknown };
+      process.stderr.write(`\n? ${promptText(data.prompt) ?? path}\n`);
       if (data.schema !== undefined)
         process.stderr.write(`  answer schema: ${JSON.stringify(data.schema)}\n`);
       for (;;) {

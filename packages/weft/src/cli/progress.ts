@@ -5,6 +5,7 @@
  */
 import type { RunEvent } from '@weft/core';
 import { formatMs, preview } from './format.js';
+import { promptText } from './prompt-text.js';
 
 const SPINNER = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
 
@@ -80,8 +81,9 @@ export class Progress {
         break;
       case 'node.waiting': {
         const d = e.data;
+        const prompt = 'until' in d ? undefined : promptText(d.prompt);
         this.#line(
-          `⏸ ${e.node} waiting${'until' in d ? ` until ${d.until}` : typeof d.prompt === 'string' ? `: ${d.prompt}` : ''}`,
+          `⏸ ${e.node} waiting${'until' in d ? ` until ${d.until}` : prompt === undefined ? '' : `: ${prompt}`}`,
         );
         this.#started.delete(e.node);
         break;
