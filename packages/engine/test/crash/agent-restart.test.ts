@@ -16,7 +16,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startOpenAiServer } from '../../../../test/fixtures/openai-server.mjs';
 import { ensureBuilt } from './build.js';
 import { Engine, type RunEvent } from '../../src/index.js';
-import { alive, loadedChild, sleep } from './loaded-child.js';
+import { alive, killAtRandom } from './loaded-child.js';
 
 const AGENTS = 3;
 const TOOL_CALLS = 10;
@@ -128,20 +128,8 @@ describe.runIf(process.platform === 'linux')('AI steps across SIGKILLs', () => {
       OPENAI_API_KEY: 'k',
     };
 
-    let next = await loadedChild(env);
-    for (let k = 0; k < KILLS; k++) {
-      const current = next;
-      next = await loadedChild(env);
-      current.go();
-      expect(await current.next('open'), current.stderr.join('')).toBeDefined();
-      await sleep(150 + Math.floor(Math.random() * 600));
-      current.child.kill('SIGKILL');
-      await current.exited;
-    }
-    next.go();
-    const done = await Promise.race([next.next('all-done'), sleep(90_000).then(() => undefined)]);
-    if (done === undefined) next.child.kill('SIGKILL');
-    expect(await next.exited, next.stderr.join('')).toBe(0);
+    // Each kill lands while work is in flight; a last child finishes every run.
+    await killAtRandom(env, KILLS, { min: 150, max: 750 }, 90_000);
 
     const engine = await Engine.open({ db, autoStart: false, lock: false });
     let replayed = 0;

@@ -62,3 +62,33 @@ export async function loadedChild(env: Record<string, string>) {
 }
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * Starts the plan `kills` times and SIGKILLs each child a random moment (within `window` ms) after
+ * it opened the store, then lets a last child finish every run. The next child loads before the
+ * current one starts, so that each kill lands while work is in flight. Throws, with the child's
+ * stderr, if a child does not open or the last one does not end cleanly within `lastMs`.
+ */
+export async function killAtRandom(
+  env: Record<string, string>,
+  kills: number,
+  window: { min: number; max: number },
+  lastMs: number,
+): Promise<void> {
+  let next = await loadedChild(env);
+  for (let k = 0; k < kills; k++) {
+    const current = next;
+    next = await loadedChild(env);
+    current.go();
+    if ((await current.next('open')) === undefined)
+      throw new Error(`a child did not open the store: ${current.stderr.join('')}`);
+    await sleep(window.min + Math.floor(Math.random() * (window.max - window.min)));
+    current.child.kill('SIGKILL');
+    await current.exited;
+  }
+  next.go();
+  const done = await Promise.race([next.next('all-done'), sleep(lastMs).then(() => undefined)]);
+  if (done === undefined) next.child.kill('SIGKILL');
+  const code = await next.exited;
+  if (code !== 0) throw new Error(`the last child ended with ${code}: ${next.stderr.join('')}`);
+}

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureBuilt } from './build.js';
 import { Engine } from '../../src/index.js';
-import { alive, loadedChild, sleep } from './loaded-child.js';
+import { alive, killAtRandom } from './loaded-child.js';
 
 const RUNS = 16;
 const STEPS = 8;
@@ -49,21 +49,8 @@ describe.runIf(process.platform === 'linux')('durable sub-steps across SIGKILLs'
     );
     const env = { WEFT_CRASH_DB: db, WEFT_CRASH_PLAN: plan, WEFT_CRASH_STEPS: ledger };
 
-    let next = await loadedChild(env);
-    for (let k = 0; k < KILLS; k++) {
-      const current = next;
-      // The next child loads before this one starts: the kill lands while steps are running.
-      next = await loadedChild(env);
-      current.go();
-      expect(await current.next('open'), current.stderr.join('')).toBeDefined();
-      await sleep(100 + Math.floor(Math.random() * 400));
-      current.child.kill('SIGKILL');
-      await current.exited;
-    }
-    next.go();
-    const done = await Promise.race([next.next('all-done'), sleep(60_000).then(() => undefined)]);
-    if (done === undefined) next.child.kill('SIGKILL');
-    expect(await next.exited, next.stderr.join('')).toBe(0);
+    // Each kill lands while work is in flight; a last child finishes every run.
+    await killAtRandom(env, KILLS, { min: 100, max: 500 }, 60_000);
 
     // No step ran after its result was recorded, in this process or a later one.
     const recorded = new Set<string>();

@@ -5,16 +5,7 @@
  * inline tool's `with` holds templates over `args`, rendered per call.
  */
 import { z } from 'zod';
-
-const message = z.strictObject({
-  role: z.enum(['system', 'user', 'assistant']),
-  content: z.string(),
-});
-
-const fallback = z.union([
-  z.string().min(1),
-  z.strictObject({ credential: z.string().min(1).optional(), model: z.string().min(1) }),
-]);
+import { ASKS_NOTHING, asksSomething, modelSettings } from '../llm/params.js';
 
 /** A tool's name as the model sees it (OpenAI's rule). */
 const toolName = z
@@ -55,25 +46,13 @@ export type McpToolsSpec = z.infer<typeof mcpTools>;
 
 export const agentParams = z
   .strictObject({
-    credential: z.string().min(1).optional(),
-    model: z.string().min(1),
-    system: z.string().optional(),
-    prompt: z.string().optional(),
-    messages: z.array(message).optional(),
-    temperature: z.number().min(0).max(2).optional(),
-    max_tokens: z.number().int().positive().optional(),
-    fallback: z.array(fallback).default([]),
-    stream: z.boolean().default(true),
-    call_timeout_ms: z.number().int().positive().optional(),
+    ...modelSettings,
     tools: z.array(agentTool).max(128).default([]),
     /** Model calls at most; reaching it fails the node with `agent_max_steps`. */
     max_steps: z.number().int().min(1).max(1000).default(10),
     /** Tool names whose calls wait for an approval (answered as a `human` node is). */
     approve: z.array(z.string().min(1)).default([]),
   })
-  .refine((p) => p.prompt !== undefined || (p.messages?.length ?? 0) > 0, {
-    message: 'give a prompt or messages',
-    path: ['prompt'],
-  });
+  .refine(asksSomething, ASKS_NOTHING);
 
 export type AgentParams = z.infer<typeof agentParams>;
