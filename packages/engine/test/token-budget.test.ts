@@ -104,6 +104,23 @@ nodes:
     expect(done.nodes['b']?.output).toEqual({ seen: 30, made: 1 });
   });
 
+  it('gives a retried run the whole budget again', async () => {
+    const engine = await open();
+    const failed = await engine.run(yaml`
+id: retried
+limits: { tokens: 50 }
+nodes:
+  - { id: a, type: spender, with: { each: 40, calls: 1 } }
+  - { id: b, type: spender, needs: [a], with: { each: 40, calls: 1 } }
+  - { id: c, type: spender, needs: [b], with: { each: 40, calls: 1 } }
+`);
+    expect(failed.nodes['c']?.error).toMatchObject({ code: 'token_budget_exceeded' });
+    await engine.retry(failed.id);
+    const again = await engine.wait(failed.id);
+    // a and b are kept; c begins with the run's 50 tokens, not with what the first attempt left.
+    expect(again.nodes['c']?.output).toEqual({ seen: 50, made: 1 });
+  });
+
   it('refuses a budget that is not a positive whole number, at validation', async () => {
     const engine = await open();
     const bad = engine.validate(

@@ -183,6 +183,8 @@ export function retryRun(d: Decider, from: string | undefined): void {
   m.paused = false;
   m.executing = m.parked = m.backoff = 0;
   m.childRuns = 0;
+  // Each attempt of the run has the whole token budget: a retry is the operator's new spending.
+  delete m.tokens;
   m.queue = [];
   delete m.error;
   delete m.output;
