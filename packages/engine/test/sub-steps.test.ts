@@ -6,6 +6,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { customCode, defineNode, Engine, WeftError } from '../src/index.js';
+import { openSqliteStore } from '@weft/store-sqlite';
 import { eventTypes, tempDb, yaml } from './helpers.js';
 
 let engines: Engine[] = [];
@@ -152,6 +153,39 @@ nodes:
     expect(run.status).toBe('failed');
     expect(run.error).toMatchObject({ code: 'invalid_step' });
     void engine;
+  });
+});
+
+describe('a node whose steps are loading', () => {
+  it('does not begin once its run is cancelled meanwhile', async () => {
+    ran = new Map();
+    const store = await openSqliteStore({ path: ':memory:' });
+    let reads = 0;
+    let release!: () => void;
+    const held = new Promise<void>((r) => (release = r));
+    // The second execution's read of the recorded steps waits until the cancel has landed.
+    const readEvents = store.readEvents.bind(store);
+    store.readEvents = async (...args) => {
+      if (++reads === 1) await held;
+      return readEvents(...args);
+    };
+    const engine = await Engine.open({ store, nodes: [stepper] });
+    engines.push(engine);
+    const { id } = await engine.start(workflow('{ steps: 3, fail_after: 1 }'));
+    const t0 = Date.now();
+    while (reads === 0 && Date.now() - t0 < 5000) await new Promise((r) => setTimeout(r, 5));
+    expect(reads).toBe(1);
+    await engine.cancel(id);
+    release();
+    const done = await engine.wait(id);
+    expect(done.status).toBe('cancelled');
+    await new Promise((r) => setTimeout(r, 50));
+    // s0 ran once (the first execution); the second never began, so s1 never ran.
+    expect(ran.get(`${id}:s0`)).toBe(1);
+    expect(ran.get(`${id}:s1`)).toBeUndefined();
+    await engine.close();
+    await store.close();
+    engines = engines.filter((e) => e !== engine);
   });
 });
 

@@ -54,9 +54,22 @@ const MAX_MESSAGE = 16 * 1024;
  */
 export function executeNode(env: ExecuteEnv, run: ActiveRun, cmd: Execute): void {
   if (cmd.steps === undefined || cmd.steps === 0) return executeWith(env, run, cmd, []);
+  // Held as the node's execution while its steps load, so that a cancel or a shutdown meanwhile
+  // stops it before it begins.
+  let stopped = false;
+  const loading = { abort: () => void (stopped = true) };
+  run.controllers.set(cmd.path, loading);
+  const begins = () => {
+    const current = run.controllers.get(cmd.path) === loading;
+    if (current) run.controllers.delete(cmd.path);
+    return current && !stopped;
+  };
   env.recordedSteps(run, cmd.path, cmd.steps).then(
-    (recorded) => executeWith(env, run, cmd, recorded),
+    (recorded) => {
+      if (begins()) executeWith(env, run, cmd, recorded);
+    },
     (e: unknown) =>
+      begins() &&
       env.deliver(run, {
         type: 'node.error',
         path: cmd.path,
