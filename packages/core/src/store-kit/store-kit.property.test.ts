@@ -23,7 +23,14 @@ const eventList = fc
       type: fc.constantFrom('node.started', 'node.succeeded', 'run.succeeded'),
       at: time,
       node: fc.option(fc.constantFrom('a', 'b.0'), { nil: undefined }),
-      data: fc.option(fc.record({ output: fc.jsonValue(), n: fc.integer() }), { nil: undefined }),
+      data: fc.option(
+        fc.record({
+          // As stored: through JSON, where -0 is 0.
+          output: fc.jsonValue().map((v) => JSON.parse(JSON.stringify(v)) as unknown),
+          n: fc.integer(),
+        }),
+        { nil: undefined },
+      ),
       leftOut: fc.boolean(),
     }),
     { maxLength: 12 },
