@@ -21,6 +21,10 @@ function depthOf(value: unknown): number {
   return max;
 }
 
+it('gives a top-level -0 back as JSON does, as 0', () => {
+  expect(Object.is(toStoredJson(-0, limits, 'output of x'), 0)).toBe(true);
+});
+
 it('JSON data within the limits comes back as the same data', () => {
   fc.assert(
     fc.property(fc.jsonValue({ maxDepth: 6 }), (value) => {

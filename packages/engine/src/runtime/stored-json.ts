@@ -15,14 +15,16 @@ export interface ValueLimits {
 }
 
 /**
- * The value as JSON data: `undefined` is `null`, non-finite numbers are `null`, `toJSON` applies.
+ * The value as JSON data: `undefined` is `null`, non-finite numbers are `null`, `-0` is `0`,
+ * `toJSON` applies.
  * @param what - names the value in errors, e.g. `output of fetch`
  * @throws WeftError `output_too_large` (too many bytes, or nested too deep), `invalid_value`
  *   (a cycle, a BigInt, a getter that throws)
  */
 export function toStoredJson(value: unknown, limits: ValueLimits, what: string): unknown {
   if (value === undefined || value === null) return null;
-  if (typeof value === 'number') return Number.isFinite(value) ? value : null;
+  // As JSON reads it back: -0 is 0.
+  if (typeof value === 'number') return Number.isFinite(value) ? (value === 0 ? 0 : value) : null;
   if (typeof value === 'boolean') return value;
   if (typeof value === 'string' && value.length * 3 <= limits.maxBytes) return value;
   const json = stringify(value, limits, what);
