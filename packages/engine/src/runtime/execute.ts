@@ -103,24 +103,28 @@ function executeWith(env: ExecuteEnv, run: ActiveRun, cmd: Execute, recorded: Re
   }
   const execution = new Execution();
   run.controllers.set(path, execution);
-  const steps = new SubSteps(recorded, {
-    record: (index, name, value) =>
-      env.commit(run, { type: 'node.step', path, attempt, index, name, value }),
-    ask: (index, name, prompt, schema) => {
-      env.deliver(run, {
-        type: 'node.ask',
-        path,
-        attempt,
-        index,
-        name,
-        prompt,
-        ...(schema === undefined ? {} : { schema }),
-      });
-      execution.abort(SUSPENDED);
-    },
-    stored: (value, what) => toStoredJson(value, limits, `${what} of ${path}`),
-    stopped: () => execution.reason,
-  });
+  // Made on first use, as the signal is: most nodes never record a step or spend a token.
+  let steps: SubSteps | undefined;
+  const subSteps = (): SubSteps =>
+    (steps ??= new SubSteps(recorded, {
+      record: (index, name, value) =>
+        env.commit(run, { type: 'node.step', path, attempt, index, name, value }),
+      ask: (index, name, prompt, schema) => {
+        env.deliver(run, {
+          type: 'node.ask',
+          path,
+          attempt,
+          index,
+          name,
+          prompt,
+          ...(schema === undefined ? {} : { schema }),
+        });
+        execution.abort(SUSPENDED);
+      },
+      stored: (value, what) => toStoredJson(value, limits, `${what} of ${path}`),
+      stopped: () => execution.reason,
+    }));
+  let tokens: TokenBudget | undefined;
   let timeout: ReturnType<typeof setTimeout> | undefined;
   if (cmd.timeoutMs !== undefined) {
     const ms = cmd.timeoutMs;
@@ -173,11 +177,13 @@ function executeWith(env: ExecuteEnv, run: ActiveRun, cmd: Execute, recorded: Re
     },
     credentials: env.credentials?.(run.identity.tenant) ?? noCredentials,
     services: env.services,
-    step: (name, fn) => steps.step(name, fn),
-    ask: (name, request) => steps.ask(name, request),
-    tokens: tokenBudget(cmd.tokens, (tokens) =>
-      env.deliver(run, { type: 'node.tokens', path, attempt, tokens }),
-    ),
+    step: (name, fn) => subSteps().step(name, fn),
+    ask: (name, request) => subSteps().ask(name, request),
+    get tokens() {
+      return (tokens ??= tokenBudget(cmd.tokens, (spent) =>
+        env.deliver(run, { type: 'node.tokens', path, attempt, tokens: spent }),
+      ));
+    },
   };
   if (run.state.meta.hostAllow !== undefined) ctx.hostAllow = run.state.meta.hostAllow;
   const succeed = (result: unknown) => {

@@ -9,14 +9,12 @@
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startOpenAiServer } from '../../../../test/fixtures/openai-server.mjs';
-import { ensureBuilt } from './build.js';
 import { Engine, type RunEvent } from '../../src/index.js';
-import { alive, killAtRandom } from './loaded-child.js';
+import { crashScratch, killAtRandom } from './loaded-child.js';
 
 const AGENTS = 3;
 const TOOL_CALLS = 10;
@@ -28,7 +26,7 @@ const toolResults = (body: any): number =>
     .length;
 
 describe.runIf(process.platform === 'linux')('AI steps across SIGKILLs', () => {
-  let dir: string;
+  const scratch = crashScratch('weft-agent-restart-');
   let ai: Awaited<ReturnType<typeof startOpenAiServer>>;
   let tools: Server;
   let toolUrl: string;
@@ -38,8 +36,6 @@ describe.runIf(process.platform === 'linux')('AI steps across SIGKILLs', () => {
   const toolCalls: { key: string; i: number; t: number }[] = [];
 
   beforeAll(async () => {
-    ensureBuilt();
-    dir = mkdtempSync(join(tmpdir(), 'weft-agent-restart-'));
     ai = await startOpenAiServer({
       apiKey: 'k',
       respond: (body) => {
@@ -66,17 +62,15 @@ describe.runIf(process.platform === 'linux')('AI steps across SIGKILLs', () => {
     });
     await new Promise<void>((r) => tools.listen(0, '127.0.0.1', r));
     toolUrl = `http://127.0.0.1:${(tools.address() as AddressInfo).port}`;
-  }, 180_000);
+  });
   afterAll(async () => {
-    for (const child of alive) child.kill('SIGKILL');
     await ai?.close();
     await new Promise((r) => tools?.close(r));
-    if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
   });
 
   it('makes no recorded call again, and every run completes as it would have', async () => {
-    const db = join(dir, 'agent.db');
-    const plan = join(dir, 'plan.json');
+    const db = join(scratch(), 'agent.db');
+    const plan = join(scratch(), 'plan.json');
     writeFileSync(
       plan,
       JSON.stringify({

@@ -5,13 +5,11 @@
  *
  * The child is worker.mjs on the built packages, loaded ahead (loaded-child.ts).
  */
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ensureBuilt } from './build.js';
+import { describe, expect, it } from 'vitest';
 import { Engine, type RunEvent } from '../../src/index.js';
-import { alive, loadedChild, sleep } from './loaded-child.js';
+import { crashScratch, loadedChild, sleep } from './loaded-child.js';
 
 /** The processes `pid` started (Linux). */
 function childrenOf(pid: number): number[] {
@@ -39,19 +37,11 @@ async function until(check: () => boolean, ms: number): Promise<boolean> {
 }
 
 describe.runIf(process.platform === 'linux')('a code node across a crash', () => {
-  let dir: string;
-  beforeAll(() => {
-    ensureBuilt();
-    dir = mkdtempSync(join(tmpdir(), 'weft-code-restart-'));
-  }, 180_000);
-  afterAll(() => {
-    for (const child of alive) child.kill('SIGKILL');
-    if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
-  });
+  const scratch = crashScratch('weft-code-restart-');
 
   it('runs the node again after a SIGKILL during it, and the run completes', async () => {
-    const db = join(dir, 'code.db');
-    const plan = join(dir, 'plan.json');
+    const db = join(scratch(), 'code.db');
+    const plan = join(scratch(), 'plan.json');
     writeFileSync(
       plan,
       JSON.stringify({

@@ -4,10 +4,13 @@
  * the time Node takes to load the packages. Its stdout is one JSON line per event.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { afterAll, beforeAll } from 'vitest';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { root } from './build.js';
+import { ensureBuilt, root } from './build.js';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 
@@ -91,4 +94,25 @@ export async function killAtRandom(
   if (done === undefined) next.child.kill('SIGKILL');
   const code = await next.exited;
   if (code !== 0) throw new Error(`the last child ended with ${code}: ${next.stderr.join('')}`);
+}
+
+/**
+ * A crash test's scratch folder: made (after the packages are built) before the suite's tests,
+ * removed after them, and every child still alive killed then. Call it inside the `describe`;
+ * the returned function gives the folder.
+ */
+export function crashScratch(prefix: string, buildMs = 180_000): () => string {
+  let dir: string | undefined;
+  beforeAll(() => {
+    ensureBuilt();
+    dir = mkdtempSync(join(tmpdir(), prefix));
+  }, buildMs);
+  afterAll(() => {
+    for (const child of alive) child.kill('SIGKILL');
+    if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
+  });
+  return () => {
+    if (dir === undefined) throw new Error('the scratch folder is made before the tests');
+    return dir;
+  };
 }

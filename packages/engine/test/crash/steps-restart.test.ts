@@ -6,33 +6,23 @@
  *
  * The child is worker.mjs on the built packages, loaded ahead (loaded-child.ts).
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ensureBuilt } from './build.js';
+import { describe, expect, it } from 'vitest';
 import { Engine } from '../../src/index.js';
-import { alive, killAtRandom } from './loaded-child.js';
+import { crashScratch, killAtRandom } from './loaded-child.js';
 
 const RUNS = 16;
 const STEPS = 8;
 const KILLS = Number(process.env['WEFT_CRASH_STEP_KILLS'] ?? 4);
 
 describe.runIf(process.platform === 'linux')('durable sub-steps across SIGKILLs', () => {
-  let dir: string;
-  beforeAll(() => {
-    ensureBuilt();
-    dir = mkdtempSync(join(tmpdir(), 'weft-steps-restart-'));
-  }, 180_000);
-  afterAll(() => {
-    for (const child of alive) child.kill('SIGKILL');
-    if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
-  });
+  const scratch = crashScratch('weft-steps-restart-');
 
   it('never runs a recorded step again, and every run completes', async () => {
-    const db = join(dir, 'steps.db');
-    const plan = join(dir, 'plan.json');
-    const ledger = join(dir, 'ledger.txt');
+    const db = join(scratch(), 'steps.db');
+    const plan = join(scratch(), 'plan.json');
+    const ledger = join(scratch(), 'ledger.txt');
     writeFileSync(ledger, '');
     const node = (id: string) => ({ id, type: 'stepper', with: { steps: STEPS, ms: 25 } });
     writeFileSync(

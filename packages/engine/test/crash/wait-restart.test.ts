@@ -6,29 +6,19 @@
  * stdin before it opens the store), so "restart" is the moment the new process opens the store, not
  * the time Node takes to load the packages.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ensureBuilt } from './build.js';
+import { describe, expect, it } from 'vitest';
 import { Engine, type RunEvent } from '../../src/index.js';
-import { alive, loadedChild, sleep } from './loaded-child.js';
+import { crashScratch, loadedChild, sleep } from './loaded-child.js';
 
 describe('a wait across a crash', () => {
-  let dir: string;
-  beforeAll(() => {
-    ensureBuilt();
-    dir = mkdtempSync(join(tmpdir(), 'weft-wait-restart-'));
-  }, 120_000);
-  afterAll(() => {
-    for (const child of alive) child.kill('SIGKILL');
-    if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
-  });
+  const scratch = crashScratch('weft-wait-restart-', 120_000);
 
   it('a wait of 2 s, killed at 0.5 s and restarted at 3 s, ends right after the restart', async () => {
-    const db = join(dir, 'wait.db');
-    const plan = join(dir, 'plan.json');
+    const db = join(scratch(), 'wait.db');
+    const plan = join(scratch(), 'plan.json');
     writeFileSync(
       plan,
       JSON.stringify({

@@ -12,6 +12,7 @@ import {
   toScopeValue,
   WeftError,
   workflowsOf,
+  type CompiledValue,
   type NodeContext,
 } from '@weft/core';
 import { callMcpTool, listMcpTools } from '../mcp/index.js';
@@ -88,9 +89,7 @@ function inlineTool(ctx: NodeContext, spec: InlineToolSpec): AgentTool {
   return {
     ...base,
     async call(parent, args, key) {
-      const values = toPlainJson(
-        rendered.evaluate({ args: toScopeValue(args) }, { now: Date.now() }),
-      );
+      const values = renderOver(rendered, args);
       const parsed = type.params.safeParse({ ...(values as object), ...kept });
       if (!parsed.success) {
         const issue = parsed.error.issues[0];
@@ -105,6 +104,10 @@ function inlineTool(ctx: NodeContext, spec: InlineToolSpec): AgentTool {
   };
 }
 
+/** A tool's compiled `with`, rendered with the model's arguments as `args`. */
+const renderOver = (rendered: CompiledValue, args: Record<string, unknown>): unknown =>
+  toPlainJson(rendered.evaluate({ args: toScopeValue(args) }, { now: Date.now() }));
+
 /** `type: subworkflow` inline: its `with` (workflow, version, input) rendered over `args`. */
 function subworkflowTool(
   ctx: NodeContext,
@@ -116,9 +119,7 @@ function subworkflowTool(
   return {
     ...base,
     async call(parent, args, key) {
-      const w = toPlainJson(
-        rendered.evaluate({ args: toScopeValue(args) }, { now: Date.now() }),
-      ) as {
+      const w = renderOver(rendered, args) as {
         workflow?: unknown;
         version?: unknown;
         input?: unknown;
