@@ -3,8 +3,22 @@
 // per run are W7's.
 import { randomBytes } from 'node:crypto';
 import { statSync } from 'node:fs';
+import Database from 'better-sqlite3';
 
 const MiB = 1024 * 1024;
+
+/** Bytes of pages in use, after folding the WAL into the file (what runs added: W7, W9). */
+export function storedBytes(path) {
+  const db = new Database(path);
+  try {
+    db.pragma('wal_checkpoint(TRUNCATE)');
+    const pages = db.pragma('page_count', { simple: true });
+    const free = db.pragma('freelist_count', { simple: true });
+    return (pages - free) * db.pragma('page_size', { simple: true });
+  } finally {
+    db.close();
+  }
+}
 
 /** The database and its WAL on disk. */
 function fileBytes(path) {

@@ -8,23 +8,10 @@
 // Stored bytes are the pages in use (page count − free pages) × page size after a checkpoint, with
 // the engine closed: what the run costs on disk once the WAL is folded in.
 // Usage: node bench/workloads/w7-storage.mjs --dir DIR [--quick] [--runs N]
-import Database from 'better-sqlite3';
 import { chain5, dbPath, intArg, main, modeOf, openEngine, parseArgs } from '../lib/common.mjs';
+import { storedBytes } from '../lib/storage.mjs';
 
 const MIB = 1024 * 1024;
-
-/** Bytes of pages in use, after folding the WAL into the file. */
-function storedBytes(path) {
-  const db = new Database(path);
-  try {
-    db.pragma('wal_checkpoint(TRUNCATE)');
-    const pages = db.pragma('page_count', { simple: true });
-    const free = db.pragma('freelist_count', { simple: true });
-    return (pages - free) * db.pragma('page_size', { simple: true });
-  } finally {
-    db.close();
-  }
-}
 
 /** The JSON text of a run as the API shows it, and of its events. */
 async function viewBytes(engine, runId) {

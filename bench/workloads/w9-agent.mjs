@@ -10,9 +10,9 @@
 // bytes the measured runs added to the database (pages in use after a checkpoint, engine closed,
 // as W7 counts them), per run.
 // Usage: node bench/workloads/w9-agent.mjs --dir DIR [--quick] [--runs N] [--warmup N]
-import Database from 'better-sqlite3';
 import { startOpenAiServer } from '../../test/fixtures/openai-server.mjs';
 import { dbPath, intArg, main, modeOf, parseArgs, peakRss, summarize } from '../lib/common.mjs';
+import { storedBytes } from '../lib/storage.mjs';
 import { floorOf } from '../lib/floor.mjs';
 
 const TOOL_CALLS = 9;
@@ -90,19 +90,6 @@ async function plainConversation(client) {
     }
   }
   throw new Error('the plain conversation did not end');
-}
-
-/** Bytes of pages in use, after folding the WAL into the file (as W7). */
-function storedBytes(path) {
-  const db = new Database(path);
-  try {
-    db.pragma('wal_checkpoint(TRUNCATE)');
-    const pages = db.pragma('page_count', { simple: true });
-    const free = db.pragma('freelist_count', { simple: true });
-    return (pages - free) * db.pragma('page_size', { simple: true });
-  } finally {
-    db.close();
-  }
 }
 
 /** The JSON size of a run's events, of its `node.step` events apart, and of the run object. */
