@@ -120,6 +120,9 @@ describe.runIf(process.platform === 'linux')('AI steps across SIGKILLs', () => {
       WEFT_HTTP_ALLOW: '127.0.0.1',
       OPENAI_BASE_URL: ai.url,
       OPENAI_API_KEY: 'k',
+      // The llm node records its one step only when the answer is in: every kill may land while it
+      // waits, and the crash bound (poisoned-run.adversarial) is not what this test is about.
+      WEFT_CRASH_NODE_CRASHES: String(KILLS + 1),
     };
 
     // Each kill lands while work is in flight; a last child finishes every run.
