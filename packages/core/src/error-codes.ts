@@ -99,6 +99,10 @@ export const ERROR_CODES = {
   process_crashed: bug,
   shutdown: operational(),
   commit_failed: operational(),
+  // Many workers: this worker's hold on a run was taken over (its lease lapsed); its writes for
+  // the run are refused. An input that met a run another worker kept busy past the wait.
+  claim_lost: operational(),
+  run_busy: { status: 409, exit: 1, retryable: true, level: 'operational' },
   unsupported: bug,
 
   // The http node.

@@ -17,6 +17,7 @@ export * from './nodes/services.js';
 export * from './nodes/registry.js';
 export * from './ports/logger.js';
 export * from './ports/store.js';
+export * from './ports/cluster.js';
 export * from './ports/memory-store.js';
 export * from './ports/clock.js';
 export * from './compile/plan.js';

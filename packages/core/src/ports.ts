@@ -3,6 +3,7 @@
  * The interfaces that adapters implement: the store and its records, the clock and the logger.
  */
 export * from './ports/store.js';
+export * from './ports/cluster.js';
 export * from './ports/memory-store.js';
 export * from './ports/clock.js';
 export * from './ports/logger.js';

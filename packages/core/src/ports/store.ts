@@ -11,6 +11,7 @@
 import type { ErrorInfo } from '../errors.js';
 import type { WorkflowDefinition } from '../dsl/types.js';
 import type { RunEvent } from '../events.js';
+import type { ClusterPorts } from './cluster.js';
 import type { MemoryStore } from './memory-store.js';
 
 // Where the event log's entry type used to live: kept so that imports of it stay valid.
@@ -111,6 +112,14 @@ export interface RunWrite {
    * writer that passes it never writes events with seqs past its run row's seq.
    */
   previous?: RunRecord;
+  /**
+   * The writer's hold on the run, on a store shared by many workers (see `ports/cluster`). A new
+   * run is stored held by `worker` under `token`; a stored one only while its token is still
+   * `token`, else the whole commit fails with WeftError `claim_lost` and writes nothing. After the
+   * commit the run is held by `worker`, or by no one when `release` is set (nothing of it is in
+   * flight any more).
+   */
+  claim?: { worker: string; token: number; release: boolean };
 }
 
 export interface StoredWorkflow {
@@ -253,6 +262,8 @@ export interface TenantMove {
 
 /** Conversation memory and knowledge collections are declared in `memory-store.ts`. */
 export interface Store extends MemoryStore {
+  /** Leases and a bus for many workers on one database; absent on a store for one process. */
+  readonly cluster?: ClusterPorts;
   /** Applies pending migrations. Idempotent. */
   migrate(): Promise<void>;
   close(): Promise<void>;
