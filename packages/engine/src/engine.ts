@@ -48,7 +48,7 @@ import type { Runner } from './runtime/runner.js';
 import { startScheduler, type Scheduler } from './triggers/scheduler.js';
 import { Webhooks } from './triggers/webhooks.js';
 
-export type { EngineOptions } from './engine/options.js';
+export type { EngineOptions, WorkerOptions } from './engine/options.js';
 export type { WorkflowResolver } from './engine/children.js';
 export type { StartOptions } from './engine/starts.js';
 export type { PruneRequest, RetentionBounds } from './engine/retention.js';

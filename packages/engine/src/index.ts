@@ -6,6 +6,7 @@
 export {
   Engine,
   type EngineOptions,
+  type WorkerOptions,
   type PruneRequest,
   type RetentionBounds,
   type RetentionOptions,

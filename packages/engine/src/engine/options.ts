@@ -82,10 +82,28 @@ export interface EngineOptions {
    * so that a node that kills the process cannot stop the engine from starting. @default 3
    */
   maxNodeCrashes?: number;
+  /**
+   * How this engine works as one of many workers, on a store shared by many processes (one that
+   * offers `cluster` ports: PostgreSQL). Ignored on a store for one process.
+   */
+  worker?: WorkerOptions;
   /** Recover unfinished runs and fire timers. @default true */
   autoStart?: boolean;
   /** Hold the database for this process (false: read alongside another process). @default true */
   lock?: boolean;
+}
+
+export interface WorkerOptions {
+  /** Runs this worker carries at once, at most (others wait for a free worker). @default 64 */
+  concurrency?: number;
+  /**
+   * How long this worker's hold on its runs outlives its last renewal: a worker that stops (killed,
+   * stalled, cut off) loses its runs to the others that long after. Renewed every third of it.
+   * @default 10000
+   */
+  leaseMs?: number;
+  /** Looks for runs that need a worker at least this often, besides the bus's wakes. @default 1000 */
+  pollMs?: number;
 }
 
 export const DEFAULT_DB = './.weft/weft.db';
