@@ -31,7 +31,9 @@ import type { WeftClient } from '@weft/core/client';
 import { standardNodes } from '@weft/nodes';
 import { openPostgresStore } from '@weft/store-postgres';
 import { openSqliteStore } from '@weft/store-sqlite';
+import { readFileSync } from 'node:fs';
 import { localClient } from './client/local-client.js';
+import { ClusterMember } from './runtime/cluster.js';
 import { Credentials } from './credentials/credentials.js';
 import { SecretKey } from './credentials/secret-key.js';
 import type { Control } from './engine/control.js';
@@ -55,6 +57,39 @@ export type { PruneRequest, RetentionBounds } from './engine/retention.js';
 export type { RetentionOptions } from './engine/sweeper.js';
 
 /** A run id no run has: reading it exercises the store without finding anything. */
+/**
+ * On a store many processes share, an engine that carries runs on is one of many workers. One
+ * opened only to read or to answer (`autoStart: false`) takes part in nothing.
+ */
+function clusterMember(
+  store: Store,
+  options: EngineOptions,
+  log: Logger,
+): ClusterMember | undefined {
+  if (store.cluster === undefined || options.autoStart === false) return undefined;
+  const w = options.worker ?? {};
+  for (const key of ['concurrency', 'leaseMs', 'pollMs'] as const) {
+    const v = w[key];
+    if (v !== undefined && (!Number.isSafeInteger(v) || v < 1)) {
+      throw new WeftError('invalid_argument', `worker.${key} must be a whole number of at least 1`);
+    }
+  }
+  return new ClusterMember({
+    ports: store.cluster,
+    log,
+    version: ENGINE_VERSION,
+    concurrency: w.concurrency ?? 64,
+    leaseMs: w.leaseMs ?? 10_000,
+    pollMs: w.pollMs ?? 1000,
+  });
+}
+
+const ENGINE_VERSION = (
+  JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
+    version: string;
+  }
+).version;
+
 const PROBE_RUN_ID = '00000000-0000-0000-0000-000000000000';
 
 /** The statuses of runs that are not finished. */
@@ -102,6 +137,7 @@ export class Engine {
     this.webhooks = new Webhooks(this, { clock, limits: options.limits });
     this.registry = new NodeRegistry([...standardNodes, ...(options.nodes ?? [])]);
     const parts = buildParts({
+      cluster: clusterMember(store, options, this.log),
       store,
       registry: this.registry,
       clock,

@@ -13,6 +13,7 @@ import {
   type NodeRegistry,
   type Store,
 } from '@weft/core';
+import type { ClusterMember } from '../runtime/cluster.js';
 import { Runner } from '../runtime/runner.js';
 import { ChildRuns, type WorkflowResolver } from './children.js';
 import { Control } from './control.js';
@@ -36,6 +37,8 @@ export interface PartsInput {
   bounds: RunBounds;
   /** Called after a publish or a delete: the schedulers are woken. */
   changed: () => void;
+  /** This engine as one of many workers on a shared store. */
+  cluster?: ClusterMember | undefined;
 }
 
 export interface Parts {
@@ -70,6 +73,7 @@ export function buildParts(input: PartsInput): Parts {
     maxDepth: limits.maxDepth,
     loadPlan: (t, id, version) => definitions.planOf(t, id, version),
     maxNodeCrashes: input.bounds.maxNodeCrashes,
+    ...(input.cluster === undefined ? {} : { cluster: input.cluster }),
     services: {
       ...storeServices(store, clock, (id) => runner.active(id)?.identity.tenant),
       nodeTypes: registry,
@@ -91,7 +95,13 @@ export function buildParts(input: PartsInput): Parts {
     bounds: input.bounds,
   });
   const starts = new Starts({ store, runner, definitions, clock, limits, tenant });
-  const watch = new Watch({ store, runner, definitions });
+  const cluster = input.cluster;
+  const watch = new Watch({
+    store,
+    runner,
+    definitions,
+    ...(cluster === undefined ? {} : { changes: (id, l) => cluster.onChange(id, l) }),
+  });
   return {
     runner,
     definitions,

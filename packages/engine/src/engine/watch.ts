@@ -23,6 +23,11 @@ export interface WatchDeps {
   store: Store;
   runner: Pick<Runner, 'subscribe' | 'flush' | 'active'>;
   definitions: Pick<Definitions, 'planOf'>;
+  /**
+   * On a store many processes share: calls the listener after each commit of the run made by any
+   * of them (a run another worker carries never reaches this process's runner).
+   */
+  changes?: (runId: string, listener: (seq: number) => void) => () => void;
 }
 
 export class Watch {
@@ -38,11 +43,22 @@ export class Watch {
     const { runner, store, definitions } = this.#deps;
     const outcome = await new Promise<Settled>((resolve, reject) => {
       const unsubscribe = runner.subscribe(runId, (_events, run) => {
-        if (done(run.plan, run.state)) {
-          unsubscribe();
-          resolve({ run });
-        }
+        if (done(run.plan, run.state)) finish({ run });
       });
+      // Another worker's commits reach this process as a change to read from the store.
+      const stopChanges = this.#deps.changes?.(runId, () => {
+        check().then((found) => found !== undefined && finish(found), fail);
+      });
+      const finish = (found: Settled) => {
+        unsubscribe();
+        stopChanges?.();
+        resolve(found);
+      };
+      const fail = (e: unknown) => {
+        unsubscribe();
+        stopChanges?.();
+        reject(e);
+      };
       // Subscribed first, then checked: a run that settles in between is not missed.
       const check = async (): Promise<Settled | undefined> => {
         await runner.flush();
@@ -58,17 +74,7 @@ export class Watch {
         const state = runLogicOf(plan).load(plan, rows.run, rows.nodes);
         return done(plan, state) ? { view: runView(rows.run, rows.nodes, plan) } : undefined;
       };
-      check().then(
-        (found) => {
-          if (found === undefined) return;
-          unsubscribe();
-          resolve(found);
-        },
-        (e: unknown) => {
-          unsubscribe();
-          reject(e);
-        },
-      );
+      check().then((found) => found !== undefined && finish(found), fail);
     });
     if ('view' in outcome) return outcome.view;
     // A run the runner let go of at the commit that settled it holds exactly what was committed,
@@ -102,6 +108,12 @@ export class Watch {
       live.push(...events);
       wake?.();
     });
+    // Set when the store holds events this process did not see committed: another worker's.
+    let pull = false;
+    const stopChanges = this.#deps.changes?.(runId, () => {
+      pull = true;
+      wake?.();
+    });
     // A reader that went away must not keep a subscription until the run's next event.
     const { signal } = options;
     const onAbort = () => wake?.();
@@ -118,13 +130,28 @@ export class Watch {
       if (options.follow === false) return;
       if (isTerminal(record.status) && record.seq <= last) return;
       for (;;) {
+        if (pull) {
+          pull = false;
+          for (const e of await this.#deps.store.readEvents(runId, last)) {
+            yield e;
+            last = e.seq;
+            if (isTerminalEvent(e)) return;
+          }
+        }
         while (live.length > 0) {
           const e = live.shift()!;
           if (e.seq <= last) continue;
+          // A run that came here from another worker: what that one committed is read first.
+          if (e.seq > last + 1 && stopChanges !== undefined) {
+            live.unshift(e);
+            pull = true;
+            break;
+          }
           yield e;
           last = e.seq;
           if (isTerminalEvent(e)) return;
         }
+        if (pull) continue;
         if (stopped()) return;
         await new Promise<void>((resolve) => (wake = resolve));
         wake = undefined;
@@ -133,6 +160,7 @@ export class Watch {
     } finally {
       signal?.removeEventListener('abort', onAbort);
       unsubscribe();
+      stopChanges?.();
     }
   }
 }

@@ -20,6 +20,11 @@ export interface ActiveRun {
   controllers: Map<string, { abort(reason: unknown): void }>;
   /** Whether the run's row (and so its input) has been committed. */
   stored: boolean;
+  /**
+   * On a store shared by many workers: the token of this worker's hold on the run, which every
+   * commit of it carries (see `RunWrite.claim`).
+   */
+  claim?: number;
   /** The run row as last committed or loaded: commits write only what differs from it. */
   committed?: RunRecord;
   /**

@@ -37,11 +37,13 @@ import {
   type RunEvent,
   type RunIdentity,
   type RunRecord,
+  type RunClaim,
   type RunWrite,
   type Store,
   type TimerRecord,
 } from '@weft/core';
 import type { ActiveRun, RunnerInput } from './active-run.js';
+import type { ClusterHost, ClusterMember } from './cluster.js';
 import { executeNode, type ExecuteEnv } from './execute.js';
 import type { RecordedSteps } from './sub-steps.js';
 import { abandonmentOf, rejectionOf, subjectOf } from './rejection.js';
@@ -71,12 +73,30 @@ export interface RunnerOptions {
    * `process_crashed` instead of running it again. @default 3
    */
   maxNodeCrashes?: number;
+  /**
+   * This process as one of many workers on a shared store: runs are held under claims, inputs for
+   * runs another worker holds go to it, and only claimed runs are carried on at start.
+   */
+  cluster?: ClusterMember;
 }
 
 export type { ActiveRun, RunnerInput } from './active-run.js';
 
 /** Unfinished runs read per store call when the runner starts. */
 const RECOVERY_CHUNK = 1000;
+
+/** How long an input waits for a run that another worker keeps busy before `run_busy`. */
+const BUSY_WAIT_MS = 30_000;
+
+/** A decision that changes nothing: its commit lets go of a run on a shared store. */
+const NOTHING: Decision = { events: [], commands: [], dirty: new Set(), removed: new Set() };
+
+/** The run is held by another live worker (a shared store): inputs for it go there. */
+class HeldElsewhere extends Error {
+  constructor(readonly holder: string) {
+    super(`held by ${holder}`);
+  }
+}
 
 export type RunListener = (events: readonly RunEvent[], run: ActiveRun) => void;
 
@@ -143,6 +163,12 @@ export class Runner {
    * run whose parent has finished (its cancel was lost in the stop) is cancelled instead.
    */
   async start(): Promise<number> {
+    const cluster = this.#o.cluster;
+    if (cluster !== undefined) {
+      await this.#timers.start();
+      await cluster.start(this.#clusterHost());
+      return this.#active.size;
+    }
     const ids = await this.#o.store.runIdsByStatus(['queued', 'running', 'paused']);
     // A parent among these is unfinished: its children need no read to tell.
     const unfinished = new Set(ids);
@@ -210,6 +236,7 @@ export class Runner {
       ...(inherited.depth !== undefined ? { depth: inherited.depth } : {}),
     });
     const run: ActiveRun = { identity, plan, state, controllers: new Map(), stored: false };
+    if (this.#o.cluster !== undefined) run.claim = 1;
     this.#active.set(identity.id, run);
     try {
       this.#process(run, { type: 'start' });
@@ -227,18 +254,54 @@ export class Runner {
    * Sends an input to a run (loading it if needed) and resolves when the decision is committed.
    * Illegal moves reject with WeftError and change nothing.
    */
-  async send(runId: string, input: RunnerInput): Promise<ActiveRun> {
-    const run = await this.#load(runId);
-    if (run === undefined) throw new WeftError('not_found', `no run ${runId}`);
+  async send(runId: string, input: RunnerInput, how: { forward?: boolean } = {}): Promise<void> {
+    const run = await this.#loadOrForward(runId, input, how.forward !== false);
+    if (run === undefined) return;
     try {
       this.#process(run, input);
     } catch (e) {
-      if (isRefusal(e)) throw e;
-      throw this.#reject(run, input, e);
+      if (!isRefusal(e)) throw this.#reject(run, input, e);
+      this.#letGoIfIdle(run);
+      throw e;
     }
     await this.flush();
     if (run.failure !== undefined) throw toWeftError(run.failure);
-    return run;
+  }
+
+  /**
+   * The run in memory, loaded (and on a shared store, claimed) if need be. When another worker
+   * holds it, `input` is handed to that worker and undefined returned once it took it; with
+   * `forward` false (a timer, which the holder fires itself) nothing is handed on.
+   */
+  async #loadOrForward(
+    runId: string,
+    input: RunnerInput,
+    forward: boolean,
+  ): Promise<ActiveRun | undefined> {
+    const deadline = performance.now() + BUSY_WAIT_MS;
+    for (;;) {
+      try {
+        const run = await this.#load(runId);
+        if (run === undefined) throw new WeftError('not_found', `no run ${runId}`);
+        return run;
+      } catch (e) {
+        if (!(e instanceof HeldElsewhere)) throw e;
+        if (!forward) return undefined;
+        const taken = await this.#o.cluster!.forward(runId, input, e.holder).catch((f: unknown) => {
+          // Too large for the bus: wait for the holder to let go of the run instead.
+          if (WeftError.is(f) && f.code === 'payload_too_large') return false;
+          throw f;
+        });
+        if (taken) return undefined;
+        if (performance.now() >= deadline) {
+          throw new WeftError(
+            'run_busy',
+            `run ${runId} is held by worker ${e.holder}, which did not take the input; try again`,
+          );
+        }
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    }
   }
 
   /** Listens to the committed events of a run. Returns the unsubscribe function. */
@@ -311,6 +374,45 @@ export class Runner {
       for (const c of run.controllers.values()) c.abort(new WeftError('shutdown', 'engine closed'));
     }
     this.#active.clear();
+    await this.#o.cluster?.stop();
+  }
+
+  // ---- one of many workers --------------------------------------------------------------------
+
+  #clusterHost(): ClusterHost {
+    return {
+      adopt: (claims) => this.#adopt(claims),
+      // A draining worker takes on nothing more.
+      held: () => (this.#draining || this.#closed ? Number.POSITIVE_INFINITY : this.#active.size),
+      dropAll: (reason) => {
+        for (const run of [...this.#active.values()]) this.#drop(run, reason);
+      },
+      deliver: (runId, input) => this.send(runId, input),
+    };
+  }
+
+  /** Carries on runs this worker just claimed, as a start carries on those of a stopped process. */
+  async #adopt(claims: readonly RunClaim[]): Promise<void> {
+    const tokens = new Map(claims.map((c) => [c.runId, c.token]));
+    const none = new Set<string>();
+    for (const run of await this.#loadMany([...tokens.keys()], tokens)) {
+      run.claim = tokens.get(run.identity.id) ?? run.claim;
+      if (await this.#orphaned(run, none)) {
+        this.#feed(run, { type: 'cancel', reason: 'parent run stopped' });
+        continue;
+      }
+      const decision = this.#feed(run, { type: 'recover', crashLimit: this.#crashLimit });
+      if (decision !== undefined) this.#logCrashed(run, decision);
+    }
+    await this.flush();
+  }
+
+  /** A run an input left as it was: with nothing in flight, this worker lets go of it. */
+  #letGoIfIdle(run: ActiveRun): void {
+    if (run.claim === undefined || this.#active.get(run.identity.id) !== run) return;
+    const m = run.state.meta;
+    if (this.#batch.has(run.identity.id) || run.controllers.size > 0) return;
+    if (isTerminal(m.status) || m.executing === 0) this.#record(run, NOTHING);
   }
 
   // ---- inputs -----------------------------------------------------------------------------
@@ -330,9 +432,10 @@ export class Runner {
   #loadAfter(runId: string, after: Promise<unknown> | undefined): Promise<ActiveRun> {
     const loading = (async () => {
       await after;
+      const claim = await this.#acquire(runId);
       const rows = await this.#o.store.loadRun(runId);
       if (rows === undefined) throw new WeftError('not_found', `no run ${runId}`);
-      return this.#activate(rows);
+      return this.#activate(rows, claim);
     })();
     this.#loading.set(runId, loading);
     const forget = () => {
@@ -342,11 +445,25 @@ export class Runner {
     return loading;
   }
 
+  /** On a shared store, takes the run for this worker first: its token then fences its commits. */
+  async #acquire(runId: string): Promise<number | undefined> {
+    const cluster = this.#o.cluster;
+    if (cluster === undefined) return undefined;
+    const got = await this.#o.store.cluster!.claims.acquire(cluster.worker, runId);
+    if (got === undefined) throw new WeftError('not_found', `no run ${runId}`);
+    if ('heldBy' in got) throw new HeldElsewhere(got.heldBy);
+    return got.token;
+  }
+
   /**
    * The runs of `ids` in memory, those not there yet read from the store together. A run whose
-   * workflow version is gone is left out, as {@link #load} leaves it.
+   * workflow version is gone is left out, as {@link #load} leaves it. `claims` gives the tokens of
+   * runs this worker just claimed on a shared store.
    */
-  async #loadMany(ids: readonly string[]): Promise<ActiveRun[]> {
+  async #loadMany(
+    ids: readonly string[],
+    claims?: ReadonlyMap<string, number>,
+  ): Promise<ActiveRun[]> {
     const out: ActiveRun[] = [];
     const missing: string[] = [];
     const loading: string[] = [];
@@ -357,7 +474,7 @@ export class Runner {
     }
     for (const rows of await this.#o.store.loadRuns(missing)) {
       try {
-        out.push(await this.#activate(rows));
+        out.push(await this.#activate(rows, claims?.get(rows.run.id)));
       } catch (e) {
         if (!(WeftError.is(e) && e.code === 'not_found')) throw e;
       }
@@ -370,7 +487,10 @@ export class Runner {
   }
 
   /** The run of rows just read, unless it got into memory meanwhile. */
-  async #activate(rows: { run: RunRecord; nodes: NodeRecord[] }): Promise<ActiveRun> {
+  async #activate(
+    rows: { run: RunRecord; nodes: NodeRecord[] },
+    claim: number | undefined,
+  ): Promise<ActiveRun> {
     const r = rows.run;
     const plan = await this.#o.loadPlan(r.tenant, r.workflowId, r.version);
     const again = this.#active.get(r.id);
@@ -383,6 +503,7 @@ export class Runner {
       stored: true,
       committed: r,
     };
+    if (claim !== undefined) run.claim = claim;
     this.#active.set(r.id, run);
     return run;
   }
@@ -582,6 +703,12 @@ export class Runner {
       removeTimers: [...w.removeTimers],
     };
     if (w.removed.size > 0) write.removeNodes = [...w.removed];
+    const cluster = this.#o.cluster;
+    if (cluster !== undefined && w.run.claim !== undefined) {
+      // Nothing in flight: the run waits in the store alone, free for whichever worker it wakes.
+      const release = isTerminal(state.meta.status) || state.meta.executing === 0;
+      write.claim = { worker: cluster.worker, token: w.run.claim, release };
+    }
     if (w.run.stored) write.inputUnchanged = true;
     if (previous !== undefined) write.previous = previous;
     return write;
@@ -617,6 +744,15 @@ export class Runner {
    * stored, carry it on from what was committed — as after a crash, in-flight nodes run again.
    */
   #commitFailed(run: ActiveRun, error: unknown): void {
+    if (WeftError.is(error) && error.code === 'claim_lost') {
+      this.#log.warn(
+        { runId: run.identity.id, code: 'claim_lost' },
+        `worker ${this.#o.cluster?.worker} lost its claim on run ${run.identity.id}: another worker carries it on`,
+      );
+      run.failure = error;
+      for (const c of run.controllers.values()) c.abort(error);
+      return this.#evict(run, true);
+    }
     this.#log.error({ err: error, runId: run.identity.id }, 'commit failed');
     run.failure = error;
     for (const c of run.controllers.values()) {
@@ -751,7 +887,8 @@ export class Runner {
   }
 
   #fireTimer(timer: TimerRecord): Promise<void> {
-    return this.send(timer.runId, { type: 'timer.fired', timer }).then(
+    // On a shared store, a timer of a run another worker holds is that worker's to fire.
+    return this.send(timer.runId, { type: 'timer.fired', timer }, { forward: false }).then(
       () => undefined,
       (e: unknown) => {
         this.#log.error({ err: e, timer: timer.id }, 'timer could not fire');

@@ -1,0 +1,283 @@
+/**
+ * @module runtime/cluster
+ * This process as one of many workers on a shared database (see `ports/cluster` in the core): its
+ * lease, kept alive by a heartbeat and given up by itself before the database would take it;
+ * claims of runs that need a worker, on a poll and on the bus's wakes; inputs for runs another
+ * worker holds, forwarded to that worker over the bus; and the changes of runs committed
+ * elsewhere, for the readers of this process (waits, event streams).
+ */
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
+import {
+  customCode,
+  ERROR_CODES,
+  WeftError,
+  type BusMessage,
+  type ErrorCode,
+  type ClusterPorts,
+  type Logger,
+  type RunClaim,
+} from '@weft/core';
+import type { RunnerInput } from './active-run.js';
+
+/** What the member needs of the Runner. */
+export interface ClusterHost {
+  /** Carries on runs just claimed (their work in flight died with another worker, or is new). */
+  adopt(claims: readonly RunClaim[]): Promise<void>;
+  /** Runs this worker has in memory. */
+  held(): number;
+  /** The lease is gone: every run in memory is dropped, its executions aborted with `reason`. */
+  dropAll(reason: WeftError): void;
+  /** An input another process forwarded for a run this worker holds. */
+  deliver(runId: string, input: RunnerInput): Promise<void>;
+}
+
+export interface ClusterMemberOptions {
+  ports: ClusterPorts;
+  log: Logger;
+  version: string;
+  concurrency: number;
+  leaseMs: number;
+  pollMs: number;
+}
+
+/** How long a forwarded input waits for the holder's reply before asking the database again. */
+const REPLY_WAIT_MS = 2000;
+
+export class ClusterMember {
+  readonly #o: ClusterMemberOptions;
+  #worker = newWorkerId();
+  #host: ClusterHost | undefined;
+  #beat: ReturnType<typeof setInterval> | undefined;
+  #poll: ReturnType<typeof setInterval> | undefined;
+  /** Fires when the lease would lapse before a renewal lands: this worker stops on its own. */
+  #watchdog: ReturnType<typeof setTimeout> | undefined;
+  #unsubscribe: (() => Promise<void>) | undefined;
+  #claiming = false;
+  #claimAgain = false;
+  #joined = false;
+  #stopped = false;
+  readonly #replies = new Map<string, (error: WeftError | undefined) => void>();
+  readonly #changes = new Map<string, Set<(seq: number) => void>>();
+
+  constructor(options: ClusterMemberOptions) {
+    this.#o = options;
+  }
+
+  /** This worker's id on the database: a new one after a lost lease. */
+  get worker(): string {
+    return this.#worker;
+  }
+
+  async start(host: ClusterHost): Promise<void> {
+    this.#host = host;
+    this.#unsubscribe = await this.#o.ports.bus.subscribe((m) => this.#onMessage(m));
+    await this.#join();
+    const every = Math.max(10, Math.floor(this.#o.leaseMs / 3));
+    this.#beat = setInterval(() => void this.#renew(), every);
+    this.#beat.unref();
+    this.#poll = setInterval(() => this.claimSoon(), this.#o.pollMs);
+    this.#poll.unref();
+    await this.#claim();
+  }
+
+  /**
+   * Ends the lease: runs this worker still holds (work it stopped in flight) are free for the
+   * others at once.
+   */
+  async stop(): Promise<void> {
+    if (this.#stopped) return;
+    this.#stopped = true;
+    clearInterval(this.#beat);
+    clearInterval(this.#poll);
+    clearTimeout(this.#watchdog);
+    for (const reply of this.#replies.values()) {
+      reply(new WeftError('shutdown', 'engine closed'));
+    }
+    if (this.#joined) {
+      await this.#o.ports.claims.leave(this.#worker).catch((e: unknown) => {
+        this.#o.log.warn({ err: e }, 'could not end the lease; its runs pass on when it lapses');
+      });
+    }
+    await this.#unsubscribe?.().catch(() => undefined);
+  }
+
+  /** Claims runs that need a worker, soon: coalesces calls made meanwhile. */
+  claimSoon(): void {
+    if (this.#stopped || !this.#joined) return;
+    void this.#claim();
+  }
+
+  /**
+   * Hands `input` to the worker that holds the run. Resolves true once that worker has taken it
+   * (throwing what it refused), false when it did not answer in time (it may have stopped, or let
+   * go of the run): the caller asks the database again.
+   */
+  async forward(runId: string, input: RunnerInput, holder: string): Promise<boolean> {
+    const id = randomUUID();
+    const answered = new Promise<WeftError | undefined | 'timeout'>((resolve) => {
+      const timer = setTimeout(() => {
+        this.#replies.delete(id);
+        resolve('timeout');
+      }, REPLY_WAIT_MS);
+      this.#replies.set(id, (error) => {
+        clearTimeout(timer);
+        this.#replies.delete(id);
+        resolve(error);
+      });
+    });
+    try {
+      await this.#o.ports.bus.publish({
+        kind: 'forward',
+        to: holder,
+        from: this.#worker,
+        id,
+        runId,
+        input,
+      });
+    } catch (e) {
+      this.#replies.get(id)?.(undefined);
+      throw e;
+    }
+    const outcome = await answered;
+    if (outcome === 'timeout') return false;
+    if (outcome !== undefined) throw outcome;
+    return true;
+  }
+
+  /** Calls `listener` with the last seq of each commit of the run made by any process. */
+  onChange(runId: string, listener: (seq: number) => void): () => void {
+    let set = this.#changes.get(runId);
+    if (set === undefined) this.#changes.set(runId, (set = new Set()));
+    set.add(listener);
+    return () => {
+      set.delete(listener);
+      if (set.size === 0) this.#changes.delete(runId);
+    };
+  }
+
+  async #join(): Promise<void> {
+    const sent = performance.now();
+    await this.#o.ports.claims.join(this.#worker, this.#o.leaseMs, {
+      version: this.#o.version,
+      where: `${hostname()}:${process.pid}`,
+    });
+    this.#joined = true;
+    this.#arm(sent);
+  }
+
+  /** The lease counts from before the renewal was sent; stop a sixth of it early. */
+  #arm(sent: number): void {
+    clearTimeout(this.#watchdog);
+    if (this.#stopped) return;
+    const margin = Math.max(5, Math.floor(this.#o.leaseMs / 6));
+    this.#watchdog = setTimeout(
+      () => this.#lost(`no renewal landed within ${this.#o.leaseMs} ms`),
+      Math.max(1, this.#o.leaseMs - margin - (performance.now() - sent)),
+    );
+    this.#watchdog.unref();
+  }
+
+  async #renew(): Promise<void> {
+    if (this.#stopped) return;
+    if (!this.#joined) {
+      await this.#join().catch(() => undefined);
+      if (this.#joined) this.claimSoon();
+      return;
+    }
+    const worker = this.#worker;
+    const sent = performance.now();
+    try {
+      const kept = await this.#o.ports.claims.renew(worker, this.#o.leaseMs);
+      if (worker !== this.#worker) return;
+      if (kept) this.#arm(sent);
+      else this.#lost('its lease had lapsed');
+    } catch (e) {
+      // The watchdog decides: a renewal may still land before the lease runs out.
+      this.#o.log.warn({ err: e, worker }, 'lease renewal failed');
+    }
+  }
+
+  /** Stops every run of this worker and joins again under a new id, at the next beat. */
+  #lost(why: string): void {
+    if (this.#stopped || !this.#joined) return;
+    const old = this.#worker;
+    this.#joined = false;
+    this.#worker = newWorkerId();
+    clearTimeout(this.#watchdog);
+    this.#o.log.warn(
+      { worker: old, code: 'claim_lost' },
+      `worker ${old} lost its claim on its runs (${why}): it stops them; other workers carry them on`,
+    );
+    this.#host?.dropAll(new WeftError('claim_lost', `worker ${old} lost its lease (${why})`));
+  }
+
+  async #claim(): Promise<void> {
+    if (this.#claiming) {
+      this.#claimAgain = true;
+      return;
+    }
+    this.#claiming = true;
+    try {
+      do {
+        this.#claimAgain = false;
+        const host = this.#host;
+        if (host === undefined || this.#stopped || !this.#joined) return;
+        const free = this.#o.concurrency - host.held();
+        if (free <= 0) return;
+        const claims = await this.#o.ports.claims.claim(this.#worker, free);
+        if (claims.length > 0) await host.adopt(claims);
+        // A full page may leave more behind.
+        if (claims.length === free) this.#claimAgain = true;
+      } while (this.#claimAgain);
+    } catch (e) {
+      this.#o.log.warn({ err: e }, 'claiming runs failed; tried again at the next poll');
+    } finally {
+      this.#claiming = false;
+    }
+  }
+
+  #onMessage(m: BusMessage): void {
+    switch (m.kind) {
+      case 'wake':
+        return this.claimSoon();
+      case 'runs':
+        for (const [runId, seq] of m.runs) {
+          const listeners = this.#changes.get(runId);
+          if (listeners !== undefined) for (const l of [...listeners]) l(seq);
+        }
+        return;
+      case 'forward':
+        if (m.to !== this.#worker || this.#host === undefined) return;
+        void this.#answer(m.from, m.id, this.#host.deliver(m.runId, m.input as RunnerInput));
+        return;
+      case 'reply':
+        if (m.to !== this.#worker) return;
+        this.#replies.get(m.id)?.(m.error === undefined ? undefined : asWeftError(m.error));
+        return;
+    }
+  }
+
+  async #answer(to: string, id: string, taken: Promise<void>): Promise<void> {
+    let error: { code: string; message: string } | undefined;
+    try {
+      await taken;
+    } catch (e) {
+      const w = WeftError.is(e) ? e : new WeftError('internal', String(e));
+      error = { code: w.code, message: w.message };
+    }
+    await this.#o.ports.bus
+      .publish({ kind: 'reply', to, id, ...(error === undefined ? {} : { error }) })
+      .catch((e: unknown) => this.#o.log.warn({ err: e }, 'could not answer a forwarded input'));
+  }
+}
+
+/** The holder's refusal, as it would have been thrown here. */
+function asWeftError(e: { code: string; message: string }): WeftError {
+  const code = e.code in ERROR_CODES ? (e.code as ErrorCode) : customCode(e.code);
+  return new WeftError(code, e.message);
+}
+
+function newWorkerId(): string {
+  return `${hostname()}-${process.pid}-${randomUUID().slice(0, 8)}`;
+}
