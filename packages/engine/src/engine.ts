@@ -70,8 +70,12 @@ function clusterMember(
   const w = options.worker ?? {};
   for (const key of ['concurrency', 'leaseMs', 'pollMs'] as const) {
     const v = w[key];
-    if (v !== undefined && (!Number.isSafeInteger(v) || v < 1)) {
-      throw new WeftError('invalid_argument', `worker.${key} must be a whole number of at least 1`);
+    const least = key === 'concurrency' ? 0 : 1;
+    if (v !== undefined && (!Number.isSafeInteger(v) || v < least)) {
+      throw new WeftError(
+        'invalid_argument',
+        `worker.${key} must be a whole number of at least ${least}`,
+      );
     }
   }
   return new ClusterMember({

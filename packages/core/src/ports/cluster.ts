@@ -8,11 +8,10 @@
  * by no one and lives in the store alone. A worker's lease is one row it renews (`renew`): its
  * holds do not need a write each to stay alive, and all of them lapse together when it stops
  * renewing. Every hold carries a token, raised by each claim: a write for a run (see
- * {@link RunWrite.claim}) is refused with WeftError `claim_lost` unless the run's token is still the
+ * `RunWrite.claim`) is refused with WeftError `claim_lost` unless the run's token is still the
  * writer's, so a worker that stalled past its lease and woke up again can change nothing that its
  * successor took over.
  */
-import type { RunWrite } from './store.js';
 
 /** A worker's hold on a run. */
 export interface RunClaim {

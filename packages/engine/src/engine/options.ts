@@ -94,7 +94,10 @@ export interface EngineOptions {
 }
 
 export interface WorkerOptions {
-  /** Runs this worker carries at once, at most (others wait for a free worker). @default 64 */
+  /**
+   * Runs this worker carries at once, at most: a run started here past it waits `queued` for any
+   * free worker. 0 makes a process that only answers (an API server beside workers). @default 64
+   */
   concurrency?: number;
   /**
    * How long this worker's hold on its runs outlives its last renewal: a worker that stops (killed,

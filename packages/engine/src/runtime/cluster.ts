@@ -102,6 +102,11 @@ export class ClusterMember {
     await this.#unsubscribe?.().catch(() => undefined);
   }
 
+  /** Whether a worker holding `held` runs has its share: a run started here then waits `queued`. */
+  full(held: number): boolean {
+    return held >= this.#o.concurrency;
+  }
+
   /** Claims runs that need a worker, soon: coalesces calls made meanwhile. */
   claimSoon(): void {
     if (this.#stopped || !this.#joined) return;

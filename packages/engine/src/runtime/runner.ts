@@ -236,7 +236,16 @@ export class Runner {
       ...(inherited.depth !== undefined ? { depth: inherited.depth } : {}),
     });
     const run: ActiveRun = { identity, plan, state, controllers: new Map(), stored: false };
-    if (this.#o.cluster !== undefined) run.claim = 1;
+    const cluster = this.#o.cluster;
+    if (cluster !== undefined) run.claim = 1;
+    if (cluster?.full(this.#active.size) === true) {
+      // This worker has its share: the run waits `queued` for whichever worker is free first.
+      this.#active.set(identity.id, run);
+      this.#record(run, NOTHING);
+      await this.flush();
+      if (run.failure !== undefined) throw toWeftError(run.failure);
+      return run;
+    }
     this.#active.set(identity.id, run);
     try {
       this.#process(run, { type: 'start' });
@@ -399,6 +408,10 @@ export class Runner {
       run.claim = tokens.get(run.identity.id) ?? run.claim;
       if (await this.#orphaned(run, none)) {
         this.#feed(run, { type: 'cancel', reason: 'parent run stopped' });
+        continue;
+      }
+      if (run.state.meta.status === 'queued') {
+        this.#feed(run, { type: 'start' });
         continue;
       }
       const decision = this.#feed(run, { type: 'recover', crashLimit: this.#crashLimit });

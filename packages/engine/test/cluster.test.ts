@@ -1,0 +1,223 @@
+/**
+ * Many workers on one PostgreSQL database (issue 13): engines of this process on one schema, each
+ * a worker with its own lease. A run is carried by one worker at a time; a worker with its share
+ * leaves new runs `queued` for the others, which claim them highest priority first; inputs and
+ * cancels for a run another worker holds reach that worker; a worker that ends its lease (a drain)
+ * or stops renewing it (a stall) loses its runs to the others, and what it had in flight runs
+ * again there.
+ */
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { TestSchemas } from '@weft/store-postgres/testing';
+import { openPostgresStore } from '@weft/store-postgres';
+import { defineNode, Engine, type Logger, type Store, type WorkerOptions } from '../src/index.js';
+
+const schemas = new TestSchemas();
+afterAll(() => schemas.dropAll(), 120_000);
+
+let engines: Engine[] = [];
+afterEach(async () => {
+  for (const e of engines) await e.close();
+  engines = [];
+  for (const g of gates.values()) g.open();
+  gates.clear();
+});
+
+/** Executions of `count` nodes by `<run>:<node>`, and the worker (engine name) of each. */
+const executions: { key: string; by: string }[] = [];
+const ran = (key: string) => executions.filter((e) => e.key === key);
+
+interface Gate {
+  promise: Promise<void>;
+  open(): void;
+}
+/** `block` nodes wait for their gate (by name) to open, or for their signal. */
+const gates = new Map<string, Gate>();
+const gate = (name: string): Gate => {
+  let g = gates.get(name);
+  if (g === undefined) {
+    let open!: () => void;
+    const promise = new Promise<void>((r) => (open = r));
+    gates.set(name, (g = { promise, open }));
+  }
+  return g;
+};
+
+const nodesFor = (by: string) => [
+  defineNode({
+    type: 'count',
+    description: 'tells which worker ran it',
+    params: z.object({ gate: z.string().optional() }),
+    run: async (ctx, p) => {
+      executions.push({ key: `${ctx.runId}:${ctx.path}`, by });
+      if (p.gate !== undefined) {
+        const g = gate(p.gate).promise;
+        await new Promise<void>((resolve, reject) => {
+          g.then(resolve, reject);
+          ctx.signal.addEventListener('abort', () => reject(ctx.signal.reason), { once: true });
+        });
+      }
+      return { by };
+    },
+  }),
+];
+
+/** Warnings the engine logs, for the line a worker that lost its claim writes. */
+const warnings: string[] = [];
+const log: Logger = {
+  debug: () => undefined,
+  info: () => undefined,
+  warn: (_o: unknown, msg?: string) => void warnings.push(String(msg)),
+  error: () => undefined,
+  child: () => log,
+} as unknown as Logger;
+
+async function worker(
+  postgres: string,
+  by: string,
+  worker: WorkerOptions,
+  store?: Store,
+): Promise<Engine> {
+  const engine = await Engine.open({
+    ...(store === undefined ? { postgres } : { store }),
+    nodes: nodesFor(by),
+    worker: { pollMs: 100, ...worker },
+    log,
+  });
+  engines.push(engine);
+  return engine;
+}
+
+const COUNTED = {
+  id: 'counted',
+  nodes: [
+    { id: 'a', type: 'count', with: {} },
+    { id: 'b', type: 'count', needs: ['a'], with: {} },
+  ],
+};
+
+describe('many workers on one PostgreSQL database', () => {
+  it('runs started where there is no room wait queued; the free worker carries them, by priority', async () => {
+    const postgres = schemas.urlFor(await schemas.create());
+    const api = await worker(postgres, 'api', { concurrency: 0 });
+    await api.publish(COUNTED);
+    const ids: string[] = [];
+    for (let i = 0; i < 12; i++) {
+      const { id, status } = await api.start('counted', { priority: i % 3 });
+      expect(status).toBe('queued');
+      ids.push(id);
+    }
+    // One run at a time: claims follow priority, then age.
+    await worker(postgres, 'one', { concurrency: 1 });
+    const views = await Promise.all(ids.map((id) => api.wait(id)));
+    for (const v of views) expect(v).toMatchObject({ status: 'succeeded', output: { by: 'one' } });
+    for (const id of ids) {
+      expect(ran(`${id}:a`)).toHaveLength(1);
+      expect(ran(`${id}:b`)).toHaveLength(1);
+    }
+    const order = executions
+      .filter((e) => e.key.endsWith(':a') && ids.some((id) => e.key.startsWith(id)))
+      .map((e) => ids.indexOf(e.key.split(':')[0]!));
+    const priorities = order.map((i) => i % 3);
+    expect(priorities).toEqual([...priorities].sort((x, y) => y - x));
+    expect(order.filter((i) => i % 3 === 2)).toEqual([2, 5, 8, 11]);
+  });
+
+  it('an answer and a cancel for a run another worker holds reach that worker', async () => {
+    const postgres = schemas.urlFor(await schemas.create());
+    const holder = await worker(postgres, 'holder', {});
+    const other = await worker(postgres, 'other', { concurrency: 0 });
+    await holder.publish({
+      id: 'split',
+      nodes: [
+        { id: 'slow', type: 'count', with: { gate: 'split' } },
+        {
+          id: 'ask',
+          type: 'human',
+          with: { prompt: 'ok?', schema: { type: 'object', required: ['ok'] } },
+        },
+      ],
+    });
+    const { id } = await holder.start('split');
+    // Waiting for the answer, while `slow` runs at the holder.
+    await waitFor(async () => (await other.waitingForAnswer(id)).includes('ask'));
+    await expect(other.input(id, 'ask', { nope: 1 })).rejects.toMatchObject({
+      code: 'invalid_answer',
+    });
+    await other.input(id, 'ask', { ok: true });
+    expect((await other.get(id))?.nodes['ask']).toMatchObject({
+      status: 'succeeded',
+      output: { ok: true },
+    });
+    // The holder still runs `slow`: the cancel aborts it there.
+    await other.cancel(id, 'enough');
+    const done = await other.wait(id, { until: 'finished' });
+    expect(done.status).toBe('cancelled');
+    expect(ran(`${id}:slow`)).toEqual([{ key: `${id}:slow`, by: 'holder' }]);
+  });
+
+  it('a worker that drains lets go of its runs: another carries on what was in flight at once', async () => {
+    const postgres = schemas.urlFor(await schemas.create());
+    const first = await worker(postgres, 'first', { leaseMs: 60_000 });
+    await first.publish({
+      id: 'gated',
+      nodes: [{ id: 'g', type: 'count', with: { gate: 'drain' } }],
+    });
+    const { id } = await first.start('gated');
+    await waitFor(() => ran(`${id}:g`).length === 1);
+    const second = await worker(postgres, 'second', {});
+    await first.close();
+    // Long before the first's lease of a minute would lapse.
+    await waitFor(() => ran(`${id}:g`).length === 2, 5000);
+    gate('drain').open();
+    const view = await second.wait(id, { until: 'finished' });
+    expect(view).toMatchObject({ status: 'succeeded', output: { by: 'second' } });
+    expect(ran(`${id}:g`).map((e) => e.by)).toEqual(['first', 'second']);
+  });
+
+  it('a worker whose renewals stop loses its runs within its lease, says so once, and its late result is dropped', async () => {
+    const postgres = schemas.urlFor(await schemas.create());
+    // The stalled worker's own store: its renewals hang, as on a machine that stopped.
+    const store = await openPostgresStore({ url: postgres });
+    let stalled = false;
+    const claims = store.cluster!.claims;
+    const renew = claims.renew.bind(claims);
+    claims.renew = (w, ttl) => (stalled ? new Promise<boolean>(() => undefined) : renew(w, ttl));
+    try {
+      const staller = await worker(postgres, 'staller', { leaseMs: 600 }, store);
+      await staller.publish({
+        id: 'stall',
+        nodes: [
+          { id: 'g', type: 'count', with: { gate: 'stall' } },
+          { id: 'after', type: 'count', needs: ['g'], with: {} },
+        ],
+      });
+      const { id } = await staller.start('stall');
+      await waitFor(() => ran(`${id}:g`).length === 1);
+      const taker = await worker(postgres, 'taker', { leaseMs: 600 });
+      warnings.length = 0;
+      stalled = true;
+      await waitFor(() => ran(`${id}:g`).length === 2, 5000);
+      expect(warnings.filter((w) => w.includes('lost its claim'))).toHaveLength(1);
+      gate('stall').open();
+      const view = await taker.wait(id, { until: 'finished' });
+      expect(view.status).toBe('succeeded');
+      expect(ran(`${id}:g`).map((e) => e.by)).toEqual(['staller', 'taker']);
+      expect(ran(`${id}:after`).map((e) => e.by)).toEqual(['taker']);
+      const events = await store.readEvents(id, 0);
+      expect(events.filter((e) => e.type === 'node.succeeded' && e.node === 'g')).toHaveLength(1);
+    } finally {
+      for (const e of engines) await e.close();
+      engines = [];
+      await store.close();
+    }
+  });
+});
+
+async function waitFor(ok: () => boolean | Promise<boolean>, ms = 10_000): Promise<void> {
+  const until = Date.now() + ms;
+  while (!(await ok())) {
+    if (Date.now() > until) throw new Error('timed out waiting');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
