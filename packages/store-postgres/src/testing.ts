@@ -51,6 +51,14 @@ export class TestSchemas {
     await this.#run(sql);
   }
 
+  /** The rows of a query on the test database, outside any store: to look at what a test wrote. */
+  async query<T extends object = Record<string, unknown>>(
+    sql: string,
+    params: unknown[] = [],
+  ): Promise<T[]> {
+    return (await this.#run(sql, params)).rows as T[];
+  }
+
   /** Drops every schema this instance made, with its tables. */
   async dropAll(): Promise<void> {
     const names = this.#made.splice(0);
@@ -62,11 +70,11 @@ export class TestSchemas {
     }
   }
 
-  async #run(sql: string): Promise<void> {
+  async #run(sql: string, params: unknown[] = []): Promise<pg.QueryResult> {
     const client = new pg.Client({ connectionString: this.url });
     await client.connect();
     try {
-      await client.query(sql);
+      return await client.query(sql, params);
     } finally {
       await client.end();
     }

@@ -29,6 +29,7 @@ const OPTIONS = {
   sync: { type: 'string' },
   'older-than': { type: 'string' },
   'retention-days': { type: 'string' },
+  concurrency: { type: 'string' },
   timeout: { type: 'string' },
   // weft credentials set: the type and its fields (`--value` is shared with runs input).
   type: { type: 'string' },
@@ -60,6 +61,8 @@ const COMMAND_OPTIONS: Record<string, readonly Name[]> = {
   validate: ['db'],
   graph: ['format', 'db'],
   serve: ['port', 'host', 'db', 'postgres', 'sync', 'retention-days'],
+  // --db is taken to be refused with a reason: workers need a database they share.
+  worker: ['postgres', 'concurrency', 'db'],
   migrate: ['db', 'postgres'],
   keys: ['tenant', 'db', 'postgres', 'json'],
   'tenants move': ['db', 'postgres', 'json'],

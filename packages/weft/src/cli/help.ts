@@ -44,6 +44,10 @@ Usage:
       WEFT_API_KEYS=tenant:key,... and from weft keys create; without any the API is open
       and listens on 127.0.0.1 only. SIGTERM drains (WEFT_DRAIN_MS, default 10000).
       Logs: JSON lines on stderr (WEFT_LOG_LEVEL=debug|info|warn|error|silent).
+  weft worker --postgres URL [--concurrency N]
+      A worker only, one of many on a shared PostgreSQL database (or WEFT_POSTGRES_URL): it
+      carries runs under leases and fires cron schedules, with no HTTP server. A worker that
+      dies loses its runs to the others after its lease (10 s). SIGTERM drains.
   weft keys create --tenant T [--db PATH | --postgres URL] [--json]
       Make an API key for tenant T and print it once (only its hash is stored).
       A running weft serve on the same database accepts it at once.
@@ -143,6 +147,26 @@ Examples:
   weft serve --sync normal --retention-days 30
   WEFT_API_KEYS=acme:s3cret weft serve --host 0.0.0.0 --port 9000
   weft serve --postgres postgres://weft@db.internal:5432/weft
+`,
+  worker: `weft worker --postgres URL [--concurrency N]
+
+A worker only, with no HTTP server: one of many processes on one PostgreSQL database, beside a
+weft serve --postgres on the same database for the API. It carries runs under leases (a worker
+that dies loses its runs to the others once its lease lapses, 10 s; the nodes it was running run
+again) and fires the workflows' cron schedules (each due time once, whichever worker takes it).
+Run weft migrate --postgres first; give every worker the same WEFT_SECRET_KEY.
+Logs: JSON lines on stderr (WEFT_LOG_LEVEL), each naming the worker (host:pid).
+SIGTERM or SIGINT drains: no new work, the nodes running may finish within WEFT_DRAIN_MS
+(default 10000), then the worker lets go of its runs and exits 0.
+
+Options:
+  --postgres URL     the shared database: postgres://USER[:PASSWORD]@HOST[:PORT]/DB
+                     (default: WEFT_POSTGRES_URL). A SQLite file (--db) cannot be shared.
+  --concurrency N    runs carried at once, at most (default 64)
+
+Examples:
+  weft worker --postgres postgres://weft@db.internal:5432/weft
+  WEFT_POSTGRES_URL=postgres://weft@db.internal:5432/weft weft worker --concurrency 16
 `,
   migrate: `weft migrate [--db PATH | --postgres URL]
 

@@ -15,6 +15,7 @@ import { COMMAND_HELP, HELP } from './help.js';
 import { checkRunsValues } from './runs-args.js';
 import { postgresFrom } from './store-options.js';
 import { guardUnfinished } from './unfinished.js';
+import { concurrencyFrom } from './worker-options.js';
 
 // Commands are loaded when used, so that `weft --version` and `weft help` start at once.
 const commands = {
@@ -26,6 +27,7 @@ const commands = {
   workflows: () => import('./workflows-command.js'),
   credentials: () => import('./credentials-command.js'),
   serve: () => import('./serve-command.js'),
+  worker: () => import('./worker-command.js'),
   keys: () => import('./keys-command.js'),
   tenants: () => import('./tenants-command.js'),
   doctor: () => import('./doctor-command.js'),
@@ -101,6 +103,7 @@ async function main(argv: string[]): Promise<number> {
     sync: str('sync'),
     olderThan: str('older-than'),
     retentionDays: str('retention-days'),
+    concurrency: str('concurrency'),
     timeout: str('timeout'),
     type: str('type'),
   };
@@ -218,6 +221,25 @@ async function main(argv: string[]): Promise<number> {
         ...(values.sync === undefined ? {} : { sync: values.sync }),
         ...(values.retentionDays === undefined ? {} : { retentionDays: values.retentionDays }),
       });
+    }
+    case 'worker': {
+      if (rest.length > 0)
+        throw new CliError(`weft worker: unexpected argument "${rest[0]}"`, EXIT.invalid);
+      if (dbGiven) {
+        throw new CliError(
+          'weft worker takes no --db: workers share one PostgreSQL database (--postgres URL or WEFT_POSTGRES_URL), and a SQLite file is one process’s',
+          EXIT.invalid,
+        );
+      }
+      const concurrency = concurrencyFrom(values.concurrency);
+      const postgres = postgresFrom(values.postgres, false, process.env);
+      if (postgres === undefined) {
+        throw new CliError(
+          'weft worker needs the PostgreSQL database the workers share: --postgres URL or WEFT_POSTGRES_URL',
+          EXIT.invalid,
+        );
+      }
+      return (await commands.worker()).workerCommand({ postgres, concurrency });
     }
     case 'migrate': {
       if (rest.length > 0)

@@ -2,8 +2,8 @@
  * @module cli/serve-command
  * `weft serve [--port 8080] [--host 127.0.0.1] [--db PATH | --postgres URL]`: the HTTP API on the
  * embedded store or on PostgreSQL (`--postgres`, or `WEFT_POSTGRES_URL`), with the cron scheduler,
- * credentials, webhooks, `/metrics`, OpenTelemetry spans and JSON logs. On PostgreSQL one process
- * serves the database: workers beside it are not there yet.
+ * credentials, webhooks, `/metrics`, OpenTelemetry spans and JSON logs. On PostgreSQL its engine is
+ * one worker among those on the database (`weft worker`, ./worker-command.ts).
  *
  * API keys come from `WEFT_API_KEYS` and from `weft keys create` (stored hashed, read at each
  * request, so a key made while the server runs works at once). With neither, the API is open, so
@@ -26,6 +26,7 @@ import { SqliteStore } from '@weft/store-sqlite';
 import { CliError, EXIT } from './exit-codes.js';
 import { warnAboutOpenTenant } from './open-tenant-warning.js';
 import { connectionLimitsFrom } from './serve-env.js';
+import { drainMsFrom, untilStopSignal } from './shutdown.js';
 import { retentionDaysFrom, syncFrom } from './store-options.js';
 
 export interface ServeArgs {
@@ -44,21 +45,6 @@ const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1', '[::1]']);
 
 /** A loopback host: 127.0.0.0/8, ::1 or localhost. */
 export const isLoopback = (host: string) => LOOPBACK.has(host) || /^127(\.\d{1,3}){3}$/.test(host);
-
-/** Default of `WEFT_DRAIN_MS`. */
-const DRAIN_MS = 10_000;
-
-function drainMsFrom(value: string | undefined): number {
-  if (value === undefined || value.trim() === '') return DRAIN_MS;
-  const ms = Number(value);
-  if (!Number.isInteger(ms) || ms < 0) {
-    throw new CliError(
-      `WEFT_DRAIN_MS must be a whole number of milliseconds, not "${value}"`,
-      EXIT.invalid,
-    );
-  }
-  return ms;
-}
 
 const truthy = (value: string | undefined) =>
   value !== undefined && /^(1|true|yes)$/i.test(value.trim());
@@ -163,19 +149,8 @@ export async function serveCommand(a: ServeArgs): Promise<number> {
   announce(reachableUrl(server.url));
   process.stdout.write(`listening on ${server.url}\n`);
 
-  await new Promise<void>((resolve) => {
-    const stop = (signal: NodeJS.Signals) => {
-      process.stderr.write(`${signal}: draining (up to ${drainMs} ms)\n`);
-      // Commands started from now on are refused (store_locked), not sent to a server that stops.
-      announce(undefined);
-      // A second signal does not wait for the drain.
-      process.once('SIGINT', () => process.exit(EXIT.failed));
-      process.once('SIGTERM', () => process.exit(EXIT.failed));
-      resolve();
-    };
-    process.once('SIGTERM', stop);
-    process.once('SIGINT', stop);
-  });
+  // Commands started from now on are refused (store_locked), not sent to a server that stops.
+  await untilStopSignal(drainMs, () => announce(undefined));
   await scheduler.stop();
   const [, finished] = await Promise.all([server.close(), engine.drain(drainMs)]);
   if (!finished) {
