@@ -30,6 +30,7 @@ import { workflowCases } from './store-contract/workflows.js';
 /** Store-neutral pieces for a store package's own tests. */
 export { makeRun, makeWrite } from './store-contract/fixtures.js';
 export { reopenCase } from './store-contract/reopen.js';
+export { clusterContract } from './store-contract/cluster.js';
 
 /**
  * Declares the contract suite for one store implementation.

@@ -1,7 +1,8 @@
 /**
  * @module connect
- * The connection pool of a store: the URL checked and named without its password, the search path
- * set per connection, and one transaction helper for every write that needs one.
+ * The connection pool of a store (and the bus's connection of its own): the URL checked and named
+ * without its password, the search path set per connection, and one transaction helper for every
+ * write that needs one.
  */
 import pg from 'pg';
 import { WeftError, type Logger } from '@weft/core';
@@ -48,19 +49,31 @@ export interface PoolOptions {
   label: string;
 }
 
-export function createPool(o: PoolOptions): pg.Pool {
-  const pool = new pg.Pool({
-    connectionString: o.url,
-    max: o.max,
+/** How every connection of a store is made: on the URL, in the schema. */
+function connectionConfig(url: string, schema: string | undefined, application: string) {
+  return {
+    connectionString: url,
     connectionTimeoutMillis: 10_000,
-    application_name: 'weft',
-    ...(o.schema === undefined ? {} : { options: `-c search_path=${quoteIdent(o.schema)}` }),
-  });
+    application_name: application,
+    ...(schema === undefined ? {} : { options: `-c search_path=${quoteIdent(schema)}` }),
+  };
+}
+
+export function createPool(o: PoolOptions): pg.Pool {
+  const pool = new pg.Pool({ ...connectionConfig(o.url, o.schema, 'weft'), max: o.max });
   // An idle connection the server closes must not take the process down: the next query reconnects.
   pool.on('error', (error) =>
     o.log.warn({ database: o.label, error: error.message }, 'PostgreSQL connection lost'),
   );
   return pool;
+}
+
+/** A connection of its own, outside the pool (the bus's LISTEN). Not connected yet. */
+export function createClient(
+  o: Pick<PoolOptions, 'url' | 'schema'>,
+  application = 'weft-bus',
+): pg.Client {
+  return new pg.Client(connectionConfig(o.url, o.schema, application));
 }
 
 /**

@@ -14,10 +14,12 @@
  *   `run_outputs` under the event's seq, when the node (run) row written with it holds the same
  *   value: the event and the row name it by seq (`output_seq`). Those rows are never updated, so
  *   nothing has to move when a retry resets the node.
- * - Runs are rows a later step can give an owner and a fencing token (workers claiming runs).
+ * - Runs are rows a later step can give an owner and a fencing token (workers claiming runs):
+ *   0003_cluster does, in `cluster-migration.ts`.
  */
 
 import type { Migration } from '@weft/core/store-kit';
+import { CLUSTER_MIGRATION } from './cluster-migration.js';
 
 export type { Migration };
 
@@ -358,4 +360,5 @@ export const MIGRATIONS: readonly Migration[] = [
       `CREATE INDEX knowledge_chunks_keywords ON knowledge_chunks USING gin (keywords)`,
     ],
   },
+  CLUSTER_MIGRATION,
 ];

@@ -12,7 +12,7 @@
  * ```
  */
 import type pg from 'pg';
-import { silentLogger, type Logger } from '@weft/core';
+import { silentLogger, type ClusterPorts, type Logger } from '@weft/core';
 import type {
   ApiKeyRecord,
   CredentialRecord,
@@ -42,7 +42,9 @@ import type {
   WorkflowDefinition,
   WorkflowSummary,
 } from '@weft/core';
-import { checkUrl, createPool, inTransaction, redactUrl } from './connect.js';
+import { PostgresBus } from './bus.js';
+import { PostgresClaims } from './claims.js';
+import { checkUrl, createClient, createPool, inTransaction, redactUrl } from './connect.js';
 import { conflictOrSelf, guardStorage, storageError } from './errors.js';
 import { readEvents } from './event-log.js';
 import { applyMigrations, checkSchema } from './migrate.js';
@@ -91,11 +93,12 @@ const CHUNK = 500;
 export async function openPostgresStore(options: PostgresStoreOptions): Promise<PostgresStore> {
   checkUrl(options.url);
   const label = redactUrl(options.url);
+  const log = options.log ?? silentLogger;
   const pool = createPool({
     url: options.url,
     schema: options.schema,
     max: options.poolSize ?? 10,
-    log: options.log ?? silentLogger,
+    log,
     label,
   });
   try {
@@ -109,7 +112,13 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
     await pool.end();
     throw storageError(error, label);
   }
-  return guardStorage(new PostgresStore(pool, label), label);
+  const bus = new PostgresBus({
+    pool,
+    client: () => createClient({ url: options.url, schema: options.schema }),
+    log,
+    label,
+  });
+  return guardStorage(new PostgresStore(pool, label, bus), label);
 }
 
 /** The PostgreSQL implementation of the core's {@link Store}. Create it with {@link openPostgresStore}. */
@@ -125,12 +134,20 @@ export class PostgresStore implements Store {
   readonly #meta: MetaTable;
   readonly #memory: MemoryTable;
   readonly #knowledge: KnowledgeTable;
+  readonly #bus: PostgresBus;
+  /** Workers' leases on runs and the bus between processes on this database. */
+  readonly cluster: ClusterPorts;
   #closed = false;
 
   /** @internal use {@link openPostgresStore}. */
-  constructor(pool: pg.Pool, label: string) {
+  constructor(pool: pg.Pool, label: string, bus: PostgresBus) {
     this.#pool = pool;
     this.label = label;
+    this.#bus = bus;
+    this.cluster = {
+      claims: guardStorage(new PostgresClaims(pool), label),
+      bus: guardStorage(bus, label),
+    };
     this.#workflows = new WorkflowTable(pool);
     this.#credentials = new CredentialTable(pool);
     this.#keys = new ApiKeyTable(pool);
@@ -149,6 +166,7 @@ export class PostgresStore implements Store {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    await this.#bus.close();
     await this.#pool.end();
   }
 

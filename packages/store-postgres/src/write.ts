@@ -7,9 +7,20 @@
  * The run row: when the writer says what the row held before (`previous`), only the columns that
  * differ are sent and assigned (the state JSON is not serialised again); rows not found at
  * `previous.seq` are then written whole, as are new runs.
+ *
+ * Claims (workers sharing the database): the claimed runs' tokens are checked in the same call, and
+ * the commit fails as a whole with `claim_lost` when one moved on. Writes without a claim send
+ * empty claim arrays and cost nothing more.
  */
 import type pg from 'pg';
-import type { NodeRecord, RunRecord, RunWrite, TimerRecord } from '@weft/core';
+import {
+  WeftError,
+  type NodeRecord,
+  type RunRecord,
+  type RunWrite,
+  type TimerRecord,
+} from '@weft/core';
+import { CLAIM_LOST_STATE } from './cluster-migration.js';
 import { inTransaction } from './connect.js';
 import { seqConflict } from './errors.js';
 import { batchesOf, overlapping, type Batch } from './event-log.js';
@@ -27,7 +38,7 @@ const SEQ = 64;
 const STATE = 128;
 const INPUT = 256;
 
-/** The element types of `weft_commit`'s array arguments, in order (see migration 0001_initial). */
+/** The element types of `weft_commit`'s array arguments, in order (see migration 0003_cluster). */
 const DELTA_TYPES = [
   'text',
   'int',
@@ -83,6 +94,8 @@ const NODE_TYPES = [
 ];
 const BATCH_TYPES = ['text', 'int', 'int', 'text'];
 const TIMER_TYPES = ['text', 'text', 'bigint', 'text', 'text', 'text'];
+// run id, holder after the commit (NULL: let go), token
+const CLAIM_TYPES = ['text', 'text', 'bigint'];
 const ARGUMENT_TYPES = [
   ...DELTA_TYPES,
   ...WHOLE_TYPES,
@@ -92,6 +105,7 @@ const ARGUMENT_TYPES = [
   ...BATCH_TYPES,
   'text',
   ...TIMER_TYPES,
+  ...CLAIM_TYPES,
 ];
 
 const COMMIT = {
@@ -106,7 +120,8 @@ const STALE = 'WF001';
  * Writes the runs in order, in one transaction. A run written twice in one commit starts a second
  * call of `weft_commit` (each call writes a run once); one call, the common case, is one round
  * trip. Rows not at `previous.seq` are written again whole, as without previous.
- * @throws WeftError `store_conflict` when an event seq is already stored or repeated.
+ * @throws WeftError `store_conflict` when an event seq is already stored or repeated,
+ *   `claim_lost` when a claimed run's token is no longer the writer's.
  */
 export async function writeRuns(pool: pg.Pool, writes: readonly RunWrite[]): Promise<void> {
   const whole = new Set<string>();
@@ -121,7 +136,9 @@ export async function writeRuns(pool: pg.Pool, writes: readonly RunWrite[]): Pro
       }
       return;
     } catch (error) {
-      const stale = staleRuns(error);
+      const lost = detailRuns(error, CLAIM_LOST_STATE);
+      if (lost !== undefined) throw claimLost(lost, error);
+      const stale = detailRuns(error, STALE);
       // Nothing was written: the call (or the transaction) failed as a whole.
       if (stale === undefined || stale.every((id) => whole.has(id))) throw error;
       for (const id of stale) whole.add(id);
@@ -129,10 +146,19 @@ export async function writeRuns(pool: pg.Pool, writes: readonly RunWrite[]): Pro
   }
 }
 
-function staleRuns(error: unknown): string[] | undefined {
+/** The run ids `weft_commit` names in the detail of an error it raised with SQLSTATE `state`. */
+function detailRuns(error: unknown, state: string): string[] | undefined {
   const e = error as { code?: unknown; detail?: unknown } | null;
-  if (e?.code !== STALE || typeof e.detail !== 'string') return undefined;
+  if (e?.code !== state || typeof e.detail !== 'string') return undefined;
   return JSON.parse(e.detail) as string[];
+}
+
+function claimLost(runIds: readonly string[], cause: unknown): WeftError {
+  const runs = runIds.length === 1 ? `run ${runIds[0]} is` : `runs ${runIds.join(', ')} are`;
+  return new WeftError('claim_lost', `${runs} held by another worker now: nothing was written`, {
+    cause,
+    details: { runs: runIds },
+  });
 }
 
 function distinctRunGroups(writes: readonly RunWrite[]): RunWrite[][] {
@@ -176,12 +202,21 @@ function argumentsOf(writes: readonly RunWrite[], whole: ReadonlySet<string>): u
   const batches: Batch[] = [];
   const removedTimers: string[] = [];
   const timers = new Columns(TIMER_TYPES.length);
+  const claims = new Columns(CLAIM_TYPES.length);
   for (const w of writes) {
     const refs = w.events.length > 0 ? outputRefs(w) : undefined;
-    const delta =
-      w.previous === undefined || whole.has(w.run.id) ? undefined : deltaOf(w, w.previous, refs);
+    const previous = whole.has(w.run.id) ? undefined : w.previous;
+    const delta = previous === undefined ? undefined : deltaOf(w, previous, refs);
     if (delta === undefined) wholes.add(...wholeValues(w, refs));
     else if (delta !== 'none') deltas.add(...delta);
+    // The holder may change although no field does: an update of the holder alone.
+    else if (w.claim !== undefined && previous !== undefined) {
+      deltas.add(...holderOnly(w.run.id, previous.seq));
+    }
+    if (w.claim !== undefined) {
+      const c = w.claim;
+      claims.add(w.run.id, c.release ? null : c.worker, c.token);
+    }
     for (const [seq, value] of refs?.stored ?? [])
       outputs.add(w.run.id, seq, JSON.stringify(value));
     for (const path of w.removeNodes ?? []) removedNodes.add(w.run.id, path);
@@ -204,7 +239,13 @@ function argumentsOf(writes: readonly RunWrite[], whole: ReadonlySet<string>): u
     batches.map((b) => b.events),
     removedTimers,
     ...timers.cols,
+    ...claims.cols,
   ];
+}
+
+/** A delta update that assigns no field (m = 0): `weft_commit` sets the run's holder only. */
+function holderOnly(runId: string, previousSeq: number): unknown[] {
+  return [runId, previousSeq, 0, ...new Array<null>(DELTA_TYPES.length - 3).fill(null)];
 }
 
 /** A node written twice in one write: the last one is what SQLite's row-by-row upserts leave. */

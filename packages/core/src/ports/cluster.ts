@@ -55,8 +55,10 @@ export interface RunClaims {
 }
 
 /**
- * Messages between processes. `runs` is sent by the store itself after each commit, one message
- * for the whole commit (several when it is too long for one); the others by the engine.
+ * Messages between processes. `runs` is sent by the store itself after each commit whose writes
+ * carry a claim (a worker's: a store used by one process alone announces nothing), one message for
+ * the whole commit (several when it is too long for one), and `wake` with it when the commit leaves
+ * a run queued and held by no one; the others are the engine's.
  */
 export type BusMessage =
   | {
@@ -79,7 +81,7 @@ export interface RunBus {
   subscribe(handler: (message: BusMessage) => void): Promise<() => Promise<void>>;
   /**
    * Publishes a message. One whose JSON is larger than the bus carries (`maxMessageBytes`) is
-   * refused with WeftError `too_large`.
+   * refused with WeftError `payload_too_large`.
    */
   publish(message: BusMessage): Promise<void>;
   readonly maxMessageBytes: number;

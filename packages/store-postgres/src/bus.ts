@@ -1,0 +1,125 @@
+/**
+ * @module bus
+ * The {@link RunBus} over PostgreSQL's LISTEN/NOTIFY, on one channel per schema
+ * (`weft_bus_channel()`). A message is its JSON as the payload; NOTIFY carries at most 8000 bytes.
+ * The store's own `runs` and `wake` messages are sent by `weft_commit` inside the commit.
+ */
+import type pg from 'pg';
+import { WeftError, type BusMessage, type Logger, type RunBus } from '@weft/core';
+import { ChannelListener } from './listener.js';
+
+/** Below NOTIFY's 8000 bytes, as `weft_publish_runs` splits its messages. */
+export const MAX_MESSAGE_BYTES = 7900;
+
+const PUBLISH = { name: 'weft_bus_publish', text: 'SELECT pg_notify(weft_bus_channel(), $1)' };
+
+const KINDS = new Set<string>(['runs', 'wake', 'forward', 'reply']);
+
+type Handler = (message: BusMessage) => void;
+
+export interface BusOptions {
+  pool: pg.Pool;
+  /** A new, unconnected client for listening (see `listener.ts`). */
+  client: () => pg.Client;
+  log: Logger;
+  label: string;
+}
+
+export class PostgresBus implements RunBus {
+  readonly maxMessageBytes = MAX_MESSAGE_BYTES;
+  readonly #pool: pg.Pool;
+  readonly #log: Logger;
+  readonly #listener: ChannelListener;
+  /** One entry per subscription: the same function subscribed twice is called twice. */
+  readonly #handlers = new Set<{ handler: Handler }>();
+  /** Publishes go out one after the other, so that they arrive in the order they were made. */
+  #tail: Promise<unknown> = Promise.resolve();
+  #closed = false;
+
+  constructor(o: BusOptions) {
+    this.#pool = o.pool;
+    this.#log = o.log;
+    this.#listener = new ChannelListener({
+      client: o.client,
+      log: o.log,
+      label: o.label,
+      onPayload: (payload) => this.#deliver(payload),
+      // Work announced while the bus was deaf is not announced again: idle workers look for it.
+      onResumed: () => this.#dispatch({ kind: 'wake' }),
+    });
+  }
+
+  async subscribe(handler: Handler): Promise<() => Promise<void>> {
+    if (this.#closed) throw new WeftError('invalid_state', 'the store is closed');
+    const entry = { handler };
+    this.#handlers.add(entry);
+    try {
+      await this.#listener.start();
+    } catch (error) {
+      this.#handlers.delete(entry);
+      throw error;
+    }
+    return async () => {
+      if (!this.#handlers.delete(entry)) return;
+      if (this.#handlers.size === 0) await this.#listener.stop();
+    };
+  }
+
+  publish(message: BusMessage): Promise<void> {
+    const text = JSON.stringify(message);
+    const bytes = Buffer.byteLength(text, 'utf8');
+    if (bytes > MAX_MESSAGE_BYTES) {
+      return Promise.reject(
+        new WeftError(
+          'payload_too_large',
+          `a bus message carries at most ${MAX_MESSAGE_BYTES} bytes of JSON; this ${message.kind} message has ${bytes}`,
+          { details: { bytes, limit: MAX_MESSAGE_BYTES } },
+        ),
+      );
+    }
+    const sent = this.#tail.then(() => this.#pool.query({ ...PUBLISH, values: [text] }));
+    this.#tail = sent.catch(() => undefined);
+    return sent.then(() => undefined);
+  }
+
+  /** Stops listening; subscriptions end. */
+  async close(): Promise<void> {
+    this.#closed = true;
+    this.#handlers.clear();
+    await this.#listener.stop();
+    await this.#tail;
+  }
+
+  #deliver(payload: string): void {
+    const message = parseMessage(payload);
+    if (message !== undefined) this.#dispatch(message);
+  }
+
+  #dispatch(message: BusMessage): void {
+    for (const { handler } of [...this.#handlers]) {
+      try {
+        handler(message);
+      } catch (error) {
+        this.#log.error(
+          { kind: message.kind, error: (error as Error).message },
+          'a bus message handler failed',
+        );
+      }
+    }
+  }
+}
+
+/** The message a payload carries, or undefined for one that is not a bus message. */
+export function parseMessage(payload: string): BusMessage | undefined {
+  let value: unknown;
+  try {
+    value = JSON.parse(payload);
+  } catch {
+    return undefined;
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return undefined;
+  const kind = (value as { kind?: unknown }).kind;
+  if (typeof kind !== 'string' || !KINDS.has(kind)) return undefined;
+  if (kind === 'runs' && !Array.isArray((value as { runs?: unknown }).runs)) return undefined;
+  return value as BusMessage;
+}
