@@ -177,12 +177,20 @@ describe('many workers on one PostgreSQL database', () => {
 
   it('a worker whose renewals stop loses its runs within its lease, says so once, and its late result is dropped', async () => {
     const postgres = schemas.urlFor(await schemas.create());
-    // The stalled worker's own store: its renewals hang, as on a machine that stopped.
+    // The stalled worker's own store: its lease calls hang, as on a machine that stopped, while
+    // its node runs on.
     const store = await openPostgresStore({ url: postgres });
     let stalled = false;
     const claims = store.cluster!.claims;
-    const renew = claims.renew.bind(claims);
-    claims.renew = (w, ttl) => (stalled ? new Promise<boolean>(() => undefined) : renew(w, ttl));
+    const never = new Promise<never>(() => undefined);
+    const { renew, join, claim } = {
+      renew: claims.renew.bind(claims),
+      join: claims.join.bind(claims),
+      claim: claims.claim.bind(claims),
+    };
+    claims.renew = (w, ttl) => (stalled ? never : renew(w, ttl));
+    claims.join = (w, ttl, info) => (stalled ? never : join(w, ttl, info));
+    claims.claim = (w, n) => (stalled ? never : claim(w, n));
     try {
       const staller = await worker(postgres, 'staller', { leaseMs: 600 }, store);
       await staller.publish({
