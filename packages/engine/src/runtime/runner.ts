@@ -758,9 +758,10 @@ export class Runner {
    */
   #commitFailed(run: ActiveRun, error: unknown): void {
     if (WeftError.is(error) && error.code === 'claim_lost') {
-      this.#log.warn(
+      // A lease that lapsed is told once, by the cluster member; this is one run of it.
+      this.#log.info(
         { runId: run.identity.id, code: 'claim_lost' },
-        `worker ${this.#o.cluster?.worker} lost its claim on run ${run.identity.id}: another worker carries it on`,
+        `run ${run.identity.id} is carried on by another worker now: this one let it go`,
       );
       run.failure = error;
       for (const c of run.controllers.values()) c.abort(error);

@@ -21,7 +21,15 @@ function newest(dir: string): number {
 }
 
 export function ensureBuilt(): void {
-  const stale = ['core', 'sandbox', 'nodes', 'store-sqlite', 'store-postgres', 'engine', 'weft'].some((pkg) => {
+  const stale = [
+    'core',
+    'sandbox',
+    'nodes',
+    'store-sqlite',
+    'store-postgres',
+    'engine',
+    'weft',
+  ].some((pkg) => {
     const info = join(root, 'packages', pkg, 'dist', '.tsbuildinfo');
     return !existsSync(info) || newest(join(root, 'packages', pkg, 'src')) > statSync(info).mtimeMs;
   });

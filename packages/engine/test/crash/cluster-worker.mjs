@@ -25,6 +25,8 @@ const engine = await Engine.open({
     leaseMs: Number(process.env.WEFT_CLUSTER_LEASE_MS ?? 1500),
     pollMs: 200,
   },
+  // The faults the test makes would otherwise fail nodes they hit often as `process_crashed`.
+  maxNodeCrashes: Number(process.env.WEFT_CLUSTER_NODE_CRASHES ?? 3),
   log,
 });
 say('ready', { pid: process.pid });
@@ -32,5 +34,8 @@ process.on('SIGTERM', () => {
   engine
     .drain(2000)
     .then(() => engine.close())
-    .then(() => process.exit(0), () => process.exit(1));
+    .then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
 });
