@@ -70,7 +70,7 @@ const log: Logger = {
   warn: (_o: unknown, msg?: string) => void warnings.push(String(msg)),
   error: () => undefined,
   child: () => log,
-} as unknown as Logger;
+};
 
 async function worker(
   postgres: string,
@@ -181,7 +181,7 @@ describe('many workers on one PostgreSQL database', () => {
     // its node runs on.
     const store = await openPostgresStore({ url: postgres });
     let stalled = false;
-    const claims = store.cluster!.claims;
+    const claims = store.cluster.claims;
     const never = new Promise<never>(() => undefined);
     const { renew, join, claim } = {
       renew: claims.renew.bind(claims),

@@ -56,7 +56,7 @@ function startWorker(name: string, postgres: string): Promise<Worker> {
   children.add(child);
   const warnings: string[] = [];
   const stderr: string[] = [];
-  child.stderr!.on('data', (c: Buffer) => stderr.push(c.toString('utf8')));
+  child.stderr.on('data', (c: Buffer) => stderr.push(c.toString('utf8')));
   const exited = new Promise<void>((resolve) =>
     child.on('exit', () => {
       children.delete(child);
@@ -64,7 +64,7 @@ function startWorker(name: string, postgres: string): Promise<Worker> {
     }),
   );
   return new Promise((resolve, reject) => {
-    createInterface({ input: child.stdout! }).on('line', (text) => {
+    createInterface({ input: child.stdout }).on('line', (text) => {
       const line = JSON.parse(text) as { ev: string; msg?: string };
       if (line.ev === 'ready') resolve({ name, child, warnings, exited });
       if (line.ev === 'warn') warnings.push(line.msg ?? '');
@@ -107,7 +107,7 @@ const silent: Logger = {
   warn: quiet,
   error: quiet,
   child: () => silent,
-} as unknown as Logger;
+};
 
 describe.runIf(process.platform === 'linux')('many workers under chaos', () => {
   const schemas = new TestSchemas();
@@ -209,7 +209,7 @@ describe.runIf(process.platform === 'linux')('many workers under chaos', () => {
       const answering = (async () => {
         while (!finished && (!allStarted || askers.size > 0)) {
           for (const id of [...askers]) {
-            const waiting = await api.waitingForAnswer(id).catch(() => []);
+            const waiting = await api.waitingForAnswer(id).catch((): string[] => []);
             if (!waiting.includes('ask')) continue;
             const n = (expected.get(id) as { n: string }).n;
             await api.input(id, 'ask', { n }).then(
@@ -275,7 +275,7 @@ describe.runIf(process.platform === 'linux')('many workers under chaos', () => {
         const seen = new Map<string, number>();
         for (const e of await api.store.readEvents(id, 0)) {
           if (e.type !== 'node.succeeded') continue;
-          seen.set(e.node!, (seen.get(e.node!) ?? 0) + 1);
+          seen.set(e.node, (seen.get(e.node) ?? 0) + 1);
         }
         for (const count of seen.values()) if (count > 1) succeededTwice++;
       }
