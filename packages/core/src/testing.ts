@@ -16,6 +16,7 @@ import type { Store } from './index.js';
 import { commitCases } from './store-contract/commit.js';
 import { eventOutputCases } from './store-contract/event-outputs.js';
 import { knowledgeCases } from './store-contract/knowledge.js';
+import { keyCases } from './store-contract/keys.js';
 import { memoryCases } from './store-contract/memory.js';
 import { events, makeRun, makeWrite } from './store-contract/fixtures.js';
 import { queryCases } from './store-contract/queries.js';
@@ -76,5 +77,6 @@ export function storeContract(name: string, open: () => Promise<Store>): void {
     tenantCases(use);
     memoryCases(use);
     knowledgeCases(use);
+    keyCases(use);
   });
 }

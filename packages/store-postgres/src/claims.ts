@@ -53,6 +53,7 @@ const CLAIM = {
   text: `WITH queued AS MATERIALIZED (
       SELECT id, priority, created_at FROM runs
       WHERE status = 'queued' AND claim_owner IS NULL AND ${LIVE('$1')}
+        AND NOT EXISTS (SELECT 1 FROM run_keys k WHERE k.run_id = runs.id)
       ORDER BY priority DESC, created_at, id LIMIT $2
       FOR UPDATE SKIP LOCKED),
     orphaned AS MATERIALIZED (
@@ -69,6 +70,12 @@ const CLAIM = {
       FROM picked WHERE r.id = picked.id
       RETURNING r.id, r.claim_token, r.priority, r.created_at)
     SELECT id, claim_token AS token FROM taken ORDER BY priority DESC, created_at, id`,
+};
+
+// Queued runs under concurrency keys, each only while its key has room (see migration 0004).
+const ADMIT = {
+  name: 'weft_admit_keyed_runs',
+  text: `SELECT id, token FROM weft_admit_keyed($1, $2)`,
 };
 
 // The row is locked before it is judged, so the holder named is the one that holds it now.
@@ -124,7 +131,17 @@ export class PostgresClaims implements RunClaims {
       ...CLAIM,
       values: [worker, Math.floor(limit)],
     });
-    return rows.map((r) => ({ runId: r.id, token: Number(r.token) }));
+    const claims: RunClaim[] = rows.map((r) => ({ runId: r.id, token: Number(r.token) }));
+    const room = Math.floor(limit) - claims.length;
+    if (room <= 0) return claims;
+    const admitted = await this.#pool.query<{ id: string; token: string }>({
+      ...ADMIT,
+      values: [worker, room],
+    });
+    for (const r of admitted.rows) {
+      claims.push({ runId: r.id, token: Number(r.token), admitted: true });
+    }
+    return claims;
   }
 
   async acquire(worker: string, runId: string): Promise<RunClaim | { heldBy: string } | undefined> {

@@ -20,6 +20,7 @@
 
 import type { Migration } from '@weft/core/store-kit';
 import { CLUSTER_MIGRATION } from './cluster-migration.js';
+import { KEYS_MIGRATION } from './keys-migration.js';
 
 export type { Migration };
 
@@ -361,4 +362,5 @@ export const MIGRATIONS: readonly Migration[] = [
     ],
   },
   CLUSTER_MIGRATION,
+  KEYS_MIGRATION,
 ];

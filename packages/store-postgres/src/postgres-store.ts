@@ -286,6 +286,39 @@ export class PostgresStore implements Store {
     return rows.map((r) => r.id);
   }
 
+  async keyRun(runId: string, key: string, limit: number): Promise<void> {
+    await this.#pool.query({
+      name: 'weft_key_run',
+      text: `INSERT INTO run_keys (run_id, key, lim)
+        SELECT id, $2, $3 FROM runs WHERE id = $1
+        ON CONFLICT (run_id) DO UPDATE SET key = excluded.key, lim = excluded.lim`,
+      values: [runId, key, limit],
+    });
+  }
+
+  async keyedHolding(tenant: string, key: string): Promise<number> {
+    const { rows } = await this.#pool.query<{ n: string }>({
+      name: 'weft_keyed_holding',
+      text: `SELECT count(*) AS n FROM run_keys k JOIN runs r ON r.id = k.run_id
+        WHERE r.tenant = $1 AND k.key = $2
+          AND r.status NOT IN ('succeeded', 'failed', 'cancelled')
+          AND (r.status <> 'queued' OR r.claim_owner IS NOT NULL)`,
+      values: [tenant, key],
+    });
+    return Number(rows[0]?.n ?? 0);
+  }
+
+  async keyedWaiting(tenant: string, key: string, limit: number): Promise<string[]> {
+    const { rows } = await this.#pool.query<{ id: string }>({
+      name: 'weft_keyed_waiting',
+      text: `SELECT r.id FROM run_keys k JOIN runs r ON r.id = k.run_id
+        WHERE r.tenant = $1 AND k.key = $2 AND r.status = 'queued' AND r.claim_owner IS NULL
+        ORDER BY r.priority DESC, r.created_at, r.id LIMIT $3`,
+      values: [tenant, key, Math.max(0, limit)],
+    });
+    return rows.map((r) => r.id);
+  }
+
   async dueTimers(now: number, limit: number): Promise<TimerRecord[]> {
     const { rows } = await this.#pool.query<TimerRow>({
       name: 'weft_due_timers',

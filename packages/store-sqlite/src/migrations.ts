@@ -299,4 +299,16 @@ export const MIGRATIONS: readonly Migration[] = [
        END`,
     ],
   },
+  {
+    name: '0006_concurrency_keys',
+    up: [
+      // Apart from the run row, which most runs do not need: a key is written once, at the start.
+      `CREATE TABLE run_keys (
+        run_id TEXT PRIMARY KEY REFERENCES runs (id) ON DELETE CASCADE,
+        key TEXT NOT NULL,
+        lim INTEGER NOT NULL
+      ) WITHOUT ROWID`,
+      `CREATE INDEX run_keys_key ON run_keys (key)`,
+    ],
+  },
 ];

@@ -419,6 +419,40 @@ export class SqliteStore implements Store {
     );
   }
 
+  async keyRun(runId: string, key: string, limit: number): Promise<void> {
+    await this.#serially(() =>
+      this.#db
+        .prepare(
+          `INSERT INTO run_keys (run_id, key, lim)
+           SELECT id, ?, ? FROM runs WHERE id = ?
+           ON CONFLICT (run_id) DO UPDATE SET key = excluded.key, lim = excluded.lim`,
+        )
+        .run(key, limit, runId),
+    );
+  }
+
+  async keyedHolding(tenant: string, key: string): Promise<number> {
+    const row = this.#db
+      .prepare(
+        `SELECT count(*) AS n FROM run_keys k JOIN runs r ON r.id = k.run_id
+         WHERE r.tenant = ? AND k.key = ?
+           AND r.status NOT IN ('queued', 'succeeded', 'failed', 'cancelled')`,
+      )
+      .get(tenant, key) as { n: number };
+    return row.n;
+  }
+
+  async keyedWaiting(tenant: string, key: string, limit: number): Promise<string[]> {
+    return this.#db
+      .prepare(
+        `SELECT r.id FROM run_keys k JOIN runs r ON r.id = k.run_id
+         WHERE r.tenant = ? AND k.key = ? AND r.status = 'queued'
+         ORDER BY r.priority DESC, r.created_at, r.id LIMIT ?`,
+      )
+      .pluck()
+      .all(tenant, key, Math.max(0, limit)) as string[];
+  }
+
   async dueTimers(now: number, limit: number): Promise<TimerRecord[]> {
     return this.#s.dueTimers.all(now, Math.max(0, limit)).map(timerFromRow);
   }

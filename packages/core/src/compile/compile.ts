@@ -251,6 +251,10 @@ export function compile(workflow: WorkflowDefinition, registry: NodeRegistry): P
     maxConcurrency: workflow.limits?.max_concurrency ?? DEFAULT_MAX_CONCURRENCY,
     runTimeoutMs: workflow.limits?.timeout_ms,
     tokenBudget: workflow.limits?.tokens,
+    concurrency:
+      workflow.concurrency === undefined
+        ? undefined
+        : { key: compileValue(workflow.concurrency.key), limit: workflow.concurrency.limit },
   };
 }
 

@@ -94,4 +94,6 @@ export interface Plan {
   runTimeoutMs: number | undefined;
   /** Model tokens the run's nodes may spend in all (`limits.tokens`). */
   tokenBudget: number | undefined;
+  /** `concurrency:` — at most `limit` runs at once per value of the `key` template. */
+  concurrency: { key: CompiledValue; limit: number } | undefined;
 }

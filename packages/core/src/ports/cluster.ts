@@ -18,6 +18,12 @@ export interface RunClaim {
   runId: string;
   /** Raised by each claim of the run: the writer's proof that the run is still its own. */
   token: number;
+  /**
+   * A queued run under a concurrency key that its key had room for: the claimant starts it. A
+   * queued run under a key claimed otherwise (its holder died before it was let go) goes back to
+   * wait for its turn.
+   */
+  admitted?: boolean;
 }
 
 export interface WorkerInfo {

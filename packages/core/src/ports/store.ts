@@ -331,6 +331,22 @@ export interface Store extends MemoryStore {
   /** The earliest timer's due time, if any. */
   nextTimerDue(): Promise<number | undefined>;
 
+  // ---- concurrency keys (a workflow's `concurrency:`) ----------------------------------------
+
+  /**
+   * Records that the stored run takes turns under `key` with the other runs of its tenant under
+   * it, at most `limit` holding a place at once; replaces what was recorded for the run. Deleted
+   * with the run.
+   */
+  keyRun(runId: string, key: string, limit: number): Promise<void>;
+  /**
+   * How many runs of the tenant under `key` hold a place: not finished, and started (or, on a
+   * store shared by many workers, claimed by one to start).
+   */
+  keyedHolding(tenant: string, key: string): Promise<number>;
+  /** Runs of the tenant under `key` that wait `queued` for a place, by priority then age. */
+  keyedWaiting(tenant: string, key: string, limit: number): Promise<string[]>;
+
   // ---- retention ----------------------------------------------------------------------------
 
   /**

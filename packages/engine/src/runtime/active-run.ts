@@ -3,7 +3,7 @@
  * A run the Runner holds in memory while it has work in flight, and the inputs it feeds to the
  * decision core: shared by the Runner and node execution without either importing the other.
  */
-import type { Plan, RunIdentity, RunInput, RunRecord, RunState } from '@weft/core';
+import type { ConcurrencyKey, Plan, RunIdentity, RunInput, RunRecord, RunState } from '@weft/core';
 
 /** Input without its time: the runner stamps it. */
 export type RunnerInput = RunInput extends infer I
@@ -25,6 +25,10 @@ export interface ActiveRun {
    * commit of it carries (see `RunWrite.claim`).
    */
   claim?: number;
+  /** Its key under the workflow's `concurrency:`, if it has one. */
+  concurrency?: ConcurrencyKey;
+  /** Keeps this worker's hold on the run through commits that would let go of it. */
+  holdClaim?: boolean;
   /** The run row as last committed or loaded: commits write only what differs from it. */
   committed?: RunRecord;
   /**

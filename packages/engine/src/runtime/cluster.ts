@@ -107,6 +107,11 @@ export class ClusterMember {
     return held >= this.#o.concurrency;
   }
 
+  /** Wakes every worker (this one too) to claim: a place under a concurrency key freed. */
+  wakeAll(): void {
+    this.#o.ports.bus.publish({ kind: 'wake' }).catch(() => this.claimSoon());
+  }
+
   /** Claims runs that need a worker, soon: coalesces calls made meanwhile. */
   claimSoon(): void {
     if (this.#stopped || !this.#joined) return;

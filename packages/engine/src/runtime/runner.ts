@@ -16,7 +16,9 @@
 import { splitAllowEnv } from '@weft/nodes';
 import {
   WeftError,
+  concurrencyKeyOf,
   isRefusal,
+  isTerminalEvent,
   isTerminal,
   runLogicOf,
   silentLogger,
@@ -27,6 +29,7 @@ import {
   toWeftError,
   type Clock,
   type Command,
+  type ConcurrencyKey,
   type CredentialResolver,
   type Decision,
   type ErrorInfo,
@@ -45,6 +48,7 @@ import {
 import type { ActiveRun, RunnerInput } from './active-run.js';
 import type { ClusterHost, ClusterMember } from './cluster.js';
 import { executeNode, type ExecuteEnv } from './execute.js';
+import { KeyTurns } from './key-turns.js';
 import type { RecordedSteps } from './sub-steps.js';
 import { abandonmentOf, rejectionOf, subjectOf } from './rejection.js';
 import { TimerWheel } from './timers.js';
@@ -127,6 +131,7 @@ export class Runner {
   readonly #allListeners = new Set<RunListener>();
   readonly #timers: TimerWheel;
   readonly #env: ExecuteEnv;
+  readonly #turns: KeyTurns;
   /** Commits made and decisions they carried: the group-commit figures. */
   readonly stats = { commits: 0, decisions: 0, events: 0 };
 
@@ -156,6 +161,12 @@ export class Runner {
       },
       recordedSteps: (run, path, count) => this.#recordedSteps(run.identity.id, path, count),
     };
+    this.#turns = new KeyTurns({
+      store: options.store,
+      cluster: options.cluster,
+      log: this.#log,
+      start: (runId) => this.send(runId, { type: 'start' }),
+    });
   }
 
   /**
@@ -177,6 +188,10 @@ export class Runner {
       for (const run of await this.#loadMany(ids.slice(i, i + RECOVERY_CHUNK))) {
         if (await this.#orphaned(run, unfinished)) {
           this.#feed(run, { type: 'cancel', reason: 'parent run stopped' });
+          continue;
+        }
+        if (run.state.meta.status === 'queued') {
+          this.#waitTurn(run);
           continue;
         }
         const decision = this.#feed(run, { type: 'recover', crashLimit: this.#crashLimit });
@@ -236,8 +251,11 @@ export class Runner {
       ...(inherited.depth !== undefined ? { depth: inherited.depth } : {}),
     });
     const run: ActiveRun = { identity, plan, state, controllers: new Map(), stored: false };
+    const keyed = concurrencyKeyOf(plan, state, this.#clock.now());
+    if (keyed !== undefined) run.concurrency = keyed;
     const cluster = this.#o.cluster;
     if (cluster !== undefined) run.claim = 1;
+    if (keyed !== undefined) return this.#createKeyed(run, keyed);
     if (cluster?.full(this.#active.size) === true) {
       // This worker has its share: the run waits `queued` for whichever worker is free first.
       this.#active.set(identity.id, run);
@@ -257,6 +275,53 @@ export class Runner {
     await this.flush();
     if (run.failure !== undefined) throw toWeftError(run.failure);
     return run;
+  }
+
+  /**
+   * A run under a concurrency key is stored `queued` with its key before anything else, then
+   * started if its key has room: by this process alone on its store, by the database's admission
+   * of claims on a shared one.
+   */
+  async #createKeyed(run: ActiveRun, keyed: ConcurrencyKey): Promise<ActiveRun> {
+    const { id, tenant } = run.identity;
+    const store = async (hold: boolean) => {
+      run.holdClaim = hold;
+      this.#active.set(id, run);
+      this.#record(run, NOTHING);
+      await this.flush();
+      if (run.failure !== undefined) throw toWeftError(run.failure);
+    };
+    if (this.#o.cluster !== undefined) {
+      // Held while its key is written: a run queued with no key would be claimed as one without.
+      await store(true);
+      await this.#o.store.keyRun(id, keyed.key, keyed.limit);
+      await store(false);
+      return run;
+    }
+    return this.#turns.withKey(tenant, keyed, async () => {
+      await store(false);
+      await this.#o.store.keyRun(id, keyed.key, keyed.limit);
+      await this.#turns.admit(tenant, keyed);
+      return this.#active.get(id) ?? run;
+    });
+  }
+
+  /** A queued run found at start or claimed: it waits for its key's turn, or starts now. */
+  #waitTurn(run: ActiveRun, admitted = false): void {
+    const keyed = run.concurrency;
+    if (keyed === undefined || admitted) {
+      this.#feed(run, { type: 'start' });
+      return;
+    }
+    if (this.#o.cluster === undefined) {
+      this.#evict(run, true);
+      return this.#turns.freed(run.identity.tenant, keyed);
+    }
+    // Its holder died before it was let go: it goes back to wait for the database's admission.
+    void this.#o.store.keyRun(run.identity.id, keyed.key, keyed.limit).then(
+      () => this.#record(run, NOTHING),
+      (e: unknown) => this.#log.error({ err: e, runId: run.identity.id }, 'could not queue a run'),
+    );
   }
 
   /**
@@ -403,6 +468,7 @@ export class Runner {
   /** Carries on runs this worker just claimed, as a start carries on those of a stopped process. */
   async #adopt(claims: readonly RunClaim[]): Promise<void> {
     const tokens = new Map(claims.map((c) => [c.runId, c.token]));
+    const admitted = new Set(claims.filter((c) => c.admitted === true).map((c) => c.runId));
     const none = new Set<string>();
     for (const run of await this.#loadMany([...tokens.keys()], tokens)) {
       run.claim = tokens.get(run.identity.id) ?? run.claim;
@@ -411,7 +477,7 @@ export class Runner {
         continue;
       }
       if (run.state.meta.status === 'queued') {
-        this.#feed(run, { type: 'start' });
+        this.#waitTurn(run, admitted.has(run.identity.id));
         continue;
       }
       const decision = this.#feed(run, { type: 'recover', crashLimit: this.#crashLimit });
@@ -517,6 +583,14 @@ export class Runner {
       committed: r,
     };
     if (claim !== undefined) run.claim = claim;
+    if (plan.concurrency !== undefined) {
+      try {
+        const keyed = concurrencyKeyOf(plan, run.state, this.#clock.now());
+        if (keyed !== undefined) run.concurrency = keyed;
+      } catch {
+        // Its key was computed at its start, from the same input: it cannot fail now.
+      }
+    }
     this.#active.set(r.id, run);
     return run;
   }
@@ -719,7 +793,8 @@ export class Runner {
     const cluster = this.#o.cluster;
     if (cluster !== undefined && w.run.claim !== undefined) {
       // Nothing in flight: the run waits in the store alone, free for whichever worker it wakes.
-      const release = isTerminal(state.meta.status) || state.meta.executing === 0;
+      const release =
+        w.run.holdClaim !== true && (isTerminal(state.meta.status) || state.meta.executing === 0);
       write.claim = { worker: cluster.worker, token: w.run.claim, release };
     }
     if (w.run.stored) write.inputUnchanged = true;
@@ -819,6 +894,9 @@ export class Runner {
     }
     for (const c of w.commands) this.#carryOut(run, c);
     const m = run.state.meta;
+    if (run.concurrency !== undefined && isTerminal(m.status) && w.events.some(isTerminalEvent)) {
+      this.#turns.freed(run.identity.tenant, run.concurrency);
+    }
     if (
       isTerminal(m.status) ||
       (m.executing === 0 && this.#batch.get(run.identity.id) === undefined)
