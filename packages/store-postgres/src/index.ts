@@ -13,3 +13,4 @@
 export { openPostgresStore, PostgresStore, type PostgresStoreOptions } from './postgres-store.js';
 export { MIGRATIONS, type Migration } from './migrations.js';
 export { redactUrl } from './connect.js';
+export { checkPostgresDatabase, type PostgresCheck } from './doctor.js';

@@ -53,10 +53,12 @@ type Name = keyof typeof OPTIONS;
 export const DEFAULT_DB = './.weft/weft.db';
 
 const REMOTE: readonly Name[] = ['json', 'db', 'server', 'key'];
+/** The commands that also work on a PostgreSQL database the workers share. */
+const SHARED: readonly Name[] = [...REMOTE, 'postgres'];
 
 /** The options of each command (`runs` per subcommand); --help goes with every one. */
 const COMMAND_OPTIONS: Record<string, readonly Name[]> = {
-  run: ['input', 'db', 'json', 'server', 'key', 'sync'],
+  run: ['input', 'db', 'json', 'server', 'key', 'postgres', 'sync'],
   // --db is taken (and not needed) here too, so that one --db can go with every command.
   validate: ['db'],
   graph: ['format', 'db'],
@@ -66,22 +68,22 @@ const COMMAND_OPTIONS: Record<string, readonly Name[]> = {
   migrate: ['db', 'postgres'],
   keys: ['tenant', 'db', 'postgres', 'json'],
   'tenants move': ['db', 'postgres', 'json'],
-  doctor: ['db', 'json'],
+  doctor: ['db', 'postgres', 'json'],
   mcp: ['db', 'server', 'key', 'timeout'],
-  'runs list': ['workflow', 'status', 'limit', ...REMOTE],
-  'runs show': REMOTE,
-  'runs events': ['after', 'follow', ...REMOTE],
-  'runs pause': REMOTE,
-  'runs cancel': REMOTE,
-  'runs resume': REMOTE,
-  'runs retry': ['from', ...REMOTE],
-  'runs input': ['node', 'value', ...REMOTE],
-  'runs delete': REMOTE,
-  'runs prune': ['older-than', 'status', 'workflow', ...REMOTE],
-  publish: REMOTE,
-  'workflows list': REMOTE,
-  'workflows show': ['version', ...REMOTE],
-  'workflows delete': REMOTE,
+  'runs list': ['workflow', 'status', 'limit', ...SHARED],
+  'runs show': SHARED,
+  'runs events': ['after', 'follow', ...SHARED],
+  'runs pause': SHARED,
+  'runs cancel': SHARED,
+  'runs resume': SHARED,
+  'runs retry': ['from', ...SHARED],
+  'runs input': ['node', 'value', ...SHARED],
+  'runs delete': SHARED,
+  'runs prune': ['older-than', 'status', 'workflow', ...SHARED],
+  publish: SHARED,
+  'workflows list': SHARED,
+  'workflows show': ['version', ...SHARED],
+  'workflows delete': SHARED,
   'credentials set': [
     'type',
     'base-url',

@@ -3,11 +3,12 @@
  * The one follow loop of the CLI, over `client.runs`: live progress from the run's events, a
  * wait until the run ends or waits for someone, the question of a human node asked on a terminal,
  * and the report with the exit code of `weft run`. In this process (a local database) the engine
- * carries the run on meanwhile; through a server, the server does.
+ * carries the run on meanwhile; through a server, the server does; on PostgreSQL, the workers do.
  */
 import type { RunView, WeftClient } from '@weft/core/client';
 import { askOnTerminal } from './ask.js';
 import { EXIT_INTERRUPTED, interruptedMessage } from './interrupt.js';
+import { warnIfNoWorkers } from './postgres-target.js';
 import { Progress } from './progress.js';
 import { report } from './report.js';
 import type { Target } from './target.js';
@@ -38,6 +39,7 @@ export async function follow(t: Target, runId: string, o: FollowOptions): Promis
     }
   })().catch(() => undefined);
   const interrupt = t.engine === undefined ? undefined : onInterrupt(t, runId);
+  if (t.onWorkers === true) await warnIfNoWorkers(t, runId);
   waitingFor(
     `run ${runId} did not finish: it is unfinished in the store and nothing in this process carries it on; see: weft runs show ${runId}${t.where}`,
   );
@@ -47,7 +49,10 @@ export async function follow(t: Target, runId: string, o: FollowOptions): Promis
       // A human node whose timeout fell due (while no process carried the run on, say) takes
       // its timeout port right away: the run is reported after that, not as waiting.
       if (run.status === 'waiting' && (await movedAfterTimeout(client, run))) continue;
-      if (run.status === 'waiting' && process.stdin.isTTY && !o.json) {
+      // On PostgreSQL an answer would make this process hold the run it follows: the workers
+      // could not carry it on until the command ends. The report says how to answer instead.
+      const asks = process.stdin.isTTY && !o.json && t.onWorkers !== true;
+      if (run.status === 'waiting' && asks) {
         const paths = await client.runs.waitingForAnswer(runId);
         if (paths.length > 0) {
           progress.pause();

@@ -10,9 +10,12 @@ Usage:
       --sync (or WEFT_SYNC): full (default) survives power loss, normal a process crash.
   weft run FILE --server URL [--key KEY] [--input JSON] [--json]
       Publish the workflow to a server and run it there, following its progress.
-  weft publish FILE [--db PATH | --server URL [--key KEY]] [--json]
+  weft run FILE --postgres URL [--input JSON] [--json]
+      Publish to a PostgreSQL database and start the run for its workers; follow it.
+  weft publish FILE [--db PATH | --server URL [--key KEY] | --postgres URL] [--json]
       Store the definition as a new version of its workflow (same content: same version).
-  weft workflows list | show ID [--version N] | delete ID   [--db PATH | --server URL]
+  weft workflows list | show ID [--version N] | delete ID
+            [--db PATH | --server URL | --postgres URL]
       The stored workflows; delete keeps their runs.
   weft credentials set NAME --type T ... | list | delete NAME   [--db PATH | --server URL]
       Secrets for nodes' credential: (openai for llm; bearer, basic, header for http).
@@ -34,6 +37,9 @@ Usage:
       back; runs not finished are never deleted.
       Every runs command also works against a server: add --server URL [--key KEY]
       (or WEFT_API_KEY). There, weft runs events RUN --follow streams the events live.
+      On PostgreSQL (--postgres URL or WEFT_POSTGRES_URL) they work beside the workers:
+      a run moved is handed to them (resume, retry and input then follow it), and
+      events --follow streams live too.
       While weft serve holds the database, run, runs, publish and workflows go through
       that server by themselves (with --key or WEFT_API_KEY when it has keys).
   weft serve [--port 8080] [--host 127.0.0.1] [--db PATH | --postgres URL]
@@ -58,9 +64,10 @@ Usage:
       default) to a key's tenant: weft tenants move default acme. Stop weft serve first.
   weft migrate [--db PATH | --postgres URL]
       Bring the database's schema up to date and exit (weft serve also does at start).
-  weft doctor [--db PATH] [--json]
+  weft doctor [--db PATH | --postgres URL] [--json]
       Check the database file (SQLite integrity check, and that it is Weft's): ok, or what is
-      wrong (exit 1). Nothing in the file is changed.
+      wrong (exit 1). Nothing in the file is changed. On PostgreSQL: that it can be reached
+      and is Weft's, the migrations it lacks, and the live workers.
   weft mcp [--db PATH | --server URL [--key KEY]] [--timeout MS]
       The stored workflows as MCP tools on stdio, for MCP clients (a call runs the workflow
       and answers its output); weft serve offers the same at /mcp.
@@ -72,18 +79,22 @@ Docs: docs/language.md, docs/nodes.md, docs/cli.md, docs/api.md, docs/operations
 
 /** `weft help CMD` and `weft CMD --help`: the command's own options and examples. */
 export const COMMAND_HELP: Record<string, string> = {
-  run: `weft run FILE [--input JSON | --input @file.json] [--db PATH | --server URL] [--json]
-         [--sync full|normal]
+  run: `weft run FILE [--input JSON | --input @file.json]
+         [--db PATH | --server URL | --postgres URL] [--json] [--sync full|normal]
 
 Runs a workflow in this process on the embedded store and prints its outputs on stdout.
 Progress per node, and the run id, go to stderr. With --server, or while weft serve holds the
-database, the workflow is published to that server and runs there; weft run follows it.
+database, the workflow is published to that server and runs there; weft run follows it. With
+--postgres, it is published to that database and its workers run it (weft worker, weft serve
+--postgres); weft run follows it, and a human node is answered with weft runs input.
 
 Options:
   --input JSON     the run's input: JSON text, or @file.json to read it from a file
   --db PATH        the database (default ./.weft/weft.db; :memory: keeps nothing)
   --server URL     run on this server instead (publishes FILE there first)
   --key KEY        the server's API key (default: WEFT_API_KEY)
+  --postgres URL   run on the workers of this PostgreSQL database (default:
+                   WEFT_POSTGRES_URL unless --db or --server is given)
   --json           print the whole run object (status, output, error, nodes) instead
   --sync MODE      full (default; WEFT_SYNC): a committed step survives power loss;
                    normal: survives a crash of the process, faster; the last steps may be
@@ -99,6 +110,7 @@ Examples:
   weft run examples/hello.yaml --input '{"name":"Ada"}'
   weft run order.yaml --input @order.json --json
   weft run examples/hello.yaml --server http://127.0.0.1:8080 --key "$KEY"
+  weft run examples/hello.yaml --postgres postgres://weft@db.internal:5432/weft
 `,
   validate: `weft validate FILE...
 
@@ -184,16 +196,18 @@ Examples:
 `,
   runs: `weft runs COMMAND RUN [options]
 
-Looks at and acts on runs in a local database (--db, default ./.weft/weft.db), or on a server
-with --server URL [--key KEY] (or WEFT_API_KEY); while weft serve holds the database, through
-that server. RUN is a run id, a unique prefix of one, or "last" for the latest run.
+Looks at and acts on runs in a local database (--db, default ./.weft/weft.db), on a server
+with --server URL [--key KEY] (or WEFT_API_KEY), or on a PostgreSQL database beside its
+workers with --postgres URL (or WEFT_POSTGRES_URL); while weft serve holds the database,
+through that server. RUN is a run id, a unique prefix of one, or "last" for the latest run.
 
 Commands:
   list [--workflow ID] [--status S] [--limit N]   newest first; S is one of queued, running,
                                                   waiting, paused, succeeded, failed, cancelled;
                                                   N from 1 to 1000 (default 50)
   show RUN                           every node with status, attempts, timings, output, error
-  events RUN [--after SEQ] [--follow]  the run's events (--follow: live, through a server)
+  events RUN [--after SEQ] [--follow]  the run's events (--follow: live, through a server
+                                       or on PostgreSQL)
   pause RUN | cancel RUN
   resume RUN                         resume a paused run, or carry on one whose process died
   retry RUN [--from NODE]            re-run failed nodes (or NODE and all after it)
@@ -206,15 +220,17 @@ Commands:
                                      cancelled. Runs not finished are never deleted. Prints
                                      how many, and locally how much smaller the file is.
 
-Options of every command: --json, --db PATH, --server URL, --key KEY
+Options of every command: --json, --db PATH, --server URL, --key KEY, --postgres URL
 resume, retry and input follow the run until it ends or waits again, with the exit codes of
-weft run.
+weft run. On PostgreSQL the change is handed to the workers, which carry the run on; this
+process executes no node (give it the workers' WEFT_SECRET_KEY when credentials are stored).
 
 Examples:
   weft runs list --status failed --limit 10
   weft runs show last
   weft runs input 0193ab --node approve --value true
   weft runs prune --older-than 30d --status failed
+  weft runs cancel last --postgres postgres://weft@db.internal:5432/weft
 `,
   keys: `weft keys create|list|revoke [ID] --tenant T [--db PATH | --postgres URL] [--json]
 
@@ -254,21 +270,26 @@ Examples:
   weft tenants move default acme
   weft tenants move default acme --db ./data/weft.db
 `,
-  doctor: `weft doctor [--db PATH] [--json]
+  doctor: `weft doctor [--db PATH | --postgres URL] [--json]
 
 Checks a database file without changing it: SQLite's integrity check, and that the file is a
 Weft database. Prints ok (exit 0), or what is wrong (exit 1): restore a damaged file from a
 backup. Weft refuses to start on a damaged file and names this command.
+On PostgreSQL it checks, writing nothing, that the server can be reached and the schema is
+empty or Weft's (not a newer Weft's), and lists the migrations still to apply and the workers
+holding a live lease.
 
 Options:
-  --db PATH     the database (default ./.weft/weft.db)
-  --json        print { database, ok, problems }
+  --db PATH       the database (default ./.weft/weft.db)
+  --postgres URL  a PostgreSQL database instead (default: WEFT_POSTGRES_URL)
+  --json          print { database, ok, problems } (on PostgreSQL also schema and workers)
 
 Examples:
   weft doctor
   weft doctor --db ./data/weft.db
+  weft doctor --postgres postgres://weft@db.internal:5432/weft
 `,
-  publish: `weft publish FILE [--db PATH | --server URL [--key KEY]] [--json]
+  publish: `weft publish FILE [--db PATH | --server URL [--key KEY] | --postgres URL] [--json]
 
 Checks the definition and stores it as a new version of its workflow; publishing the same
 content again keeps the version it has. Problems print as file:line:column: path: message.
@@ -278,6 +299,7 @@ Options:
   --db PATH        the database (default ./.weft/weft.db)
   --server URL     publish to this server instead
   --key KEY        the server's API key (default: WEFT_API_KEY)
+  --postgres URL   publish to this PostgreSQL database (default: WEFT_POSTGRES_URL)
   --json           print { "id", "version", "created" }
 
 Exit: 0 published (or unchanged), 1 not stored (e.g. the server refused), 2 invalid definition.
@@ -288,9 +310,9 @@ Examples:
 `,
   workflows: `weft workflows list | show ID [--version N] | delete ID [options]
 
-The stored workflows of a local database (--db, default ./.weft/weft.db), or of a server
-with --server URL [--key KEY] (or WEFT_API_KEY); while weft serve holds the database, of that
-server.
+The stored workflows of a local database (--db, default ./.weft/weft.db), of a server
+with --server URL [--key KEY] (or WEFT_API_KEY), or of a PostgreSQL database with
+--postgres URL (or WEFT_POSTGRES_URL); while weft serve holds the database, of that server.
 
 Commands:
   list                      every workflow with its latest version
@@ -298,7 +320,7 @@ Commands:
                             the latest)
   delete ID                 every version of the workflow and its schedules; its runs are kept
 
-Options of every command: --json, --db PATH, --server URL, --key KEY
+Options of every command: --json, --db PATH, --server URL, --key KEY, --postgres URL
 
 Examples:
   weft workflows list

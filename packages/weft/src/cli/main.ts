@@ -13,7 +13,7 @@ import { CliError, EXIT } from './exit-codes.js';
 import { exitCodeOf, failureText } from './failure.js';
 import { COMMAND_HELP, HELP } from './help.js';
 import { checkRunsValues } from './runs-args.js';
-import { postgresFrom } from './store-options.js';
+import { postgresFrom, postgresTarget } from './store-options.js';
 import { guardUnfinished } from './unfinished.js';
 import { concurrencyFrom } from './worker-options.js';
 
@@ -113,13 +113,28 @@ async function main(argv: string[]): Promise<number> {
     ...(values.server === undefined ? {} : { server: values.server }),
     ...(values.key === undefined ? {} : { key: values.key }),
   };
+  /**
+   * The target of the commands that also work on a shared PostgreSQL database: `--postgres`, else
+   * `WEFT_POSTGRES_URL` unless `--db` or `--server` says where to go.
+   */
+  const sharedTarget = () => {
+    if (values.server !== undefined) {
+      if (values.postgres !== undefined) {
+        throw new CliError('give --server URL or --postgres URL, not both', EXIT.invalid);
+      }
+      return target;
+    }
+    const url = postgresFrom(values.postgres, dbGiven, process.env);
+    if (url === undefined) return target;
+    return { ...target, postgres: postgresTarget(url, values.postgres !== undefined) };
+  };
   switch (command) {
     case 'run': {
       const file = rest[0];
       if (file === undefined)
         throw new CliError('weft run needs a file: weft run FILE', EXIT.invalid);
       const args = {
-        ...target,
+        ...sharedTarget(),
         file,
         json: values.json,
         ...(values.input === undefined ? {} : { input: values.input }),
@@ -133,7 +148,11 @@ async function main(argv: string[]): Promise<number> {
         throw new CliError('weft publish needs a file: weft publish FILE', EXIT.invalid);
       if (extra !== undefined)
         throw new CliError(`weft publish: unexpected argument "${extra}"`, EXIT.invalid);
-      return (await commands.publish()).publishCommand({ ...target, file, json: values.json });
+      return (await commands.publish()).publishCommand({
+        ...sharedTarget(),
+        file,
+        json: values.json,
+      });
     }
     case 'workflows': {
       const [sub, ...positionals] = rest;
@@ -146,7 +165,7 @@ async function main(argv: string[]): Promise<number> {
         );
       }
       return (await commands.workflows()).workflowsCommand({
-        ...target,
+        ...sharedTarget(),
         sub,
         positionals,
         json: values.json,
@@ -195,7 +214,7 @@ async function main(argv: string[]): Promise<number> {
       if (!RUNS_COMMANDS.includes(sub))
         throw new CliError(`unknown command "runs ${sub}"; see weft help runs`, EXIT.invalid);
       checkRunsValues(values);
-      const args = { ...target, sub, positionals: ids, json: values.json };
+      const args = { ...sharedTarget(), sub, positionals: ids, json: values.json };
       const optional = {
         workflow: values.workflow,
         status: values.status,
@@ -305,10 +324,16 @@ async function main(argv: string[]): Promise<number> {
         version: version(),
         ...(values.timeout === undefined ? {} : { timeoutMs: values.timeout }),
       });
-    case 'doctor':
+    case 'doctor': {
       if (rest.length > 0)
         throw new CliError(`weft doctor: unexpected argument "${rest[0]}"`, EXIT.invalid);
-      return (await commands.doctor()).doctorCommand({ db: values.db, json: values.json });
+      const postgres = postgresFrom(values.postgres, dbGiven, process.env);
+      return (await commands.doctor()).doctorCommand({
+        db: values.db,
+        ...(postgres === undefined ? {} : { postgres }),
+        json: values.json,
+      });
+    }
     default:
       throw new CliError(`unknown command "${command}"; see weft help`, EXIT.invalid);
   }

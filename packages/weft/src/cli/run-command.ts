@@ -2,7 +2,8 @@
  * @module cli/run-command
  * `weft run FILE`: publishes the workflow and runs it, shows live progress per node on stderr,
  * and prints the outputs (or with --json the run) on stdout. The run goes on in this process on
- * the embedded store, or on a server: `--server URL`, or the `weft serve` that holds `--db`.
+ * the embedded store, or on a server: `--server URL`, or the `weft serve` that holds `--db`; or,
+ * on PostgreSQL (`--postgres URL`), on the workers of that database, which this process follows.
  */
 import { NodeRegistry, parseDefinition } from '@weft/core';
 import { standardNodes } from '@weft/nodes';
@@ -30,6 +31,12 @@ export async function runCommand(a: RunArgs): Promise<number> {
       EXIT.invalid,
     );
   }
+  if (a.sync !== undefined && a.postgres !== undefined) {
+    throw new CliError(
+      '--sync sets the durability of the local database: PostgreSQL keeps its own',
+      EXIT.invalid,
+    );
+  }
   const synchronous = syncFrom(a.sync, process.env);
   const text = await readText(a.file);
   const input = await readInput(a.input);
@@ -46,12 +53,15 @@ export async function runCommand(a: RunArgs): Promise<number> {
   }
   const files = new LocalFiles();
   const target = { ...a, synchronous };
-  return withTarget(target, { mode: 'run', resolveWorkflow: files.resolver }, async (t) => {
+  // The workers of a PostgreSQL database start the children, and cannot read this machine's files.
+  const resolveWorkflow = a.postgres === undefined ? { resolveWorkflow: files.resolver } : {};
+  return withTarget(target, { mode: 'run', ...resolveWorkflow }, async (t) => {
     files.attach(t.client);
     const { id: workflow, version } = await publishFile(t.client, a.file, text);
     files.remember(workflow, a.file);
     const { id } = await t.client.runs.start(workflow, { input, version });
     if (t.server !== undefined) process.stderr.write(`run ${id} started on ${t.server}\n`);
+    if (t.onWorkers === true) process.stderr.write(`run ${id} started for the workers\n`);
     return follow(t, id, { json: a.json, after: 0 });
   });
 }

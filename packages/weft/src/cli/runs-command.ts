@@ -2,9 +2,10 @@
  * @module cli/runs-command
  * `weft runs list|show|events|cancel|pause|resume|retry|input|delete|prune`, written once against
  * the client:
- * on a local database (`--db`), through the server that holds it, or on `--server URL`
- * (./target.ts). `resume`, `retry` and `input` follow the run until it ends or waits again, with
- * the exit codes of `weft run` (./follow.ts).
+ * on a local database (`--db`), through the server that holds it, on `--server URL`, or on a
+ * PostgreSQL database beside its workers (`--postgres URL`; ./target.ts). `resume`, `retry` and
+ * `input` follow the run until it ends or waits again, with the exit codes of `weft run`
+ * (./follow.ts).
  */
 import type { RunEvent, RunView, WeftClient } from '@weft/core/client';
 import { CliError, EXIT } from './exit-codes.js';
@@ -56,18 +57,48 @@ export async function runsCommand(a: RunsArgs): Promise<number> {
   } else if (a.sub !== 'list' && a.positionals[0] === undefined) {
     throw new CliError(`weft runs ${a.sub} needs a run id (or a prefix, or last)`, EXIT.invalid);
   }
-  // A run that is moved is carried on in this process when the database is local; deleting
-  // needs the database but carries nothing on.
-  const mode: Mode = READ_ONLY.has(a.sub) ? 'read' : DELETING.has(a.sub) ? 'write' : 'run';
-  return withTarget(a, { mode, mustExist: true }, async (t) => {
+  const outcome = await withTarget(a, { mode: modeOf(a), mustExist: true }, async (t) => {
     if (a.sub === 'list') return list(t.client, a);
     if (pruning !== undefined) return prune(t, pruning);
     const id = await resolveRunRefWith(t.client, a.positionals[0] as string);
     return dispatch(t, id, a);
   });
+  if (typeof outcome === 'number') return outcome;
+  // The run this process moved on PostgreSQL is its own until it closes, and is carried on by the
+  // workers from then on: a new target follows them.
+  return withTarget(a, { mode: 'run' }, (t) =>
+    follow(t, outcome.runId, { json: a.json, after: outcome.after }),
+  );
 }
 
-async function dispatch(t: Target, id: string, a: RunsArgs): Promise<number> {
+/**
+ * A run that is moved is carried on in this process when the database is local (on PostgreSQL it
+ * is handed to the workers); deleting needs the database but carries nothing on. Following events
+ * on PostgreSQL takes a member of the cluster: the commits of the workers reach it on the bus.
+ */
+function modeOf(a: RunsArgs): Mode {
+  if (a.sub === 'events' && a.follow === true && a.postgres !== undefined) return 'run';
+  return READ_ONLY.has(a.sub) ? 'read' : DELETING.has(a.sub) ? 'write' : 'run';
+}
+
+/** A run moved on PostgreSQL, to follow once this process let go of it (see `runsCommand`). */
+interface HandedOver {
+  runId: string;
+  after: number;
+}
+
+/** Follows a run this process moved, or on PostgreSQL hands it over first. */
+function carryOn(
+  t: Target,
+  runId: string,
+  a: RunsArgs,
+  after: number,
+): Promise<number> | HandedOver {
+  if (t.onWorkers === true) return { runId, after };
+  return follow(t, runId, { json: a.json, after });
+}
+
+async function dispatch(t: Target, id: string, a: RunsArgs): Promise<number | HandedOver> {
   const { runs } = t.client;
   switch (a.sub) {
     case 'show': {
@@ -97,20 +128,21 @@ async function dispatch(t: Target, id: string, a: RunsArgs): Promise<number> {
     case 'resume': {
       const { run, seq } = await runs.head(id);
       // A run whose process died is carried on by whoever opened the database (this process, or
-      // the server); a paused one is resumed, and resume refuses any other status itself.
+      // the server; on PostgreSQL the workers take it by themselves); a paused one is resumed,
+      // and resume refuses any other status itself.
       if (!['running', 'waiting', 'queued'].includes(run.status)) await runs.resume(id);
-      return follow(t, id, { json: a.json, after: seq });
+      return carryOn(t, id, a, seq);
     }
     case 'retry': {
       // The seq before the move, so that the progress shows the nodes the retry runs again.
       const { seq } = await runs.head(id);
       await runs.retry(id, a.from === undefined ? {} : { from: a.from });
-      return follow(t, id, { json: a.json, after: seq });
+      return carryOn(t, id, a, seq);
     }
     case 'input': {
       const { seq } = await runs.head(id);
       await runs.input(id, a.node as string, parseLooseJson(a.value as string));
-      return follow(t, id, { json: a.json, after: seq });
+      return carryOn(t, id, a, seq);
     }
     default:
       throw new CliError(`unknown command "runs ${a.sub}"; see weft help runs`, EXIT.invalid);
@@ -139,8 +171,9 @@ async function list(client: WeftClient, a: RunsArgs): Promise<number> {
 
 async function events(t: Target, id: string, a: RunsArgs): Promise<number> {
   const live = a.follow === true;
-  if (live && t.engine !== undefined) {
-    // Events written by another process do not reach this one: only a server streams them.
+  if (live && t.engine !== undefined && t.onWorkers !== true) {
+    // Events written by another process do not reach this one: only a server streams them (or,
+    // on PostgreSQL, the bus the workers announce their commits on).
     throw new CliError(
       'weft runs events --follow streams from a server: add --server URL',
       EXIT.invalid,

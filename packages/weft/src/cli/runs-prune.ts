@@ -74,7 +74,7 @@ function stored(db: string): number {
 
 export async function prune(t: Target, a: PruneArgs): Promise<number> {
   const request = pruneRequest(a);
-  const local = t.engine !== undefined && !t.inMemory;
+  const local = t.engine !== undefined && !t.inMemory && t.onWorkers !== true;
   const before = local ? stored(a.db) : 0;
   const { deleted } = await t.client.runs.prune(request);
   const freed = local ? Math.max(0, before - stored(a.db)) : undefined;

@@ -7,6 +7,7 @@
  * is opened (exit 2).
  */
 import { CliError, EXIT } from './exit-codes.js';
+import { shellWord } from './format.js';
 
 export type Synchronous = 'FULL' | 'NORMAL';
 
@@ -74,4 +75,19 @@ function checkPostgres(url: string, source: string): string {
     );
   }
   return url;
+}
+
+/** A PostgreSQL database the command works on, beside the workers (./postgres-target.ts). */
+export interface PostgresTarget {
+  url: string;
+  /** Appended to the commands that messages suggest (` --postgres URL` when it was given so). */
+  where: string;
+}
+
+/** The target of `url`, named in suggestions as it was given: by `--postgres`, or by the environment. */
+export function postgresTarget(url: string, fromFlag: boolean): PostgresTarget {
+  if (!fromFlag) return { url, where: '' };
+  // A password is never repeated on the terminal: the suggestion says URL instead.
+  const hasPassword = URL.canParse(url) && new URL(url).password !== '';
+  return { url, where: ` --postgres ${hasPassword ? 'URL' : shellWord(url)}` };
 }

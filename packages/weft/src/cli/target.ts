@@ -3,6 +3,8 @@
  * Where a command's {@link WeftClient} comes from. Every command is written against the client,
  * whichever of these it is:
  * - `--server URL [--key K]`: the HTTP client of that server;
+ * - `--postgres URL` (or `WEFT_POSTGRES_URL`): an engine on that database, in this process, beside
+ *   the workers that carry its runs (./postgres-target.ts);
  * - the `weft serve` on this machine that holds `--db` (its URL is in the database's lock): the
  *   HTTP client of that server, said on stderr, since the database takes one process at a time;
  * - else an engine opened on `--db` in this process: `engine.client()`.
@@ -14,10 +16,14 @@ import type { WeftClient } from '@weft/core/client';
 import { Engine, type WorkflowResolver } from '@weft/engine';
 import { liveLockHolder } from '@weft/store-sqlite';
 import { CliError, EXIT } from './exit-codes.js';
+import { openOnPostgres } from './postgres-target.js';
+import type { PostgresTarget } from './store-options.js';
 
 export interface TargetArgs {
   db: string;
   server?: string | undefined;
+  /** A PostgreSQL database many workers share, used instead of `db`. */
+  postgres?: PostgresTarget;
   key?: string | undefined;
   /** The local store's durability (`weft run --sync`). @default 'FULL' */
   synchronous?: 'FULL' | 'NORMAL';
@@ -47,6 +53,11 @@ export interface Target {
   where: string;
   /** The database lives in this process only (`--db :memory:`). */
   inMemory: boolean;
+  /**
+   * The runs are carried on by the workers of a shared database (`--postgres`), not by this
+   * process: a run it moves is handed to them, and it only follows runs.
+   */
+  onWorkers?: true;
   close(): Promise<void>;
 }
 
@@ -55,6 +66,7 @@ export async function openTarget(a: TargetArgs, o: TargetOptions): Promise<Targe
   // The key from --key, else WEFT_API_KEY (kept out of the process list).
   const key = a.key ?? process.env['WEFT_API_KEY'];
   if (a.server !== undefined) return remote(checkedUrl(a.server), key, ` --server ${a.server}`);
+  if (a.postgres !== undefined) return openOnPostgres(a.postgres, o.mode);
   const holder = liveLockHolder(a.db)?.url;
   if (holder !== undefined) return viaHolder(holder, a.db, key);
   if (o.mustExist === true && a.db !== ':memory:' && !existsSync(a.db)) {

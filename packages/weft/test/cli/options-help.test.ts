@@ -50,7 +50,7 @@ describe.concurrent('options a command does not take', () => {
     const r = await cli('run', example('hello.yaml'), '--bogus');
     expectExit(r, 2);
     expect(r.stderr).toBe(
-      'unknown option --bogus for weft run; its options: --input, --db, --json, --server, --key, --sync, --help (see weft help run)\n',
+      'unknown option --bogus for weft run; its options: --input, --db, --json, --server, --key, --postgres, --sync, --help (see weft help run)\n',
     );
     expect(r.stderr).not.toMatch(/ERR_PARSE_ARGS|positional argument|place it after/);
   });
