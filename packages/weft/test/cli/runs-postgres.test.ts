@@ -307,7 +307,7 @@ describe('weft doctor --postgres', manyProcesses, () => {
     const url = schemas.urlFor(schema);
     const empty = await cli(['doctor', '--postgres', url]);
     expectExit(empty, 0);
-    expect(empty.stdout).toMatch(/: ok\n {2}schema: 3 migrations to apply \(0001_initial, /);
+    expect(empty.stdout).toMatch(/: ok\n {2}schema: \d+ migrations to apply \(0001_initial, /);
     expect(empty.stdout).toMatch(/^ {2}workers: none live; /m);
 
     const w = await worker(url);
