@@ -320,7 +320,7 @@ describe('weft doctor --postgres', manyProcesses, () => {
       expect.stringMatching(new RegExp(`:${String(w.child.pid)}$`)),
     ]);
     const text = await cli(['doctor', '--postgres', url]);
-    expect(text.stdout).toMatch(/^ {2}schema: up to date \(3 migrations\)$/m);
+    expect(text.stdout).toMatch(/^ {2}schema: up to date \(\d+ migrations\)$/m);
     expect(text.stdout).toMatch(/^ {2}workers: 1 live$/m);
   });
 
