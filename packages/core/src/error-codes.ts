@@ -103,6 +103,7 @@ export const ERROR_CODES = {
   // the run are refused. An input that met a run another worker kept busy past the wait.
   claim_lost: operational(),
   run_busy: { status: 409, exit: 1, retryable: true, level: 'operational' },
+  worker_version_mismatch: operational(),
   unsupported: bug,
 
   // The http node.

@@ -175,6 +175,32 @@ describe('many workers on one PostgreSQL database', () => {
     expect(ran(`${id}:g`).map((e) => e.by)).toEqual(['first', 'second']);
   });
 
+  it('refuses to take part beside live workers of another version, and to change runs unfenced', async () => {
+    const postgres = schemas.urlFor(await schemas.create());
+    const store = await openPostgresStore({ url: postgres });
+    try {
+      await store.migrate();
+      await store.cluster!.claims.join('old-worker', 60_000, { version: '0.0.1', where: 'old:1' });
+      await expect(Engine.open({ postgres, log })).rejects.toMatchObject({
+        code: 'worker_version_mismatch',
+        message: expect.stringContaining('Weft 0.0.1'),
+      });
+      expect((await store.cluster!.claims.workers()).map((w) => w.id)).toEqual(['old-worker']);
+      await store.cluster!.claims.leave('old-worker');
+      const reader = await Engine.open({
+        postgres,
+        autoStart: false,
+        nodes: nodesFor('reader'),
+        log,
+      });
+      engines.push(reader);
+      await reader.publish(COUNTED);
+      await expect(reader.start('counted')).rejects.toMatchObject({ code: 'unsupported' });
+    } finally {
+      await store.close();
+    }
+  });
+
   it('a worker whose renewals stop loses its runs within its lease, says so once, and its late result is dropped', async () => {
     const postgres = schemas.urlFor(await schemas.create());
     // The stalled worker's own store: its lease calls hang, as on a machine that stopped, while

@@ -69,8 +69,22 @@ export class ClusterMember {
     return this.#worker;
   }
 
+  /**
+   * @throws WeftError `worker_version_mismatch` when live workers of another Weft version share the
+   *   database: their runs' states may not read the same here. Nothing is written then.
+   */
   async start(host: ClusterHost): Promise<void> {
     this.#host = host;
+    const others = (await this.#o.ports.claims.workers()).filter(
+      (w) => w.version !== this.#o.version,
+    );
+    if (others.length > 0) {
+      const first = others[0]!;
+      throw new WeftError(
+        'worker_version_mismatch',
+        `${others.length} live worker(s) of Weft ${first.version} share this database (${first.where}); this is Weft ${this.#o.version}: stop them before starting this one`,
+      );
+    }
     this.#unsubscribe = await this.#o.ports.bus.subscribe((m) => this.#onMessage(m));
     await this.#join();
     const every = Math.max(10, Math.floor(this.#o.leaseMs / 3));

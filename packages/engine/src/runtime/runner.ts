@@ -237,6 +237,7 @@ export class Runner {
     input: unknown,
     inherited: { hostAllow?: readonly string[]; depth?: number } = {},
   ): Promise<ActiveRun> {
+    this.#checkTakesPart();
     // The operator's allow-list goes with the run, for whichever process carries it on later.
     const fromEnv = splitAllowEnv(process.env['WEFT_HTTP_ALLOW']);
     const kept = inherited.hostAllow ?? [];
@@ -329,6 +330,7 @@ export class Runner {
    * Illegal moves reject with WeftError and change nothing.
    */
   async send(runId: string, input: RunnerInput, how: { forward?: boolean } = {}): Promise<void> {
+    this.#checkTakesPart();
     const run = await this.#loadOrForward(runId, input, how.forward !== false);
     if (run === undefined) return;
     try {
@@ -452,6 +454,16 @@ export class Runner {
   }
 
   // ---- one of many workers --------------------------------------------------------------------
+
+  /** On a store many workers share, only a member may change runs: its writes are fenced. */
+  #checkTakesPart(): void {
+    if (this.#o.store.cluster !== undefined && this.#o.cluster === undefined) {
+      throw new WeftError(
+        'unsupported',
+        'an engine opened with autoStart: false on a shared database only reads runs: open it with autoStart to change them',
+      );
+    }
+  }
 
   #clusterHost(): ClusterHost {
     return {
