@@ -180,13 +180,13 @@ describe('many workers on one PostgreSQL database', () => {
     const store = await openPostgresStore({ url: postgres });
     try {
       await store.migrate();
-      await store.cluster!.claims.join('old-worker', 60_000, { version: '0.0.1', where: 'old:1' });
+      await store.cluster.claims.join('old-worker', 60_000, { version: '0.0.1', where: 'old:1' });
       await expect(Engine.open({ postgres, log })).rejects.toMatchObject({
         code: 'worker_version_mismatch',
         message: expect.stringContaining('Weft 0.0.1'),
       });
-      expect((await store.cluster!.claims.workers()).map((w) => w.id)).toEqual(['old-worker']);
-      await store.cluster!.claims.leave('old-worker');
+      expect((await store.cluster.claims.workers()).map((w) => w.id)).toEqual(['old-worker']);
+      await store.cluster.claims.leave('old-worker');
       const reader = await Engine.open({
         postgres,
         autoStart: false,
