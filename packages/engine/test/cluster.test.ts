@@ -6,6 +6,7 @@
  * or stops renewing it (a stall) loses its runs to the others, and what it had in flight runs
  * again there.
  */
+import { createServer, connect, type AddressInfo, type Server, type Socket } from 'node:net';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { TestSchemas } from '@weft/store-postgres/testing';
@@ -23,8 +24,10 @@ afterEach(async () => {
   gates.clear();
 });
 
-/** Executions of `count` nodes by `<run>:<node>`, and the worker (engine name) of each. */
-const executions: { key: string; by: string }[] = [];
+/** Executions of `count` nodes by `<run>:<node>`, the worker (engine name) and time of each. */
+const executions: { key: string; by: string; t: number }[] = [];
+/** Executions of `count` nodes that their signal stopped. */
+const aborts: { key: string; by: string; t: number }[] = [];
 const ran = (key: string) => executions.filter((e) => e.key === key);
 
 interface Gate {
@@ -49,12 +52,20 @@ const nodesFor = (by: string) => [
     description: 'tells which worker ran it',
     params: z.object({ gate: z.string().optional() }),
     run: async (ctx, p) => {
-      executions.push({ key: `${ctx.runId}:${ctx.path}`, by });
+      const key = `${ctx.runId}:${ctx.path}`;
+      executions.push({ key, by, t: Date.now() });
       if (p.gate !== undefined) {
         const g = gate(p.gate).promise;
         await new Promise<void>((resolve, reject) => {
           g.then(resolve, reject);
-          ctx.signal.addEventListener('abort', () => reject(ctx.signal.reason), { once: true });
+          ctx.signal.addEventListener(
+            'abort',
+            () => {
+              aborts.push({ key, by, t: Date.now() });
+              reject(ctx.signal.reason);
+            },
+            { once: true },
+          );
         });
       }
       return { by };
@@ -153,7 +164,7 @@ describe('many workers on one PostgreSQL database', () => {
     await other.cancel(id, 'enough');
     const done = await other.wait(id, { until: 'finished' });
     expect(done.status).toBe('cancelled');
-    expect(ran(`${id}:slow`)).toEqual([{ key: `${id}:slow`, by: 'holder' }]);
+    expect(ran(`${id}:slow`).map((e) => e.by)).toEqual(['holder']);
   });
 
   it('a worker that drains lets go of its runs: another carries on what was in flight at once', async () => {
@@ -198,6 +209,33 @@ describe('many workers on one PostgreSQL database', () => {
       await expect(reader.start('counted')).rejects.toMatchObject({ code: 'unsupported' });
     } finally {
       await store.close();
+    }
+  });
+
+  it('a worker cut off from the database stops its node within its lease; another takes the run over', async () => {
+    const postgres = schemas.urlFor(await schemas.create());
+    const relay = await Relay.open(new URL(postgres));
+    try {
+      const cut = await worker(relay.url(postgres), 'cut', { leaseMs: 800 });
+      await cut.publish({ id: 'far', nodes: [{ id: 'g', type: 'count', with: { gate: 'far' } }] });
+      const { id } = await cut.start('far');
+      await waitFor(() => ran(`${id}:g`).length === 1);
+      const taker = await worker(postgres, 'taker', { leaseMs: 800 });
+      warnings.length = 0;
+      relay.blackhole();
+      await waitFor(() => ran(`${id}:g`).length === 2, 5000);
+      // The cut-off worker stopped its execution before the other could start its own.
+      const stopped = aborts.find((a) => a.key === `${id}:g` && a.by === 'cut');
+      expect(stopped).toBeDefined();
+      expect(stopped!.t).toBeLessThanOrEqual(ran(`${id}:g`)[1]!.t);
+      expect(warnings.filter((w) => w.includes('lost its claim'))).toHaveLength(1);
+      gate('far').open();
+      expect(await taker.wait(id, { until: 'finished' })).toMatchObject({
+        status: 'succeeded',
+        output: { by: 'taker' },
+      });
+    } finally {
+      relay.cut();
     }
   });
 
@@ -247,6 +285,52 @@ describe('many workers on one PostgreSQL database', () => {
     }
   });
 });
+
+/** A TCP relay to PostgreSQL that can go silent, as a network that drops every packet. */
+class Relay {
+  readonly #sockets = new Set<Socket>();
+  #silent = false;
+  private constructor(
+    readonly server: Server,
+    readonly port: number,
+  ) {}
+
+  static async open(target: URL): Promise<Relay> {
+    let relay!: Relay;
+    const server = createServer((client) => {
+      const upstream = connect(Number(target.port || 5432), target.hostname);
+      for (const s of [client, upstream]) {
+        relay.#sockets.add(s);
+        s.on('close', () => relay.#sockets.delete(s));
+        s.on('error', () => {
+          client.destroy();
+          upstream.destroy();
+        });
+      }
+      client.on('data', (c: Buffer) => relay.#silent || upstream.write(c));
+      upstream.on('data', (c: Buffer) => relay.#silent || client.write(c));
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    relay = new Relay(server, (server.address() as AddressInfo).port);
+    return relay;
+  }
+
+  url(postgres: string): string {
+    const u = new URL(postgres);
+    u.host = `127.0.0.1:${this.port}`;
+    return u.toString();
+  }
+
+  /** Nothing passes any more, and no error says so: calls wait for answers that never come. */
+  blackhole(): void {
+    this.#silent = true;
+  }
+
+  cut(): void {
+    for (const s of this.#sockets) s.destroy();
+    this.server.close();
+  }
+}
 
 async function waitFor(ok: () => boolean | Promise<boolean>, ms = 10_000): Promise<void> {
   const until = Date.now() + ms;
