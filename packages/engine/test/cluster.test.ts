@@ -289,35 +289,36 @@ describe('many workers on one PostgreSQL database', () => {
 /** A TCP relay to PostgreSQL that can go silent, as a network that drops every packet. */
 class Relay {
   readonly #sockets = new Set<Socket>();
+  readonly #server: Server;
   #silent = false;
-  private constructor(
-    readonly server: Server,
-    readonly port: number,
-  ) {}
+  #port = 0;
 
-  static async open(target: URL): Promise<Relay> {
-    let relay!: Relay;
-    const server = createServer((client) => {
+  private constructor(target: URL) {
+    this.#server = createServer((client) => {
       const upstream = connect(Number(target.port || 5432), target.hostname);
       for (const s of [client, upstream]) {
-        relay.#sockets.add(s);
-        s.on('close', () => relay.#sockets.delete(s));
+        this.#sockets.add(s);
+        s.on('close', () => this.#sockets.delete(s));
         s.on('error', () => {
           client.destroy();
           upstream.destroy();
         });
       }
-      client.on('data', (c: Buffer) => relay.#silent || upstream.write(c));
-      upstream.on('data', (c: Buffer) => relay.#silent || client.write(c));
+      client.on('data', (c: Buffer) => this.#silent || upstream.write(c));
+      upstream.on('data', (c: Buffer) => this.#silent || client.write(c));
     });
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-    relay = new Relay(server, (server.address() as AddressInfo).port);
+  }
+
+  static async open(target: URL): Promise<Relay> {
+    const relay = new Relay(target);
+    await new Promise<void>((r) => relay.#server.listen(0, '127.0.0.1', r));
+    relay.#port = (relay.#server.address() as AddressInfo).port;
     return relay;
   }
 
   url(postgres: string): string {
     const u = new URL(postgres);
-    u.host = `127.0.0.1:${this.port}`;
+    u.host = `127.0.0.1:${this.#port}`;
     return u.toString();
   }
 
@@ -328,7 +329,7 @@ class Relay {
 
   cut(): void {
     for (const s of this.#sockets) s.destroy();
-    this.server.close();
+    this.#server.close();
   }
 }
 
