@@ -88,9 +88,11 @@ async function worker(
   by: string,
   worker: WorkerOptions,
   store?: Store,
+  scheduler = false,
 ): Promise<Engine> {
   const engine = await Engine.open({
     ...(store === undefined ? { postgres } : { store }),
+    scheduler,
     nodes: nodesFor(by),
     worker: { pollMs: 100, ...worker },
     log,
@@ -184,6 +186,30 @@ describe('many workers on one PostgreSQL database', () => {
     const view = await second.wait(id, { until: 'finished' });
     expect(view).toMatchObject({ status: 'succeeded', output: { by: 'second' } });
     expect(ran(`${id}:g`).map((e) => e.by)).toEqual(['first', 'second']);
+  });
+
+  it('two schedulers on one database fire each cron due time once', async () => {
+    const postgres = schemas.urlFor(await schemas.create());
+    const [one, two] = [
+      await worker(postgres, 'one', {}, undefined, true),
+      await worker(postgres, 'two', {}, undefined, true),
+    ];
+    await one.publish({
+      ...COUNTED,
+      id: 'ticking',
+      triggers: [{ type: 'cron', schedule: '* * * * * *' }],
+    });
+    await two.publish({
+      ...COUNTED,
+      id: 'ticking',
+      triggers: [{ type: 'cron', schedule: '* * * * * *' }],
+    });
+    await new Promise((r) => setTimeout(r, 3500));
+    const { runs } = await one.store.listRuns({ limit: 100 });
+    const keys = runs.map((r) => r.idempotencyKey);
+    expect(runs.length).toBeGreaterThanOrEqual(2);
+    expect(new Set(keys).size).toBe(runs.length);
+    expect(keys.every((k) => k?.startsWith('cron:0:'))).toBe(true);
   });
 
   it('refuses to take part beside live workers of another version, and to change runs unfenced', async () => {
