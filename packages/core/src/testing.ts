@@ -19,6 +19,7 @@ import { knowledgeCases } from './store-contract/knowledge.js';
 import { memoryCases } from './store-contract/memory.js';
 import { events, makeRun, makeWrite } from './store-contract/fixtures.js';
 import { queryCases } from './store-contract/queries.js';
+import { rateCases } from './store-contract/rates.js';
 import { retentionCases } from './store-contract/retention.js';
 import { runCases } from './store-contract/runs.js';
 import { secretCases } from './store-contract/secrets.js';
@@ -76,5 +77,6 @@ export function storeContract(name: string, open: () => Promise<Store>): void {
     tenantCases(use);
     memoryCases(use);
     knowledgeCases(use);
+    rateCases(use);
   });
 }

@@ -26,6 +26,8 @@ import type {
   MemoryWindow,
   NodeRecord,
   PruneQuery,
+  RateAnswer,
+  RateTake,
   ResealedCredential,
   RunEvent,
   RunQuery,
@@ -48,6 +50,7 @@ import { checkUrl, createClient, createPool, inTransaction, redactUrl } from './
 import { conflictOrSelf, guardStorage, storageError } from './errors.js';
 import { readEvents } from './event-log.js';
 import { applyMigrations, checkSchema } from './migrate.js';
+import { takeRateToken } from './rates.js';
 import { deleteRun, pruneRuns } from './retention.js';
 import {
   checkPruneQuery,
@@ -430,6 +433,10 @@ export class PostgresStore implements Store {
 
   queryKnowledge(tenant: string, collection: string, q: KnowledgeQuery): Promise<KnowledgeMatch[]> {
     return this.#knowledge.query(tenant, collection, q);
+  }
+
+  takeRateToken(take: RateTake): Promise<RateAnswer> {
+    return takeRateToken(this.#pool, take);
   }
 
   getMeta(key: string): Promise<string | undefined> {

@@ -299,4 +299,17 @@ export const MIGRATIONS: readonly Migration[] = [
        END`,
     ],
   },
+  {
+    name: '0006_rate_buckets',
+    up: [
+      // A bucket of a rate (`ports/rate-buckets`): the epoch ms of its latest takes, oldest first,
+      // as a JSON array of at most the rate's limit.
+      `CREATE TABLE rate_buckets (
+        tenant TEXT NOT NULL,
+        bucket TEXT NOT NULL,
+        stamps TEXT NOT NULL,
+        PRIMARY KEY (tenant, bucket)
+      ) WITHOUT ROWID`,
+    ],
+  },
 ];
