@@ -16,11 +16,12 @@
  *   nothing has to move when a retry resets the node.
  * - Runs are rows a later step can give an owner and a fencing token (workers claiming runs):
  *   0003_cluster does, in `cluster-migration.ts`.
- * - Rates shared by the workers keep a row per bucket: 0004_rate_buckets.
+ * - Rates shared by the workers keep a row per bucket: 0004_rate_buckets, in `rate-migration.ts`.
  */
 
 import type { Migration } from '@weft/core/store-kit';
 import { CLUSTER_MIGRATION } from './cluster-migration.js';
+import { RATE_MIGRATION } from './rate-migration.js';
 
 export type { Migration };
 
@@ -362,18 +363,5 @@ export const MIGRATIONS: readonly Migration[] = [
     ],
   },
   CLUSTER_MIGRATION,
-  {
-    name: '0004_rate_buckets',
-    up: [
-      // A bucket of a rate (`rates.ts`): the epoch ms of its latest takes on the database's clock,
-      // oldest first, at most the rate's limit of them; `wait_ms` is the answer of the latest take.
-      `CREATE TABLE rate_buckets (
-        tenant text COLLATE "C" NOT NULL,
-        bucket text COLLATE "C" NOT NULL,
-        stamps bigint[] NOT NULL,
-        wait_ms bigint NOT NULL,
-        PRIMARY KEY (tenant, bucket)
-      )`,
-    ],
-  },
+  RATE_MIGRATION,
 ];

@@ -27,6 +27,7 @@ import type {
   NodeRecord,
   PruneQuery,
   RateAnswer,
+  RateRelease,
   RateTake,
   ResealedCredential,
   RunEvent,
@@ -50,7 +51,7 @@ import { checkUrl, createClient, createPool, inTransaction, redactUrl } from './
 import { conflictOrSelf, guardStorage, storageError } from './errors.js';
 import { readEvents } from './event-log.js';
 import { applyMigrations, checkSchema } from './migrate.js';
-import { takeRateToken } from './rates.js';
+import { releaseRateToken, takeRateToken } from './rates.js';
 import { deleteRun, pruneRuns } from './retention.js';
 import {
   checkPruneQuery,
@@ -437,6 +438,10 @@ export class PostgresStore implements Store {
 
   takeRateToken(take: RateTake): Promise<RateAnswer> {
     return takeRateToken(this.#pool, take);
+  }
+
+  releaseRateToken(release: RateRelease): Promise<void> {
+    return releaseRateToken(this.#pool, release);
   }
 
   getMeta(key: string): Promise<string | undefined> {

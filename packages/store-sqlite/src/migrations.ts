@@ -302,12 +302,13 @@ export const MIGRATIONS: readonly Migration[] = [
   {
     name: '0006_rate_buckets',
     up: [
-      // A bucket of a rate (`ports/rate-buckets`): the epoch ms of its latest takes, oldest first,
-      // as a JSON array of at most the rate's limit.
+      // A bucket of a rate (`ports/rate-buckets`): the takes it remembers, in epoch ms as JSON
+      // arrays, oldest first: when they ended, and the tokens of those going on.
       `CREATE TABLE rate_buckets (
         tenant TEXT NOT NULL,
         bucket TEXT NOT NULL,
-        stamps TEXT NOT NULL,
+        ended TEXT NOT NULL,
+        running TEXT NOT NULL,
         PRIMARY KEY (tenant, bucket)
       ) WITHOUT ROWID`,
     ],

@@ -29,6 +29,7 @@ import type {
   NodeRecord,
   PruneQuery,
   RateAnswer,
+  RateRelease,
   RateTake,
   RunEvent,
   RunQuery,
@@ -593,6 +594,10 @@ export class SqliteStore implements Store {
 
   async takeRateToken(take: RateTake): Promise<RateAnswer> {
     return this.#serially(() => this.#t.rates.take(take));
+  }
+
+  async releaseRateToken(release: RateRelease): Promise<void> {
+    await this.#serially(() => this.#t.rates.release(release));
   }
 
   async setMeta(

@@ -1,9 +1,10 @@
 /**
  * @module store-contract/rates
  * Rate buckets: at most `limit` takes in any window of `perMs`, answered with the wait until the
- * next one may be taken; buckets apart per tenant and name; takes racing on one bucket never get
- * more than `limit` between them. Waits are real and short: the window is on the store's clock,
- * which a test cannot move.
+ * next one may be taken; a take with a hold counts from its start until it is released (or its
+ * hold runs out), and `perMs` after; buckets apart per tenant and name; takes racing on one bucket
+ * never get more than `limit` between them. Waits are real and short: the window is on the
+ * store's clock, which a test cannot move.
  */
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { RateAnswer, RateTake, Store } from '../index.js';
@@ -78,12 +79,63 @@ export function rateCases(use: () => Store): void {
       expect(await take({ limit: 1, perMs: 50 })).toEqual({ ok: true });
     });
 
+    it('counts a take with a hold until it is released, and the window after its end', async () => {
+      const rate = { limit: 1, perMs: 300 };
+      const held = await take({ ...rate, holdMs: 60_000 });
+      if (!held.ok || held.token === undefined) throw new Error('expected a token');
+      await sleep(400);
+      // Still going on after a whole window: it may end at any moment, so ask again a window on.
+      expect(waitOf(await take(rate))).toBe(300);
+      await store.releaseRateToken({
+        tenant: 't1',
+        bucket: 'type:http',
+        perMs: 300,
+        token: held.token,
+      });
+      const wait = waitOf(await take(rate));
+      expect(wait).toBeGreaterThan(200);
+      expect(wait).toBeLessThanOrEqual(300);
+      await sleep(wait + 5);
+      expect(await take(rate)).toEqual({ ok: true });
+    });
+
+    it('ends a take that was never released when its hold runs out, a window later', async () => {
+      const held = await take({ limit: 1, perMs: 200, holdMs: 100 });
+      expect(held.ok).toBe(true);
+      const wait = waitOf(await take({ limit: 1, perMs: 200 }));
+      expect(wait).toBe(200);
+      await sleep(150);
+      const after = waitOf(await take({ limit: 1, perMs: 200 }));
+      expect(after).toBeLessThanOrEqual(150);
+      await sleep(after + 5);
+      expect(await take({ limit: 1, perMs: 200 })).toEqual({ ok: true });
+    });
+
+    it('gives takes with a hold tokens of their own, so that each release ends one', async () => {
+      const answers = await Promise.all(
+        Array.from({ length: 4 }, () => take({ limit: 4, holdMs: 1000 })),
+      );
+      const tokens = answers.map((a) => (a.ok ? a.token : undefined));
+      expect(new Set(tokens).size).toBe(4);
+      expect(tokens.every((t) => typeof t === 'number')).toBe(true);
+      // Ended or not, the four are in the window: a release frees nothing for a while.
+      await store.releaseRateToken({
+        tenant: 't1',
+        bucket: 'type:http',
+        perMs: 60_000,
+        token: tokens[0] ?? 0,
+      });
+      expect((await take({ limit: 4, holdMs: 1000 })).ok).toBe(false);
+      expect(await take({ limit: 4, holdMs: 1000, tenant: 't2' })).toMatchObject({ ok: true });
+    });
+
     it('refuses a limit or a window out of range', async () => {
       const refused = { code: 'invalid_argument' };
       for (const bad of [{ limit: 0 }, { limit: 1.5 }, { limit: 10_001 }, { perMs: 0 }]) {
         await expect(take(bad)).rejects.toMatchObject(refused);
       }
       await expect(take({ perMs: 2 ** 31 })).rejects.toMatchObject(refused);
+      await expect(take({ holdMs: 0 })).rejects.toMatchObject(refused);
     });
   });
 }
