@@ -57,7 +57,7 @@ export async function admit(
         const { tenant, bucket, perMs } = take;
         // Not released, the token counts until its hold runs out: the rate only gets stricter.
         store.releaseRateToken({ tenant, bucket, perMs, token }).catch((e: unknown) => {
-          log.warn({ err: e, bucket }, `a token of rate bucket ${bucket} could not be released`);
+          log.info({ err: e, bucket }, `a token of rate bucket ${bucket} could not be released`);
         });
       };
     }
