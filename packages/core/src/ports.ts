@@ -5,5 +5,6 @@
 export * from './ports/store.js';
 export * from './ports/cluster.js';
 export * from './ports/memory-store.js';
+export * from './ports/rate-buckets.js';
 export * from './ports/clock.js';
 export * from './ports/logger.js';

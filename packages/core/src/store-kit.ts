@@ -14,3 +14,4 @@ export * from './store-kit/workflows.js';
 export * from './store-kit/event-entries.js';
 export * from './store-kit/memory-bounds.js';
 export * from './store-kit/knowledge-rank.js';
+export * from './store-kit/rate-window.js';

@@ -20,6 +20,7 @@ import { keyCases } from './store-contract/keys.js';
 import { memoryCases } from './store-contract/memory.js';
 import { events, makeRun, makeWrite } from './store-contract/fixtures.js';
 import { queryCases } from './store-contract/queries.js';
+import { rateCases } from './store-contract/rates.js';
 import { retentionCases } from './store-contract/retention.js';
 import { runCases } from './store-contract/runs.js';
 import { secretCases } from './store-contract/secrets.js';
@@ -78,5 +79,6 @@ export function storeContract(name: string, open: () => Promise<Store>): void {
     memoryCases(use);
     knowledgeCases(use);
     keyCases(use);
+    rateCases(use);
   });
 }

@@ -25,6 +25,7 @@ import {
   type ParseResult,
   type RunEvent,
   type RunIdentity,
+  type RateBuckets,
   type Store,
 } from '@weft/core';
 import type { WeftClient } from '@weft/core/client';
@@ -109,6 +110,11 @@ export class Engine {
   readonly keys: ApiKeys;
   /** Webhook triggers: `engine.webhooks.deliver(request)`. */
   readonly webhooks: Webhooks;
+  /**
+   * Rate buckets in the store, shared by every worker on it (`Store.takeRateToken`): the server's
+   * start rate per tenant draws on them.
+   */
+  readonly rates: Pick<RateBuckets, 'takeRateToken'>;
   readonly #runner: Runner;
   readonly #definitions: Definitions;
   readonly #starts: Starts;
@@ -139,6 +145,7 @@ export class Engine {
     this.credentials = new Credentials(store, this.#secretKey, clock, tenant);
     this.keys = new ApiKeys(store, clock);
     this.webhooks = new Webhooks(this, { clock, limits: options.limits });
+    this.rates = { takeRateToken: (take) => store.takeRateToken(take) };
     this.registry = new NodeRegistry([...standardNodes, ...(options.nodes ?? [])]);
     const parts = buildParts({
       cluster: clusterMember(store, options, this.log),

@@ -12,7 +12,7 @@
  * ```
  */
 import { OpenAPIHono } from '@hono/zod-openapi';
-import { silentLogger, type Logger } from '@weft/core';
+import { silentLogger, WeftError, type Logger } from '@weft/core';
 import type { Context } from 'hono';
 import { authenticate, type KeyResolver } from './auth.js';
 import { bodyLimit, jsonDepthLimit } from './body.js';
@@ -27,6 +27,7 @@ import { retentionRoutes } from './routes/retention.js';
 import { runRoutes } from './routes/runs.js';
 import { systemRoutes } from './routes/system.js';
 import { workflowRoutes } from './routes/workflows.js';
+import { admittedClient, startAdmission, type StartRate } from './start-rate.js';
 import { Telemetry } from './telemetry.js';
 import {
   DEFAULT_LIMITS,
@@ -57,6 +58,11 @@ export interface AppOptions {
   closing?: AbortSignal;
   /** Version shown in the OpenAPI document. */
   version?: string;
+  /**
+   * Starts per tenant at most, in any window (`start-rate.ts`): past it a start is answered 429
+   * with `Retry-After`. Needs `engine.rates`. @default no limit
+   */
+  startRate?: StartRate;
 }
 
 /** Paths any client may read without an API key. */
@@ -88,16 +94,41 @@ function validationHook(
   }
 }
 
+/** The engine as routes see it: with a start rate, every tenant's starts go through it first. */
+function admittedEngine(o: AppOptions): {
+  engine: ServerEngine;
+  admitStart?: (tenant: string) => Promise<void>;
+} {
+  if (o.startRate === undefined) return { engine: o.engine };
+  if (o.engine.rates === undefined) {
+    throw new WeftError('invalid_argument', 'a start rate needs an engine with rate buckets');
+  }
+  const admitStart = startAdmission(o.engine.rates, o.startRate);
+  const client = (tenant: string) =>
+    admittedClient(o.engine.client(tenant), () => admitStart(tenant));
+  // Members are read from the engine itself: its methods may use private fields.
+  const engine = new Proxy(o.engine, {
+    get(target, key) {
+      if (key === 'client') return client;
+      const value: unknown = Reflect.get(target, key, target);
+      return typeof value === 'function' ? (value as () => unknown).bind(target) : value;
+    },
+  });
+  return { engine, admitStart };
+}
+
 export function createApp(o: AppOptions): ApiApp {
   const limits: ServerLimits = { ...DEFAULT_LIMITS, ...o.limits };
   const log = o.log ?? silentLogger;
+  const { engine, admitStart } = admittedEngine(o);
   const deps: RouteDeps = {
-    engine: o.engine,
+    engine,
     limits,
     log,
     closing: o.closing ?? new AbortController().signal,
     telemetry: o.telemetry ?? new Telemetry({ engine: o.engine, log }),
   };
+  if (admitStart !== undefined) deps.admitStart = admitStart;
   const plugins: ServerPlugin[] = [];
   plugins.push(credentialsPlugin());
   if (o.engine.webhooks !== undefined) plugins.push(webhooksPlugin(o.engine.webhooks));
@@ -122,6 +153,8 @@ export function createApp(o: AppOptions): ApiApp {
       log.error({ err: e, code: err.code, method: c.req.method, path: c.req.path }, err.message);
     // Public routes that refuse a request (webhook signatures) do not ask for an API key.
     if (err.status === 401 && !isPublic(c.req.path)) c.header('WWW-Authenticate', 'Bearer');
+    const retryAfter = err.retryAfter;
+    if (retryAfter !== undefined) c.header('Retry-After', retryAfter);
     return c.json(err.body, err.status);
   });
   app.notFound((c) =>

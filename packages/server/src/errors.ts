@@ -23,6 +23,8 @@ export class ApiError extends Error {
   readonly status: ContentfulStatusCode;
   readonly code: string;
   readonly details: ErrorDetail[];
+  /** When to try again, in ms: sent as `Retry-After` (whole seconds). */
+  retryAfterMs: number | undefined;
 
   constructor(
     status: ContentfulStatusCode,
@@ -35,6 +37,13 @@ export class ApiError extends Error {
     this.status = status;
     this.code = code;
     this.details = details;
+    this.retryAfterMs = undefined;
+  }
+
+  /** `Retry-After` in whole seconds, at least 1, when there is a time to try again. */
+  get retryAfter(): string | undefined {
+    if (this.retryAfterMs === undefined) return undefined;
+    return String(Math.max(1, Math.ceil(this.retryAfterMs / 1000)));
   }
 
   /** An error whose status comes from the error-code table. */
@@ -64,7 +73,11 @@ export function toApiError(e: unknown, unexpected: (e: unknown) => void): ApiErr
   if (e instanceof ApiError) return e;
   if (WeftError.is(e)) {
     const { status } = errorSpec(e.code);
-    if (status !== 500) return new ApiError(status, e.code, e.message, detailsOf(e.details));
+    if (status !== 500) {
+      const err = new ApiError(status, e.code, e.message, detailsOf(e.details));
+      if (status === 429) err.retryAfterMs = e.retryAfterMs;
+      return err;
+    }
   } else if (e instanceof HTTPException && e.status < 500) {
     const malformed = e.status === 400 && /json/i.test(e.message);
     const code = malformed ? 'malformed_json' : (HTTP_CODES[e.status] ?? 'bad_request');

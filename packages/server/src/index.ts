@@ -35,6 +35,13 @@ export {
   type WorkflowToolsOptions,
 } from './mcp/workflow-tools.js';
 export { SEQ_HEADER, WAIT_HEADER } from './routes/common.js';
+export {
+  admittedClient,
+  parseStartRate,
+  startAdmission,
+  type RatesFacet,
+  type StartRate,
+} from './start-rate.js';
 export * from './schemas.js';
 export {
   DEFAULT_LIMITS,

@@ -6,6 +6,7 @@
 import type { OpenAPIHono } from '@hono/zod-openapi';
 import type { Logger } from '@weft/core';
 import type { WeftClient } from '@weft/core/client';
+import type { RatesFacet } from './start-rate.js';
 import type { ObservedEngine, Telemetry } from './telemetry.js';
 
 /** Per-request values set by middleware. */
@@ -31,6 +32,8 @@ export interface ServerEngine extends ObservedEngine {
   ping(): Promise<void>;
   /** Webhook triggers (the tenant is in the path): with it, the server has `/v1/hooks/{tenant}/{path}`. */
   readonly webhooks?: WebhooksFacet;
+  /** The store's rate buckets, shared by every server on it: a start rate needs them. */
+  readonly rates?: RatesFacet;
 }
 
 /** The engine's webhooks (`engine.webhooks`). */
@@ -45,6 +48,8 @@ export interface WebhooksFacet {
     method?: string;
     headers?: { get(name: string): string | null };
     rawBody?: Uint8Array;
+    /** Called once the delivery is known to start a run, just before it does; may throw. */
+    beforeStart?: () => Promise<void>;
   }): Promise<{ runId: string; workflowId: string; duplicate: boolean }>;
 }
 
@@ -81,6 +86,11 @@ export interface RouteDeps {
   closing: AbortSignal;
   /** Metrics, spans and run logs; routes count live streams on it. */
   telemetry: Telemetry;
+  /**
+   * Lets a start of the tenant through, or throws `rate_limited` (the start rate); absent when
+   * starts are not rate limited. `engine.client(tenant)` already applies it to starts.
+   */
+  admitStart?: (tenant: string) => Promise<void>;
 }
 
 /**

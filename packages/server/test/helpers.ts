@@ -21,6 +21,7 @@ import {
   type RunningServer,
   type ServerLimits,
   type ServerPlugin,
+  type StartRate,
 } from '../src/index.js';
 
 export const KEYS = 'acme:key-acme-0123456789,globex:key-globex-0123456789';
@@ -121,6 +122,7 @@ export async function startTestServer(
     /** For the engine and the server. */
     log?: Logger;
     metricsPublic?: boolean;
+    startRate?: StartRate;
   } = {},
 ): Promise<TestServer> {
   const db = o.db ?? tempDb();
@@ -140,6 +142,7 @@ export async function startTestServer(
     ...(o.plugins === undefined ? {} : { plugins: o.plugins }),
     ...(o.log === undefined ? {} : { log: o.log }),
     ...(o.metricsPublic === undefined ? {} : { metricsPublic: o.metricsPublic }),
+    ...(o.startRate === undefined ? {} : { startRate: o.startRate }),
   });
   const call: TestServer['call'] = (path, init = {}) => {
     const { key, json, ...rest } = init;

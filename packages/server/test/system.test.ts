@@ -66,6 +66,7 @@ describe('operations', () => {
       '413',
       '415',
       '422',
+      '429',
     ]);
     expect(doc['components']['schemas']['Run']['properties']['nodes']).toBeDefined();
     expect(doc['components']['schemas']['Error']).toBeDefined();

@@ -16,11 +16,14 @@
  *   nothing has to move when a retry resets the node.
  * - Runs are rows a later step can give an owner and a fencing token (workers claiming runs):
  *   0003_cluster does, in `cluster-migration.ts`.
+ * - Concurrency keys (0004_concurrency_keys, in `keys-migration.ts`) and the rates shared by the
+ *   workers (0005_rate_buckets, in `rate-migration.ts`) keep rows of their own.
  */
 
 import type { Migration } from '@weft/core/store-kit';
 import { CLUSTER_MIGRATION } from './cluster-migration.js';
 import { KEYS_MIGRATION } from './keys-migration.js';
+import { RATE_MIGRATION } from './rate-migration.js';
 
 export type { Migration };
 
@@ -363,4 +366,5 @@ export const MIGRATIONS: readonly Migration[] = [
   },
   CLUSTER_MIGRATION,
   KEYS_MIGRATION,
+  RATE_MIGRATION,
 ];

@@ -26,6 +26,9 @@ import type {
   MemoryWindow,
   NodeRecord,
   PruneQuery,
+  RateAnswer,
+  RateRelease,
+  RateTake,
   ResealedCredential,
   RunEvent,
   RunQuery,
@@ -48,6 +51,7 @@ import { checkUrl, createClient, createPool, inTransaction, redactUrl } from './
 import { conflictOrSelf, guardStorage, storageError } from './errors.js';
 import { readEvents } from './event-log.js';
 import { applyMigrations, checkSchema } from './migrate.js';
+import { releaseRateToken, takeRateToken } from './rates.js';
 import { deleteRun, pruneRuns } from './retention.js';
 import {
   checkPruneQuery,
@@ -463,6 +467,14 @@ export class PostgresStore implements Store {
 
   queryKnowledge(tenant: string, collection: string, q: KnowledgeQuery): Promise<KnowledgeMatch[]> {
     return this.#knowledge.query(tenant, collection, q);
+  }
+
+  takeRateToken(take: RateTake): Promise<RateAnswer> {
+    return takeRateToken(this.#pool, take);
+  }
+
+  releaseRateToken(release: RateRelease): Promise<void> {
+    return releaseRateToken(this.#pool, release);
   }
 
   getMeta(key: string): Promise<string | undefined> {

@@ -311,4 +311,18 @@ export const MIGRATIONS: readonly Migration[] = [
       `CREATE INDEX run_keys_key ON run_keys (key)`,
     ],
   },
+  {
+    name: '0007_rate_buckets',
+    up: [
+      // A bucket of a rate (`ports/rate-buckets`): the takes it remembers, in epoch ms as JSON
+      // arrays, oldest first: when they ended, and the tokens of those going on.
+      `CREATE TABLE rate_buckets (
+        tenant TEXT NOT NULL,
+        bucket TEXT NOT NULL,
+        ended TEXT NOT NULL,
+        running TEXT NOT NULL,
+        PRIMARY KEY (tenant, bucket)
+      ) WITHOUT ROWID`,
+    ],
+  },
 ];

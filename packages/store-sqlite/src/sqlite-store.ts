@@ -28,6 +28,9 @@ import type {
   MemoryWindow,
   NodeRecord,
   PruneQuery,
+  RateAnswer,
+  RateRelease,
+  RateTake,
   RunEvent,
   RunQuery,
   RunRecord,
@@ -61,6 +64,7 @@ import {
   workflowFromRow,
 } from '@weft/core/store-kit';
 import { convertToIncremental, enableIncrementalVacuum, reclaimSpace } from './reclaim.js';
+import { RateTable } from './rates.js';
 import { RunDeleter } from './retention.js';
 import { RunLister } from './run-query.js';
 import { DeliveryTable, MetaTable, ScheduleTable } from './schedules.js';
@@ -270,6 +274,7 @@ export class SqliteStore implements Store {
       meta: new MetaTable(this.#db),
       memory: new MemoryTable(this.#db),
       knowledge: new KnowledgeTable(this.#db),
+      rates: new RateTable(this.#db),
     });
   }
 
@@ -621,6 +626,14 @@ export class SqliteStore implements Store {
     return this.#t.knowledge.query(tenant, collection, q);
   }
 
+  async takeRateToken(take: RateTake): Promise<RateAnswer> {
+    return this.#serially(() => this.#t.rates.take(take));
+  }
+
+  async releaseRateToken(release: RateRelease): Promise<void> {
+    await this.#serially(() => this.#t.rates.release(release));
+  }
+
   async setMeta(
     key: string,
     value: string,
@@ -638,4 +651,5 @@ interface Tables {
   meta: MetaTable;
   memory: MemoryTable;
   knowledge: KnowledgeTable;
+  rates: RateTable;
 }

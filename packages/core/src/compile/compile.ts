@@ -20,8 +20,10 @@ import {
 } from '../expr/index.js';
 import type { NodeRegistry } from '../nodes/registry.js';
 import { runLogicFor } from '../runtime/logic.js';
+import { parseDuration } from '../runtime/time.js';
 import { bareExpression, compileParams } from './params.js';
 import type {
+  NodeRate,
   NormalizedOnError,
   NormalizedRetry,
   Plan,
@@ -66,6 +68,14 @@ function normalizeOnError(onError: OnError | undefined): NormalizedOnError {
   if (onError === 'continue') return { kind: 'continue' };
   if (onError === 'branch') return { kind: 'branch' };
   return { kind: 'return', value: onError.return };
+}
+
+function nodeRate(rate: NodeDefinition['rate']): NodeRate | undefined {
+  if (rate === undefined) return undefined;
+  // Whole milliseconds: what a bucket keeps (`PT0.0005S` is 1 ms).
+  const out: NodeRate = { limit: rate.limit, perMs: Math.ceil(parseDuration(rate.per)) };
+  if (rate.key !== undefined) out.key = rate.key;
+  return out;
 }
 
 interface CompileContext {
@@ -118,6 +128,7 @@ function compileNode(ctx: CompileContext, def: NodeDefinition, index: number): P
     retry: normalizeRetry(defaults?.retry, def.retry),
     timeoutMs: def.timeout_ms ?? defaults?.timeout_ms,
     tokenBudget: def.limits?.tokens,
+    rate: nodeRate(def.rate),
     onError: normalizeOnError(def.on_error ?? defaults?.on_error),
     body,
     get controlExpr() {

@@ -28,6 +28,14 @@ export interface NormalizedRetry {
 export type NormalizedOnError =
   { kind: 'fail' } | { kind: 'continue' } | { kind: 'branch' } | { kind: 'return'; value: unknown };
 
+/** A node's `rate`: at most `limit` executions started in any `perMs`, per bucket. */
+export interface NodeRate {
+  limit: number;
+  perMs: number;
+  /** The bucket's name when the node gives one (`rate.key`). */
+  key?: string;
+}
+
 export interface PlanEdge {
   from: number;
   port: string;
@@ -58,6 +66,8 @@ export interface PlanNode {
   timeoutMs: number | undefined;
   /** Model tokens the node's executions may spend in all (`limits.tokens`). */
   tokenBudget: number | undefined;
+  /** Its `rate`, the window in whole ms. */
+  rate: NodeRate | undefined;
   onError: NormalizedOnError;
   /** Body of foreach and loop nodes. */
   body: PlanGraph | undefined;

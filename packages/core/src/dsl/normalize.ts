@@ -279,6 +279,7 @@ const NODE_KEY_ORDER = [
   'timeout_ms',
   'on_error',
   'limits',
+  'rate',
 ] as const;
 
 /** The normalised definition; call only when validation found no errors. */

@@ -9,6 +9,8 @@
  * node registry and the whole graph.
  */
 import { z } from 'zod';
+import { MAX_RATE_LIMIT, MAX_RATE_PER_MS } from '../ports/rate-buckets.js';
+import { parseDuration } from '../runtime/time.js';
 
 /** Descriptions (and $def ids) for the published JSON Schema, kept off zod's global registry. */
 export const dslMetadata = z.registry<{ id?: string; description?: string; title?: string }>();
@@ -111,6 +113,49 @@ const tokenBudget = doc(
   'Model tokens (prompt and completion) the `llm` and `agent` calls may spend in all.',
 );
 
+/** A duration text (`PT1S`, `1000`) of more than 0 ms that a rate's window can be. */
+export function isRateWindow(text: string): boolean {
+  try {
+    const ms = parseDuration(text);
+    return ms > 0 && ms <= MAX_RATE_PER_MS;
+  } catch {
+    return false;
+  }
+}
+
+const RATE_PER_ERROR = `must be a duration above 0: milliseconds, or ISO 8601 such as PT1S or PT1M (at most ${MAX_RATE_PER_MS} ms)`;
+
+export const RateSchema = doc(
+  z.strictObject({
+    limit: doc(
+      z
+        .number()
+        .int({ error: 'must be a whole number' })
+        .min(1, { error: 'must be a whole number, 1 or more' })
+        .max(MAX_RATE_LIMIT),
+      'Executions started at most in any window of `per`.',
+    ),
+    per: doc(
+      z.union(
+        [
+          z.number().positive().max(MAX_RATE_PER_MS),
+          z.string().refine(isRateWindow, { error: RATE_PER_ERROR }),
+        ],
+        {
+          error: (iss) => (iss.input === undefined ? 'missing required key `per`' : RATE_PER_ERROR),
+        },
+      ),
+      'The window: milliseconds, or an ISO 8601 duration (`PT1S`, `PT1M`).',
+    ),
+    key: doc(
+      z.string().min(1).max(200),
+      "The bucket's name, shared by every node of the tenant that gives it; else the node's `with.credential`, else its type.",
+    ).optional(),
+  }),
+  'At most `limit` executions started in any window of `per`, counted across every worker and run of the tenant, per credential or node type (or `key`).',
+  'Rate',
+);
+
 export const NodeSchema = doc(
   z.strictObject({
     id: nodeId,
@@ -130,6 +175,7 @@ export const NodeSchema = doc(
       z.strictObject({ tokens: tokenBudget.optional() }),
       "Limits of the node's executions.",
     ).optional(),
+    rate: RateSchema.optional(),
     join: doc(
       z.enum(['all', 'any']),
       'all: run when every incoming edge is resolved (default); any: run on the first taken edge.',
@@ -330,6 +376,7 @@ export const KNOWN_KEYS = {
   limits: ['max_concurrency', 'timeout_ms', 'tokens'],
   retention: ['days', 'runs'],
   concurrency: ['key', 'limit'],
+  rate: Object.keys(RateSchema.shape),
   trigger: [
     'type',
     ...new Set([...Object.keys(WebhookTrigger.shape), ...Object.keys(CronTrigger.shape)]),

@@ -45,6 +45,11 @@ export interface NodeDefinition {
   on_error?: OnError;
   /** `tokens`: what the node's model calls may spend in all. */
   limits?: { tokens?: number };
+  /**
+   * At most `limit` executions started in any window of `per` (ms, or ISO 8601), shared by every
+   * worker: per `key` when given, else per `with.credential`, else per node type; per tenant.
+   */
+  rate?: { limit: number; per: number | string; key?: string };
   join?: 'all' | 'any';
   /** Body of `foreach` and `loop` nodes. */
   nodes?: NodeDefinition[];

@@ -406,6 +406,67 @@ describe('every problem, with its path and position', () => {
     ]);
   });
 
+  test('rate: a whole limit of 1 or more and a window above 0, on nodes that do work', () => {
+    const r = ok(
+      yaml(
+        'id: w',
+        'nodes:',
+        '  - { id: a, type: noop, rate: { limit: 5, per: 1000 } }',
+        '  - { id: b, type: noop, rate: { limit: 1, per: PT1M, key: github } }',
+        '  - id: each',
+        '    type: foreach',
+        '    with: { items: "[1]" }',
+        '    nodes: [{ id: c, type: noop, rate: { limit: 2, per: "500" } }]',
+      ),
+    );
+    expect(r.definition?.nodes.map((n) => n.rate)).toEqual([
+      { limit: 5, per: 1000 },
+      { limit: 1, per: 'PT1M', key: 'github' },
+      undefined,
+    ]);
+    const per =
+      'must be a duration above 0: milliseconds, or ISO 8601 such as PT1S or PT1M (at most 2147483647 ms)';
+    const d = errors(
+      yaml(
+        'id: w',
+        'nodes:',
+        '  - { id: a, type: noop, rate: { limit: 0, per: 0 } }',
+        '  - { id: b, type: noop, rate: { limit: 2.5, per: PT0S } }',
+        '  - { id: c, type: noop, rate: { limit: 1, per: soon, kee: x } }',
+        '  - { id: d, type: noop, rate: { limit: 1 } }',
+        '  - id: e',
+        '    type: loop',
+        '    with: { while: "false", max_iterations: 2 }',
+        '    rate: { limit: 1, per: 10 }',
+        '    nodes: [{ id: f, type: noop }]',
+      ),
+    );
+    expect(d.map((x) => [x.path, x.message, x.line])).toEqual([
+      ['nodes[0].rate.limit', 'must be a whole number, 1 or more', 3],
+      ['nodes[0].rate.per', 'must be greater than 0', 3],
+      ['nodes[1].rate.limit', 'must be a whole number', 4],
+      ['nodes[1].rate.per', per, 4],
+      ['nodes[2].rate.per', per, 5],
+      ['nodes[2].rate.kee', 'unknown key `kee` (did you mean `key`?)', 5],
+      ['nodes[3].rate.per', 'missing required key `per`', 6],
+      [
+        'nodes[4].rate',
+        '`rate` limits the nodes that do work; `loop` is driven by the engine itself',
+        10,
+      ],
+    ]);
+    // Every node type's own rate would be a tenant-wide rate on `set` and `if` alike: not a default.
+    expect(
+      errors(
+        yaml(
+          'id: w',
+          'defaults: { rate: { limit: 1, per: 10 } }',
+          'nodes: [{ id: a, type: noop }]',
+        ),
+      ).map((x) => x.path),
+    ).toEqual(['defaults.rate']);
+  });
+
   test('on_error: { return } is explained by the object form', () => {
     const d = errors(yaml('id: w', 'nodes:', '  - { id: a, type: noop, on_error: { retrun: 1 } }'));
     expect(d.map((x) => x.message)).toEqual([

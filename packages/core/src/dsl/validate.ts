@@ -104,6 +104,13 @@ export function validateData(
         const judgeable = node.raw['with'] === undefined || node.params !== undefined;
         if (type !== undefined && judgeable)
           checkParams(type, node.params, [...node.path, 'with'], patterns.of(node.type), findings);
+        if (node.control !== undefined && node.raw['rate'] !== undefined) {
+          findings.error(
+            [...node.path, 'rate'],
+            `\`rate\` limits the nodes that do work; \`${node.type}\` is driven by the engine itself`,
+            { at: 'key' },
+          );
+        }
       }
     }
     graphSites(value, top, patterns, push);

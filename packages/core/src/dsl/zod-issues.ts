@@ -140,6 +140,7 @@ const BY_KEY: Record<string, readonly string[]> = {
   limits: KNOWN_KEYS.limits,
   retention: KNOWN_KEYS.retention,
   concurrency: KNOWN_KEYS.concurrency,
+  rate: KNOWN_KEYS.rate,
   on_error: KNOWN_KEYS.on_error,
 };
 

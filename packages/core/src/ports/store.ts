@@ -13,6 +13,7 @@ import type { WorkflowDefinition } from '../dsl/types.js';
 import type { RunEvent } from '../events.js';
 import type { ClusterPorts } from './cluster.js';
 import type { MemoryStore } from './memory-store.js';
+import type { RateBuckets } from './rate-buckets.js';
 
 // Where the event log's entry type used to live: kept so that imports of it stay valid.
 export type { RunEvent } from '../events.js';
@@ -260,8 +261,11 @@ export interface TenantMove {
   credentials: number;
 }
 
-/** Conversation memory and knowledge collections are declared in `memory-store.ts`. */
-export interface Store extends MemoryStore {
+/**
+ * Conversation memory and knowledge collections are declared in `memory-store.ts`, rate buckets in
+ * `rate-buckets.ts`.
+ */
+export interface Store extends MemoryStore, RateBuckets {
   /** Leases and a bus for many workers on one database; absent on a store for one process. */
   readonly cluster?: ClusterPorts;
   /** Applies pending migrations. Idempotent. */

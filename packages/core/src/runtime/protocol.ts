@@ -5,6 +5,7 @@
  */
 import type { ErrorInfo } from '../errors.js';
 import type { RunEvent } from '../events.js';
+import type { NodeRate } from '../compile/plan.js';
 import type { TimerRecord, RunStatus } from '../ports/store.js';
 
 interface At {
@@ -95,6 +96,8 @@ export type Command =
       steps?: number;
       /** Model tokens left under the run's and the node's `limits.tokens`: absent when unbounded. */
       tokens?: number;
+      /** The node's `rate`: a token is taken from its bucket before the execution begins. */
+      rate?: NodeRate;
     }
   | { type: 'abort'; path: string; reason: 'cancelled' | 'run_failed' }
   | { type: 'timer'; timer: TimerRecord }

@@ -129,6 +129,7 @@ export function startNode(d: Decider, ns: NodeState): void {
   if (ns.steps !== undefined) command.steps = ns.steps;
   const tokens = tokensLeft(d.plan.tokenBudget, d.meta.tokens, pn.tokenBudget, ns.tokens);
   if (tokens !== undefined) command.tokens = tokens;
+  if (pn.rate !== undefined) command.rate = pn.rate;
   d.commands.push(command);
 }
 

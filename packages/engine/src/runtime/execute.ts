@@ -1,7 +1,8 @@
 /**
  * @module runtime/execute
- * Carries out one `execute` command: validates the rendered parameters, calls the node type's
- * `run` with a context, enforces the attempt's timeout, and feeds the result back as an input.
+ * Carries out one `execute` command: takes a token of the node's rate, validates the rendered
+ * parameters, calls the node type's `run` with a context, enforces the attempt's timeout (which
+ * starts once the rate let the node through), and feeds the result back as an input.
  * What the node hands back is checked here, where it enters the run (see `stored-json.ts`): an
  * output too large or too deep fails the node, so its retries and on_error apply as usual.
  */
@@ -20,6 +21,7 @@ import {
   type TokenBudget,
 } from '@weft/core';
 import type { ActiveRun, RunnerInput } from './active-run.js';
+import { admit, DEFAULT_RATE_HOLD_MS, rateBucket, type RateStore } from './rate-gate.js';
 import { SUSPENDED, SubSteps, type RecordedSteps } from './sub-steps.js';
 import { toStoredJson, type ValueLimits } from './stored-json.js';
 
@@ -36,6 +38,8 @@ export interface ExecuteEnv {
   commit(run: ActiveRun, input: RunnerInput): Promise<void>;
   /** The sub-steps recorded for the node at `path` at positions below `count`. */
   recordedSteps(run: ActiveRun, path: string, count: number): Promise<RecordedSteps>;
+  /** The store's rate buckets, shared by every worker on it. */
+  rates: RateStore;
 }
 
 const noCredentials: CredentialResolver = {
@@ -50,23 +54,38 @@ const MAX_MESSAGE = 16 * 1024;
 
 /**
  * Carries out an execute command. A node that ran before with recorded sub-steps gets them loaded
- * first, so that `ctx.step` and `ctx.ask` replay them.
+ * first, so that `ctx.step` and `ctx.ask` replay them; a node with a `rate` takes a token from its
+ * bucket first, waiting for one if need be (see `rate-gate.ts`).
  */
 export function executeNode(env: ExecuteEnv, run: ActiveRun, cmd: Execute): void {
-  if (cmd.steps === undefined || cmd.steps === 0) return executeWith(env, run, cmd, []);
-  // Held as the node's execution while its steps load, so that a cancel or a shutdown meanwhile
-  // stops it before it begins.
-  let stopped = false;
-  const loading = { abort: () => void (stopped = true) };
-  run.controllers.set(cmd.path, loading);
+  const loadSteps = cmd.steps !== undefined && cmd.steps > 0;
+  if (!loadSteps && cmd.rate === undefined) return executeWith(env, run, cmd, []);
+  // Held as the node's execution while its steps load and its rate lets it through, so that a
+  // cancel or a shutdown meanwhile stops it before it begins.
+  const before = new AbortController();
+  const holder = { abort: (reason: unknown) => before.abort(reason) };
+  run.controllers.set(cmd.path, holder);
   const begins = () => {
-    const current = run.controllers.get(cmd.path) === loading;
+    const current = run.controllers.get(cmd.path) === holder;
     if (current) run.controllers.delete(cmd.path);
-    return current && !stopped;
+    return current && !before.signal.aborted;
   };
-  env.recordedSteps(run, cmd.path, cmd.steps).then(
-    (recorded) => {
-      if (begins()) executeWith(env, run, cmd, recorded);
+  const prepare = async () => {
+    const recorded = loadSteps ? await env.recordedSteps(run, cmd.path, cmd.steps ?? 0) : [];
+    if (cmd.rate === undefined) return { recorded, ended: undefined };
+    const take = {
+      tenant: run.identity.tenant,
+      bucket: rateBucket(cmd.rate, cmd.nodeType, cmd.params),
+      limit: cmd.rate.limit,
+      perMs: cmd.rate.perMs,
+      holdMs: cmd.timeoutMs ?? DEFAULT_RATE_HOLD_MS,
+    };
+    return { recorded, ended: await admit(env.rates, take, before.signal, env.log) };
+  };
+  prepare().then(
+    ({ recorded, ended }) => {
+      if (begins()) executeWith(env, run, cmd, recorded, ended);
+      else ended?.();
     },
     (e: unknown) =>
       begins() &&
@@ -79,10 +98,18 @@ export function executeNode(env: ExecuteEnv, run: ActiveRun, cmd: Execute): void
   );
 }
 
-function executeWith(env: ExecuteEnv, run: ActiveRun, cmd: Execute, recorded: RecordedSteps): void {
+/** @param ended - called once when the execution has ended (its rate token is given back). */
+function executeWith(
+  env: ExecuteEnv,
+  run: ActiveRun,
+  cmd: Execute,
+  recorded: RecordedSteps,
+  ended: () => void = () => undefined,
+): void {
   const { path, attempt } = cmd;
   const limits: ValueLimits = { maxBytes: env.maxOutputBytes, maxDepth: env.maxDepth };
   const fail = (e: unknown) => {
+    ended();
     if (e === SUSPENDED) return;
     env.deliver(run, { type: 'node.error', path, attempt, error: storedError(e, limits, path) });
   };
@@ -137,6 +164,7 @@ function executeWith(env: ExecuteEnv, run: ActiveRun, cmd: Execute, recorded: Re
     );
   }
   const done = () => {
+    ended();
     if (timeout !== undefined) clearTimeout(timeout);
     if (run.controllers.get(path) === execution) run.controllers.delete(path);
   };

@@ -160,6 +160,7 @@ export class Runner {
         if (run.failure !== undefined) throw toWeftError(run.failure);
       },
       recordedSteps: (run, path, count) => this.#recordedSteps(run.identity.id, path, count),
+      rates: options.store,
     };
     this.#turns = new KeyTurns({
       store: options.store,

@@ -47,6 +47,11 @@ export interface WebhookRequest {
   rawBody?: string | Uint8Array;
   /** The body already parsed by the caller; else {@link WebhookRequest.rawBody} is parsed. */
   body?: unknown;
+  /**
+   * Called once the request is known to start a run (its signature checked, not a redelivery),
+   * just before it does: a start rate throws here, and nothing is started.
+   */
+  beforeStart?: () => Promise<void>;
 }
 
 export interface WebhookResult {
@@ -99,7 +104,8 @@ export class Webhooks {
    * Starts the run a webhook request asks for, or answers the run of its earlier delivery.
    * @throws WeftError `not_found` (no such hook for the tenant), `unauthorized` (signature missing,
    *   malformed, stale or wrong: `details.reason`), `invalid_request` (delivery id too long),
-   *   `invalid_input` (the body does not fit the workflow's `inputs`)
+   *   `invalid_input` (the body does not fit the workflow's `inputs`), or what
+   *   {@link WebhookRequest.beforeStart} throws (a start rate's `rate_limited`)
    */
   async deliver(req: WebhookRequest): Promise<WebhookResult> {
     const path = normalizePath(req.path);
@@ -224,6 +230,7 @@ export class Webhooks {
     };
     // The same delivery never makes two runs, even from two processes racing past the lookup.
     if (deliveryId !== undefined) options.idempotencyKey = `hook:${path}:${deliveryId}`;
+    await req.beforeStart?.();
     const run = await this.#host.start(hook.workflowId, options);
     this.#host.log.info(
       { tenant: req.tenant, path, workflow: hook.workflowId, runId: run.id },

@@ -4,7 +4,8 @@
  * authenticated by its HMAC signature over the exact bytes received, which the engine checks
  * (`engine.webhooks.deliver`) before it looks at anything else. The method is the trigger's
  * (POST unless it says otherwise). 202 `{ id, duplicate }`; with `?wait=true` the run once it
- * settled (200) or when the bound passed (202), as for starting a run.
+ * settled (200) or when the bound passed (202), as for starting a run. Past the tenant's start
+ * rate, a delivery that would start a run is answered 429 with `Retry-After`.
  */
 import { createRoute } from '@hono/zod-openapi';
 import { WeftError } from '@weft/core';
@@ -60,7 +61,7 @@ const deliver = createRoute({
       },
       content: { 'application/json': { schema: RunObject } },
     },
-    ...errors(400, 401, 404, 413, 422),
+    ...errors(400, 401, 404, 413, 422, 429),
   },
 });
 
@@ -94,12 +95,14 @@ export function webhooksPlugin(webhooks: WebhooksFacet): ServerPlugin {
         const rawBody = new Uint8Array(await c.req.arrayBuffer());
         let result;
         try {
+          const admit = deps.admitStart;
           result = await webhooks.deliver({
             tenant,
             path,
             method: c.req.method,
             headers: c.req.raw.headers,
             rawBody,
+            ...(admit === undefined ? {} : { beforeStart: () => admit(tenant) }),
           });
         } catch (e) {
           if (WeftError.is(e) && e.code === 'unauthorized') throw signatureProblem(e);

@@ -15,19 +15,31 @@ const DESCRIPTIONS: Readonly<Record<number, string>> = {
   413: 'The body is larger than the limit',
   415: 'Unsupported Content-Type',
   422: 'Invalid definition, input, answer or request fields',
-  429: 'Rate limited',
+  429: "Rate limited: the tenant's start rate (WEFT_START_RATE) is spent for now",
   503: 'The store cannot be reached',
+};
+
+const RETRY_AFTER = {
+  'Retry-After': {
+    description: 'Whole seconds until a start may be let through',
+    schema: { type: 'integer' as const },
+  },
 };
 
 /** OpenAPI response entries for error statuses; 401 is added to every authenticated route. */
 export function errors(...statuses: number[]) {
   const out: Record<
     number,
-    { description: string; content: { 'application/json': { schema: typeof ErrorBody } } }
+    {
+      description: string;
+      headers?: Record<string, { description: string; schema: { type: 'integer' } }>;
+      content: { 'application/json': { schema: typeof ErrorBody } };
+    }
   > = {};
   for (const s of statuses) {
     out[s] = {
       description: DESCRIPTIONS[s] ?? 'Error',
+      ...(s === 429 ? { headers: RETRY_AFTER } : {}),
       content: { 'application/json': { schema: ErrorBody } },
     };
   }

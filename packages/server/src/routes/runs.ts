@@ -42,7 +42,7 @@ const start = createRoute({
       headers: waitHeader,
       content: { 'application/json': { schema: z.union([StartedRun, RunObject]) } },
     },
-    ...errors(400, 401, 404, 413, 415, 422),
+    ...errors(400, 401, 404, 413, 415, 422, 429),
   },
 });
 

@@ -141,6 +141,9 @@ Serves the HTTP API (docs/api.md), cron schedules, webhooks and /metrics on the 
 or on PostgreSQL with --postgres (docs/operations.md).
 API keys come from WEFT_API_KEYS=tenant:key,... and from weft keys create; without any the API
 is open and listens on a loopback address only. SIGTERM drains (WEFT_DRAIN_MS, default 10000).
+WEFT_START_RATE=LIMIT/PER (20/s, 1200/min, 100/PT10S) caps the runs each tenant starts through
+the API, /mcp and webhooks, counted across every server on the database: past it a start is
+answered 429 with Retry-After.
 
 Options:
   --port N       the port (default 8080; 0 picks a free one)
@@ -157,7 +160,7 @@ Options:
 Examples:
   weft serve
   weft serve --sync normal --retention-days 30
-  WEFT_API_KEYS=acme:s3cret weft serve --host 0.0.0.0 --port 9000
+  WEFT_API_KEYS=acme:s3cret WEFT_START_RATE=20/s weft serve --host 0.0.0.0 --port 9000
   weft serve --postgres postgres://weft@db.internal:5432/weft
 `,
   worker: `weft worker --postgres URL [--concurrency N]

@@ -5,6 +5,9 @@
  * credentials, webhooks, `/metrics`, OpenTelemetry spans and JSON logs. On PostgreSQL its engine is
  * one worker among those on the database (`weft worker`, ./worker-command.ts).
  *
+ * `WEFT_START_RATE` (`20/s`, `1200/min`) caps each tenant's starts across every server on the
+ * database (429 with `Retry-After` past it).
+ *
  * API keys come from `WEFT_API_KEYS` and from `weft keys create` (stored hashed, read at each
  * request, so a key made while the server runs works at once). With neither, the API is open, so
  * it listens on a loopback address only, and says so. With keys, it warns when tenant `default`
@@ -25,7 +28,7 @@ import { PostgresStore } from '@weft/store-postgres';
 import { SqliteStore } from '@weft/store-sqlite';
 import { CliError, EXIT } from './exit-codes.js';
 import { warnAboutOpenTenant } from './open-tenant-warning.js';
-import { connectionLimitsFrom } from './serve-env.js';
+import { connectionLimitsFrom, startRateFrom } from './serve-env.js';
 import { drainMsFrom, untilStopSignal } from './shutdown.js';
 import { retentionDaysFrom, syncFrom } from './store-options.js';
 
@@ -60,6 +63,7 @@ export async function serveCommand(a: ServeArgs): Promise<number> {
   const env = process.env;
   const drainMs = drainMsFrom(env['WEFT_DRAIN_MS']);
   const connections = connectionLimitsFrom(env);
+  const startRate = startRateFrom(env);
   const synchronous = syncFrom(a.sync, env);
   const days = retentionDaysFrom(a.retentionDays, env);
   try {
@@ -121,6 +125,7 @@ export async function serveCommand(a: ServeArgs): Promise<number> {
       drainMs,
       connections,
       metricsPublic: truthy(env['WEFT_METRICS_PUBLIC']),
+      ...(startRate === undefined ? {} : { startRate }),
       version: weftVersion(),
     });
     scheduler = startScheduler(engine);
