@@ -738,6 +738,16 @@ function addCluster(add, results, floors) {
         figure: "the workers' CPU time per step, and the cores it kept busy",
         value: `${fmtUs(d.workerCpuUsPerStep)} (${fmtNum(d.workerCores, 2)} of ${d.cpus})`,
       });
+      add({
+        workload,
+        mode,
+        figure: "a worker's wait for one commit (mean), and the share of its time it waits",
+        value: `${fmtMs(d.storeCommitMs)} (${fmtNum(d.storeCommitShare * 100)}%)`,
+        floor: `100 rows per commit: ${fmtMs(localFloor(d, 'commit100Ms') ?? floors.postgres.commit100Ms)}`,
+        ratio: fmtRatio(
+          d.storeCommitMs / (localFloor(d, 'commit100Ms') ?? floors.postgres.commit100Ms),
+        ),
+      });
     }
   }
 }

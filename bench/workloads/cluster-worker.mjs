@@ -19,6 +19,21 @@ if (args['poll-ms'] !== undefined) worker.pollMs = intArg(args, 'poll-ms', 1000)
 
 const engine = await openEngine(weft, { postgres: args.url, worker });
 
+// How long this worker waits for its commits (the store's `commit`, one round trip to the
+// server's `weft_commit`): beside its CPU time, where a worker's time goes.
+const commits = { count: 0, ms: 0 };
+const store = engine.store;
+const commit = store.commit.bind(store);
+store.commit = async (writes) => {
+  const t = performance.now();
+  try {
+    return await commit(writes);
+  } finally {
+    commits.count++;
+    commits.ms += performance.now() - t;
+  }
+};
+
 let finished = 0;
 let failed = 0;
 /** When the last run this worker finished was committed, in ms since the epoch (sub-ms). */
@@ -49,6 +64,7 @@ const snapshot = () => ({
   finished,
   failed,
   lastFinishAt,
+  storeCommits: { ...commits },
   /** CPU time of this process so far (user + system), ms. */
   cpuMs: (() => {
     const u = process.cpuUsage();

@@ -6,8 +6,8 @@
 // by default). The driver starts all the runs at once (500 `engine.start()` calls in flight) and
 // the figure is steps/s from the first start to the last finish, the finish as the worker that
 // committed it timed it. Commits and decisions are each worker's `engine.stats`, summed; the
-// driver's own commits (the starts) are counted apart. A warm-up batch goes through the whole
-// cluster first. The PostgreSQL floor (1 client and 16) is measured before and after, here.
+// driver's own commits (the starts) are counted apart; each worker also times its store's commit
+// calls and its CPU. A warm-up batch goes through the whole cluster first. The PostgreSQL floor (1 client and 16) is measured before and after, here.
 // Usage: node bench/workloads/w3-cluster.mjs --workers N [--quick] [--runs N] [--warmup N]
 //        [--concurrency N] [--poll-ms N]
 import { fork } from 'node:child_process';
@@ -140,6 +140,10 @@ main(async () => {
     const lastFinish = Math.max(...after.map((s) => s.lastFinishAt ?? 0));
     const seconds = (lastFinish - firstStart) / 1000;
     const workerCpuMs = sum(after, (s) => s.cpuMs) - sum(before, (s) => s.cpuMs);
+    const storeCommits =
+      sum(after, (s) => s.storeCommits.count) - sum(before, (s) => s.storeCommits.count);
+    const storeCommitMs =
+      sum(after, (s) => s.storeCommits.ms) - sum(before, (s) => s.storeCommits.ms);
     return {
       workload: 'W3-cluster',
       mode: 'postgres',
@@ -162,6 +166,9 @@ main(async () => {
       /** The workers' CPU time in the measured phase, summed: per step, and in cores kept busy. */
       workerCpuUsPerStep: (workerCpuMs * 1000) / steps,
       workerCores: workerCpuMs / 1000 / seconds,
+      /** A worker's wait for one commit of the store, mean; and the share of the workers' time. */
+      storeCommitMs: storeCommitMs / storeCommits,
+      storeCommitShare: storeCommitMs / 1000 / (seconds * workers),
       reexecuted,
       /** Steps each worker carried: how evenly the claims spread the runs. */
       stepsPerWorker: after.map((s, i) => s.steps - before[i].steps),
