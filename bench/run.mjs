@@ -6,7 +6,8 @@
 //   npm run bench -- --json            the results as JSON on stdout (progress stays on stderr)
 //   npm run bench -- --only W1,W3      some workloads only (the floors always run)
 //   npm run bench -- --dir PATH        where the SQLite files go (default: a new folder in the OS temp dir)
-//   npm run bench -- --store postgres  W1 and W3 on PostgreSQL too (WEFT_BENCH_POSTGRES_URL), beside SQLite
+//   npm run bench -- --store postgres  W1-W4 and W6 on PostgreSQL too (WEFT_BENCH_POSTGRES_URL), beside
+//                                      SQLite, and W3 carried by 1, 2 and 4 worker processes
 //
 // Every workload runs in a fresh child process (bench/workloads/*.mjs), which warms up and then
 // measures, and prints one JSON line. The floors run in their own process at the start and at the
@@ -55,13 +56,37 @@ for (const [w, file] of [
   if (!want(w)) continue;
   for (const m of MODE_NAMES)
     jobs.push({ key: `${w}-${m}`, workload: w, file, args: ['--mode', m] });
-  if (onPostgres && w !== 'W2') {
+  if (onPostgres) {
     jobs.push({ key: `${w}-postgres`, workload: w, file, args: ['--mode', 'postgres'] });
+  }
+}
+// W3's runs queued by a driver process and carried by worker processes: with the engine's default
+// poll, and with a short one (a worker that finishes runs looks for queued ones at its next poll).
+const CLUSTER_SIZES = [1, 2, 4];
+const CLUSTER_POLLS = [undefined, 20];
+if (onPostgres && want('W3')) {
+  for (const poll of CLUSTER_POLLS) {
+    for (const n of CLUSTER_SIZES) {
+      jobs.push({
+        key: clusterKey(n, poll),
+        workload: 'W3',
+        file: 'w3-cluster.mjs',
+        args: ['--workers', String(n), ...(poll === undefined ? [] : ['--poll-ms', String(poll)])],
+      });
+    }
   }
 }
 if (want('W4')) {
   for (const v of ['wait', 'human']) {
     jobs.push({ key: `W4-${v}`, workload: 'W4', file: 'w4-parked.mjs', args: ['--variant', v] });
+    if (onPostgres) {
+      jobs.push({
+        key: `W4-${v}-postgres`,
+        workload: 'W4',
+        file: 'w4-parked.mjs',
+        args: ['--variant', v, '--mode', 'postgres'],
+      });
+    }
   }
 }
 if (want('W5'))
@@ -71,11 +96,25 @@ if (want('W5'))
     file: 'w5-definitions.mjs',
     args: quick ? ['--nodes', '2000'] : [],
   });
-if (want('W6')) jobs.push({ key: 'W6', workload: 'W6', file: 'w6-recovery.mjs', args: [] });
+if (want('W6')) {
+  jobs.push({ key: 'W6', workload: 'W6', file: 'w6-recovery.mjs', args: [] });
+  if (onPostgres) {
+    jobs.push({
+      key: 'W6-postgres',
+      workload: 'W6',
+      file: 'w6-recovery.mjs',
+      args: ['--mode', 'postgres'],
+    });
+  }
+}
 if (want('W7')) jobs.push({ key: 'W7', workload: 'W7', file: 'w7-storage.mjs', args: [] });
 if (want('W8')) jobs.push({ key: 'W8', workload: 'W8', file: 'w8-code.mjs', args: [] });
 if (want('W9')) jobs.push({ key: 'W9', workload: 'W9', file: 'w9-agent.mjs', args: [] });
 jobs.push({ key: 'floors-2', workload: 'floors', file: 'floors.mjs', args: floorArgs });
+
+function clusterKey(workers, poll) {
+  return `W3-cluster-${workers}${poll === undefined ? '' : `-poll${poll}`}`;
+}
 
 // ---- running ------------------------------------------------------------------------------------
 
@@ -208,6 +247,8 @@ function combineFloors(a, b) {
   const runs = [a, b].filter((f) => f !== undefined);
   if (runs.length === 0) return undefined;
   const min = (get) => Math.min(...runs.map(get).filter(Number.isFinite));
+  // For rates the floor is the higher figure.
+  const max = (get) => Math.max(...runs.map(get).filter(Number.isFinite));
   const sqlite = {};
   for (const m of MODE_NAMES) {
     sqlite[m] = {
@@ -223,6 +264,8 @@ function combineFloors(a, b) {
         commit1Ms: min((f) => f.postgres.commit1Ms),
         commit100Ms: min((f) => f.postgres.commit100Ms),
         row100Ms: min((f) => f.postgres.row100Ms),
+        commitsPerSecond1: max((f) => f.postgres.commitsPerSecond1),
+        commitsPerSecond16: max((f) => f.postgres.commitsPerSecond16),
       }
     : undefined;
   return {
@@ -256,6 +299,14 @@ function localFloor(d, key) {
   const f = d.floor;
   if (f === undefined) return undefined;
   const v = Math.min(f.before?.[key] ?? Infinity, f.after?.[key] ?? Infinity);
+  return Number.isFinite(v) ? v : undefined;
+}
+
+/** The same for a rate (commits per second): the higher of the two. */
+function localRate(d, key) {
+  const f = d.floor;
+  if (f === undefined) return undefined;
+  const v = Math.max(f.before?.[key] ?? -Infinity, f.after?.[key] ?? -Infinity);
   return Number.isFinite(v) ? v : undefined;
 }
 
@@ -303,6 +354,7 @@ function rowsFor(results, floors) {
       if (w === 'W2' && m === 'full') t = target('≤ 1.5× floor', ratio, 1.5, 'lower', fmtRatio);
       if (w === 'W2' && m === 'normal')
         t = target('≤ 1.5 ms', d.latencyMs.median, 1.5, 'lower', fmtMs);
+      if (w === 'W1' && m === 'postgres') t = target('≤ 1.5× floor', ratio, 1.5, 'lower', fmtRatio);
       add({
         workload: shape,
         mode: m,
@@ -359,11 +411,13 @@ function rowsFor(results, floors) {
       floors.plain.chain5Ms / 5,
     );
     const floorSteps = 1000 / perStepMs;
-    // The target is the embedded store's; memory and PostgreSQL rows are there to compare.
+    // SQLite's durable target, and PostgreSQL's for one worker; the memory rows are there to compare.
     const t =
-      m === 'memory' || m === 'postgres'
+      m === 'memory'
         ? { text: '', status: '' }
-        : target('≥ 20,000 steps/s', d.stepsPerSecond, 20000, 'higher', (x) => fmtNum(x));
+        : m === 'postgres'
+          ? target('≥ 10,000 steps/s', d.stepsPerSecond, 10000, 'higher', (x) => fmtNum(x))
+          : target('≥ 20,000 steps/s', d.stepsPerSecond, 20000, 'higher', (x) => fmtNum(x));
     add({
       workload: 'W3 throughput',
       mode: m,
@@ -385,10 +439,11 @@ function rowsFor(results, floors) {
     add({
       workload: 'W3 throughput',
       mode: m,
-      figure: 'commits per run (decisions per commit)',
-      value: `${fmtNum(d.commitsPerRun, 2)} (${fmtNum(d.decisionsPerCommit, 1)})`,
-      floor: 'without group commit: 6',
+      figure: 'commits per run / per step (decisions per commit)',
+      value: `${fmtNum(d.commitsPerRun, 2)} / ${fmtNum(d.commitsPerRun / 5, 3)} (${fmtNum(d.decisionsPerCommit, 1)})`,
+      floor: 'without group commit: 6 / 1.2',
     });
+    if (m === 'postgres') addCommitRate(add, 'W3 throughput', m, d, 1, floors);
     add({
       workload: 'W3 throughput',
       mode: m,
@@ -397,21 +452,26 @@ function rowsFor(results, floors) {
       target: 'stated',
     });
   }
-  const perRow = floors.sqlite.full.row100Ms;
-  for (const v of ['wait', 'human']) {
-    const r = results[`W4-${v}`];
+  addCluster(add, results, floors);
+  // W4 and W6: SQLite `full`, and PostgreSQL beside it, each against 100-row commits of its store.
+  const perRowOf = (m) => floorOf(m).row100Ms;
+  const w46modes = onPostgres ? ['full', 'postgres'] : ['full'];
+  for (const [v, mode] of ['wait', 'human'].flatMap((x) => w46modes.map((m) => [x, m]))) {
+    const r = results[mode === 'full' ? `W4-${v}` : `W4-${v}-${mode}`];
     if (r === undefined) continue;
     const label = `W4 parked (${v === 'wait' ? '60 s wait' : 'human'})`;
     if (!r.ok) {
-      add({ workload: label, mode: 'full', figure: 'FAILED', value: r.error });
+      add({ workload: label, mode, figure: 'FAILED', value: r.error });
       continue;
     }
     const d = r.data;
-    const floorMs = d.runs * perRow;
-    const ts = scaledTarget(1000, d.runs, d.startMs);
+    const floorMs = d.runs * perRowOf(mode);
+    // The targets are the embedded store's; the PostgreSQL rows are there to compare.
+    const judge = (t) => (mode === 'full' ? t : { text: '', status: '' });
+    const ts = judge(scaledTarget(1000, d.runs, d.startMs));
     add({
       workload: label,
-      mode: 'full',
+      mode,
       figure: `start ${fmtNum(d.runs)} runs (${d.commitsToStart} commits)`,
       value: fmtMs(d.startMs),
       floor: `${fmtNum(d.runs)} rows, 100 per commit = ${fmtMs(floorMs)}`,
@@ -419,19 +479,19 @@ function rowsFor(results, floors) {
       target: ts.text,
       status: ts.status,
     });
-    const th = target('≤ 1 KB', d.heapPerParkedRun, 1000, 'lower', fmtBytes);
+    const th = judge(target('≤ 1 KB', d.heapPerParkedRun, 1000, 'lower', fmtBytes));
     add({
       workload: label,
-      mode: 'full',
+      mode,
       figure: 'JS heap per parked run (after GC)',
       value: fmtBytes(d.heapPerParkedRun),
       target: th.text,
       status: th.status,
     });
-    const tr = target('≤ 1 KB', d.rssPerParkedRun, 1000, 'lower', fmtBytes);
+    const tr = judge(target('≤ 1 KB', d.rssPerParkedRun, 1000, 'lower', fmtBytes));
     add({
       workload: label,
-      mode: 'full',
+      mode,
       figure: 'RSS per parked run (after GC)',
       value: fmtBytes(d.rssPerParkedRun),
       target: tr.text,
@@ -439,7 +499,7 @@ function rowsFor(results, floors) {
     });
     add({
       workload: label,
-      mode: 'full',
+      mode,
       figure:
         v === 'wait'
           ? `resume all: reopen 61 s later (open ${fmtMs(d.reopenMs)})`
@@ -450,7 +510,7 @@ function rowsFor(results, floors) {
     });
     add({
       workload: label,
-      mode: 'full',
+      mode,
       figure: `finish all (${d.commitsToFinish} commits)`,
       value: fmtMs(d.finishMs),
       floor: fmtMs(floorMs),
@@ -492,18 +552,21 @@ function rowsFor(results, floors) {
       });
     }
   }
-  {
-    const r = results.W6;
+  for (const mode of w46modes) {
+    const r = results[mode === 'full' ? 'W6' : `W6-${mode}`];
     if (r !== undefined && !r.ok)
-      add({ workload: 'W6 recovery', mode: 'full', figure: 'FAILED', value: r.error });
+      add({ workload: 'W6 recovery', mode, figure: 'FAILED', value: r.error });
     if (r?.ok) {
       const d = r.data;
-      const floorMs = d.runs * perRow;
-      const t = scaledTarget(2000, d.runs, d.sinceProcessStartMs);
+      const floorMs = d.runs * perRowOf(mode);
+      const t =
+        mode === 'full'
+          ? scaledTarget(2000, d.runs, d.sinceProcessStartMs)
+          : { text: '', status: '' };
       add({
         workload: 'W6 recovery',
-        mode: 'full',
-        figure: `process start → ${fmtNum(d.runs)} runs running again`,
+        mode,
+        figure: `process start → ${fmtNum(d.runs)} runs running again${mode === 'postgres' ? ' (started once the lease lapsed)' : ''}`,
         value: fmtMs(d.sinceProcessStartMs),
         floor: `${fmtNum(d.runs)} rows, 100 per commit = ${fmtMs(floorMs)}`,
         ratio: fmtRatio(d.sinceProcessStartMs / floorMs),
@@ -512,7 +575,7 @@ function rowsFor(results, floors) {
       });
       add({
         workload: 'W6 recovery',
-        mode: 'full',
+        mode,
         figure: `of which Engine.open (${d.commits} commits; boot ${fmtMs(d.bootMs)}, imports ${fmtMs(d.importMs)})`,
         value: fmtMs(d.openMs),
         floor: fmtMs(floorMs),
@@ -520,7 +583,7 @@ function rowsFor(results, floors) {
       });
       add({
         workload: 'W6 recovery',
-        mode: 'full',
+        mode,
         figure: 'peak RSS of the recovering process',
         value: fmtBytes(d.peakRss),
       });
@@ -603,6 +666,90 @@ function rowsFor(results, floors) {
     if (r?.ok) addAgent(add, r.data);
   }
   return rows;
+}
+
+/**
+ * Commits per second of a PostgreSQL workload beside the server's commit rate with 1 client and
+ * with 16, measured in the same process: `clients` is how many commit at once (a worker commits
+ * one batch at a time), the floor the ratio is taken to.
+ */
+function addCommitRate(add, workload, mode, d, clients, floors) {
+  const one = localRate(d, 'commitsPerSecond1') ?? floors.postgres?.commitsPerSecond1;
+  const many = localRate(d, 'commitsPerSecond16') ?? floors.postgres?.commitsPerSecond16;
+  const perSecond = d.commitsPerRun * d.runsPerSecond;
+  const bound = clients === 1 ? one : many;
+  add({
+    workload,
+    mode,
+    figure: `commits/s (${clients === 1 ? 'one process commits one batch at a time' : `${clients} workers committing at once`})`,
+    value: fmtNum(perSecond, perSecond < 100 ? 1 : 0),
+    floor: `lone INSERTs: 1 client ${fmtNum(one)}/s, 16 clients ${fmtNum(many)}/s`,
+    ratio: fmtRatio(bound / perSecond),
+  });
+}
+
+/**
+ * W3 carried by worker processes: steps/s from the first start to the last finish, the speed-up
+ * over one worker, and the commits it took beside the server's commit rate.
+ */
+function addCluster(add, results, floors) {
+  for (const poll of CLUSTER_POLLS) {
+    const one = results[clusterKey(1, poll)];
+    for (const n of CLUSTER_SIZES) {
+      const r = results[clusterKey(n, poll)];
+      if (r === undefined) continue;
+      const workload = `W3 cluster, ${n} worker${n === 1 ? '' : 's'}`;
+      const mode = poll === undefined ? 'postgres' : `pg ${poll}ms`;
+      if (!r.ok) {
+        add({ workload, mode, figure: 'FAILED', value: r.error });
+        continue;
+      }
+      const d = r.data;
+      const floorSteps = 1000 / (localFloor(d, 'row100Ms') ?? floors.postgres.row100Ms);
+      const t =
+        n === 1
+          ? target('≥ 10,000 steps/s', d.stepsPerSecond, 10000, 'higher', (x) => fmtNum(x))
+          : { text: '', status: '' };
+      const speedUp =
+        n > 1 && one?.ok
+          ? `, ${fmtRatio(d.stepsPerSecond / one.data.stepsPerSecond)} of 1 worker`
+          : '';
+      add({
+        workload,
+        mode,
+        figure: `steps/s (${fmtNum(d.runs)} runs queued, ${d.concurrency} at a time per worker, poll ${d.pollMs ?? 'default'}${speedUp})`,
+        value: fmtNum(d.stepsPerSecond),
+        floor: `${fmtNum(floorSteps)} steps/s (1 row per step, 100 per commit)`,
+        ratio: fmtRatio(floorSteps / d.stepsPerSecond),
+        target: t.text,
+        status: t.status,
+      });
+      add({
+        workload,
+        mode,
+        figure: `commits per step (decisions per commit; the driver's ${d.driverCommits} start commits apart)`,
+        value: `${fmtNum(d.commitsPerStep, 3)} (${fmtNum(d.decisionsPerCommit, 1)})`,
+        floor: 'without group commit: 1.2',
+      });
+      addCommitRate(add, workload, mode, d, n, floors);
+      add({
+        workload,
+        mode,
+        figure: "the workers' CPU time per step, and the cores it kept busy",
+        value: `${fmtUs(d.workerCpuUsPerStep)} (${fmtNum(d.workerCores, 2)} of ${d.cpus})`,
+      });
+      add({
+        workload,
+        mode,
+        figure: "a worker's wait for one commit (mean), and the share of its time it waits",
+        value: `${fmtMs(d.storeCommitMs)} (${fmtNum(d.storeCommitShare * 100)}%)`,
+        floor: `100 rows per commit: ${fmtMs(localFloor(d, 'commit100Ms') ?? floors.postgres.commit100Ms)}`,
+        ratio: fmtRatio(
+          d.storeCommitMs / (localFloor(d, 'commit100Ms') ?? floors.postgres.commit100Ms),
+        ),
+      });
+    }
+  }
 }
 
 /** W9: the agent's runs beside the same conversation through the SDK, and what a step stores. */
@@ -798,7 +945,7 @@ function report(output, floors, rows) {
   }
   if (output.floors?.postgres !== undefined) {
     lines.push(
-      `  postgres ${POSTGRES_MODE.label} (W1, W3; server setting synchronous_commit=${output.floors.postgres.settings.synchronous_commit})`,
+      `  postgres ${POSTGRES_MODE.label} (W1-W4, W6; server setting synchronous_commit=${output.floors.postgres.settings.synchronous_commit})`,
     );
   }
   lines.push('  W4-W7 use the default mode (full).');
@@ -812,8 +959,10 @@ function report(output, floors, rows) {
       );
     }
     if (floors.postgres !== undefined) {
+      const rate = (x) => `${fmtNum(x)}/s`;
       lines.push(
         `  postgres       commit of 1 row: ${both((r) => r.postgres.commit1Ms).padEnd(22)} commit of 100 rows: ${both((r) => r.postgres.commit100Ms).padEnd(22)} per row: ${both((r) => r.postgres.row100Ms)}`,
+        `  postgres       one-row commits, 1 client: ${both((r) => r.postgres.commitsPerSecond1, rate)}; 16 clients at once: ${both((r) => r.postgres.commitsPerSecond16, rate)} (the higher is used)`,
       );
     }
     lines.push(
@@ -826,6 +975,12 @@ function report(output, floors, rows) {
   lines.push(
     'ratio = figure / floor (for rates: floor / figure): how many times the floor the engine takes. Targets are goals, never asserted.',
   );
+  const cluster = Object.keys(output.results).filter((k) => k.startsWith('W3-cluster'));
+  if (cluster.length > 0) {
+    lines.push(
+      `W3 cluster: a driver process (concurrency 0) queues the runs and N worker processes carry them, beside PostgreSQL, on ${m.cpus} cores: with more processes than cores the figures measure contention, not scale. A worker that finishes runs looks for queued ones at its next poll (or a wake, sent only by a commit that queues a run): hence the rows with a 20 ms poll.`,
+    );
+  }
   if (output.failed.length > 0) lines.push(`FAILED: ${output.failed.join(', ')}`);
   return lines.join('\n');
 }

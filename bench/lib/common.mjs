@@ -74,8 +74,9 @@ export const MODES = {
 };
 
 /**
- * W1 and W3 on the PostgreSQL store (`npm run bench -- --store postgres`): not one of MODES, which
- * are SQLite's and run every time. The server is WEFT_BENCH_POSTGRES_URL (default: the tests').
+ * W1-W4 and W6 on the PostgreSQL store (`npm run bench -- --store postgres`): not one of MODES,
+ * which are SQLite's and run every time. The server is WEFT_BENCH_POSTGRES_URL (default: the
+ * tests').
  */
 export const POSTGRES_MODE = {
   synchronous: 'FULL',
@@ -122,9 +123,11 @@ export async function postgresSchema(name) {
 
 /**
  * The engine's store options for a workload: a fresh SQLite file of the mode, or a fresh
- * PostgreSQL schema; `done()` removes the schema once the engine is closed.
+ * PostgreSQL schema; `done()` removes the schema once the engine is closed. On PostgreSQL the
+ * engine is a worker: `worker` (its WorkerOptions) sets how many runs it carries at once, which
+ * must cover what the workload has in flight, or the runs past it wait `queued` for a claim.
  */
-export async function storeOptions(args, mode, name) {
+export async function storeOptions(args, mode, name, worker = {}) {
   if (mode.postgres !== true) {
     return {
       options: { db: dbPath(args, mode, name), synchronous: mode.synchronous },
@@ -132,7 +135,7 @@ export async function storeOptions(args, mode, name) {
     };
   }
   const s = await postgresSchema(name);
-  return { options: { postgres: s.url }, done: s.drop };
+  return { options: { postgres: s.url, worker }, url: s.url, done: s.drop };
 }
 
 /** A fresh database path for this workload in `--dir` (removed first), or ':memory:'. */

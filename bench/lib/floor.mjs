@@ -75,10 +75,16 @@ export async function floorOf(args, mode, size = 'full', label = 'floor') {
   return mode.postgres === true ? postgresFloor(size, label) : sqliteFloor(args, mode, size, label);
 }
 
+/** Clients of the concurrent PostgreSQL floor: more than the cluster bench runs workers. */
+export const POSTGRES_CLIENTS = 16;
+
 /**
  * Median commit times on the bench's PostgreSQL server (synchronous_commit as the server has it):
  * one row per commit is a lone INSERT (one round trip, one WAL flush), 100 rows per commit one
- * multi-row INSERT between BEGIN and COMMIT, as the store writes them.
+ * multi-row INSERT between BEGIN and COMMIT, as the store writes them. Then the server's commit
+ * rate: commits per second of one client doing lone INSERTs back to back, and of
+ * {@link POSTGRES_CLIENTS} clients doing so at once (concurrent commits share WAL flushes, so this
+ * is the most commits per second the server gives, whoever makes them).
  */
 export async function postgresFloor(size = 'full', label = 'floor') {
   const { default: pg } = await import('pg');
@@ -125,9 +131,11 @@ export async function postgresFloor(size = 'full', label = 'floor') {
       }
       return summarize(samples);
     };
-    const counts = { full: [1000, 300], quick: [300, 100], probe: [200, 50] }[size];
+    const counts = { full: [1000, 300, 300], quick: [300, 100, 100], probe: [200, 50, 60] }[size];
     const one = await measure(1, counts[0]);
     const hundred = await measure(100, counts[1]);
+    const rate1 = await commitRate(pg, schema.url, 1, counts[2] * 4);
+    const rate16 = await commitRate(pg, schema.url, POSTGRES_CLIENTS, counts[2]);
     return {
       mode: 'postgres',
       settings: { synchronous_commit: setting },
@@ -136,9 +144,45 @@ export async function postgresFloor(size = 'full', label = 'floor') {
       commit100Ms: hundred.median,
       commit100: hundred,
       row100Ms: hundred.median / 100,
+      commitsPerSecond1: rate1.commitsPerSecond,
+      commitsPerSecond16: rate16.commitsPerSecond,
+      rate1,
+      rate16,
     };
   } finally {
     await client.end();
     await schema.drop();
+  }
+}
+
+/**
+ * Commits per second of `clients` connections each making `perClient` one-row commits (lone
+ * INSERTs into the floor's table) back to back, all at once: from the first to the last commit.
+ */
+async function commitRate(pg, url, clients, perClient) {
+  const connections = [];
+  try {
+    for (let c = 0; c < clients; c++) {
+      const client = new pg.Client({ connectionString: url });
+      await client.connect();
+      connections.push(client);
+    }
+    const insert = {
+      name: 'rate1',
+      text: 'INSERT INTO rows (run_id, path, data) VALUES ($1, $2, $3)',
+    };
+    const loop = async (client, c, count) => {
+      for (let i = 0; i < count; i++) {
+        await client.query({ ...insert, values: [`rate-${c}`, `n${i}`, ROW] });
+      }
+    };
+    await Promise.all(connections.map((client, c) => loop(client, c, 10))); // warm-up
+    const t = performance.now();
+    await Promise.all(connections.map((client, c) => loop(client, c, perClient)));
+    const seconds = (performance.now() - t) / 1000;
+    const commits = clients * perClient;
+    return { clients, commits, seconds, commitsPerSecond: commits / seconds };
+  } finally {
+    await Promise.all(connections.map((c) => c.end()));
   }
 }

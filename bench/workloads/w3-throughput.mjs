@@ -27,7 +27,9 @@ main(async () => {
   const concurrency = intArg(args, 'concurrency', 100);
   const warmup = intArg(args, 'warmup', quick ? 200 : 500);
   const weft = await import('weft');
-  const store = await storeOptions(args, mode, 'W3');
+  // On PostgreSQL the engine is a worker carrying W3's 100 at a time: with fewer, the runs past
+  // them would wait `queued` for its next claim.
+  const store = await storeOptions(args, mode, 'W3', { concurrency });
   const engine = await openEngine(weft, store.options);
   try {
     const { id } = await engine.publish(chain5());

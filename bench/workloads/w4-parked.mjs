@@ -8,9 +8,12 @@
 // and opened again on the same file with its clock (Engine.open's public `clock` option) 61 s
 // ahead, as after a restart past the due time: the timers are due at once. (A clock jump alone is
 // not seen by an engine that is already open: its timer wheel has armed a real 60 s setTimeout.)
+// With --mode postgres the same on a fresh PostgreSQL schema, the engine one worker carrying any
+// number of runs (a parked run is in the store alone there too: the worker lets go of it); the
+// `wait` release reopens the engine on the same schema.
 // Usage: node --expose-gc bench/workloads/w4-parked.mjs --variant wait|human --dir DIR [--quick] [--runs N]
+//        [--mode full|postgres]
 import {
-  dbPath,
   effects,
   intArg,
   main,
@@ -22,6 +25,7 @@ import {
   pool,
   pragmasOf,
   settle,
+  storeOptions,
 } from '../lib/common.mjs';
 
 const WAIT_MS = 60_000;
@@ -49,8 +53,11 @@ main(async () => {
   let skew = 0;
   const clock = { now: () => Date.now() + skew };
   const weft = await import('weft');
-  const db = dbPath(args, mode, `W4-${variant}`);
-  const open = () => openEngine(weft, { db, synchronous: mode.synchronous, clock });
+  // A worker that is never full: every start is carried here, as on SQLite.
+  const store = await storeOptions(args, mode, `W4-${variant}`, {
+    concurrency: warmup + runs + concurrency,
+  });
+  const open = () => openEngine(weft, { ...store.options, clock });
   let engine = await open();
   const countStatus = async (statuses) => (await engine.store.runIdsByStatus(statuses)).length;
   try {
@@ -140,5 +147,6 @@ main(async () => {
     };
   } finally {
     await engine.close();
+    await store.done();
   }
 });
