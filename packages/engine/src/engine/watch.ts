@@ -42,11 +42,15 @@ export class Watch {
       settled(plan, state, options.until === 'finished');
     const { runner, store, definitions } = this.#deps;
     const outcome = await new Promise<Settled>((resolve, reject) => {
-      const unsubscribe = runner.subscribe(runId, (_events, run) => {
+      // The last seq this process saw committed: the bus tells of its own commits too.
+      let seen = 0;
+      const unsubscribe = runner.subscribe(runId, (events, run) => {
+        seen = Math.max(seen, events.at(-1)?.seq ?? 0);
         if (done(run.plan, run.state)) finish({ run });
       });
       // Another worker's commits reach this process as a change to read from the store.
-      const stopChanges = this.#deps.changes?.(runId, () => {
+      const stopChanges = this.#deps.changes?.(runId, (seq) => {
+        if (seq <= seen) return;
         check().then((found) => found !== undefined && finish(found), fail);
       });
       const finish = (found: Settled) => {
@@ -110,7 +114,9 @@ export class Watch {
     });
     // Set when the store holds events this process did not see committed: another worker's.
     let pull = false;
-    const stopChanges = this.#deps.changes?.(runId, () => {
+    let last = options.after ?? 0;
+    const stopChanges = this.#deps.changes?.(runId, (seq) => {
+      if (seq <= last || live.some((e) => e.seq >= seq)) return;
       pull = true;
       wake?.();
     });
@@ -120,7 +126,6 @@ export class Watch {
     const stopped = () => signal?.aborted === true;
     signal?.addEventListener('abort', onAbort, { once: true });
     try {
-      let last = options.after ?? 0;
       for (const e of await this.#deps.store.readEvents(runId, last)) {
         yield e;
         last = e.seq;

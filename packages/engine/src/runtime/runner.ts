@@ -920,7 +920,10 @@ export class Runner {
 
   #evict(run: ActiveRun, force: boolean): void {
     if (!force && run.controllers.size > 0) return;
-    if (this.#active.get(run.identity.id) === run) this.#active.delete(run.identity.id);
+    if (this.#active.get(run.identity.id) !== run) return;
+    this.#active.delete(run.identity.id);
+    // Room for one more: queued work need not wait for the next poll.
+    this.#o.cluster?.claimSoon();
   }
 
   #carryOut(run: ActiveRun, c: Command): void {
