@@ -16,7 +16,7 @@
 import { hostname } from 'node:os';
 import { Engine } from '@weft/engine';
 import type { PostgresTarget } from './store-options.js';
-import type { Mode, Target } from './target.js';
+import type { Mode, Target } from './target-kinds.js';
 
 /** How long closing waits for an execution this process began before drained (a timer's, at open). */
 const CLOSE_DRAIN_MS = 10_000;

@@ -1,6 +1,6 @@
 /**
  * @module cli/target
- * Where a command's {@link WeftClient} comes from. Every command is written against the client,
+ * Where a command's `WeftClient` comes from. Every command is written against the client,
  * whichever of these it is:
  * - `--server URL [--key K]`: the HTTP client of that server;
  * - `--postgres URL` (or `WEFT_POSTGRES_URL`): an engine on that database, in this process, beside
@@ -12,12 +12,12 @@
 import { existsSync } from 'node:fs';
 import { httpClient } from '@weft/client';
 import { WeftError } from '@weft/core';
-import type { WeftClient } from '@weft/core/client';
 import { Engine, type WorkflowResolver } from '@weft/engine';
 import { liveLockHolder } from '@weft/store-sqlite';
 import { CliError, EXIT } from './exit-codes.js';
 import { openOnPostgres } from './postgres-target.js';
 import type { PostgresTarget } from './store-options.js';
+import type { Mode, Target } from './target-kinds.js';
 
 export interface TargetArgs {
   db: string;
@@ -29,11 +29,7 @@ export interface TargetArgs {
   synchronous?: 'FULL' | 'NORMAL';
 }
 
-/**
- * What the command does with a local database. `read` opens it alongside another process;
- * `write` claims it; `run` claims it and carries its unfinished runs on in this process.
- */
-export type Mode = 'read' | 'write' | 'run';
+export type { Mode, Target };
 
 export interface TargetOptions {
   mode: Mode;
@@ -41,24 +37,6 @@ export interface TargetOptions {
   mustExist?: boolean;
   /** Resolves `subworkflow` references that are not stored workflows (local engine only). */
   resolveWorkflow?: WorkflowResolver;
-}
-
-export interface Target {
-  client: WeftClient;
-  /** The engine when the command runs in this process. */
-  engine?: Engine;
-  /** The server's URL when the command goes through one. */
-  server?: string;
-  /** Appended to the commands that messages suggest (` --server URL` when one was given). */
-  where: string;
-  /** The database lives in this process only (`--db :memory:`). */
-  inMemory: boolean;
-  /**
-   * The runs are carried on by the workers of a shared database (`--postgres`), not by this
-   * process: a run it moves is handed to them, and it only follows runs.
-   */
-  onWorkers?: true;
-  close(): Promise<void>;
 }
 
 /** Opens the command's target (see the module comment). */
