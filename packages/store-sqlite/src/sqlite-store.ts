@@ -424,38 +424,47 @@ export class SqliteStore implements Store {
     );
   }
 
-  async keyRun(runId: string, key: string, limit: number): Promise<void> {
-    await this.#serially(() =>
-      this.#db
-        .prepare(
-          `INSERT INTO run_keys (run_id, key, lim)
-           SELECT id, ?, ? FROM runs WHERE id = ?
-           ON CONFLICT (run_id) DO UPDATE SET key = excluded.key, lim = excluded.lim`,
+  /** The concurrency keys' statements, prepared on first use: most databases never need them. */
+  #keys?: {
+    put: Database.Statement<[string, number, string]>;
+    holding: Database.Statement<[string, string], number>;
+    waiting: Database.Statement<[string, string, number], string>;
+  };
+
+  #keyStatements() {
+    return (this.#keys ??= {
+      put: this.#db.prepare(
+        `INSERT INTO run_keys (run_id, key, lim)
+         SELECT id, ?, ? FROM runs WHERE id = ?
+         ON CONFLICT (run_id) DO UPDATE SET key = excluded.key, lim = excluded.lim`,
+      ),
+      holding: this.#db
+        .prepare<[string, string], number>(
+          `SELECT count(*) FROM run_keys k JOIN runs r ON r.id = k.run_id
+           WHERE r.tenant = ? AND k.key = ?
+             AND r.status NOT IN ('queued', 'succeeded', 'failed', 'cancelled')`,
         )
-        .run(key, limit, runId),
-    );
+        .pluck(),
+      waiting: this.#db
+        .prepare<[string, string, number], string>(
+          `SELECT r.id FROM run_keys k JOIN runs r ON r.id = k.run_id
+           WHERE r.tenant = ? AND k.key = ? AND r.status = 'queued'
+           ORDER BY r.priority DESC, r.created_at, r.id LIMIT ?`,
+        )
+        .pluck(),
+    });
+  }
+
+  async keyRun(runId: string, key: string, limit: number): Promise<void> {
+    await this.#serially(() => this.#keyStatements().put.run(key, limit, runId));
   }
 
   async keyedHolding(tenant: string, key: string): Promise<number> {
-    const row = this.#db
-      .prepare(
-        `SELECT count(*) AS n FROM run_keys k JOIN runs r ON r.id = k.run_id
-         WHERE r.tenant = ? AND k.key = ?
-           AND r.status NOT IN ('queued', 'succeeded', 'failed', 'cancelled')`,
-      )
-      .get(tenant, key) as { n: number };
-    return row.n;
+    return this.#keyStatements().holding.get(tenant, key) ?? 0;
   }
 
   async keyedWaiting(tenant: string, key: string, limit: number): Promise<string[]> {
-    return this.#db
-      .prepare(
-        `SELECT r.id FROM run_keys k JOIN runs r ON r.id = k.run_id
-         WHERE r.tenant = ? AND k.key = ? AND r.status = 'queued'
-         ORDER BY r.priority DESC, r.created_at, r.id LIMIT ?`,
-      )
-      .pluck()
-      .all(tenant, key, Math.max(0, limit)) as string[];
+    return this.#keyStatements().waiting.all(tenant, key, Math.max(0, limit));
   }
 
   async dueTimers(now: number, limit: number): Promise<TimerRecord[]> {
