@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 
@@ -16,5 +17,8 @@ export default defineConfig({
     include: ['packages/*/src/**/*.test.ts', 'packages/*/test/**/*.test.ts', 'test/**/*.test.ts'],
     testTimeout: 30_000,
     pool: 'forks',
+    // Most test files wait on child processes, servers and timers rather than compute: two at once
+    // even on two cores (vitest's default there is one) roughly halves the run.
+    maxWorkers: Math.max(2, availableParallelism() - 1),
   },
 });

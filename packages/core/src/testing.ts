@@ -22,6 +22,7 @@ import { events, makeRun, makeWrite } from './store-contract/fixtures.js';
 import { queryCases } from './store-contract/queries.js';
 import { rateCases } from './store-contract/rates.js';
 import { retentionCases } from './store-contract/retention.js';
+import { retentionModelCases } from './store-contract/retention-model.js';
 import { runCases } from './store-contract/runs.js';
 import { secretCases } from './store-contract/secrets.js';
 import { tenantCases } from './store-contract/tenants.js';
@@ -33,6 +34,9 @@ import { workflowCases } from './store-contract/workflows.js';
 export { makeRun, makeWrite } from './store-contract/fixtures.js';
 export { reopenCase } from './store-contract/reopen.js';
 export { clusterContract } from './store-contract/cluster.js';
+
+/** Cases each property generates, on every store. */
+const MODEL_RUNS = 100;
 
 /**
  * Declares the contract suite for one store implementation.
@@ -75,6 +79,7 @@ export function storeContract(name: string, open: () => Promise<Store>): void {
     secretCases(use);
     triggerCases(use);
     retentionCases(use);
+    retentionModelCases(use, MODEL_RUNS);
     tenantCases(use);
     memoryCases(use);
     knowledgeCases(use);

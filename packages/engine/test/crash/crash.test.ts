@@ -22,6 +22,11 @@
  * transaction open a few ms before it commits, so that kills land while it is mid-batch; it counts
  * the kills that came while a commit was handed over and not yet acknowledged.
  *
+ * A third does the same on PostgreSQL (a schema of the test database): each child joins as a new
+ * worker with a short lease, and the runs a killed child held are taken by a later child once that
+ * lease has ended. Its snapshots read the tables directly (PostgreSQL has no integrity check to
+ * make: a client's death cannot damage its files).
+ *
  * Each child is loaded ahead, at a low priority, while the previous one runs (loading Node and the
  * packages takes longer than most lives between kills), and opens the store only when told to. Half
  * the kills count their delay from that moment (log-uniform, 5 to 400 ms: many land in recovery),
@@ -45,6 +50,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureBuilt, root } from './build.js';
 import { z } from 'zod';
 import { openSqliteStore } from '@weft/store-sqlite';
+import { TestSchemas } from '@weft/store-postgres/testing';
 import { customCode, defineNode, Engine, WeftError } from '../../src/index.js';
 
 const RUNS = Number(process.env['WEFT_CRASH_RUNS'] ?? 200);
@@ -58,6 +64,13 @@ const SEED = Number(process.env['WEFT_CRASH_SEED'] ?? Date.now() % 1_000_000_007
 const THREAD_KILLS = Number(process.env['WEFT_CRASH_THREAD_KILLS'] ?? 12);
 const THREAD_RUNS = Number(process.env['WEFT_CRASH_THREAD_RUNS'] ?? 60);
 const WRITER_HOLD_MS = 15;
+/**
+ * The same on PostgreSQL: shorter by default, as each child waits for the lease of the one killed
+ * before it to end before it takes that one's runs. WEFT_CRASH_PG_KILLS and WEFT_CRASH_PG_RUNS
+ * raise it.
+ */
+const PG_KILLS = Number(process.env['WEFT_CRASH_PG_KILLS'] ?? 20);
+const PG_RUNS = Number(process.env['WEFT_CRASH_PG_RUNS'] ?? 80);
 
 interface Harness {
   kills: number;
@@ -462,7 +475,7 @@ interface Snapshot {
   terminalRuns: number;
 }
 
-function snapshot(file: string): Snapshot | undefined {
+function sqliteSnapshot(file: string): Snapshot | undefined {
   if (!existsSync(file)) return undefined;
   // Read-write although it only reads: the worker is dead, and after a kill the WAL index may need
   // rebuilding, which a read-only connection cannot do ("attempt to write a readonly database").
@@ -523,6 +536,91 @@ function snapshot(file: string): Snapshot | undefined {
   }
 }
 
+/** The store the children share, as the harness opens and reads it. */
+interface Target {
+  /** What a child is given to open the store. */
+  env: Record<string, string>;
+  /** What the dead child left committed, or undefined when it left nothing yet. */
+  snapshot(): Promise<Snapshot | undefined>;
+  /** The runs and the timers stored. */
+  counts(): Promise<{ runs: number; timers: number }>;
+  /** An engine to read the store with, that runs nothing. */
+  open(): Promise<Engine>;
+}
+
+function sqliteTarget(file: string): Target {
+  return {
+    env: { WEFT_CRASH_DB: file },
+    snapshot: () => Promise.resolve(sqliteSnapshot(file)),
+    counts() {
+      const conn = new Database(file, { readonly: true });
+      try {
+        const count = (table: string) =>
+          conn.prepare(`SELECT count(*) FROM ${table}`).pluck().get() as number;
+        return Promise.resolve({ runs: count('runs'), timers: count('timers') });
+      } finally {
+        conn.close();
+      }
+    },
+    open: () => Engine.open({ db: file, autoStart: false, lock: false }),
+  };
+}
+
+/**
+ * A schema of the test database, shared by children that each join as a new worker with a short
+ * lease: the runs a killed child held wait for its lease to end, then the next child takes them.
+ * PostgreSQL keeps its own files safe from a client's death: there is no integrity check to make.
+ */
+function postgresTarget(schemas: TestSchemas, schema: string): Target {
+  const url = schemas.urlFor(schema);
+  const table = (name: string) => `"${schema}".${name}`;
+  const count = async (sql: string) => Number((await schemas.query<{ n: string }>(sql))[0]?.n ?? 0);
+  return {
+    env: { WEFT_CRASH_PG: url },
+    async snapshot() {
+      const [made] = await schemas.query<{ t: string | null }>(`SELECT to_regclass($1) AS t`, [
+        table('timers'),
+      ]);
+      if (made?.t == null) return undefined;
+      // An event batch is a JSON array of [type, at, node, data, ref] entries.
+      const events = await schemas.query<{ key: string; type: string }>(
+        `SELECT b.run_id || ':' || (e->>2) AS key, e->>0 AS type
+         FROM ${table('run_event_batches')} b, jsonb_array_elements(b.events::jsonb) e
+         WHERE e->>2 IS NOT NULL AND e->>0 IN ('node.started', 'node.succeeded', 'node.failed')`,
+      );
+      const started = new Map<string, number>();
+      for (const e of events)
+        if (e.type === 'node.started') started.set(e.key, (started.get(e.key) ?? 0) + 1);
+      return {
+        integrity: 'ok',
+        finished: events.filter((e) => e.type !== 'node.started').map((e) => e.key),
+        started,
+        terminalRuns: await count(
+          `SELECT count(*) AS n FROM ${table('runs')}
+           WHERE status IN ('succeeded', 'failed', 'cancelled')`,
+        ),
+        parkedOnWait: await count(
+          `SELECT count(*) AS n FROM ${table('timers')} WHERE kind = 'wait'`,
+        ),
+        inBackoff: await count(`SELECT count(*) AS n FROM ${table('timers')} WHERE kind = 'retry'`),
+        foreachMidway: await count(
+          `SELECT count(*) AS n FROM ${table('run_nodes')} e
+           WHERE e.path = 'each' AND e.status = 'running' AND EXISTS (
+             SELECT 1 FROM ${table('run_nodes')} b WHERE b.run_id = e.run_id
+             AND b.path LIKE 'each[%].call' AND b.status = 'succeeded')`,
+        ),
+      };
+    },
+    async counts() {
+      return {
+        runs: await count(`SELECT count(*) AS n FROM ${table('runs')}`),
+        timers: await count(`SELECT count(*) AS n FROM ${table('timers')}`),
+      };
+    },
+    open: () => Engine.open({ postgres: url, autoStart: false }),
+  };
+}
+
 // ---- the test ---------------------------------------------------------------------------------------
 
 describe('crash harness', () => {
@@ -541,11 +639,10 @@ describe('crash harness', () => {
     if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
   });
 
-  const survivesKills = async (o: Harness) => {
+  const survivesKills = async (o: Harness, target: Target) => {
     const t0 = Date.now();
     const rand = mulberry32(SEED);
     const name = o.writerHoldMs === undefined ? 'inline' : 'thread';
-    const db = join(dir, `crash-${name}.db`);
     const planFile = join(dir, `plan-${name}.json`);
     server.reset();
     const runs = Array.from({ length: o.runs }, (_, i) => {
@@ -560,7 +657,7 @@ describe('crash harness', () => {
     });
     writeFileSync(planFile, JSON.stringify({ workflows: WORKFLOWS, runs, lanes: LANES }));
     const env = {
-      WEFT_CRASH_DB: db,
+      ...target.env,
       WEFT_CRASH_PLAN: planFile,
       WEFT_HTTP_ALLOW: '127.0.0.1',
       WEFT_CRASH_GATE: '1',
@@ -618,8 +715,8 @@ describe('crash harness', () => {
       lines: WorkerLine[];
     }[] = [];
 
-    const afterKill = (gen: number) => {
-      const snap = snapshot(db);
+    const afterKill = async (gen: number) => {
+      const snap = await target.snapshot();
       if (snap === undefined) {
         inFlightAtKill.push(0);
         progress.push(0);
@@ -678,13 +775,13 @@ describe('crash harness', () => {
         // It finished everything before this kill came.
         expect(code, w.stderr.join('')).toBe(0);
         finishedEarly = true;
-        afterKill(gen);
+        await afterKill(gen);
         break;
       }
       kills++;
       // Every request the dead child sent is counted before the next child's.
       await server.quiesce();
-      afterKill(gen);
+      await afterKill(gen);
     }
 
     let last: Worker | undefined;
@@ -697,7 +794,7 @@ describe('crash harness', () => {
       }
       expect(end?.code, `the last child: ${last.stderr.join('')}`).toBe(0);
       expect(last.lines.find((l) => l.ev === 'all-done')?.['runs']).toBe(o.runs);
-      afterKill(kills + 1);
+      await afterKill(kills + 1);
     }
     const killPhaseMs = Date.now() - t0;
     if (process.env['WEFT_CRASH_DEBUG'] !== undefined) {
@@ -714,7 +811,7 @@ describe('crash harness', () => {
     }
 
     // ---- the store --------------------------------------------------------------------------
-    const engine = await Engine.open({ db, autoStart: false, lock: false });
+    const engine = await target.open();
     const problems: string[] = [];
     const expectedHits = new Map<string, { expected: number; attempts: number }>();
     let succeededEvents = 0;
@@ -819,17 +916,7 @@ describe('crash harness', () => {
     } finally {
       await engine.close();
     }
-    const [stored, leftover] = (() => {
-      const conn = new Database(db, { readonly: true });
-      try {
-        return [
-          conn.prepare('SELECT count(*) FROM runs').pluck().get() as number,
-          conn.prepare('SELECT count(*) FROM timers').pluck().get() as number,
-        ];
-      } finally {
-        conn.close();
-      }
-    })();
+    const { runs: stored, timers: leftover } = await target.counts();
     if (stored !== o.runs) problems.push(`${stored} runs in the store, expected ${o.runs}`);
     if (leftover !== 0)
       problems.push(`${leftover} timers left in the store after every run finished`);
@@ -921,15 +1008,31 @@ describe('crash harness', () => {
 
   it(
     `survives ${KILLS} SIGKILLs over ${RUNS} runs: nothing lost, nothing finished runs again`,
-    () => survivesKills({ kills: KILLS, runs: RUNS }),
+    () => survivesKills({ kills: KILLS, runs: RUNS }, sqliteTarget(join(dir, 'crash-inline.db'))),
     240_000,
   );
 
   it(
     `survives ${THREAD_KILLS} SIGKILLs with the writer thread holding each commit open`,
-    () => survivesKills({ kills: THREAD_KILLS, runs: THREAD_RUNS, writerHoldMs: WRITER_HOLD_MS }),
+    () =>
+      survivesKills(
+        { kills: THREAD_KILLS, runs: THREAD_RUNS, writerHoldMs: WRITER_HOLD_MS },
+        sqliteTarget(join(dir, 'crash-thread.db')),
+      ),
     240_000,
   );
+
+  it(`survives ${PG_KILLS} SIGKILLs over ${PG_RUNS} runs on PostgreSQL, each child a new worker`, async () => {
+    const schemas = new TestSchemas();
+    try {
+      await survivesKills(
+        { kills: PG_KILLS, runs: PG_RUNS },
+        postgresTarget(schemas, await schemas.create()),
+      );
+    } finally {
+      await schemas.dropAll();
+    }
+  }, 300_000);
 });
 
 // ---- a commit that fails for one run ------------------------------------------------------------

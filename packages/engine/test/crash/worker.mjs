@@ -3,7 +3,9 @@
  * source aliases), so `npx tsc -b` must have run: `npm test` does.
  *
  * Environment:
- *   WEFT_CRASH_DB    the SQLite file
+ *   WEFT_CRASH_DB    the SQLite file, or
+ *   WEFT_CRASH_PG    the PostgreSQL URL (with its schema): the child joins as a worker of its own,
+ *                    with a short lease, so that the runs of a killed child are soon taken over
  *   WEFT_CRASH_PLAN  a JSON file: { workflows: [definition...], runs: [{ workflow, key, input }], lanes }
  *   WEFT_HTTP_ALLOW  127.0.0.1, so that the http node may reach the test's local server
  *   WEFT_CRASH_POISON=1  registers a `poison` node type that kills the process (SIGKILL) each time
@@ -38,9 +40,10 @@ const say = (ev, data = {}) =>
   process.stdout.write(`${JSON.stringify({ t: Date.now(), ev, ...data })}\n`);
 
 const db = process.env.WEFT_CRASH_DB;
+const postgres = process.env.WEFT_CRASH_PG;
 const planFile = process.env.WEFT_CRASH_PLAN;
-if (db === undefined || planFile === undefined) {
-  process.stderr.write('WEFT_CRASH_DB and WEFT_CRASH_PLAN are required\n');
+if ((db === undefined && postgres === undefined) || planFile === undefined) {
+  process.stderr.write('WEFT_CRASH_DB or WEFT_CRASH_PG, and WEFT_CRASH_PLAN, are required\n');
   process.exit(2);
 }
 const plan = JSON.parse(readFileSync(planFile, 'utf8'));
@@ -118,10 +121,15 @@ async function threadStore(holdMs) {
   return store;
 }
 
+/** Short, so that a killed child's runs wait little for the next one; long enough to renew. */
+const PG_LEASE_MS = 1000;
+
 say('boot', { pid: process.pid });
 const holdMs = process.env.WEFT_CRASH_WRITER_HOLD_MS;
 const engine = await Engine.open({
-  db,
+  ...(postgres === undefined
+    ? { db }
+    : { postgres, worker: { leaseMs: PG_LEASE_MS, pollMs: 100 } }),
   ...(holdMs === undefined ? {} : { store: await threadStore(Number(holdMs)) }),
   maxNodeCrashes,
   nodes,
