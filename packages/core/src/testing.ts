@@ -25,6 +25,7 @@ import { retentionCases } from './store-contract/retention.js';
 import { runCases } from './store-contract/runs.js';
 import { secretCases } from './store-contract/secrets.js';
 import { tenantCases } from './store-contract/tenants.js';
+import { tokenBudgetCases } from './store-contract/token-budgets.js';
 import { timerCases } from './store-contract/timers.js';
 import { triggerCases } from './store-contract/triggers.js';
 import { workflowCases } from './store-contract/workflows.js';
@@ -80,5 +81,6 @@ export function storeContract(name: string, open: () => Promise<Store>): void {
     knowledgeCases(use);
     keyCases(use);
     rateCases(use);
+    tokenBudgetCases(use);
   });
 }
