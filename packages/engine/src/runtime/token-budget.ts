@@ -100,6 +100,9 @@ async function addToPeriod(s: SharedBudget, tokens: number): Promise<void> {
       tokens: Math.min(tokens, MAX_BUDGET_TOKENS),
     });
   } catch (e) {
-    s.log.warn({ err: e, bucket: s.bucket, tokens }, `tokens spent could not be added to ${s.bucket}`);
+    s.log.warn(
+      { err: e, bucket: s.bucket, tokens },
+      `tokens spent could not be added to ${s.bucket}`,
+    );
   }
 }
