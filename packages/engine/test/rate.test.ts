@@ -190,12 +190,11 @@ describe('node rate', () => {
 });
 
 describe('node buckets', () => {
-  const rate = { limit: 1, perMs: 1000 };
   it('are named by the key, else the credential, else the node type', () => {
-    expect(nodeBucket({ ...rate, key: 'github' }, 'http', { credential: 'gh' })).toBe('key:github');
-    expect(nodeBucket(rate, 'http', { credential: 'gh', url: 'x' })).toBe('credential:gh');
-    expect(nodeBucket(rate, 'llm', { credential: 'gh' })).toBe('credential:gh');
-    expect(nodeBucket(rate, 'http', { url: 'x' })).toBe('type:http');
-    expect(nodeBucket(rate, 'code', undefined)).toBe('type:code');
+    expect(nodeBucket('github', 'http', { credential: 'gh' })).toBe('key:github');
+    expect(nodeBucket(undefined, 'http', { credential: 'gh', url: 'x' })).toBe('credential:gh');
+    expect(nodeBucket(undefined, 'llm', { credential: 'gh' })).toBe('credential:gh');
+    expect(nodeBucket(undefined, 'http', { url: 'x' })).toBe('type:http');
+    expect(nodeBucket(undefined, 'code', undefined)).toBe('type:code');
   });
 });

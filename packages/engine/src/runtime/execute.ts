@@ -80,7 +80,7 @@ export function executeNode(env: ExecuteEnv, run: ActiveRun, cmd: Execute): void
     if (cmd.rate === undefined) return { recorded, ended: undefined };
     const take = {
       tenant: run.identity.tenant,
-      bucket: nodeBucket(cmd.rate, cmd.nodeType, cmd.params),
+      bucket: nodeBucket(cmd.rate.key, cmd.nodeType, cmd.params),
       limit: cmd.rate.limit,
       perMs: cmd.rate.perMs,
       holdMs: cmd.timeoutMs ?? DEFAULT_RATE_HOLD_MS,
@@ -223,7 +223,7 @@ function executeWith(
               clock: env.clock,
               log: ctx.log,
               tenant: run.identity.tenant,
-              bucket: nodeBucket(cmd.budget, cmd.nodeType, cmd.params),
+              bucket: nodeBucket(cmd.budget.key, cmd.nodeType, cmd.params),
               budget: cmd.budget,
               path,
             },

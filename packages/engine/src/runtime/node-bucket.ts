@@ -7,8 +7,8 @@
  * The `key` the node's rate or budget names, else the credential it calls with
  * (`with.credential`, as rendered), else its node type.
  */
-export function nodeBucket(limit: { key?: string }, nodeType: string, params: unknown): string {
-  if (limit.key !== undefined) return `key:${limit.key}`;
+export function nodeBucket(key: string | undefined, nodeType: string, params: unknown): string {
+  if (key !== undefined) return `key:${key}`;
   const credential =
     typeof params === 'object' && params !== null
       ? (params as { credential?: unknown }).credential
