@@ -1,8 +1,9 @@
 /**
  * @module runtime/execute
  * Carries out one `execute` command: takes a token of the node's rate, validates the rendered
- * parameters, calls the node type's `run` with a context, enforces the attempt's timeout (which
- * starts once the rate let the node through), and feeds the result back as an input.
+ * parameters, calls the node type's `run` with a context (its token budgets in `ctx.tokens`, see
+ * `token-budget.ts`), enforces the attempt's timeout (which starts once the rate let the node
+ * through), and feeds the result back as an input.
  * What the node hands back is checked here, where it enters the run (see `stored-json.ts`): an
  * output too large or too deep fails the node, so its retries and on_error apply as usual.
  */
