@@ -5,6 +5,7 @@
  * here moves a run into the next day.
  */
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { openPostgresStore } from '@weft/store-postgres';
 import { TestSchemas } from '@weft/store-postgres/testing';
 import { startOpenAiServer } from '../../../test/fixtures/openai-server.mjs';
 import { Engine } from '../src/index.js';
@@ -196,5 +197,30 @@ nodes:
       details: { bucket: 'credential:ai', spent: spentBy(first) + spentBy(second) },
     });
     expect(ai.calls.total).toBe(2);
+  }, 60_000);
+
+  it('counts every call of runs racing on two engines on PostgreSQL, exactly', async () => {
+    const postgres = schemas.urlFor(await schemas.create());
+    const a = await open({ postgres });
+    const b = await open({ postgres });
+    await a.publish(asking('{ tokens: 1000000, per: PT1H, key: shared }'));
+    const views = await Promise.all(
+      Array.from({ length: 16 }, (_, i) => (i % 2 === 0 ? a : b).run('asking')),
+    );
+    for (const v of views) expect(v.status).toBe('succeeded');
+    const total = views.reduce((sum, v) => sum + spentBy(v), 0);
+    const store = await openPostgresStore({ url: postgres });
+    try {
+      const perMs = HOUR;
+      const now = Date.now();
+      const window = { tenant: 'default', bucket: 'key:shared', perMs };
+      let spent = await store.tokensSpent({ ...window, windowStart: now - (now % perMs) });
+      // Runs that straddled the hour count partly in the one before.
+      const before = now - (now % perMs) - perMs;
+      spent += await store.tokensSpent({ ...window, windowStart: before });
+      expect(spent).toBe(total);
+    } finally {
+      await store.close();
+    }
   }, 60_000);
 });
