@@ -15,3 +15,4 @@ export * from './store-kit/event-entries.js';
 export * from './store-kit/memory-bounds.js';
 export * from './store-kit/knowledge-rank.js';
 export * from './store-kit/rate-window.js';
+export * from './store-kit/token-window.js';

@@ -26,6 +26,7 @@ import { retentionModelCases } from './store-contract/retention-model.js';
 import { runCases } from './store-contract/runs.js';
 import { secretCases } from './store-contract/secrets.js';
 import { tenantCases } from './store-contract/tenants.js';
+import { tokenBudgetCases } from './store-contract/token-budgets.js';
 import { timerCases } from './store-contract/timers.js';
 import { triggerCases } from './store-contract/triggers.js';
 import { workflowCases } from './store-contract/workflows.js';
@@ -85,5 +86,6 @@ export function storeContract(name: string, open: () => Promise<Store>): void {
     knowledgeCases(use);
     keyCases(use);
     rateCases(use);
+    tokenBudgetCases(use);
   });
 }

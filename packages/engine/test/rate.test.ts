@@ -9,7 +9,7 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { TestSchemas } from '@weft/store-postgres/testing';
 import { Engine, type WorkerOptions } from '../src/index.js';
-import { rateBucket } from '../src/runtime/rate-gate.js';
+import { nodeBucket } from '../src/runtime/node-bucket.js';
 
 const schemas = new TestSchemas();
 afterAll(() => schemas.dropAll(), 120_000);
@@ -189,13 +189,12 @@ describe('node rate', () => {
   });
 });
 
-describe('rate buckets', () => {
-  const rate = { limit: 1, perMs: 1000 };
+describe('node buckets', () => {
   it('are named by the key, else the credential, else the node type', () => {
-    expect(rateBucket({ ...rate, key: 'github' }, 'http', { credential: 'gh' })).toBe('key:github');
-    expect(rateBucket(rate, 'http', { credential: 'gh', url: 'x' })).toBe('credential:gh');
-    expect(rateBucket(rate, 'llm', { credential: 'gh' })).toBe('credential:gh');
-    expect(rateBucket(rate, 'http', { url: 'x' })).toBe('type:http');
-    expect(rateBucket(rate, 'code', undefined)).toBe('type:code');
+    expect(nodeBucket('github', 'http', { credential: 'gh' })).toBe('key:github');
+    expect(nodeBucket(undefined, 'http', { credential: 'gh', url: 'x' })).toBe('credential:gh');
+    expect(nodeBucket(undefined, 'llm', { credential: 'gh' })).toBe('credential:gh');
+    expect(nodeBucket(undefined, 'http', { url: 'x' })).toBe('type:http');
+    expect(nodeBucket(undefined, 'code', undefined)).toBe('type:code');
   });
 });

@@ -17,13 +17,15 @@
  * - Runs are rows a later step can give an owner and a fencing token (workers claiming runs):
  *   0003_cluster does, in `cluster-migration.ts`.
  * - Concurrency keys (0004_concurrency_keys, in `keys-migration.ts`) and the rates shared by the
- *   workers (0005_rate_buckets, in `rate-migration.ts`) keep rows of their own.
+ *   workers (0005_rate_buckets, in `rate-migration.ts`) keep rows of their own, as do the token
+ *   budgets (0006_token_budgets, in `token-budget-migration.ts`).
  */
 
 import type { Migration } from '@weft/core/store-kit';
 import { CLUSTER_MIGRATION } from './cluster-migration.js';
 import { KEYS_MIGRATION } from './keys-migration.js';
 import { RATE_MIGRATION } from './rate-migration.js';
+import { TOKEN_BUDGET_MIGRATION } from './token-budget-migration.js';
 
 export type { Migration };
 
@@ -367,4 +369,5 @@ export const MIGRATIONS: readonly Migration[] = [
   CLUSTER_MIGRATION,
   KEYS_MIGRATION,
   RATE_MIGRATION,
+  TOKEN_BUDGET_MIGRATION,
 ];

@@ -29,6 +29,8 @@ import type {
   RateAnswer,
   RateRelease,
   RateTake,
+  TokenSpend,
+  TokenWindow,
   ResealedCredential,
   RunEvent,
   RunQuery,
@@ -52,6 +54,7 @@ import { conflictOrSelf, guardStorage, storageError } from './errors.js';
 import { readEvents } from './event-log.js';
 import { applyMigrations, checkSchema } from './migrate.js';
 import { releaseRateToken, takeRateToken } from './rates.js';
+import { spendTokens, tokensSpent } from './token-budgets.js';
 import { deleteRun, pruneRuns } from './retention.js';
 import {
   checkPruneQuery,
@@ -475,6 +478,14 @@ export class PostgresStore implements Store {
 
   releaseRateToken(release: RateRelease): Promise<void> {
     return releaseRateToken(this.#pool, release);
+  }
+
+  spendTokens(spend: TokenSpend): Promise<number> {
+    return spendTokens(this.#pool, spend);
+  }
+
+  tokensSpent(window: TokenWindow): Promise<number> {
+    return tokensSpent(this.#pool, window);
   }
 
   getMeta(key: string): Promise<string | undefined> {

@@ -325,4 +325,19 @@ export const MIGRATIONS: readonly Migration[] = [
       ) WITHOUT ROWID`,
     ],
   },
+  {
+    name: '0008_token_budgets',
+    up: [
+      // Tokens spent in one window of a budget's bucket (`ports/token-budgets`); a bucket keeps
+      // its latest two windows of each length.
+      `CREATE TABLE token_budgets (
+        tenant TEXT NOT NULL,
+        bucket TEXT NOT NULL,
+        per_ms INTEGER NOT NULL,
+        window_start INTEGER NOT NULL,
+        tokens INTEGER NOT NULL,
+        PRIMARY KEY (tenant, bucket, per_ms, window_start)
+      ) WITHOUT ROWID`,
+    ],
+  },
 ];

@@ -31,6 +31,8 @@ import type {
   RateAnswer,
   RateRelease,
   RateTake,
+  TokenSpend,
+  TokenWindow,
   RunEvent,
   RunQuery,
   RunRecord,
@@ -65,6 +67,7 @@ import {
 } from '@weft/core/store-kit';
 import { convertToIncremental, enableIncrementalVacuum, reclaimSpace } from './reclaim.js';
 import { RateTable } from './rates.js';
+import { TokenBudgetTable } from './token-budgets.js';
 import { RunDeleter } from './retention.js';
 import { RunLister } from './run-query.js';
 import { DeliveryTable, MetaTable, ScheduleTable } from './schedules.js';
@@ -275,6 +278,7 @@ export class SqliteStore implements Store {
       memory: new MemoryTable(this.#db),
       knowledge: new KnowledgeTable(this.#db),
       rates: new RateTable(this.#db),
+      tokens: new TokenBudgetTable(this.#db),
     });
   }
 
@@ -643,6 +647,14 @@ export class SqliteStore implements Store {
     await this.#serially(() => this.#t.rates.release(release));
   }
 
+  async spendTokens(spend: TokenSpend): Promise<number> {
+    return this.#serially(() => this.#t.tokens.spend(spend));
+  }
+
+  async tokensSpent(window: TokenWindow): Promise<number> {
+    return this.#t.tokens.spent(window);
+  }
+
   async setMeta(
     key: string,
     value: string,
@@ -661,4 +673,5 @@ interface Tables {
   memory: MemoryTable;
   knowledge: KnowledgeTable;
   rates: RateTable;
+  tokens: TokenBudgetTable;
 }

@@ -23,6 +23,7 @@ import { runLogicFor } from '../runtime/logic.js';
 import { parseDuration } from '../runtime/time.js';
 import { bareExpression, compileParams } from './params.js';
 import type {
+  NodeBudget,
   NodeRate,
   NormalizedOnError,
   NormalizedRetry,
@@ -78,6 +79,17 @@ function nodeRate(rate: NodeDefinition['rate']): NodeRate | undefined {
   return out;
 }
 
+function nodeBudget(budget: NodeDefinition['budget']): NodeBudget | undefined {
+  if (budget === undefined) return undefined;
+  const out: NodeBudget = {
+    tokens: budget.tokens,
+    perMs: Math.ceil(parseDuration(budget.per)),
+    per: budget.per,
+  };
+  if (budget.key !== undefined) out.key = budget.key;
+  return out;
+}
+
 interface CompileContext {
   registry: NodeRegistry;
   workflow: WorkflowDefinition;
@@ -129,6 +141,7 @@ function compileNode(ctx: CompileContext, def: NodeDefinition, index: number): P
     timeoutMs: def.timeout_ms ?? defaults?.timeout_ms,
     tokenBudget: def.limits?.tokens,
     rate: nodeRate(def.rate),
+    budget: nodeBudget(def.budget),
     onError: normalizeOnError(def.on_error ?? defaults?.on_error),
     body,
     get controlExpr() {

@@ -36,6 +36,16 @@ export interface NodeRate {
   key?: string;
 }
 
+/** A node's `budget`: at most `tokens` model tokens in each window of `perMs`, per bucket. */
+export interface NodeBudget {
+  tokens: number;
+  perMs: number;
+  /** The period as the definition gives it (`P1D`, `3600000`), for the error of a spent budget. */
+  per: number | string;
+  /** The bucket's name when the node gives one (`budget.key`). */
+  key?: string;
+}
+
 export interface PlanEdge {
   from: number;
   port: string;
@@ -68,6 +78,8 @@ export interface PlanNode {
   tokenBudget: number | undefined;
   /** Its `rate`, the window in whole ms. */
   rate: NodeRate | undefined;
+  /** Its `budget`, the period in whole ms. */
+  budget: NodeBudget | undefined;
   onError: NormalizedOnError;
   /** Body of foreach and loop nodes. */
   body: PlanGraph | undefined;

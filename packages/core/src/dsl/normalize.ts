@@ -280,6 +280,7 @@ const NODE_KEY_ORDER = [
   'on_error',
   'limits',
   'rate',
+  'budget',
 ] as const;
 
 /** The normalised definition; call only when validation found no errors. */

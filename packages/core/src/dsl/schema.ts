@@ -10,6 +10,7 @@
  */
 import { z } from 'zod';
 import { MAX_RATE_LIMIT, MAX_RATE_PER_MS } from '../ports/rate-buckets.js';
+import { MAX_BUDGET_TOKENS } from '../ports/token-budgets.js';
 import { parseDuration } from '../runtime/time.js';
 
 /** Descriptions (and $def ids) for the published JSON Schema, kept off zod's global registry. */
@@ -156,6 +157,37 @@ export const RateSchema = doc(
   'Rate',
 );
 
+export const BudgetSchema = doc(
+  z.strictObject({
+    tokens: doc(
+      z
+        .number()
+        .int({ error: 'must be a whole number' })
+        .min(1, { error: 'must be a whole number, 1 or more' })
+        .max(MAX_BUDGET_TOKENS),
+      'Model tokens (prompt and completion) the calls of the bucket may spend in each period.',
+    ),
+    per: doc(
+      z.union(
+        [
+          z.number().positive().max(MAX_RATE_PER_MS),
+          z.string().refine(isRateWindow, { error: RATE_PER_ERROR }),
+        ],
+        {
+          error: (iss) => (iss.input === undefined ? 'missing required key `per`' : RATE_PER_ERROR),
+        },
+      ),
+      'The period: milliseconds, or an ISO 8601 duration (`PT1H`, `P1D`); periods are aligned to the epoch in UTC (`P1D` starts at 00:00 UTC).',
+    ),
+    key: doc(
+      z.string().min(1).max(200),
+      "The bucket's name, shared by every node of the tenant that gives it; else the node's `with.credential`, else its type.",
+    ).optional(),
+  }),
+  'At most `tokens` model tokens spent in each period of `per`, counted across every worker and run of the tenant, per credential or node type (or `key`); `llm` and `agent` nodes only.',
+  'Budget',
+);
+
 export const NodeSchema = doc(
   z.strictObject({
     id: nodeId,
@@ -176,6 +208,7 @@ export const NodeSchema = doc(
       "Limits of the node's executions.",
     ).optional(),
     rate: RateSchema.optional(),
+    budget: BudgetSchema.optional(),
     join: doc(
       z.enum(['all', 'any']),
       'all: run when every incoming edge is resolved (default); any: run on the first taken edge.',
@@ -377,6 +410,7 @@ export const KNOWN_KEYS = {
   retention: ['days', 'runs'],
   concurrency: ['key', 'limit'],
   rate: Object.keys(RateSchema.shape),
+  budget: Object.keys(BudgetSchema.shape),
   trigger: [
     'type',
     ...new Set([...Object.keys(WebhookTrigger.shape), ...Object.keys(CronTrigger.shape)]),

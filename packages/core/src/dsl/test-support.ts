@@ -106,6 +106,12 @@ export const testNodeTypes: NodeType[] = [
     params: z.object({ source: z.string().min(1), input: z.unknown().optional() }).strict(),
     raw: ['source'],
   },
+  {
+    type: 'llm',
+    description: 'Asks a model.',
+    params: z.object({ prompt: z.string(), credential: z.string().optional() }).strict(),
+    flags: { spendsTokens: true },
+  },
 ];
 
 /** A fresh registry of {@link testNodeTypes}. */

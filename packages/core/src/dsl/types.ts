@@ -50,6 +50,12 @@ export interface NodeDefinition {
    * worker: per `key` when given, else per `with.credential`, else per node type; per tenant.
    */
   rate?: { limit: number; per: number | string; key?: string };
+  /**
+   * At most `tokens` model tokens spent in each period of `per` (ms, or ISO 8601; aligned to the
+   * epoch in UTC), shared by every worker: per `key` when given, else per `with.credential`, else
+   * per node type; per tenant. `llm` and `agent` nodes only.
+   */
+  budget?: { tokens: number; per: number | string; key?: string };
   join?: 'all' | 'any';
   /** Body of `foreach` and `loop` nodes. */
   nodes?: NodeDefinition[];

@@ -467,6 +467,72 @@ describe('every problem, with its path and position', () => {
     ).toEqual(['defaults.rate']);
   });
 
+  test('budget: whole tokens of 1 or more and a period above 0, on nodes that spend tokens', () => {
+    const r = ok(
+      yaml(
+        'id: w',
+        'nodes:',
+        '  - { id: a, type: llm, with: { prompt: hi }, budget: { tokens: 1000000, per: P1D } }',
+        '  - id: b',
+        '    type: llm',
+        '    with: { prompt: hi, credential: openai }',
+        '    budget: { tokens: 500, per: 3600000, key: nightly }',
+        '    rate: { limit: 5, per: PT1S }',
+      ),
+    );
+    expect(r.definition?.nodes.map((n) => n.budget)).toEqual([
+      { tokens: 1_000_000, per: 'P1D' },
+      { tokens: 500, per: 3_600_000, key: 'nightly' },
+    ]);
+    const per =
+      'must be a duration above 0: milliseconds, or ISO 8601 such as PT1S or PT1M (at most 2147483647 ms)';
+    const d = errors(
+      yaml(
+        'id: w',
+        'nodes:',
+        '  - { id: a, type: llm, with: { prompt: x }, budget: { tokens: 0, per: 0 } }',
+        '  - { id: b, type: llm, with: { prompt: x }, budget: { tokens: 2.5, per: P30D } }',
+        '  - { id: c, type: llm, with: { prompt: x }, budget: { tokens: 1000000000001, per: PT1H, keys: x } }',
+        '  - { id: d, type: llm, with: { prompt: x }, budget: { tokens: 1 } }',
+        '  - { id: e, type: http, with: { url: "http://x.test" }, budget: { tokens: 1, per: P1D } }',
+        '  - id: f',
+        '    type: foreach',
+        '    with: { items: "[1]" }',
+        '    budget: { tokens: 1, per: P1D }',
+        '    nodes: [{ id: g, type: llm, with: { prompt: x }, budget: { tokens: 9, per: PT1M } }]',
+      ),
+    );
+    expect(d.map((x) => [x.path, x.message, x.line])).toEqual([
+      ['nodes[0].budget.tokens', 'must be a whole number, 1 or more', 3],
+      ['nodes[0].budget.per', 'must be greater than 0', 3],
+      ['nodes[1].budget.tokens', 'must be a whole number', 4],
+      ['nodes[1].budget.per', per, 4],
+      ['nodes[2].budget.tokens', 'must be at most 1000000000000', 5],
+      ['nodes[2].budget.keys', 'unknown key `keys` (did you mean `key`?)', 5],
+      ['nodes[3].budget.per', 'missing required key `per`', 6],
+      [
+        'nodes[4].budget',
+        '`budget` counts the model tokens of `llm` and `agent` nodes; `http` spends none',
+        7,
+      ],
+      [
+        'nodes[5].budget',
+        '`budget` counts the model tokens of `llm` and `agent` nodes; `foreach` spends none',
+        11,
+      ],
+    ]);
+    // Not a default: a tenant-wide budget on every node type alike would mean nothing.
+    expect(
+      errors(
+        yaml(
+          'id: w',
+          'defaults: { budget: { tokens: 1, per: P1D } }',
+          'nodes: [{ id: a, type: llm, with: { prompt: x } }]',
+        ),
+      ).map((x) => x.path),
+    ).toEqual(['defaults.budget']);
+  });
+
   test('on_error: { return } is explained by the object form', () => {
     const d = errors(yaml('id: w', 'nodes:', '  - { id: a, type: noop, on_error: { retrun: 1 } }'));
     expect(d.map((x) => x.message)).toEqual([

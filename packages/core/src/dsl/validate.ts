@@ -111,6 +111,17 @@ export function validateData(
             { at: 'key' },
           );
         }
+        if (
+          type !== undefined &&
+          type.flags?.spendsTokens !== true &&
+          node.raw['budget'] !== undefined
+        ) {
+          findings.error(
+            [...node.path, 'budget'],
+            `\`budget\` counts the model tokens of \`llm\` and \`agent\` nodes; \`${node.type}\` spends none`,
+            { at: 'key' },
+          );
+        }
       }
     }
     graphSites(value, top, patterns, push);

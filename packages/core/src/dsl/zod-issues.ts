@@ -141,6 +141,7 @@ const BY_KEY: Record<string, readonly string[]> = {
   retention: KNOWN_KEYS.retention,
   concurrency: KNOWN_KEYS.concurrency,
   rate: KNOWN_KEYS.rate,
+  budget: KNOWN_KEYS.budget,
   on_error: KNOWN_KEYS.on_error,
 };
 

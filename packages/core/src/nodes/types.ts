@@ -51,6 +51,11 @@ export interface NodeFlags {
    * nodes' messages and progress go out as they come.
    */
   ordersMessages?: true;
+  /**
+   * Its executions call models through `ctx.tokens` (as `llm` and `agent`): its nodes may have a
+   * `budget`, which `ctx.tokens.allowance()` and `ctx.tokens.spend()` count against.
+   */
+  spendsTokens?: true;
 }
 
 /** Defines a node type with its parameter types inferred from the schema. */
@@ -116,7 +121,18 @@ export interface TokenBudget {
    * began, less what it spent since); undefined when neither is set.
    */
   left(): number | undefined;
-  /** Counts what a model call spent (prompt and completion tokens) against both budgets. */
+  /**
+   * Before each model call: the most tokens it may spend, the smaller of {@link TokenBudget.left}
+   * and what the node's `budget` (shared by every run and worker on the store, per period) has left
+   * now; undefined when none of them is set.
+   * @throws WeftError `token_budget_exceeded` (not retryable) when the node's `budget` is spent for
+   *   the current period, with details `{ bucket, tokens, per, spent, resets_at }`.
+   */
+  allowance(): Promise<number | undefined>;
+  /**
+   * Counts what a model call spent (prompt and completion tokens) against every budget: the
+   * node's `budget` in the store, which the next {@link TokenBudget.allowance} waits for.
+   */
   spend(tokens: number): void;
 }
 

@@ -14,6 +14,7 @@ import type { RunEvent } from '../events.js';
 import type { ClusterPorts } from './cluster.js';
 import type { MemoryStore } from './memory-store.js';
 import type { RateBuckets } from './rate-buckets.js';
+import type { TokenBudgets } from './token-budgets.js';
 
 // Where the event log's entry type used to live: kept so that imports of it stay valid.
 export type { RunEvent } from '../events.js';
@@ -263,9 +264,9 @@ export interface TenantMove {
 
 /**
  * Conversation memory and knowledge collections are declared in `memory-store.ts`, rate buckets in
- * `rate-buckets.ts`.
+ * `rate-buckets.ts`, token budgets in `token-budgets.ts`.
  */
-export interface Store extends MemoryStore, RateBuckets {
+export interface Store extends MemoryStore, RateBuckets, TokenBudgets {
   /** Leases and a bus for many workers on one database; absent on a store for one process. */
   readonly cluster?: ClusterPorts;
   /** Applies pending migrations. Idempotent. */

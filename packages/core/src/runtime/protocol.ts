@@ -5,7 +5,7 @@
  */
 import type { ErrorInfo } from '../errors.js';
 import type { RunEvent } from '../events.js';
-import type { NodeRate } from '../compile/plan.js';
+import type { NodeBudget, NodeRate } from '../compile/plan.js';
 import type { TimerRecord, RunStatus } from '../ports/store.js';
 
 interface At {
@@ -98,6 +98,8 @@ export type Command =
       tokens?: number;
       /** The node's `rate`: a token is taken from its bucket before the execution begins. */
       rate?: NodeRate;
+      /** The node's `budget`: each model call is judged by its bucket's spend in the store. */
+      budget?: NodeBudget;
     }
   | { type: 'abort'; path: string; reason: 'cancelled' | 'run_failed' }
   | { type: 'timer'; timer: TimerRecord }

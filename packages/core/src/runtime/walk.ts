@@ -130,6 +130,7 @@ export function startNode(d: Decider, ns: NodeState): void {
   const tokens = tokensLeft(d.plan.tokenBudget, d.meta.tokens, pn.tokenBudget, ns.tokens);
   if (tokens !== undefined) command.tokens = tokens;
   if (pn.rate !== undefined) command.rate = pn.rate;
+  if (pn.budget !== undefined) command.budget = pn.budget;
   d.commands.push(command);
 }
 

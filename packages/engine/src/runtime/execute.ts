@@ -1,8 +1,9 @@
 /**
  * @module runtime/execute
  * Carries out one `execute` command: takes a token of the node's rate, validates the rendered
- * parameters, calls the node type's `run` with a context, enforces the attempt's timeout (which
- * starts once the rate let the node through), and feeds the result back as an input.
+ * parameters, calls the node type's `run` with a context (its token budgets in `ctx.tokens`, see
+ * `token-budget.ts`), enforces the attempt's timeout (which starts once the rate let the node
+ * through), and feeds the result back as an input.
  * What the node hands back is checked here, where it enters the run (see `stored-json.ts`): an
  * output too large or too deep fails the node, so its retries and on_error apply as usual.
  */
@@ -19,9 +20,12 @@ import {
   type NodeContext,
   type NodeRegistry,
   type TokenBudget,
+  type TokenBudgets,
 } from '@weft/core';
 import type { ActiveRun, RunnerInput } from './active-run.js';
-import { admit, DEFAULT_RATE_HOLD_MS, rateBucket, type RateStore } from './rate-gate.js';
+import { nodeBucket } from './node-bucket.js';
+import { admit, DEFAULT_RATE_HOLD_MS, type RateStore } from './rate-gate.js';
+import { tokenBudget } from './token-budget.js';
 import { SUSPENDED, SubSteps, type RecordedSteps } from './sub-steps.js';
 import { toStoredJson, type ValueLimits } from './stored-json.js';
 
@@ -40,6 +44,8 @@ export interface ExecuteEnv {
   recordedSteps(run: ActiveRun, path: string, count: number): Promise<RecordedSteps>;
   /** The store's rate buckets, shared by every worker on it. */
   rates: RateStore;
+  /** The store's token budgets, shared by every worker on it. */
+  budgets: TokenBudgets;
 }
 
 const noCredentials: CredentialResolver = {
@@ -75,7 +81,7 @@ export function executeNode(env: ExecuteEnv, run: ActiveRun, cmd: Execute): void
     if (cmd.rate === undefined) return { recorded, ended: undefined };
     const take = {
       tenant: run.identity.tenant,
-      bucket: rateBucket(cmd.rate, cmd.nodeType, cmd.params),
+      bucket: nodeBucket(cmd.rate.key, cmd.nodeType, cmd.params),
       limit: cmd.rate.limit,
       perMs: cmd.rate.perMs,
       holdMs: cmd.timeoutMs ?? DEFAULT_RATE_HOLD_MS,
@@ -208,8 +214,20 @@ function executeWith(
     step: (name, fn) => subSteps().step(name, fn),
     ask: (name, request) => subSteps().ask(name, request),
     get tokens() {
-      return (tokens ??= tokenBudget(cmd.tokens, (spent) =>
-        env.deliver(run, { type: 'node.tokens', path, attempt, tokens: spent }),
+      return (tokens ??= tokenBudget(
+        cmd.tokens,
+        (spent) => env.deliver(run, { type: 'node.tokens', path, attempt, tokens: spent }),
+        cmd.budget === undefined
+          ? undefined
+          : {
+              store: env.budgets,
+              clock: env.clock,
+              log: ctx.log,
+              tenant: run.identity.tenant,
+              bucket: nodeBucket(cmd.budget.key, cmd.nodeType, cmd.params),
+              budget: cmd.budget,
+              path,
+            },
       ));
     },
   };
@@ -307,18 +325,4 @@ function storedError(e: unknown, limits: ValueLimits, path: string): ErrorInfo {
       ? `${message.slice(0, MAX_MESSAGE)}… (${message.length - MAX_MESSAGE} more characters)${note}`
       : `${message}${note}`;
   return info;
-}
-
-/** What an execution may spend of `left` model tokens; each spend is reported to the run. */
-function tokenBudget(left: number | undefined, report: (tokens: number) => void): TokenBudget {
-  let spent = 0;
-  return {
-    left: () => (left === undefined ? undefined : Math.max(0, left - spent)),
-    spend(tokens) {
-      if (!Number.isFinite(tokens) || tokens <= 0) return;
-      const whole = Math.ceil(tokens);
-      spent += whole;
-      report(whole);
-    },
-  };
 }

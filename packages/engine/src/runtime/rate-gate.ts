@@ -6,7 +6,7 @@
  * token is held until the execution ends: no window of `per` overlaps more than `limit` of the
  * bucket's executions, so the service they call never gets more than `limit` requests in one.
  */
-import type { Logger, NodeRate, RateAnswer, RateRelease, RateTake } from '@weft/core';
+import type { Logger, RateAnswer, RateRelease, RateTake } from '@weft/core';
 
 /**
  * How long an execution without `timeout_ms` counts as going on at most, should its worker die
@@ -18,20 +18,6 @@ export const DEFAULT_RATE_HOLD_MS = 5 * 60_000;
 export interface RateStore {
   takeRateToken(take: RateTake): Promise<RateAnswer>;
   releaseRateToken(release: RateRelease): Promise<void>;
-}
-
-/**
- * The bucket a node's executions draw from within its tenant: the `key` it names, else the
- * credential it calls with (`with.credential`, as rendered), else its node type.
- */
-export function rateBucket(rate: NodeRate, nodeType: string, params: unknown): string {
-  if (rate.key !== undefined) return `key:${rate.key}`;
-  const credential =
-    typeof params === 'object' && params !== null
-      ? (params as { credential?: unknown }).credential
-      : undefined;
-  if (typeof credential === 'string' && credential !== '') return `credential:${credential}`;
-  return `type:${nodeType}`;
 }
 
 /**

@@ -161,6 +161,7 @@ export class Runner {
       },
       recordedSteps: (run, path, count) => this.#recordedSteps(run.identity.id, path, count),
       rates: options.store,
+      budgets: options.store,
     };
     this.#turns = new KeyTurns({
       store: options.store,

@@ -7,7 +7,7 @@
  */
 import { defineNode, WeftError, type NodeContext } from '@weft/core/plugin';
 import { chatComplete } from '../llm/chat-complete.js';
-import { budgetSpent } from '../llm/budget.js';
+import { withUsage } from '../llm/budget.js';
 import type { ChatMessage, ChatRequest, ChatResult, ChatUsage, ToolCall } from '../llm/types.js';
 import { askApproval, type Verdict } from './approval.js';
 import { agentParams, type AgentParams } from './params.js';
@@ -24,8 +24,9 @@ export const agentNode = defineNode({
     'A tool-calling loop: a model with `tools` (inline node specs, stored workflows, MCP servers), `max_steps`, and `approve` for calls that wait for a person. Output { text, steps, usage }.',
   params: agentParams,
   raw: ['tools'],
-  // Its streamed text reaches clients in graph order, as an llm node's does.
-  flags: { ordersMessages: true },
+  // Its streamed text reaches clients in graph order, as an llm node's does; each of its model
+  // calls is judged by the node's budgets.
+  flags: { ordersMessages: true, spendsTokens: true },
   run: (ctx, p) => runAgent(ctx, p),
 });
 
@@ -113,7 +114,7 @@ async function modelCall(ctx: NodeContext, usage: ChatUsage, request: ChatReques
   try {
     return await chatComplete(ctx, request);
   } catch (e) {
-    if (WeftError.is(e) && e.code === 'token_budget_exceeded') throw budgetSpent(ctx.path, usage);
+    if (WeftError.is(e) && e.code === 'token_budget_exceeded') throw withUsage(e, usage);
     throw e;
   }
 }

@@ -129,7 +129,11 @@ function makeContext(
     services: {},
     step: async (_name, fn) => fn(),
     ask: () => Promise.reject(new Error('the http node never asks')),
-    tokens: { left: () => undefined, spend: () => undefined },
+    tokens: {
+      left: () => undefined,
+      allowance: () => Promise.resolve(undefined),
+      spend: () => undefined,
+    },
   };
   return { ctx, lines };
 }

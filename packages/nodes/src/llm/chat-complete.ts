@@ -35,7 +35,8 @@ const defaultGuard = createSsrfGuard();
 /**
  * Calls `request.target`, then each fallback in turn while the failure is retryable (429, 5xx,
  * timeouts, connection errors); any other failure, or the last one, is thrown.
- * Refused before any call once the run's or the node's `limits.tokens` is spent.
+ * Refused before any call once the run's or the node's `limits.tokens`, or the node's `budget` for
+ * the period, is spent.
  * @throws WeftError `token_budget_exceeded`, `llm_auth`, `llm_status`, `network_error`, `timeout`, `ssrf_blocked`,
  *   `aborted`, `invalid_config`, `invalid_params`, `credential_not_found`.
  */
@@ -44,7 +45,7 @@ export async function chatComplete(
   request: ChatRequest,
   options: ChatOptions = {},
 ): Promise<ChatResult> {
-  const allowed = withinBudget(ctx, request);
+  const allowed = await withinBudget(ctx, request);
   const text = options.text ?? createTextStream(ctx);
   const targets = [
     request.target,

@@ -37,7 +37,7 @@ export function createLlmNode(options: SsrfGuardOptions = {}) {
     description:
       'Asks a model (OpenAI-compatible) and outputs { text, json?, usage }, streaming tokens.',
     params: llmParams,
-    flags: { ordersMessages: true },
+    flags: { ordersMessages: true, spendsTokens: true },
     run: async (ctx, p): Promise<LlmOutput> => {
       const text = createTextStream(ctx);
       const request = (messages: readonly ChatMessage[]): ChatRequest => ({

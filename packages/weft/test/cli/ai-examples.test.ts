@@ -1,5 +1,5 @@
 /**
- * The AI examples (agent.yaml, support-triage.yaml, rag.yaml) run offline as their top comments
+ * The AI examples (agent.yaml, support-triage.yaml, rag.yaml, token-budget.yaml) run offline as their top comments
  * say: the built `weft` against the fake OpenAI-compatible server in its demo mode, over real
  * HTTP. Checks what each run answers and what the model was sent, and the refund's approval
  * answered with `weft runs input` (approved, and refused with a reason).
@@ -135,23 +135,47 @@ describe('examples/support-triage.yaml', () => {
   });
 });
 
+/** Keeps the fake server as credential `local-ai`, as the examples that name it say. */
+async function localAi(): Promise<void> {
+  const set = await box.weft(
+    [
+      'credentials',
+      'set',
+      'local-ai',
+      '--type',
+      'openai',
+      '--base-url',
+      ai.url,
+      '--api-key',
+      'demo-key',
+    ],
+    { env },
+  );
+  expectExit(set, 0);
+}
+
+describe('examples/token-budget.yaml', () => {
+  it("summarizes until the day's budget on the credential is spent, then takes the error branch", async () => {
+    await localAi();
+    const first = await run('token-budget.yaml', {});
+    expectExit(first, 0);
+    expect(parseJson<{ summary: string; tokens: number }>(first).tokens).toBeGreaterThan(50);
+    // The crossing call asked for no more than the budget as its completion.
+    expect(chats()).toHaveLength(1);
+    expect(chats()[0].max_tokens).toBe(50);
+    const second = await run('token-budget.yaml', {});
+    expectExit(second, 0);
+    expect(parseJson(second)).toMatchObject({ summary: null, reason: 'token_budget_exceeded' });
+    expect(parseJson<{ message: string }>(second).message).toMatch(
+      /^summarize: the token budget of credential:local-ai \(50 per P1D\) is spent until \d{4}-\d\d-\d\dT00:00:00\.000Z/,
+    );
+    expect(chats()).toHaveLength(1);
+  });
+});
+
 describe('examples/rag.yaml', () => {
   it('answers with the retrieved chunks in the prompt', async () => {
-    const set = await box.weft(
-      [
-        'credentials',
-        'set',
-        'local-ai',
-        '--type',
-        'openai',
-        '--base-url',
-        ai.url,
-        '--api-key',
-        'demo-key',
-      ],
-      { env },
-    );
-    expectExit(set, 0);
+    await localAi();
     const embedded = ai.embeddings.requests;
     const r = await run('rag.yaml', { question: 'How long does the battery last?' });
     expectExit(r, 0);
