@@ -136,7 +136,7 @@ describe('many workers on one PostgreSQL database', () => {
     expect(order.filter((i) => i % 3 === 2)).toEqual([2, 5, 8, 11]);
   });
 
-  it('an answer and a cancel for a run another worker holds reach that worker', async () => {
+  it('an answer (a large one too) and a cancel for a run another worker holds reach that worker', async () => {
     const postgres = schemas.urlFor(await schemas.create());
     const holder = await worker(postgres, 'holder', {});
     const other = await worker(postgres, 'other', { concurrency: 0 });
@@ -157,10 +157,12 @@ describe('many workers on one PostgreSQL database', () => {
     await expect(other.input(id, 'ask', { nope: 1 })).rejects.toMatchObject({
       code: 'invalid_answer',
     });
-    await other.input(id, 'ask', { ok: true });
+    // Larger than a NOTIFY payload: the bus stores it for the holder to read.
+    const answer = { ok: true, note: 'n'.repeat(50_000) };
+    await other.input(id, 'ask', answer);
     expect((await other.get(id))?.nodes['ask']).toMatchObject({
       status: 'succeeded',
-      output: { ok: true },
+      output: answer,
     });
     // The holder still runs `slow`: the cancel aborts it there.
     await other.cancel(id, 'enough');

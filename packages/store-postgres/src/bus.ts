@@ -1,17 +1,27 @@
 /**
  * @module bus
  * The {@link RunBus} over PostgreSQL's LISTEN/NOTIFY, on one channel per schema
- * (`weft_bus_channel()`). A message is its JSON as the payload; NOTIFY carries at most 8000 bytes.
- * The store's own `runs` and `wake` messages are sent by `weft_commit` inside the commit.
+ * (`weft_bus_channel()`). A message is its JSON as the payload; NOTIFY carries at most 8000 bytes,
+ * so a larger one is stored in `bus_messages` and its payload is `{ kind: 'stored', id }`, which
+ * every listener reads the row of. The store's own `runs` and `wake` messages are sent by
+ * `weft_commit` inside the commit.
  */
 import type pg from 'pg';
 import { WeftError, type BusMessage, type Logger, type RunBus } from '@weft/core';
 import { ChannelListener } from './listener.js';
 
-/** Below NOTIFY's 8000 bytes, as `weft_publish_runs` splits its messages. */
-export const MAX_MESSAGE_BYTES = 7900;
+/** Below NOTIFY's 8000 bytes, as `weft_publish_runs` splits its messages: larger ones are stored. */
+export const MAX_NOTIFY_BYTES = 7900;
+
+/**
+ * Largest message: above the largest value a run takes in (an input or an answer, 4 MiB of JSON by
+ * default) with room for the message around it.
+ */
+export const MAX_MESSAGE_BYTES = 8 * 1024 * 1024;
 
 const PUBLISH = { name: 'weft_bus_publish', text: 'SELECT pg_notify(weft_bus_channel(), $1)' };
+const STORE = { name: 'weft_bus_store', text: 'SELECT weft_bus_store($1)' };
+const READ_STORED = { name: 'weft_bus_read', text: 'SELECT body FROM bus_messages WHERE id = $1' };
 
 const KINDS = new Set<string>(['runs', 'wake', 'forward', 'reply']);
 
@@ -35,6 +45,8 @@ export class PostgresBus implements RunBus {
   /** Publishes go out one after the other, so that they arrive in the order they were made. */
   #tail: Promise<unknown> = Promise.resolve();
   #closed = false;
+  /** Set while a stored message is read: payloads after it wait their turn. */
+  #reading: Promise<void> | undefined;
 
   constructor(o: BusOptions) {
     this.#pool = o.pool;
@@ -77,7 +89,8 @@ export class PostgresBus implements RunBus {
         ),
       );
     }
-    const sent = this.#tail.then(() => this.#pool.query({ ...PUBLISH, values: [text] }));
+    const query = bytes > MAX_NOTIFY_BYTES ? STORE : PUBLISH;
+    const sent = this.#tail.then(() => this.#pool.query({ ...query, values: [text] }));
     this.#tail = sent.catch(() => undefined);
     return sent.then(() => undefined);
   }
@@ -90,9 +103,37 @@ export class PostgresBus implements RunBus {
     await this.#tail;
   }
 
+  /** Payloads are handled in the order they came, a stored message's row read in its turn. */
   #deliver(payload: string): void {
-    const message = parseMessage(payload);
-    if (message !== undefined) this.#dispatch(message);
+    const stored = storedId(payload);
+    if (stored === undefined && this.#reading === undefined) {
+      const message = parseMessage(payload);
+      if (message !== undefined) this.#dispatch(message);
+      return;
+    }
+    const turn = (this.#reading ?? Promise.resolve()).then(async () => {
+      const text = stored === undefined ? payload : await this.#readStored(stored);
+      const message = text === undefined ? undefined : parseMessage(text);
+      if (message !== undefined && !this.#closed) this.#dispatch(message);
+    });
+    this.#reading = turn;
+    void turn.then(() => {
+      if (this.#reading === turn) this.#reading = undefined;
+    });
+  }
+
+  async #readStored(id: string): Promise<string | undefined> {
+    try {
+      const { rows } = await this.#pool.query<{ body: string }>({ ...READ_STORED, values: [id] });
+      return rows[0]?.body;
+    } catch (error) {
+      // As a message NOTIFY lost: its sender waits for no one forever (a forward asks again).
+      this.#log.warn(
+        { id, error: (error as Error).message },
+        'could not read a stored bus message',
+      );
+      return undefined;
+    }
   }
 
   #dispatch(message: BusMessage): void {
@@ -107,6 +148,11 @@ export class PostgresBus implements RunBus {
       }
     }
   }
+}
+
+/** The row id a `stored` payload points to, as text. */
+function storedId(payload: string): string | undefined {
+  return /^\{"kind":"stored","id":(\d+)\}$/.exec(payload)?.[1];
 }
 
 /** The message a payload carries, or undefined for one that is not a bus message. */

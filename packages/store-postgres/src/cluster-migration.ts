@@ -36,7 +36,7 @@ export const CLUSTER_MIGRATION: Migration = {
 
     // The bus's 'runs' messages for the runs a commit wrote, as many as the payload limit needs,
     // and one 'wake' when one of them is queued and held by no one. Sent with the commit, never
-    // without it. Keep the limit in step with MAX_MESSAGE_BYTES in bus.ts.
+    // without it. Keep the limit in step with MAX_NOTIFY_BYTES in bus.ts.
     `CREATE FUNCTION weft_publish_runs(ids text[]) RETURNS void LANGUAGE plpgsql AS $body$
     DECLARE
       channel text := weft_bus_channel();

@@ -22,6 +22,7 @@
  */
 
 import type { Migration } from '@weft/core/store-kit';
+import { BUS_MIGRATION } from './bus-migration.js';
 import { CLUSTER_MIGRATION } from './cluster-migration.js';
 import { KEYS_MIGRATION } from './keys-migration.js';
 import { RATE_MIGRATION } from './rate-migration.js';
@@ -370,4 +371,5 @@ export const MIGRATIONS: readonly Migration[] = [
   KEYS_MIGRATION,
   RATE_MIGRATION,
   TOKEN_BUDGET_MIGRATION,
+  BUS_MIGRATION,
 ];
