@@ -33,6 +33,6 @@ export { controlNodeTypes } from './runtime/controls/index.js';
 export type { Control, Walk } from './runtime/controls/types.js';
 export { toBoolean, graphOutput } from './runtime/outputs.js';
 export { parseDuration, parseTimestamp, backoffDelay } from './runtime/time.js';
-export { concurrencyKeyOf, type ConcurrencyKey } from './runtime/concurrency.js';
+export { concurrencyKeyOf, startKeyOf, type ConcurrencyKey } from './runtime/concurrency.js';
 export * from './runtime/persist.js';
 export * from './validation/json-schema.js';
