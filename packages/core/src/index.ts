@@ -20,6 +20,7 @@ export * from './ports/store.js';
 export * from './ports/cluster.js';
 export * from './ports/memory-store.js';
 export * from './ports/rate-buckets.js';
+export * from './ports/start-keys.js';
 export * from './ports/clock.js';
 export * from './compile/plan.js';
 export * from './compile/compile.js';

@@ -24,6 +24,7 @@ import { rateCases } from './store-contract/rates.js';
 import { retentionCases } from './store-contract/retention.js';
 import { runCases } from './store-contract/runs.js';
 import { secretCases } from './store-contract/secrets.js';
+import { startKeyCases } from './store-contract/start-keys.js';
 import { tenantCases } from './store-contract/tenants.js';
 import { timerCases } from './store-contract/timers.js';
 import { triggerCases } from './store-contract/triggers.js';
@@ -78,6 +79,7 @@ export function storeContract(name: string, open: () => Promise<Store>): void {
     tenantCases(use);
     memoryCases(use);
     knowledgeCases(use);
+    startKeyCases(use);
     keyCases(use);
     rateCases(use);
   });

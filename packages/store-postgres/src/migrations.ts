@@ -24,6 +24,7 @@ import type { Migration } from '@weft/core/store-kit';
 import { CLUSTER_MIGRATION } from './cluster-migration.js';
 import { KEYS_MIGRATION } from './keys-migration.js';
 import { RATE_MIGRATION } from './rate-migration.js';
+import { START_KEYS_MIGRATION } from './start-keys-migration.js';
 
 export type { Migration };
 
@@ -367,4 +368,5 @@ export const MIGRATIONS: readonly Migration[] = [
   CLUSTER_MIGRATION,
   KEYS_MIGRATION,
   RATE_MIGRATION,
+  START_KEYS_MIGRATION,
 ];

@@ -14,6 +14,7 @@ import type { RunEvent } from '../events.js';
 import type { ClusterPorts } from './cluster.js';
 import type { MemoryStore } from './memory-store.js';
 import type { RateBuckets } from './rate-buckets.js';
+import type { StartKeys } from './start-keys.js';
 
 // Where the event log's entry type used to live: kept so that imports of it stay valid.
 export type { RunEvent } from '../events.js';
@@ -121,6 +122,13 @@ export interface RunWrite {
    * flight any more).
    */
   claim?: { worker: string; token: number; release: boolean };
+  /**
+   * The value of the run's `singleton.key`, on its first write only: set on the run row in the
+   * same transaction. While the run is unfinished, a second unfinished run of the tenant's
+   * workflow with the same value fails the commit that makes it so (a start, or a retry of a
+   * finished one) with WeftError `store_conflict`.
+   */
+  singletonKey?: string;
 }
 
 export interface StoredWorkflow {
@@ -263,9 +271,9 @@ export interface TenantMove {
 
 /**
  * Conversation memory and knowledge collections are declared in `memory-store.ts`, rate buckets in
- * `rate-buckets.ts`.
+ * `rate-buckets.ts`, singleton keys and debounced starts in `start-keys.ts`.
  */
-export interface Store extends MemoryStore, RateBuckets {
+export interface Store extends MemoryStore, RateBuckets, StartKeys {
   /** Leases and a bus for many workers on one database; absent on a store for one process. */
   readonly cluster?: ClusterPorts;
   /** Applies pending migrations. Idempotent. */

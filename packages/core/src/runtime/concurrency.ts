@@ -75,6 +75,12 @@ function keyValue(
       `${field} must give a non-empty string or a number for this input, not ${value === '' ? 'an empty string' : typeof value}`,
     );
   }
+  if (value.includes('\u0000')) {
+    throw new WeftError(
+      'invalid_input',
+      `${field} gives a value with U+0000, which no key may hold`,
+    );
+  }
   if (value.length > max) {
     throw new WeftError(
       'invalid_input',
