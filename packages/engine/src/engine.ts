@@ -43,7 +43,8 @@ import { DEFAULT_DB, runBounds, storeLocation, type EngineOptions } from './engi
 import { buildParts } from './engine/parts.js';
 import { Retention, type PruneRequest } from './engine/retention.js';
 import { Sweeper } from './engine/sweeper.js';
-import type { StartOptions, Starts } from './engine/starts.js';
+import type { Debouncer } from './engine/debouncer.js';
+import type { Started, StartOptions, Starts } from './engine/starts.js';
 import type { Watch } from './engine/watch.js';
 import { ApiKeys } from './keys/keys.js';
 import type { RunView } from './run-view.js';
@@ -53,7 +54,7 @@ import { Webhooks } from './triggers/webhooks.js';
 
 export type { EngineOptions, WorkerOptions } from './engine/options.js';
 export type { WorkflowResolver } from './engine/children.js';
-export type { StartOptions } from './engine/starts.js';
+export type { Started, StartOptions } from './engine/starts.js';
 export type { PruneRequest, RetentionBounds } from './engine/retention.js';
 export type { RetentionOptions } from './engine/sweeper.js';
 
@@ -118,6 +119,7 @@ export class Engine {
   readonly #runner: Runner;
   readonly #definitions: Definitions;
   readonly #starts: Starts;
+  readonly #debouncer: Debouncer;
   readonly #watch: Watch;
   readonly #control: Control;
   readonly #tenant: string;
@@ -165,6 +167,7 @@ export class Engine {
     this.#starts = parts.starts;
     this.#watch = parts.watch;
     this.#control = parts.control;
+    this.#debouncer = parts.debouncer;
     this.#retention = new Retention({ store, runner: this.#runner, clock, log: this.log });
   }
 
@@ -188,6 +191,7 @@ export class Engine {
       // Before any run is carried on: a wrong key must stop the start, not fail nodes one by one.
       if (options.autoStart !== false) await engine.#secretKey.check();
       if (options.autoStart !== false) await engine.#runner.start();
+      if (options.autoStart !== false) await engine.#debouncer.start();
       if (options.scheduler === true)
         startScheduler(engine, { clock: options.clock ?? systemClock });
       if (options.retention !== undefined && options.autoStart !== false) {
@@ -255,10 +259,7 @@ export class Engine {
   }
 
   /** Starts a run of a stored workflow (by id) or of a definition (published first). */
-  start(
-    workflow: WorkflowRef,
-    options: StartOptions = {},
-  ): Promise<{ id: string; status: string }> {
+  start(workflow: WorkflowRef, options: StartOptions = {}): Promise<Started> {
     return this.#starts.start(workflow, options);
   }
 
@@ -399,6 +400,7 @@ export class Engine {
     this.#closing ??= (async () => {
       await this.#sweeper?.stop();
       await Promise.all([...this.#schedulers].map((s) => s.stop()));
+      await this.#debouncer.stop();
       await this.#runner.close();
       if (this.#ownsStore) await this.store.close();
     })();

@@ -237,6 +237,7 @@ export class Runner {
     plan: Plan,
     input: unknown,
     inherited: { hostAllow?: readonly string[]; depth?: number } = {},
+    singletonKey?: string,
   ): Promise<ActiveRun> {
     this.#checkTakesPart();
     // The operator's allow-list goes with the run, for whichever process carries it on later.
@@ -253,6 +254,7 @@ export class Runner {
       ...(inherited.depth !== undefined ? { depth: inherited.depth } : {}),
     });
     const run: ActiveRun = { identity, plan, state, controllers: new Map(), stored: false };
+    if (singletonKey !== undefined) run.singletonKey = singletonKey;
     const keyed = concurrencyKeyOf(plan, state, this.#clock.now());
     if (keyed !== undefined) run.concurrency = keyed;
     const cluster = this.#o.cluster;
@@ -811,6 +813,7 @@ export class Runner {
       write.claim = { worker: cluster.worker, token: w.run.claim, release };
     }
     if (w.run.stored) write.inputUnchanged = true;
+    else if (w.run.singletonKey !== undefined) write.singletonKey = w.run.singletonKey;
     if (previous !== undefined) write.previous = previous;
     return write;
   }
@@ -909,6 +912,9 @@ export class Runner {
     const m = run.state.meta;
     if (run.concurrency !== undefined && isTerminal(m.status) && w.events.some(isTerminalEvent)) {
       this.#turns.freed(run.identity.tenant, run.concurrency);
+    } else if (run.concurrency !== undefined && m.status === 'queued' && w.events.some(isRetry)) {
+      // A retry under a key waits for its turn as a start does (see `retryRun`).
+      this.#turns.freed(run.identity.tenant, run.concurrency);
     }
     if (
       isTerminal(m.status) ||
@@ -1004,6 +1010,8 @@ export class Runner {
     );
   }
 }
+
+const isRetry = (e: RunEvent): boolean => e.type === 'run.retried';
 
 function identityOf(r: RunRecord): RunIdentity {
   const identity: RunIdentity = {
