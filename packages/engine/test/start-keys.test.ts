@@ -4,11 +4,15 @@
  * of one debounce key making one run, with the last input, `period` after the last start, bounded
  * by `timeout` — durable across a restart. And a retry under a `concurrency:` key waits its turn.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { z } from 'zod';
 import { defineNode, Engine, type EngineOptions } from '../src/index.js';
+import { TestSchemas } from '@weft/store-postgres/testing';
 import { tempDb } from './helpers.js';
+
+const schemas = new TestSchemas();
+afterAll(() => schemas.dropAll(), 120_000);
 
 /** Runs it is holding, by run id: a held run stays unfinished until released. */
 const held = new Map<string, () => void>();
@@ -312,4 +316,64 @@ describe('retry under a concurrency key', () => {
     const after = (await engine.store.readEvents(failing.id, 0)).map((e) => e.type);
     expect(after.slice(after.indexOf('run.retried'))).toContain('node.started');
   });
+});
+
+describe('across two workers on one PostgreSQL store', () => {
+  async function twoWorkers(): Promise<[Engine, Engine]> {
+    const postgres = schemas.urlFor(await schemas.create());
+    const worker = { concurrency: 8, pollMs: 100 };
+    return [await open({ postgres, worker }), await open({ postgres, worker })];
+  }
+
+  it('racing singleton starts on both make exactly one run', async () => {
+    const [a, b] = await twoWorkers();
+    await a.publish(singleton('skip'));
+    const answers = await Promise.all(
+      Array.from({ length: 16 }, (_, i) =>
+        (i % 2 === 0 ? a : b).start('single', { input: { user: 'u1' } }),
+      ),
+    );
+    expect(new Set(answers.map((r) => r.id)).size).toBe(1);
+    expect(answers.filter((r) => r.skipped === undefined)).toHaveLength(1);
+    expect((await a.store.listRuns({ workflowId: 'single' })).runs).toHaveLength(1);
+  }, 60_000);
+
+  it('racing cancel starts on both leave one unfinished run', async () => {
+    const [a, b] = await twoWorkers();
+    await a.publish(singleton('cancel'));
+    await Promise.all(
+      Array.from({ length: 8 }, (_, i) =>
+        (i % 2 === 0 ? a : b).start('single', { input: { user: 'u1' } }),
+      ),
+    );
+    expect(await unfinished(a, 'single')).toHaveLength(1);
+  }, 60_000);
+
+  it('racing debounced starts on both join one run, which starts once', async () => {
+    const [a, b] = await twoWorkers();
+    await a.publish(debounced(300));
+    const answers = await Promise.all(
+      Array.from({ length: 16 }, (_, n) =>
+        (n % 2 === 0 ? a : b).start('calm', { input: { user: 'u1', n } }),
+      ),
+    );
+    const id = answers[0]!.id;
+    expect(answers.every((r) => r.id === id)).toBe(true);
+    expect(answers.filter((r) => r.debounced?.joined === false)).toHaveLength(1);
+    const run = await until('the run', () => a.get(id));
+    expect((await a.wait(run.id, { until: 'finished' })).status).toBe('succeeded');
+    await new Promise((r) => setTimeout(r, 300));
+    expect((await a.store.listRuns({ workflowId: 'calm' })).runs).toHaveLength(1);
+    expect(await a.store.nextDebounceDue()).toBeUndefined();
+  }, 60_000);
+
+  it('a pending start taken by a worker that stops is fired by the other', async () => {
+    const [a, b] = await twoWorkers();
+    await a.publish(debounced(200));
+    const { id } = await a.start('calm', { input: { user: 'u1', n: 1 } });
+    await a.close();
+    engines = engines.filter((e) => e !== a);
+    const run = await until('the run', () => b.get(id));
+    expect((await b.wait(run.id, { until: 'finished' })).status).toBe('succeeded');
+  }, 60_000);
 });

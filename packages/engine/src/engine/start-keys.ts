@@ -19,8 +19,8 @@ export interface Started {
   id: string;
   status: string;
   /**
-   * `singleton: { mode: skip }` found a run of the key unfinished: nothing started, `id` is that
-   * run's.
+   * Nothing started: `id` is the unfinished run of the `singleton:` key (in `cancel` mode, one
+   * that a concurrent start of the key made while this one ran).
    */
   skipped?: true;
   /** `singleton: { mode: cancel }` cancelled this unfinished run of the key to start this one. */
@@ -93,9 +93,14 @@ export class StartKeyStarts {
 
   async #cancelling(s: KeyedStart, key: string): Promise<Started> {
     const { store } = this.#d;
+    const began = new Date(this.#d.clock.now()).toISOString();
     let replaced: string | undefined;
     for (let i = 0; i < CANCEL_TRIES; i++) {
       const holder = await store.findSingletonRun(s.tenant, s.workflowId, key);
+      // A start racing this one made its run meanwhile: it is as new as this one, and it stays.
+      if (holder !== undefined && i > 0 && holder.createdAt >= began) {
+        return { id: holder.id, status: holder.status, skipped: true };
+      }
       if (holder !== undefined) {
         await this.#d
           .cancel(holder.id, 'replaced by a newer start of its singleton key')
