@@ -101,6 +101,9 @@ const PROBE_RUN_ID = '00000000-0000-0000-0000-000000000000';
 /** The statuses of runs that are not finished. */
 export const QUEUE_STATUSES = ['queued', 'running', 'waiting', 'paused'] as const;
 
+/** How often `run` looks whether a debounced start's run was made. */
+const DEBOUNCED_POLL_MS = 50;
+
 export class Engine {
   readonly registry: NodeRegistry;
   readonly store: Store;
@@ -265,8 +268,21 @@ export class Engine {
 
   /** Starts a run and waits until it finishes or waits for an answer, an event or a timer. */
   async run(workflow: WorkflowRef, options: StartOptions = {}): Promise<RunView> {
-    const { id } = await this.start(workflow, options);
-    return this.wait(id);
+    const started = await this.start(workflow, options);
+    if (started.debounced !== undefined) await this.#made(started.id);
+    return this.wait(started.id);
+  }
+
+  /** Resolves once a debounced start's run exists (it is made when its burst ends). */
+  async #made(runId: string): Promise<void> {
+    while ((await this.store.getRun(runId)) === undefined) {
+      // No start is pending any more, and the run was not made: its start failed (see the log).
+      if ((await this.store.nextDebounceDue()) === undefined) {
+        if ((await this.store.getRun(runId)) !== undefined) return;
+        throw new WeftError('not_found', `debounced run ${runId} was not made; see the log`);
+      }
+      await new Promise((resolve) => setTimeout(resolve, DEBOUNCED_POLL_MS));
+    }
   }
 
   /**
