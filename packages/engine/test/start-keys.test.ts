@@ -121,6 +121,19 @@ describe('singleton', () => {
     expect((await unfinished(engine, 'single')).map((r) => r.id)).toEqual([second.id]);
   });
 
+  it('a retry of a finished run is refused while another run holds its key', async () => {
+    const engine = await open();
+    await engine.publish(singleton('skip'));
+    const first = await engine.start('single', { input: { user: 'u1' } });
+    await engine.cancel(first.id);
+    const second = await engine.start('single', { input: { user: 'u1' } });
+    await expect(engine.retry(first.id)).rejects.toMatchObject({ code: 'store_conflict' });
+    expect((await engine.get(first.id))?.status).toBe('cancelled');
+    await release(engine, second.id);
+    await engine.retry(first.id);
+    expect((await unfinished(engine, 'single')).map((r) => r.id)).toEqual([first.id]);
+  });
+
   it('racing starts of one key make one run', async () => {
     const engine = await open({ db: tempDb() });
     await engine.publish(singleton('skip'));
