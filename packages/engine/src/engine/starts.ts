@@ -37,9 +37,9 @@ export interface StartsDeps {
   /** Tenant when none is given. */
   tenant: string;
   /** Cancels a run (a `singleton: { mode: cancel }` start replacing it). */
-  cancel(runId: string, reason: string): Promise<void>;
+  cancel: (runId: string, reason: string) => Promise<void>;
   /** A debounced start falls due at `dueAt` (epoch ms). */
-  debounced(dueAt: number): void;
+  debounced: (dueAt: number) => void;
 }
 
 export class Starts {
