@@ -3,9 +3,9 @@
  * What the store keeps for a workflow's `singleton:` and `debounce:` (see docs/semantics.md).
  *
  * A singleton key is a column of the run row, unique among the unfinished runs of a tenant's
- * workflow: it is set in the run's first commit ({@link RunWrite.singletonKey}), so two starts that
- * race for one key cannot both commit, on any number of workers; and a run that finishes frees the
- * key by finishing, with no write of its own.
+ * workflow: it is set in the run's first commit (`RunWrite.singletonKey`; read back with
+ * `Store.findSingletonRun`), so two starts that race for one key cannot both commit, on any number
+ * of workers; and a run that finishes frees the key by finishing, with no write of its own.
  *
  * A debounced start is a row of its own until it fires: the run it announces does not exist yet.
  * The starts of one key value update the one pending row (last input, due time pushed back); the
@@ -13,7 +13,6 @@
  * that updated it in between is not lost), then creates the run under the row's id, then deletes
  * the row. A row marked fired whose firer died is due again after the firer's lease.
  */
-import type { RunRecord } from './store.js';
 
 /** A start to coalesce (see {@link StartKeys.debounceStart}). Times are epoch ms. */
 export interface DebounceStart {
@@ -50,11 +49,8 @@ export interface DebounceRecord {
   fired: boolean;
 }
 
+/** The debounced starts; a run's singleton key is `RunWrite.singletonKey`. */
 export interface StartKeys {
-  /**
-   * The unfinished run of the tenant's workflow that holds singleton key `key`, if any.
-   */
-  findSingletonRun(tenant: string, workflowId: string, key: string): Promise<RunRecord | undefined>;
   /**
    * Joins the pending start of (tenant, workflow, key) — its input, version and priority become
    * this start's, and its due time `dueAt`, but never past its deadline — or, when none is

@@ -333,6 +333,8 @@ export interface Store extends MemoryStore, RateBuckets, StartKeys {
     workflowId: string,
     key: string,
   ): Promise<RunRecord | undefined>;
+  /** The unfinished run of the tenant's workflow that holds `singleton:` key `key`, if any. */
+  findSingletonRun(tenant: string, workflowId: string, key: string): Promise<RunRecord | undefined>;
   /** Events with seq > afterSeq, in order, at most `limit` (default all). */
   readEvents(runId: string, afterSeq: number, limit?: number): Promise<RunEvent[]>;
 
