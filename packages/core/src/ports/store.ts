@@ -452,7 +452,7 @@ export interface Store extends MemoryStore, RateBuckets, StartKeys {
   /**
    * Gives everything of tenant `from` to tenant `to`, in one transaction: workflows (every
    * version), runs (with their nodes, events and timers), schedules, webhook deliveries,
-   * credentials, memory sessions and knowledge collections. Credential ciphertexts are bound to their tenant, so the caller passes every
+   * credentials, memory sessions, knowledge collections and pending debounced starts. Credential ciphertexts are bound to their tenant, so the caller passes every
    * credential of `from` re-encrypted for `to` (`credentials`); they replace the old rows. API
    * keys stay with their tenant: a key names who calls, not what is stored.
    * @throws WeftError `invalid_state` when `to` already has a workflow id, a credential name, a

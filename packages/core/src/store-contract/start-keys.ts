@@ -135,6 +135,12 @@ export function startKeyCases(use: () => Store): void {
       expect((await store.dueDebounces(60_000, 10)).map((d) => d.runId)).toEqual(['c']);
     });
 
+    it('move with their tenant', async () => {
+      await store.debounceStart(start('a'));
+      await store.moveTenant('t1', 't9', []);
+      expect((await store.dueDebounces(1000, 10)).map((d) => d.tenant)).toEqual(['t9']);
+    });
+
     it('join one pending start however many race for the key', async () => {
       const ids = Array.from({ length: 8 }, (_, i) => `s${i}`);
       const answers = await Promise.all(ids.map((id) => store.debounceStart(start(id))));
