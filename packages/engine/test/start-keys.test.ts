@@ -390,3 +390,25 @@ describe('across two workers on one PostgreSQL store', () => {
     expect((await b.wait(run.id, { until: 'finished' })).status).toBe('succeeded');
   }, 60_000);
 });
+
+describe('a run waiting for its turn under a concurrency key', () => {
+  it('stays queued through a pause and a resume, and starts when a place frees', async () => {
+    const engine = await open({ db: tempDb() });
+    await engine.publish({
+      id: 'one-at-a-time',
+      inputs: INPUTS,
+      concurrency: { key: 'all', limit: 1 },
+      nodes: [{ id: 'a', type: 'gate', with: { hold: '{{ inputs.hold }}', fail: false } }],
+    });
+    const holding = await engine.start('one-at-a-time', { input: { hold: true } });
+    await until('the holder', async () => held.get(holding.id));
+    const waiting = await engine.start('one-at-a-time', { input: { hold: false } });
+    expect(waiting.status).toBe('queued');
+    await engine.pause(waiting.id);
+    expect((await engine.get(waiting.id))?.status).toBe('queued');
+    await engine.resume(waiting.id);
+    expect((await engine.get(waiting.id))?.status).toBe('queued');
+    await release(engine, holding.id);
+    expect((await engine.wait(waiting.id, { until: 'finished' })).status).toBe('succeeded');
+  });
+});

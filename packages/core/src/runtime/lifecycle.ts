@@ -70,7 +70,8 @@ export function resumeRun(d: Decider): void {
   const s = d.meta.status;
   if (isTerminal(s) || !d.meta.paused) throw conflict(`run is ${s}, not paused`);
   d.meta.paused = false;
-  d.meta.status = 'running';
+  // A run still waiting for its turn under a concurrency key waits on: its start starts it.
+  if (s !== 'queued') d.meta.status = 'running';
   d.emit('run.resumed');
   pump(d);
 }
