@@ -74,6 +74,15 @@ export interface RunPage {
 export interface StartedRun {
   id: string;
   status: RunStatus;
+  /** `singleton:` — nothing started: `id` is the unfinished run that holds the key. */
+  skipped?: true;
+  /** `singleton: { mode: cancel }` — the run of the key that this start cancelled. */
+  replaced?: string;
+  /**
+   * `debounce:` — the run is made at `due_at` (later starts of its key may push that back);
+   * `joined` when an earlier start announced it. Until then the run is not found.
+   */
+  debounced?: { due_at: string; joined: boolean };
 }
 
 export interface WaitResult {

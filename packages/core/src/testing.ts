@@ -25,6 +25,7 @@ import { retentionCases } from './store-contract/retention.js';
 import { retentionModelCases } from './store-contract/retention-model.js';
 import { runCases } from './store-contract/runs.js';
 import { secretCases } from './store-contract/secrets.js';
+import { startKeyCases } from './store-contract/start-keys.js';
 import { tenantCases } from './store-contract/tenants.js';
 import { tokenBudgetCases } from './store-contract/token-budgets.js';
 import { timerCases } from './store-contract/timers.js';
@@ -84,6 +85,7 @@ export function storeContract(name: string, open: () => Promise<Store>): void {
     tenantCases(use);
     memoryCases(use);
     knowledgeCases(use);
+    startKeyCases(use);
     keyCases(use);
     rateCases(use);
     tokenBudgetCases(use);

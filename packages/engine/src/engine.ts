@@ -43,7 +43,8 @@ import { DEFAULT_DB, runBounds, storeLocation, type EngineOptions } from './engi
 import { buildParts } from './engine/parts.js';
 import { Retention, type PruneRequest } from './engine/retention.js';
 import { Sweeper } from './engine/sweeper.js';
-import type { StartOptions, Starts } from './engine/starts.js';
+import type { Debouncer } from './engine/debouncer.js';
+import type { Started, StartOptions, Starts } from './engine/starts.js';
 import type { Watch } from './engine/watch.js';
 import { ApiKeys } from './keys/keys.js';
 import type { RunView } from './run-view.js';
@@ -53,7 +54,7 @@ import { Webhooks } from './triggers/webhooks.js';
 
 export type { EngineOptions, WorkerOptions } from './engine/options.js';
 export type { WorkflowResolver } from './engine/children.js';
-export type { StartOptions } from './engine/starts.js';
+export type { Started, StartOptions } from './engine/starts.js';
 export type { PruneRequest, RetentionBounds } from './engine/retention.js';
 export type { RetentionOptions } from './engine/sweeper.js';
 
@@ -100,6 +101,9 @@ const PROBE_RUN_ID = '00000000-0000-0000-0000-000000000000';
 /** The statuses of runs that are not finished. */
 export const QUEUE_STATUSES = ['queued', 'running', 'waiting', 'paused'] as const;
 
+/** How often `run` looks whether a debounced start's run was made. */
+const DEBOUNCED_POLL_MS = 50;
+
 export class Engine {
   readonly registry: NodeRegistry;
   readonly store: Store;
@@ -118,6 +122,7 @@ export class Engine {
   readonly #runner: Runner;
   readonly #definitions: Definitions;
   readonly #starts: Starts;
+  readonly #debouncer: Debouncer;
   readonly #watch: Watch;
   readonly #control: Control;
   readonly #tenant: string;
@@ -165,6 +170,7 @@ export class Engine {
     this.#starts = parts.starts;
     this.#watch = parts.watch;
     this.#control = parts.control;
+    this.#debouncer = parts.debouncer;
     this.#retention = new Retention({ store, runner: this.#runner, clock, log: this.log });
   }
 
@@ -188,6 +194,7 @@ export class Engine {
       // Before any run is carried on: a wrong key must stop the start, not fail nodes one by one.
       if (options.autoStart !== false) await engine.#secretKey.check();
       if (options.autoStart !== false) await engine.#runner.start();
+      if (options.autoStart !== false) await engine.#debouncer.start();
       if (options.scheduler === true)
         startScheduler(engine, { clock: options.clock ?? systemClock });
       if (options.retention !== undefined && options.autoStart !== false) {
@@ -255,17 +262,27 @@ export class Engine {
   }
 
   /** Starts a run of a stored workflow (by id) or of a definition (published first). */
-  start(
-    workflow: WorkflowRef,
-    options: StartOptions = {},
-  ): Promise<{ id: string; status: string }> {
+  start(workflow: WorkflowRef, options: StartOptions = {}): Promise<Started> {
     return this.#starts.start(workflow, options);
   }
 
   /** Starts a run and waits until it finishes or waits for an answer, an event or a timer. */
   async run(workflow: WorkflowRef, options: StartOptions = {}): Promise<RunView> {
-    const { id } = await this.start(workflow, options);
-    return this.wait(id);
+    const started = await this.start(workflow, options);
+    if (started.debounced !== undefined) await this.#made(started.id);
+    return this.wait(started.id);
+  }
+
+  /** Resolves once a debounced start's run exists (it is made when its burst ends). */
+  async #made(runId: string): Promise<void> {
+    while ((await this.store.getRun(runId)) === undefined) {
+      // No start is pending any more, and the run was not made: its start failed (see the log).
+      if ((await this.store.nextDebounceDue()) === undefined) {
+        if ((await this.store.getRun(runId)) !== undefined) return;
+        throw new WeftError('not_found', `debounced run ${runId} was not made; see the log`);
+      }
+      await new Promise((resolve) => setTimeout(resolve, DEBOUNCED_POLL_MS));
+    }
   }
 
   /**
@@ -399,6 +416,7 @@ export class Engine {
     this.#closing ??= (async () => {
       await this.#sweeper?.stop();
       await Promise.all([...this.#schedulers].map((s) => s.stop()));
+      await this.#debouncer.stop();
       await this.#runner.close();
       if (this.#ownsStore) await this.store.close();
     })();

@@ -125,7 +125,21 @@ export const RunList = z
   .openapi('RunList');
 
 export const StartedRun = z
-  .object({ id: z.string(), status: z.enum(RUN_STATUSES) })
+  .object({
+    id: z.string(),
+    status: z.enum(RUN_STATUSES),
+    skipped: z.literal(true).optional().openapi({
+      description:
+        '`singleton:` — nothing started: `id` is the unfinished run that holds the key (200).',
+    }),
+    replaced: z.string().optional().openapi({
+      description: '`singleton: { mode: cancel }` — the run of the key this start cancelled.',
+    }),
+    debounced: z.object({ due_at: z.string(), joined: z.boolean() }).optional().openapi({
+      description:
+        '`debounce:` — the run is made at `due_at` unless later starts of its key push it back; `joined` when an earlier start announced it (202). Until then `GET /v1/runs/{id}` answers 404.',
+    }),
+  })
   .openapi('StartedRun');
 
 export const RunEventObject = z

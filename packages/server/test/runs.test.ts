@@ -145,6 +145,62 @@ describe('POST /v1/workflows/{id}/runs', () => {
     expect(b['id']).toBe(a['id']);
   });
 
+  it('singleton: 201 for the run that starts, 200 with skipped for a start while it is unfinished', async () => {
+    await publish(
+      t,
+      yaml`
+id: single
+inputs: { type: object, properties: { user: { type: string } } }
+singleton: { key: "{{ inputs.user }}" }
+nodes:
+  - id: ask
+    type: human
+    with: { prompt: "ok?" }
+`,
+    );
+    const start = (user: string) =>
+      t.call('/v1/workflows/single/runs', { key: ACME, json: { input: { user } } });
+    const first = await start('u1');
+    expect(first.status).toBe(201);
+    const a = await body(first);
+    const again = await start('u1');
+    expect(again.status).toBe(200);
+    expect(await body(again)).toEqual({ id: a['id'], status: a['status'], skipped: true });
+    expect((await start('u2')).status).toBe(201);
+    const long = await start('x'.repeat(300));
+    expect(long.status).toBe(422);
+    expect((await body(long))['error']['message']).toBe(
+      'singleton.key gives 300 characters: at most 256',
+    );
+  });
+
+  it('debounce: 202 with the run to come, the same for every start of a burst', async () => {
+    await publish(
+      t,
+      yaml`
+id: calm
+inputs: { type: object, properties: { user: { type: string }, n: { type: number } } }
+debounce: { key: "{{ inputs.user }}", period: 150 }
+nodes:
+  - { id: echo, type: transform, with: { expression: "inputs.n" } }
+`,
+    );
+    const start = (n: number) =>
+      t.call('/v1/workflows/calm/runs?wait=true', { key: ACME, json: { input: { user: 'u', n } } });
+    const first = await start(1);
+    expect(first.status).toBe(202);
+    const a = await body(first);
+    expect(a).toMatchObject({ status: 'queued', debounced: { joined: false } });
+    expect(Date.parse(a['debounced']['due_at'])).toBeGreaterThan(Date.now());
+    const b = await body(await start(2));
+    expect(b).toMatchObject({ id: a['id'], debounced: { joined: true } });
+    expect((await t.call(`/v1/runs/${a['id']}`, { key: ACME })).status).toBe(404);
+    await waitFor(async () => (await t.call(`/v1/runs/${a['id']}`, { key: ACME })).status === 200);
+    const run = await body(await t.call(`/v1/runs/${a['id']}?wait=true`, { key: ACME }));
+    expect(run['status']).toBe('succeeded');
+    expect(run['output']).toBe(2);
+  });
+
   it('answers 422 for an input that does not match the inputs schema, with details', async () => {
     await publish(t, greet);
     const res = await t.call('/v1/workflows/greet/runs', {

@@ -27,6 +27,7 @@ import { CLUSTER_MIGRATION } from './cluster-migration.js';
 import { KEYS_MIGRATION } from './keys-migration.js';
 import { RATE_MIGRATION } from './rate-migration.js';
 import { TOKEN_BUDGET_MIGRATION } from './token-budget-migration.js';
+import { START_KEYS_MIGRATION } from './start-keys-migration.js';
 
 export type { Migration };
 
@@ -372,4 +373,5 @@ export const MIGRATIONS: readonly Migration[] = [
   RATE_MIGRATION,
   TOKEN_BUDGET_MIGRATION,
   BUS_MIGRATION,
+  START_KEYS_MIGRATION,
 ];

@@ -18,6 +18,8 @@ import type {
   CredentialRecord,
   CredentialSummary,
   CredentialWrite,
+  DebounceRecord,
+  DebounceStart,
   KnowledgeChunk,
   KnowledgeCollection,
   KnowledgeMatch,
@@ -71,6 +73,7 @@ import { ApiKeyTable, CredentialTable, DeliveryTable, MetaTable, ScheduleTable }
 import { moveTenant } from './tenants.js';
 import { WorkflowTable } from './workflows.js';
 import { writeRuns } from './write.js';
+import * as startKeys from './start-keys.js';
 
 /** Options of {@link openPostgresStore}. */
 export interface PostgresStoreOptions {
@@ -291,6 +294,34 @@ export class PostgresStore implements Store {
       values: [statuses, limit === undefined ? null : Math.max(0, limit)],
     });
     return rows.map((r) => r.id);
+  }
+
+  findSingletonRun(
+    tenant: string,
+    workflowId: string,
+    key: string,
+  ): Promise<RunRecord | undefined> {
+    return startKeys.findSingletonRun(this.#pool, tenant, workflowId, key);
+  }
+
+  debounceStart(d: DebounceStart): Promise<{ runId: string; created: boolean; dueAt: number }> {
+    return startKeys.debounceStart(this.#pool, d);
+  }
+
+  dueDebounces(now: number, limit: number): Promise<DebounceRecord[]> {
+    return startKeys.dueDebounces(this.#pool, now, limit);
+  }
+
+  nextDebounceDue(): Promise<number | undefined> {
+    return startKeys.nextDebounceDue(this.#pool);
+  }
+
+  claimDebounce(runId: string, rev: number, leaseUntil: number): Promise<boolean> {
+    return startKeys.claimDebounce(this.#pool, runId, rev, leaseUntil);
+  }
+
+  deleteDebounce(runId: string): Promise<void> {
+    return startKeys.deleteDebounce(this.#pool, runId);
   }
 
   async keyRun(runId: string, key: string, limit: number): Promise<void> {

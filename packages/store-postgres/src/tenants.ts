@@ -71,6 +71,7 @@ export function moveTenant(
       'memory_messages',
       'knowledge_collections',
       'knowledge_chunks',
+      'debounces',
     ])
       await c.query(`UPDATE ${table} SET tenant = $1 WHERE tenant = $2`, [to, from]);
     // A delivery id the new tenant has already seen on the same path stays seen: the old row goes.

@@ -113,6 +113,12 @@ const COMMIT = {
   text: `SELECT weft_commit(${ARGUMENT_TYPES.map((t, i) => `$${i + 1}::${t}[]`).join(', ')})`,
 };
 
+/** A new run's `singleton:` key, set in its first commit's transaction (see migration 0006). */
+const SET_SINGLETON = {
+  name: 'weft_set_singleton',
+  text: 'UPDATE runs SET singleton_key = $2 WHERE id = $1',
+};
+
 /** What `weft_commit` raises when run rows are not at the seq their writers read. */
 const STALE = 'WF001';
 
@@ -120,18 +126,25 @@ const STALE = 'WF001';
  * Writes the runs in order, in one transaction. A run written twice in one commit starts a second
  * call of `weft_commit` (each call writes a run once); one call, the common case, is one round
  * trip. Rows not at `previous.seq` are written again whole, as without previous.
+ * A write with a singleton key sets it in the same transaction, after `weft_commit`.
  * @throws WeftError `store_conflict` when an event seq is already stored or repeated,
  *   `claim_lost` when a claimed run's token is no longer the writer's.
  */
 export async function writeRuns(pool: pg.Pool, writes: readonly RunWrite[]): Promise<void> {
   const whole = new Set<string>();
+  const singletons = writes.filter((w) => w.singletonKey !== undefined);
   for (;;) {
     const calls = distinctRunGroups(writes).map((group) => argumentsOf(group, whole));
     try {
-      if (calls.length === 1) await pool.query({ ...COMMIT, values: calls[0] });
-      else {
+      if (calls.length === 1 && singletons.length === 0) {
+        await pool.query({ ...COMMIT, values: calls[0] });
+      } else {
         await inTransaction(pool, async (client) => {
           for (const values of calls) await client.query({ ...COMMIT, values });
+          // The key's unique index (unfinished runs only) refuses a second holder: 23505.
+          for (const w of singletons) {
+            await client.query({ ...SET_SINGLETON, values: [w.run.id, w.singletonKey] });
+          }
         });
       }
       return;

@@ -25,6 +25,7 @@
  *   row was found there, the log is known to be free from that event on.
  * @property {string[]} removeTimers
  * @property {unknown[][]} addTimers Timer rows: the values of {@link INSERT_TIMER}, in order.
+ * @property {string | undefined} singleton The run's singleton key, on its first write.
  */
 
 /** @typedef {RunPlan[]} CommitPlan Everything one commit writes, run by run in order. */
@@ -153,6 +154,15 @@ export class PlanApplier {
     this.#insertTimer = db.prepare(INSERT_TIMER);
   }
 
+  /** Sets a run's singleton key: its unique index refuses a second unfinished run of the key. */
+  #setSingleton = (/** @type {string} */ key, /** @type {string} */ id) =>
+    (this.#singleton ??= this.#db.prepare('UPDATE runs SET singleton_key = ? WHERE id = ?')).run(
+      key,
+      id,
+    );
+  /** @type {import('better-sqlite3').Statement<unknown[]> | undefined} */
+  #singleton;
+
   /**
    * Writes the runs in order: the run row, the input unless unchanged, node rows, event rows,
    * timers. Rows are removed before they are written, so one commit can reset a node and write it
@@ -164,6 +174,7 @@ export class PlanApplier {
     for (const p of plan) {
       const id = /** @type {string} */ (p.row[0]);
       const fromPrevious = this.#writeRun(p);
+      if (p.singleton !== undefined) this.#setSingleton(p.singleton, id);
       if (p.input !== undefined) this.#upsertInput.run(id, p.input);
       if (p.removeNodes !== undefined) {
         for (const path of p.removeNodes) this.#deleteNode.run(id, path);

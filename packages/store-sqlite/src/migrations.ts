@@ -340,4 +340,29 @@ export const MIGRATIONS: readonly Migration[] = [
       ) WITHOUT ROWID`,
     ],
   },
+  {
+    name: '0009_start_keys',
+    up: [
+      // `singleton:` — unique among the unfinished runs only: finishing frees the key by itself.
+      `ALTER TABLE runs ADD COLUMN singleton_key TEXT`,
+      `CREATE UNIQUE INDEX runs_singleton ON runs (tenant, workflow_id, singleton_key)
+        WHERE singleton_key IS NOT NULL AND status NOT IN ('succeeded', 'failed', 'cancelled')`,
+      // `debounce:` — a start waiting to fire; one pending (not fired) row per key value.
+      `CREATE TABLE debounces (
+        run_id TEXT PRIMARY KEY,
+        tenant TEXT NOT NULL,
+        workflow_id TEXT NOT NULL,
+        key TEXT NOT NULL,
+        version INTEGER NOT NULL,
+        input TEXT NOT NULL,
+        priority INTEGER NOT NULL,
+        due_at INTEGER NOT NULL,
+        deadline INTEGER NOT NULL,
+        rev INTEGER NOT NULL DEFAULT 0,
+        fired INTEGER NOT NULL DEFAULT 0
+      ) WITHOUT ROWID`,
+      `CREATE UNIQUE INDEX debounces_pending ON debounces (tenant, workflow_id, key) WHERE fired = 0`,
+      `CREATE INDEX debounces_due ON debounces (due_at)`,
+    ],
+  },
 ];

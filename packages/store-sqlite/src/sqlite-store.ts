@@ -19,6 +19,8 @@ import type {
   CredentialRecord,
   CredentialSummary,
   CredentialWrite,
+  DebounceRecord,
+  DebounceStart,
   KnowledgeChunk,
   KnowledgeCollection,
   KnowledgeMatch,
@@ -68,6 +70,7 @@ import {
 import { convertToIncremental, enableIncrementalVacuum, reclaimSpace } from './reclaim.js';
 import { RateTable } from './rates.js';
 import { TokenBudgetTable } from './token-budgets.js';
+import { StartKeyTable } from './start-keys.js';
 import { RunDeleter } from './retention.js';
 import { RunLister } from './run-query.js';
 import { DeliveryTable, MetaTable, ScheduleTable } from './schedules.js';
@@ -637,6 +640,43 @@ export class SqliteStore implements Store {
     q: KnowledgeQuery,
   ): Promise<KnowledgeMatch[]> {
     return this.#t.knowledge.query(tenant, collection, q);
+  }
+
+  /** Prepared on first use: most databases never need them. */
+  #startKeyTable?: StartKeyTable;
+
+  get #startKeys(): StartKeyTable {
+    return (this.#startKeyTable ??= new StartKeyTable(this.#db));
+  }
+
+  async findSingletonRun(
+    tenant: string,
+    workflowId: string,
+    key: string,
+  ): Promise<RunRecord | undefined> {
+    return this.#startKeys.findSingletonRun(tenant, workflowId, key);
+  }
+
+  async debounceStart(
+    d: DebounceStart,
+  ): Promise<{ runId: string; created: boolean; dueAt: number }> {
+    return this.#serially(() => this.#startKeys.debounceStart(d));
+  }
+
+  async dueDebounces(now: number, limit: number): Promise<DebounceRecord[]> {
+    return this.#startKeys.dueDebounces(now, limit);
+  }
+
+  async nextDebounceDue(): Promise<number | undefined> {
+    return this.#startKeys.nextDebounceDue();
+  }
+
+  async claimDebounce(runId: string, rev: number, leaseUntil: number): Promise<boolean> {
+    return this.#serially(() => this.#startKeys.claimDebounce(runId, rev, leaseUntil));
+  }
+
+  async deleteDebounce(runId: string): Promise<void> {
+    await this.#serially(() => this.#startKeys.deleteDebounce(runId));
   }
 
   async takeRateToken(take: RateTake): Promise<RateAnswer> {

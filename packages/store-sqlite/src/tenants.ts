@@ -53,6 +53,7 @@ export function tenantMover(db: Database): Transaction<Move> {
     'UPDATE memory_messages SET tenant = ? WHERE tenant = ?',
     'UPDATE knowledge_collections SET tenant = ? WHERE tenant = ?',
     'UPDATE knowledge_chunks SET tenant = ? WHERE tenant = ?',
+    'UPDATE debounces SET tenant = ? WHERE tenant = ?',
   ].map((sql) => db.prepare(sql));
   // A delivery id the new tenant has already seen on the same path stays seen: the old row goes.
   const moveDeliveries = db.prepare(

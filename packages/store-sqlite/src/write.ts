@@ -58,6 +58,7 @@ export function planWrites(writes: readonly RunWrite[]): CommitPlan {
         t.path ?? null,
         toJson(t.data),
       ]),
+      singleton: w.singletonKey,
     };
     plan.push(p);
   }

@@ -279,6 +279,21 @@ export function compile(workflow: WorkflowDefinition, registry: NodeRegistry): P
       workflow.concurrency === undefined
         ? undefined
         : { key: compileValue(workflow.concurrency.key), limit: workflow.concurrency.limit },
+    singleton:
+      workflow.singleton === undefined
+        ? undefined
+        : { key: compileValue(workflow.singleton.key), mode: workflow.singleton.mode ?? 'skip' },
+    debounce:
+      workflow.debounce === undefined
+        ? undefined
+        : {
+            key: compileValue(workflow.debounce.key),
+            periodMs: parseDuration(workflow.debounce.period),
+            timeoutMs:
+              workflow.debounce.timeout === undefined
+                ? undefined
+                : parseDuration(workflow.debounce.timeout),
+          },
   };
 }
 

@@ -118,4 +118,8 @@ export interface Plan {
   tokenBudget: number | undefined;
   /** `concurrency:` — at most `limit` runs at once per value of the `key` template. */
   concurrency: { key: CompiledValue; limit: number } | undefined;
+  /** `singleton:` — at most one unfinished run per value of the `key` template. */
+  singleton: { key: CompiledValue; mode: 'skip' | 'cancel' } | undefined;
+  /** `debounce:` — starts of one key value within `periodMs` make one run. */
+  debounce: { key: CompiledValue; periodMs: number; timeoutMs: number | undefined } | undefined;
 }

@@ -300,6 +300,8 @@ export function normalizedDefinition(
     'limits',
     'retention',
     'concurrency',
+    'singleton',
+    'debounce',
     'triggers',
   ] as const) {
     if (root[key] !== undefined) out[key] = root[key];

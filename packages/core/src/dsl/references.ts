@@ -54,11 +54,11 @@ export class ReferenceChecker {
       switch (site.scope.kind) {
         case 'none':
           break;
-        case 'concurrency':
+        case 'start-key':
           this.#error(
             site,
             name,
-            `\`concurrency.key\` is evaluated when a run is queued: it can read only \`inputs\` and \`run\`, not \`${name}\``,
+            `\`${site.scope.field}\` is evaluated when a run is started: it can read only \`inputs\` and \`run\`, not \`${name}\``,
           );
           break;
         case 'outputs':

@@ -124,6 +124,39 @@ export function isRateWindow(text: string): boolean {
   }
 }
 
+/** The longest a debounced start can be pushed back (`debounce.period`, `debounce.timeout`). */
+export const MAX_DEBOUNCE_MS = 7 * 86_400_000;
+
+/** A duration text (`PT30S`, `5000`) above 0 ms and within {@link MAX_DEBOUNCE_MS}. */
+function isDebounceDuration(text: string): boolean {
+  try {
+    const ms = parseDuration(text);
+    return ms > 0 && ms <= MAX_DEBOUNCE_MS;
+  } catch {
+    return false;
+  }
+}
+
+const DEBOUNCE_ERROR = `must be a duration above 0: milliseconds, or ISO 8601 such as PT30S or PT5M (at most P7D)`;
+
+const debounceDuration = (name: string) =>
+  z.union(
+    [
+      z.number().int().positive().max(MAX_DEBOUNCE_MS),
+      z.string().refine(isDebounceDuration, { error: DEBOUNCE_ERROR }),
+    ],
+    {
+      error: (iss) =>
+        iss.input === undefined ? `missing required key \`${name}\`` : DEBOUNCE_ERROR,
+    },
+  );
+
+/** A start key's template (`singleton.key`, `debounce.key`): its text, not its value, is bounded. */
+const startKeyTemplate = doc(
+  z.string().min(1).max(1000),
+  'Template over `inputs` and `run` (`run.workflow`, `run.version`) giving the key value: a non-empty string or a number of at most 256 characters.',
+);
+
 const RATE_PER_ERROR = `must be a duration above 0: milliseconds, or ISO 8601 such as PT1S or PT1M (at most ${MAX_RATE_PER_MS} ms)`;
 
 export const RateSchema = doc(
@@ -382,6 +415,30 @@ export const WorkflowSchema = doc(
       }),
       'At most `limit` running runs per key value.',
     ).optional(),
+    singleton: doc(
+      z.strictObject({
+        key: startKeyTemplate,
+        mode: doc(
+          z.enum(['skip', 'cancel']),
+          '`skip` (default): a start while a run of the key is unfinished starts nothing and answers with that run. `cancel`: that run is cancelled and the new one starts.',
+        ).optional(),
+      }),
+      'At most one unfinished run per key value.',
+    ).optional(),
+    debounce: doc(
+      z.strictObject({
+        key: startKeyTemplate,
+        period: doc(
+          debounceDuration('period'),
+          'Starts of one key value this close together make one run, `period` after the last of them, with its input: milliseconds or ISO 8601 (`PT30S`).',
+        ),
+        timeout: doc(
+          debounceDuration('timeout'),
+          'The longest the first start of a burst is pushed back: its run starts at most this long after it, whatever follows. At least `period`.',
+        ).optional(),
+      }),
+      'Coalesces bursts of starts into one run with the last input.',
+    ).optional(),
     triggers: z.array(TriggerSchema).optional(),
     nodes: doc(z.array(NodeSchema), 'The nodes of a graph workflow.').optional(),
     edges: doc(z.array(EdgeSchema), 'The edges of a graph workflow.').optional(),
@@ -409,6 +466,8 @@ export const KNOWN_KEYS = {
   limits: ['max_concurrency', 'timeout_ms', 'tokens'],
   retention: ['days', 'runs'],
   concurrency: ['key', 'limit'],
+  singleton: ['key', 'mode'],
+  debounce: ['key', 'period', 'timeout'],
   rate: Object.keys(RateSchema.shape),
   budget: Object.keys(BudgetSchema.shape),
   trigger: [

@@ -2,7 +2,8 @@
  * @module dsl/sites
  * Finds every expression and template in a graph definition, with the scope it is evaluated in:
  * node parameters (by the node type's `expressions` and `raw` paths), node `when`, a loop's
- * `while` (which also sees its body), `outputs` and `concurrency.key`.
+ * `while` (which also sees its body), `outputs`, and the start keys (`concurrency.key`,
+ * `singleton.key`, `debounce.key`).
  */
 import type { NodeRegistry } from '../nodes/registry.js';
 import { forEachDynamicString, toPatterns, type PathPattern } from './expressions.js';
@@ -14,7 +15,8 @@ export type SiteScope =
   /** A loop's `while`: the loop node's scope plus its body's nodes. */
   | { kind: 'while'; node: NodeEntry }
   | { kind: 'outputs' }
-  | { kind: 'concurrency' }
+  /** A key evaluated when a run is started (`concurrency.key`, `singleton.key`, `debounce.key`). */
+  | { kind: 'start-key'; field: string }
   /** Syntax only. */
   | { kind: 'none' };
 
@@ -103,17 +105,24 @@ export function graphSites(
       }),
     );
   }
-  const concurrency = root['concurrency'];
-  const key =
-    typeof concurrency === 'object' && concurrency !== null
-      ? (concurrency as Record<string, unknown>)['key']
-      : undefined;
-  if (typeof key === 'string' && key.includes('{{')) {
-    push({
-      path: ['concurrency', 'key'],
-      text: key,
-      mode: 'template',
-      scope: { kind: 'concurrency' },
-    });
+  startKeySites(root, push);
+}
+
+/** The workflow's start keys: templates over `inputs` and `run` only, read before a run exists. */
+export function startKeySites(root: Record<string, unknown>, push: (s: Site) => void): void {
+  for (const field of ['concurrency', 'singleton', 'debounce']) {
+    const section = root[field];
+    const key =
+      typeof section === 'object' && section !== null
+        ? (section as Record<string, unknown>)['key']
+        : undefined;
+    if (typeof key === 'string' && key.includes('{{')) {
+      push({
+        path: [field, 'key'],
+        text: key,
+        mode: 'template',
+        scope: { kind: 'start-key', field: `${field}.key` },
+      });
+    }
   }
 }

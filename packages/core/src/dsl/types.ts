@@ -79,6 +79,10 @@ export interface WorkflowDefinition {
   /** Finished runs past either bound are deleted (the engine's sweeper). */
   retention?: { days?: number; runs?: number };
   concurrency?: { key: string; limit: number };
+  /** At most one unfinished run per value of the `key` template (see docs/semantics.md). */
+  singleton?: { key: string; mode?: 'skip' | 'cancel' };
+  /** Starts of one key value within `period` coalesce into one run (durations: ms or ISO 8601). */
+  debounce?: { key: string; period: number | string; timeout?: number | string };
   triggers?: TriggerDefinition[];
   nodes: NodeDefinition[];
   edges: EdgeDefinition[];

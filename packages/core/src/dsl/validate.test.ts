@@ -968,13 +968,68 @@ describe('expressions, templates and references', () => {
     );
     expect(d.map((x) => [x.path, x.message.split(':')[0]])).toEqual([
       ['outputs.r', 'invalid template'],
-      ['concurrency.key', '`concurrency.key` is evaluated when a run is queued'],
+      ['concurrency.key', '`concurrency.key` is evaluated when a run is started'],
       ['nodes[0].when', 'invalid expression'],
     ]);
     expect(one(d, 'concurrency')).toMatchObject({ line: 3, column: 25 });
     expect(one(d, 'concurrency').message).toBe(
-      '`concurrency.key` is evaluated when a run is queued: it can read only `inputs` and `run`, not `a`',
+      '`concurrency.key` is evaluated when a run is started: it can read only `inputs` and `run`, not `a`',
     );
+  });
+
+  test('singleton and debounce: their keys, durations and how they go together', () => {
+    const src = yaml(
+      'id: w',
+      'singleton: { key: "{{ inputs.x + }}", mode: later }',
+      'debounce: { key: "{{ a.x }}", period: PT, timeout: 0 }',
+      'nodes:',
+      '  - { id: a, type: noop }',
+    );
+    const d = errors(src);
+    expect(d.map((x) => x.path).sort()).toEqual([
+      'debounce',
+      'debounce.key',
+      'debounce.period',
+      'debounce.timeout',
+      'singleton.key',
+      'singleton.mode',
+    ]);
+    expect(one(d, 'a duration above 0')).toMatchObject({ path: 'debounce.period', line: 3 });
+    expect(one(d, '`debounce.key` is evaluated')).toMatchObject({
+      line: 3,
+      column: where(src, 'a.x')[1],
+    });
+    expect(one(d, 'do not go together').path).toBe('debounce');
+  });
+
+  test('a debounce timeout shorter than its period is refused; well-formed keys pass', () => {
+    const short = errors(
+      yaml(
+        'id: w',
+        'debounce: { key: k, period: PT10S, timeout: 5000 }',
+        'nodes: [{ id: a, type: noop }]',
+      ),
+    );
+    expect(short.map((x) => [x.path, x.message])).toEqual([
+      [
+        'debounce.timeout',
+        "`timeout` (5000 ms) must be at least `period` (10000 ms): it bounds how long a burst's first start waits, and every start waits `period`",
+      ],
+    ]);
+    expect(
+      errors(
+        yaml('id: w', 'debounce: { key: k, period: P8D }', 'nodes: [{ id: a, type: noop }]'),
+      )[0]?.message,
+    ).toContain('at most P7D');
+    ok(
+      yaml(
+        'id: w',
+        'debounce: { key: "{{ inputs.user }}", period: PT2S, timeout: PT1M }',
+        'concurrency: { key: "{{ run.workflow }}", limit: 1 }',
+        'nodes: [{ id: a, type: noop }]',
+      ),
+    );
+    ok(yaml('id: w', 'singleton: { key: "{{ inputs.user }}" }', 'nodes: [{ id: a, type: noop }]'));
   });
 
   test('references to nodes that are not upstream', () => {

@@ -16,7 +16,8 @@ import { checkParams } from './params.js';
 import { ReferenceChecker } from './references.js';
 import { WorkflowSchema } from './schema.js';
 import { schemaAccepts } from './schema-accepts.js';
-import { graphSites, PatternCache, type Site } from './sites.js';
+import { graphSites, PatternCache, startKeySites, type Site } from './sites.js';
+import { parseDuration } from '../runtime/time.js';
 import { checkKind, checkStates } from './state-machine.js';
 import type { WorkflowDefinition } from './types.js';
 import { dslErrorMap, issuesToFindings } from './zod-issues.js';
@@ -93,6 +94,7 @@ export function validateData(
 
   if (value['kind'] === 'state-machine') {
     checkStates(value, registry, patterns, findings, push);
+    startKeySites(value, push);
   } else {
     top = buildLevels(value, registry, findings);
     const defaults = isObject(value['defaults']) ? value['defaults'] : {};
@@ -145,6 +147,7 @@ export function validateData(
 
   if (isObject(value['inputs'])) checkInputsSchema(value['inputs'], ['inputs'], findings);
   checkTriggers(value, findings);
+  checkStartKeys(value, findings);
 
   if (findings.hasErrors()) return none;
   return {
@@ -172,4 +175,32 @@ function checkTriggers(root: Record<string, unknown>, findings: Findings): void 
       );
     else seen.set(key, i);
   });
+}
+
+/** What the schema cannot say of `singleton` and `debounce`: how they go together. */
+function checkStartKeys(root: Record<string, unknown>, findings: Findings): void {
+  if (isObject(root['singleton']) && isObject(root['debounce'])) {
+    findings.error(
+      ['debounce'],
+      '`debounce` and `singleton` do not go together: a debounced start answers with a run that starts later, which a singleton could refuse then',
+      { at: 'key' },
+    );
+  }
+  const debounce = root['debounce'];
+  if (!isObject(debounce) || debounce['timeout'] === undefined) return;
+  const ms = (v: unknown): number | undefined => {
+    try {
+      return parseDuration(v);
+    } catch {
+      return undefined;
+    }
+  };
+  const period = ms(debounce['period']);
+  const timeout = ms(debounce['timeout']);
+  if (period !== undefined && timeout !== undefined && timeout < period) {
+    findings.error(
+      ['debounce', 'timeout'],
+      `\`timeout\` (${timeout} ms) must be at least \`period\` (${period} ms): it bounds how long a burst's first start waits, and every start waits \`period\``,
+    );
+  }
 }

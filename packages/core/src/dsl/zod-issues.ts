@@ -140,6 +140,8 @@ const BY_KEY: Record<string, readonly string[]> = {
   limits: KNOWN_KEYS.limits,
   retention: KNOWN_KEYS.retention,
   concurrency: KNOWN_KEYS.concurrency,
+  singleton: KNOWN_KEYS.singleton,
+  debounce: KNOWN_KEYS.debounce,
   rate: KNOWN_KEYS.rate,
   budget: KNOWN_KEYS.budget,
   on_error: KNOWN_KEYS.on_error,

@@ -14,6 +14,7 @@ import type { RunEvent } from '../events.js';
 import type { ClusterPorts } from './cluster.js';
 import type { MemoryStore } from './memory-store.js';
 import type { RateBuckets } from './rate-buckets.js';
+import type { StartKeys } from './start-keys.js';
 import type { TokenBudgets } from './token-budgets.js';
 
 // Where the event log's entry type used to live: kept so that imports of it stay valid.
@@ -122,6 +123,13 @@ export interface RunWrite {
    * flight any more).
    */
   claim?: { worker: string; token: number; release: boolean };
+  /**
+   * The value of the run's `singleton.key`, on its first write only: set on the run row in the
+   * same transaction. While the run is unfinished, a second unfinished run of the tenant's
+   * workflow with the same value fails the commit that makes it so (a start, or a retry of a
+   * finished one) with WeftError `store_conflict`.
+   */
+  singletonKey?: string;
 }
 
 export interface StoredWorkflow {
@@ -264,9 +272,10 @@ export interface TenantMove {
 
 /**
  * Conversation memory and knowledge collections are declared in `memory-store.ts`, rate buckets in
- * `rate-buckets.ts`, token budgets in `token-budgets.ts`.
+ * `rate-buckets.ts`, token budgets in `token-budgets.ts`, singleton keys and debounced starts in
+ * `start-keys.ts`.
  */
-export interface Store extends MemoryStore, RateBuckets, TokenBudgets {
+export interface Store extends MemoryStore, RateBuckets, TokenBudgets, StartKeys {
   /** Leases and a bus for many workers on one database; absent on a store for one process. */
   readonly cluster?: ClusterPorts;
   /** Applies pending migrations. Idempotent. */
@@ -326,6 +335,8 @@ export interface Store extends MemoryStore, RateBuckets, TokenBudgets {
     workflowId: string,
     key: string,
   ): Promise<RunRecord | undefined>;
+  /** The unfinished run of the tenant's workflow that holds `singleton:` key `key`, if any. */
+  findSingletonRun(tenant: string, workflowId: string, key: string): Promise<RunRecord | undefined>;
   /** Events with seq > afterSeq, in order, at most `limit` (default all). */
   readEvents(runId: string, afterSeq: number, limit?: number): Promise<RunEvent[]>;
 
@@ -443,7 +454,7 @@ export interface Store extends MemoryStore, RateBuckets, TokenBudgets {
   /**
    * Gives everything of tenant `from` to tenant `to`, in one transaction: workflows (every
    * version), runs (with their nodes, events and timers), schedules, webhook deliveries,
-   * credentials, memory sessions and knowledge collections. Credential ciphertexts are bound to their tenant, so the caller passes every
+   * credentials, memory sessions, knowledge collections and pending debounced starts. Credential ciphertexts are bound to their tenant, so the caller passes every
    * credential of `from` re-encrypted for `to` (`credentials`); they replace the old rows. API
    * keys stay with their tenant: a key names who calls, not what is stored.
    * @throws WeftError `invalid_state` when `to` already has a workflow id, a credential name, a

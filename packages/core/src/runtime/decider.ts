@@ -170,7 +170,8 @@ export class Decider {
   /** Recomputes running/waiting after a decision and reports the change. */
   settleStatus(): void {
     const m = this.meta;
-    if (isTerminal(m.status)) return;
+    // Queued: not started yet, or retried and waiting for its turn under a concurrency key.
+    if (isTerminal(m.status) || m.status === 'queued') return;
     const next = m.paused
       ? 'paused'
       : m.executing > 0 || m.backoff > 0 || m.parked === 0

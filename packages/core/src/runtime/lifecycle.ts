@@ -23,6 +23,8 @@ const conflict = (message: string) => refusal('invalid_state', message);
 
 export function startRun(d: Decider): void {
   if (d.meta.status !== 'queued') throw conflict(`run is ${d.meta.status}; it has already started`);
+  const retried = d.state.nodes.get('');
+  if (retried?.kind === 'frame') return startRetried(d, retried);
   d.meta.status = 'running';
   d.meta.startedAt = d.iso;
   const root: FrameState = {
@@ -68,7 +70,8 @@ export function resumeRun(d: Decider): void {
   const s = d.meta.status;
   if (isTerminal(s) || !d.meta.paused) throw conflict(`run is ${s}, not paused`);
   d.meta.paused = false;
-  d.meta.status = 'running';
+  // A run still waiting for its turn under a concurrency key waits on: its start starts it.
+  if (s !== 'queued') d.meta.status = 'running';
   d.emit('run.resumed');
   pump(d);
 }
@@ -201,11 +204,29 @@ export function retryRun(d: Decider, from: string | undefined): void {
     undefined,
     from === undefined ? { attempt: m.attempt } : { attempt: m.attempt, from },
   );
+  // Under a concurrency key the retried run takes its turn as a new one would: it waits `queued`
+  // until the engine admits it with a start (see startRetried).
+  if (d.plan.concurrency !== undefined) {
+    m.status = 'queued';
+    return;
+  }
   armRunTimeout(d);
   if (rootFrame.open === 0) return completeFrame(d, rootFrame);
   for (const n of root.nodes) {
     if (kept.has(n.index)) continue;
     const ns = d.node('', n.index);
+    d.defer(() => checkReady(d, ns));
+  }
+}
+
+/** The start of a retried run that waited `queued` for its turn: its reset nodes get going. */
+function startRetried(d: Decider, rootFrame: FrameState): void {
+  d.meta.status = 'running';
+  armRunTimeout(d);
+  if (rootFrame.open === 0) return completeFrame(d, rootFrame);
+  for (const n of d.plan.root.nodes) {
+    const ns = d.node('', n.index);
+    // Kept nodes are finished: checkReady passes them over.
     d.defer(() => checkReady(d, ns));
   }
 }

@@ -6,6 +6,7 @@
 import type { Diagnostic, ParseResult, RunEvent, Store, TerminalRunStatus } from '@weft/core';
 import type { RunView } from '@weft/core/client';
 import type { Credentials } from '../credentials/credentials.js';
+import type { Started } from '../engine/start-keys.js';
 
 type Tenant = { tenant?: string };
 
@@ -30,7 +31,7 @@ export interface ClientEngine {
       idempotencyKey?: string;
       priority?: number;
     },
-  ): Promise<{ id: string; status: string }>;
+  ): Promise<Started>;
   wait(runId: string, options?: { until?: 'idle' | 'finished' }): Promise<RunView>;
   get(runId: string, options?: Tenant): Promise<RunView | undefined>;
   events(

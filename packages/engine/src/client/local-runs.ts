@@ -3,7 +3,14 @@
  * The tenant's runs over the engine: every call first checks that the run is the tenant's.
  */
 import { isTerminal, WeftError, type RunQuery, type RunRecord } from '@weft/core';
-import type { PruneOptions, RunsApi, RunView, WaitOptions, WaitResult } from '@weft/core/client';
+import type {
+  PruneOptions,
+  RunsApi,
+  RunView,
+  StartedRun,
+  WaitOptions,
+  WaitResult,
+} from '@weft/core/client';
 import type { ClientEngine } from './engine-port.js';
 import { runSummary } from '../run-view.js';
 import { localEvents } from './local-events.js';
@@ -99,7 +106,12 @@ export function localRuns(engine: MaybeSending, tenant: string): RunsApi {
       // Only stored workflows: the engine would publish definition text given here.
       if (/[\n:]/.test(workflow)) throw new WeftError('not_found', `no workflow "${workflow}"`);
       const started = await engine.start(workflow, { ...options, tenant });
-      return { id: started.id, status: started.status as RunView['status'] };
+      const answer: StartedRun = { id: started.id, status: started.status as RunView['status'] };
+      if (started.skipped === true) answer.skipped = true;
+      if (started.replaced !== undefined) answer.replaced = started.replaced;
+      const d = started.debounced;
+      if (d !== undefined) answer.debounced = { due_at: d.dueAt, joined: d.joined };
+      return answer;
     },
     async run(workflow, options = {}) {
       const { timeoutMs, signal, ...start } = options;

@@ -17,6 +17,7 @@ import type { ClusterMember } from '../runtime/cluster.js';
 import { Runner } from '../runtime/runner.js';
 import { ChildRuns, type WorkflowResolver } from './children.js';
 import { Control } from './control.js';
+import { Debouncer } from './debouncer.js';
 import { Definitions } from './definitions.js';
 import type { RunBounds } from './options.js';
 import { Starts } from './starts.js';
@@ -47,7 +48,12 @@ export interface Parts {
   starts: Starts;
   watch: Watch;
   control: Control;
+  /** Fires debounced starts; the engine starts and stops it. */
+  debouncer: Debouncer;
 }
+
+/** How often workers sharing a store look for debounced starts that others could not fire. */
+const CLUSTER_DEBOUNCE_POLL_MS = 5000;
 
 export function buildParts(input: PartsInput): Parts {
   const { store, registry, clock, tenant } = input;
@@ -94,7 +100,25 @@ export function buildParts(input: PartsInput): Parts {
     resolveWorkflow: input.resolveWorkflow,
     bounds: input.bounds,
   });
-  const starts = new Starts({ store, runner, definitions, clock, limits, tenant });
+  const control = new Control({ store, runner, definitions, limits });
+  // The debouncer fires through the starts, which arm it: each reaches the other once built.
+  const debouncer: Debouncer = new Debouncer({
+    store,
+    clock,
+    log: input.log.child({ component: 'debounce' }),
+    fire: (d) => starts.fireDebounced(d),
+    ...(input.cluster === undefined ? {} : { pollMs: CLUSTER_DEBOUNCE_POLL_MS }),
+  });
+  const starts: Starts = new Starts({
+    store,
+    runner,
+    definitions,
+    clock,
+    limits,
+    tenant,
+    cancel: (runId, reason) => control.cancel(runId, reason),
+    debounced: (dueAt) => debouncer.added(dueAt),
+  });
   const cluster = input.cluster;
   const watch = new Watch({
     store,
@@ -107,6 +131,7 @@ export function buildParts(input: PartsInput): Parts {
     definitions,
     starts,
     watch,
-    control: new Control({ store, runner, definitions, limits }),
+    control,
+    debouncer,
   };
 }

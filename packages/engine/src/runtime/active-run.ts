@@ -27,6 +27,8 @@ export interface ActiveRun {
   claim?: number;
   /** Its key under the workflow's `concurrency:`, if it has one. */
   concurrency?: ConcurrencyKey;
+  /** Its `singleton:` key value, written with its first commit (a start's only). */
+  singletonKey?: string;
   /** Keeps this worker's hold on the run through commits that would let go of it. */
   holdClaim?: boolean;
   /** The run row as last committed or loaded: commits write only what differs from it. */

@@ -238,6 +238,7 @@ export class Runner {
     plan: Plan,
     input: unknown,
     inherited: { hostAllow?: readonly string[]; depth?: number } = {},
+    singletonKey?: string,
   ): Promise<ActiveRun> {
     this.#checkTakesPart();
     // The operator's allow-list goes with the run, for whichever process carries it on later.
@@ -254,6 +255,7 @@ export class Runner {
       ...(inherited.depth !== undefined ? { depth: inherited.depth } : {}),
     });
     const run: ActiveRun = { identity, plan, state, controllers: new Map(), stored: false };
+    if (singletonKey !== undefined) run.singletonKey = singletonKey;
     const keyed = concurrencyKeyOf(plan, state, this.#clock.now());
     if (keyed !== undefined) run.concurrency = keyed;
     const cluster = this.#o.cluster;
@@ -812,6 +814,7 @@ export class Runner {
       write.claim = { worker: cluster.worker, token: w.run.claim, release };
     }
     if (w.run.stored) write.inputUnchanged = true;
+    else if (w.run.singletonKey !== undefined) write.singletonKey = w.run.singletonKey;
     if (previous !== undefined) write.previous = previous;
     return write;
   }
@@ -910,6 +913,9 @@ export class Runner {
     const m = run.state.meta;
     if (run.concurrency !== undefined && isTerminal(m.status) && w.events.some(isTerminalEvent)) {
       this.#turns.freed(run.identity.tenant, run.concurrency);
+    } else if (run.concurrency !== undefined && m.status === 'queued' && w.events.some(isRetry)) {
+      // A retry under a key waits for its turn as a start does (see `retryRun`).
+      this.#turns.freed(run.identity.tenant, run.concurrency);
     }
     if (
       isTerminal(m.status) ||
@@ -1005,6 +1011,8 @@ export class Runner {
     );
   }
 }
+
+const isRetry = (e: RunEvent): boolean => e.type === 'run.retried';
 
 function identityOf(r: RunRecord): RunIdentity {
   const identity: RunIdentity = {

@@ -38,9 +38,20 @@ const start = createRoute({
   responses: {
     201: {
       description:
-        'Started: `{ id, status }`, or with `?wait=true` the run object once it settled or the bound passed',
+        'Started: `{ id, status }` (with `replaced` when a `singleton: { mode: cancel }` key cancelled a run), or with `?wait=true` the run object once it settled or the bound passed',
       headers: waitHeader,
       content: { 'application/json': { schema: z.union([StartedRun, RunObject]) } },
+    },
+    200: {
+      description:
+        "Nothing started: the workflow's `singleton:` key is held by the unfinished run `{ id, status, skipped: true }` (with `?wait=true`, that run once it settled)",
+      headers: waitHeader,
+      content: { 'application/json': { schema: z.union([StartedRun, RunObject]) } },
+    },
+    202: {
+      description:
+        'Debounced: `{ id, status: queued, debounced: { due_at, joined } }`; the run is made at `due_at` (`?wait=true` does not wait for it)',
+      content: { 'application/json': { schema: StartedRun } },
     },
     ...errors(400, 401, 404, 413, 415, 422, 429),
   },
@@ -95,10 +106,13 @@ export function runRoutes(app: ApiApp, deps: RouteDeps): void {
     if (b.version !== undefined) options.version = b.version;
     if (b.priority !== undefined) options.priority = b.priority;
     if (b.idempotency_key !== undefined) options.idempotencyKey = b.idempotency_key;
-    if (!wantsWait(q.wait)) return c.json(await runs.start(id, options), 201);
-    const { run, settled } = await runs.run(id, { ...options, ...waitBound(deps, q.timeout) });
+    const started = await runs.start(id, options);
+    if (started.debounced !== undefined) return c.json(started, 202);
+    const code = started.skipped === true ? 200 : 201;
+    if (!wantsWait(q.wait)) return c.json(started, code);
+    const { run, settled } = await runs.wait(started.id, waitBound(deps, q.timeout));
     c.header(WAIT_HEADER, settled ? 'settled' : 'timeout');
-    return c.json(run, 201);
+    return c.json(run, code);
   });
 
   app.openapi(list, async (c) => {

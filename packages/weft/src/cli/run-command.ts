@@ -5,7 +5,8 @@
  * the embedded store, or on a server: `--server URL`, or the `weft serve` that holds `--db`; or,
  * on PostgreSQL (`--postgres URL`), on the workers of that database, which this process follows.
  */
-import { NodeRegistry, parseDefinition } from '@weft/core';
+import { NodeRegistry, parseDefinition, WeftError } from '@weft/core';
+import type { WeftClient } from '@weft/core/client';
 import { standardNodes } from '@weft/nodes';
 import { CliError, EXIT } from './exit-codes.js';
 import { follow } from './follow.js';
@@ -59,9 +60,36 @@ export async function runCommand(a: RunArgs): Promise<number> {
     files.attach(t.client);
     const { id: workflow, version } = await publishFile(t.client, a.file, text);
     files.remember(workflow, a.file);
-    const { id } = await t.client.runs.start(workflow, { input, version });
+    const started = await t.client.runs.start(workflow, { input, version });
+    const id = started.id;
+    if (started.skipped === true) {
+      process.stderr.write(`run ${id} holds the workflow's singleton key: nothing started\n`);
+    }
+    if (started.debounced !== undefined) {
+      process.stderr.write(`run ${id} is debounced: it starts at ${started.debounced.due_at}\n`);
+      await made(t.client, id, Date.parse(started.debounced.due_at));
+    }
     if (t.server !== undefined) process.stderr.write(`run ${id} started on ${t.server}\n`);
     if (t.onWorkers === true) process.stderr.write(`run ${id} started for the workers\n`);
     return follow(t, id, { json: a.json, after: 0 });
   });
+}
+
+/** How long past its due time a debounced run may take to be made (a firer's lease, and more). */
+const MADE_GRACE_MS = 70_000;
+
+/** Waits until the run of a debounced start is made (later starts may push it back). */
+async function made(client: WeftClient, id: string, dueAt: number): Promise<void> {
+  for (;;) {
+    try {
+      await client.runs.head(id);
+      return;
+    } catch (e) {
+      if (!(WeftError.is(e) && e.code === 'not_found')) throw e;
+      if (Date.now() > dueAt + MADE_GRACE_MS) {
+        throw new CliError(`debounced run ${id} was not made; see the engine's log`, EXIT.failed);
+      }
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
 }
