@@ -54,7 +54,7 @@ writeFileSync(
 const CHILD = `
 const { openSqliteStore } = await import(process.env.WEFT_STORE_MODULE);
 try {
-  const store = await openSqliteStore({ path: process.env.WEFT_DB });
+  const store = await openSqliteStore({ path: process.env.WEFT_DB, shared: process.env.WEFT_SHARED === '1' });
   await store.migrate();
   if (process.env.WEFT_URL) store.announceServer(process.env.WEFT_URL);
   console.log(JSON.stringify({ ready: true }));
@@ -68,6 +68,7 @@ try {
 function openInChild(
   path: string,
   url?: string,
+  shared = false,
 ): Promise<{ child: ChildProcess; report: Record<string, unknown> }> {
   const child = spawn(
     process.execPath,
@@ -77,6 +78,7 @@ function openInChild(
         ...process.env,
         WEFT_DB: path,
         ...(url === undefined ? {} : { WEFT_URL: url }),
+        WEFT_SHARED: shared ? '1' : '0',
         WEFT_STORE_MODULE: new URL('./sqlite-store.ts', import.meta.url).href,
       },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -225,5 +227,62 @@ describe('process lock', () => {
     const reader = await openSqliteStore({ path, lock: false });
     expect(holderOf(path)).toBeUndefined();
     await reader.close();
+  });
+});
+
+describe('shared lock', () => {
+  const escaped = (path: string) => path.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+  it('lets processes share the file, and refuses to hold it alone until every one is gone', async () => {
+    const path = tempFile();
+    const first = await openInChild(path, undefined, true);
+    const second = await openInChild(path, undefined, true);
+    expect([first.report, second.report]).toEqual([{ ready: true }, { ready: true }]);
+    // This process shares it too, beside them.
+    const here = await openSqliteStore({ path, shared: true });
+    await here.migrate();
+    expect(here.cluster).toBeDefined();
+    await here.close();
+
+    const alone = openSqliteStore({ path });
+    await expect(alone).rejects.toMatchObject({ code: 'store_locked' });
+    await expect(alone).rejects.toThrow(
+      new RegExp(
+        `^database ${escaped(path)} is in use by process (${first.child.pid}|${second.child.pid}) ` +
+          `\\(started [^)]+\\), shared with other processes; stop it or use another --db$`,
+      ),
+    );
+    first.child.kill('SIGKILL');
+    await exited(first.child);
+    await expect(openSqliteStore({ path })).rejects.toThrow(`process ${second.child.pid} `);
+    second.child.kill('SIGKILL');
+    await exited(second.child);
+    // The gone processes' shares are cleared on the way.
+    const store = await openSqliteStore({ path });
+    expect(store.cluster).toBeUndefined();
+    expect(holderOf(path)?.pid).toBe(process.pid);
+    await store.close();
+  });
+
+  it('is refused while a process holds the file alone, and free once it is gone', async () => {
+    const path = tempFile();
+    const { child, report } = await openInChild(path);
+    expect(report).toEqual({ ready: true });
+    await expect(openSqliteStore({ path, shared: true })).rejects.toThrow(
+      `database ${path} is in use by process ${child.pid} `,
+    );
+    const refused = await openInChild(path, undefined, true);
+    expect(refused.report).toMatchObject({ code: 'store_locked' });
+    expect(String(refused.report['message'])).toContain('), alone; stop it');
+    child.kill('SIGKILL');
+    await exited(child);
+    const shared = await openSqliteStore({ path, shared: true });
+    await shared.close();
+  });
+
+  it('is not for :memory:', async () => {
+    await expect(openSqliteStore({ path: ':memory:', shared: true })).rejects.toMatchObject({
+      code: 'invalid_argument',
+    });
   });
 });
