@@ -230,3 +230,20 @@ function prepare(db: Database) {
       .pluck(),
   };
 }
+
+/**
+ * Hands the runs left in flight by processes that are all gone to the workers: each is marked held
+ * by a worker that does not exist, so the first claim takes it, as after a crash. A process that
+ * held the file alone wrote no holders; its runs in flight would otherwise wait for no one. Call
+ * it only when no other process has the file (see `ProcessLock.first`).
+ */
+export function handOverUnheld(db: Database): number {
+  return db
+    .prepare(
+      `INSERT INTO run_claims (run_id, owner, token)
+       SELECT r.id, '', 0 FROM runs r WHERE r.status IN ('running', 'paused')
+         AND NOT EXISTS (SELECT 1 FROM run_claims c WHERE c.run_id = r.id AND c.owner IS NOT NULL)
+       ON CONFLICT (run_id) DO UPDATE SET owner = excluded.owner`,
+    )
+    .run().changes;
+}

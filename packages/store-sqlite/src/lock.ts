@@ -34,6 +34,11 @@ export interface ProcessLock {
   release(): void;
   /** Records (or with undefined, clears) the URL this process serves the database at. */
   announce(url: string | undefined): void;
+  /**
+   * No other live process had the file when this one took it: what the processes before left in
+   * flight is in flight nowhere now.
+   */
+  readonly first: boolean;
 }
 
 const HOLDER_COLUMNS = 'pid, hostname, started_at AS startedAt, url';
@@ -124,6 +129,7 @@ export function acquireProcessLock(db: Database, label: string): ProcessLock {
     announce: (url) => {
       db.prepare('UPDATE weft_process_lock SET url = ? WHERE token = ?').run(url ?? null, token);
     },
+    first: true,
   };
 }
 
@@ -143,22 +149,24 @@ export function acquireSharedLock(db: Database, label: string): ProcessLock {
     hostname: hostname(),
     startedAt: new Date().toISOString(),
   };
-  const share = db.transaction(() => {
+  const share = db.transaction((): boolean => {
     createTables(db);
     const holder = readHolder(db, HOLDER_COLUMNS);
     if (holder !== undefined && holdsLock(holder, me)) throw inUse(label, holder, ', alone');
-    liveSharers(db, me);
+    const others = liveSharers(db, me).length;
     db.prepare(
       `INSERT INTO weft_process_shares (token, pid, hostname, started_at) VALUES (?, ?, ?, ?)`,
     ).run(token, me.pid, me.hostname, me.startedAt);
+    return others === 0;
   });
   // IMMEDIATE: a process taking the file alone and one sharing it must not both see it free.
-  share.immediate();
+  const first = share.immediate();
   return {
     release: () => {
       db.prepare('DELETE FROM weft_process_shares WHERE token = ?').run(token);
     },
     announce: () => undefined,
+    first,
   };
 }
 

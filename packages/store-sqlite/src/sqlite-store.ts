@@ -52,7 +52,7 @@ import { BulkLoader } from './bulk-load.js';
 import { ApiKeyTable, CredentialTable } from './credentials.js';
 import { acquireProcessLock, acquireSharedLock, type ProcessLock } from './lock.js';
 import { SqliteBus } from './bus.js';
-import { SqliteClaims } from './claims.js';
+import { handOverUnheld, SqliteClaims } from './claims.js';
 import { claimIdentity } from './identity.js';
 import { applyMigrations } from './migrate.js';
 import { EventLog } from './event-log.js';
@@ -315,6 +315,7 @@ export class SqliteStore implements Store {
     if (this.#lock !== undefined && this.cluster === undefined) {
       convertToIncremental(this.#db, this.path, this.#log);
     }
+    if (this.cluster !== undefined && this.#lock?.first === true) handOverUnheld(this.#db);
   }
 
   /**

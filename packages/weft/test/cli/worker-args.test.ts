@@ -59,20 +59,26 @@ describe.concurrent('weft worker: refused before anything is opened', () => {
     expectOneLine(r, 2, /^--concurrency must be a whole number of runs, 1 or more, not "/);
   });
 
-  it('without a URL, says where one is given, exit 2', async () => {
+  it('without a database, says how one is given, exit 2', async () => {
     const r = await worker([]);
     expectOneLine(
       r,
       2,
-      /^weft worker needs the PostgreSQL database the workers share: --postgres URL or WEFT_POSTGRES_URL\n$/,
+      /^weft worker needs the database the workers share: --db PATH \(a SQLite file on this machine\), or --postgres URL or WEFT_POSTGRES_URL\n$/,
     );
   });
 
-  it('refuses --db, alone, beside --postgres, or beside WEFT_POSTGRES_URL, exit 2', async () => {
-    const message = /^weft worker takes no --db: workers share one PostgreSQL database/;
-    expectOneLine(await worker(['--db', box.db]), 2, message);
-    expectOneLine(await worker(['--db', box.db, '--postgres', NOWHERE]), 2, message);
-    expectOneLine(await worker(['--db', box.db], { WEFT_POSTGRES_URL: NOWHERE }), 2, message);
+  it('refuses --db beside --postgres, and a :memory: database, exit 2', async () => {
+    expectOneLine(
+      await worker(['--db', box.db, '--postgres', NOWHERE]),
+      2,
+      /^give --db PATH or --postgres URL, not both\n$/,
+    );
+    expectOneLine(
+      await worker(['--db', ':memory:']),
+      2,
+      /^weft worker --db needs a file: a :memory: database is one process’s\n$/,
+    );
   });
 
   it('refuses a URL that is not PostgreSQL’s, from the flag or the variable, exit 2', async () => {
