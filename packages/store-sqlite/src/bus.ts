@@ -123,9 +123,9 @@ export class SqliteBus implements RunBus {
     // Messages published from now on: what is in the table already is not delivered.
     this.#seen = this.#st.last.get() ?? 0;
     this.#version = this.#dataVersion();
+    // Referenced, as PostgreSQL's listening connection is: a process that listens (a worker) stays
+    // up until it stops listening.
     this.#timer = setInterval(() => this.#poll(), POLL_MS);
-    // Listening alone must not keep the process running.
-    this.#timer.unref();
   }
 
   #deafen(): void {
