@@ -1,8 +1,8 @@
 /**
  * Processes sharing one database file (issue 13): while `weft serve` runs on `--db`, `weft run`,
  * `weft runs` and `weft publish` on the same file open it themselves, beside the server. A run
- * `weft run` starts is carried by that process; killed, the server carries it on once its lease
- * lapses. What needs the file alone (`weft tenants move`) is still refused while the server runs.
+ * `weft run` starts is carried by that process; killed, the server (or a `weft worker --db`)
+ * carries it on once its lease lapses. What needs the file alone (`weft tenants move`) is still refused while the server runs.
  * A command given `--server` goes through that server, with its API key.
  */
 import { createServer, type Server } from 'node:http';
@@ -62,22 +62,24 @@ describe.sequential('a database file weft serve shares', () => {
     expect(ids(after)).toEqual([id]);
   }, 120_000);
 
-  it('a run whose weft run is killed mid-call is carried on by the server once the lease lapses', async () => {
-    // A side effect that takes a while: the kill lands while the call is in flight.
-    const calls: string[] = [];
-    const slow: Server = createServer((req, res) => {
-      calls.push(String(req.headers['idempotency-key']));
-      setTimeout(
-        () => res.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":1}'),
-        2000,
-      );
-    });
-    await new Promise<void>((r) => slow.listen(0, '127.0.0.1', r));
-    const port = (slow.address() as AddressInfo).port;
-    try {
-      box.write(
-        'slow.yaml',
-        `id: slow
+  it.each(['serve', 'worker'] as const)(
+    'a run whose weft run is killed mid-call is carried on by weft %s once the lease lapses',
+    async (carrier) => {
+      // A side effect that takes a while: the kill lands while the call is in flight.
+      const calls: string[] = [];
+      const slow: Server = createServer((req, res) => {
+        calls.push(String(req.headers['idempotency-key']));
+        setTimeout(
+          () => res.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":1}'),
+          2000,
+        );
+      });
+      await new Promise<void>((r) => slow.listen(0, '127.0.0.1', r));
+      const port = (slow.address() as AddressInfo).port;
+      try {
+        box.write(
+          'slow.yaml',
+          `id: slow
 nodes:
   - id: call
     type: http
@@ -85,30 +87,36 @@ nodes:
 outputs:
   ok: "{{ call.body.ok }}"
 `,
-      );
-      const { proc } = await serveBox(box);
-      const env = { WEFT_HTTP_ALLOW: '127.0.0.1' };
-      const runner = box.start(['run', 'slow.yaml'], { env });
-      for (let i = 0; i < 300 && calls.length === 0; i++) await sleep(50);
-      expect(calls).toHaveLength(1);
-      await runner.stop('SIGKILL');
+        );
+        const proc =
+          carrier === 'serve'
+            ? (await serveBox(box)).proc
+            : box.start(['worker', '--db', box.db], { env: { WEFT_LOG_LEVEL: 'info' } });
+        if (carrier === 'worker') await proc.waitForStderr(/concurrency 64/);
+        const env = { WEFT_HTTP_ALLOW: '127.0.0.1' };
+        const runner = box.start(['run', 'slow.yaml'], { env });
+        for (let i = 0; i < 300 && calls.length === 0; i++) await sleep(50);
+        expect(calls).toHaveLength(1);
+        await runner.stop('SIGKILL');
 
-      const list = await box.weft(['runs', 'list', '--workflow', 'slow', '--json']);
-      const [id] = ids(list);
-      // The server takes the run once the killed process's lease (10 s) lapses, and calls again.
-      let status = '';
-      for (let i = 0; i < 200 && status !== 'succeeded'; i++) {
-        await sleep(200);
-        const shown = await box.weft(['runs', 'show', id!, '--json']);
-        status = parseJson<{ status: string }>(shown).status;
+        const list = await box.weft(['runs', 'list', '--workflow', 'slow', '--json']);
+        const [id] = ids(list);
+        // The server takes the run once the killed process's lease (10 s) lapses, and calls again.
+        let status = '';
+        for (let i = 0; i < 200 && status !== 'succeeded'; i++) {
+          await sleep(200);
+          const shown = await box.weft(['runs', 'show', id!, '--json']);
+          status = parseJson<{ status: string }>(shown).status;
+        }
+        expect(status).toBe('succeeded');
+        expect(calls).toEqual([`${id}:call`, `${id}:call`]);
+        expectExit(await proc.stop('SIGTERM'), 0);
+      } finally {
+        await new Promise((r) => slow.close(r));
       }
-      expect(status).toBe('succeeded');
-      expect(calls).toEqual([`${id}:call`, `${id}:call`]);
-      expectExit(await proc.stop('SIGTERM'), 0);
-    } finally {
-      await new Promise((r) => slow.close(r));
-    }
-  }, 120_000);
+    },
+    120_000,
+  );
 
   it('a command given --server goes through it: without a key it says what to pass; --key and WEFT_API_KEY work', async () => {
     const { url, proc } = await serveBox(box, { WEFT_API_KEYS: `acme:${KEY}` });

@@ -111,11 +111,16 @@ describe.concurrent('weft worker: refused before anything is opened', () => {
   it('has its own help: weft help worker and weft worker --help', async () => {
     const viaHelp = await weft(['help', 'worker'], { cwd: box.dir });
     expectExit(viaHelp, 0);
-    expect(viaHelp.stdout).toMatch(/^weft worker --postgres URL \[--concurrency N\]/);
+    expect(viaHelp.stdout).toMatch(
+      /^weft worker \(--postgres URL \| --db PATH\) \[--concurrency N\]/,
+    );
+    expect(viaHelp.stdout).toMatch(/--db PATH +a SQLite file the processes of this machine share/);
     expect(viaHelp.stdout).toMatch(/--concurrency N +runs carried at once, at most \(default 64\)/);
     expect(viaHelp.stdout).toMatch(/Examples:\n {2}weft worker /);
     expect((await worker(['--help'])).stdout).toBe(viaHelp.stdout);
     const overview = await weft(['help'], { cwd: box.dir });
-    expect(overview.stdout).toMatch(/^ {2}weft worker --postgres URL \[--concurrency N\]$/m);
+    expect(overview.stdout).toMatch(
+      /^ {2}weft worker \(--postgres URL \| --db PATH\) \[--concurrency N\]$/m,
+    );
   });
 });
