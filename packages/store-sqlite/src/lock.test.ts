@@ -11,6 +11,8 @@ import { pathToFileURL } from 'node:url';
 import Database from 'better-sqlite3';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { liveLockHolder, lockHolder } from './lock.js';
+import { applyMigrations } from './migrate.js';
+import { MIGRATIONS } from './migrations.js';
 import { openSqliteStore } from './sqlite-store.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'weft-lock-'));
@@ -55,7 +57,7 @@ const CHILD = `
 const { openSqliteStore } = await import(process.env.WEFT_STORE_MODULE);
 try {
   const store = await openSqliteStore({ path: process.env.WEFT_DB, shared: process.env.WEFT_SHARED === '1' });
-  await store.migrate();
+  if (process.env.WEFT_MIGRATE !== '0') await store.migrate();
   if (process.env.WEFT_URL) store.announceServer(process.env.WEFT_URL);
   console.log(JSON.stringify({ ready: true }));
   setInterval(() => {}, 60_000);
@@ -69,6 +71,7 @@ function openInChild(
   path: string,
   url?: string,
   shared = false,
+  migrate = true,
 ): Promise<{ child: ChildProcess; report: Record<string, unknown> }> {
   const child = spawn(
     process.execPath,
@@ -79,6 +82,7 @@ function openInChild(
         WEFT_DB: path,
         ...(url === undefined ? {} : { WEFT_URL: url }),
         WEFT_SHARED: shared ? '1' : '0',
+        WEFT_MIGRATE: migrate ? '1' : '0',
         WEFT_STORE_MODULE: new URL('./sqlite-store.ts', import.meta.url).href,
       },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -278,6 +282,27 @@ describe('shared lock', () => {
     await exited(child);
     const shared = await openSqliteStore({ path, shared: true });
     await shared.close();
+  });
+
+  it('refuses to migrate a schema other processes share, and leaves it as it was', async () => {
+    const path = tempFile();
+    const old = new Database(path);
+    applyMigrations(old, path, MIGRATIONS.slice(0, -1));
+    old.close();
+    const { report } = await openInChild(path, undefined, true, false);
+    expect(report).toEqual({ ready: true });
+    const newer = await openSqliteStore({ path, shared: true });
+    const last = MIGRATIONS.at(-1)!.name;
+    await expect(newer.migrate()).rejects.toMatchObject({
+      code: 'store_locked',
+      message: `database ${path} is in use by processes of an older Weft (its schema lacks ${last}): stop them, then start this version`,
+    });
+    await newer.close();
+    const raw = new Database(path, { readonly: true });
+    expect(raw.prepare('SELECT count(*) FROM schema_migrations').pluck().get()).toBe(
+      MIGRATIONS.length - 1,
+    );
+    raw.close();
   });
 
   it('is not for :memory:', async () => {

@@ -54,7 +54,7 @@ import { acquireProcessLock, acquireSharedLock, type ProcessLock } from './lock.
 import { SqliteBus } from './bus.js';
 import { handOverUnheld, SqliteClaims } from './claims.js';
 import { claimIdentity } from './identity.js';
-import { applyMigrations } from './migrate.js';
+import { applyMigrations, missingMigrations } from './migrate.js';
 import { EventLog } from './event-log.js';
 import { KnowledgeTable, MemoryTable } from './memory.js';
 import {
@@ -309,6 +309,16 @@ export class SqliteStore implements Store {
   }
 
   async migrate(): Promise<void> {
+    // Processes that share the file run on its schema: one of a newer Weft must not change it
+    // beneath them (a new file is made by whichever comes first, the others wait their turn).
+    const missing = this.#lock?.first === false ? missingMigrations(this.#db) : [];
+    if (missing.length > 0) {
+      throw new WeftError(
+        'store_locked',
+        `database ${this.path} is in use by processes of an older Weft (its schema lacks ${missing.join(', ')}): stop them, then start this version`,
+        { level: 'operational' },
+      );
+    }
     applyMigrations(this.#db, this.path);
     // Only a holder alone rewrites the file: a reader beside a running server must not, nor one
     // process of many.
