@@ -88,8 +88,7 @@ export class ClaimApplier {
       const id = /** @type {string} */ (p.row[0]);
       if (p.claim !== undefined) this.#setOwner.run(id, p.claim[0], p.claim[1]);
       // The run as this commit leaves it: its last write's seq, and its holder now.
-      const held =
-        p.claim !== undefined ? p.claim[0] !== null : this.#owner.get(id) != null;
+      const held = p.claim !== undefined ? p.claim[0] !== null : this.#owner.get(id) != null;
       entries.set(id, [id, /** @type {number} */ (p.row[this.#seqAt]), held]);
       wake ||= p.row[this.#statusAt] === 'queued' && !held;
     }

@@ -20,7 +20,6 @@ const LIVE = (worker: string) =>
 /** Writes on the store's connection, in turn with the store's other writes. */
 export type Serially = <T>(write: () => T) => Promise<T>;
 
-
 interface Candidate {
   id: string;
   priority: number;

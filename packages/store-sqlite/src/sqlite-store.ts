@@ -140,7 +140,10 @@ type PublishResult = { version: number; created: boolean };
 export async function openSqliteStore(options: SqliteStoreOptions): Promise<SqliteStore> {
   const memory = options.path === ':memory:';
   if (memory && options.shared === true) {
-    throw new WeftError('invalid_argument', 'a :memory: database cannot be shared between processes');
+    throw new WeftError(
+      'invalid_argument',
+      'a :memory: database cannot be shared between processes',
+    );
   }
   if (!memory) mkdirSync(dirname(options.path), { recursive: true });
   let db: Database.Database;

@@ -44,7 +44,11 @@ export async function workerCommand(a: WorkerArgs): Promise<number> {
   const telemetry = new Telemetry({ engine, log, processMetrics: false });
   const scheduler = startScheduler(engine);
   const database =
-    engine.store instanceof PostgresStore ? engine.store.label : 'postgres' in a ? 'PostgreSQL' : a.db;
+    engine.store instanceof PostgresStore
+      ? engine.store.label
+      : 'postgres' in a
+        ? 'PostgreSQL'
+        : a.db;
   log.info({ database, concurrency }, `worker ${where} on ${database}, concurrency ${concurrency}`);
   if (env['WEFT_SECRET_KEY'] === undefined) {
     log.warn(

@@ -55,15 +55,18 @@ describe.each(WAYS)('weft run and weft runs %s', (way, _title) => {
 
   const step = it.sequential;
 
-  step('weft run prints the outputs, exit 0, in this process unless --server is given', async () => {
-    const r = await cli('run', example('hello.yaml'), '--input', '{"name":"Ada"}');
-    expectExit(r, 0);
-    expect(parseJson(r)).toMatchObject({ greeting: 'Hello, Ada!' });
-    expect(r.stderr).toMatch(/^✓ greet \d+(\.\d+)?m?s$/m);
-    ids.hello = /^run (\S+) succeeded/m.exec(r.stderr)?.[1] ?? '';
-    expect(ids.hello).not.toBe('');
-    expect(r.stderr).not.toMatch(/using the server/);
-  });
+  step(
+    'weft run prints the outputs, exit 0, in this process unless --server is given',
+    async () => {
+      const r = await cli('run', example('hello.yaml'), '--input', '{"name":"Ada"}');
+      expectExit(r, 0);
+      expect(parseJson(r)).toMatchObject({ greeting: 'Hello, Ada!' });
+      expect(r.stderr).toMatch(/^✓ greet \d+(\.\d+)?m?s$/m);
+      ids.hello = /^run (\S+) succeeded/m.exec(r.stderr)?.[1] ?? '';
+      expect(ids.hello).not.toBe('');
+      expect(r.stderr).not.toMatch(/using the server/);
+    },
+  );
 
   step('a human step exits 3 and says how to answer', async () => {
     const r = await cli('run', example('human.yaml'), '--input', '{"amount": 5}');
