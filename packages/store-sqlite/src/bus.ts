@@ -11,13 +11,15 @@
 import type { Database, Statement } from 'better-sqlite3';
 import { WeftError, type BusMessage, type Logger, type RunBus } from '@weft/core';
 import { MAX_MESSAGE_BYTES } from './apply-claims.js';
-import type { Serially } from './claims.js';
 
 /** How often a listening process looks for other processes' messages. */
 export const POLL_MS = 25;
 
 /** How long a message stays readable: far past any subscriber's poll, even a stalled one's. */
 export const KEEP_MS = 60_000;
+
+/** Writes on the store's connection, in turn with the store's other writes. */
+export type Serially = <T>(write: () => T) => Promise<T>;
 
 const KINDS = new Set<string>(['runs', 'wake', 'forward', 'reply']);
 

@@ -11,14 +11,11 @@
  */
 import type { Database } from 'better-sqlite3';
 import { WeftError, type RunClaim, type RunClaims, type WorkerInfo } from '@weft/core';
-import type { SqliteBus } from './bus.js';
+import type { Serially, SqliteBus } from './bus.js';
 
 const TERMINAL = `('succeeded', 'failed', 'cancelled')`;
 const LIVE = (worker: string) =>
   `EXISTS (SELECT 1 FROM workers w WHERE w.id = ${worker} AND w.expires_at > @now)`;
-
-/** Writes on the store's connection, in turn with the store's other writes. */
-export type Serially = <T>(write: () => T) => Promise<T>;
 
 interface Candidate {
   id: string;
