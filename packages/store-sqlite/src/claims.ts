@@ -12,6 +12,7 @@
 import type { Database } from 'better-sqlite3';
 import { WeftError, type RunClaim, type RunClaims, type WorkerInfo } from '@weft/core';
 import type { Serially, SqliteBus } from './bus.js';
+import { goneFromHere } from './lock.js';
 
 const TERMINAL = `('succeeded', 'failed', 'cancelled')`;
 const LIVE = (worker: string) =>
@@ -242,4 +243,22 @@ export function handOverUnheld(db: Database): number {
        ON CONFLICT (run_id) DO UPDATE SET owner = excluded.owner`,
     )
     .run().changes;
+}
+
+/**
+ * Ends the leases of workers whose process is gone (killed on this machine): their runs are
+ * claimable at once rather than when the lease would lapse. Every process on a file is on this
+ * machine, so its pid tells. Returns whether any lease ended.
+ */
+export function endDeadLeases(db: Database): boolean {
+  const rows = db.prepare('SELECT id, where_ FROM workers').all() as {
+    id: string;
+    where_: string;
+  }[];
+  const end = db.prepare('DELETE FROM workers WHERE id = ?');
+  let ended = false;
+  for (const w of rows) {
+    if (goneFromHere(w.where_)) ended = end.run(w.id).changes === 1 || ended;
+  }
+  return ended;
 }

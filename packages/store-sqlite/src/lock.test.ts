@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import Database from 'better-sqlite3';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { makeRun, makeWrite } from '@weft/core/testing';
 import { liveLockHolder, lockHolder } from './lock.js';
 import { applyMigrations } from './migrate.js';
 import { MIGRATIONS } from './migrations.js';
@@ -303,6 +304,31 @@ describe('shared lock', () => {
       MIGRATIONS.length - 1,
     );
     raw.close();
+  });
+
+  it('ends the leases of workers whose process is gone: their runs are claimable at once', async () => {
+    const path = tempFile();
+    const { child, report } = await openInChild(path, undefined, true);
+    expect(report).toEqual({ ready: true });
+    const here = await openSqliteStore({ path, shared: true });
+    await here.migrate();
+    const claims = here.cluster!.claims;
+    // The child's worker, as an engine in it would name itself, holding a run for a minute.
+    await claims.join('child', 60_000, { version: 'x', where: `${hostname()}:${child.pid}` });
+    await here.commit([
+      makeWrite(makeRun('r1'), { claim: { worker: 'child', token: 1, release: false } }),
+    ]);
+    await claims.join('here', 60_000, { version: 'x', where: `${hostname()}:${process.pid}` });
+    expect(await claims.claim('here', 10)).toEqual([]);
+    child.kill('SIGKILL');
+    await exited(child);
+    // The next process to open the file sees the child gone, long before its lease would lapse.
+    const next = await openSqliteStore({ path, shared: true });
+    await next.migrate();
+    expect((await claims.workers()).map((w) => w.id)).toEqual(['here']);
+    expect(await claims.claim('here', 10)).toEqual([{ runId: 'r1', token: 2 }]);
+    await next.close();
+    await here.close();
   });
 
   it('is not for :memory:', async () => {

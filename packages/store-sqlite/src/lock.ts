@@ -222,6 +222,19 @@ function holdsLock(holder: LockHolder, me: LockHolder): boolean {
   return isAlive(holder.pid);
 }
 
+/**
+ * Whether `where` (`host:pid`, as workers name themselves) names a process of this host that is
+ * gone. False for another host's, whose liveness cannot be told from here.
+ */
+export function goneFromHere(where: string): boolean {
+  const at = where.lastIndexOf(':');
+  const pid = Number(where.slice(at + 1));
+  if (at < 0 || where.slice(0, at) !== hostname() || !Number.isSafeInteger(pid) || pid <= 0) {
+    return false;
+  }
+  return !isAlive(pid);
+}
+
 function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);

@@ -52,7 +52,7 @@ import { BulkLoader } from './bulk-load.js';
 import { ApiKeyTable, CredentialTable } from './credentials.js';
 import { acquireProcessLock, acquireSharedLock, type ProcessLock } from './lock.js';
 import { SqliteBus } from './bus.js';
-import { handOverUnheld, SqliteClaims } from './claims.js';
+import { endDeadLeases, handOverUnheld, SqliteClaims } from './claims.js';
 import { claimIdentity } from './identity.js';
 import { applyMigrations, missingMigrations } from './migrate.js';
 import { EventLog } from './event-log.js';
@@ -328,7 +328,22 @@ export class SqliteStore implements Store {
     if (this.#lock !== undefined && this.cluster === undefined) {
       convertToIncremental(this.#db, this.path, this.#log);
     }
-    if (this.cluster !== undefined && this.#lock?.first === true) handOverUnheld(this.#db);
+    if (this.cluster !== undefined && this.#lock !== undefined) this.#adoptLeftovers();
+  }
+
+  /**
+   * What processes that are gone left in flight is for the workers to take at once: the leases of
+   * dead workers end (their runs are claimable now, not when the lease would lapse), and when no
+   * other process has the file, the runs a process that held it alone left running are handed over.
+   */
+  #adoptLeftovers(): void {
+    this.#db
+      .transaction(() => {
+        const ended = endDeadLeases(this.#db);
+        const handed = this.#lock?.first === true ? handOverUnheld(this.#db) : 0;
+        if (ended || handed > 0) this.#bus?.announce('{"kind":"wake"}');
+      })
+      .immediate();
   }
 
   /**
