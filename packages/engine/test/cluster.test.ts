@@ -210,6 +210,18 @@ for (const { name, place } of PLACES) {
       expect(ran(`${id}:g`).map((e) => e.by)).toEqual(['first', 'second']);
     });
 
+    it('a start without a version takes the latest, whichever worker published it', async () => {
+      const at = await place();
+      const [one, two] = [await worker(at, 'one', {}), await worker(at, 'two', {})];
+      const versionOf = async (id: string) => (await two.store.getRun(id))?.version;
+      await one.publish(COUNTED);
+      expect(await versionOf((await two.start('counted')).id)).toBe(1);
+      await one.publish({ ...COUNTED, name: 'counted again' });
+      const { id } = await two.start('counted');
+      expect(await versionOf(id)).toBe(2);
+      expect(await two.wait(id)).toMatchObject({ status: 'succeeded' });
+    });
+
     it('two schedulers on one database fire each cron due time once', async () => {
       const at = await place();
       const [one, two] = [
