@@ -29,8 +29,9 @@ export interface EngineOptions {
   /**
    * Open the SQLite file `db` shared with other processes on this machine (`weft serve`,
    * `weft run`, `weft worker` on one file): this engine is then one of their workers, as on
-   * PostgreSQL (see `worker`), and none of them holds the file alone. Not for `:memory:`.
-   * Ignored when `store` or `postgres` is given. @default false
+   * PostgreSQL (see `worker`), and none of them holds the file alone. Its engine listens to the
+   * others (a poll every 25 ms), which keeps the process running until `close()`, as a PostgreSQL
+   * connection does. Not for `:memory:`. Ignored when `store` or `postgres` is given. @default false
    */
   shared?: boolean;
   /**
