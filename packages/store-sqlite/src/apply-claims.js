@@ -83,18 +83,19 @@ export class ClaimApplier {
   settle(plan) {
     /** @type {Map<string, [string, number, boolean]>} */
     const entries = new Map();
-    let wake = false;
+    /** Per run, whether this commit leaves it queued and held by no one. */
+    const idle = new Map();
     for (const p of plan) {
       const id = /** @type {string} */ (p.row[0]);
       if (p.claim !== undefined) this.#setOwner.run(id, p.claim[0], p.claim[1]);
-      // The run as this commit leaves it: its last write's seq, and its holder now.
+      // The run as its last write in this commit leaves it: its seq, and its holder now.
       const held = p.claim !== undefined ? p.claim[0] !== null : this.#owner.get(id) != null;
       entries.set(id, [id, /** @type {number} */ (p.row[this.#seqAt]), held]);
-      wake ||= p.row[this.#statusAt] === 'queued' && !held;
+      idle.set(id, p.row[this.#statusAt] === 'queued' && !held);
     }
     const at = Date.now();
     for (const message of runsMessages([...entries.values()])) this.#publish.run(message, at);
-    if (wake) this.#publish.run(WAKE, at);
+    if ([...idle.values()].includes(true)) this.#publish.run(WAKE, at);
   }
 }
 
