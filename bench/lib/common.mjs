@@ -231,13 +231,18 @@ export function benchNodeType(defineNode) {
 
 /**
  * Opens an engine with the bench node registered. WEFT_BENCH_WRITER=thread|inline chooses where
- * the SQLite store writes its commits (the engine's default otherwise).
+ * the SQLite store writes its commits (the engine's default otherwise). WEFT_BENCH_SHARED=1 opens
+ * a SQLite file shared, as `weft serve` does: the engine is a worker alone on the file (room for
+ * every run the workload has in flight), which measures what sharing costs a process alone.
  */
 export async function openEngine(weft, options) {
   const { Engine, defineNode } = weft;
   const writer = process.env.WEFT_BENCH_WRITER;
+  const shared =
+    process.env.WEFT_BENCH_SHARED === '1' && options.db !== undefined && options.db !== ':memory:';
   return Engine.open({
     ...(writer === undefined ? {} : { sqliteWriter: writer }),
+    ...(shared ? { shared: true, worker: { concurrency: 100_000 } } : {}),
     ...options,
     nodes: [...(options.nodes ?? []), benchNodeType(defineNode)],
   });

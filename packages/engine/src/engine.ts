@@ -185,6 +185,7 @@ export class Engine {
             path: options.db ?? DEFAULT_DB,
             synchronous: options.synchronous ?? 'FULL',
             lock: options.lock ?? true,
+            ...(options.shared === true ? { shared: true } : {}),
             ...(options.sqliteWriter === undefined ? {} : { writer: options.sqliteWriter }),
             ...log,
           }));

@@ -1,12 +1,16 @@
 /**
- * Many workers on one PostgreSQL database (issue 13): engines of this process on one schema, each
- * a worker with its own lease. A run is carried by one worker at a time; a worker with its share
+ * Many workers on one database (issue 13): engines of this process on one PostgreSQL schema, or on
+ * one SQLite file opened shared (as processes of one machine open it), each a worker with its own
+ * lease. A run is carried by one worker at a time; a worker with its share
  * leaves new runs `queued` for the others, which claim them highest priority first; inputs and
  * cancels for a run another worker holds reach that worker; a worker that ends its lease (a drain)
  * or stops renewing it (a stall) loses its runs to the others, and what it had in flight runs
  * again there.
  */
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, connect, type AddressInfo, type Server, type Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { TestSchemas } from '@weft/store-postgres/testing';
@@ -15,6 +19,22 @@ import { defineNode, Engine, type Logger, type Store, type WorkerOptions } from 
 
 const schemas = new TestSchemas();
 afterAll(() => schemas.dropAll(), 120_000);
+const dir = mkdtempSync(join(tmpdir(), 'weft-cluster-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+let files = 0;
+
+/** Where the workers of a test meet: a PostgreSQL schema, or a SQLite file opened shared. */
+type Place = { postgres: string } | { db: string; shared: true };
+const PLACES: { name: string; place: () => Promise<Place> }[] = [
+  {
+    name: 'one PostgreSQL database',
+    place: async () => ({ postgres: schemas.urlFor(await schemas.create()) }),
+  },
+  {
+    name: 'one SQLite file',
+    place: async () => ({ db: join(dir, `db-${++files}.db`), shared: true }),
+  },
+];
 
 let engines: Engine[] = [];
 afterEach(async () => {
@@ -84,14 +104,14 @@ const log: Logger = {
 };
 
 async function worker(
-  postgres: string,
+  place: Place,
   by: string,
   worker: WorkerOptions,
   store?: Store,
   scheduler = false,
 ): Promise<Engine> {
   const engine = await Engine.open({
-    ...(store === undefined ? { postgres } : { store }),
+    ...(store === undefined ? place : { store }),
     scheduler,
     nodes: nodesFor(by),
     worker: { pollMs: 100, ...worker },
@@ -109,111 +129,128 @@ const COUNTED = {
   ],
 };
 
+for (const { name, place } of PLACES) {
+  describe(`many workers on ${name}`, () => {
+    it('runs started where there is no room wait queued; the free worker carries them, by priority', async () => {
+      const at = await place();
+      const api = await worker(at, 'api', { concurrency: 0 });
+      await api.publish(COUNTED);
+      const ids: string[] = [];
+      for (let i = 0; i < 12; i++) {
+        const { id, status } = await api.start('counted', { priority: i % 3 });
+        expect(status).toBe('queued');
+        ids.push(id);
+      }
+      // One run at a time: claims follow priority, then age.
+      await worker(at, 'one', { concurrency: 1 });
+      const views = await Promise.all(ids.map((id) => api.wait(id)));
+      for (const v of views)
+        expect(v).toMatchObject({ status: 'succeeded', output: { by: 'one' } });
+      for (const id of ids) {
+        expect(ran(`${id}:a`)).toHaveLength(1);
+        expect(ran(`${id}:b`)).toHaveLength(1);
+      }
+      const order = executions
+        .filter((e) => e.key.endsWith(':a') && ids.some((id) => e.key.startsWith(id)))
+        .map((e) => ids.indexOf(e.key.split(':')[0]!));
+      const priorities = order.map((i) => i % 3);
+      expect(priorities).toEqual([...priorities].sort((x, y) => y - x));
+      expect(order.filter((i) => i % 3 === 2)).toEqual([2, 5, 8, 11]);
+    });
+
+    it('an answer (a large one too) and a cancel for a run another worker holds reach that worker', async () => {
+      const at = await place();
+      const holder = await worker(at, 'holder', {});
+      const other = await worker(at, 'other', { concurrency: 0 });
+      await holder.publish({
+        id: 'split',
+        nodes: [
+          { id: 'slow', type: 'count', with: { gate: 'split' } },
+          {
+            id: 'ask',
+            type: 'human',
+            with: { prompt: 'ok?', schema: { type: 'object', required: ['ok'] } },
+          },
+        ],
+      });
+      const { id } = await holder.start('split');
+      // Waiting for the answer, while `slow` runs at the holder.
+      await waitFor(async () => (await other.waitingForAnswer(id)).includes('ask'));
+      await expect(other.input(id, 'ask', { nope: 1 })).rejects.toMatchObject({
+        code: 'invalid_answer',
+      });
+      // Larger than a NOTIFY payload: the bus stores it for the holder to read.
+      const answer = { ok: true, note: 'n'.repeat(50_000) };
+      await other.input(id, 'ask', answer);
+      expect((await other.get(id))?.nodes['ask']).toMatchObject({
+        status: 'succeeded',
+        output: answer,
+      });
+      // The holder still runs `slow`: the cancel aborts it there.
+      await other.cancel(id, 'enough');
+      const done = await other.wait(id, { until: 'finished' });
+      expect(done.status).toBe('cancelled');
+      expect(ran(`${id}:slow`).map((e) => e.by)).toEqual(['holder']);
+    });
+
+    it('a worker that drains lets go of its runs: another carries on what was in flight at once', async () => {
+      const at = await place();
+      const first = await worker(at, 'first', { leaseMs: 60_000 });
+      await first.publish({
+        id: 'gated',
+        nodes: [{ id: 'g', type: 'count', with: { gate: 'drain' } }],
+      });
+      const { id } = await first.start('gated');
+      await waitFor(() => ran(`${id}:g`).length === 1);
+      const second = await worker(at, 'second', {});
+      await first.close();
+      // Long before the first's lease of a minute would lapse.
+      await waitFor(() => ran(`${id}:g`).length === 2, 5000);
+      gate('drain').open();
+      const view = await second.wait(id, { until: 'finished' });
+      expect(view).toMatchObject({ status: 'succeeded', output: { by: 'second' } });
+      expect(ran(`${id}:g`).map((e) => e.by)).toEqual(['first', 'second']);
+    });
+
+    it('a start without a version takes the latest, whichever worker published it', async () => {
+      const at = await place();
+      const [one, two] = [await worker(at, 'one', {}), await worker(at, 'two', {})];
+      const versionOf = async (id: string) => (await two.store.getRun(id))?.version;
+      await one.publish(COUNTED);
+      expect(await versionOf((await two.start('counted')).id)).toBe(1);
+      await one.publish({ ...COUNTED, name: 'counted again' });
+      const { id } = await two.start('counted');
+      expect(await versionOf(id)).toBe(2);
+      expect(await two.wait(id)).toMatchObject({ status: 'succeeded' });
+    });
+
+    it('two schedulers on one database fire each cron due time once', async () => {
+      const at = await place();
+      const [one, two] = [
+        await worker(at, 'one', {}, undefined, true),
+        await worker(at, 'two', {}, undefined, true),
+      ];
+      await one.publish({
+        ...COUNTED,
+        id: 'ticking',
+        triggers: [{ type: 'cron', schedule: '* * * * * *' }],
+      });
+      await two.publish({
+        ...COUNTED,
+        id: 'ticking',
+        triggers: [{ type: 'cron', schedule: '* * * * * *' }],
+      });
+      await new Promise((r) => setTimeout(r, 3500));
+      const { runs } = await one.store.listRuns({ limit: 100 });
+      const keys = runs.map((r) => r.idempotencyKey);
+      expect(runs.length).toBeGreaterThanOrEqual(2);
+      expect(new Set(keys).size).toBe(runs.length);
+      expect(keys.every((k) => k?.startsWith('cron:0:'))).toBe(true);
+    });
+  });
+}
+
 describe('many workers on one PostgreSQL database', () => {
-  it('runs started where there is no room wait queued; the free worker carries them, by priority', async () => {
-    const postgres = schemas.urlFor(await schemas.create());
-    const api = await worker(postgres, 'api', { concurrency: 0 });
-    await api.publish(COUNTED);
-    const ids: string[] = [];
-    for (let i = 0; i < 12; i++) {
-      const { id, status } = await api.start('counted', { priority: i % 3 });
-      expect(status).toBe('queued');
-      ids.push(id);
-    }
-    // One run at a time: claims follow priority, then age.
-    await worker(postgres, 'one', { concurrency: 1 });
-    const views = await Promise.all(ids.map((id) => api.wait(id)));
-    for (const v of views) expect(v).toMatchObject({ status: 'succeeded', output: { by: 'one' } });
-    for (const id of ids) {
-      expect(ran(`${id}:a`)).toHaveLength(1);
-      expect(ran(`${id}:b`)).toHaveLength(1);
-    }
-    const order = executions
-      .filter((e) => e.key.endsWith(':a') && ids.some((id) => e.key.startsWith(id)))
-      .map((e) => ids.indexOf(e.key.split(':')[0]!));
-    const priorities = order.map((i) => i % 3);
-    expect(priorities).toEqual([...priorities].sort((x, y) => y - x));
-    expect(order.filter((i) => i % 3 === 2)).toEqual([2, 5, 8, 11]);
-  });
-
-  it('an answer (a large one too) and a cancel for a run another worker holds reach that worker', async () => {
-    const postgres = schemas.urlFor(await schemas.create());
-    const holder = await worker(postgres, 'holder', {});
-    const other = await worker(postgres, 'other', { concurrency: 0 });
-    await holder.publish({
-      id: 'split',
-      nodes: [
-        { id: 'slow', type: 'count', with: { gate: 'split' } },
-        {
-          id: 'ask',
-          type: 'human',
-          with: { prompt: 'ok?', schema: { type: 'object', required: ['ok'] } },
-        },
-      ],
-    });
-    const { id } = await holder.start('split');
-    // Waiting for the answer, while `slow` runs at the holder.
-    await waitFor(async () => (await other.waitingForAnswer(id)).includes('ask'));
-    await expect(other.input(id, 'ask', { nope: 1 })).rejects.toMatchObject({
-      code: 'invalid_answer',
-    });
-    // Larger than a NOTIFY payload: the bus stores it for the holder to read.
-    const answer = { ok: true, note: 'n'.repeat(50_000) };
-    await other.input(id, 'ask', answer);
-    expect((await other.get(id))?.nodes['ask']).toMatchObject({
-      status: 'succeeded',
-      output: answer,
-    });
-    // The holder still runs `slow`: the cancel aborts it there.
-    await other.cancel(id, 'enough');
-    const done = await other.wait(id, { until: 'finished' });
-    expect(done.status).toBe('cancelled');
-    expect(ran(`${id}:slow`).map((e) => e.by)).toEqual(['holder']);
-  });
-
-  it('a worker that drains lets go of its runs: another carries on what was in flight at once', async () => {
-    const postgres = schemas.urlFor(await schemas.create());
-    const first = await worker(postgres, 'first', { leaseMs: 60_000 });
-    await first.publish({
-      id: 'gated',
-      nodes: [{ id: 'g', type: 'count', with: { gate: 'drain' } }],
-    });
-    const { id } = await first.start('gated');
-    await waitFor(() => ran(`${id}:g`).length === 1);
-    const second = await worker(postgres, 'second', {});
-    await first.close();
-    // Long before the first's lease of a minute would lapse.
-    await waitFor(() => ran(`${id}:g`).length === 2, 5000);
-    gate('drain').open();
-    const view = await second.wait(id, { until: 'finished' });
-    expect(view).toMatchObject({ status: 'succeeded', output: { by: 'second' } });
-    expect(ran(`${id}:g`).map((e) => e.by)).toEqual(['first', 'second']);
-  });
-
-  it('two schedulers on one database fire each cron due time once', async () => {
-    const postgres = schemas.urlFor(await schemas.create());
-    const [one, two] = [
-      await worker(postgres, 'one', {}, undefined, true),
-      await worker(postgres, 'two', {}, undefined, true),
-    ];
-    await one.publish({
-      ...COUNTED,
-      id: 'ticking',
-      triggers: [{ type: 'cron', schedule: '* * * * * *' }],
-    });
-    await two.publish({
-      ...COUNTED,
-      id: 'ticking',
-      triggers: [{ type: 'cron', schedule: '* * * * * *' }],
-    });
-    await new Promise((r) => setTimeout(r, 3500));
-    const { runs } = await one.store.listRuns({ limit: 100 });
-    const keys = runs.map((r) => r.idempotencyKey);
-    expect(runs.length).toBeGreaterThanOrEqual(2);
-    expect(new Set(keys).size).toBe(runs.length);
-    expect(keys.every((k) => k?.startsWith('cron:0:'))).toBe(true);
-  });
-
   it('refuses to take part beside live workers of another version, and to change runs unfenced', async () => {
     const postgres = schemas.urlFor(await schemas.create());
     const store = await openPostgresStore({ url: postgres });
@@ -244,11 +281,11 @@ describe('many workers on one PostgreSQL database', () => {
     const postgres = schemas.urlFor(await schemas.create());
     const relay = await Relay.open(new URL(postgres));
     try {
-      const cut = await worker(relay.url(postgres), 'cut', { leaseMs: 800 });
+      const cut = await worker({ postgres: relay.url(postgres) }, 'cut', { leaseMs: 800 });
       await cut.publish({ id: 'far', nodes: [{ id: 'g', type: 'count', with: { gate: 'far' } }] });
       const { id } = await cut.start('far');
       await waitFor(() => ran(`${id}:g`).length === 1);
-      const taker = await worker(postgres, 'taker', { leaseMs: 800 });
+      const taker = await worker({ postgres }, 'taker', { leaseMs: 800 });
       warnings.length = 0;
       relay.blackhole();
       await waitFor(() => ran(`${id}:g`).length === 2, 5000);
@@ -284,7 +321,7 @@ describe('many workers on one PostgreSQL database', () => {
     claims.join = (w, ttl, info) => (stalled ? never : join(w, ttl, info));
     claims.claim = (w, n) => (stalled ? never : claim(w, n));
     try {
-      const staller = await worker(postgres, 'staller', { leaseMs: 600 }, store);
+      const staller = await worker({ postgres }, 'staller', { leaseMs: 600 }, store);
       await staller.publish({
         id: 'stall',
         nodes: [
@@ -294,7 +331,7 @@ describe('many workers on one PostgreSQL database', () => {
       });
       const { id } = await staller.start('stall');
       await waitFor(() => ran(`${id}:g`).length === 1);
-      const taker = await worker(postgres, 'taker', { leaseMs: 600 });
+      const taker = await worker({ postgres }, 'taker', { leaseMs: 600 });
       warnings.length = 0;
       stalled = true;
       await waitFor(() => ran(`${id}:g`).length === 2, 5000);

@@ -7,17 +7,17 @@
  * `weft_commit` inside the commit.
  */
 import type pg from 'pg';
-import { WeftError, type BusMessage, type Logger, type RunBus } from '@weft/core';
+import {
+  MAX_BUS_MESSAGE_BYTES,
+  WeftError,
+  type BusMessage,
+  type Logger,
+  type RunBus,
+} from '@weft/core';
 import { ChannelListener } from './listener.js';
 
 /** Below NOTIFY's 8000 bytes, as `weft_publish_runs` splits its messages: larger ones are stored. */
 export const MAX_NOTIFY_BYTES = 7900;
-
-/**
- * Largest message: above the largest value a run takes in (an input or an answer, 4 MiB of JSON by
- * default) with room for the message around it.
- */
-export const MAX_MESSAGE_BYTES = 8 * 1024 * 1024;
 
 const PUBLISH = { name: 'weft_bus_publish', text: 'SELECT pg_notify(weft_bus_channel(), $1)' };
 const STORE = { name: 'weft_bus_store', text: 'SELECT weft_bus_store($1)' };
@@ -36,7 +36,7 @@ export interface BusOptions {
 }
 
 export class PostgresBus implements RunBus {
-  readonly maxMessageBytes = MAX_MESSAGE_BYTES;
+  readonly maxMessageBytes = MAX_BUS_MESSAGE_BYTES;
   readonly #pool: pg.Pool;
   readonly #log: Logger;
   readonly #listener: ChannelListener;
@@ -80,12 +80,12 @@ export class PostgresBus implements RunBus {
   publish(message: BusMessage): Promise<void> {
     const text = JSON.stringify(message);
     const bytes = Buffer.byteLength(text, 'utf8');
-    if (bytes > MAX_MESSAGE_BYTES) {
+    if (bytes > MAX_BUS_MESSAGE_BYTES) {
       return Promise.reject(
         new WeftError(
           'payload_too_large',
-          `a bus message carries at most ${MAX_MESSAGE_BYTES} bytes of JSON; this ${message.kind} message has ${bytes}`,
-          { details: { bytes, limit: MAX_MESSAGE_BYTES } },
+          `a bus message carries at most ${MAX_BUS_MESSAGE_BYTES} bytes of JSON; this ${message.kind} message has ${bytes}`,
+          { details: { bytes, limit: MAX_BUS_MESSAGE_BYTES } },
         ),
       );
     }

@@ -10,6 +10,8 @@
  * it is, from the sources as from the build; it imports nothing of Weft's for the same reason.
  */
 
+import { ClaimApplier } from './apply-claims.js';
+
 /**
  * @typedef {object} RunPlan What one commit writes for one run.
  * @property {unknown[]} row The run row: the values of {@link RUN_COLUMNS}, in order.
@@ -26,6 +28,8 @@
  * @property {string[]} removeTimers
  * @property {unknown[][]} addTimers Timer rows: the values of {@link INSERT_TIMER}, in order.
  * @property {string | undefined} singleton The run's singleton key, on its first write.
+ * @property {[owner: string | null, token: number]} [claim] The writer's claim on the run: its
+ *   token, and the run's holder after the commit (null: let go). Absent: a write without a claim.
  */
 
 /** @typedef {RunPlan[]} CommitPlan Everything one commit writes, run by run in order. */
@@ -131,6 +135,8 @@ export class PlanApplier {
   #lastBefore;
   #deleteTimer;
   #insertTimer;
+  /** @type {ClaimApplier | undefined} */
+  #claims;
 
   /** @param {import('better-sqlite3').Database} db a connection to a migrated database */
   constructor(db) {
@@ -169,8 +175,14 @@ export class PlanApplier {
    * afresh, or move a timer under the same id. Call it inside a transaction.
    * @param {CommitPlan} plan
    * @throws {PlanConflict} when an event's seq is already stored.
+   * @throws {import('./apply-claims.js').ClaimLost} when a claimed run is another worker's now.
    */
   apply(plan) {
+    // Commits of workers sharing the file only: one test per run otherwise.
+    const claims = plan.some((p) => p.claim !== undefined)
+      ? (this.#claims ??= new ClaimApplier(this.#db, index('status'), index('seq')))
+      : undefined;
+    claims?.check(plan);
     for (const p of plan) {
       const id = /** @type {string} */ (p.row[0]);
       const fromPrevious = this.#writeRun(p);
@@ -191,6 +203,7 @@ export class PlanApplier {
       for (const timer of p.removeTimers) this.#deleteTimer.run(timer);
       for (const t of p.addTimers) this.#insertTimer.run(t);
     }
+    claims?.settle(plan);
   }
 
   /**

@@ -9,6 +9,7 @@
 import { Worker } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import { PlanApplier, PlanConflict, type CommitPlan } from './apply-plan.js';
+import { ClaimLost } from './apply-claims.js';
 
 export interface CommitWriter {
   /** Writes the plan in one IMMEDIATE transaction: resolves once committed, rejects rolled back. */
@@ -132,6 +133,7 @@ export class ThreadWriter implements CommitWriter {
 /** The error the thread's transaction failed with, as the store's own connection would throw it. */
 function errorOf(e: NonNullable<Reply['error']>): Error {
   if (e.name === 'PlanConflict') return new PlanConflict(e.message);
+  if (e.name === 'ClaimLost') return new ClaimLost(JSON.parse(e.message) as string[]);
   if (e.name === 'SqliteError' && typeof e.code === 'string') {
     return new Database.SqliteError(e.message, e.code);
   }

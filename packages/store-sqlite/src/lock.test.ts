@@ -10,7 +10,10 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import Database from 'better-sqlite3';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { makeRun, makeWrite } from '@weft/core/testing';
 import { liveLockHolder, lockHolder } from './lock.js';
+import { applyMigrations } from './migrate.js';
+import { MIGRATIONS } from './migrations.js';
 import { openSqliteStore } from './sqlite-store.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'weft-lock-'));
@@ -54,8 +57,8 @@ writeFileSync(
 const CHILD = `
 const { openSqliteStore } = await import(process.env.WEFT_STORE_MODULE);
 try {
-  const store = await openSqliteStore({ path: process.env.WEFT_DB });
-  await store.migrate();
+  const store = await openSqliteStore({ path: process.env.WEFT_DB, shared: process.env.WEFT_SHARED === '1' });
+  if (process.env.WEFT_MIGRATE !== '0') await store.migrate();
   if (process.env.WEFT_URL) store.announceServer(process.env.WEFT_URL);
   console.log(JSON.stringify({ ready: true }));
   setInterval(() => {}, 60_000);
@@ -68,6 +71,8 @@ try {
 function openInChild(
   path: string,
   url?: string,
+  shared = false,
+  migrate = true,
 ): Promise<{ child: ChildProcess; report: Record<string, unknown> }> {
   const child = spawn(
     process.execPath,
@@ -77,6 +82,8 @@ function openInChild(
         ...process.env,
         WEFT_DB: path,
         ...(url === undefined ? {} : { WEFT_URL: url }),
+        WEFT_SHARED: shared ? '1' : '0',
+        WEFT_MIGRATE: migrate ? '1' : '0',
         WEFT_STORE_MODULE: new URL('./sqlite-store.ts', import.meta.url).href,
       },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -225,5 +232,108 @@ describe('process lock', () => {
     const reader = await openSqliteStore({ path, lock: false });
     expect(holderOf(path)).toBeUndefined();
     await reader.close();
+  });
+});
+
+describe('shared lock', () => {
+  const escaped = (path: string) => path.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+  it('lets processes share the file, and refuses to hold it alone until every one is gone', async () => {
+    const path = tempFile();
+    const first = await openInChild(path, undefined, true);
+    const second = await openInChild(path, undefined, true);
+    expect([first.report, second.report]).toEqual([{ ready: true }, { ready: true }]);
+    // This process shares it too, beside them.
+    const here = await openSqliteStore({ path, shared: true });
+    await here.migrate();
+    expect(here.cluster).toBeDefined();
+    await here.close();
+
+    const alone = openSqliteStore({ path });
+    await expect(alone).rejects.toMatchObject({ code: 'store_locked' });
+    await expect(alone).rejects.toThrow(
+      new RegExp(
+        `^database ${escaped(path)} is in use by process (${first.child.pid}|${second.child.pid}) ` +
+          `\\(started [^)]+\\), shared with other processes; stop it or use another --db$`,
+      ),
+    );
+    first.child.kill('SIGKILL');
+    await exited(first.child);
+    await expect(openSqliteStore({ path })).rejects.toThrow(`process ${second.child.pid} `);
+    second.child.kill('SIGKILL');
+    await exited(second.child);
+    // The gone processes' shares are cleared on the way.
+    const store = await openSqliteStore({ path });
+    expect(store.cluster).toBeUndefined();
+    expect(holderOf(path)?.pid).toBe(process.pid);
+    await store.close();
+  });
+
+  it('is refused while a process holds the file alone, and free once it is gone', async () => {
+    const path = tempFile();
+    const { child, report } = await openInChild(path);
+    expect(report).toEqual({ ready: true });
+    await expect(openSqliteStore({ path, shared: true })).rejects.toThrow(
+      `database ${path} is in use by process ${child.pid} `,
+    );
+    const refused = await openInChild(path, undefined, true);
+    expect(refused.report).toMatchObject({ code: 'store_locked' });
+    expect(String(refused.report['message'])).toContain('), alone; stop it');
+    child.kill('SIGKILL');
+    await exited(child);
+    const shared = await openSqliteStore({ path, shared: true });
+    await shared.close();
+  });
+
+  it('refuses to migrate a schema other processes share, and leaves it as it was', async () => {
+    const path = tempFile();
+    const old = new Database(path);
+    applyMigrations(old, path, MIGRATIONS.slice(0, -1));
+    old.close();
+    const { report } = await openInChild(path, undefined, true, false);
+    expect(report).toEqual({ ready: true });
+    const newer = await openSqliteStore({ path, shared: true });
+    const last = MIGRATIONS.at(-1)!.name;
+    await expect(newer.migrate()).rejects.toMatchObject({
+      code: 'store_locked',
+      message: `database ${path} is in use by processes of an older Weft (its schema lacks ${last}): stop them, then start this version`,
+    });
+    await newer.close();
+    const raw = new Database(path, { readonly: true });
+    expect(raw.prepare('SELECT count(*) FROM schema_migrations').pluck().get()).toBe(
+      MIGRATIONS.length - 1,
+    );
+    raw.close();
+  });
+
+  it('ends the leases of workers whose process is gone: their runs are claimable at once', async () => {
+    const path = tempFile();
+    const { child, report } = await openInChild(path, undefined, true);
+    expect(report).toEqual({ ready: true });
+    const here = await openSqliteStore({ path, shared: true });
+    await here.migrate();
+    const claims = here.cluster!.claims;
+    // The child's worker, as an engine in it would name itself, holding a run for a minute.
+    await claims.join('child', 60_000, { version: 'x', where: `${hostname()}:${child.pid}` });
+    await here.commit([
+      makeWrite(makeRun('r1'), { claim: { worker: 'child', token: 1, release: false } }),
+    ]);
+    await claims.join('here', 60_000, { version: 'x', where: `${hostname()}:${process.pid}` });
+    expect(await claims.claim('here', 10)).toEqual([]);
+    child.kill('SIGKILL');
+    await exited(child);
+    // The next process to open the file sees the child gone, long before its lease would lapse.
+    const next = await openSqliteStore({ path, shared: true });
+    await next.migrate();
+    expect((await claims.workers()).map((w) => w.id)).toEqual(['here']);
+    expect(await claims.claim('here', 10)).toEqual([{ runId: 'r1', token: 2 }]);
+    await next.close();
+    await here.close();
+  });
+
+  it('is not for :memory:', async () => {
+    await expect(openSqliteStore({ path: ':memory:', shared: true })).rejects.toMatchObject({
+      code: 'invalid_argument',
+    });
   });
 });

@@ -1,8 +1,11 @@
 /**
  * @module lock
- * One writing process per database file. SQLite itself would let two engines share a file, but
- * each would re-issue the other's in-flight work after its own "crash recovery", so a second engine
- * on the same file must be refused, with a message that says who holds it.
+ * Who may write a database file beside whom. An engine that holds the file alone (the default)
+ * treats every unfinished run as its own after a crash: a second engine on the same file would
+ * re-issue the other's in-flight work, so it must be refused, with a message that says who holds
+ * it. Processes that open the file *shared* are workers of one cluster (see `claims.ts`): their
+ * runs are fenced by claims, so any number of them may share it, but none beside a process that
+ * holds it alone, and no process takes it alone while one shares it.
  *
  * The claim is a row in the database rather than an OS file lock: it is visible to anyone who can
  * read the file, survives nothing but its holder (a claim whose process is gone is taken over), and
@@ -31,9 +34,59 @@ export interface ProcessLock {
   release(): void;
   /** Records (or with undefined, clears) the URL this process serves the database at. */
   announce(url: string | undefined): void;
+  /**
+   * No other live process had the file when this one took it: what the processes before left in
+   * flight is in flight nowhere now.
+   */
+  readonly first: boolean;
 }
 
 const HOLDER_COLUMNS = 'pid, hostname, started_at AS startedAt, url';
+
+/** The lock's tables; made here, not by a migration: the lock is taken before migrating. */
+function createTables(db: Database): void {
+  db.exec(`CREATE TABLE IF NOT EXISTS weft_process_lock (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    pid INTEGER NOT NULL,
+    hostname TEXT NOT NULL,
+    started_at TEXT NOT NULL,
+    token TEXT NOT NULL,
+    url TEXT
+  )`);
+  // Files made before the URL was recorded have the table without it.
+  if (!hasUrlColumn(db)) db.exec('ALTER TABLE weft_process_lock ADD COLUMN url TEXT');
+  db.exec(`CREATE TABLE IF NOT EXISTS weft_process_shares (
+    token TEXT PRIMARY KEY,
+    pid INTEGER NOT NULL,
+    hostname TEXT NOT NULL,
+    started_at TEXT NOT NULL
+  )`);
+}
+
+function inUse(label: string, holder: LockHolder, how: string): WeftError {
+  return new WeftError(
+    'store_locked',
+    `database ${label} is in use by process ${holder.pid} (started ${holder.startedAt})${how}; stop it or use another --db`,
+    { level: 'operational', details: holder },
+  );
+}
+
+/**
+ * The live processes that share the file, other than this one. Rows of processes that are gone
+ * are deleted on the way.
+ */
+function liveSharers(db: Database, me: LockHolder): LockHolder[] {
+  const rows = db
+    .prepare(`SELECT token, pid, hostname, started_at AS startedAt FROM weft_process_shares`)
+    .all() as (LockHolder & { token: string })[];
+  const live: LockHolder[] = [];
+  const drop = db.prepare('DELETE FROM weft_process_shares WHERE token = ?');
+  for (const { token, ...holder } of rows) {
+    if (holdsLock(holder, me)) live.push(holder);
+    else if (holder.pid !== me.pid || holder.hostname !== me.hostname) drop.run(token);
+  }
+  return live;
+}
 
 /**
  * Claims the database for this process.
@@ -55,24 +108,11 @@ export function acquireProcessLock(db: Database, label: string): ProcessLock {
     startedAt: new Date().toISOString(),
   };
   const claim = db.transaction(() => {
-    db.exec(`CREATE TABLE IF NOT EXISTS weft_process_lock (
-      id INTEGER PRIMARY KEY CHECK (id = 1),
-      pid INTEGER NOT NULL,
-      hostname TEXT NOT NULL,
-      started_at TEXT NOT NULL,
-      token TEXT NOT NULL,
-      url TEXT
-    )`);
-    // Files made before the URL was recorded have the table without it.
-    if (!hasUrlColumn(db)) db.exec('ALTER TABLE weft_process_lock ADD COLUMN url TEXT');
+    createTables(db);
     const holder = readHolder(db, HOLDER_COLUMNS);
-    if (holder !== undefined && holdsLock(holder, me)) {
-      throw new WeftError(
-        'store_locked',
-        `database ${label} is in use by process ${holder.pid} (started ${holder.startedAt}); stop it or use another --db`,
-        { level: 'operational', details: holder },
-      );
-    }
+    if (holder !== undefined && holdsLock(holder, me)) throw inUse(label, holder, '');
+    const sharer = liveSharers(db, me)[0];
+    if (sharer !== undefined) throw inUse(label, sharer, ', shared with other processes');
     db.prepare(
       `INSERT INTO weft_process_lock (id, pid, hostname, started_at, token, url)
        VALUES (1, ?, ?, ?, ?, NULL)
@@ -89,6 +129,44 @@ export function acquireProcessLock(db: Database, label: string): ProcessLock {
     announce: (url) => {
       db.prepare('UPDATE weft_process_lock SET url = ? WHERE token = ?').run(url ?? null, token);
     },
+    first: true,
+  };
+}
+
+/**
+ * Shares the database with the other processes that share it (workers of one cluster). Refused
+ * while a live process holds it alone (one that is gone is ignored; see {@link
+ * acquireProcessLock}).
+ *
+ * @returns the share; releasing it leaves the others' alone. It records no URL: a command on the
+ *   file opens it shared itself rather than going through a server.
+ * @throws WeftError `store_locked` when a live process holds the database alone.
+ */
+export function acquireSharedLock(db: Database, label: string): ProcessLock {
+  const token = randomUUID();
+  const me: LockHolder = {
+    pid: process.pid,
+    hostname: hostname(),
+    startedAt: new Date().toISOString(),
+  };
+  const share = db.transaction((): boolean => {
+    createTables(db);
+    const holder = readHolder(db, HOLDER_COLUMNS);
+    if (holder !== undefined && holdsLock(holder, me)) throw inUse(label, holder, ', alone');
+    const others = liveSharers(db, me).length;
+    db.prepare(
+      `INSERT INTO weft_process_shares (token, pid, hostname, started_at) VALUES (?, ?, ?, ?)`,
+    ).run(token, me.pid, me.hostname, me.startedAt);
+    return others === 0;
+  });
+  // IMMEDIATE: a process taking the file alone and one sharing it must not both see it free.
+  const first = share.immediate();
+  return {
+    release: () => {
+      db.prepare('DELETE FROM weft_process_shares WHERE token = ?').run(token);
+    },
+    announce: () => undefined,
+    first,
   };
 }
 
@@ -142,6 +220,19 @@ function holdsLock(holder: LockHolder, me: LockHolder): boolean {
   if (holder.pid === me.pid && holder.hostname === me.hostname) return false;
   if (holder.hostname !== me.hostname) return false;
   return isAlive(holder.pid);
+}
+
+/**
+ * Whether `where` (`host:pid`, as workers name themselves) names a process of this host that is
+ * gone. False for another host's, whose liveness cannot be told from here.
+ */
+export function goneFromHere(where: string): boolean {
+  const at = where.lastIndexOf(':');
+  const pid = Number(where.slice(at + 1));
+  if (at < 0 || where.slice(0, at) !== hostname() || !Number.isSafeInteger(pid) || pid <= 0) {
+    return false;
+  }
+  return !isAlive(pid);
 }
 
 function isAlive(pid: number): boolean {

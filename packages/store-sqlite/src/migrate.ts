@@ -45,3 +45,22 @@ export function applyMigrations(
   // both reading "nothing applied" and racing to create the same tables.
   return run.immediate();
 }
+
+/**
+ * The migrations a database that has some already still lacks; empty for a new database (nothing
+ * applied) and for one up to date.
+ */
+export function missingMigrations(
+  db: Database,
+  migrations: readonly Migration[] = MIGRATIONS,
+): string[] {
+  const table = db
+    .prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'`)
+    .get();
+  if (table === undefined) return [];
+  const applied = new Set(
+    db.prepare('SELECT name FROM schema_migrations').pluck().all() as string[],
+  );
+  if (applied.size === 0) return [];
+  return migrations.map((m) => m.name).filter((name) => !applied.has(name));
+}

@@ -365,4 +365,33 @@ export const MIGRATIONS: readonly Migration[] = [
       `CREATE INDEX debounces_due ON debounces (due_at)`,
     ],
   },
+  {
+    name: '0010_cluster',
+    up: [
+      // Many processes on one file (see claims.ts, bus.ts). A run's holder and fencing token live
+      // apart from the run row: a store used by one process alone never writes or reads them.
+      // A row with no owner keeps the token for the next claim to raise.
+      `CREATE TABLE run_claims (
+        run_id TEXT PRIMARY KEY REFERENCES runs (id) ON DELETE CASCADE,
+        owner TEXT,
+        token INTEGER NOT NULL
+      ) WITHOUT ROWID`,
+      `CREATE INDEX run_claims_owner ON run_claims (owner) WHERE owner IS NOT NULL`,
+      // One lease row per worker: a renewal rewrites it alone, never the rows of its runs.
+      // Times are epoch ms of the machine's clock, which every process on the file shares.
+      `CREATE TABLE workers (
+        id TEXT PRIMARY KEY,
+        version TEXT NOT NULL,
+        where_ TEXT NOT NULL,
+        expires_at INTEGER NOT NULL
+      ) WITHOUT ROWID`,
+      // The bus: messages as rows, read by every subscriber after the last seq it saw. AUTOINCREMENT:
+      // a seq is never given again once pruned, so a subscriber never takes a new row for a seen one.
+      `CREATE TABLE bus (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        message TEXT NOT NULL,
+        at INTEGER NOT NULL
+      )`,
+    ],
+  },
 ];

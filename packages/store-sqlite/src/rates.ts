@@ -1,7 +1,8 @@
 /**
  * @module rates
  * Rate buckets in SQLite: one row per bucket with the takes it remembers, read, judged and written
- * in one IMMEDIATE transaction on this process's clock (one process holds the file).
+ * in one IMMEDIATE transaction on this process's clock (the processes that share a file are on one
+ * machine, on one clock).
  */
 import type { Database, Transaction } from 'better-sqlite3';
 import type { RateAnswer, RateRelease, RateTake } from '@weft/core';

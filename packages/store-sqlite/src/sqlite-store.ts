@@ -16,6 +16,7 @@ import Database from 'better-sqlite3';
 import { silentLogger, WeftError } from '@weft/core';
 import type {
   ApiKeyRecord,
+  ClusterPorts,
   CredentialRecord,
   CredentialSummary,
   CredentialWrite,
@@ -53,9 +54,11 @@ import type {
 } from '@weft/core';
 import { BulkLoader } from './bulk-load.js';
 import { ApiKeyTable, CredentialTable } from './credentials.js';
-import { acquireProcessLock, type ProcessLock } from './lock.js';
+import { acquireProcessLock, acquireSharedLock, type ProcessLock } from './lock.js';
+import { SqliteBus } from './bus.js';
+import { endDeadLeases, handOverUnheld, SqliteClaims } from './claims.js';
 import { claimIdentity } from './identity.js';
-import { applyMigrations } from './migrate.js';
+import { applyMigrations, missingMigrations } from './migrate.js';
 import { EventLog } from './event-log.js';
 import { KnowledgeTable, MemoryTable } from './memory.js';
 import {
@@ -97,6 +100,13 @@ export interface SqliteStoreOptions {
    * @default true for files, false for `:memory:`
    */
   lock?: boolean;
+  /**
+   * Open the file as one of many processes on it, on this machine: the store offers `cluster`
+   * ports (leases, fenced claims, a bus over the file: see `claims.ts`, `bus.ts`), and the lock
+   * (unless `lock: false`) is shared with the other processes that open it so, refusing only a
+   * process that holds the file alone. Not for `:memory:`. @default false
+   */
+  shared?: boolean;
   /** How long a statement waits for another connection's write lock. @default 5000 */
   busyTimeoutMs?: number;
   /**
@@ -135,6 +145,12 @@ type PublishResult = { version: number; created: boolean };
  */
 export async function openSqliteStore(options: SqliteStoreOptions): Promise<SqliteStore> {
   const memory = options.path === ':memory:';
+  if (memory && options.shared === true) {
+    throw new WeftError(
+      'invalid_argument',
+      'a :memory: database cannot be shared between processes',
+    );
+  }
   if (!memory) mkdirSync(dirname(options.path), { recursive: true });
   let db: Database.Database;
   try {
@@ -152,7 +168,11 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Sqli
     db.pragma('foreign_keys = ON');
     // Deleted rows are zeroed on pages that are written anyway: a deleted run leaves no bytes.
     db.pragma('secure_delete = FAST');
-    const lock = (options.lock ?? !memory) ? acquireProcessLock(db, options.path) : undefined;
+    const shared = options.shared === true;
+    const lock =
+      (options.lock ?? !memory)
+        ? (shared ? acquireSharedLock : acquireProcessLock)(db, options.path)
+        : undefined;
     const busyTimeoutMs = options.busyTimeoutMs ?? 5000;
     const writer =
       memory || (options.writer ?? 'inline') === 'inline'
@@ -166,6 +186,7 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Sqli
     const store = new SqliteStore(db, options.path, lock, writer, {
       busyTimeoutMs,
       log: options.log ?? silentLogger,
+      shared,
     });
     return guardStorage(store, options.path);
   } catch (error) {
@@ -182,6 +203,9 @@ export class SqliteStore implements Store {
   readonly pragmas: SqlitePragmas;
   /** Where commits are written (see {@link SqliteStoreOptions.writer}). */
   readonly writer: 'thread' | 'inline';
+  /** Present when the file is opened shared (see {@link SqliteStoreOptions.shared}). */
+  readonly cluster?: ClusterPorts;
+  readonly #bus: SqliteBus | undefined;
   readonly #db: Database.Database;
   readonly #lock: ProcessLock | undefined;
   readonly #busyTimeoutMs: number;
@@ -217,7 +241,7 @@ export class SqliteStore implements Store {
     path: string,
     lock: ProcessLock | undefined,
     writer: CommitWriter,
-    settings: { busyTimeoutMs: number; log: Logger },
+    settings: { busyTimeoutMs: number; log: Logger; shared: boolean },
   ) {
     this.#db = db;
     this.#writer = writer;
@@ -227,6 +251,15 @@ export class SqliteStore implements Store {
     this.#busyTimeoutMs = settings.busyTimeoutMs;
     this.#log = settings.log;
     this.#lister = new RunLister(db);
+    if (settings.shared) {
+      const serially = <T>(write: () => T) => this.#serially(write);
+      const bus = new SqliteBus(db, serially, settings.log);
+      this.#bus = bus;
+      this.cluster = {
+        claims: guardStorage(new SqliteClaims(db, serially, bus), path),
+        bus: guardStorage(bus, path),
+      };
+    }
     this.pragmas = {
       journal_mode: String(db.pragma('journal_mode', { simple: true })),
       synchronous:
@@ -286,9 +319,38 @@ export class SqliteStore implements Store {
   }
 
   async migrate(): Promise<void> {
+    // Processes that share the file run on its schema: one of a newer Weft must not change it
+    // beneath them (a new file is made by whichever comes first, the others wait their turn).
+    const missing = this.#lock?.first === false ? missingMigrations(this.#db) : [];
+    if (missing.length > 0) {
+      throw new WeftError(
+        'store_locked',
+        `database ${this.path} is in use by processes of an older Weft (its schema lacks ${missing.join(', ')}): stop them, then start this version`,
+        { level: 'operational' },
+      );
+    }
     applyMigrations(this.#db, this.path);
-    // Only the holder rewrites the file: a reader beside a running server must not.
-    if (this.#lock !== undefined) convertToIncremental(this.#db, this.path, this.#log);
+    // Only a holder alone rewrites the file: a reader beside a running server must not, nor one
+    // process of many.
+    if (this.#lock !== undefined && this.cluster === undefined) {
+      convertToIncremental(this.#db, this.path, this.#log);
+    }
+    if (this.cluster !== undefined && this.#lock !== undefined) this.#adoptLeftovers();
+  }
+
+  /**
+   * What processes that are gone left in flight is for the workers to take at once: the leases of
+   * dead workers end (their runs are claimable now, not when the lease would lapse), and when no
+   * other process has the file, the runs a process that held it alone left running are handed over.
+   */
+  #adoptLeftovers(): void {
+    this.#db
+      .transaction(() => {
+        const ended = endDeadLeases(this.#db);
+        const handed = this.#lock?.first === true ? handOverUnheld(this.#db) : 0;
+        if (ended || handed > 0) this.#bus?.announce('{"kind":"wake"}');
+      })
+      .immediate();
   }
 
   /**
@@ -310,6 +372,7 @@ export class SqliteStore implements Store {
 
   async #close(): Promise<void> {
     if (!this.#db.open) return;
+    this.#bus?.close();
     await this.#tail;
     try {
       await this.#writer.close();
@@ -388,6 +451,8 @@ export class SqliteStore implements Store {
     } catch (error) {
       throw conflictOrSelf(error);
     }
+    // A commit of claimed runs wrote bus messages: this process's subscribers hear them at once.
+    if (this.#bus !== undefined && plan.some((p) => p.claim !== undefined)) this.#bus.poke();
   }
 
   async getRun(id: string): Promise<RunRecord | undefined> {
@@ -447,15 +512,18 @@ export class SqliteStore implements Store {
       ),
       holding: this.#db
         .prepare<[string, string], number>(
+          // A queued run a worker claimed to start holds its place too (shared files only).
           `SELECT count(*) FROM run_keys k JOIN runs r ON r.id = k.run_id
-           WHERE r.tenant = ? AND k.key = ?
-             AND r.status NOT IN ('queued', 'succeeded', 'failed', 'cancelled')`,
+           WHERE r.tenant = ? AND k.key = ? AND r.status NOT IN ('succeeded', 'failed', 'cancelled')
+             AND (r.status <> 'queued' OR EXISTS (
+               SELECT 1 FROM run_claims c WHERE c.run_id = r.id AND c.owner IS NOT NULL))`,
         )
         .pluck(),
       waiting: this.#db
         .prepare<[string, string, number], string>(
           `SELECT r.id FROM run_keys k JOIN runs r ON r.id = k.run_id
            WHERE r.tenant = ? AND k.key = ? AND r.status = 'queued'
+             AND NOT EXISTS (SELECT 1 FROM run_claims c WHERE c.run_id = r.id AND c.owner IS NOT NULL)
            ORDER BY r.priority DESC, r.created_at, r.id LIMIT ?`,
         )
         .pluck(),

@@ -60,6 +60,7 @@ export function planWrites(writes: readonly RunWrite[]): CommitPlan {
       ]),
       singleton: w.singletonKey,
     };
+    if (w.claim !== undefined) p.claim = [w.claim.release ? null : w.claim.worker, w.claim.token];
     plan.push(p);
   }
   return plan;
@@ -78,10 +79,12 @@ function lastPerPath(nodes: readonly NodeRecord[]): readonly NodeRecord[] {
 /**
  * Turns a key collision (or a seq the event log already holds) into `store_conflict`: the data was
  * written by someone else first (two engines on one run, or two starts with one idempotency key),
- * so the caller must reload rather than retry blindly. Anything else is returned unchanged.
+ * so the caller must reload rather than retry blindly. A fencing refusal becomes `claim_lost`.
+ * Anything else is returned unchanged.
  */
 export function conflictOrSelf(error: unknown): unknown {
   const e = error as { code?: unknown; name?: unknown; message?: unknown } | null;
+  if (e?.name === 'ClaimLost') return claimLost(JSON.parse(String(e.message)) as string[], error);
   if (
     e?.name === 'PlanConflict' ||
     e?.code === 'SQLITE_CONSTRAINT_PRIMARYKEY' ||
@@ -91,4 +94,13 @@ export function conflictOrSelf(error: unknown): unknown {
     return new WeftError('store_conflict', message, { level: 'unexpected', cause: error });
   }
   return error;
+}
+
+/** A commit refused by its fencing check (see `apply-claims.js`), said as PostgreSQL's is. */
+function claimLost(runIds: readonly string[], cause: unknown): WeftError {
+  const runs = runIds.length === 1 ? `run ${runIds[0]} is` : `runs ${runIds.join(', ')} are`;
+  return new WeftError('claim_lost', `${runs} held by another worker now: nothing was written`, {
+    cause,
+    details: { runs: runIds },
+  });
 }

@@ -93,6 +93,12 @@ export interface RunBus {
   readonly maxMessageBytes: number;
 }
 
+/**
+ * The largest bus message a store carries: above the largest value a run takes in (an input or an
+ * answer, 4 MiB of JSON by default), with room for the message around it.
+ */
+export const MAX_BUS_MESSAGE_BYTES = 8 * 1024 * 1024;
+
 /** The parts a store offers for many workers; a store for one process has none. */
 export interface ClusterPorts {
   claims: RunClaims;

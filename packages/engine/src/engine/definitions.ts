@@ -54,8 +54,9 @@ export class Definitions {
   readonly #versions = new Map<string, Plan>();
   /**
    * The latest version of each (tenant, workflow), so that a start without a version reads nothing.
-   * Only a publish, a delete or a tenant move changes it, and all of them pass here; another process
-   * cannot, as the store's file is held by this one (SQLite's process lock; `:memory:` is private).
+   * Only a publish, a delete or a tenant move changes it, and all of them pass here when the store
+   * is this process's alone (SQLite's process lock; `:memory:` is private). On a store many
+   * processes share (`cluster`), another may publish at any time: nothing is kept then.
    */
   readonly #latest = new Map<string, number>();
   /** Bumped by every change: a lookup that raced with one does not fill the cache. */
@@ -157,7 +158,7 @@ export class Definitions {
     if (cached !== undefined) return cached;
     const epoch = this.#epoch;
     const found = await this.#deps.store.latestWorkflowVersion(tenant, id);
-    if (found !== undefined && epoch === this.#epoch) {
+    if (found !== undefined && epoch === this.#epoch && this.#deps.store.cluster === undefined) {
       if (this.#latest.size >= MAX_CACHED_LATEST) this.#latest.clear();
       this.#latest.set(key, found);
     }

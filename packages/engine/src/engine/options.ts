@@ -27,6 +27,14 @@ export interface EngineOptions {
    */
   sqliteWriter?: 'thread' | 'inline';
   /**
+   * Open the SQLite file `db` shared with other processes on this machine (`weft serve`,
+   * `weft run`, `weft worker` on one file): this engine is then one of their workers, as on
+   * PostgreSQL (see `worker`), and none of them holds the file alone. Its engine listens to the
+   * others (a poll every 25 ms), which keeps the process running until `close()`, as a PostgreSQL
+   * connection does. Not for `:memory:`. Ignored when `store` or `postgres` is given. @default false
+   */
+  shared?: boolean;
+  /**
    * A PostgreSQL URL (`postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE`): the engine opens its
    * store there instead of the SQLite file `db`. Ignored when `store` is given.
    */
@@ -84,7 +92,8 @@ export interface EngineOptions {
   maxNodeCrashes?: number;
   /**
    * How this engine works as one of many workers, on a store shared by many processes (one that
-   * offers `cluster` ports: PostgreSQL). Ignored on a store for one process.
+   * offers `cluster` ports: PostgreSQL, or a SQLite file opened `shared`). Ignored on a store for
+   * one process.
    */
   worker?: WorkerOptions;
   /** Recover unfinished runs and fire timers. @default true */

@@ -1,6 +1,7 @@
 /**
- * A worker process for the cluster chaos test: an engine on the PostgreSQL database of
- * WEFT_CLUSTER_PG, one of many workers (WEFT_CLUSTER_LEASE_MS, WEFT_CLUSTER_CONCURRENCY). It prints
+ * A worker process for the cluster crash tests: an engine on the PostgreSQL database of
+ * WEFT_CLUSTER_PG, or on the SQLite file WEFT_CLUSTER_DB opened shared, one of many workers
+ * (WEFT_CLUSTER_LEASE_MS, WEFT_CLUSTER_CONCURRENCY). It prints
  * `{ ev: 'ready' }` once it takes part, and each warning the engine logs as `{ ev: 'warn', msg }`
  * (a worker that lost its claim says so there). SIGTERM drains and ends it with exit 0.
  * It runs the built packages: `npx tsc -b` must have run (`npm test` does).
@@ -18,8 +19,9 @@ const log = {
   child: () => log,
 };
 
+const db = process.env.WEFT_CLUSTER_DB;
 const engine = await Engine.open({
-  postgres: process.env.WEFT_CLUSTER_PG,
+  ...(db === undefined ? { postgres: process.env.WEFT_CLUSTER_PG } : { db, shared: true }),
   worker: {
     concurrency: Number(process.env.WEFT_CLUSTER_CONCURRENCY ?? 16),
     leaseMs: Number(process.env.WEFT_CLUSTER_LEASE_MS ?? 1500),

@@ -63,7 +63,6 @@ const COMMAND_OPTIONS: Record<string, readonly Name[]> = {
   validate: ['db'],
   graph: ['format', 'db'],
   serve: ['port', 'host', 'db', 'postgres', 'sync', 'retention-days'],
-  // --db is taken to be refused with a reason: workers need a database they share.
   worker: ['postgres', 'concurrency', 'db'],
   migrate: ['db', 'postgres'],
   keys: ['tenant', 'db', 'postgres', 'json'],

@@ -40,8 +40,8 @@ Usage:
       On PostgreSQL (--postgres URL or WEFT_POSTGRES_URL) they work beside the workers:
       a run moved is handed to them (resume, retry and input then follow it), and
       events --follow streams live too.
-      While weft serve holds the database, run, runs, publish and workflows go through
-      that server by themselves (with --key or WEFT_API_KEY when it has keys).
+      On a local file they work beside weft serve, weft worker and each other: the
+      processes of this machine share the file, and a run is carried by the one that holds it.
   weft serve [--port 8080] [--host 127.0.0.1] [--db PATH | --postgres URL]
             [--sync full|normal] [--retention-days N]
       The HTTP API (docs/api.md), cron schedules, webhooks, /metrics, and the workflows'
@@ -50,10 +50,11 @@ Usage:
       WEFT_API_KEYS=tenant:key,... and from weft keys create; without any the API is open
       and listens on 127.0.0.1 only. SIGTERM drains (WEFT_DRAIN_MS, default 10000).
       Logs: JSON lines on stderr (WEFT_LOG_LEVEL=debug|info|warn|error|silent).
-  weft worker --postgres URL [--concurrency N]
-      A worker only, one of many on a shared PostgreSQL database (or WEFT_POSTGRES_URL): it
-      carries runs under leases and fires cron schedules, with no HTTP server. A worker that
-      dies loses its runs to the others after its lease (10 s). SIGTERM drains.
+  weft worker (--postgres URL | --db PATH) [--concurrency N]
+      A worker only, one of many on a shared PostgreSQL database (or WEFT_POSTGRES_URL), or
+      on a SQLite file of this machine: it carries runs under leases and fires cron
+      schedules, with no HTTP server. A worker that dies loses its runs to the others after
+      its lease (10 s). SIGTERM drains.
   weft keys create --tenant T [--db PATH | --postgres URL] [--json]
       Make an API key for tenant T and print it once (only its hash is stored).
       A running weft serve on the same database accepts it at once.
@@ -83,8 +84,10 @@ export const COMMAND_HELP: Record<string, string> = {
          [--db PATH | --server URL | --postgres URL] [--json] [--sync full|normal]
 
 Runs a workflow in this process on the embedded store and prints its outputs on stdout.
-Progress per node, and the run id, go to stderr. With --server, or while weft serve holds the
-database, the workflow is published to that server and runs there; weft run follows it. With
+Progress per node, and the run id, go to stderr. With --server, the workflow is published to that
+server and runs there; weft run follows it. On a local file it runs in this process, beside any
+weft serve or weft worker on the same file (if this process dies, they carry the run on once its
+lease lapses, 10 s). With
 --postgres, it is published to that database and its workers run it (weft worker, weft serve
 --postgres); weft run follows it, and a human node is answered with weft runs input.
 
@@ -163,10 +166,11 @@ Examples:
   WEFT_API_KEYS=acme:s3cret WEFT_START_RATE=20/s weft serve --host 0.0.0.0 --port 9000
   weft serve --postgres postgres://weft@db.internal:5432/weft
 `,
-  worker: `weft worker --postgres URL [--concurrency N]
+  worker: `weft worker (--postgres URL | --db PATH) [--concurrency N]
 
-A worker only, with no HTTP server: one of many processes on one PostgreSQL database, beside a
-weft serve --postgres on the same database for the API. It carries runs under leases (a worker
+A worker only, with no HTTP server: one of many processes on one PostgreSQL database, or on one
+SQLite file of this machine (never one on a network file system), beside a weft serve on the same
+database for the API. It carries runs under leases (a worker
 that dies loses its runs to the others once its lease lapses, 10 s; the nodes it was running run
 again) and fires the workflows' cron schedules (each due time once, whichever worker takes it).
 Run weft migrate --postgres first; give every worker the same WEFT_SECRET_KEY.
@@ -176,12 +180,14 @@ SIGTERM or SIGINT drains: no new work, the nodes running may finish within WEFT_
 
 Options:
   --postgres URL     the shared database: postgres://USER[:PASSWORD]@HOST[:PORT]/DB
-                     (default: WEFT_POSTGRES_URL). A SQLite file (--db) cannot be shared.
+                     (default: WEFT_POSTGRES_URL)
+  --db PATH          a SQLite file the processes of this machine share
   --concurrency N    runs carried at once, at most (default 64)
 
 Examples:
   weft worker --postgres postgres://weft@db.internal:5432/weft
   WEFT_POSTGRES_URL=postgres://weft@db.internal:5432/weft weft worker --concurrency 16
+  weft worker --db ./.weft/weft.db
 `,
   migrate: `weft migrate [--db PATH | --postgres URL]
 
@@ -201,8 +207,8 @@ Examples:
 
 Looks at and acts on runs in a local database (--db, default ./.weft/weft.db), on a server
 with --server URL [--key KEY] (or WEFT_API_KEY), or on a PostgreSQL database beside its
-workers with --postgres URL (or WEFT_POSTGRES_URL); while weft serve holds the database,
-through that server. RUN is a run id, a unique prefix of one, or "last" for the latest run.
+workers with --postgres URL (or WEFT_POSTGRES_URL). A local file is shared with the weft serve
+or weft worker on it. RUN is a run id, a unique prefix of one, or "last" for the latest run.
 
 Commands:
   list [--workflow ID] [--status S] [--limit N]   newest first; S is one of queued, running,
@@ -296,7 +302,6 @@ Examples:
 
 Checks the definition and stores it as a new version of its workflow; publishing the same
 content again keeps the version it has. Problems print as file:line:column: path: message.
-While weft serve holds the database, it publishes through that server.
 
 Options:
   --db PATH        the database (default ./.weft/weft.db)
@@ -315,7 +320,7 @@ Examples:
 
 The stored workflows of a local database (--db, default ./.weft/weft.db), of a server
 with --server URL [--key KEY] (or WEFT_API_KEY), or of a PostgreSQL database with
---postgres URL (or WEFT_POSTGRES_URL); while weft serve holds the database, of that server.
+--postgres URL (or WEFT_POSTGRES_URL).
 
 Commands:
   list                      every workflow with its latest version
@@ -338,7 +343,7 @@ is a tool named by its id, whose input schema is the workflow's inputs. A call s
 carried on in this process, and waits for it: the run's output is the answer (as structured
 content and as JSON text); a failed run answers an error result with the run's error; a run
 still going after --timeout answers an error result with its id, and goes on.
-While weft serve holds the database, the runs go through that server. weft serve offers the
+weft serve offers the
 same tools over streamable HTTP at /mcp, behind its API keys.
 
 Options:

@@ -244,21 +244,24 @@ async function main(argv: string[]): Promise<number> {
     case 'worker': {
       if (rest.length > 0)
         throw new CliError(`weft worker: unexpected argument "${rest[0]}"`, EXIT.invalid);
-      if (dbGiven) {
-        throw new CliError(
-          'weft worker takes no --db: workers share one PostgreSQL database (--postgres URL or WEFT_POSTGRES_URL), and a SQLite file is one process’s',
-          EXIT.invalid,
-        );
-      }
       const concurrency = concurrencyFrom(values.concurrency);
-      const postgres = postgresFrom(values.postgres, false, process.env);
-      if (postgres === undefined) {
+      const postgres = postgresFrom(values.postgres, dbGiven, process.env);
+      if (postgres === undefined && !dbGiven) {
         throw new CliError(
-          'weft worker needs the PostgreSQL database the workers share: --postgres URL or WEFT_POSTGRES_URL',
+          'weft worker needs the database the workers share: --db PATH (a SQLite file on this machine), or --postgres URL or WEFT_POSTGRES_URL',
           EXIT.invalid,
         );
       }
-      return (await commands.worker()).workerCommand({ postgres, concurrency });
+      if (postgres === undefined && values.db === ':memory:') {
+        throw new CliError(
+          'weft worker --db needs a file: a :memory: database is one process’s',
+          EXIT.invalid,
+        );
+      }
+      return (await commands.worker()).workerCommand({
+        ...(postgres === undefined ? { db: values.db } : { postgres }),
+        concurrency,
+      });
     }
     case 'migrate': {
       if (rest.length > 0)

@@ -2,8 +2,10 @@
  * @module cli/serve-command
  * `weft serve [--port 8080] [--host 127.0.0.1] [--db PATH | --postgres URL]`: the HTTP API on the
  * embedded store or on PostgreSQL (`--postgres`, or `WEFT_POSTGRES_URL`), with the cron scheduler,
- * credentials, webhooks, `/metrics`, OpenTelemetry spans and JSON logs. On PostgreSQL its engine is
- * one worker among those on the database (`weft worker`, ./worker-command.ts).
+ * credentials, webhooks, `/metrics`, OpenTelemetry spans and JSON logs. Its engine is one worker
+ * among those on the database (`weft worker`, ./worker-command.ts): on PostgreSQL, and on a SQLite
+ * file, which it opens shared with the other processes of this machine that use it (`weft run`,
+ * `weft worker`, other commands).
  *
  * `WEFT_START_RATE` (`20/s`, `1200/min`) caps each tenant's starts across every server on the
  * database (429 with `Retry-After` past it).
@@ -75,7 +77,9 @@ export async function serveCommand(a: ServeArgs): Promise<number> {
   }
   const log = jsonLogger({ level: logLevelFrom(env['WEFT_LOG_LEVEL']) });
   const engine = await Engine.open({
-    ...(a.postgres === undefined ? { db: a.db } : { postgres: a.postgres }),
+    ...(a.postgres === undefined
+      ? { db: a.db, ...(a.db === ':memory:' ? {} : { shared: true }) }
+      : { postgres: a.postgres }),
     log,
     synchronous,
     retention: days === undefined ? {} : { days },
@@ -147,34 +151,22 @@ export async function serveCommand(a: ServeArgs): Promise<number> {
       engine.store instanceof PostgresStore ? `--postgres ${engine.store.label}` : `--db ${a.db}`;
     await warnAboutOpenTenant(engine, env, storeFlag, log);
   }
-  // Other weft commands on this database go through this server instead of being refused.
-  const announce = (url: string | undefined) => {
-    if (engine.store instanceof SqliteStore) engine.store.announceServer(url);
-  };
-  announce(reachableUrl(server.url));
   process.stdout.write(`listening on ${server.url}\n`);
 
-  // Commands started from now on are refused (store_locked), not sent to a server that stops.
-  await untilStopSignal(drainMs, () => announce(undefined));
+  await untilStopSignal(drainMs);
   await scheduler.stop();
   const [, finished] = await Promise.all([server.close(), engine.drain(drainMs)]);
   if (!finished) {
     process.stderr.write(
-      `nodes still running after ${drainMs} ms are stopped; their runs carry on at the next start\n`,
+      `nodes still running after ${drainMs} ms are stopped; their runs are carried on by the other processes on the database, or at the next start\n`,
     );
   }
   await engine.close();
   server.telemetry.stop();
-  process.stderr.write('stopped; unfinished runs carry on at the next start\n');
+  process.stderr.write(
+    'stopped; unfinished runs are carried on by the other processes on the database, or at the next start\n',
+  );
   return EXIT.ok;
-}
-
-/** A wildcard address is not one to connect to: a client on this machine uses the loopback. */
-export function reachableUrl(url: string): string {
-  const u = new URL(url);
-  if (u.hostname === '0.0.0.0') u.hostname = '127.0.0.1';
-  else if (u.hostname === '[::]') u.hostname = '[::1]';
-  return u.origin;
 }
 
 function weftVersion(): string {

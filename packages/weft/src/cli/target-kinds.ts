@@ -7,8 +7,8 @@ import type { Engine } from '@weft/engine';
 import type { WeftClient } from '@weft/core/client';
 
 /**
- * What the command does with a local database. `read` opens it alongside another process;
- * `write` claims it; `run` claims it and carries its unfinished runs on in this process.
+ * What the command does with a local database. `read` opens it alongside other processes; `write`
+ * shares it with them; `run` shares it as one of its workers, carrying runs on in this process.
  */
 export type Mode = 'read' | 'write' | 'run';
 

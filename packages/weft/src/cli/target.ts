@@ -5,9 +5,11 @@
  * - `--server URL [--key K]`: the HTTP client of that server;
  * - `--postgres URL` (or `WEFT_POSTGRES_URL`): an engine on that database, in this process, beside
  *   the workers that carry its runs (./postgres-target.ts);
- * - the `weft serve` on this machine that holds `--db` (its URL is in the database's lock): the
- *   HTTP client of that server, said on stderr, since the database takes one process at a time;
- * - else an engine opened on `--db` in this process: `engine.client()`.
+ * - a process on this machine that holds `--db` alone and serves it (its URL is in the database's
+ *   lock: a library user's engine): the HTTP client of that server, said on stderr;
+ * - else an engine opened on `--db` in this process: `engine.client()`. To change anything it
+ *   opens the file shared, as one of the processes on it (`weft serve`, `weft worker`, other
+ *   commands): a run it starts is its own to carry, and it forwards inputs for runs another holds.
  */
 import { existsSync } from 'node:fs';
 import { httpClient } from '@weft/client';
@@ -53,11 +55,14 @@ export async function openTarget(a: TargetArgs, o: TargetOptions): Promise<Targe
       EXIT.failed,
     );
   }
+  // Readers read beside anyone; a :memory: database is this process's alone.
+  const shared = o.mode !== 'read' && a.db !== ':memory:';
   let engine: Engine;
   try {
     engine = await Engine.open({
       db: a.db,
       lock: o.mode !== 'read',
+      ...(shared ? { shared: true } : {}),
       autoStart: o.mode === 'run',
       ...(a.synchronous === undefined ? {} : { synchronous: a.synchronous }),
       // A process that carries runs on applies the workflows' own retention once, at its start.
@@ -65,7 +70,7 @@ export async function openTarget(a: TargetArgs, o: TargetOptions): Promise<Targe
       ...(o.resolveWorkflow === undefined ? {} : { resolveWorkflow: o.resolveWorkflow }),
     });
   } catch (e) {
-    // A server that took the database between the look above and this open.
+    // A process that took the database alone between the look above and this open.
     const url = lockedBy(e);
     if (url !== undefined) return viaHolder(url, a.db, key);
     throw e;

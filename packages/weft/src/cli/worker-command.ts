@@ -1,7 +1,8 @@
 /**
  * @module cli/worker-command
- * `weft worker --postgres URL [--concurrency N]`: a worker only, one of many on one PostgreSQL
- * database (`WEFT_POSTGRES_URL` when `--postgres` is not given). It carries runs under leases and
+ * `weft worker (--postgres URL | --db PATH) [--concurrency N]`: a worker only, one of many on one
+ * PostgreSQL database (`WEFT_POSTGRES_URL` when `--postgres` is not given), or on one SQLite file
+ * shared by the processes of this machine. It carries runs under leases and
  * fires the workflows' cron schedules (each due time once, whichever process claims it), with no
  * HTTP server; `weft serve` on the same database takes the API. Run and node state changes are
  * logged as `weft serve` logs them, and traced as it traces them.
@@ -17,12 +18,19 @@ import { PostgresStore } from '@weft/store-postgres';
 import { EXIT } from './exit-codes.js';
 import { drainMsFrom, untilStopSignal } from './shutdown.js';
 
-export interface WorkerArgs {
-  /** A PostgreSQL URL, already checked (see `postgresFrom`). */
-  postgres: string;
+export type WorkerArgs = (
+  | {
+      /** A PostgreSQL URL, already checked (see `postgresFrom`). */
+      postgres: string;
+    }
+  | {
+      /** A SQLite file, opened shared. */
+      db: string;
+    }
+) & {
   /** Runs carried at once, at most (see `concurrencyFrom`). */
   concurrency: number;
-}
+};
 
 export async function workerCommand(a: WorkerArgs): Promise<number> {
   const { concurrency } = a;
@@ -31,10 +39,16 @@ export async function workerCommand(a: WorkerArgs): Promise<number> {
   const where = `${hostname()}:${process.pid}`;
   // Every line names its worker: the logs of many workers are read together.
   const log = jsonLogger({ level: logLevelFrom(env['WEFT_LOG_LEVEL']) }).child({ worker: where });
-  const engine = await Engine.open({ postgres: a.postgres, log, worker: { concurrency } });
+  const store = 'postgres' in a ? { postgres: a.postgres } : { db: a.db, shared: true };
+  const engine = await Engine.open({ ...store, log, worker: { concurrency } });
   const telemetry = new Telemetry({ engine, log, processMetrics: false });
   const scheduler = startScheduler(engine);
-  const database = engine.store instanceof PostgresStore ? engine.store.label : 'PostgreSQL';
+  const database =
+    engine.store instanceof PostgresStore
+      ? engine.store.label
+      : 'postgres' in a
+        ? 'PostgreSQL'
+        : a.db;
   log.info({ database, concurrency }, `worker ${where} on ${database}, concurrency ${concurrency}`);
   if (env['WEFT_SECRET_KEY'] === undefined) {
     log.warn(

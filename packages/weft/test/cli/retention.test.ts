@@ -118,7 +118,7 @@ describe('--sync and WEFT_SYNC', () => {
     expectExit(await box.weft(['run', example('hello.yaml'), '--sync', 'NORMAL']), 0);
   }, 60_000);
 
-  it('weft serve opens the store as asked and says so; a prune goes through it', async () => {
+  it('weft serve opens the store as asked and says so; a prune works beside it and through it', async () => {
     const { url, proc } = await serveBox(box, { WEFT_LOG_LEVEL: 'info', WEFT_SYNC: 'normal' });
     const opened = proc.stderr
       .split('\n')
@@ -127,11 +127,16 @@ describe('--sync and WEFT_SYNC', () => {
       .find((l) => typeof l['msg'] === 'string' && l['msg'].startsWith('store opened'));
     expect(opened).toMatchObject({ synchronous: 'NORMAL', journal_mode: 'wal' });
 
-    const r = await box.weft(['run', example('hello.yaml'), '--json']);
-    expectExit(r, 0);
-    const pruned = await box.weft(['runs', 'prune', '--older-than', '0s']);
-    expectExit(pruned, 0);
-    expect(pruned.stdout).toBe(`1 finished run deleted on ${url} (it gives the disk back)\n`);
+    expectExit(await box.weft(['run', example('hello.yaml'), '--json']), 0);
+    // Beside the server, on the file it shares.
+    const beside = await box.weft(['runs', 'prune', '--older-than', '0s']);
+    expectExit(beside, 0);
+    expect(beside.stdout).toMatch(/^1 finished run deleted; \S+weft\.db is [\d.]+ \w+ smaller\n$/);
+    expect(await listRuns(box)).toEqual([]);
+    expectExit(await box.weft(['run', example('hello.yaml'), '--json']), 0);
+    const through = await box.weft(['runs', 'prune', '--older-than', '0s', '--server', url]);
+    expectExit(through, 0);
+    expect(through.stdout).toBe(`1 finished run deleted on ${url} (it gives the disk back)\n`);
     expect(await listRuns(box)).toEqual([]);
     expectExit(await proc.stop('SIGTERM'), 0);
   }, 60_000);

@@ -1,7 +1,7 @@
 /**
  * One set of commands over one client (issue #8 part 4): the same scenario of `weft run` and
  * `weft runs ...` gives the same answers and exit codes on a local database, against a server
- * (`--server URL`), and through the `weft serve` that holds the database (issue #9 item 15).
+ * (`--server URL`), and on a local database a `weft serve` shares (issue 13).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -18,11 +18,11 @@ import { serveBox } from './serve.js';
 
 beforeAll(() => requireBuild());
 
-type Way = 'local' | 'server' | 'held';
+type Way = 'local' | 'server' | 'beside';
 const WAYS: [Way, string][] = [
   ['local', 'on a local database'],
   ['server', 'with --server URL'],
-  ['held', 'through the weft serve that holds --db'],
+  ['beside', 'beside a weft serve on the same --db'],
 ];
 
 const FAILING = `id: failing
@@ -55,17 +55,18 @@ describe.each(WAYS)('weft run and weft runs %s', (way, _title) => {
 
   const step = it.sequential;
 
-  step('weft run prints the outputs, exit 0; it says when it goes through a server', async () => {
-    const r = await cli('run', example('hello.yaml'), '--input', '{"name":"Ada"}');
-    expectExit(r, 0);
-    expect(parseJson(r)).toMatchObject({ greeting: 'Hello, Ada!' });
-    expect(r.stderr).toMatch(/^✓ greet \d+(\.\d+)?m?s$/m);
-    ids.hello = /^run (\S+) succeeded/m.exec(r.stderr)?.[1] ?? '';
-    expect(ids.hello).not.toBe('');
-    const using = `using the server at ${url} that holds ${box.db}\n`;
-    if (way === 'held') expect(r.stderr.startsWith(using)).toBe(true);
-    else expect(r.stderr).not.toMatch(/using the server/);
-  });
+  step(
+    'weft run prints the outputs, exit 0, in this process unless --server is given',
+    async () => {
+      const r = await cli('run', example('hello.yaml'), '--input', '{"name":"Ada"}');
+      expectExit(r, 0);
+      expect(parseJson(r)).toMatchObject({ greeting: 'Hello, Ada!' });
+      expect(r.stderr).toMatch(/^✓ greet \d+(\.\d+)?m?s$/m);
+      ids.hello = /^run (\S+) succeeded/m.exec(r.stderr)?.[1] ?? '';
+      expect(ids.hello).not.toBe('');
+      expect(r.stderr).not.toMatch(/using the server/);
+    },
+  );
 
   step('a human step exits 3 and says how to answer', async () => {
     const r = await cli('run', example('human.yaml'), '--input', '{"amount": 5}');
@@ -172,7 +173,8 @@ describe.each(WAYS)('weft run and weft runs %s', (way, _title) => {
       events.length,
     ]);
     const follow = await cli('runs', 'events', ids.human, '--follow', '--json');
-    if (way === 'local') {
+    // A local file is read here, beside a server or not: only a server streams live.
+    if (way !== 'server') {
       expectExit(follow, 2);
       expect(follow.stderr).toMatch(/--follow streams from a server: add --server URL/);
     } else {

@@ -59,20 +59,26 @@ describe.concurrent('weft worker: refused before anything is opened', () => {
     expectOneLine(r, 2, /^--concurrency must be a whole number of runs, 1 or more, not "/);
   });
 
-  it('without a URL, says where one is given, exit 2', async () => {
+  it('without a database, says how one is given, exit 2', async () => {
     const r = await worker([]);
     expectOneLine(
       r,
       2,
-      /^weft worker needs the PostgreSQL database the workers share: --postgres URL or WEFT_POSTGRES_URL\n$/,
+      /^weft worker needs the database the workers share: --db PATH \(a SQLite file on this machine\), or --postgres URL or WEFT_POSTGRES_URL\n$/,
     );
   });
 
-  it('refuses --db, alone, beside --postgres, or beside WEFT_POSTGRES_URL, exit 2', async () => {
-    const message = /^weft worker takes no --db: workers share one PostgreSQL database/;
-    expectOneLine(await worker(['--db', box.db]), 2, message);
-    expectOneLine(await worker(['--db', box.db, '--postgres', NOWHERE]), 2, message);
-    expectOneLine(await worker(['--db', box.db], { WEFT_POSTGRES_URL: NOWHERE }), 2, message);
+  it('refuses --db beside --postgres, and a :memory: database, exit 2', async () => {
+    expectOneLine(
+      await worker(['--db', box.db, '--postgres', NOWHERE]),
+      2,
+      /^give --db PATH or --postgres URL, not both\n$/,
+    );
+    expectOneLine(
+      await worker(['--db', ':memory:']),
+      2,
+      /^weft worker --db needs a file: a :memory: database is one process’s\n$/,
+    );
   });
 
   it('refuses a URL that is not PostgreSQL’s, from the flag or the variable, exit 2', async () => {
@@ -105,11 +111,16 @@ describe.concurrent('weft worker: refused before anything is opened', () => {
   it('has its own help: weft help worker and weft worker --help', async () => {
     const viaHelp = await weft(['help', 'worker'], { cwd: box.dir });
     expectExit(viaHelp, 0);
-    expect(viaHelp.stdout).toMatch(/^weft worker --postgres URL \[--concurrency N\]/);
+    expect(viaHelp.stdout).toMatch(
+      /^weft worker \(--postgres URL \| --db PATH\) \[--concurrency N\]/,
+    );
+    expect(viaHelp.stdout).toMatch(/--db PATH +a SQLite file the processes of this machine share/);
     expect(viaHelp.stdout).toMatch(/--concurrency N +runs carried at once, at most \(default 64\)/);
     expect(viaHelp.stdout).toMatch(/Examples:\n {2}weft worker /);
     expect((await worker(['--help'])).stdout).toBe(viaHelp.stdout);
     const overview = await weft(['help'], { cwd: box.dir });
-    expect(overview.stdout).toMatch(/^ {2}weft worker --postgres URL \[--concurrency N\]$/m);
+    expect(overview.stdout).toMatch(
+      /^ {2}weft worker \(--postgres URL \| --db PATH\) \[--concurrency N\]$/m,
+    );
   });
 });
