@@ -58,8 +58,11 @@ describe('operations', () => {
       'application/json',
       'application/yaml',
     ]);
+    // 200: a singleton start skipped; 202: a debounced start.
     expect(Object.keys(start['responses']).sort()).toEqual([
+      '200',
       '201',
+      '202',
       '400',
       '401',
       '404',
