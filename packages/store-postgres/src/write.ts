@@ -113,7 +113,7 @@ const COMMIT = {
   text: `SELECT weft_commit(${ARGUMENT_TYPES.map((t, i) => `$${i + 1}::${t}[]`).join(', ')})`,
 };
 
-/** A new run's `singleton:` key, set in its first commit's transaction (see migration 0006). */
+/** A new run's `singleton:` key, set in its first commit's transaction (see migration 0008). */
 const SET_SINGLETON = {
   name: 'weft_set_singleton',
   text: 'UPDATE runs SET singleton_key = $2 WHERE id = $1',
