@@ -21,6 +21,7 @@ import {
 import type { NodeRegistry } from '../nodes/registry.js';
 import { runLogicFor } from '../runtime/logic.js';
 import { parseDuration } from '../runtime/time.js';
+import { compileMachine } from './machine.js';
 import { bareExpression, compileParams } from './params.js';
 import type {
   NodeRate,
@@ -143,7 +144,7 @@ function compileNode(ctx: CompileContext, def: NodeDefinition, index: number): P
   };
 }
 
-function compileGraph(
+export function compileGraph(
   ctx: CompileContext,
   defs: readonly NodeDefinition[],
   edgeDefs: readonly EdgeDefinition[],
@@ -253,7 +254,7 @@ function checkRunnable(workflow: WorkflowDefinition): WorkflowKind {
 export function compile(workflow: WorkflowDefinition, registry: NodeRegistry): Plan {
   const kind = checkRunnable(workflow);
   const ctx: CompileContext = { registry, workflow };
-  return {
+  const plan: Plan = {
     kind,
     workflow,
     hash: hashDefinition(workflow),
@@ -267,6 +268,9 @@ export function compile(workflow: WorkflowDefinition, registry: NodeRegistry): P
         ? undefined
         : { key: compileValue(workflow.concurrency.key), limit: workflow.concurrency.limit },
   };
+  if (kind === 'state-machine')
+    plan.machine = compileMachine(workflow, (defs) => compileGraph(ctx, defs, []));
+  return plan;
 }
 
 /** Plans by content hash, so every run of a version shares one compiled plan. */

@@ -72,6 +72,34 @@ export class Control {
     await this.#deps.runner.send(runId, { type: 'human.input', node, value });
   }
 
+  /**
+   * An event for a state-machine run, bounded as any value that enters a run; the run refuses it
+   * (`invalid_state`, with its state and the events it accepts) when its state takes no such event.
+   */
+  async send(runId: string, event: { type: string; data?: unknown }): Promise<void> {
+    if (typeof event.type !== 'string' || !/^\S{1,256}$/.test(event.type)) {
+      throw new WeftError(
+        'invalid_request',
+        'event type must be a string of 1 to 256 characters without spaces',
+        {
+          details: [
+            { path: 'type', message: 'must be a string of 1 to 256 characters without spaces' },
+          ],
+        },
+      );
+    }
+    const what = `event ${event.type}`;
+    if (event.data !== undefined) {
+      checkData(event.data, this.#deps.limits, { code: 'invalid_request', root: 'data', what });
+    }
+    // Stored as JSON: what the run sees is what a reload would see.
+    const e =
+      event.data === undefined
+        ? { type: event.type }
+        : { type: event.type, data: JSON.parse(JSON.stringify(event.data)) as unknown };
+    await this.#deps.runner.send(runId, { type: 'event', event: e });
+  }
+
   async #send(runId: string, input: RunnerInput): Promise<void> {
     await this.#deps.runner.send(runId, input);
   }

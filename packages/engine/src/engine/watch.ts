@@ -190,6 +190,8 @@ function settled(plan: Plan, state: RunState, finishedOnly: boolean): boolean {
   if (finishedOnly || m.executing > 0 || m.backoff > 0) return false;
   return (
     m.status === 'paused' ||
-    (m.status === 'waiting' && runLogicOf(plan).awaitingAnswer(plan, state).length > 0)
+    (m.status === 'waiting' &&
+      // A state machine that waits is waiting for its events, as a human node for its answer.
+      (m.machine !== undefined || runLogicOf(plan).awaitingAnswer(plan, state).length > 0))
   );
 }

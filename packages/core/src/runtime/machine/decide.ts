@@ -1,0 +1,252 @@
+/**
+ * @module runtime/machine/decide
+ * The decision function of state-machine runs (SPEC section 5), pure as the graph's: one input,
+ * the events, commands and changed paths it makes. The machine's own state is in the run row
+ * (`MachineState`); its entry and exit actions are node executions in frames of their own
+ * (`entry[3]`, node path `entry[3].notify`), run by the graph's walk, so that retry, timeout,
+ * idempotency (`<run id>:entry[3].notify`, the same across retries and re-runs after a crash) and
+ * durability are the graph's.
+ *
+ * One thing happens at a time: events and fired `after` timers wait in the machine's queue while a
+ * transition's actions run, and are applied in arrival order once it has settled (final state
+ * reached, or no `always` transition left to take).
+ */
+import type { Plan } from '../../compile/plan.js';
+import type { ErrorInfo } from '../../errors.js';
+import { isTerminal } from '../../ports/store.js';
+import { abandon as abandonGraph, applyInput, decisionOf } from '../decide.js';
+import { Decider } from '../decider.js';
+import { armRunTimeout } from '../lifecycle.js';
+import type { Decision, RunInput } from '../protocol.js';
+import { refusal } from '../refusal.js';
+import type { FrameState, MachineEvent, MachineState, RunState } from '../state.js';
+import { failRun, startFrame } from '../walk.js';
+import { acceptedEventsOf } from './view.js';
+import {
+  enterInitial,
+  eventView,
+  ExpressionFailure,
+  machineOf,
+  planState,
+  select,
+  take,
+} from './transitions.js';
+
+/** Eventless transitions in a row past which the machine is taken to loop: the run fails. */
+export const MAX_ALWAYS = 100;
+
+export function decideMachine(plan: Plan, state: RunState, input: RunInput): Decision {
+  const d = new Decider(plan, state, input.at);
+  // A copy to change (see MachineState): the stored row keeps the machine it was written with.
+  if (state.meta.machine !== undefined) state.meta.machine = copy(state.meta.machine);
+  d.onActionDone = (fs) => actionDone(d, fs);
+  apply(d, input);
+  d.drain();
+  advance(d);
+  d.drain();
+  settle(d);
+  return decisionOf(d);
+}
+
+export function abandonMachine(
+  plan: Plan,
+  state: RunState,
+  error: ErrorInfo,
+  at: number,
+): Decision {
+  const decision = abandonGraph(plan, state, error, at);
+  const m = state.meta.machine;
+  if (m !== undefined && m.timers.length > 0) {
+    for (const t of m.timers) decision.commands.push({ type: 'cancel-timer', id: t.id });
+    state.meta.machine = { ...m, timers: [] };
+  }
+  return decision;
+}
+
+const copy = (m: MachineState): MachineState => ({
+  ...m,
+  queue: [...m.queue],
+  steps: [...m.steps],
+  timers: [...m.timers],
+});
+
+function apply(d: Decider, input: RunInput): void {
+  switch (input.type) {
+    case 'start':
+      return start(d);
+    case 'event':
+      return send(d, input.event);
+    case 'timer.fired':
+      if (input.timer.kind === 'after') return afterFired(d, input.timer.id);
+      return applyInput(d, input);
+    case 'retry':
+      throw refusal('invalid_state', 'state-machine runs cannot be retried yet');
+    default:
+      return applyInput(d, input);
+  }
+}
+
+function start(d: Decider): void {
+  const machine = d.plan.machine;
+  if (d.meta.status !== 'queued' || machine === undefined) {
+    throw refusal('invalid_state', `run is ${d.meta.status}; it has already started`);
+  }
+  d.meta.status = 'running';
+  d.meta.startedAt = d.iso;
+  const m: MachineState = {
+    state: '',
+    context: structuredClone(machine.context),
+    queue: [],
+    steps: [],
+    settling: false,
+    event: null,
+    transitions: 0,
+    actions: 0,
+    timers: [],
+    always: 0,
+  };
+  d.meta.machine = m;
+  d.emit('run.started', undefined, { workflow: d.meta.workflowId, version: d.meta.version });
+  armRunTimeout(d);
+  enterInitial(d, m, machine.initial);
+}
+
+/**
+ * An event from outside. Refused when the state the machine is in (or one containing it) has no
+ * transition for its type; otherwise queued, and applied in its turn.
+ */
+function send(d: Decider, event: MachineEvent): void {
+  if (isTerminal(d.meta.status) || d.meta.status === 'queued') {
+    throw refusal('invalid_state', `run is ${d.meta.status}; it takes no events`, {
+      state: d.meta.machine?.state ?? null,
+      accepts: [],
+    });
+  }
+  const m = machineOf(d);
+  const accepts = acceptedEventsOf(d.plan, m.state);
+  if (!accepts.includes(event.type)) {
+    const list = accepts.length === 0 ? 'none' : accepts.join(', ');
+    throw refusal(
+      'invalid_state',
+      `state ${m.state} has no transition for event ${event.type}; it accepts: ${list}`,
+      { state: m.state, accepts },
+    );
+  }
+  m.queue.push({ event });
+}
+
+function afterFired(d: Decider, id: string): void {
+  d.commands.push({ type: 'cancel-timer', id });
+  if (isTerminal(d.meta.status)) return;
+  const m = machineOf(d);
+  // A timer whose state was left was dropped from the list with it: it does nothing.
+  if (m.timers.some((t) => t.id === id)) m.queue.push({ timer: id });
+}
+
+function actionDone(d: Decider, fs: FrameState): void {
+  const m = machineOf(d);
+  if (m.busy === fs.path) delete m.busy;
+  d.defer(() => advance(d));
+}
+
+/** Moves the machine on as far as it can go without waiting for an action or an event. */
+function advance(d: Decider): void {
+  try {
+    for (;;) {
+      const m = d.meta.machine;
+      if (m === undefined || isTerminal(d.meta.status) || d.meta.paused || m.busy !== undefined)
+        return;
+      const step = m.steps.shift();
+      if (step !== undefined) {
+        runAction(d, m, step);
+        continue;
+      }
+      if (m.settling) {
+        m.settling = false;
+        delete m.exitContext;
+        if (planState(d, m.state).final) return finish(d, m);
+        const always = select(d, (s) => s.always, m.event);
+        if (always !== undefined) {
+          if (++m.always > MAX_ALWAYS) return loopFailure(d, m);
+          take(d, m, always, m.event);
+        }
+        continue;
+      }
+      const item = m.queue.shift();
+      if (item === undefined) return;
+      m.always = 0;
+      if ('event' in item) {
+        const chosen = select(d, (s) => s.on.get(item.event.type), item.event);
+        if (chosen !== undefined) take(d, m, chosen, item.event);
+        continue;
+      }
+      const timer = m.timers.find((t) => t.id === item.timer);
+      if (timer === undefined) continue;
+      m.timers = m.timers.filter((t) => t !== timer);
+      const after = planState(d, timer.state).after.find((a) => a.key === timer.key);
+      const chosen = select(d, (s) => (s.path === timer.state ? after?.transitions : []), null);
+      if (chosen !== undefined) take(d, m, chosen, null);
+    }
+  } catch (e) {
+    if (!(e instanceof ExpressionFailure)) throw e;
+    failRun(d, e.info);
+  }
+}
+
+/** Starts one action: a frame of its own, whose one node the walk runs. */
+function runAction(d: Decider, m: MachineState, step: MachineState['steps'][number]): void {
+  const graph = planState(d, step.state)[step.kind][step.index];
+  if (graph === undefined) return;
+  const path = `${step.kind}[${m.actions++}]`;
+  const context = step.kind === 'exit' ? (m.exitContext ?? m.context) : m.context;
+  const fs: FrameState = {
+    kind: 'frame',
+    path,
+    owner: '',
+    nodeId: step.state,
+    status: 'running',
+    open: graph.nodes.length,
+    vars: {
+      context,
+      event: eventView(m.event),
+      state: step.state,
+    },
+    action: { kind: step.kind, index: step.index },
+  };
+  d.state.nodes.set(path, fs);
+  d.state.graphs.set(path, graph);
+  d.touch(path);
+  m.busy = path;
+  startFrame(d, path);
+}
+
+function finish(d: Decider, m: MachineState): void {
+  for (const t of m.timers) d.commands.push({ type: 'cancel-timer', id: t.id });
+  m.timers = [];
+  const output = { state: m.state, context: m.context };
+  d.meta.status = 'succeeded';
+  d.meta.paused = false;
+  d.meta.output = output;
+  d.meta.finishedAt = d.iso;
+  d.disarmRunTimeout();
+  d.emit('run.succeeded', undefined, { output });
+  d.commands.push({ type: 'finished', status: 'succeeded' });
+}
+
+function loopFailure(d: Decider, m: MachineState): void {
+  failRun(d, {
+    code: 'always_loop',
+    message: `state ${m.state}: more than ${MAX_ALWAYS} eventless (always) transitions in a row`,
+  });
+}
+
+/** Ends the decision: timers of a finished run dropped, the status the machine's. */
+function settle(d: Decider): void {
+  const m = d.meta.machine;
+  if (m === undefined) return;
+  if (isTerminal(d.meta.status) && m.timers.length > 0) {
+    for (const t of m.timers) d.commands.push({ type: 'cancel-timer', id: t.id });
+    m.timers = [];
+  }
+  d.settleStatus(m.busy === undefined && m.steps.length === 0 && m.queue.length === 0);
+}
