@@ -168,7 +168,7 @@ function advance(d: Decider): void {
         const always = select(d, (s) => s.always, m.event);
         if (always !== undefined) {
           if (++m.always > MAX_ALWAYS) return loopFailure(d, m);
-          take(d, m, always, m.event);
+          take(d, m, always, m.event, true);
         }
         continue;
       }

@@ -113,6 +113,7 @@ export function take(
   m: MachineState,
   chosen: Selected,
   event: MachineEvent | null,
+  eventless = false,
 ): void {
   const { source, transition } = chosen;
   const from = m.state;
@@ -149,7 +150,8 @@ export function take(
     from,
     to: targetLeaf,
   };
-  if (event !== null) data.event = event.type;
+  // An `always` transition sees the event that led to it, but is not taken on it.
+  if (event !== null && !eventless) data.event = event.type;
   if (assigned !== undefined) data.assigned = assigned;
   d.emit('state.transition', undefined, data);
 }
