@@ -29,6 +29,14 @@ export * from './runtime/decide.js';
 export { isRefusal } from './runtime/refusal.js';
 export * from './runtime/logic.js';
 export { acceptedEventsOf, storedMachine } from './runtime/machine/view.js';
+export {
+  candidates,
+  isRecord,
+  resolveTarget,
+  stateTree,
+  targetOf,
+  type TreeState,
+} from './dsl/machine-tree.js';
 export type { RunLogic } from './runtime/run-logic.js';
 export { controlNodeTypes } from './runtime/controls/index.js';
 export type { Control, Walk } from './runtime/controls/types.js';
