@@ -99,6 +99,36 @@ describe('state-machine runs', () => {
     expect(deep.message).toMatch(/^event PAY is invalid: data/);
   });
 
+  it('a human action waits for its answer, by its path; events sent meanwhile wait their turn', async () => {
+    let calls: ProbeCall[];
+    ({ engine, calls } = await openEngine());
+    const run = await engine.run(yaml`
+id: review
+kind: state-machine
+initial: review
+states:
+  review:
+    entry:
+      - id: approve
+        type: human
+        with: { prompt: "ok?", schema: { type: object, required: [ok], properties: { ok: { type: boolean } } } }
+      - { id: after, type: probe, with: { value: "{{ approve.ok }}" } }
+    on: { DONE: done }
+  done: { type: final }
+`);
+    expect(run).toMatchObject({ status: 'waiting', state: 'review' });
+    expect(await engine.waitingForAnswer(run.id)).toEqual(['entry[0].approve']);
+    await engine.send(run.id, { type: 'DONE' });
+    expect(await engine.get(run.id)).toMatchObject({ status: 'waiting', state: 'review' });
+    await expect(engine.input(run.id, 'entry[0].approve', { ok: 'yes' })).rejects.toThrow(
+      /must be boolean/,
+    );
+    await engine.input(run.id, 'entry[0].approve', { ok: true });
+    const done = await engine.wait(run.id);
+    expect(done).toMatchObject({ status: 'succeeded', output: { state: 'done' } });
+    expect(calls.map((c) => [c.path, c.value])).toEqual([['entry[1].after', true]]);
+  });
+
   it('take their after transition when the timer falls due, across a restart', async () => {
     const db = tempDb();
     const calls: ProbeCall[] = [];

@@ -164,6 +164,11 @@ export interface MachineState {
   settling: boolean;
   /** The event of the transition under way (`event` in its actions' scope); null for none. */
   event: MachineEvent | null;
+  /**
+   * The outputs of the actions run so far of one state's `entry` or `exit` list (`list` names it,
+   * `entry:paid`), by action id: what the actions after them in that list read.
+   */
+  outputs?: { list: string; values: Record<string, unknown> };
   /** The context before the transition under way: what its exit actions see. */
   exitContext?: Record<string, unknown>;
   /** Transitions taken: numbers timers, so that a state entered again arms new ones. */

@@ -4,6 +4,7 @@
  * nodes that asked from inside their execution (`ctx.ask`).
  */
 import {
+  machineActionAt,
   planNodeAt,
   runLogicOf,
   validateAgainst,
@@ -127,7 +128,8 @@ function answerSchema(
     row?.status === 'waiting' ? (row.state as Partial<NodeState> | null)?.asking : undefined;
   if (asking !== undefined) return asking.schema;
   // A nested node is answered by its path (`each[2].ask`): its schema is its body node's.
-  const pn = planNodeAt(plan.root, node);
+  // A state machine's `human` action is answered by its path (`entry[2].approve`) too.
+  const pn = planNodeAt(plan.root, node) ?? machineActionAt(plan, nodes, node);
   if (pn?.control === 'human') return pn.definition.with?.['schema'];
   if (row !== undefined) {
     throw new WeftError(

@@ -19,7 +19,14 @@ import { Decider } from '../decider.js';
 import { armRunTimeout } from '../lifecycle.js';
 import type { Decision, RunInput } from '../protocol.js';
 import { refusal } from '../refusal.js';
-import type { FrameState, MachineEvent, MachineState, RunState } from '../state.js';
+import { scopeEntry } from '../scope.js';
+import {
+  hasOutput,
+  type FrameState,
+  type MachineEvent,
+  type MachineState,
+  type RunState,
+} from '../state.js';
 import { failRun, startFrame } from '../walk.js';
 import { acceptedEventsOf } from './view.js';
 import {
@@ -146,6 +153,13 @@ function afterFired(d: Decider, id: string): void {
 function actionDone(d: Decider, fs: FrameState): void {
   const m = machineOf(d);
   if (m.busy === fs.path) delete m.busy;
+  const action = d.graphOf(fs.path).nodes[0];
+  const ns = action === undefined ? undefined : d.state.nodes.get(`${fs.path}.${action.id}`);
+  if (ns?.kind === 'node' && hasOutput(ns) && fs.action !== undefined) {
+    const list = `${fs.action.kind}:${fs.nodeId}`;
+    const before = m.outputs?.list === list ? m.outputs.values : {};
+    m.outputs = { list, values: { ...before, [ns.nodeId]: scopeEntry(ns) } };
+  }
   d.defer(() => advance(d));
 }
 
@@ -164,6 +178,7 @@ function advance(d: Decider): void {
       if (m.settling) {
         m.settling = false;
         delete m.exitContext;
+        delete m.outputs;
         if (planState(d, m.state).final) return finish(d, m);
         const always = select(d, (s) => s.always, m.event);
         if (always !== undefined) {
@@ -199,6 +214,9 @@ function runAction(d: Decider, m: MachineState, step: MachineState['steps'][numb
   if (graph === undefined) return;
   const path = `${step.kind}[${m.actions++}]`;
   const context = step.kind === 'exit' ? (m.exitContext ?? m.context) : m.context;
+  // The actions before it in its list, by id (a list begins with nothing before it).
+  const list = `${step.kind}:${step.state}`;
+  const earlier = step.index > 0 && m.outputs?.list === list ? m.outputs.values : {};
   const fs: FrameState = {
     kind: 'frame',
     path,
@@ -207,6 +225,7 @@ function runAction(d: Decider, m: MachineState, step: MachineState['steps'][numb
     status: 'running',
     open: graph.nodes.length,
     vars: {
+      ...earlier,
       context,
       event: eventView(m.event),
       state: step.state,
