@@ -100,6 +100,22 @@ describe('state-machine validation', () => {
     ]);
   });
 
+  test('a state machine has no outputs: its output is its final state and context', () => {
+    const d = diagnostics(
+      yaml(
+        'id: m',
+        'kind: state-machine',
+        'initial: a',
+        'outputs: { x: "{{ context.x }}" }',
+        'states:',
+        '  a: { type: final }',
+      ),
+    );
+    expect(brief(d)).toEqual([
+      '4:1 outputs: a state-machine workflow has no `outputs`: its output is its final state and its `context`',
+    ]);
+  });
+
   test('a final state has no transitions and no children; state names hold no dot', () => {
     const d = diagnostics(
       yaml(

@@ -48,6 +48,13 @@ export function checkKind(root: Record<string, unknown>, findings: Findings): vo
         );
       }
     }
+    if (root['outputs'] !== undefined) {
+      findings.error(
+        ['outputs'],
+        'a state-machine workflow has no `outputs`: its output is its final state and its `context`',
+        { at: 'key' },
+      );
+    }
     if (root['initial'] === undefined)
       findings.error(['initial'], 'missing required key `initial`');
     if (root['states'] === undefined) findings.error(['states'], 'missing required key `states`');
