@@ -53,6 +53,11 @@ describe('weft on examples/order.yaml', () => {
 
     const shipped = await box.weft(['runs', 'send', id, 'SHIP', '--data', '{"tracking": "1Z9"}']);
     expectExit(shipped, 3);
+    const show = await box.weft(['runs', 'show', id]);
+    expectExit(show, 0);
+    expect(show.stdout).toMatch(/^state {5}shipped$/m);
+    expect(show.stdout).toMatch(/^context {3}\{"paid":40,"tracking":"1Z9"\}$/m);
+    expect(show.stdout).toMatch(/^accepts {3}DELIVER, RETURN$/m);
     const delivered = await box.weft(['runs', 'send', id, 'DELIVER', '--json']);
     expectExit(delivered, 0);
     expect(parseJson(delivered)).toMatchObject({
