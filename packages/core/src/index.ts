@@ -28,7 +28,12 @@ export * from './runtime/protocol.js';
 export * from './runtime/decide.js';
 export { isRefusal } from './runtime/refusal.js';
 export * from './runtime/logic.js';
-export { acceptedEventsOf, machineActionAt, storedMachine } from './runtime/machine/view.js';
+export {
+  acceptedEventsOf,
+  machineActionAt,
+  machineIdle,
+  storedMachine,
+} from './runtime/machine/view.js';
 export {
   candidates,
   isRecord,

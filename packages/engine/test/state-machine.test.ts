@@ -129,6 +129,25 @@ states:
     expect(calls.map((c) => [c.path, c.value])).toEqual([['entry[1].after', true]]);
   });
 
+  it('a wait action is waited for: the run settles once the machine waits for events', async () => {
+    ({ engine } = await openEngine());
+    const run = await engine.run(yaml`
+id: pause
+kind: state-machine
+initial: a
+states:
+  a:
+    entry: [ { id: nap, type: wait, with: { duration: 150 } } ]
+    on: { GO: b }
+  b: { type: final }
+`);
+    expect(run).toMatchObject({
+      status: 'waiting',
+      state: 'a',
+      nodes: { 'entry[0].nap': { status: 'succeeded' } },
+    });
+  });
+
   it('take their after transition when the timer falls due, across a restart', async () => {
     const db = tempDb();
     const calls: ProbeCall[] = [];

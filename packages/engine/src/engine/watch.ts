@@ -6,6 +6,7 @@
 import {
   isTerminal,
   isTerminalEvent,
+  machineIdle,
   runLogicOf,
   toNodeRecord,
   toRunRecord,
@@ -191,7 +192,8 @@ function settled(plan: Plan, state: RunState, finishedOnly: boolean): boolean {
   return (
     m.status === 'paused' ||
     (m.status === 'waiting' &&
-      // A state machine that waits is waiting for its events, as a human node for its answer.
-      (m.machine !== undefined || runLogicOf(plan).awaitingAnswer(plan, state).length > 0))
+      // An idle state machine waits for its events, as a human node for its answer.
+      ((m.machine !== undefined && machineIdle(m.machine)) ||
+        runLogicOf(plan).awaitingAnswer(plan, state).length > 0))
   );
 }

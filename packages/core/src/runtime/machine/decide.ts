@@ -28,7 +28,7 @@ import {
   type RunState,
 } from '../state.js';
 import { failRun, startFrame } from '../walk.js';
-import { acceptedEventsOf } from './view.js';
+import { acceptedEventsOf, machineIdle } from './view.js';
 import {
   enterInitial,
   eventView,
@@ -267,5 +267,5 @@ function settle(d: Decider): void {
     for (const t of m.timers) d.commands.push({ type: 'cancel-timer', id: t.id });
     m.timers = [];
   }
-  d.settleStatus(m.busy === undefined && m.steps.length === 0 && m.queue.length === 0);
+  d.settleStatus(machineIdle(m));
 }

@@ -34,6 +34,14 @@ export function machineActionAt(
   return node?.id === path.slice(dot + 1) ? node : undefined;
 }
 
+/**
+ * The machine has nothing to do but wait for an event: no action running or left to run, no event
+ * or timer queued. (A machine whose action waits, on a `wait` timer say, is not idle.)
+ */
+export function machineIdle(m: MachineState): boolean {
+  return m.busy === undefined && m.steps.length === 0 && m.queue.length === 0;
+}
+
 /** The machine of a stored run row's state, if the run is a state machine's that has started. */
 export function storedMachine(rowState: unknown): MachineState | undefined {
   const m = (rowState as { machine?: MachineState } | null | undefined)?.machine;
