@@ -1,7 +1,7 @@
 import { describe, expect, test } from 'vitest';
 import type { WeftError } from '../../errors.js';
 import { isRefusal } from '../refusal.js';
-import { MAX_ALWAYS } from './decide.js';
+import { MAX_ALWAYS, MAX_QUEUED } from './decide.js';
 import { planOf, Sim } from './test-support.js';
 
 const yaml = (...lines: string[]): string => `${lines.join('\n')}\n`;
@@ -81,6 +81,20 @@ describe('state-machine decide', () => {
     const e = refused(() => sim.send('SHIP'));
     expect(e.code).toBe('invalid_state');
     expect(e.details).toEqual({ state: 'created', accepts: ['CANCEL', 'PAY'] });
+  });
+
+  test('events wait their turn, up to a bound', () => {
+    const sim = new Sim(ORDER, { total: 10 });
+    sim.apply({ type: 'start' });
+    sim.send('PAY', { amount: 10 });
+    for (let i = 0; i < MAX_QUEUED; i++) sim.send('SHIP');
+    expect(sim.machine.queue).toHaveLength(MAX_QUEUED);
+    expect(refused(() => sim.send('SHIP')).message).toMatch(/1000 events waiting their turn/);
+    sim.answer();
+    sim.answer();
+    // The first SHIP moved it to its final state (after paid's exit action): the others are
+    // dropped with the run's end.
+    expect(sim.state.meta.output).toMatchObject({ state: 'shipped' });
   });
 
   test('a false guard never moves the machine', () => {

@@ -42,6 +42,9 @@ import {
 /** Eventless transitions in a row past which the machine is taken to loop: the run fails. */
 export const MAX_ALWAYS = 100;
 
+/** Events (and fired timers) a run keeps waiting their turn: more are refused until it takes some. */
+export const MAX_QUEUED = 1000;
+
 export function decideMachine(plan: Plan, state: RunState, input: RunInput): Decision {
   const d = new Decider(plan, state, input.at);
   // A copy to change (see MachineState): the stored row keeps the machine it was written with.
@@ -136,6 +139,13 @@ function send(d: Decider, event: MachineEvent): void {
     throw refusal(
       'invalid_state',
       `state ${m.state} has no transition for event ${event.type}; it accepts: ${list}`,
+      { state: m.state, accepts },
+    );
+  }
+  if (m.queue.length >= MAX_QUEUED) {
+    throw refusal(
+      'invalid_state',
+      `run ${d.meta.runId} has ${MAX_QUEUED} events waiting their turn: send again once it has taken some`,
       { state: m.state, accepts },
     );
   }
