@@ -156,6 +156,7 @@ function simulate(def: WorkflowDefinition, seed: number, o: Options) {
   const rand = prng(seed);
   const sim = new Sim(plan);
   let crashes = 0;
+  let retries = 0;
   const armed = new Set<string>();
   sim.apply({ type: 'start' });
   let previous: Stored = sim.stored();
@@ -184,6 +185,12 @@ function simulate(def: WorkflowDefinition, seed: number, o: Options) {
   };
   for (let i = 0; i < 300; i++) {
     const status = sim.state.meta.status;
+    if (status === 'failed' && retries < 2 && rand() < 0.7) {
+      // A failed run retried: it goes on where it stopped.
+      retries++;
+      step(() => sim.apply({ type: 'retry' }));
+      continue;
+    }
     if (['succeeded', 'failed', 'cancelled'].includes(status)) break;
     if (o.crashRate > 0 && rand() < o.crashRate) {
       crashes++;
@@ -236,14 +243,21 @@ function simulate(def: WorkflowDefinition, seed: number, o: Options) {
       expect(sim.log.length, `stale timer ${id} did something`).toBe(before);
     }
   }
-  return { plan, sim, crashes };
+  return { plan, sim, crashes, retries };
 }
 
 /** What the committed history shows: each action execution finishes once, and never starts after. */
 function checkActions(sim: Sim) {
   const finished = new Set<string>();
+  /** Actions that failed unhandled or were cancelled: a retry of the run runs them again. */
+  const again = new Set<string>();
   for (const e of sim.log) {
+    if (e.type === 'run.retried') {
+      for (const node of again) finished.delete(node);
+      again.clear();
+    }
     if (e.node === undefined) continue;
+    if (e.type === 'node.failed' && e.data.handled !== true) again.add(e.node);
     if (e.type === 'node.started')
       expect(finished.has(e.node), `${e.node} ran after it finished`).toBe(false);
     if (e.type === 'node.succeeded' || e.type === 'node.failed' || e.type === 'node.skipped') {
@@ -264,17 +278,20 @@ describe('state machines over random machines and events', () => {
     );
   });
 
-  it('keep those invariants with crashes before and after commits', () => {
+  it('keep those invariants with crashes before and after commits, and retries of failed runs', () => {
     let crashes = 0;
+    let retries = 0;
     fc.assert(
       fc.property(machineArb, fc.integer(), (def, seed) => {
         const r = simulate(def, seed, { crashRate: 0.08, okRate: 0.5 });
         crashes += r.crashes;
+        retries += r.retries;
         checkActions(r.sim);
       }),
       { numRuns: 200 },
     );
     expect(crashes).toBeGreaterThan(100);
+    expect(retries).toBeGreaterThan(10);
   });
 
   it('never take a transition whose guard is false', () => {

@@ -155,6 +155,54 @@ describe('state-machine decide', () => {
     expect(sim.state.meta.error?.message).toBe('b entry action hard: simulated');
   });
 
+  test('retry: a failed run goes on where it stopped, its failed action again under its key', () => {
+    const plan = planOf(
+      yaml(
+        'id: m',
+        'kind: state-machine',
+        'initial: a',
+        'states:',
+        '  a:',
+        '    on: { GO: b }',
+        '  b:',
+        '    entry:',
+        '      - { id: call, type: http, with: { method: GET, url: "https://x.example" } }',
+        '      - { id: next, type: http, with: { method: GET, url: "https://x.example/{{ call.n }}" } }',
+        '    after: { PT1M: c }',
+        '  c: { type: final }',
+      ),
+    );
+    const sim = new Sim(plan);
+    sim.apply({ type: 'start' });
+    expect(refused(() => sim.apply({ type: 'retry' })).message).toMatch(
+      /only a failed or cancelled/,
+    );
+    sim.send('GO');
+    const first = sim.answer(undefined, { code: 'boom' });
+    expect(sim.state.meta.status).toBe('failed');
+    expect(sim.timers.size).toBe(0);
+    expect(refused(() => sim.apply({ type: 'retry', from: 'call' })).message).toMatch(
+      /retried from where it stopped/,
+    );
+    sim.apply({ type: 'retry' });
+    expect(sim.state.meta.status).toBe('running');
+    expect(sim.machine.state).toBe('b');
+    expect(sim.inflight).toMatchObject([
+      { path: first.path, attempt: 2, idempotencyKey: first.idempotencyKey },
+    ]);
+    expect([...sim.timers.values()].map((t) => [t.path, t.dueAt - sim.now])).toEqual([
+      ['b', 60_000],
+    ]);
+    sim.answer({ n: 7 });
+    expect(sim.inflight).toMatchObject([
+      { path: 'entry[1].next', params: { url: 'https://x.example/7' } },
+    ]);
+    sim.answer();
+    expect(sim.state.meta.status).toBe('waiting');
+    sim.fire([...sim.timers.keys()][0]!);
+    expect(sim.state.meta.output).toEqual({ state: 'c', context: {} });
+  });
+
   test('compound states: events bubble, entering goes down initial children, exits leaf first', () => {
     const plan = planOf(
       yaml(

@@ -12,6 +12,7 @@
  * reached, or no `always` transition left to take).
  */
 import type { Plan } from '../../compile/plan.js';
+import { ancestry } from '../../dsl/machine-tree.js';
 import type { ErrorInfo } from '../../errors.js';
 import { isTerminal } from '../../ports/store.js';
 import { abandon as abandonGraph, applyInput, decisionOf } from '../decide.js';
@@ -30,6 +31,7 @@ import {
 import { failRun, startFrame } from '../walk.js';
 import { acceptedEventsOf, machineIdle } from './view.js';
 import {
+  arm,
   enterInitial,
   eventView,
   ExpressionFailure,
@@ -90,7 +92,7 @@ function apply(d: Decider, input: RunInput): void {
       if (input.timer.kind === 'after') return afterFired(d, input.timer.id);
       return applyInput(d, input);
     case 'retry':
-      throw refusal('invalid_state', 'state-machine runs cannot be retried yet');
+      return retry(d, input.from);
     default:
       return applyInput(d, input);
   }
@@ -171,6 +173,70 @@ function actionDone(d: Decider, fs: FrameState): void {
     m.outputs = { list, values: { ...before, [ns.nodeId]: scopeEntry(ns) } };
   }
   d.defer(() => advance(d));
+}
+
+/**
+ * A failed or cancelled run goes on from where it stopped: in the state it was in, with its context
+ * and its queued events; the action that failed (or was cancelled) runs again, under its path and
+ * key, its attempts counting on; the `after` timers of the states it is in are armed anew, from now.
+ */
+function retry(d: Decider, from: string | undefined): void {
+  const s = d.meta.status;
+  if (from !== undefined) {
+    throw refusal(
+      'invalid_state',
+      'retry --from names a node of a graph: a state-machine run is retried from where it stopped',
+    );
+  }
+  if (s !== 'failed' && s !== 'cancelled') {
+    throw refusal('invalid_state', `run is ${s}; only a failed or cancelled run can be retried`);
+  }
+  const m = machineOf(d);
+  const meta = d.meta;
+  meta.attempt++;
+  meta.status = 'running';
+  meta.paused = false;
+  meta.executing = meta.parked = meta.backoff = 0;
+  meta.childRuns = 0;
+  meta.queue = [];
+  delete meta.tokens;
+  delete meta.error;
+  delete meta.output;
+  delete meta.finishedAt;
+  m.always = 0;
+  d.emit('run.retried', undefined, { attempt: meta.attempt });
+  armRunTimeout(d);
+  // New ids: the timers of the run that ended were dropped with it.
+  m.transitions++;
+  for (const state of ancestry(m.state)) arm(d, m, state);
+  if (m.busy !== undefined) again(d, m.busy);
+}
+
+/** The action frame at `path` runs its action again: the frame and its node as before it ran. */
+function again(d: Decider, path: string): void {
+  const fs = d.frameState(path);
+  fs.status = 'running';
+  fs.open = d.graphOf(path).nodes.length;
+  delete fs.error;
+  for (const [p, s] of d.state.nodes) {
+    if (s.kind !== 'node' || s.frame !== path) continue;
+    // Attempts keep counting: the action runs again under the same idempotency key.
+    d.state.nodes.set(p, {
+      kind: 'node',
+      path: p,
+      nodeId: s.nodeId,
+      frame: s.frame,
+      index: s.index,
+      status: 'pending',
+      attempts: s.attempts,
+      failures: 0,
+      resolvedIn: 0,
+      takenIn: 0,
+    });
+    d.touch(p);
+  }
+  d.touch(path);
+  startFrame(d, path);
 }
 
 /** Moves the machine on as far as it can go without waiting for an action or an event. */

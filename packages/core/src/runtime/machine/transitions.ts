@@ -168,7 +168,7 @@ export function enterInitial(d: Decider, m: MachineState, initial: string): void
 }
 
 /** Arms a state's `after` timers, numbered by the transition that entered it. */
-function arm(d: Decider, m: MachineState, state: string): void {
+export function arm(d: Decider, m: MachineState, state: string): void {
   for (const after of planState(d, state).after) {
     const id = `${d.meta.runId}:#after${m.transitions}:${state}:${after.key}`;
     m.timers.push({ id, state, key: after.key });
