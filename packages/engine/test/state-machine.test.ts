@@ -148,6 +148,31 @@ states:
     });
   });
 
+  it('a failed run is retried where it stopped: the action runs again under its key', async () => {
+    let calls: ProbeCall[];
+    ({ engine, calls } = await openEngine());
+    const run = await engine.run(yaml`
+id: flaky
+kind: state-machine
+initial: a
+states:
+  a:
+    entry: [ { id: charge, type: probe, with: { fail_times: 1, retryable: false, value: ok } } ]
+    on: { GO: b }
+  b: { type: final }
+`);
+    expect(run).toMatchObject({ status: 'failed', state: 'a' });
+    expect(run.error?.message).toMatch(/^a entry action charge: attempt 1 failed/);
+    await engine.retry(run.id);
+    expect(await engine.wait(run.id)).toMatchObject({ status: 'waiting', state: 'a' });
+    expect(calls.map((c) => [c.key, c.attempt])).toEqual([
+      [`${run.id}:entry[0].charge`, 1],
+      [`${run.id}:entry[0].charge`, 2],
+    ]);
+    await engine.send(run.id, { type: 'GO' });
+    expect(await engine.wait(run.id)).toMatchObject({ status: 'succeeded', state: 'b' });
+  });
+
   it('take their after transition when the timer falls due, across a restart', async () => {
     const db = tempDb();
     const calls: ProbeCall[] = [];
