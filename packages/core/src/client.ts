@@ -54,6 +54,12 @@ export interface RunView {
   started_at: string | null;
   finished_at: string | null;
   parent_run_id?: string;
+  /** State-machine runs: the state it is in, its path from the top (`shipping.packed`). */
+  state?: string;
+  /** State-machine runs: the machine's context. */
+  context?: Record<string, unknown>;
+  /** State-machine runs: the event types it accepts now (none once finished). */
+  accepts?: string[];
 }
 
 /** A run in a list: the run object without its nodes. */

@@ -89,6 +89,8 @@ export const ERROR_CODES = {
   cancelled: authored,
   run_failed: authored,
   run_timeout: authored,
+  // A state machine took more eventless (`always`) transitions in a row than its bound.
+  always_loop: authored,
   child_failed: authored,
   child_start_failed: authored,
   // A child run past the engine's bounds: a workflow that calls itself, or fans out without end.

@@ -55,7 +55,13 @@ export interface RunLevelEventData {
   'run.cancelled': { reason: string } | undefined;
   'run.retried': { attempt: number; from?: string };
   /** A state-machine run moved between states. */
-  'state.transition': { from: string; to: string; event?: string };
+  'state.transition': {
+    from: string;
+    to: string;
+    event?: string;
+    /** The context keys the transition's `assign` set, with their new values. */
+    assigned?: Record<string, unknown>;
+  };
 }
 
 export type NodeEventType = keyof NodeEventData;

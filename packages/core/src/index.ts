@@ -30,6 +30,20 @@ export * from './runtime/protocol.js';
 export * from './runtime/decide.js';
 export { isRefusal } from './runtime/refusal.js';
 export * from './runtime/logic.js';
+export {
+  acceptedEventsOf,
+  machineActionAt,
+  machineIdle,
+  storedMachine,
+} from './runtime/machine/view.js';
+export {
+  candidates,
+  isRecord,
+  resolveTarget,
+  stateTree,
+  targetOf,
+  type TreeState,
+} from './dsl/machine-tree.js';
 export type { RunLogic } from './runtime/run-logic.js';
 export { controlNodeTypes } from './runtime/controls/index.js';
 export type { Control, Walk } from './runtime/controls/types.js';

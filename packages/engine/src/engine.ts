@@ -359,6 +359,15 @@ export class Engine {
     return this.#control.waitingForAnswer(runId);
   }
 
+  /**
+   * Sends an event to a state-machine run: queued durably and applied in arrival order.
+   * @throws WeftError `invalid_state` (with `details: { state, accepts }`) when the state the run
+   * is in has no transition for it, or the run is finished; `invalid_request` for a bad event.
+   */
+  send(runId: string, event: { type: string; data?: unknown }): Promise<void> {
+    return this.#control.send(runId, event);
+  }
+
   /** Answers a waiting `human` node; the answer is validated against the node's schema. */
   input(runId: string, node: string, value: unknown): Promise<void> {
     return this.#control.input(runId, node, value);

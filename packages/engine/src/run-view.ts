@@ -2,7 +2,14 @@
  * @module run-view
  * The run as the API, the CLI's `--json` and the library show it (SPEC section 8).
  */
-import type { NodeRecord, Plan, RunRecord } from '@weft/core';
+import {
+  acceptedEventsOf,
+  isTerminal,
+  storedMachine,
+  type NodeRecord,
+  type Plan,
+  type RunRecord,
+} from '@weft/core';
 import type { NodeView, RunSummary, RunView } from '@weft/core/client';
 
 // One run shape for every face: the type lives with the client interface in core.
@@ -50,6 +57,13 @@ export function runView(
     finished_at: run.finishedAt ?? null,
   };
   if (run.parentRunId !== undefined) view.parent_run_id = run.parentRunId;
+  const machine = storedMachine(run.state);
+  if (machine !== undefined) {
+    view.state = machine.state;
+    view.context = machine.context;
+    view.accepts =
+      plan === undefined || isTerminal(run.status) ? [] : acceptedEventsOf(plan, machine.state);
+  }
   return view;
 }
 

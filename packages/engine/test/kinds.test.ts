@@ -1,70 +1,15 @@
 /**
- * Run logic by kind (issue 8): a graph runs on the graph logic; a state machine, whose logic is not
- * built yet, is refused at publish and at start with a clear error instead of "succeeding".
- * Node type flags (`setsOutput`, `ordersMessages`) work for plugins as for the built-ins.
+ * Node type flags (`setsOutput`, `ordersMessages`) work for plugins as for the built-ins. (State
+ * machines, the other kind of run logic, are in `state-machine.test.ts`.)
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { defineNode, WeftError, type Engine } from '../src/index.js';
+import { defineNode, type Engine } from '../src/index.js';
 import { openEngine, yaml } from './helpers.js';
 
 let engine: Engine;
 afterEach(async () => {
   await engine?.close();
-});
-
-const machine = yaml`
-id: order
-kind: state-machine
-initial: created
-states:
-  created:
-    on: { PAY: paid }
-  paid: { type: final }
-`;
-
-const refusal =
-  'state-machine workflows are not available yet (kind: state-machine at workflow "order")';
-
-async function refused(promise: Promise<unknown>): Promise<WeftError> {
-  const e = await promise.then(
-    () => undefined,
-    (err: unknown) => err,
-  );
-  expect(WeftError.is(e)).toBe(true);
-  return e as WeftError;
-}
-
-describe('state-machine workflows', () => {
-  it('are valid definitions, but publishing one is refused and stores nothing', async () => {
-    ({ engine } = await openEngine());
-    expect(engine.validate(machine).ok).toBe(true);
-    const e = await refused(engine.publish(machine));
-    expect(e.code).toBe('invalid_definition');
-    expect(e.message).toBe(refusal);
-    expect(e.details).toEqual([
-      { path: 'kind', message: 'state-machine workflows are not available yet' },
-    ]);
-    expect(await engine.store.listWorkflows('default')).toEqual([]);
-  });
-
-  it('are refused at start, given as a definition or stored by an engine that took them', async () => {
-    ({ engine } = await openEngine());
-    const e = await refused(engine.run(machine));
-    expect(e.message).toBe(refusal);
-    const parsed = engine.validate(machine);
-    if (!parsed.ok) throw new Error('the definition should validate');
-    await engine.store.saveWorkflow({
-      tenant: 'default',
-      definition: parsed.definition,
-      source: machine,
-      hash: 'stored-before',
-    });
-    const stored = await refused(engine.start('order'));
-    expect(stored.code).toBe('invalid_definition');
-    expect(stored.message).toBe(refusal);
-    expect((await engine.store.listRuns({ tenant: 'default' })).runs).toEqual([]);
-  });
 });
 
 describe('node type flags', () => {

@@ -1,7 +1,7 @@
 /**
  * The engine on the PostgreSQL store (`Engine.open({ postgres })`): runs go through as on SQLite,
  * a taken idempotency key fails the commit with the error the Runner retries per run, and a new
- * engine on the same database finds what the first one stored.
+ * engine on the same database finds what the first one stored (a state machine's, too).
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import { TestSchemas } from '@weft/store-postgres/testing';
@@ -36,6 +36,51 @@ describe('Engine.open({ postgres })', () => {
     try {
       expect((await again.store.getRun(id))?.status).toBe('succeeded');
       expect((await again.store.readEvents(id, 0)).at(-1)?.type).toBe('run.succeeded');
+    } finally {
+      await again.close();
+    }
+  });
+
+  it('runs a state machine: its events, after timer and actions, and a later engine goes on', async () => {
+    const postgres = schemas.urlFor(await schemas.create());
+    const machine = {
+      id: 'door',
+      kind: 'state-machine',
+      initial: 'closed',
+      context: { opened: 0 },
+      states: {
+        closed: {
+          on: { OPEN: { target: 'open', assign: { opened: '{{ context.opened + 1 }}' } } },
+        },
+        open: {
+          entry: [{ id: 'note', type: 'set', with: { values: { n: '{{ context.opened }}' } } }],
+          on: { CLOSE: 'closed' },
+          after: { 'PT0.3S': 'gone' },
+        },
+        gone: { type: 'final' },
+      },
+    };
+    const engine = await Engine.open({ postgres });
+    let id: string;
+    try {
+      await engine.publish(machine);
+      id = (await engine.start('door')).id;
+      expect(await engine.wait(id)).toMatchObject({ status: 'waiting', state: 'closed' });
+      await engine.send(id, { type: 'OPEN' });
+      expect(await engine.wait(id)).toMatchObject({
+        state: 'open',
+        context: { opened: 1 },
+        nodes: { 'entry[0].note': { status: 'succeeded', output: { n: 1 } } },
+      });
+    } finally {
+      await engine.close();
+    }
+    const again = await Engine.open({ postgres });
+    try {
+      expect(await again.wait(id, { until: 'finished' })).toMatchObject({
+        status: 'succeeded',
+        output: { state: 'gone', context: { opened: 1 } },
+      });
     } finally {
       await again.close();
     }

@@ -23,6 +23,8 @@ export class ApiError extends Error {
   readonly status: ContentfulStatusCode;
   readonly code: string;
   readonly details: ErrorDetail[];
+  /** A refused event's state and the events the run accepts (state machines). */
+  machine: { state: string; accepts: string[] } | undefined;
   /** When to try again, in ms: sent as `Retry-After` (whole seconds). */
   retryAfterMs: number | undefined;
 
@@ -38,6 +40,7 @@ export class ApiError extends Error {
     this.code = code;
     this.details = details;
     this.retryAfterMs = undefined;
+    this.machine = undefined;
   }
 
   /** `Retry-After` in whole seconds, at least 1, when there is a time to try again. */
@@ -51,8 +54,18 @@ export class ApiError extends Error {
     return new ApiError(errorSpec(code).status, code, message, details);
   }
 
-  get body(): { error: { code: string; message: string; details: ErrorDetail[] } } {
-    return { error: { code: this.code, message: this.message, details: this.details } };
+  get body(): {
+    error: {
+      code: string;
+      message: string;
+      details: ErrorDetail[];
+      state?: string;
+      accepts?: string[];
+    };
+  } {
+    return {
+      error: { code: this.code, message: this.message, details: this.details, ...this.machine },
+    };
   }
 }
 
@@ -76,6 +89,7 @@ export function toApiError(e: unknown, unexpected: (e: unknown) => void): ApiErr
     if (status !== 500) {
       const err = new ApiError(status, e.code, e.message, detailsOf(e.details));
       if (status === 429) err.retryAfterMs = e.retryAfterMs;
+      err.machine = machineOf(e.details);
       return err;
     }
   } else if (e instanceof HTTPException && e.status < 500) {
@@ -85,6 +99,14 @@ export function toApiError(e: unknown, unexpected: (e: unknown) => void): ApiErr
   }
   unexpected(e);
   return new ApiError(500, 'internal', 'internal server error');
+}
+
+/** A state-machine run's refusal of an event carries its state and the events it accepts. */
+function machineOf(details: unknown): ApiError['machine'] {
+  if (typeof details !== 'object' || details === null || Array.isArray(details)) return undefined;
+  const { state, accepts } = details as Record<string, unknown>;
+  if (typeof state !== 'string' || !Array.isArray(accepts)) return undefined;
+  return { state, accepts: accepts.filter((a): a is string => typeof a === 'string') };
 }
 
 /** Keeps the `{ path, message, line?, column? }` entries of a WeftError's details. */

@@ -44,6 +44,12 @@ export const ErrorBody = z
       code: z.string().openapi({ example: 'not_found' }),
       message: z.string().openapi({ example: 'no run 0196f0c2-7d1e-7000-8000-000000000000' }),
       details: z.array(ErrorDetail),
+      state: z.string().optional().openapi({
+        description: 'An event refused by a state-machine run (409): the state it is in.',
+      }),
+      accepts: z.array(z.string()).optional().openapi({
+        description: 'An event refused by a state-machine run (409): the events it accepts now.',
+      }),
     }),
   })
   .openapi('Error');
@@ -95,6 +101,17 @@ const runFields = {
   started_at: z.string().nullable(),
   finished_at: z.string().nullable(),
   parent_run_id: z.string().optional(),
+  state: z
+    .string()
+    .optional()
+    .openapi({ description: 'State-machine runs: the state it is in, as a path (`a.b`).' }),
+  context: z.record(z.string(), z.unknown()).optional().openapi({
+    description: "State-machine runs: the machine's context.",
+  }),
+  accepts: z
+    .array(z.string())
+    .optional()
+    .openapi({ description: 'State-machine runs: the event types it accepts now.' }),
 };
 
 /** The run object of SPEC section 8. */

@@ -519,4 +519,52 @@ nodes:
       (await t.call('/v1/runs/nope/events', { key: ACME, json: { type: 'PAY' } })).status,
     ).toBe(404);
   });
+
+  it('takes events for a state-machine run; one its state has no transition for is a 409', async () => {
+    await publish(
+      t,
+      yaml`
+id: door
+kind: state-machine
+initial: closed
+context: { opened: 0 }
+states:
+  closed:
+    on:
+      OPEN: { target: open, assign: { opened: "{{ context.opened + 1 }}", by: "{{ event.who }}" } }
+      LOCK: locked
+  open: { on: { CLOSE: closed } }
+  locked: { type: final }
+`,
+    );
+    const id = (
+      await body(await t.call('/v1/workflows/door/runs?wait=true', { key: ACME, json: {} }))
+    )['id'];
+    const wrong = await t.call(`/v1/runs/${id}/events`, { key: ACME, json: { type: 'CLOSE' } });
+    expect(wrong.status).toBe(409);
+    expect((await body(wrong))['error']).toMatchObject({
+      code: 'invalid_state',
+      state: 'closed',
+      accepts: ['LOCK', 'OPEN'],
+    });
+    const opened = await t.call(`/v1/runs/${id}/events`, {
+      key: ACME,
+      json: { type: 'OPEN', data: { who: 'ann' } },
+    });
+    expect(opened.status).toBe(200);
+    const view = await body(await t.call(`/v1/runs/${id}?wait=true`, { key: ACME }));
+    expect(view).toMatchObject({
+      status: 'waiting',
+      state: 'open',
+      context: { opened: 1, by: 'ann' },
+      accepts: ['CLOSE'],
+    });
+    await t.call(`/v1/runs/${id}/events`, { key: ACME, json: { type: 'CLOSE' } });
+    await t.call(`/v1/runs/${id}/events`, { key: ACME, json: { type: 'LOCK' } });
+    const done = await body(await t.call(`/v1/runs/${id}?wait=true`, { key: ACME }));
+    expect(done).toMatchObject({
+      status: 'succeeded',
+      output: { state: 'locked', context: { opened: 1, by: 'ann' } },
+    });
+  });
 });

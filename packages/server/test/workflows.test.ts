@@ -86,7 +86,7 @@ nodes:
     ).toBe(true);
   });
 
-  it('answers 422 for a state-machine workflow: state machines are not available yet', async () => {
+  it('publishes a state-machine workflow', async () => {
     const res = await t.call('/v1/workflows', {
       method: 'POST',
       key: ACME,
@@ -100,13 +100,8 @@ states:
   paid: { type: final }
 `,
     });
-    expect(res.status).toBe(422);
-    const body = (await res.json()) as { error: { code: string; message: string } };
-    expect(body.error.code).toBe('invalid_definition');
-    expect(body.error.message).toBe(
-      'state-machine workflows are not available yet (kind: state-machine at workflow "order")',
-    );
-    expect((await t.call('/v1/workflows/order', { key: ACME })).status).toBe(404);
+    expect(res.status).toBe(201);
+    expect((await t.call('/v1/workflows/order', { key: ACME })).status).toBe(200);
   });
 
   it('answers 422 for a child workflow named by file path, naming the node; by id it publishes', async () => {

@@ -21,6 +21,7 @@ import {
 import type { NodeRegistry } from '../nodes/registry.js';
 import { runLogicFor } from '../runtime/logic.js';
 import { parseDuration } from '../runtime/time.js';
+import { compileMachine } from './machine.js';
 import { bareExpression, compileParams } from './params.js';
 import type {
   NodeBudget,
@@ -156,7 +157,7 @@ function compileNode(ctx: CompileContext, def: NodeDefinition, index: number): P
   };
 }
 
-function compileGraph(
+export function compileGraph(
   ctx: CompileContext,
   defs: readonly NodeDefinition[],
   edgeDefs: readonly EdgeDefinition[],
@@ -266,7 +267,7 @@ function checkRunnable(workflow: WorkflowDefinition): WorkflowKind {
 export function compile(workflow: WorkflowDefinition, registry: NodeRegistry): Plan {
   const kind = checkRunnable(workflow);
   const ctx: CompileContext = { registry, workflow };
-  return {
+  const plan: Plan = {
     kind,
     workflow,
     hash: hashDefinition(workflow),
@@ -295,6 +296,9 @@ export function compile(workflow: WorkflowDefinition, registry: NodeRegistry): P
                 : parseDuration(workflow.debounce.timeout),
           },
   };
+  if (kind === 'state-machine')
+    plan.machine = compileMachine(workflow, (defs) => compileGraph(ctx, defs, []));
+  return plan;
 }
 
 /** Plans by content hash, so every run of a version shares one compiled plan. */

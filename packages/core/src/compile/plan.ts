@@ -122,4 +122,38 @@ export interface Plan {
   singleton: { key: CompiledValue; mode: 'skip' | 'cancel' } | undefined;
   /** `debounce:` — starts of one key value within `periodMs` make one run. */
   debounce: { key: CompiledValue; periodMs: number; timeoutMs: number | undefined } | undefined;
+  /** A state-machine workflow's states; `root` is then an empty graph. */
+  machine?: PlanMachine;
+}
+
+/** A transition with its target resolved to a state path. */
+export interface PlanTransition {
+  target: string;
+  guard: CompiledExpression | undefined;
+  /** The `assign` templates, rendered into an object of context changes. */
+  assign: CompiledValue | undefined;
+}
+
+export interface PlanState {
+  /** Names from the top joined by `.`. */
+  path: string;
+  parent: string | undefined;
+  final: boolean;
+  /** A compound state's initial child (a path); undefined for a leaf. */
+  initial: string | undefined;
+  /** Event type -> candidates tried in order. */
+  on: ReadonlyMap<string, readonly PlanTransition[]>;
+  always: readonly PlanTransition[];
+  /** Durable timers armed on entering, in definition order. */
+  after: readonly { key: string; ms: number; transitions: readonly PlanTransition[] }[];
+  /** Each action as a graph of its one node, run in order, so that each is a node execution. */
+  entry: readonly PlanGraph[];
+  exit: readonly PlanGraph[];
+}
+
+export interface PlanMachine {
+  /** The top-level state entered first (entering goes on down its initial children). */
+  initial: string;
+  context: Record<string, unknown>;
+  states: ReadonlyMap<string, PlanState>;
 }

@@ -330,32 +330,49 @@ export const TriggerSchema = doc(
   'Trigger',
 );
 
-const Transition = z.union(
-  [
-    z.string().min(1),
-    z.strictObject({
-      target: doc(z.string().min(1), 'State to go to.'),
-      guard: doc(expression, 'Condition on `event`, `context` and `inputs`.').optional(),
-      assign: doc(
-        z.record(z.string(), z.unknown()),
-        'Context updates: key -> template.',
-      ).optional(),
-    }),
-  ],
-  { error: 'a transition must be a state name or { target, guard?, assign? }' },
-);
+const TransitionObject = z.strictObject({
+  target: doc(z.string().min(1), 'State to go to.'),
+  guard: doc(expression, 'Condition on `event`, `context` and `inputs`.').optional(),
+  assign: doc(z.record(z.string(), z.unknown()), 'Context updates: key -> template.').optional(),
+});
+
+const Transition = z.union([z.string().min(1), TransitionObject], {
+  error: 'a transition must be a state name or { target, guard?, assign? }',
+});
+
+/**
+ * One transition, or guarded candidates tried in order (the first whose guard holds is taken). A
+ * new schema at each use, so that one use's description is not every use's.
+ */
+const transitions = () =>
+  z.union([Transition, z.array(Transition).min(1)], {
+    error:
+      'a transition must be a state name, { target, guard?, assign? } or a list of those tried in order',
+  });
 
 export const StateSchema = doc(
   z.strictObject({
     type: doc(z.enum(['normal', 'final']), 'final: the run ends in this state.').optional(),
     description: z.string().optional(),
-    on: doc(z.record(z.string().min(1), Transition), 'Event type -> transition.').optional(),
+    on: doc(z.record(z.string().min(1), transitions()), 'Event type -> transition.').optional(),
     after: doc(
-      z.record(z.string().min(1), Transition),
+      z.record(z.string().min(1), transitions()),
       'Delay (ISO 8601 duration or ms) -> transition.',
+    ).optional(),
+    always: doc(
+      transitions(),
+      'Eventless transitions, taken as soon as their guard holds on entering.',
     ).optional(),
     entry: doc(z.array(NodeSchema), 'Actions run on entering the state.').optional(),
     exit: doc(z.array(NodeSchema), 'Actions run on leaving the state.').optional(),
+    initial: doc(z.string().min(1), 'Compound state: its initial child state.').optional(),
+    // A getter: the schema of a state holds states (compound states), which zod builds lazily.
+    get states() {
+      return doc(
+        z.record(z.string().min(1), StateSchema),
+        'Compound state: its child states by name.',
+      ).optional();
+    },
   }),
   'A state of a state-machine workflow.',
   'State',

@@ -86,8 +86,36 @@ export interface WorkflowDefinition {
   triggers?: TriggerDefinition[];
   nodes: NodeDefinition[];
   edges: EdgeDefinition[];
-  /** State-machine workflows (kind: state-machine); not executed by the graph core. */
+  /** State-machine workflows (kind: state-machine, SPEC section 5). */
   initial?: string;
   context?: Record<string, unknown>;
-  states?: Record<string, unknown>;
+  states?: Record<string, StateDefinition>;
+}
+
+/** A transition: a target state, with an optional guard and context updates. */
+export interface TransitionDefinition {
+  target: string;
+  /** A JSONata condition over `event`, `context`, `inputs`. */
+  guard?: string;
+  /** Context key -> template. */
+  assign?: Record<string, unknown>;
+}
+
+/** One transition, or candidates tried in order: the first whose guard holds is taken. */
+export type Transitions = string | TransitionDefinition | (string | TransitionDefinition)[];
+
+export interface StateDefinition {
+  type?: 'normal' | 'final';
+  description?: string;
+  /** Event type -> transitions. */
+  on?: Record<string, Transitions>;
+  /** Delay (ISO 8601 duration or ms) -> transitions: durable timers armed on entering. */
+  after?: Record<string, Transitions>;
+  /** Eventless transitions, tried on entering and after each event. */
+  always?: Transitions;
+  entry?: NodeDefinition[];
+  exit?: NodeDefinition[];
+  /** Compound state: its initial child and its children. */
+  initial?: string;
+  states?: Record<string, StateDefinition>;
 }

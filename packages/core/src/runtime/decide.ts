@@ -34,7 +34,7 @@ import { cancelWork, completeNode, failNode, failRun, onReady, park, pump, WALK 
 
 export function decide(plan: Plan, state: RunState, input: RunInput): Decision {
   const d = new Decider(plan, state, input.at);
-  apply(d, input);
+  applyInput(d, input);
   d.drain();
   d.settleStatus();
   return decisionOf(d);
@@ -50,7 +50,7 @@ export function abandon(plan: Plan, state: RunState, error: ErrorInfo, at: numbe
   return decisionOf(d);
 }
 
-const decisionOf = (d: Decider): Decision => ({
+export const decisionOf = (d: Decider): Decision => ({
   events: d.events,
   commands: d.commands,
   dirty: d.dirty,
@@ -69,7 +69,8 @@ function reported(ns: NodeState): NodeState {
   return ns;
 }
 
-function apply(d: Decider, input: RunInput): void {
+/** Applies one input to the run's nodes; a state machine's logic hands its node inputs here. */
+export function applyInput(d: Decider, input: RunInput): void {
   switch (input.type) {
     case 'start':
       return startRun(d);
@@ -120,6 +121,11 @@ function apply(d: Decider, input: RunInput): void {
       return timerFired(d, input.timer.id, input.timer.kind, input.timer.path);
     case 'human.input':
       return humanInput(d, input.node, input.value);
+    case 'event':
+      throw refusal(
+        'invalid_state',
+        `run ${d.meta.runId} is not a state machine: it takes no events`,
+      );
     case 'child.finished': {
       const ns = d.state.nodes.get(input.path);
       if (ns?.kind !== 'node' || ns.status !== 'running' || ns.childRunId !== input.childRunId)

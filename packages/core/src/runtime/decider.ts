@@ -39,6 +39,8 @@ export class Decider {
   readonly removed = new Set<string>();
   readonly iso: string;
   readonly #work: (() => void)[] = [];
+  /** A state machine's action frame finished (`runtime/machine/`): its logic goes on. */
+  onActionDone: ((fs: FrameState) => void) | undefined;
 
   constructor(
     readonly plan: Plan,
@@ -79,6 +81,12 @@ export class Decider {
     const cached = this.state.graphs.get(frame);
     if (cached !== undefined) return cached;
     const fs = this.frameState(frame);
+    if (fs.action !== undefined) {
+      const graph = this.plan.machine?.states.get(fs.nodeId)?.[fs.action.kind][fs.action.index];
+      if (graph === undefined) throw new WeftError('internal', `frame ${frame} has no action`);
+      this.state.graphs.set(frame, graph);
+      return graph;
+    }
     const owner = this.nodeState(fs.owner);
     const body = this.planNode(owner).body;
     if (body === undefined) throw new WeftError('internal', `frame ${frame} has no body`);
@@ -167,14 +175,17 @@ export class Decider {
     }
   }
 
-  /** Recomputes running/waiting after a decision and reports the change. */
-  settleStatus(): void {
+  /**
+   * Recomputes running/waiting after a decision and reports the change. `idle`: nothing of the
+   * run is at work and it waits for something from outside (a state machine for its events).
+   */
+  settleStatus(idle = false): void {
     const m = this.meta;
     // Queued: not started yet, or retried and waiting for its turn under a concurrency key.
     if (isTerminal(m.status) || m.status === 'queued') return;
     const next = m.paused
       ? 'paused'
-      : m.executing > 0 || m.backoff > 0 || m.parked === 0
+      : m.executing > 0 || m.backoff > 0 || (m.parked === 0 && !idle)
         ? 'running'
         : 'waiting';
     if (next === m.status) return;

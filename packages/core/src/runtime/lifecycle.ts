@@ -44,7 +44,7 @@ export function startRun(d: Decider): void {
   startFrame(d, '');
 }
 
-function armRunTimeout(d: Decider): void {
+export function armRunTimeout(d: Decider): void {
   if (d.plan.runTimeoutMs === undefined) return;
   d.commands.push({
     type: 'timer',

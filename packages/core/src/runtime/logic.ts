@@ -8,11 +8,13 @@
 import type { Plan, WorkflowKind } from '../compile/plan.js';
 import { WeftError } from '../errors.js';
 import { graphLogic } from './graph.js';
+import { machineLogic } from './machine/logic.js';
 import type { RunLogic } from './run-logic.js';
 
-// State machines (SPEC section 5) get their logic in their own issue; until then their kind has
-// none and compiling one is refused.
-const LOGIC: { readonly [K in WorkflowKind]?: RunLogic } = { graph: graphLogic };
+const LOGIC: { readonly [K in WorkflowKind]?: RunLogic } = {
+  graph: graphLogic,
+  'state-machine': machineLogic,
+};
 
 /** The run logic of a kind of workflow, if this core runs that kind. */
 export function runLogicFor(kind: WorkflowKind): RunLogic | undefined {

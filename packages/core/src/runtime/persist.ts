@@ -30,6 +30,7 @@ type MetaState = Pick<
   | 'hostAllow'
   | 'depth'
   | 'tokens'
+  | 'machine'
 > & {
   /** Absent in rows written before it was counted, and when 0. */
   childRuns?: number;
@@ -80,6 +81,8 @@ function metaState(meta: RunMeta): MetaState {
   if (meta.childRuns > 0) state.childRuns = meta.childRuns;
   if (meta.depth !== undefined) state.depth = meta.depth;
   if (meta.tokens !== undefined) state.tokens = meta.tokens;
+  // The machine logic never changes a machine in place (see MachineState): no copy needed.
+  if (meta.machine !== undefined) state.machine = meta.machine;
   return state;
 }
 
@@ -93,6 +96,7 @@ function sameMetaState(s: MetaState, meta: RunMeta): boolean {
     (s.childRuns ?? 0) === meta.childRuns &&
     s.depth === meta.depth &&
     s.tokens === meta.tokens &&
+    s.machine === meta.machine &&
     sameStrings(s.queue, meta.queue) &&
     (s.hostAllow === meta.hostAllow ||
       (s.hostAllow !== undefined &&
@@ -160,6 +164,7 @@ export function fromRecords(run: RunRecord, nodes: readonly NodeRecord[]): RunSt
   if (saved.hostAllow !== undefined) meta.hostAllow = [...saved.hostAllow];
   if (saved.depth !== undefined) meta.depth = saved.depth;
   if (saved.tokens !== undefined) meta.tokens = saved.tokens;
+  if (saved.machine !== undefined) meta.machine = saved.machine;
   const map = new Map<string, PathState>();
   for (const n of nodes) map.set(n.path, fromNodeRecord(n, run.output));
   const state: RunState = { meta, nodes: map, scopes: new Map(), graphs: new Map() };

@@ -63,6 +63,8 @@ export type RunInput = At &
     | { type: 'node.interrupted'; path: string; attempt: number }
     | { type: 'timer.fired'; timer: TimerRecord }
     | { type: 'human.input'; node: string; value: unknown }
+    /** An event sent to a state-machine run: queued, and applied in its turn. */
+    | { type: 'event'; event: { type: string; data?: unknown } }
     | {
         type: 'child.finished';
         path: string;

@@ -10,8 +10,12 @@ import { WeftError } from '../errors.js';
 const refusals = new WeakSet<WeftError>();
 
 /** An error for a move the run refuses, thrown before the decision changed anything. */
-export function refusal(code: 'invalid_state' | 'not_found', message: string): WeftError {
-  const e = new WeftError(code, message);
+export function refusal(
+  code: 'invalid_state' | 'not_found',
+  message: string,
+  details?: Record<string, unknown>,
+): WeftError {
+  const e = new WeftError(code, message, details === undefined ? undefined : { details });
   refusals.add(e);
   return e;
 }

@@ -25,9 +25,12 @@ export function scopeOf(state: RunState, frame: string): Record<string, unknown>
   } else {
     const fs = state.nodes.get(frame);
     if (fs?.kind !== 'frame') throw new WeftError('internal', `no frame state at ${frame}`);
-    const owner = state.nodes.get(fs.owner);
-    if (owner?.kind !== 'node') throw new WeftError('internal', `no owner for ${frame}`);
-    scope = Object.create(scopeOf(state, owner.frame)) as Record<string, unknown>;
+    // A state machine's action frame has no owner node: it sees the top scope.
+    const owner = fs.action === undefined ? state.nodes.get(fs.owner) : undefined;
+    if (fs.action === undefined && owner?.kind !== 'node')
+      throw new WeftError('internal', `no owner for ${frame}`);
+    const parent = owner?.kind === 'node' ? owner.frame : '';
+    scope = Object.create(scopeOf(state, parent)) as Record<string, unknown>;
     for (const [k, v] of Object.entries(fs.vars)) scope[k] = toScopeValue(v);
   }
   state.scopes.set(frame, scope);

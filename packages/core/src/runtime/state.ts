@@ -86,6 +86,11 @@ export interface FrameState {
   vars: Record<string, unknown>;
   output?: unknown;
   error?: ErrorInfo;
+  /**
+   * A state machine's entry or exit action (`nodeId` is then the state's path, `owner` ''): which
+   * of the state's actions the frame runs, so that its graph is found again after a load.
+   */
+  action?: { kind: 'entry' | 'exit'; index: number };
 }
 
 export type PathState = NodeState | FrameState;
@@ -124,6 +129,56 @@ export interface RunMeta {
    * so that a process that carries the run on later allows them too.
    */
   hostAllow?: string[];
+  /** A state-machine run's machine (`runtime/machine/`); absent for graph runs. */
+  machine?: MachineState;
+}
+
+/** An event sent to a state-machine run. */
+export interface MachineEvent {
+  type: string;
+  data?: unknown;
+}
+
+/** A state machine's action to run: the state's `entry` or `exit` action at `index`. */
+export interface MachineStep {
+  state: string;
+  kind: 'entry' | 'exit';
+  index: number;
+}
+
+/**
+ * Where a state-machine run is. Plain JSON, kept in the run row; the machine logic replaces the
+ * object on every decision rather than change it, so the stored row stays what was stored.
+ */
+export interface MachineState {
+  /** The leaf state the machine is in (its path). */
+  state: string;
+  context: Record<string, unknown>;
+  /** Events and fired `after` timers (by id) waiting their turn, oldest first. */
+  queue: ({ event: MachineEvent } | { timer: string })[];
+  /** The actions left of the transition under way, in order; the one running is `busy`. */
+  steps: MachineStep[];
+  /** The frame path of the action running, if one is. */
+  busy?: string;
+  /** The transition under way has run its actions: then final and `always` are looked at. */
+  settling: boolean;
+  /** The event of the transition under way (`event` in its actions' scope); null for none. */
+  event: MachineEvent | null;
+  /**
+   * The outputs of the actions run so far of one state's `entry` or `exit` list (`list` names it,
+   * `entry:paid`), by action id: what the actions after them in that list read.
+   */
+  outputs?: { list: string; values: Record<string, unknown> };
+  /** The context before the transition under way: what its exit actions see. */
+  exitContext?: Record<string, unknown>;
+  /** Transitions taken: numbers timers, so that a state entered again arms new ones. */
+  transitions: number;
+  /** Action frames created: numbers the next one (`entry[3]`). */
+  actions: number;
+  /** `after` timers armed by the states the machine is in. */
+  timers: { id: string; state: string; key: string }[];
+  /** Eventless transitions taken since the last event: bounded, as a loop guard. */
+  always: number;
 }
 
 export interface RunState {

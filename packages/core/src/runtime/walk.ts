@@ -245,6 +245,7 @@ export function completeFrame(d: Decider, fs: FrameState): void {
   fs.output = output;
   d.touch(fs.path);
   if (fs.path === '') return completeRun(d, output);
+  if (fs.action !== undefined) return d.onActionDone?.(fs);
   const owner = d.nodeState(fs.owner);
   const pn = d.planNode(owner);
   if (pn.control !== undefined) CONTROLS[pn.control].bodyDone?.(d, owner, pn, fs, output, WALK);
@@ -318,6 +319,11 @@ function failFrame(d: Decider, frame: string, error: ErrorInfo, culprit: NodeSta
   fs.status = 'failed';
   fs.error = error;
   d.touch(frame);
+  // A state machine's action that failed unhandled fails the run: nothing else owns it.
+  if (fs.action !== undefined) {
+    const where = `${fs.nodeId} ${fs.action.kind} action ${culprit.nodeId}`;
+    return failRun(d, { ...error, message: `${where}: ${error.message}` });
+  }
   const owner = d.nodeState(fs.owner);
   cancelWork(d, `${owner.path}[`, 'run_failed');
   const where = culprit.path.slice(owner.path.length);

@@ -4,6 +4,7 @@
  * nodes that asked from inside their execution (`ctx.ask`).
  */
 import {
+  machineActionAt,
   planNodeAt,
   runLogicOf,
   validateAgainst,
@@ -72,6 +73,34 @@ export class Control {
     await this.#deps.runner.send(runId, { type: 'human.input', node, value });
   }
 
+  /**
+   * An event for a state-machine run, bounded as any value that enters a run; the run refuses it
+   * (`invalid_state`, with its state and the events it accepts) when its state takes no such event.
+   */
+  async send(runId: string, event: { type: string; data?: unknown }): Promise<void> {
+    if (typeof event.type !== 'string' || !/^\S{1,256}$/.test(event.type)) {
+      throw new WeftError(
+        'invalid_request',
+        'event type must be a string of 1 to 256 characters without spaces',
+        {
+          details: [
+            { path: 'type', message: 'must be a string of 1 to 256 characters without spaces' },
+          ],
+        },
+      );
+    }
+    const what = `event ${event.type}`;
+    if (event.data !== undefined) {
+      checkData(event.data, this.#deps.limits, { code: 'invalid_request', root: 'data', what });
+    }
+    // Stored as JSON: what the run sees is what a reload would see.
+    const e =
+      event.data === undefined
+        ? { type: event.type }
+        : { type: event.type, data: JSON.parse(JSON.stringify(event.data)) as unknown };
+    await this.#deps.runner.send(runId, { type: 'event', event: e });
+  }
+
   async #send(runId: string, input: RunnerInput): Promise<void> {
     await this.#deps.runner.send(runId, input);
   }
@@ -99,7 +128,8 @@ function answerSchema(
     row?.status === 'waiting' ? (row.state as Partial<NodeState> | null)?.asking : undefined;
   if (asking !== undefined) return asking.schema;
   // A nested node is answered by its path (`each[2].ask`): its schema is its body node's.
-  const pn = planNodeAt(plan.root, node);
+  // A state machine's `human` action is answered by its path (`entry[2].approve`) too.
+  const pn = planNodeAt(plan.root, node) ?? machineActionAt(plan, nodes, node);
   if (pn?.control === 'human') return pn.definition.with?.['schema'];
   if (row !== undefined) {
     throw new WeftError(

@@ -6,6 +6,7 @@
 import {
   isTerminal,
   isTerminalEvent,
+  machineIdle,
   runLogicOf,
   toNodeRecord,
   toRunRecord,
@@ -190,6 +191,9 @@ function settled(plan: Plan, state: RunState, finishedOnly: boolean): boolean {
   if (finishedOnly || m.executing > 0 || m.backoff > 0) return false;
   return (
     m.status === 'paused' ||
-    (m.status === 'waiting' && runLogicOf(plan).awaitingAnswer(plan, state).length > 0)
+    (m.status === 'waiting' &&
+      // An idle state machine waits for its events, as a human node for its answer.
+      ((m.machine !== undefined && machineIdle(m.machine)) ||
+        runLogicOf(plan).awaitingAnswer(plan, state).length > 0))
   );
 }

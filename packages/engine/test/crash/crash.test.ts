@@ -1,7 +1,8 @@
 /**
  * The crash harness (issue 3, "What must hold"): a child process (worker.mjs, on the built
- * packages) executes ~200 runs of mixed workflows whose side effects go through the real `http`
- * node to a counting server in this process. The test SIGKILLs the child at random moments, at
+ * packages) executes ~200 runs of mixed workflows (graphs, and a state machine moved by its
+ * `after` timer and an `always` transition) whose side effects go through the real `http` node (a
+ * machine's entry and exit actions too) to a counting server in this process. The test SIGKILLs the child at random moments, at
  * least 50 times, checks `PRAGMA integrity_check` and takes a snapshot of what is committed after
  * each kill, restarts it, and finally lets it finish. Then it checks, from the store and from the
  * server's log:
@@ -186,6 +187,28 @@ const WORKFLOWS = [
     outputs: { items: '{{ each }}', total: '{{ total.body.v }}' },
   },
   {
+    // A state machine that moves by itself: an `after` timer out of `a` (running a's exit action
+    // and b's entry action), then an `always` transition out of `b`, whose long `after` timer must
+    // be cancelled with the leaving (no timer is left behind), to a final state with an action.
+    id: 'crash-machine',
+    kind: 'state-machine',
+    initial: 'a',
+    context: { v: 0 },
+    states: {
+      a: {
+        entry: [effect('a_in', { v: '{{ inputs.x }}' })],
+        exit: [effect('a_out', { v: '{{ context.v }}' })],
+        after: { '60': { target: 'b', assign: { v: '{{ inputs.x * 2 }}' } } },
+      },
+      b: {
+        entry: [effect('b_in', { v: '{{ context.v }}' })],
+        after: { P1D: 'done' },
+        always: { target: 'done', guard: 'context.v >= 0', assign: { v: '{{ context.v + 1 }}' } },
+      },
+      done: { type: 'final', entry: [effect('done_in', { v: '{{ context.v }}' })] },
+    },
+  },
+  {
     id: 'crash-doomed',
     nodes: [
       effect('a', { v: '{{ inputs.x }}' }),
@@ -257,6 +280,17 @@ function expected(kind: Kind, input: Input): Expected {
           path,
           reject: false,
         })),
+      };
+    }
+    case 'crash-machine': {
+      // Actions are numbered in the order they run: a's entry, a's exit, b's entry, done's entry.
+      const actions = ['entry[0].a_in', 'exit[1].a_out', 'entry[2].b_in', 'entry[3].done_in'];
+      return {
+        status: 'succeeded',
+        output: { state: 'done', context: { v: 2 * x + 1 } },
+        succeeded: actions,
+        failed: [],
+        effects: actions.map((path) => ({ path, reject: false })),
       };
     }
     case 'crash-doomed':

@@ -1,7 +1,8 @@
 /**
  * @module cli/follow
  * The one follow loop of the CLI, over `client.runs`: live progress from the run's events, a
- * wait until the run ends or waits for someone, the question of a human node asked on a terminal,
+ * wait until the run ends or waits for someone, the question of a human node asked on a terminal
+ * (and a state machine's next event read there),
  * and the report with the exit code of `weft run`. In this process (a local database) the engine
  * carries the run on meanwhile; through a server, the server does; on PostgreSQL, the workers do.
  */
@@ -11,6 +12,7 @@ import { EXIT_INTERRUPTED, interruptedMessage } from './interrupt.js';
 import { warnIfNoWorkers } from './postgres-target.js';
 import { Progress } from './progress.js';
 import { report } from './report.js';
+import { sendOnTerminal } from './send-on-terminal.js';
 import type { Target } from './target.js';
 import { waitingFor } from './unfinished.js';
 
@@ -58,6 +60,17 @@ export async function follow(t: Target, runId: string, o: FollowOptions): Promis
           progress.pause();
           const asked = await askOnTerminal(client, runId, paths);
           if (asked === 'interrupted') {
+            process.stderr.write(interruptedMessage(t, runId));
+            return EXIT_INTERRUPTED;
+          }
+          progress.resume();
+          continue;
+        }
+        // A state machine waiting for its events: one is read here and sent.
+        if (run.state !== undefined && (run.accepts ?? []).length > 0) {
+          progress.pause();
+          const sent = await sendOnTerminal(client, run);
+          if (sent === 'interrupted') {
             process.stderr.write(interruptedMessage(t, runId));
             return EXIT_INTERRUPTED;
           }

@@ -1,6 +1,7 @@
 /**
  * @module cli/graph-command
- * `weft graph FILE --format mermaid|dot`: the definition's graph as text for a diagram tool.
+ * `weft graph FILE --format mermaid|dot`: the definition's graph as text for a diagram tool (a
+ * state machine's as a Mermaid `stateDiagram-v2`).
  */
 import {
   NodeRegistry,
@@ -12,6 +13,7 @@ import { standardNodes } from '@weft/nodes';
 import { CliError, EXIT } from './exit-codes.js';
 import { formatDiagnostic } from './format.js';
 import { readText } from './io.js';
+import { stateDiagram } from './state-diagram.js';
 
 const label = (n: NodeDefinition) => `${n.name ?? n.id} (${n.type})`.replace(/"/g, "'");
 
@@ -80,11 +82,19 @@ export async function graphCommand(file: string, format: string): Promise<number
       EXIT.invalid,
     );
   }
-  const { nodes, edges, id } = result.definition;
+  const { nodes, edges, id, kind } = result.definition;
+  if (kind === 'state-machine' && format !== 'mermaid') {
+    throw new CliError(
+      'a state-machine workflow is drawn with --format mermaid only',
+      EXIT.invalid,
+    );
+  }
   const lines =
-    format === 'mermaid'
-      ? ['flowchart TD', ...mermaid(nodes, edges)]
-      : [`digraph "${id}" {`, '  rankdir=TB;', ...dot(nodes, edges), '}'];
+    kind === 'state-machine'
+      ? stateDiagram(result.definition)
+      : format === 'mermaid'
+        ? ['flowchart TD', ...mermaid(nodes, edges)]
+        : [`digraph "${id}" {`, '  rankdir=TB;', ...dot(nodes, edges), '}'];
   process.stdout.write(`${lines.join('\n')}\n`);
   return EXIT.ok;
 }

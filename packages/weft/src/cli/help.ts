@@ -31,6 +31,7 @@ Usage:
   weft runs resume RUN               resume a paused run, or carry on one whose process died
   weft runs retry RUN [--from NODE]  re-run failed nodes (or NODE and all after it)
   weft runs input RUN --node NODE --value JSON   answer a waiting human node
+  weft runs send RUN TYPE [--data JSON]         send an event to a state-machine run
   weft runs delete RUN               delete a finished run and everything stored for it
   weft runs prune --older-than 30d [--status S] [--workflow ID]
       Delete finished runs that finished longer ago (30d, 12h, 90m, 45s) and give their disk
@@ -221,6 +222,7 @@ Commands:
   resume RUN                         resume a paused run, or carry on one whose process died
   retry RUN [--from NODE]            re-run failed nodes (or NODE and all after it)
   input RUN --node NODE --value JSON answer a waiting human node
+  send RUN TYPE [--data JSON]        send an event to a state-machine run
   delete RUN                         delete a finished run and everything stored for it
                                      (its child runs too); the disk is given back
   prune --older-than AGE [--status S] [--workflow ID]
@@ -230,7 +232,7 @@ Commands:
                                      how many, and locally how much smaller the file is.
 
 Options of every command: --json, --db PATH, --server URL, --key KEY, --postgres URL
-resume, retry and input follow the run until it ends or waits again, with the exit codes of
+resume, retry, input and send follow the run until it ends or waits again, with the exit codes of
 weft run. On PostgreSQL the change is handed to the workers, which carry the run on; this
 process executes no node (give it the workers' WEFT_SECRET_KEY when credentials are stored).
 
@@ -238,6 +240,7 @@ Examples:
   weft runs list --status failed --limit 10
   weft runs show last
   weft runs input 0193ab --node approve --value true
+  weft runs send last PAY --data '{"amount": 42}'
   weft runs prune --older-than 30d --status failed
   weft runs cancel last --postgres postgres://weft@db.internal:5432/weft
 `,

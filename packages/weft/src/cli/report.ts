@@ -30,14 +30,21 @@ export function report(view: RunView, json: boolean, options: ReportOptions = {}
       const waiting = Object.entries(view.nodes)
         .filter(([, n]) => n.status === 'waiting')
         .map(([p]) => p);
+      // A state machine that waits for its events, and no action of it for an answer.
+      const events = view.state !== undefined && waiting.length === 0;
       const next = options.inMemory
         ? 'a run kept in memory (--db :memory:) ends with this process and cannot be answered or resumed: run it with a database (--db PATH) to carry it on later'
         : view.status === 'paused'
           ? `resume with: weft runs resume ${view.id}${where}`
-          : `answer with: weft runs input ${view.id} --node ${shellWord(waiting[0] ?? 'NODE')} --value JSON${where}`;
-      process.stderr.write(
-        `run ${view.id} is ${view.status}${waiting.length > 0 ? ` (waiting: ${waiting.join(', ')})` : ''}; ${next}\n`,
-      );
+          : events
+            ? `send an event with: weft runs send ${view.id} ${shellWord(view.accepts?.[0] ?? 'TYPE')} [--data JSON]${where}`
+            : `answer with: weft runs input ${view.id} --node ${shellWord(waiting[0] ?? 'NODE')} --value JSON${where}`;
+      const what = events
+        ? ` in state ${view.state} (accepts: ${view.accepts?.join(', ') || 'none'})`
+        : waiting.length > 0
+          ? ` (waiting: ${waiting.join(', ')})`
+          : '';
+      process.stderr.write(`run ${view.id} is ${view.status}${what}; ${next}\n`);
       return EXIT.waiting;
     }
     default:

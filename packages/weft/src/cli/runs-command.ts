@@ -1,10 +1,10 @@
 /**
  * @module cli/runs-command
- * `weft runs list|show|events|cancel|pause|resume|retry|input|delete|prune`, written once against
+ * `weft runs list|show|events|cancel|pause|resume|retry|input|send|delete|prune`, written once against
  * the client:
  * on a local database (`--db`), through the server that holds it, on `--server URL`, or on a
- * PostgreSQL database beside its workers (`--postgres URL`; ./target.ts). `resume`, `retry` and
- * `input` follow the run until it ends or waits again, with the exit codes of `weft run`
+ * PostgreSQL database beside its workers (`--postgres URL`; ./target.ts). `resume`, `retry`,
+ * `input` and `send` follow the run until it ends or waits again, with the exit codes of `weft run`
  * (./follow.ts).
  */
 import type { RunEvent, RunView, WeftClient } from '@weft/core/client';
@@ -25,6 +25,8 @@ export interface RunsArgs extends TargetArgs {
   limit?: string;
   node?: string;
   value?: string;
+  /** `runs send`: the event's data, JSON. */
+  data?: string;
   from?: string;
   after?: string;
   follow?: boolean;
@@ -40,6 +42,9 @@ const PARALLEL_READS = 16;
 export async function runsCommand(a: RunsArgs): Promise<number> {
   if (a.sub === 'input' && (a.node === undefined || a.value === undefined)) {
     throw new CliError('weft runs input RUN --node NODE --value JSON', EXIT.invalid);
+  }
+  if (a.sub === 'send' && (a.positionals[1] === undefined || a.positionals.length > 2)) {
+    throw new CliError('weft runs send RUN TYPE [--data JSON]', EXIT.invalid);
   }
   const pruning: PruneArgs | undefined =
     a.sub === 'prune'
@@ -142,6 +147,13 @@ async function dispatch(t: Target, id: string, a: RunsArgs): Promise<number | Ha
     case 'input': {
       const { seq } = await runs.head(id);
       await runs.input(id, a.node as string, parseLooseJson(a.value as string));
+      return carryOn(t, id, a, seq);
+    }
+    case 'send': {
+      const { seq } = await runs.head(id);
+      const type = a.positionals[1] as string;
+      const event = a.data === undefined ? { type } : { type, data: parseLooseJson(a.data) };
+      await runs.send(id, event);
       return carryOn(t, id, a, seq);
     }
     default:

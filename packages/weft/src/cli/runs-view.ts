@@ -56,6 +56,12 @@ export function showText(v: RunView, tty: boolean, answerable?: Answerable): str
   ];
   if (v.finished_at !== null) lines.push(`finished  ${v.finished_at}`);
   if (v.error !== null) lines.push(`error     ${formatError(v.error)}`);
+  if (v.state !== undefined) {
+    // A state-machine run: where it is, its context, and the events it takes now.
+    lines.push(`state     ${v.state}`);
+    lines.push(`context   ${preview(v.context ?? {}, tty ? 100 : 100_000)}`);
+    if ((v.accepts ?? []).length > 0) lines.push(`accepts   ${(v.accepts ?? []).join(', ')}`);
+  }
   lines.push(`input     ${preview(v.input, tty ? 100 : 100_000)}`);
   if (v.output !== null) lines.push(`output    ${preview(v.output, tty ? 100 : 100_000)}`);
   lines.push('', 'nodes:');

@@ -82,6 +82,58 @@ describe.concurrent('weft graph', () => {
     expect(d.stdout).toContain('"each" -> "total";');
   });
 
+  it('a state machine is a stateDiagram-v2: compound states as blocks, labelled transitions', async () => {
+    const order = await graph(example('order.yaml'));
+    expectExit(order, 0);
+    expect(order.stdout.split('\n').slice(0, 5)).toEqual([
+      'stateDiagram-v2',
+      '  [*] --> created',
+      '  created --> paid: PAY [event.amount >= inputs.total]',
+      '  created --> cancelled: CANCEL',
+      '  created --> expired: after P7D',
+    ]);
+    expect(order.stdout).toContain('  delivered --> [*]\n');
+    box.write(
+      'door.yaml',
+      [
+        'id: door',
+        'kind: state-machine',
+        'initial: open',
+        'states:',
+        '  open:',
+        '    initial: ajar',
+        '    on: { LOCK: locked }',
+        '    states:',
+        '      ajar: { on: { PUSH: wide }, always: [ { target: wide, guard: "context.wind" } ] }',
+        '      wide: { on: { PULL: ajar } }',
+        '  locked: { type: final }',
+        '',
+      ].join('\n'),
+    );
+    const door = await graph('door.yaml');
+    expectExit(door, 0);
+    expect(door.stdout).toBe(
+      [
+        'stateDiagram-v2',
+        '  [*] --> open',
+        '  state open {',
+        '    [*] --> open__ajar',
+        '    state "ajar" as open__ajar',
+        '    open__ajar --> open__wide: PUSH',
+        '    open__ajar --> open__wide: always [context.wind]',
+        '    state "wide" as open__wide',
+        '    open__wide --> open__ajar: PULL',
+        '  }',
+        '  open --> locked: LOCK',
+        '  locked --> [*]',
+        '',
+      ].join('\n'),
+    );
+    const dot = await graph('door.yaml', '--format', 'dot');
+    expectExit(dot, 2);
+    expect(dot.stderr).toMatch(/drawn with --format mermaid only/);
+  });
+
   it('a bad --format exits 2', async () => {
     const r = await graph(example('foreach.yaml'), '--format', 'svg');
     expectExit(r, 2);

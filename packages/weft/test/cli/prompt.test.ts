@@ -38,8 +38,16 @@ outputs:
 
 const quote = (s: string) => `'${s.replaceAll("'", `'\\''`)}'`;
 
-/** `weft ARGS... --db DB` on a pseudo-terminal; `keys` are typed once the question is up. */
-function onTerminal(box: Sandbox, args: string[], keys?: string): Promise<CliResult> {
+/**
+ * `weft ARGS... --db DB` on a pseudo-terminal; `keys` are typed once the question is up (a list:
+ * each typed at the next time the question is up).
+ */
+function onTerminal(
+  box: Sandbox,
+  args: string[],
+  keys?: string | string[],
+  question = 'answer (JSON or text)>',
+): Promise<CliResult> {
   const env: NodeJS.ProcessEnv = { ...process.env };
   delete env['NODE_OPTIONS'];
   const command = [process.execPath, weftBin, ...args, '--db', box.db].map(quote).join(' ');
@@ -50,12 +58,14 @@ function onTerminal(box: Sandbox, args: string[], keys?: string): Promise<CliRes
     stdio: ['pipe', 'pipe', 'pipe'],
   });
   let out = '';
-  let typed = false;
+  const queue = keys === undefined ? [] : typeof keys === 'string' ? [keys] : keys;
+  let typed = 0;
   child.stdout.setEncoding('utf8').on('data', (d: string) => {
     out += d;
-    if (keys !== undefined && !typed && out.includes('answer (JSON or text)>')) {
-      typed = true;
-      setTimeout(() => child.stdin.write(keys), 200);
+    const asked = out.split(question).length - 1;
+    if (typed < queue.length && typed < asked) {
+      const next = queue[typed++] as string;
+      setTimeout(() => child.stdin.write(next), 200);
     }
   });
   const kill = setTimeout(() => child.kill('SIGKILL'), 20_000);
@@ -99,6 +109,37 @@ describe.skipIf(!hasScript)('the human question on a terminal', { concurrent: fa
       );
     });
   }
+});
+
+describe.skipIf(!hasScript)('a state machine on a terminal', { concurrent: false }, () => {
+  it('weft run reads its events there until it ends; a refused one is told and asked again', async () => {
+    box = sandbox();
+    const file = box.write(
+      'door.yaml',
+      [
+        'id: door',
+        'kind: state-machine',
+        'initial: closed',
+        'context: { by: nobody }',
+        'states:',
+        '  closed: { on: { OPEN: { target: open, assign: { by: "{{ event.data }}" } } } }',
+        '  open: { on: { LEAVE: gone } }',
+        '  gone: { type: final }',
+        '',
+      ].join('\n'),
+    );
+    const r = await onTerminal(
+      box,
+      ['run', file],
+      ['LEAVE\r', 'OPEN ann\r', 'LEAVE\r'],
+      'event (TYPE [DATA])>',
+    );
+    expectExit(r, 0);
+    expect(r.stdout).toMatch(/state closed has no transition for event LEAVE; it accepts: OPEN/);
+    expect(r.stdout).toMatch(/it accepts: LEAVE/);
+    expect(r.stdout).toMatch(/"by": "ann"/);
+    expect(r.stdout).toMatch(/run \S+ succeeded/);
+  });
 });
 
 describe('weft runs resume after a human timeout', () => {

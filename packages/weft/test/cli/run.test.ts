@@ -290,7 +290,7 @@ nodes:
     expect(fromFile.stderr).toMatch(/broken\.json is not valid JSON/);
   });
 
-  it('a state-machine workflow exits 2: state machines are not available yet', async () => {
+  it('a state-machine workflow that waits for events exits 3 and says how to send one', async () => {
     const box = fresh();
     const file = box.write(
       'order.yaml',
@@ -305,9 +305,11 @@ nodes:
       ].join('\n'),
     );
     const r = await box.weft(['run', file]);
-    expectExit(r, 2);
+    expectExit(r, 3);
     expect(r.stdout).toBe('');
-    expect(r.stderr).toContain('kind: state-machine workflows are not available yet');
+    expect(r.stderr).toMatch(
+      /run (\S+) is waiting in state created \(accepts: PAY\); send an event with: weft runs send \1 PAY \[--data JSON\]/,
+    );
     expectNoCrash(r);
   });
 
