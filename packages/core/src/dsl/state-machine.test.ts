@@ -123,7 +123,7 @@ describe('state-machine validation', () => {
         'kind: state-machine',
         'initial: a.b',
         'states:',
-        '  a.b: { on: { GO: end } }',
+        '  a.b: { on: { GO: end }, after: { P200Y: end } }',
         '  end: { type: final, on: { GO: end } }',
       ),
     );
@@ -131,6 +131,7 @@ describe('state-machine validation', () => {
       expect.arrayContaining([
         'states["a.b"]: state name `a.b` cannot hold `.`: it separates the names of a path',
         'states.end.on: final state `end` cannot have transitions',
+        'states["a.b"].after.P200Y: `P200Y` is longer than the longest delay, 100 years',
       ]),
     );
   });

@@ -23,6 +23,7 @@ import {
 import { checkParams } from './params.js';
 import { forEachDynamicString } from './expressions.js';
 import { nodeSites, type PatternCache, type Site } from './sites.js';
+import { parseDuration } from '../runtime/time.js';
 import { suggest } from './zod-issues.js';
 
 const isObject = (v: unknown): v is Record<string, unknown> =>
@@ -30,6 +31,9 @@ const isObject = (v: unknown): v is Record<string, unknown> =>
 
 const ISO_DURATION =
   /^P(?!$)(\d+(\.\d+)?Y)?(\d+(\.\d+)?M)?(\d+(\.\d+)?W)?(\d+(\.\d+)?D)?(T(?=\d)(\d+(\.\d+)?H)?(\d+(\.\d+)?M)?(\d+(\.\d+)?S)?)?$/;
+
+/** The longest `after` delay: 100 years, a due time any clock and store can still hold. */
+const MAX_AFTER_MS = 100 * 365 * 24 * 3600 * 1000;
 
 /** An `after` key: an ISO 8601 duration (`PT30S`, `P7D`) or whole milliseconds. */
 export function isDelay(key: string): boolean {
@@ -164,6 +168,14 @@ function checkState(
           `\`${trigger}\` is not a delay: use an ISO 8601 duration (PT30S, P7D) or milliseconds`,
           { at: 'key' },
         );
+      } else if (
+        key === 'after' &&
+        typeof trigger === 'string' &&
+        parseDuration(trigger) > MAX_AFTER_MS
+      ) {
+        findings.error(path, `\`${trigger}\` is longer than the longest delay, 100 years`, {
+          at: 'key',
+        });
       }
       const list = candidates(transitions);
       list.forEach((t, i) => {
