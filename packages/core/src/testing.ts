@@ -36,6 +36,7 @@ import { workflowCases } from './store-contract/workflows.js';
 export { makeRun, makeWrite } from './store-contract/fixtures.js';
 export { reopenCase } from './store-contract/reopen.js';
 export { clusterContract } from './store-contract/cluster.js';
+export { fencingPropertyCase } from './store-contract/cluster-fencing-model.js';
 
 /** Cases each property generates, on every store. */
 const MODEL_RUNS = 100;
