@@ -270,12 +270,15 @@ export class Engine {
   /** Starts a run and waits until it finishes or waits for an answer, an event or a timer. */
   async run(workflow: WorkflowRef, options: StartOptions = {}): Promise<RunView> {
     const started = await this.start(workflow, options);
-    if (started.debounced !== undefined) await this.#made(started.id);
+    if (started.debounced !== undefined) await this.made(started.id);
     return this.wait(started.id);
   }
 
-  /** Resolves once a debounced start's run exists (it is made when its burst ends). */
-  async #made(runId: string): Promise<void> {
+  /**
+   * Resolves once a debounced start's run exists (it is made when its burst ends); rejects
+   * `not_found` when no start is pending any more and the run was not made.
+   */
+  async made(runId: string): Promise<void> {
     while ((await this.store.getRun(runId)) === undefined) {
       // No start is pending any more, and the run was not made: its start failed (see the log).
       if ((await this.store.nextDebounceDue()) === undefined) {

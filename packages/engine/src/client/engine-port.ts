@@ -33,6 +33,8 @@ export interface ClientEngine {
     },
   ): Promise<Started>;
   wait(runId: string, options?: { until?: 'idle' | 'finished' }): Promise<RunView>;
+  /** Resolves once a debounced start's run exists. */
+  made(runId: string): Promise<void>;
   get(runId: string, options?: Tenant): Promise<RunView | undefined>;
   events(
     runId: string,

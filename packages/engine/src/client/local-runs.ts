@@ -45,24 +45,65 @@ async function boundedWait(
   o: WaitOptions,
 ): Promise<WaitResult> {
   await ownedRun(engine, tenant, id);
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  let onAbort: (() => void) | undefined;
-  const cut = new Promise<undefined>((resolve) => {
-    if (o.timeoutMs !== undefined) timer = setTimeout(() => resolve(undefined), o.timeoutMs);
-    onAbort = () => resolve(undefined);
-    if (o.signal?.aborted === true) resolve(undefined);
-    else o.signal?.addEventListener('abort', onAbort, { once: true });
-  });
+  const bound = boundOf(o.timeoutMs, o.signal);
   const waiting = engine.wait(id);
   // A wait that loses the race may still reject later (engine closed): nobody listens then.
   waiting.catch(() => undefined);
   try {
-    const run = await Promise.race([waiting, cut]);
-    if (run !== undefined) return { run, settled: true };
+    const run = await Promise.race([waiting, bound.cut]);
+    if (run !== CUT) return { run, settled: true };
     return { run: await viewOf(engine, tenant, id), settled: false };
   } finally {
-    clearTimeout(timer);
-    if (onAbort !== undefined) o.signal?.removeEventListener('abort', onAbort);
+    bound.end();
+  }
+}
+
+const CUT = Symbol('cut');
+
+/** A promise of {@link CUT} once `timeoutMs` passed or `signal` aborted; `end()` lets go of both. */
+function boundOf(
+  timeoutMs: number | undefined,
+  signal: AbortSignal | undefined,
+): { cut: Promise<typeof CUT>; end: () => void } {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let onAbort: (() => void) | undefined;
+  const cut = new Promise<typeof CUT>((resolve) => {
+    if (timeoutMs !== undefined) timer = setTimeout(() => resolve(CUT), timeoutMs);
+    onAbort = () => resolve(CUT);
+    if (signal?.aborted === true) resolve(CUT);
+    else signal?.addEventListener('abort', onAbort, { once: true });
+  });
+  return {
+    cut,
+    end() {
+      clearTimeout(timer);
+      if (onAbort !== undefined) signal?.removeEventListener('abort', onAbort);
+    },
+  };
+}
+
+/**
+ * Resolves once a debounced start's run was made; rejects `timeout` when the bound (or the
+ * signal) comes first: the run is made later, at its due time, and can be waited for by its id.
+ */
+async function madeWithin(
+  engine: ClientEngine,
+  started: StartedRun,
+  timeoutMs: number | undefined,
+  signal: AbortSignal | undefined,
+): Promise<void> {
+  const bound = boundOf(timeoutMs, signal);
+  const made = engine.made(started.id);
+  made.catch(() => undefined);
+  try {
+    if ((await Promise.race([made, bound.cut])) === CUT) {
+      throw new WeftError(
+        'timeout',
+        `debounced run ${started.id} is made at ${started.debounced?.due_at ?? 'its due time'} (or later, if more starts of its key come); wait for it by its id`,
+      );
+    }
+  } finally {
+    bound.end();
   }
 }
 
@@ -115,9 +156,15 @@ export function localRuns(engine: MaybeSending, tenant: string): RunsApi {
     },
     async run(workflow, options = {}) {
       const { timeoutMs, signal, ...start } = options;
-      const { id } = await runs.start(workflow, start);
-      return boundedWait(engine, tenant, id, {
-        ...(timeoutMs === undefined ? {} : { timeoutMs }),
+      const began = performance.now();
+      const started = await runs.start(workflow, start);
+      if (started.debounced !== undefined) await madeWithin(engine, started, timeoutMs, signal);
+      const left =
+        timeoutMs === undefined
+          ? undefined
+          : Math.max(0, timeoutMs - Math.round(performance.now() - began));
+      return boundedWait(engine, tenant, started.id, {
+        ...(left === undefined ? {} : { timeoutMs: left }),
         ...(signal === undefined ? {} : { signal }),
       });
     },
