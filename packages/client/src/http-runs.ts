@@ -2,24 +2,27 @@
  * @module http-runs
  * The tenant's runs over the server's `/v1/runs` and `/v1/workflows/{id}/runs` routes.
  */
-import type {
-  EventPage,
-  PruneOptions,
-  Pruned,
-  RunEvent,
-  RunPage,
-  RunsApi,
-  RunView,
-  StartedRun,
-  StartRunOptions,
-  WaitOptions,
-  WaitResult,
+import {
+  WeftError,
+  type EventPage,
+  type PruneOptions,
+  type Pruned,
+  type RunEvent,
+  type RunPage,
+  type RunsApi,
+  type RunView,
+  type StartedRun,
+  type StartRunOptions,
+  type WaitOptions,
+  type WaitResult,
 } from '@weft/core/client';
 import { seg, type Http } from './http.js';
 import { httpEvents } from './http-events.js';
 
 const WAIT_HEADER = 'weft-wait';
 const SEQ_HEADER = 'weft-event-seq';
+/** How often `run` looks whether a debounced start's run was made. */
+const MADE_POLL_MS = 100;
 
 function startBody(o: StartRunOptions): Record<string, unknown> {
   const body: Record<string, unknown> = {};
@@ -86,6 +89,29 @@ export function httpRuns(http: Http): RunsApi {
     }
   };
 
+  /** Resolves once a debounced start's run exists; rejects `timeout` past the deadline. */
+  const madeBy = async (
+    started: StartedRun,
+    deadline: number,
+    signal: AbortSignal | undefined,
+  ): Promise<void> => {
+    for (;;) {
+      try {
+        await runs.head(started.id);
+        return;
+      } catch (e) {
+        if (!WeftError.is(e) || e.code !== 'not_found') throw e;
+      }
+      if (Date.now() >= deadline || signal?.aborted === true) {
+        throw new WeftError(
+          'timeout',
+          `debounced run ${started.id} is made at ${started.debounced?.due_at ?? 'its due time'} (or later, if more starts of its key come); wait for it by its id`,
+        );
+      }
+      await new Promise((r) => setTimeout(r, Math.min(MADE_POLL_MS, deadline - Date.now())));
+    }
+  };
+
   const post = (id: string, action: string, json?: unknown) =>
     http.json<RunView>('POST', `${run(id)}/${action}`, json === undefined ? {} : { json });
 
@@ -104,8 +130,16 @@ export function httpRuns(http: Http): RunsApi {
         ...(signal === undefined ? {} : { signal }),
       });
       const res = await first;
-      const view = (await res.clone().json()) as RunView;
-      return waitFrom(view.id, wait, Promise.resolve(res));
+      if (res.status !== 202) {
+        const view = (await res.clone().json()) as RunView;
+        return waitFrom(view.id, wait, Promise.resolve(res));
+      }
+      // A debounced start: its run is made at its due time (the server does not hold the request).
+      const started = (await res.json()) as StartedRun;
+      const deadline = timeoutMs === undefined ? Infinity : Date.now() + timeoutMs;
+      await madeBy(started, deadline, signal);
+      const left = Math.max(0, deadline - Date.now());
+      return waitFrom(started.id, Number.isFinite(left) ? { ...wait, timeoutMs: left } : wait);
     },
     wait: (id, o = {}) => waitFrom(id, o),
     get: (id) => http.json<RunView>('GET', run(id)),

@@ -240,24 +240,6 @@ describe('debounce', () => {
     expect(second.debounced?.dueAt).toBe(new Date(Date.UTC(2026, 0, 1) + 1500).toISOString());
   });
 
-  it("the client's run waits for the run to be made, and says when it is made if its bound comes first", async () => {
-    const engine = await open();
-    await engine.publish(debounced(150));
-    const runs = engine.client().runs;
-    const { run, settled } = await runs.run('calm', {
-      input: { user: 'u1', n: 1 },
-      timeoutMs: 10_000,
-    });
-    expect(settled).toBe(true);
-    expect(run).toMatchObject({ status: 'succeeded', input: { user: 'u1', n: 1 } });
-    await expect(
-      runs.run('calm', { input: { user: 'u2', n: 2 }, timeoutMs: 20 }),
-    ).rejects.toMatchObject({
-      code: 'timeout',
-      message: expect.stringMatching(/is made at .*wait for it by its id/),
-    });
-  });
-
   it('a pending start survives a restart and fires when the engine opens again', async () => {
     const db = tempDb();
     const first = await open({ db });

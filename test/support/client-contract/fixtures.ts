@@ -31,6 +31,14 @@ nodes:
   - { id: nap, type: wait, with: { duration: 60000 } }
 `;
 
+/** Starts of one name within 150 ms make one run (see `debounce:`). */
+export const calm = `id: calm
+inputs: { type: object, properties: { name: { type: string } } }
+debounce: { key: "{{ inputs.name }}", period: 150 }
+nodes:
+  - { id: greet, type: set, with: { values: { text: "Hello, {{ inputs.name }}" } } }
+`;
+
 /** Fails at its second node. */
 export const broken = `id: broken
 nodes:

@@ -1,7 +1,7 @@
 /** Runs: start, wait, read, list with filters; another tenant's are not found. */
 import { expect, it } from 'vitest';
 import type { World } from '../client-contract.js';
-import { ask, broken, codeOf, hello, publishAll, slow } from './fixtures.js';
+import { ask, broken, calm, codeOf, hello, publishAll, slow } from './fixtures.js';
 
 export function runCases(world: World): void {
   it('starts a run and waits for it; reads it with its nodes', async () => {
@@ -53,6 +53,16 @@ export function runCases(world: World): void {
     setTimeout(() => stop.abort(), 50);
     const stopped = await acme.runs.wait(cut.run.id, { signal: stop.signal });
     expect(stopped).toMatchObject({ settled: false, run: { id: cut.run.id } });
+  });
+
+  it('run() of a debounced workflow waits for the run to be made, or says when it will be', async () => {
+    const acme = world().client('acme');
+    await publishAll(acme, calm);
+    const done = await acme.runs.run('calm', { input: { name: 'Di' }, timeoutMs: 10_000 });
+    expect(done.settled).toBe(true);
+    expect(done.run).toMatchObject({ status: 'succeeded', input: { name: 'Di' } });
+    const early = await codeOf(acme.runs.run('calm', { input: { name: 'Ed' }, timeoutMs: 20 }));
+    expect(early).toBe('timeout');
   });
 
   it('refuses input that does not fit, and unknown workflows and versions', async () => {
