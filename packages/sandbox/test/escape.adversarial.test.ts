@@ -287,7 +287,9 @@ const cases: Case[] = [
   {
     name: 'a microtask flood',
     source: 'const f = () => Promise.resolve().then(f); f(); return await new Promise(() => {})',
-    expect: code('code_timeout'),
+    // On a busy machine the flood's queue may outgrow the worker before the deadline stops it:
+    // the worker dies and is replaced (the last case checks that jobs still run).
+    expect: anyOf('code_timeout', 'code_crashed'),
   },
   {
     name: 'a promise that never settles',
