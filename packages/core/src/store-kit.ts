@@ -16,3 +16,5 @@ export * from './store-kit/memory-bounds.js';
 export * from './store-kit/knowledge-rank.js';
 export * from './store-kit/rate-window.js';
 export * from './store-kit/token-window.js';
+export * from './store-kit/bus-messages.js';
+export * from './store-kit/debounce-rows.js';

@@ -14,6 +14,7 @@ import {
   type Logger,
   type RunBus,
 } from '@weft/core';
+import { parseBusMessage } from '@weft/core/store-kit';
 import { ChannelListener } from './listener.js';
 
 /** Below NOTIFY's 8000 bytes, as `weft_publish_runs` splits its messages: larger ones are stored. */
@@ -22,8 +23,6 @@ export const MAX_NOTIFY_BYTES = 7900;
 const PUBLISH = { name: 'weft_bus_publish', text: 'SELECT pg_notify(weft_bus_channel(), $1)' };
 const STORE = { name: 'weft_bus_store', text: 'SELECT weft_bus_store($1)' };
 const READ_STORED = { name: 'weft_bus_read', text: 'SELECT body FROM bus_messages WHERE id = $1' };
-
-const KINDS = new Set<string>(['runs', 'wake', 'forward', 'reply']);
 
 type Handler = (message: BusMessage) => void;
 
@@ -107,13 +106,13 @@ export class PostgresBus implements RunBus {
   #deliver(payload: string): void {
     const stored = storedId(payload);
     if (stored === undefined && this.#reading === undefined) {
-      const message = parseMessage(payload);
+      const message = parseBusMessage(payload);
       if (message !== undefined) this.#dispatch(message);
       return;
     }
     const turn = (this.#reading ?? Promise.resolve()).then(async () => {
       const text = stored === undefined ? payload : await this.#readStored(stored);
-      const message = text === undefined ? undefined : parseMessage(text);
+      const message = text === undefined ? undefined : parseBusMessage(text);
       if (message !== undefined && !this.#closed) this.#dispatch(message);
     });
     this.#reading = turn;
@@ -153,19 +152,4 @@ export class PostgresBus implements RunBus {
 /** The row id a `stored` payload points to, as text. */
 function storedId(payload: string): string | undefined {
   return /^\{"kind":"stored","id":(\d+)\}$/.exec(payload)?.[1];
-}
-
-/** The message a payload carries, or undefined for one that is not a bus message. */
-export function parseMessage(payload: string): BusMessage | undefined {
-  let value: unknown;
-  try {
-    value = JSON.parse(payload);
-  } catch {
-    return undefined;
-  }
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) return undefined;
-  const kind = (value as { kind?: unknown }).kind;
-  if (typeof kind !== 'string' || !KINDS.has(kind)) return undefined;
-  if (kind === 'runs' && !Array.isArray((value as { runs?: unknown }).runs)) return undefined;
-  return value as BusMessage;
 }

@@ -6,22 +6,14 @@
  */
 import type pg from 'pg';
 import type { DebounceRecord, DebounceStart, RunRecord } from '@weft/core';
-import { runFromRow, type RunRow } from '@weft/core/store-kit';
+import {
+  DEBOUNCE_COLUMNS,
+  debounceFromRow,
+  runFromRow,
+  type DebounceRow,
+  type RunRow,
+} from '@weft/core/store-kit';
 import { RUN_SELECT } from './rows.js';
-
-type DebounceRow = {
-  run_id: string;
-  tenant: string;
-  workflow_id: string;
-  key: string;
-  version: number;
-  input: string;
-  priority: number;
-  due_at: string;
-  deadline: string;
-  rev: number;
-  fired: boolean;
-};
 
 export async function findSingletonRun(
   pool: pg.Pool,
@@ -73,23 +65,10 @@ export async function dueDebounces(
 ): Promise<DebounceRecord[]> {
   const { rows } = await pool.query<DebounceRow>({
     name: 'weft_due_debounces',
-    text: `SELECT run_id, tenant, workflow_id, key, version, input, priority, due_at, deadline,
-        rev, fired FROM debounces WHERE due_at <= $1 ORDER BY due_at LIMIT $2`,
+    text: `SELECT ${DEBOUNCE_COLUMNS} FROM debounces WHERE due_at <= $1 ORDER BY due_at LIMIT $2`,
     values: [now, Math.max(0, limit)],
   });
-  return rows.map((r) => ({
-    runId: r.run_id,
-    tenant: r.tenant,
-    workflowId: r.workflow_id,
-    key: r.key,
-    version: Number(r.version),
-    input: JSON.parse(r.input) as unknown,
-    priority: Number(r.priority),
-    dueAt: Number(r.due_at),
-    deadline: Number(r.deadline),
-    rev: Number(r.rev),
-    fired: r.fired,
-  }));
+  return rows.map(debounceFromRow);
 }
 
 export async function nextDebounceDue(pool: pg.Pool): Promise<number | undefined> {

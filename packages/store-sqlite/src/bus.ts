@@ -16,6 +16,7 @@ import {
   type Logger,
   type RunBus,
 } from '@weft/core';
+import { parseBusMessage } from '@weft/core/store-kit';
 
 /** How often a listening process looks for other processes' messages. */
 export const POLL_MS = 25;
@@ -25,8 +26,6 @@ export const KEEP_MS = 60_000;
 
 /** Writes on the store's connection, in turn with the store's other writes. */
 export type Serially = <T>(write: () => T) => Promise<T>;
-
-const KINDS = new Set<string>(['runs', 'wake', 'forward', 'reply']);
 
 type Handler = (message: BusMessage) => void;
 
@@ -166,7 +165,7 @@ export class SqliteBus implements RunBus {
     }
     for (const row of rows) {
       this.#seen = row.seq;
-      const message = parseMessage(row.message);
+      const message = parseBusMessage(row.message);
       if (message !== undefined) this.#dispatch(message);
     }
   }
@@ -179,14 +178,5 @@ export class SqliteBus implements RunBus {
         this.#log.error({ err: error }, 'a bus subscriber threw');
       }
     }
-  }
-}
-
-function parseMessage(text: string): BusMessage | undefined {
-  try {
-    const m = JSON.parse(text) as { kind?: unknown };
-    return typeof m.kind === 'string' && KINDS.has(m.kind) ? (m as BusMessage) : undefined;
-  } catch {
-    return undefined;
   }
 }

@@ -5,25 +5,14 @@
  */
 import type { Database, Statement } from 'better-sqlite3';
 import type { DebounceRecord, DebounceStart, RunRecord } from '@weft/core';
-import { runFromRow, type RunRow } from '@weft/core/store-kit';
+import {
+  DEBOUNCE_COLUMNS,
+  debounceFromRow,
+  runFromRow,
+  type DebounceRow,
+  type RunRow,
+} from '@weft/core/store-kit';
 import { RUN_SELECT } from './statements.js';
-
-type DebounceRow = {
-  run_id: string;
-  tenant: string;
-  workflow_id: string;
-  key: string;
-  version: number;
-  input: string;
-  priority: number;
-  due_at: number;
-  deadline: number;
-  rev: number;
-  fired: number;
-};
-
-const DEBOUNCE_COLUMNS = `run_id, tenant, workflow_id, key, version, input, priority, due_at,
-  deadline, rev, fired`;
 
 export class StartKeyTable {
   readonly #singleton: Statement<[string, string, string], RunRow>;
@@ -93,20 +82,4 @@ export class StartKeyTable {
   deleteDebounce(runId: string): void {
     this.#delete.run(runId);
   }
-}
-
-export function debounceFromRow(r: DebounceRow): DebounceRecord {
-  return {
-    runId: r.run_id,
-    tenant: r.tenant,
-    workflowId: r.workflow_id,
-    key: r.key,
-    version: Number(r.version),
-    input: JSON.parse(r.input) as unknown,
-    priority: Number(r.priority),
-    dueAt: Number(r.due_at),
-    deadline: Number(r.deadline),
-    rev: Number(r.rev),
-    fired: r.fired === 1 || (r.fired as unknown) === true,
-  };
 }
