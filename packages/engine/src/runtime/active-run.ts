@@ -34,6 +34,12 @@ export interface ActiveRun {
   /** The run row as last committed or loaded: commits write only what differs from it. */
   committed?: RunRecord;
   /**
+   * Just read from the store, and not yet carried on: nodes it records as running have no
+   * execution in this process (it died with the process or worker that ran them, or was dropped).
+   * The first input to reach it recovers them first (see `Runner.#process`).
+   */
+  fresh?: boolean;
+  /**
    * Set when a commit of this run failed, or a decision threw and dropped decisions not committed
    * yet: the object is dropped and the run reloaded.
    */

@@ -337,6 +337,8 @@ export class Runner {
     this.#checkTakesPart();
     const run = await this.#loadOrForward(runId, input, how.forward !== false);
     if (run === undefined) return;
+    // Asked after a failed commit: a run that was loaded and carried on meanwhile needs none.
+    if (input.type === 'recover' && run.fresh !== true) return;
     try {
       this.#process(run, input);
     } catch (e) {
@@ -487,7 +489,7 @@ export class Runner {
     const admitted = new Set(claims.filter((c) => c.admitted === true).map((c) => c.runId));
     const none = new Set<string>();
     for (const run of await this.#loadMany([...tokens.keys()], tokens)) {
-      run.claim = tokens.get(run.identity.id) ?? run.claim;
+      holdWith(run, tokens.get(run.identity.id));
       if (await this.#orphaned(run, none)) {
         this.#feed(run, { type: 'cancel', reason: 'parent run stopped' });
         continue;
@@ -496,6 +498,8 @@ export class Runner {
         this.#waitTurn(run, admitted.has(run.identity.id));
         continue;
       }
+      // Carried on here already (an input loaded it meanwhile): its executions are this worker's.
+      if (run.fresh !== true) continue;
       const decision = this.#feed(run, { type: 'recover', crashLimit: this.#crashLimit });
       if (decision !== undefined) this.#logCrashed(run, decision);
     }
@@ -589,7 +593,11 @@ export class Runner {
     const r = rows.run;
     const plan = await this.#o.loadPlan(r.tenant, r.workflowId, r.version);
     const again = this.#active.get(r.id);
-    if (again !== undefined) return again;
+    if (again !== undefined) {
+      // Claimed and acquired at once (a claim's load, a timer's): the later hold is the one.
+      holdWith(again, claim);
+      return again;
+    }
     const run: ActiveRun = {
       identity: identityOf(r),
       plan,
@@ -597,6 +605,7 @@ export class Runner {
       controllers: new Map(),
       stored: true,
       committed: r,
+      fresh: true,
     };
     if (claim !== undefined) run.claim = claim;
     if (plan.concurrency !== undefined) {
@@ -650,6 +659,8 @@ export class Runner {
 
   #failRejected(run: ActiveRun, path: string | undefined, error: WeftError): void {
     if (path === undefined) return this.#abandon(run, toErrorInfo(error));
+    // Its executions are recovered below, once the node has failed.
+    run.fresh = false;
     try {
       this.#process(run, { type: 'node.rejected', path, error: toErrorInfo(error) });
       this.#process(run, { type: 'recover' });
@@ -717,8 +728,29 @@ export class Runner {
   }
 
   #process(run: ActiveRun, input: RunnerInput): Decision {
+    if (run.fresh === true) this.#carryOnFirst(run, input);
     const full = { ...input, at: this.#clock.now() };
     return this.#record(run, runLogicOf(run.plan).decide(run.plan, run.state, full));
+  }
+
+  /**
+   * A run read from the store meets its first input. Whatever it records as running executes
+   * nowhere now: a timer, an answer or a child's end that loaded it (on a shared store, from a
+   * worker that died) would otherwise move it on around nodes nobody runs, and it would never end.
+   * So they are issued again first, as after a crash, unless the input is that recovery itself or
+   * a cancel, which stops them anyway.
+   */
+  #carryOnFirst(run: ActiveRun, input: RunnerInput): void {
+    run.fresh = false;
+    if (input.type === 'recover' || input.type === 'cancel') return;
+    if (run.state.meta.executing === 0 || isTerminal(run.state.meta.status)) return;
+    const recover = {
+      type: 'recover' as const,
+      crashLimit: this.#crashLimit,
+      at: this.#clock.now(),
+    };
+    const decision = this.#record(run, runLogicOf(run.plan).decide(run.plan, run.state, recover));
+    this.#logCrashed(run, decision);
   }
 
   /** Adds a decision to the next commit. */
@@ -857,7 +889,10 @@ export class Runner {
       );
       run.failure = error;
       for (const c of run.controllers.values()) c.abort(error);
-      return this.#evict(run, true);
+      this.#evict(run, true);
+      // Asked of whoever holds it now, which skips it when it carries the run on already: a hold
+      // of this worker's that it did not know of must not leave the run held and run by no one.
+      return this.#recoverLater(run.identity.id, 1);
     }
     this.#log.error({ err: error, runId: run.identity.id }, 'commit failed');
     run.failure = error;
@@ -1013,6 +1048,15 @@ export class Runner {
 }
 
 const isRetry = (e: RunEvent): boolean => e.type === 'run.retried';
+
+/**
+ * Takes a token of this worker's hold on the run. Two holds of one worker may land in either order
+ * (a claim and an acquire of the same run at once): each raised the token, so the higher is the
+ * one its commits must carry, and a lower one would fence this worker out of its own run.
+ */
+function holdWith(run: ActiveRun, token: number | undefined): void {
+  if (token !== undefined && token > (run.claim ?? 0)) run.claim = token;
+}
 
 function identityOf(r: RunRecord): RunIdentity {
   const identity: RunIdentity = {

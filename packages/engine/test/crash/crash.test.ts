@@ -826,7 +826,8 @@ describe('crash harness', () => {
         last.child.kill('SIGKILL');
         await last.exited;
       }
-      expect(end?.code, `the last child: ${last.stderr.join('')}`).toBe(0);
+      const logs = last.lines.filter((l) => l.ev === 'log').map((l) => JSON.stringify(l));
+      expect(end?.code, `the last child: ${last.stderr.join('')}\n${logs.join('\n')}`).toBe(0);
       expect(last.lines.find((l) => l.ev === 'all-done')?.['runs']).toBe(o.runs);
       await afterKill(kills + 1);
     }
@@ -1062,13 +1063,13 @@ describe('crash harness', () => {
     `survives ${PG_KILLS} SIGKILLs over ${PG_RUNS} runs on PostgreSQL, each child a new worker`,
     async () => {
       const schemas = new TestSchemas();
+      const schema = await schemas.create();
+      console.log(`crash schema ${schema}`);
       try {
-        await survivesKills(
-          { kills: PG_KILLS, runs: PG_RUNS },
-          postgresTarget(schemas, await schemas.create()),
-        );
+        await survivesKills({ kills: PG_KILLS, runs: PG_RUNS }, postgresTarget(schemas, schema));
       } finally {
-        await schemas.dropAll();
+        if (process.env['WEFT_CRASH_KEEP'] === '1') console.log(`kept schema`);
+        else await schemas.dropAll();
       }
     },
     300_000,

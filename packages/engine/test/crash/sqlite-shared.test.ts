@@ -183,4 +183,61 @@ describe.runIf(process.platform === 'linux')('processes sharing one SQLite file'
       await api.close();
     }
   }, 180_000);
+
+  it('an answer that takes over a killed worker’s run first runs again what it had in flight', async () => {
+    const db = join(dir, 'answer.db');
+    // This process never claims (no room, no poll): the run comes to it only with the answer.
+    const api = await Engine.open({
+      db,
+      shared: true,
+      worker: { concurrency: 0, pollMs: 3_600_000 },
+      log: silent,
+    });
+    try {
+      await api.publish({
+        id: 'side-by-side',
+        nodes: [
+          {
+            id: 'slow',
+            type: 'http',
+            with: { method: 'POST', url: `${url}/effect`, body: '{{ inputs }}' },
+          },
+          {
+            id: 'ok',
+            type: 'human',
+            with: { prompt: 'go on?', schema: { type: 'object' } },
+          },
+        ],
+        outputs: { slow: '{{ slow.body.n }}', ok: '{{ ok.yes }}' },
+      });
+      const victim = await startWorker(db);
+      const { id } = await api.start('side-by-side', { input: { n: 7 } });
+      // The victim holds the run: its call is in flight and the human node waits.
+      for (let i = 0; i < 200; i++) {
+        const waiting = (await api.store.readEvents(id, 0)).some(
+          (e) => e.type === 'node.waiting' && e.node === 'ok',
+        );
+        if (waiting && counting.calls.includes(`${id}:slow`)) break;
+        await sleep(25);
+      }
+      expect(counting.calls).toContain(`${id}:slow`);
+      victim.child.kill('SIGKILL');
+      await victim.exited;
+      // Its lease lapses; no worker claims the run, so only the answer carries it on.
+      for (let i = 0; i < 200 && (await api.store.cluster!.claims.workers()).length > 0; i++) {
+        await sleep(25);
+      }
+      await api.input(id, 'ok', { yes: true });
+      const stalled = sleep(30_000).then(async () => {
+        throw new Error(`run stays ${(await api.store.getRun(id))?.status}`);
+      });
+      const view = await Promise.race([api.wait(id, { until: 'finished' }), stalled]);
+      expect(view.status, JSON.stringify(view.error)).toBe('succeeded');
+      expect(view.output).toEqual({ slow: 7, ok: true });
+      // The call the kill cut short was made again, under its key.
+      expect(counting.calls.filter((k) => k === `${id}:slow`)).toHaveLength(2);
+    } finally {
+      await api.close();
+    }
+  }, 120_000);
 });

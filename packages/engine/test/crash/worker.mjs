@@ -79,11 +79,18 @@ const stepper = defineNode({
   },
 });
 const quiet = () => undefined;
+const tell = (level) => (obj, msg) =>
+  say('log', {
+    level,
+    msg,
+    ...obj,
+    ...(obj?.err ? { err: String(obj.err?.stack ?? obj.err) } : {}),
+  });
 const log = {
   debug: quiet,
-  info: quiet,
-  warn: quiet,
-  error: (obj, msg) => say('log', { level: 'error', msg, ...obj }),
+  info: postgres === undefined ? quiet : tell('info'),
+  warn: postgres === undefined ? quiet : tell('warn'),
+  error: tell('error'),
   child: () => log,
 };
 const poisoned = process.env.WEFT_CRASH_POISON === '1';
@@ -133,7 +140,7 @@ const engine = await Engine.open({
   ...(holdMs === undefined ? {} : { store: await threadStore(Number(holdMs)) }),
   maxNodeCrashes,
   nodes,
-  ...(poisoned ? { log } : {}),
+  ...(poisoned || postgres !== undefined ? { log } : {}),
 });
 say('open');
 
