@@ -277,6 +277,44 @@ describe('many workers on one PostgreSQL database', () => {
     }
   });
 
+  it('a due timer of a run another worker holds is left to it, not asked for again and again', async () => {
+    const postgres = schemas.urlFor(await schemas.create());
+    const holder = await worker({ postgres }, 'holder', { leaseMs: 60_000 });
+    await holder.publish({
+      id: 'held-timer',
+      nodes: [
+        { id: 'g', type: 'count', with: { gate: 'held-timer' } },
+        { id: 'w', type: 'wait', with: { duration: 20 } },
+        { id: 'after', type: 'count', needs: ['w'], with: {} },
+      ],
+    });
+    const { id } = await holder.start('held-timer');
+    await waitFor(() => ran(`${id}:g`).length === 1);
+    // The holder fires no timer any more, and keeps the run: its node is still in flight.
+    expect(await holder.drain(1)).toBe(false);
+    const store = await openPostgresStore({ url: postgres });
+    let asked = 0;
+    const dueTimers = store.dueTimers.bind(store);
+    store.dueTimers = (now, limit) => {
+      asked++;
+      return dueTimers(now, limit);
+    };
+    try {
+      const other = await worker({ postgres }, 'other', {}, store);
+      await waitFor(async () => (await other.store.dueTimers(Date.now(), 10)).length === 1);
+      asked = 0;
+      await new Promise((r) => setTimeout(r, 1000));
+      // About one look each 100 ms; before, one each millisecond or so.
+      expect(asked).toBeGreaterThan(0);
+      expect(asked).toBeLessThanOrEqual(15);
+      expect(ran(`${id}:after`)).toHaveLength(0);
+    } finally {
+      gate('held-timer').open();
+      for (const e of engines.splice(0)) await e.close();
+      await store.close();
+    }
+  });
+
   it('a worker cut off from the database stops its node within its lease; another takes the run over', async () => {
     const postgres = schemas.urlFor(await schemas.create());
     const relay = await Relay.open(new URL(postgres));

@@ -167,7 +167,9 @@ export class Runner {
       store: options.store,
       cluster: options.cluster,
       log: this.#log,
-      start: (runId) => this.send(runId, { type: 'start' }),
+      start: async (runId) => {
+        await this.send(runId, { type: 'start' });
+      },
     });
   }
 
@@ -333,12 +335,16 @@ export class Runner {
    * Sends an input to a run (loading it if needed) and resolves when the decision is committed.
    * Illegal moves reject with WeftError and change nothing.
    */
-  async send(runId: string, input: RunnerInput, how: { forward?: boolean } = {}): Promise<void> {
+  async send(
+    runId: string,
+    input: RunnerInput,
+    how: { forward?: boolean } = {},
+  ): Promise<'here' | 'elsewhere'> {
     this.#checkTakesPart();
     const run = await this.#loadOrForward(runId, input, how.forward !== false);
-    if (run === undefined) return;
+    if (run === undefined) return 'elsewhere';
     // Asked after a failed commit: a run that was loaded and carried on meanwhile needs none.
-    if (input.type === 'recover' && run.fresh !== true) return;
+    if (input.type === 'recover' && run.fresh !== true) return 'here';
     try {
       this.#process(run, input);
     } catch (e) {
@@ -348,6 +354,7 @@ export class Runner {
     }
     await this.flush();
     if (run.failure !== undefined) throw toWeftError(run.failure);
+    return 'here';
   }
 
   /**
@@ -479,7 +486,9 @@ export class Runner {
       dropAll: (reason) => {
         for (const run of [...this.#active.values()]) this.#drop(run, reason);
       },
-      deliver: (runId, input) => this.send(runId, input),
+      deliver: async (runId, input) => {
+        await this.send(runId, input);
+      },
     };
   }
 
@@ -1036,12 +1045,14 @@ export class Runner {
     );
   }
 
-  #fireTimer(timer: TimerRecord): Promise<void> {
+  /** Resolves false when the timer is not this worker's to fire now. */
+  #fireTimer(timer: TimerRecord): Promise<boolean> {
     // On a shared store, a timer of a run another worker holds is that worker's to fire.
     return this.send(timer.runId, { type: 'timer.fired', timer }, { forward: false }).then(
-      () => undefined,
+      (where) => where === 'here',
       (e: unknown) => {
         this.#log.error({ err: e, timer: timer.id }, 'timer could not fire');
+        return true;
       },
     );
   }

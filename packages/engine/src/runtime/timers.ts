@@ -10,6 +10,12 @@ import type { Clock, Logger, Store, TimerRecord } from '@weft/core';
 const PAGE = 1000;
 /** setTimeout's limit is ~24.8 days; re-check at least hourly. */
 const MAX_SLEEP_MS = 3_600_000;
+/**
+ * How soon a timer left to its run's holder is looked at again: the holder fires it, or its lease
+ * lapses (a dead holder's), and this worker may take the run. Not at once: that would ask the
+ * database again and again for as long as the timer stays due.
+ */
+const HELD_ELSEWHERE_MS = 100;
 
 export class TimerWheel {
   #handle: ReturnType<typeof setTimeout> | undefined;
@@ -21,7 +27,8 @@ export class TimerWheel {
     private readonly o: {
       store: Store;
       clock: Clock;
-      fire: (timer: TimerRecord) => Promise<void>;
+      /** Resolves false when the timer is another worker's to fire. */
+      fire: (timer: TimerRecord) => Promise<boolean>;
       log: Logger;
     },
   ) {}
@@ -58,11 +65,13 @@ export class TimerWheel {
     this.#handle = undefined;
     this.#wakeAt = Number.POSITIVE_INFINITY;
     this.#running = true;
+    let leftToOthers = false;
     try {
       for (;;) {
         const due = await this.o.store.dueTimers(this.o.clock.now(), PAGE);
         // Each fire resolves once its removal is committed, so the next page holds new rows.
-        await Promise.all(due.map((t) => this.o.fire(t)));
+        const fired = await Promise.all(due.map((t) => this.o.fire(t)));
+        if (fired.includes(false)) leftToOthers = true;
         if (due.length < PAGE || this.#stopped) break;
       }
     } catch (e) {
@@ -72,6 +81,7 @@ export class TimerWheel {
     }
     if (this.#stopped) return;
     const next = await this.o.store.nextTimerDue().catch(() => undefined);
-    if (next !== undefined) this.#arm(Math.max(next, this.o.clock.now() + 1));
+    const soonest = this.o.clock.now() + (leftToOthers ? HELD_ELSEWHERE_MS : 1);
+    if (next !== undefined) this.#arm(Math.max(next, soonest));
   }
 }
