@@ -78,18 +78,20 @@ const ADMIT = {
   text: `SELECT id, token FROM weft_admit_keyed($1, $2)`,
 };
 
-// The row is locked before it is judged, so the holder named is the one that holds it now.
+// The row is locked before it is judged, so the holder named is the one that holds it now. A
+// worker that holds it already keeps its token: no other worker has had the run since.
 const ACQUIRE = {
   name: 'weft_acquire_run',
   text: `WITH target AS MATERIALIZED (
-      SELECT r.id, r.claim_owner AS holder,
+      SELECT r.id, r.claim_owner AS holder, r.claim_token AS token,
         r.claim_owner IS NULL OR r.claim_owner = $1 OR NOT ${LIVE('r.claim_owner')} AS free
       FROM runs r WHERE r.id = $2 FOR UPDATE),
     taken AS (
       UPDATE runs r SET claim_owner = $1, claim_token = r.claim_token + 1
-      FROM target t WHERE r.id = t.id AND t.free
+      FROM target t WHERE r.id = t.id AND t.free AND t.holder IS DISTINCT FROM $1
       RETURNING r.claim_token)
-    SELECT t.holder, t.free, (SELECT claim_token FROM taken) AS token FROM target t`,
+    SELECT t.holder, t.free, COALESCE((SELECT claim_token FROM taken), t.token) AS token
+    FROM target t`,
 };
 
 const WORKERS = {

@@ -113,6 +113,8 @@ export class SqliteClaims implements RunClaims {
       const row = this.#st.holder.get({ id: runId, worker, now: Date.now() });
       if (row === undefined) return undefined;
       if (row.free !== 1) return { heldBy: row.holder ?? '' };
+      // Its own hold: the token stays, as no other worker has had the run since.
+      if (row.holder === worker && row.token !== null) return { runId, token: row.token };
       return { runId, token: this.#st.take.get(runId, worker)! };
     });
   }
@@ -201,9 +203,9 @@ function prepare(db: Database) {
       .pluck(),
     holder: db.prepare<
       { id: string; worker: string; now: number },
-      { holder: string | null; free: number }
+      { holder: string | null; free: number; token: number | null }
     >(
-      `SELECT c.owner AS holder,
+      `SELECT c.owner AS holder, c.token AS token,
          c.owner IS NULL OR c.owner = @worker OR NOT ${LIVE('c.owner')} AS free
        FROM runs r LEFT JOIN run_claims c ON c.run_id = r.id WHERE r.id = @id`,
     ),

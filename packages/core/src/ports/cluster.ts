@@ -52,7 +52,8 @@ export interface RunClaims {
   claim(worker: string, limit: number): Promise<RunClaim[]>;
   /**
    * Takes the run for `worker` unless a live worker other than `worker` holds it: the run is then
-   * `worker`'s under a raised token. `{ heldBy }` names the live holder otherwise; undefined when
+   * `worker`'s under a raised token, or under the same token when `worker` held it already (no
+   * other worker has had it since, and a raised one would fence out the worker's own hold). `{ heldBy }` names the live holder otherwise; undefined when
    * there is no such run.
    */
   acquire(worker: string, runId: string): Promise<RunClaim | { heldBy: string } | undefined>;

@@ -121,14 +121,22 @@ export function claimCases(use: ClusterUse): void {
   });
 
   describe('acquire', () => {
-    it('takes a run held by no one, by itself or by a lapsed worker, raising its token', async () => {
+    it('takes a run held by no one or by a lapsed worker, raising its token; its own, keeping it', async () => {
       await claims.join('w1', SHORT_MS, INFO);
       await claims.join('w2', LONG_MS, INFO);
       await store.commit([makeWrite(makeRun('r1', { status: 'waiting' }))]);
       expect(await claims.acquire('w1', 'r1')).toEqual({ runId: 'r1', token: 1 });
-      expect(await claims.acquire('w1', 'r1')).toEqual({ runId: 'r1', token: 2 });
+      expect(await claims.acquire('w1', 'r1')).toEqual({ runId: 'r1', token: 1 });
       expect(await claims.acquire('w2', 'r1')).toEqual({ heldBy: 'w1' });
       await sleep(PAST_SHORT_MS);
+      expect(await claims.acquire('w2', 'r1')).toEqual({ runId: 'r1', token: 2 });
+      expect(await claims.acquire('w2', 'r1')).toEqual({ runId: 'r1', token: 2 });
+      // Let go of (a release commit): taken again under a raised token, even by the same worker.
+      await store.commit([
+        makeWrite(makeRun('r1', { status: 'waiting' }), {
+          claim: { worker: 'w2', token: 2, release: true },
+        }),
+      ]);
       expect(await claims.acquire('w2', 'r1')).toEqual({ runId: 'r1', token: 3 });
       expect(await claims.acquire('w2', 'no-such-run')).toBeUndefined();
     });

@@ -51,6 +51,8 @@ export function fencingPropertyCase(use: () => Store & { cluster: ClusterPorts }
         /** The token each worker believes it holds. */
         const tokens: (number | undefined)[] = [undefined, undefined];
         let issued = 0;
+        /** Who holds the run in the database: the last taker, until it lets go. */
+        let owner: Worker | undefined;
         /** Tokens of the commits that went through, in order. */
         const written: number[] = [];
 
@@ -94,7 +96,10 @@ export function fencingPropertyCase(use: () => Store & { cluster: ClusterPorts }
             if (s.do === 'both-commit') {
               const current = tokens.map((t) => t === issued && issued > 0);
               const outcomes = await Promise.all([commit(0, false), commit(1, false)]);
-              outcomes.forEach((o, w) => expect(o).toBe(current[w] ? 'ok' : 'lost'));
+              outcomes.forEach((o, w) => {
+                expect(o).toBe(current[w] ? 'ok' : 'lost');
+                if (o === 'ok') owner = w as Worker;
+              });
               continue;
             }
             const w = s.by;
@@ -103,13 +108,16 @@ export function fencingPropertyCase(use: () => Store & { cluster: ClusterPorts }
                 for (const c of await claims.claim(ids[w], 1)) {
                   expect(c).toEqual({ runId, token: issued + 1 });
                   issued = tokens[w] = c.token;
+                  owner = w;
                 }
                 break;
               case 'acquire': {
                 const got = await claims.acquire(ids[w], runId);
                 if (got !== undefined && 'token' in got) {
-                  expect(got.token).toBe(issued + 1);
+                  // Its own hold keeps its token; any other is taken under a raised one.
+                  expect(got.token).toBe(owner === w ? issued : issued + 1);
                   issued = tokens[w] = got.token;
+                  owner = w;
                 } else {
                   expect(got).toEqual({ heldBy: ids[1 - w] });
                 }
@@ -127,6 +135,7 @@ export function fencingPropertyCase(use: () => Store & { cluster: ClusterPorts }
               case 'release': {
                 const mine = tokens[w] !== undefined && tokens[w] === issued;
                 expect(await commit(w, s.do === 'release')).toBe(mine ? 'ok' : 'lost');
+                if (mine) owner = s.do === 'release' ? undefined : w;
                 break;
               }
             }

@@ -67,7 +67,7 @@ export function fencingCases(use: ClusterUse): void {
       await store.commit([heldWrite(makeRun('r1', { status: 'queued' }), 'w1', 1)]);
       expect(await claims.claim('w2', 10)).toEqual([]);
       expect(await claims.acquire('w2', 'r1')).toEqual({ heldBy: 'w1' });
-      expect(await claims.acquire('w1', 'r1')).toEqual({ runId: 'r1', token: 2 });
+      expect(await claims.acquire('w1', 'r1')).toEqual({ runId: 'r1', token: 1 });
     });
 
     it('lets go of the run with release, even when nothing else of it changes', async () => {

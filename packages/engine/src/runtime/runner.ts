@@ -898,10 +898,7 @@ export class Runner {
       );
       run.failure = error;
       for (const c of run.controllers.values()) c.abort(error);
-      this.#evict(run, true);
-      // Asked of whoever holds it now, which skips it when it carries the run on already: a hold
-      // of this worker's that it did not know of must not leave the run held and run by no one.
-      return this.#recoverLater(run.identity.id, 1);
+      return this.#evict(run, true);
     }
     this.#log.error({ err: error, runId: run.identity.id }, 'commit failed');
     run.failure = error;
