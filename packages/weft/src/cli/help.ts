@@ -12,6 +12,9 @@ Usage:
       Publish the workflow to a server and run it there, following its progress.
   weft run FILE --postgres URL [--input JSON] [--json]
       Publish to a PostgreSQL database and start the run for its workers; follow it.
+  weft test-node FILE NODE [--scope JSON | --scope @file.json] [--db PATH | --server URL]
+      Run one node alone with the scope its expressions see (inputs, upstream outputs by
+      id); nothing is stored. Prints its output as JSON; exit 1 when the node fails.
   weft publish FILE [--db PATH | --server URL [--key KEY] | --postgres URL] [--json]
       Store the definition as a new version of its workflow (same content: same version).
   weft workflows list | show ID [--version N] | delete ID
@@ -115,6 +118,32 @@ Examples:
   weft run order.yaml --input @order.json --json
   weft run examples/hello.yaml --server http://127.0.0.1:8080 --key "$KEY"
   weft run examples/hello.yaml --postgres postgres://weft@db.internal:5432/weft
+`,
+  'test-node': `weft test-node FILE NODE [--scope JSON | --scope @file.json]
+         [--db PATH | --server URL [--key KEY] | --postgres URL] [--json]
+
+Runs one node of the workflow in FILE alone, as a run would run it, and prints its output as
+JSON on stdout; no run is made and nothing is stored. The scope is what the node's expressions
+see: "inputs", the outputs of the nodes before it under their ids, "run"; in a foreach or loop
+body "item", "index", "iteration", "previous". In this process the node uses the credentials of
+the local database (--db); with --server, the server's, for its API key's tenant. One attempt:
+no retry and no on_error. human, wait, subworkflow, foreach and loop nodes cannot run alone.
+
+Options:
+  --scope JSON     the scope: JSON text, or @file.json to read it from a file (default {})
+  --db PATH        the database whose credentials the node uses (default ./.weft/weft.db)
+  --server URL     run the node on this server instead
+  --key KEY        the server's API key (default: WEFT_API_KEY)
+  --postgres URL   use this PostgreSQL database's credentials (default: WEFT_POSTGRES_URL
+                   unless --db or --server is given)
+  --json           print the whole answer: { status, output | error, port?, duration_ms }
+
+Exit: 0 the node succeeded, 1 it failed (its error on stderr), 2 invalid definition, scope
+      or node.
+
+Examples:
+  weft test-node flow.yaml fetch --scope '{"inputs":{"id":7}}'
+  weft test-node flow.yaml summarize --scope @scope.json --server http://127.0.0.1:8080
 `,
   validate: `weft validate FILE...
 
