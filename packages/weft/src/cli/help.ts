@@ -119,6 +119,28 @@ Examples:
   weft run examples/hello.yaml --server http://127.0.0.1:8080 --key "$KEY"
   weft run examples/hello.yaml --postgres postgres://weft@db.internal:5432/weft
 `,
+  validate: `weft validate FILE...
+
+Checks definitions without running them. Every problem prints on stdout as
+file:line:column: path: message; a valid file prints "FILE: ok" on stderr.
+
+Exit: 0 all valid, 2 a problem in any file.
+
+Examples:
+  weft validate examples/hello.yaml
+  weft validate flows/*.yaml
+`,
+  graph: `weft graph FILE [--format mermaid|dot]
+
+Prints the workflow's graph; bodies of foreach/loop nodes are subgraphs.
+
+Options:
+  --format mermaid|dot   Mermaid (default) or Graphviz DOT
+
+Examples:
+  weft graph examples/branching.yaml
+  weft graph examples/foreach.yaml --format dot | dot -Tsvg > foreach.svg
+`,
   'test-node': `weft test-node FILE NODE [--scope JSON | --scope @file.json]
          [--db PATH | --server URL [--key KEY] | --postgres URL] [--json]
 
@@ -144,28 +166,6 @@ Exit: 0 the node succeeded, 1 it failed (its error on stderr), 2 invalid definit
 Examples:
   weft test-node flow.yaml fetch --scope '{"inputs":{"id":7}}'
   weft test-node flow.yaml summarize --scope @scope.json --server http://127.0.0.1:8080
-`,
-  validate: `weft validate FILE...
-
-Checks definitions without running them. Every problem prints on stdout as
-file:line:column: path: message; a valid file prints "FILE: ok" on stderr.
-
-Exit: 0 all valid, 2 a problem in any file.
-
-Examples:
-  weft validate examples/hello.yaml
-  weft validate flows/*.yaml
-`,
-  graph: `weft graph FILE [--format mermaid|dot]
-
-Prints the workflow's graph; bodies of foreach/loop nodes are subgraphs.
-
-Options:
-  --format mermaid|dot   Mermaid (default) or Graphviz DOT
-
-Examples:
-  weft graph examples/branching.yaml
-  weft graph examples/foreach.yaml --format dot | dot -Tsvg > foreach.svg
 `,
   serve: `weft serve [--port 8080] [--host 127.0.0.1] [--db PATH | --postgres URL]
            [--sync full|normal] [--retention-days N]
