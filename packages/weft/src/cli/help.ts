@@ -70,9 +70,10 @@ Usage:
   weft migrate [--db PATH | --postgres URL]
       Bring the database's schema up to date and exit (weft serve also does at start).
   weft doctor [--db PATH | --postgres URL] [--json]
-      Check the database file (SQLite integrity check, and that it is Weft's): ok, or what is
-      wrong (exit 1). Nothing in the file is changed. On PostgreSQL: that it can be reached
-      and is Weft's, the migrations it lacks, and the live workers.
+      Check the database file (SQLite integrity check, and that it is Weft's): ok and the live
+      workers sharing it, or what is wrong (exit 1). Nothing in the file is changed. On
+      PostgreSQL: that it can be reached and is Weft's, the migrations it lacks, and the live
+      workers.
   weft mcp [--db PATH | --server URL [--key KEY]] [--timeout MS]
       The stored workflows as MCP tools on stdio, for MCP clients (a call runs the workflow
       and answers its output); weft serve offers the same at /mcp.
@@ -314,8 +315,9 @@ Examples:
   doctor: `weft doctor [--db PATH | --postgres URL] [--json]
 
 Checks a database file without changing it: SQLite's integrity check, and that the file is a
-Weft database. Prints ok (exit 0), or what is wrong (exit 1): restore a damaged file from a
-backup. Weft refuses to start on a damaged file and names this command.
+Weft database. Prints ok and the processes sharing the file with a live lease (exit 0), or what
+is wrong (exit 1): restore a damaged file from a backup. Weft refuses to start on a damaged file
+and names this command.
 On PostgreSQL it checks, writing nothing, that the server can be reached and the schema is
 empty or Weft's (not a newer Weft's), and lists the migrations still to apply and the workers
 holding a live lease.
@@ -323,7 +325,7 @@ holding a live lease.
 Options:
   --db PATH       the database (default ./.weft/weft.db)
   --postgres URL  a PostgreSQL database instead (default: WEFT_POSTGRES_URL)
-  --json          print { database, ok, problems } (on PostgreSQL also schema and workers)
+  --json          print { database, ok, problems, workers } (on PostgreSQL also schema)
 
 Examples:
   weft doctor
