@@ -89,6 +89,9 @@ nodes:
   - id: ask
     type: llm
     with: { credential: ai, model: m1, prompt: "Summarise {{ inputs.id }}" }
+  - id: huge
+    type: code
+    with: { source: "return 'x'.repeat(5 * 1024 * 1024)" }
   - id: approve
     type: human
     needs: [fetch]
@@ -185,6 +188,40 @@ describe('engine.testNode', () => {
       'id: plus-only\nnodes:\n  - { id: plus, type: set, with: { values: { n: "{{ inputs.label + 1 }}" } } }\n';
     const run = await engine.run(alone, { input: { label: 'x' } });
     expect(run.nodes['plus']?.error).toMatchObject(r.error);
+  });
+
+  it('fails a node whose output is over the limit, as a run does', async () => {
+    const r = await test('huge');
+    expect(r).toMatchObject({
+      status: 'failed',
+      error: {
+        code: 'output_too_large',
+        message: expect.stringMatching(/more than 4194304 bytes/),
+      },
+    });
+  });
+
+  it("runs a state's action with the machine's context and event in the scope", async () => {
+    const machine = `id: order
+kind: state-machine
+initial: open
+context: { paid: 0 }
+states:
+  open:
+    on: { PAY: paid }
+  paid:
+    entry:
+      - id: receipt
+        type: set
+        with: { values: { text: "{{ state }}: {{ event.data.amount }} of {{ context.paid }}" } }
+    type: final
+`;
+    const r = await engine.client('acme').nodes.test({
+      definition: machine,
+      node: 'receipt',
+      scope: { context: { paid: 40 }, event: { type: 'PAY', data: { amount: 40 } }, state: 'paid' },
+    });
+    expect(r).toMatchObject({ status: 'succeeded', output: { text: 'paid: 40 of 40' } });
   });
 
   it('runs a node of a foreach body with item and index in the scope', async () => {
