@@ -16,6 +16,7 @@ import { afterEach, beforeEach, describe } from 'vitest';
 import type { WeftClient } from '@weft/core/client';
 import { controlCases } from './client-contract/control.js';
 import { eventCases } from './client-contract/events.js';
+import { nodeCases } from './client-contract/nodes.js';
 import { retentionCases } from './client-contract/retention.js';
 import { runCases } from './client-contract/runs.js';
 import { workflowCases } from './client-contract/workflows.js';
@@ -50,5 +51,6 @@ export function clientContract(name: string, open: () => Promise<ClientWorld>): 
     eventCases(current);
     controlCases(current);
     retentionCases(current);
+    nodeCases(current);
   });
 }

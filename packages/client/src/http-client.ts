@@ -13,6 +13,8 @@ import type {
   CredentialsApi,
   CredentialView,
   DefinitionOptions,
+  NodesApi,
+  NodeTestResult,
   Published,
   Validation,
   WeftClient,
@@ -65,11 +67,28 @@ function httpCredentials(http: Http): CredentialsApi {
   };
 }
 
+/** Node tests: a definition as an object, or its text (YAML or JSON) as a string. */
+function httpNodes(http: Http): NodesApi {
+  return {
+    test: ({ definition, node, scope, format }, o = {}) =>
+      http.json<NodeTestResult>('POST', '/v1/nodes/test', {
+        ...(o.signal === undefined ? {} : { signal: o.signal }),
+        json: {
+          definition,
+          node,
+          ...(scope === undefined ? {} : { scope }),
+          ...(format === undefined ? {} : { format }),
+        },
+      }),
+  };
+}
+
 export function httpClient(options: HttpClientOptions): WeftClient {
   const http = new Http(options);
   return {
     workflows: httpWorkflows(http),
     runs: httpRuns(http),
     credentials: httpCredentials(http),
+    nodes: httpNodes(http),
   };
 }

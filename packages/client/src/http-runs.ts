@@ -123,6 +123,8 @@ export function httpRuns(http: Http): RunsApi {
       const wait: WaitOptions = {};
       if (timeoutMs !== undefined) wait.timeoutMs = timeoutMs;
       if (signal !== undefined) wait.signal = signal;
+      // Before the start: a debounced start's answer may come once the server's wait passed.
+      const deadline = timeoutMs === undefined ? Infinity : Date.now() + timeoutMs;
       // The first bounded wait rides on the start; the id comes back with the run.
       const first = http.send('POST', `/v1/workflows/${seg(workflow)}/runs`, {
         json: startBody(start),
@@ -130,16 +132,19 @@ export function httpRuns(http: Http): RunsApi {
         ...(signal === undefined ? {} : { signal }),
       });
       const res = await first;
+      const left = () => {
+        const ms = Math.max(0, deadline - Date.now());
+        return Number.isFinite(ms) ? { ...wait, timeoutMs: ms } : wait;
+      };
       if (res.status !== 202) {
         const view = (await res.clone().json()) as RunView;
-        return waitFrom(view.id, wait, Promise.resolve(res));
+        return waitFrom(view.id, left(), Promise.resolve(res));
       }
-      // A debounced start: its run is made at its due time (the server does not hold the request).
+      // A debounced start whose run was not made within the server's bound (its own, when the
+      // caller gave none, is shorter than no bound): looked for until the caller's deadline.
       const started = (await res.json()) as StartedRun;
-      const deadline = timeoutMs === undefined ? Infinity : Date.now() + timeoutMs;
       await madeBy(started, deadline, signal);
-      const left = Math.max(0, deadline - Date.now());
-      return waitFrom(started.id, Number.isFinite(left) ? { ...wait, timeoutMs: left } : wait);
+      return waitFrom(started.id, left());
     },
     wait: (id, o = {}) => waitFrom(id, o),
     get: (id) => http.json<RunView>('GET', run(id)),

@@ -269,9 +269,54 @@ export interface CredentialsApi {
   delete(name: string): Promise<void>;
 }
 
+/**
+ * One node run alone, as a console's "test this node" button asks for it: nothing is stored, no
+ * run is made. See {@link NodesApi.test}.
+ */
+export interface NodeTestRequest {
+  /** The workflow the node is in: definition text (YAML or JSON) or an object. */
+  definition: string | object;
+  /** The node's id: a top-level node, a node of a `foreach`/`loop` body, or a state's action. */
+  node: string;
+  /**
+   * What the node's expressions see, as in a run: `inputs`, upstream nodes' outputs under their
+   * ids, `run`; in a body `item`, `index`, `iteration`, `previous`; in a state's action `context`,
+   * `event`, `state`. `inputs` is `{}` and `run` a made-up one when not given. JSON, at most 4 MiB.
+   */
+  scope?: Record<string, unknown>;
+  /** How `definition` text is written. @default JSON when it starts with `{`, else YAML */
+  format?: 'yaml' | 'json';
+}
+
+/** What a node test answers: its output, or its error as a run would record it. */
+export type NodeTestResult =
+  | {
+      status: 'succeeded';
+      output: unknown;
+      /** The port a branching node (`if`, `switch`, ...) takes. */
+      port?: string;
+      /** The node's `when` was false: a run would have skipped it (it ran all the same). */
+      when?: false;
+      duration_ms: number;
+    }
+  | { status: 'failed'; error: ErrorInfo; when?: false; duration_ms: number };
+
+export interface NodesApi {
+  /**
+   * Runs one node of a definition alone, with the tenant's credentials, under its own timeout (and
+   * the engine's cap for a test), with the limits of a run. Its failure is an answer, not a throw.
+   * `signal` stops the node (it then fails `aborted`).
+   * @throws WeftError `invalid_definition` (details: diagnostics), `malformed_json`,
+   *   `invalid_request` (no such node, a bad scope), `node_not_testable` (human, wait,
+   *   subworkflow, foreach, loop), `payload_too_large` (the scope)
+   */
+  test(request: NodeTestRequest, options?: { signal?: AbortSignal }): Promise<NodeTestResult>;
+}
+
 /** Everything one tenant can do; see the module comment. */
 export interface WeftClient {
   readonly workflows: WorkflowsApi;
   readonly runs: RunsApi;
   readonly credentials: CredentialsApi;
+  readonly nodes: NodesApi;
 }

@@ -60,6 +60,9 @@ export const ERROR_CODES = {
   // A request naming what the run does not have (an unknown node to answer or retry from): the
   // CLI has always exited 1 for it, as for other moves the run's state refuses.
   invalid_request: request(422, 1),
+  // A node test asked for a node whose kind only a run can drive (human, wait, subworkflow,
+  // foreach, loop): it waits for someone, for time or for other nodes.
+  node_not_testable: request(422),
   rate_limited: { status: 429, exit: 1, retryable: true, level: 'operational' },
   unavailable: { status: 503, exit: 1, retryable: true, level: 'operational' },
   internal: bug,

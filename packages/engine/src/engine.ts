@@ -28,7 +28,7 @@ import {
   type RateBuckets,
   type Store,
 } from '@weft/core';
-import type { WeftClient } from '@weft/core/client';
+import type { NodeTestRequest, NodeTestResult, WeftClient } from '@weft/core/client';
 import { standardNodes } from '@weft/nodes';
 import { openPostgresStore } from '@weft/store-postgres';
 import { openSqliteStore } from '@weft/store-sqlite';
@@ -44,6 +44,7 @@ import { buildParts } from './engine/parts.js';
 import { Retention, type PruneRequest } from './engine/retention.js';
 import { Sweeper } from './engine/sweeper.js';
 import type { Debouncer } from './engine/debouncer.js';
+import type { NodeTests } from './engine/node-test.js';
 import type { Started, StartOptions, Starts } from './engine/starts.js';
 import type { Watch } from './engine/watch.js';
 import { ApiKeys } from './keys/keys.js';
@@ -123,6 +124,7 @@ export class Engine {
   readonly #definitions: Definitions;
   readonly #starts: Starts;
   readonly #debouncer: Debouncer;
+  readonly #nodeTests: NodeTests;
   readonly #watch: Watch;
   readonly #control: Control;
   readonly #tenant: string;
@@ -163,6 +165,7 @@ export class Engine {
       credentials: options.credentials ?? ((t) => this.credentials.resolver(t)),
       resolveWorkflow: options.resolveWorkflow,
       bounds: runBounds(options),
+      nodeTestMs: options.nodeTestTimeoutMs,
       changed: () => this.#schedulers.forEach((s) => s.wake()),
     });
     this.#runner = parts.runner;
@@ -171,6 +174,7 @@ export class Engine {
     this.#watch = parts.watch;
     this.#control = parts.control;
     this.#debouncer = parts.debouncer;
+    this.#nodeTests = parts.nodeTests;
     this.#retention = new Retention({ store, runner: this.#runner, clock, log: this.log });
   }
 
@@ -355,6 +359,17 @@ export class Engine {
    */
   pruneRuns(request: PruneRequest): Promise<{ deleted: number; freedBytes: number }> {
     return this.#retention.prune(request);
+  }
+
+  /**
+   * Runs one node of a definition alone, storing nothing (see `engine/node-test.ts`): its output,
+   * or its error as a run would record it. Without `tenant`, the engine's.
+   */
+  testNode(
+    request: NodeTestRequest & { tenant?: string; signal?: AbortSignal },
+  ): Promise<NodeTestResult> {
+    const { tenant = this.#tenant, signal, ...rest } = request;
+    return this.#nodeTests.test(tenant, rest, signal);
   }
 
   /** Paths of the run's human nodes that wait for an answer. */

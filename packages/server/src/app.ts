@@ -23,6 +23,7 @@ import { metricsPlugin } from './plugins/metrics.js';
 import { webhooksPlugin } from './plugins/webhooks.js';
 import { controlRoutes } from './routes/control.js';
 import { eventRoutes } from './routes/events.js';
+import { NODE_TEST_PATH, nodeRoutes } from './routes/nodes.js';
 import { retentionRoutes } from './routes/retention.js';
 import { runRoutes } from './routes/runs.js';
 import { systemRoutes } from './routes/system.js';
@@ -179,7 +180,12 @@ export function createApp(o: AppOptions): ApiApp {
   app.use(
     '*',
     bodyLimit(
-      (path) => (path === '/v1/workflows' ? limits.maxDefinitionBytes : limits.maxBodyBytes),
+      (path) =>
+        path === '/v1/workflows'
+          ? limits.maxDefinitionBytes
+          : path === NODE_TEST_PATH
+            ? limits.maxDefinitionBytes + limits.maxBodyBytes
+            : limits.maxBodyBytes,
       (path) => rawPrefixes.some((p) => path.startsWith(p)),
     ),
   );
@@ -200,6 +206,7 @@ export function createApp(o: AppOptions): ApiApp {
   controlRoutes(app, deps);
   retentionRoutes(app, deps);
   eventRoutes(app, deps);
+  nodeRoutes(app, deps);
   mcpRoutes(app, deps, o.version ?? '0.1.0');
   for (const plugin of plugins) plugin.register(app, deps);
 

@@ -277,6 +277,50 @@ export const SendEventBody = z
   })
   .openapi('SendEvent');
 
+export const NodeTestBody = z
+  .strictObject({
+    definition: z.union([z.string(), z.record(z.string(), z.unknown())]).openapi({
+      description:
+        'The workflow the node is in (docs/language.md): an object, or its text as YAML or JSON',
+    }),
+    node: z.string().min(1).openapi({ description: "The node's id", example: 'fetch' }),
+    scope: z
+      .record(z.string(), z.unknown())
+      .optional()
+      .openapi({
+        description:
+          "What the node's expressions see, as in a run: `inputs`, upstream nodes' outputs under their ids, `run`; in a body `item`, `index`, `iteration`, `previous`; in a state's action `context`, `event`, `state`. Default `inputs`: `{}`. At most 4 MiB of JSON",
+        example: { inputs: { id: 7 }, lookup: { url: 'https://example.org/7' } },
+      }),
+    format: z.enum(['yaml', 'json']).optional().openapi({
+      description: 'How `definition` text is written. Default: JSON when it starts with `{`',
+    }),
+  })
+  .openapi('NodeTest');
+
+export const NodeTestResult = z
+  .union([
+    z.object({
+      status: z.literal('succeeded'),
+      output: z.unknown().openapi({ description: "The node's output" }),
+      port: z
+        .string()
+        .optional()
+        .openapi({ description: 'The port a branching node (`if`, `switch`) takes' }),
+      when: z.literal(false).optional().openapi({
+        description: "The node's `when` is false: a run would skip it (the test ran it anyway)",
+      }),
+      duration_ms: z.number(),
+    }),
+    z.object({
+      status: z.literal('failed'),
+      error: RunError,
+      when: z.literal(false).optional(),
+      duration_ms: z.number(),
+    }),
+  ])
+  .openapi('NodeTestResult');
+
 /** `?wait=true&timeout=ms`. */
 export const WaitQuery = z.object({
   wait: z.enum(['true', 'false', '1', '0']).optional().openapi({

@@ -121,5 +121,10 @@ export function admittedClient(client: WeftClient, admit: () => Promise<void>): 
       return typeof value === 'function' ? (value as () => unknown).bind(target) : value;
     },
   });
-  return { workflows: client.workflows, credentials: client.credentials, runs };
+  return {
+    workflows: client.workflows,
+    credentials: client.credentials,
+    nodes: client.nodes,
+    runs,
+  };
 }

@@ -27,14 +27,17 @@ interface Case {
   /**
    * `public`: no key needed; `id`: another tenant gets 404; `list`: another tenant's list does
    * not hold the owner's fixture; `create`: another tenant creates its own, invisible to the owner;
-   * `global`: any tenant's key (the server's metrics).
+   * `global`: any tenant's key (the server's metrics); `own`: any tenant's key, each answered
+   * with what it holds (`answer` tells the owner's from another's).
    */
-  kind: 'public' | 'id' | 'list' | 'create' | 'global';
+  kind: 'public' | 'id' | 'list' | 'create' | 'global' | 'own';
   request(f: Fixture): { path: string; init?: RequestInit & { json?: unknown } };
   /** Status for the owner (acme). */
   owner: number;
   /** For `list`: the list in the answer (its items have an id or a name). */
   items?: (body: Json) => unknown[];
+  /** For `own`: what the answer says, the same for the owner and for another tenant's key. */
+  answer?: (body: Json, owner: boolean) => void;
   /** For `create`: what another tenant made, and the owner's list it must not be in. */
   created?: { id: (f: Fixture) => string; list: string; items: (body: Json) => Json[] };
 }
@@ -175,6 +178,23 @@ const TABLE: Record<string, Case> = {
     owner: 202,
   },
   'GET /metrics': { kind: 'global', request: () => ({ path: '/metrics' }), owner: 200 },
+  // A node test uses the key's tenant's credentials: another tenant's key does not find acme's.
+  'POST /v1/nodes/test': {
+    kind: 'own',
+    request: (f) => ({
+      path: '/v1/nodes/test',
+      init: post({
+        definition: `id: t\nnodes:\n  - { id: a, type: http, with: { url: "http://127.0.0.1:1/", credential: ${f.credential} } }\n`,
+        node: 'a',
+      }),
+    }),
+    owner: 200,
+    answer: (body, owner) => {
+      expect(body['status']).toBe('failed');
+      if (owner) expect(body['error']['code']).not.toBe('credential_not_found');
+      else expect(body['error']['code']).toBe('credential_not_found');
+    },
+  },
   'POST /v1/runs/{id}/input': {
     kind: 'id',
     request: (f) => ({
@@ -312,6 +332,12 @@ describe('auth matrix', () => {
           const { id, list, items } = c.created!;
           const mine = (await (await t.call(list, { key: ACME })).json()) as Json;
           expect(items(mine).map((x) => x['id'] ?? x['name'])).not.toContain(id(f));
+          break;
+        }
+        case 'own': {
+          expect(other.status).toBe(200);
+          c.answer!((await other.json()) as Json, false);
+          c.answer!((await (await send(c, f, ACME)).json()) as Json, true);
           break;
         }
         case 'public':

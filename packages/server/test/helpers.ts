@@ -47,6 +47,8 @@ const flakyAttempts = new Map<string, number>();
 
 /** Names of nodes whose execution was aborted (cancel, shutdown). */
 export const aborted: string[] = [];
+/** Names of `sleep` nodes whose execution began. */
+export const slept: string[] = [];
 
 export const testNodes: NodeType[] = [
   defineNode({
@@ -54,6 +56,7 @@ export const testNodes: NodeType[] = [
     description: 'waits `ms`, honouring its abort signal',
     params: z.object({ ms: z.number(), value: z.unknown().optional() }),
     run: async (ctx, p) => {
+      slept.push(ctx.path);
       await new Promise<void>((resolve, reject) => {
         const t = setTimeout(resolve, p.ms);
         ctx.signal.addEventListener('abort', () => {

@@ -186,7 +186,7 @@ nodes:
 `,
     );
     const start = (n: number) =>
-      t.call('/v1/workflows/calm/runs?wait=true', { key: ACME, json: { input: { user: 'u', n } } });
+      t.call('/v1/workflows/calm/runs', { key: ACME, json: { input: { user: 'u', n } } });
     const first = await start(1);
     expect(first.status).toBe(202);
     const a = await body(first);
@@ -199,6 +199,36 @@ nodes:
     const run = await body(await t.call(`/v1/runs/${a['id']}?wait=true`, { key: ACME }));
     expect(run['status']).toBe('succeeded');
     expect(run['output']).toBe(2);
+  });
+
+  it('debounce with ?wait=true: waits within the bound for the run to be made and settle', async () => {
+    await publish(
+      t,
+      yaml`
+id: calm
+inputs: { type: object, properties: { user: { type: string }, n: { type: number } } }
+debounce: { key: "{{ inputs.user }}", period: 500 }
+nodes:
+  - { id: echo, type: transform, with: { expression: "inputs.n" } }
+`,
+    );
+    const start = (user: string, n: number, query = '') =>
+      t.call(`/v1/workflows/calm/runs${query}`, { key: ACME, json: { input: { user, n } } });
+    const first = await body(await start('u', 1));
+    // A start that joins the burst waits for its run: made once the burst ends, then settled.
+    const joined = await start('u', 2, '?wait=true');
+    expect(joined.status).toBe(200);
+    expect(joined.headers.get('weft-wait')).toBe('settled');
+    expect(await body(joined)).toMatchObject({ id: first['id'], status: 'succeeded', output: 2 });
+    // The first start of a burst: 201 once its run is made and settled.
+    const alone = await start('v', 3, '?wait=true');
+    expect(alone.status).toBe(201);
+    expect(await body(alone)).toMatchObject({ status: 'succeeded', output: 3 });
+    // A bound that passes before the run is made: the start's answer, as without a wait.
+    const cut = await start('w', 4, '?wait=true&timeout=0');
+    expect(cut.status).toBe(202);
+    expect(cut.headers.get('weft-wait')).toBe('timeout');
+    expect(await body(cut)).toMatchObject({ status: 'queued', debounced: { joined: false } });
   });
 
   it('answers 422 for an input that does not match the inputs schema, with details', async () => {

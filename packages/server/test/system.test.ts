@@ -51,7 +51,8 @@ describe('operations', () => {
     const doc = (await (await fetch(`${t.url}/openapi.json`)).json()) as Json;
     expect(doc['openapi']).toBe('3.1.0');
     const operations = Object.values(doc['paths'] as Json).flatMap((p) => Object.keys(p as Json));
-    expect(operations).toHaveLength(23);
+    expect(operations).toHaveLength(24);
+    expect(Object.keys(doc['paths']['/v1/nodes/test'])).toEqual(['post']);
     const start = doc['paths']['/v1/workflows/{id}/runs']['post'];
     expect(Object.keys(start['requestBody']['content'])).toEqual(['application/json']);
     expect(Object.keys(doc['paths']['/v1/workflows']['post']['requestBody']['content'])).toEqual([

@@ -13,6 +13,12 @@ export interface DatabaseCheck {
   ok: boolean;
   /** What is wrong, one entry per problem; empty when ok. */
   problems: string[];
+  /**
+   * The processes sharing the file whose lease has not lapsed (`weft serve`, `weft worker`...), as
+   * `weft doctor --postgres` lists a database's; empty before the file has the cluster's tables.
+   * Only for a sound file.
+   */
+  workers?: { id: string; version: string; where: string; expiresAt: string }[];
 }
 
 /** SQLite lists at most this many problems: enough to say what is wrong without flooding. */
@@ -35,10 +41,29 @@ export function checkDatabaseFile(path: string): DatabaseCheck {
         return { ok: false, problems: [e.message] };
       if (!(e instanceof Database.SqliteError && e.code.startsWith('SQLITE_READONLY'))) throw e;
     }
-    return { ok: true, problems: [] };
+    return { ok: true, problems: [], workers: liveWorkers(db) };
   } catch (e) {
     return { ok: false, problems: [(e as Error).message] };
   } finally {
     db?.close();
   }
+}
+
+/** The workers whose lease has not lapsed (times are epoch ms of this machine's clock). */
+function liveWorkers(db: Database.Database): NonNullable<DatabaseCheck['workers']> {
+  const table = db
+    .prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'workers'`)
+    .get();
+  if (table === undefined) return [];
+  const rows = db
+    .prepare<[number], { id: string; version: string; where_: string; expires_at: number }>(
+      'SELECT id, version, where_, expires_at FROM workers WHERE expires_at > ? ORDER BY id',
+    )
+    .all(Date.now());
+  return rows.map((w) => ({
+    id: w.id,
+    version: w.version,
+    where: w.where_,
+    expiresAt: new Date(w.expires_at).toISOString(),
+  }));
 }

@@ -4,7 +4,7 @@
  * import engine.ts: the Engine hands out clients, and neither may import the other in a circle.
  */
 import type { Diagnostic, ParseResult, RunEvent, Store, TerminalRunStatus } from '@weft/core';
-import type { RunView } from '@weft/core/client';
+import type { NodeTestRequest, NodeTestResult, RunView } from '@weft/core/client';
 import type { Credentials } from '../credentials/credentials.js';
 import type { Started } from '../engine/start-keys.js';
 
@@ -47,6 +47,9 @@ export interface ClientEngine {
   input(runId: string, node: string, value: unknown): Promise<void>;
   waitingForAnswer(runId: string): Promise<string[]>;
   deleteRun(runId: string, options?: Tenant): Promise<void>;
+  testNode(
+    request: NodeTestRequest & { tenant?: string; signal?: AbortSignal },
+  ): Promise<NodeTestResult>;
   pruneRuns(request: {
     tenant?: string;
     workflow?: string;

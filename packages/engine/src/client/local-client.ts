@@ -7,6 +7,7 @@
 import type { WeftClient } from '@weft/core/client';
 import type { ClientEngine } from './engine-port.js';
 import { localCredentials } from './local-credentials.js';
+import { localNodes } from './local-nodes.js';
 import { localRuns } from './local-runs.js';
 import { localWorkflows } from './local-workflows.js';
 
@@ -15,5 +16,6 @@ export function localClient(engine: ClientEngine, tenant: string): WeftClient {
     workflows: localWorkflows(engine, tenant),
     runs: localRuns(engine, tenant),
     credentials: localCredentials(engine, tenant),
+    nodes: localNodes(engine, tenant),
   };
 }

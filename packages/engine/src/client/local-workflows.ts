@@ -22,7 +22,7 @@ export function versionView(w: StoredWorkflow): WorkflowVersionView {
  * JSON text that does not parse is `malformed_json` (as the HTTP API answers it), not an invalid
  * definition: the diagnostics still say where it broke.
  */
-function checkJsonText(
+export function checkJsonText(
   engine: ClientEngine,
   source: string | object,
   format?: 'yaml' | 'json',

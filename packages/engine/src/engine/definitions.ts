@@ -77,6 +77,21 @@ export class Definitions {
   }
 
   /**
+   * The plan of a definition that is not stored (a node test's): validated and compiled, nothing
+   * checked against the tenant's stored workflows.
+   * @throws WeftError `invalid_definition` with the diagnostics as details
+   */
+  compiled(source: string | object, options: { format?: 'yaml' | 'json' } = {}): Plan {
+    const parsed = this.validate(source, options);
+    if (!parsed.ok) {
+      throw new WeftError('invalid_definition', describeDiagnostics(parsed), {
+        details: parsed.diagnostics,
+      });
+    }
+    return this.#plans.get(parsed.definition, this.#deps.registry);
+  }
+
+  /**
    * What publishing would answer, without storing anything: the language's diagnostics, then the
    * checks that need the tenant's stored workflows (webhook paths taken, call cycles) and this
    * engine (file references, the kind of workflow).

@@ -96,6 +96,11 @@ export interface EngineOptions {
    * one process.
    */
   worker?: WorkerOptions;
+  /**
+   * The longest a node test (`client.nodes.test`) may run, in ms: a node's own `timeout_ms` is
+   * kept when it is shorter. @default 60000
+   */
+  nodeTestTimeoutMs?: number;
   /** Recover unfinished runs and fire timers. @default true */
   autoStart?: boolean;
   /** Hold the database for this process (false: read alongside another process). @default true */

@@ -19,6 +19,7 @@ import { ChildRuns, type WorkflowResolver } from './children.js';
 import { Control } from './control.js';
 import { Debouncer } from './debouncer.js';
 import { Definitions } from './definitions.js';
+import { DEFAULT_NODE_TEST_MS, NodeTests } from './node-test.js';
 import type { RunBounds } from './options.js';
 import { Starts } from './starts.js';
 import { storeServices } from './store-services.js';
@@ -40,6 +41,8 @@ export interface PartsInput {
   changed: () => void;
   /** This engine as one of many workers on a shared store. */
   cluster?: ClusterMember | undefined;
+  /** The cap of a node test's timeout, in ms. @default 60000 */
+  nodeTestMs?: number | undefined;
 }
 
 export interface Parts {
@@ -50,7 +53,11 @@ export interface Parts {
   control: Control;
   /** Fires debounced starts; the engine starts and stops it. */
   debouncer: Debouncer;
+  nodeTests: NodeTests;
 }
+
+/** Largest node output, in bytes of JSON: the Runner's default (SPEC section 10). */
+const MAX_OUTPUT_BYTES = 4 * 1024 * 1024;
 
 /** How often workers sharing a store look for debounced starts that others could not fire. */
 const CLUSTER_DEBOUNCE_POLL_MS = 5000;
@@ -126,6 +133,17 @@ export function buildParts(input: PartsInput): Parts {
     definitions,
     ...(cluster === undefined ? {} : { changes: (id, l) => cluster.onChange(id, l) }),
   });
+  const nodeTests = new NodeTests({
+    store,
+    registry,
+    clock,
+    log: input.log.child({ component: 'node-test' }),
+    limits,
+    definitions,
+    credentials: input.credentials,
+    maxMs: input.nodeTestMs ?? DEFAULT_NODE_TEST_MS,
+    maxOutputBytes: MAX_OUTPUT_BYTES,
+  });
   return {
     runner,
     definitions,
@@ -133,5 +151,6 @@ export function buildParts(input: PartsInput): Parts {
     watch,
     control,
     debouncer,
+    nodeTests,
   };
 }

@@ -19,6 +19,7 @@ import {
   type Logger,
   type NodeContext,
   type NodeRegistry,
+  type NodeType,
   type TokenBudget,
   type TokenBudgets,
 } from '@weft/core';
@@ -48,7 +49,7 @@ export interface ExecuteEnv {
   budgets: TokenBudgets;
 }
 
-const noCredentials: CredentialResolver = {
+export const noCredentials: CredentialResolver = {
   get: (name) =>
     Promise.reject(new WeftError('credential_not_found', `no credential named "${name}"`)),
 };
@@ -125,14 +126,11 @@ function executeWith(
       new WeftError('unknown_node_type', `node type "${cmd.nodeType}" is not registered`),
     );
   }
-  const parsed = type.params.safeParse(cmd.params ?? {});
-  if (!parsed.success) {
-    const issues = parsed.error.issues
-      .map((i) => `${i.path.length > 0 ? i.path.join('.') : '(params)'}: ${i.message}`)
-      .join('; ');
-    return fail(
-      new WeftError('invalid_params', `parameters of ${path} after rendering: ${issues}`),
-    );
+  let params: unknown;
+  try {
+    params = checkedParams(type, cmd.params, path);
+  } catch (e) {
+    return fail(e);
   }
   const execution = new Execution();
   run.controllers.set(path, execution);
@@ -251,7 +249,7 @@ function executeWith(
   };
   let result: unknown;
   try {
-    result = type.run(ctx, parsed.data);
+    result = type.run(ctx, params);
   } catch (e) {
     done();
     return fail(e);
@@ -265,10 +263,23 @@ function executeWith(
 }
 
 /**
+ * The rendered parameters as the node type's schema reads them (its defaults applied).
+ * @throws WeftError `invalid_params` naming each problem
+ */
+export function checkedParams(type: NodeType, params: unknown, path: string): unknown {
+  const parsed = type.params.safeParse(params ?? {});
+  if (parsed.success) return parsed.data;
+  const issues = parsed.error.issues
+    .map((i) => `${i.path.length > 0 ? i.path.join('.') : '(params)'}: ${i.message}`)
+    .join('; ');
+  throw new WeftError('invalid_params', `parameters of ${path} after rendering: ${issues}`);
+}
+
+/**
  * One node execution in flight. Its AbortSignal is made only if the node asks for it: most nodes
  * never do, and an AbortController with a listener costs more than a simple node's whole run.
  */
-class Execution {
+export class Execution {
   reason: unknown;
   #controller: AbortController | undefined;
   #abandon: ((reason: unknown) => void) | undefined;
@@ -297,7 +308,7 @@ class Execution {
   }
 }
 
-function isPromiseLike(v: unknown): v is PromiseLike<unknown> {
+export function isPromiseLike(v: unknown): v is PromiseLike<unknown> {
   return (
     typeof v === 'object' && v !== null && typeof (v as { then?: unknown }).then === 'function'
   );
@@ -307,7 +318,7 @@ function isPromiseLike(v: unknown): v is PromiseLike<unknown> {
  * A node's failure as it will be stored: its details within the limits (else left out, and the
  * message says why), its message at most {@link MAX_MESSAGE} characters.
  */
-function storedError(e: unknown, limits: ValueLimits, path: string): ErrorInfo {
+export function storedError(e: unknown, limits: ValueLimits, path: string): ErrorInfo {
   const err = toWeftError(e);
   const info: ErrorInfo = { ...toErrorInfo(err), retryable: err.retryable };
   let note = '';

@@ -3,7 +3,13 @@
  * Starting runs, listing them and reading one (optionally waiting for it to settle).
  */
 import { createRoute, z } from '@hono/zod-openapi';
-import type { ListRunsOptions, StartRunOptions } from '@weft/core/client';
+import {
+  WeftError,
+  type ListRunsOptions,
+  type RunsApi,
+  type StartRunOptions,
+  type WaitOptions,
+} from '@weft/core/client';
 import {
   ListRunsQuery,
   RunIdParam,
@@ -50,7 +56,8 @@ const start = createRoute({
     },
     202: {
       description:
-        'Debounced: `{ id, status: queued, debounced: { due_at, joined } }`; the run is made at `due_at` (`?wait=true` does not wait for it)',
+        'Debounced: `{ id, status: queued, debounced: { due_at, joined } }`; the run is made at `due_at`. With `?wait=true`, the answer once the bound passed before the run was made (`Weft-Wait: timeout`); a run made and settled within it is answered as for any start (201, or 200 for a start that joined a burst)',
+      headers: waitHeader,
       content: { 'application/json': { schema: StartedRun } },
     },
     ...errors(400, 401, 404, 413, 415, 422, 429),
@@ -96,6 +103,28 @@ const get = createRoute({
   },
 });
 
+/** How often a wait on a debounced start looks whether its run was made. */
+const MADE_POLL_MS = 50;
+
+/**
+ * Whether the run of a debounced start is made (it exists) before the bound passes or the signal
+ * aborts. A run whose start failed is never made: the wait ends with the bound.
+ */
+async function madeWithin(runs: RunsApi, runId: string, bound: WaitOptions): Promise<boolean> {
+  const deadline = Date.now() + (bound.timeoutMs ?? 0);
+  for (;;) {
+    try {
+      await runs.head(runId);
+      return true;
+    } catch (e) {
+      if (!WeftError.is(e) || e.code !== 'not_found') throw e;
+    }
+    const left = deadline - Date.now();
+    if (left <= 0 || bound.signal?.aborted === true) return false;
+    await new Promise((resolve) => setTimeout(resolve, Math.min(MADE_POLL_MS, left)));
+  }
+}
+
 export function runRoutes(app: ApiApp, deps: RouteDeps): void {
   app.openapi(start, async (c) => {
     const { id } = c.req.valid('param');
@@ -107,10 +136,20 @@ export function runRoutes(app: ApiApp, deps: RouteDeps): void {
     if (b.priority !== undefined) options.priority = b.priority;
     if (b.idempotency_key !== undefined) options.idempotencyKey = b.idempotency_key;
     const started = await runs.start(id, options);
-    if (started.debounced !== undefined) return c.json(started, 202);
-    const code = started.skipped === true ? 200 : 201;
+    const debounced = started.debounced;
+    if (debounced !== undefined && !wantsWait(q.wait)) return c.json(started, 202);
+    // A start that made nothing new (a singleton's run, a burst it joined) is a 200.
+    const code = started.skipped === true || debounced?.joined === true ? 200 : 201;
     if (!wantsWait(q.wait)) return c.json(started, code);
-    const { run, settled } = await runs.wait(started.id, waitBound(deps, q.timeout));
+    const bound = waitBound(deps, q.timeout);
+    const began = Date.now();
+    // A debounced start's run is made when its burst ends: waited for within the same bound.
+    if (debounced !== undefined && !(await madeWithin(runs, started.id, bound))) {
+      c.header(WAIT_HEADER, 'timeout');
+      return c.json(started, 202);
+    }
+    const left = Math.max(0, (bound.timeoutMs ?? 0) - (Date.now() - began));
+    const { run, settled } = await runs.wait(started.id, { ...bound, timeoutMs: left });
     c.header(WAIT_HEADER, settled ? 'settled' : 'timeout');
     return c.json(run, code);
   });

@@ -9,6 +9,7 @@ import { CliError, EXIT } from './exit-codes.js';
 
 const OPTIONS = {
   input: { type: 'string' },
+  scope: { type: 'string' },
   db: { type: 'string' },
   json: { type: 'boolean' },
   format: { type: 'string' },
@@ -60,6 +61,7 @@ const SHARED: readonly Name[] = [...REMOTE, 'postgres'];
 /** The options of each command (`runs` per subcommand); --help goes with every one. */
 const COMMAND_OPTIONS: Record<string, readonly Name[]> = {
   run: ['input', 'db', 'json', 'server', 'key', 'postgres', 'sync'],
+  'test-node': ['scope', ...SHARED],
   // --db is taken (and not needed) here too, so that one --db can go with every command.
   validate: ['db'],
   graph: ['format', 'db'],

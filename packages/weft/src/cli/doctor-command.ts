@@ -1,9 +1,9 @@
 /**
  * @module cli/doctor-command
  * `weft doctor [--db PATH | --postgres URL] [--json]`: checks a database without changing it.
- * A SQLite file: SQLite's `PRAGMA integrity_check`, and that it is Weft's. PostgreSQL: that it can
- * be reached and its schema is empty or Weft's (not a newer Weft's), with the migrations it still
- * lacks and the workers holding a live lease. Exit 0 when it is sound, 1 with what is wrong. The
+ * A SQLite file: SQLite's `PRAGMA integrity_check`, that it is Weft's, and the processes sharing it
+ * that hold a live lease. PostgreSQL: that it can be reached and its schema is empty or Weft's (not
+ * a newer Weft's), with the migrations it still lacks and the workers holding a live lease. Exit 0 when it is sound, 1 with what is wrong. The
  * message a damaged database gets at start-up points here.
  */
 import { checkPostgresDatabase, type PostgresCheck } from '@weft/store-postgres';
@@ -23,7 +23,15 @@ export async function doctorCommand(a: DoctorArgs): Promise<number> {
   if (a.json === true) {
     process.stdout.write(`${JSON.stringify({ database: a.db, ...check })}\n`);
   } else if (check.ok) {
-    process.stdout.write(`${a.db}: ok\n`);
+    const workers = check.workers ?? [];
+    const lines = [
+      `${a.db}: ok`,
+      workers.length === 0
+        ? '  workers: none live (no weft serve, weft worker or other process shares the file now)'
+        : `  workers: ${workers.length} live`,
+      ...workers.map((w) => `    ${w.where}  ${w.id}  version ${w.version}`),
+    ];
+    process.stdout.write(`${lines.join('\n')}\n`);
   } else {
     const lines = check.problems.map((p) => `  ${p}`).join('\n');
     process.stdout.write(

@@ -12,6 +12,9 @@ Usage:
       Publish the workflow to a server and run it there, following its progress.
   weft run FILE --postgres URL [--input JSON] [--json]
       Publish to a PostgreSQL database and start the run for its workers; follow it.
+  weft test-node FILE NODE [--scope JSON | --scope @file.json] [--db PATH | --server URL]
+      Run one node alone with the scope its expressions see (inputs, upstream outputs by
+      id); nothing is stored. Prints its output as JSON; exit 1 when the node fails.
   weft publish FILE [--db PATH | --server URL [--key KEY] | --postgres URL] [--json]
       Store the definition as a new version of its workflow (same content: same version).
   weft workflows list | show ID [--version N] | delete ID
@@ -67,9 +70,10 @@ Usage:
   weft migrate [--db PATH | --postgres URL]
       Bring the database's schema up to date and exit (weft serve also does at start).
   weft doctor [--db PATH | --postgres URL] [--json]
-      Check the database file (SQLite integrity check, and that it is Weft's): ok, or what is
-      wrong (exit 1). Nothing in the file is changed. On PostgreSQL: that it can be reached
-      and is Weft's, the migrations it lacks, and the live workers.
+      Check the database file (SQLite integrity check, and that it is Weft's): ok and the live
+      workers sharing it, or what is wrong (exit 1). Nothing in the file is changed. On
+      PostgreSQL: that it can be reached and is Weft's, the migrations it lacks, and the live
+      workers.
   weft mcp [--db PATH | --server URL [--key KEY]] [--timeout MS]
       The stored workflows as MCP tools on stdio, for MCP clients (a call runs the workflow
       and answers its output); weft serve offers the same at /mcp.
@@ -137,6 +141,32 @@ Options:
 Examples:
   weft graph examples/branching.yaml
   weft graph examples/foreach.yaml --format dot | dot -Tsvg > foreach.svg
+`,
+  'test-node': `weft test-node FILE NODE [--scope JSON | --scope @file.json]
+         [--db PATH | --server URL [--key KEY] | --postgres URL] [--json]
+
+Runs one node of the workflow in FILE alone, as a run would run it, and prints its output as
+JSON on stdout; no run is made and nothing is stored. The scope is what the node's expressions
+see: "inputs", the outputs of the nodes before it under their ids, "run"; in a foreach or loop
+body "item", "index", "iteration", "previous". In this process the node uses the credentials of
+the local database (--db); with --server, the server's, for its API key's tenant. One attempt:
+no retry and no on_error. human, wait, subworkflow, foreach and loop nodes cannot run alone.
+
+Options:
+  --scope JSON     the scope: JSON text, or @file.json to read it from a file (default {})
+  --db PATH        the database whose credentials the node uses (default ./.weft/weft.db)
+  --server URL     run the node on this server instead
+  --key KEY        the server's API key (default: WEFT_API_KEY)
+  --postgres URL   use this PostgreSQL database's credentials (default: WEFT_POSTGRES_URL
+                   unless --db or --server is given)
+  --json           print the whole answer: { status, output | error, port?, duration_ms }
+
+Exit: 0 the node succeeded, 1 it failed (its error on stderr), 2 invalid definition, scope
+      or node.
+
+Examples:
+  weft test-node flow.yaml fetch --scope '{"inputs":{"id":7}}'
+  weft test-node flow.yaml summarize --scope @scope.json --server http://127.0.0.1:8080
 `,
   serve: `weft serve [--port 8080] [--host 127.0.0.1] [--db PATH | --postgres URL]
            [--sync full|normal] [--retention-days N]
@@ -285,8 +315,9 @@ Examples:
   doctor: `weft doctor [--db PATH | --postgres URL] [--json]
 
 Checks a database file without changing it: SQLite's integrity check, and that the file is a
-Weft database. Prints ok (exit 0), or what is wrong (exit 1): restore a damaged file from a
-backup. Weft refuses to start on a damaged file and names this command.
+Weft database. Prints ok and the processes sharing the file with a live lease (exit 0), or what
+is wrong (exit 1): restore a damaged file from a backup. Weft refuses to start on a damaged file
+and names this command.
 On PostgreSQL it checks, writing nothing, that the server can be reached and the schema is
 empty or Weft's (not a newer Weft's), and lists the migrations still to apply and the workers
 holding a live lease.
@@ -294,7 +325,7 @@ holding a live lease.
 Options:
   --db PATH       the database (default ./.weft/weft.db)
   --postgres URL  a PostgreSQL database instead (default: WEFT_POSTGRES_URL)
-  --json          print { database, ok, problems } (on PostgreSQL also schema and workers)
+  --json          print { database, ok, problems, workers } (on PostgreSQL also schema)
 
 Examples:
   weft doctor

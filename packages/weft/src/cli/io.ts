@@ -16,15 +16,15 @@ export async function readText(file: string, what = 'file'): Promise<string> {
   }
 }
 
-/** `--input '{"a":1}'` or `--input @file.json`. */
-export async function readInput(value: string | undefined): Promise<unknown> {
+/** `--input '{"a":1}'` or `--input @file.json` (or the same for `option`). */
+export async function readInput(value: string | undefined, option = '--input'): Promise<unknown> {
   if (value === undefined) return {};
   const fromFile = value.startsWith('@');
-  const text = fromFile ? await readText(value.slice(1), 'input file') : value;
+  const text = fromFile ? await readText(value.slice(1), `${option.slice(2)} file`) : value;
   try {
     return JSON.parse(text) as unknown;
   } catch (e) {
-    const where = fromFile ? value.slice(1) : '--input';
+    const where = fromFile ? value.slice(1) : option;
     throw new CliError(`${where} is not valid JSON: ${(e as Error).message}`, EXIT.invalid);
   }
 }

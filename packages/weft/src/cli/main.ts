@@ -20,6 +20,7 @@ import { concurrencyFrom } from './worker-options.js';
 // Commands are loaded when used, so that `weft --version` and `weft help` start at once.
 const commands = {
   run: () => import('./run-command.js'),
+  'test-node': () => import('./test-node-command.js'),
   validate: () => import('./validate-command.js'),
   graph: () => import('./graph-command.js'),
   runs: () => import('./runs-command.js'),
@@ -88,6 +89,7 @@ async function main(argv: string[]): Promise<number> {
     port: str('port') ?? '8080',
     host: str('host') ?? '127.0.0.1',
     input: str('input'),
+    scope: str('scope'),
     workflow: str('workflow'),
     status: str('status'),
     limit: str('limit'),
@@ -142,6 +144,23 @@ async function main(argv: string[]): Promise<number> {
         ...(values.sync === undefined ? {} : { sync: values.sync }),
       };
       return (await commands.run()).runCommand(args);
+    }
+    case 'test-node': {
+      const [file, node, extra] = rest;
+      if (file === undefined || node === undefined)
+        throw new CliError(
+          'weft test-node needs a file and a node: weft test-node FILE NODE',
+          EXIT.invalid,
+        );
+      if (extra !== undefined)
+        throw new CliError(`weft test-node: unexpected argument "${extra}"`, EXIT.invalid);
+      return (await commands['test-node']()).testNodeCommand({
+        ...sharedTarget(),
+        file,
+        node,
+        json: values.json,
+        scope: values.scope,
+      });
     }
     case 'publish': {
       const [file, extra] = rest;

@@ -94,10 +94,15 @@ describe('weft doctor on a sound database', () => {
     copyFileSync(box.db, join(box.dir, 'copy.db'));
     const r = await weft(['doctor', '--db', 'copy.db'], { cwd: box.dir });
     expect(r.code).toBe(0);
-    expect(r.stdout.trim()).toBe('copy.db: ok');
+    expect(r.stdout).toMatch(/^copy\.db: ok\n {2}workers: none live /);
     const j = await weft(['doctor', '--db', 'copy.db', '--json'], { cwd: box.dir });
     expect(j.code).toBe(0);
-    expect(JSON.parse(j.stdout)).toEqual({ database: 'copy.db', ok: true, problems: [] });
+    expect(JSON.parse(j.stdout)).toEqual({
+      database: 'copy.db',
+      ok: true,
+      problems: [],
+      workers: [],
+    });
   });
 
   it('says a missing file is missing, and does not create it', async () => {
