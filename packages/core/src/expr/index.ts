@@ -26,3 +26,4 @@ export {
 export { compileTemplate, hasTemplate } from './template.js';
 export { compileValue } from './value.js';
 export { isScopeValue, toPlainJson, toScopeValue } from './scope.js';
+export { checkJq, evaluateJq, type JqOptions, type JqSyntaxError } from './jq.js';
