@@ -326,6 +326,17 @@ function asWeftError(e: unknown): WeftError {
   const error = new WeftError('expression_error', `jq: ${message}`);
   // jq's `error(v)` carries a value: kept for callers that read it.
   if (typeof e === 'object' && e !== null && 'value' in e)
-    (error as WeftError & { value?: unknown }).value = (e).value;
+    (error as WeftError & { value?: unknown }).value = e.value;
   return error;
+}
+
+/** A `${ expr }` string: the expression inside; undefined for any other string. */
+export function runtimeExpression(value: string): string | undefined {
+  const m = /^\s*\$\{([\s\S]*)\}\s*$/.exec(value);
+  return m === null ? undefined : (m[1] ?? '');
+}
+
+/** A field that is an expression whether or not it is wrapped in `${ }` (`when`, `from`, `as`). */
+export function bareExpression(value: string): string {
+  return runtimeExpression(value) ?? value;
 }

@@ -4,19 +4,16 @@
  * (`input.from` before it runs, `output.as` after, with `$input` bound to its transformed input).
  * Every SW node type goes through {@link runTask}, so the filters mean the same everywhere.
  */
-import { customCode, evaluateJq, WeftError } from '@weft/core/plugin';
+import {
+  bareExpression,
+  customCode,
+  evaluateJq,
+  runtimeExpression,
+  WeftError,
+} from '@weft/core/plugin';
 import { z } from 'zod';
 
-/** A `${ expr }` string: the expression inside. */
-export function runtimeExpression(value: string): string | undefined {
-  const m = /^\s*\$\{([\s\S]*)\}\s*$/.exec(value);
-  return m === null ? undefined : (m[1] ?? '');
-}
-
-/** A field that is an expression whether or not it is wrapped in `${ }` (`when`, `from`, `as`). */
-export function bareExpression(value: string): string {
-  return runtimeExpression(value) ?? value;
-}
+export { bareExpression, runtimeExpression };
 
 /** Evaluates every `${ }` string of `value` (at any depth) on `input`; other values as they are. */
 export function evaluateValue(

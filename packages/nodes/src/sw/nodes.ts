@@ -364,4 +364,97 @@ export const swEmitNode = defineNode({
     }),
 });
 
-export const serverlessWorkflowNodes = [jqNode, raiseNode, swHttpNode, swOpenApiNode, swEmitNode];
+/** `jq` whose output is its graph's output: the end of a compiled document. */
+export const jqOutputNode = defineNode({
+  ...jqNode,
+  type: 'jq.output',
+  description:
+    "As `jq`, and its output is the graph's output (the end of a Serverless Workflow document).",
+  flags: { setsOutput: true },
+});
+
+/** Standard error types are told apart by their last segment: specs and kits spell the base apart. */
+const STANDARD_TYPE = /^https:\/\/serverlessworkflow\.io\/.*\/([a-z-]+)$/;
+
+function typeMatches(wanted: unknown, actual: string): boolean {
+  if (wanted === actual) return true;
+  if (typeof wanted !== 'string') return false;
+  const a = STANDARD_TYPE.exec(wanted);
+  const b = STANDARD_TYPE.exec(actual);
+  return a !== null && b !== null && a[1] === b[1];
+}
+
+/** A Weft error (as a node's scope shows it) as an SW error. */
+export function asSwError(info: unknown, instance: string | undefined): SwError {
+  const i = (typeof info === 'object' && info !== null ? info : {}) as {
+    code?: unknown;
+    message?: unknown;
+    details?: unknown;
+  };
+  const d = (typeof i.details === 'object' && i.details !== null ? i.details : {}) as Record<
+    string,
+    unknown
+  >;
+  if (typeof d['type'] === 'string' && d['status'] !== undefined) return d as unknown as SwError;
+  const code = typeof i.code === 'string' ? i.code : 'failed';
+  const kind = code.startsWith('expression_')
+    ? 'expression'
+    : code === 'timeout'
+      ? 'timeout'
+      : code === 'http_status' || code === 'network_error'
+        ? 'communication'
+        : code === 'invalid_params' || code === 'invalid_input'
+          ? 'validation'
+          : 'runtime';
+  return {
+    type: `${ERROR_TYPES_BASE}${kind}`,
+    status: typeof d['status'] === 'number' ? d['status'] : kind === 'timeout' ? 408 : 500,
+    title: code,
+    ...(typeof i.message === 'string' ? { detail: i.message } : {}),
+    ...(instance === undefined ? {} : { instance }),
+  };
+}
+
+export const catchNode = defineNode({
+  type: 'sw.catch',
+  description:
+    'A Serverless Workflow `catch`: takes `caught` with `{ data, error }` when the failure matches `errors` (and `when`, not `exceptWhen`), else fails with it again.',
+  params: z.strictObject({
+    input: z.unknown().optional(),
+    vars: z.record(z.string(), z.unknown()).default({}),
+    error: z.unknown(),
+    errors: z.record(z.string(), z.unknown()).default({}),
+    when: z.string().optional(),
+    exceptWhen: z.string().optional(),
+    as: z.string().default('error'),
+  }),
+  raw: ['errors', 'when', 'exceptWhen'],
+  ports: ['caught'],
+  run: (_ctx, p) => {
+    const error = asSwError(p.error, undefined);
+    const matches = Object.entries(p.errors).every(([k, v]) =>
+      k === 'type'
+        ? typeMatches(v, error.type)
+        : k === 'status'
+          ? Number(v) === Number(error.status)
+          : v === (error as unknown as Record<string, unknown>)[k],
+    );
+    const vars = { ...p.vars, [p.as]: error, input: p.input ?? null };
+    const data = p.input ?? null;
+    const when = p.when === undefined || holds(evaluateJq(bareExpression(p.when), error, vars));
+    const except =
+      p.exceptWhen !== undefined && holds(evaluateJq(bareExpression(p.exceptWhen), error, vars));
+    if (!matches || !when || except) throw swError(error);
+    return route('caught', { data, error });
+  },
+});
+
+export const serverlessWorkflowNodes = [
+  jqNode,
+  jqOutputNode,
+  catchNode,
+  raiseNode,
+  swHttpNode,
+  swOpenApiNode,
+  swEmitNode,
+];
