@@ -48,23 +48,28 @@ function describe(e: ErrorObject): string {
   return e.message ?? e.keyword;
 }
 
+/** The alternative of a `oneOf`/`anyOf` an error belongs to (its schema path up to it). */
+function alternative(e: ErrorObject): string {
+  const m = /^(.*\/(?:oneOf|anyOf)\/\d+)(?:\/|$)/.exec(e.schemaPath);
+  return m?.[1] ?? '';
+}
+
 /**
- * Validates a document against the schema. Of the errors ajv gives for one place (every
- * alternative of a `oneOf` fails in its own way), the deepest are kept: they name what is wrong
- * rather than that no alternative matched.
+ * Validates a document against the schema. A document that matches no alternative of a `oneOf`
+ * (a task of no known kind) gets errors from every alternative: those of the alternative that
+ * came closest (the fewest errors: `call: http` with an unknown key fails only on that key) are
+ * the ones that say what is wrong.
  */
 export function checkSchema(value: unknown): Finding[] {
   const validate = validator();
   if (validate(value)) return [];
-  const errors = validate.errors ?? [];
-  const deepest = Math.max(...errors.map((e) => e.instancePath.split('/').length));
-  const picked = errors.filter(
-    (e) =>
-      e.instancePath.split('/').length === deepest &&
-      e.keyword !== 'oneOf' &&
-      e.keyword !== 'anyOf',
+  const errors = (validate.errors ?? []).filter(
+    (e) => e.keyword !== 'oneOf' && e.keyword !== 'anyOf' && e.keyword !== 'if',
   );
-  const chosen = picked.length > 0 ? picked : errors.slice(0, 1);
+  const groups = new Map<string, ErrorObject[]>();
+  for (const e of errors) groups.set(alternative(e), [...(groups.get(alternative(e)) ?? []), e]);
+  const best = [...groups.values()].sort((a, b) => a.length - b.length)[0] ?? [];
+  const chosen = best.length > 0 ? best : (validate.errors ?? []).slice(0, 1);
   const seen = new Set<string>();
   const findings: Finding[] = [];
   for (const e of chosen) {

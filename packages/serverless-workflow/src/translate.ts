@@ -50,6 +50,8 @@ interface Exit {
   data: string;
   /** `$context` after it, when an `export` set it. */
   context?: string;
+  /** The condition that control left this way, when the node's presence does not say it. */
+  taken?: string;
 }
 
 /** An exit and where it goes: `continue`, `exit`, `end` or a task's name. */
@@ -181,6 +183,9 @@ class Translator {
       id: typeof document['name'] === 'string' ? document['name'].toLowerCase() : 'workflow',
       name: typeof document['title'] === 'string' ? document['title'] : String(document['name']),
       ...(typeof document['summary'] === 'string' ? { description: document['summary'] } : {}),
+      ...(isObj(this.doc['schedule']) && typeof this.doc['schedule']['cron'] === 'string'
+        ? { triggers: [{ type: 'cron', schedule: this.doc['schedule']['cron'] }] }
+        : {}),
       nodes: top.nodes,
       edges: top.edges,
     };
@@ -188,8 +193,16 @@ class Translator {
   }
 
   private unsupportedTop(): void {
-    if (this.doc['schedule'] !== undefined)
-      this.unsupported(['schedule'], '`schedule` (Weft starts runs from its own `triggers`)');
+    const schedule = this.doc['schedule'];
+    if (isObj(schedule)) {
+      for (const key of Object.keys(schedule)) {
+        if (key !== 'cron')
+          this.unsupported(
+            ['schedule', key],
+            `\`schedule.${key}\` (Weft starts runs on a \`cron\` schedule, webhooks or calls)`,
+          );
+      }
+    }
     if (this.doc['timeout'] !== undefined)
       this.unsupported(['timeout'], "a workflow `timeout` (use Weft's `limits.timeout_ms`)");
     if (isObj(this.doc['use']) && this.doc['use']['functions'] !== undefined)
@@ -832,7 +845,7 @@ class Translator {
       with: {
         input: dataTemplate(into),
         vars: scope.vars,
-        error: `{{ [${failed.join(', ')}][$exists(error.code)][-1].error }}`,
+        error: `{{ ${failedError(failed)} }}`,
         errors,
         ...(c['when'] === undefined ? {} : { when: c['when'] }),
         ...(c['exceptWhen'] === undefined ? {} : { exceptWhen: c['exceptWhen'] }),
@@ -840,7 +853,18 @@ class Translator {
       },
     };
     scope.level.nodes.push(catchNode);
-    const outs: Out[] = r.outs.map((o) => ({ directive: then, exit: o.exit }));
+    // A node of the try that failed is in the scope too (as `{ error }`): its exits count only
+    // when it did not fail.
+    const guardedIds = new Set(failed);
+    const outs: Out[] = r.outs.map((o) => ({
+      directive: then,
+      exit: guardedIds.has(o.exit.from)
+        ? {
+            ...o.exit,
+            taken: `($exists(${o.exit.from}) and $not($exists(${o.exit.from}.error.code)))`,
+          }
+        : o.exit,
+    }));
     const caught: Exit[] = [{ from: catchId, port: 'caught', data: `${catchId}.data` }];
     if (Array.isArray(c['do'])) {
       const catchScope: Scope = {
@@ -1010,10 +1034,11 @@ function dataExpression(exits: Exit[]): string {
   if (real.length <= 1) return real[0]?.data ?? 'inputs';
   return real
     .slice(0, -1)
-    .reduceRight(
-      (rest, e) => `($exists(${e.from}) ? ${e.data} : ${rest})`,
-      real[real.length - 1]!.data,
-    );
+    .reduceRight((rest, e) => `(${takenOf(e)} ? ${e.data} : ${rest})`, real[real.length - 1]!.data);
+}
+
+function takenOf(e: Exit): string {
+  return e.taken ?? `$exists(${e.from})`;
 }
 
 function dedupe(exits: Exit[]): Exit[] {
@@ -1035,7 +1060,7 @@ function contextTemplate(exits: Exit[]): string | undefined {
   const withContext = dedupe(exits).filter((e) => e.context !== undefined);
   if (withContext.length === 0) return undefined;
   const expr = withContext.reduceRight(
-    (rest, e) => `($exists(${e.from}) ? ${e.context} : ${rest})`,
+    (rest, e) => `(${takenOf(e)} ? ${e.context} : ${rest})`,
     'null',
   );
   return `{{ ${expr} }}`;
@@ -1044,6 +1069,14 @@ function contextTemplate(exits: Exit[]): string | undefined {
 function contextOf(exits: Exit[]): { context?: string } {
   const t = contextTemplate(exits);
   return t === undefined ? {} : { context: t.slice(3, -3) };
+}
+
+/** The error of whichever of `ids` failed (a failed node handled by `branch` shows `{ error }`). */
+function failedError(ids: string[]): string {
+  return ids.reduceRight(
+    (rest, id) => `($exists(${id}.error.code) ? ${id}.error : ${rest})`,
+    'null',
+  );
 }
 
 /** The exit of a node that outputs the task's data. */

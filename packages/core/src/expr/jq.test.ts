@@ -46,3 +46,10 @@ describe('jq expressions', () => {
     expect(() => evaluateJq('test("a(?=b)")', 'aa')).toThrow(/RE2/);
   });
 });
+
+describe('jq strings', () => {
+  it('keeps the blanks after an interpolation', () => {
+    expect(evaluateJq('"Hello \\(.a) \\(.b)!"', { a: 'John', b: 'Doe' })).toBe('Hello John Doe!');
+    expect(evaluateJq('"\\(.a)  and \\("(x)") y"', { a: 1 })).toBe('1  and (x) y');
+  });
+});

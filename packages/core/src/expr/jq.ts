@@ -237,6 +237,52 @@ function syntaxError(source: string, e: unknown): JqSyntaxError {
   return { message: `jq: ${first.replace(/\s*\(\d+:\d+\)\s*$/, '')}`, offset };
 }
 
+/**
+ * The interpreter's reader drops the blanks that follow an interpolation in a string
+ * (`"\\(.a) \\(.b)"` reads as `"\\(.a)\\(.b)"`): each such run of blanks is written as an
+ * interpolation of its own, which it keeps.
+ */
+export function keepSpacesAfterInterpolations(source: string): string {
+  let out = '';
+  // Each entry: a string (`s`) or an interpolation with its open parentheses (a number).
+  const stack: ('s' | number)[] = [];
+  for (let i = 0; i < source.length; i++) {
+    const c = source[i]!;
+    const top = stack[stack.length - 1];
+    if (top === 's') {
+      if (c === '\\' && source[i + 1] === '(') {
+        stack.push(0);
+        out += '\\(';
+        i++;
+      } else if (c === '\\') {
+        out += c + (source[i + 1] ?? '');
+        i++;
+      } else {
+        if (c === '"') stack.pop();
+        out += c;
+      }
+      continue;
+    }
+    if (c === '"') stack.push('s');
+    else if (typeof top === 'number' && c === '(') stack[stack.length - 1] = top + 1;
+    else if (typeof top === 'number' && c === ')') {
+      if (top > 0) stack[stack.length - 1] = top - 1;
+      else {
+        stack.pop();
+        out += c;
+        const blanks = /^[ \t]+/.exec(source.slice(i + 1))?.[0] ?? '';
+        if (blanks !== '') {
+          out += `\\(${JSON.stringify(blanks)})`;
+          i += blanks.length;
+        }
+        continue;
+      }
+    }
+    out += c;
+  }
+  return out;
+}
+
 export interface JqOptions {
   /** Time limit of one evaluation. @default 100 */
   timeoutMs?: number;
@@ -255,7 +301,7 @@ function program(source: string, names: readonly string[]): JqAst {
         ? ''
         : `. as [{${names.map((n) => `$${n}`).join(', ')}}, $__weft_in] | $__weft_in | `;
     try {
-      ast = jq.parse(`${bind}(${source}\n)`);
+      ast = jq.parse(`${bind}(${keepSpacesAfterInterpolations(source)}\n)`);
     } catch (e) {
       const problem = syntaxError(source, e);
       throw new WeftError('expression_syntax', problem.message);
