@@ -77,7 +77,7 @@ async function execute(definition: string, input: unknown): Promise<Outcome> {
     ),
   );
   const { id } = await engine.publish(text);
-  const run = await engine.run(id, { input: (input ?? {}) });
+  const run = await engine.run(id, { input: input ?? {} });
   const order: string[] = [];
   for await (const e of engine.events(run.id, { follow: false })) {
     const ev = e as { type: string; path?: string; node?: string };

@@ -133,7 +133,7 @@ export function versionFinding(doc: Obj): Finding | undefined {
 
 class Translator {
   private readonly findings: Finding[] = [];
-  private readonly ids = new Set<string>();
+  private readonly ids = new Map<string, number>();
   private readonly use: Obj;
 
   constructor(private readonly doc: Obj) {
@@ -141,6 +141,7 @@ class Translator {
   }
 
   run(schemaFindings: Finding[]): Translation {
+    madeOrder = this.ids;
     const version = versionFinding(this.doc);
     if (version !== undefined) return { findings: [version] };
     if (schemaFindings.length > 0) return { findings: schemaFindings };
@@ -229,7 +230,7 @@ class Translator {
     if (RESERVED.has(base)) base = `${base}_`;
     let id = base;
     for (let n = 2; this.ids.has(id); n++) id = `${base}_${n}`;
-    this.ids.add(id);
+    this.ids.set(id, this.ids.size);
     return id;
   }
 
@@ -610,6 +611,7 @@ class Translator {
       );
       return { outs: [], ends: [] };
     }
+    this.checkAuthentication(w, [...path, 'with']);
     const node = this.add(
       scope,
       {
@@ -994,6 +996,39 @@ class Translator {
     };
   }
 
+  /** Inline `basic` and `bearer` are applied; named ones and other schemes are refused. */
+  private checkAuthentication(w: Obj, path: Path): void {
+    const places: [unknown, Path][] = [
+      [w['authentication'], [...path, 'authentication']],
+      [
+        isObj(w['endpoint']) ? w['endpoint']['authentication'] : undefined,
+        [...path, 'endpoint', 'authentication'],
+      ],
+      [
+        isObj(w['document']) && isObj(w['document']['endpoint'])
+          ? w['document']['endpoint']['authentication']
+          : undefined,
+        [...path, 'document', 'endpoint', 'authentication'],
+      ],
+    ];
+    for (const [auth, at] of places) {
+      if (auth === undefined) continue;
+      if (typeof auth === 'string' || !isObj(auth)) {
+        this.unsupported(at, 'an authentication by name (`use.authentications`)');
+        continue;
+      }
+      for (const scheme of Object.keys(auth)) {
+        if (scheme !== 'basic' && scheme !== 'bearer')
+          this.unsupported([...at, scheme], `\`${scheme}\` authentication`);
+        else if (isObj(auth[scheme]) && auth[scheme]['use'] !== undefined)
+          this.unsupported(
+            [...at, scheme, 'use'],
+            'an authentication by name (`use.authentications`)',
+          );
+      }
+    }
+  }
+
   // ---------------------------------------------------------------- expressions
 
   /** Checks a field that is an expression, wrapped in `${ }` or not (`when`, `from`, `as`, `in`). */
@@ -1041,14 +1076,25 @@ function takenOf(e: Exit): string {
   return e.taken ?? `$exists(${e.from})`;
 }
 
+/**
+ * When several exits may lead to a node, the one that ran last is the one that led there: a
+ * document's flow runs one task at a time, and a `switch` that routed elsewhere has still run.
+ * Nodes are made in flow order, so the later made is checked first. Set by each translation
+ * (synchronous, one at a time).
+ */
+let madeOrder: ReadonlyMap<string, number> = new Map();
+
 function dedupe(exits: Exit[]): Exit[] {
   const seen = new Set<string>();
-  return exits.filter((e) => {
-    const key = `${e.from}\u0000${e.data}`;
-    if (seen.has(key)) return false;
-    seen.add(key);
-    return true;
-  });
+  const rank = (e: Exit): number => madeOrder.get(e.from) ?? -1;
+  return [...exits]
+    .sort((a, b) => rank(b) - rank(a))
+    .filter((e) => {
+      const key = `${e.from}\u0000${e.data}`;
+      if (seen.has(key)) return false;
+      seen.add(key);
+      return true;
+    });
 }
 
 function dataTemplate(exits: Exit[]): string {

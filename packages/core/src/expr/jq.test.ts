@@ -53,3 +53,10 @@ describe('jq strings', () => {
     expect(evaluateJq('"\\(.a)  and \\("(x)") y"', { a: 1 })).toBe('1  and (x) y');
   });
 });
+
+describe('jq programs', () => {
+  it('are checked alone: what only parses inside the binding is refused', () => {
+    expect(() => evaluateJq('.a) | (.b', { a: 1 }, { x: 1 })).toThrow(/jq: /);
+    expect(() => evaluateJq('.a +', {})).toThrow(/jq: /);
+  });
+});

@@ -300,11 +300,13 @@ function program(source: string, names: readonly string[]): JqAst {
       names.length === 0
         ? ''
         : `. as [{${names.map((n) => `$${n}`).join(', ')}}, $__weft_in] | $__weft_in | `;
+    // Checked alone first: wrapped in parentheses, `.a) | (.b` would parse.
+    const alone = checkJq(source);
+    if (alone !== undefined) throw new WeftError('expression_syntax', alone.message);
     try {
       ast = jq.parse(`${bind}(${keepSpacesAfterInterpolations(source)}\n)`);
     } catch (e) {
-      const problem = syntaxError(source, e);
-      throw new WeftError('expression_syntax', problem.message);
+      throw new WeftError('expression_syntax', syntaxError(source, e).message);
     }
     instrument(ast);
     if (compiled.size >= CACHE_SIZE) compiled.delete(compiled.keys().next().value as string);
@@ -325,8 +327,6 @@ export function evaluateJq(
   vars: Readonly<Record<string, unknown>> = {},
   options: JqOptions = {},
 ): unknown {
-  const problem = checkJq(source);
-  if (problem !== undefined) throw new WeftError('expression_syntax', problem.message);
   const names = Object.keys(vars).filter((n) => /^[A-Za-z_][A-Za-z0-9_]*$/.test(n));
   const ast = program(source, names);
   const bound =

@@ -92,11 +92,11 @@ export interface SwError {
 }
 
 /** A Weft error carrying an SW error: code `sw.<last segment of its type>`, details the error. */
-export function swError(error: SwError): WeftError {
+export function swError(error: SwError, retryable = false): WeftError {
   const last = /([A-Za-z][A-Za-z0-9_.-]{0,90})\/?$/.exec(error.type)?.[1] ?? 'error';
   return new WeftError(
     customCode(`sw.${last}`),
     error.title ?? error.detail ?? `${error.type} (${error.status})`,
-    { details: error, retryable: false },
+    { details: error, retryable },
   );
 }

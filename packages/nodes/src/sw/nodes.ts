@@ -166,13 +166,17 @@ async function send(ctx: NodeContext, r: Request, instance: string | undefined) 
     const details = (e.details ?? {}) as { status?: unknown };
     const status = typeof details.status === 'number' ? details.status : undefined;
     if (e.code === 'ssrf_blocked' || e.code === 'invalid_url') throw e;
-    throw swError({
-      type: `${ERROR_TYPES_BASE}communication`,
-      status: status ?? 500,
-      title: 'Communication Error',
-      detail: e.message,
-      ...(instance === undefined ? {} : { instance }),
-    });
+    // Retried (by a catch's retry policy) as the http node would be: 408, 429, 5xx, network.
+    throw swError(
+      {
+        type: `${ERROR_TYPES_BASE}communication`,
+        status: status ?? 500,
+        title: 'Communication Error',
+        detail: e.message,
+        ...(instance === undefined ? {} : { instance }),
+      },
+      e.retryable,
+    );
   }
 }
 
