@@ -39,6 +39,14 @@ describe('jq expressions', () => {
       evaluateJq('reduce range(1000000000) as $x (0; . + 1)', null, {}, { timeoutMs: 50 }),
     ).toThrow(/time limit/);
     expect(() => evaluateJq('def f: 1 + f; f', null)).toThrow(/recursed too deeply|time limit/);
+    // A jq `try` does not swallow the time limit.
+    expect(() =>
+      evaluateJq('[try ([range(1000000000)]) catch "caught", 1]', null, {}, { timeoutMs: 50 }),
+    ).toThrow(/time limit/);
+    expect(() => evaluateJq('[limit(3; repeat(1))]', null)).not.toThrow();
+    expect(() => evaluateJq('[repeat(1)]', null, {}, { timeoutMs: 50 })).toThrow(
+      /time limit|recursed too deeply/,
+    );
     expect(() => evaluateJq('env', null)).toThrow(/not available/);
     expect(() => evaluateJq('$ENV', null)).toThrow();
     expect(() => evaluateJq('input', null)).toThrow(/not available/);

@@ -1,0 +1,148 @@
+/**
+ * Serverless Workflow tasks beyond the conformance kit, through the real engine on SQLite: a
+ * `fork` of all branches, `wait`, `export` and `$context`, `if`, the workflow's `input.from` and
+ * `output.as`, `run: workflow`, a catch's retry policy, a `for` over nothing, and a jq error
+ * at run time.
+ */
+import { mkdtempSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Engine } from '@weft/engine';
+
+let engine: Engine;
+let flaky: Server;
+let flakyUrl = '';
+let calls = 0;
+const savedAllow = process.env['WEFT_HTTP_ALLOW'];
+
+beforeAll(async () => {
+  process.env['WEFT_HTTP_ALLOW'] = '127.0.0.1';
+  // Answers 503 twice, then 200: for a catch's retry policy.
+  flaky = createServer((_req, res) => {
+    calls++;
+    res.writeHead(calls <= 2 ? 503 : 200, { 'content-type': 'application/json' });
+    res.end(JSON.stringify({ call: calls }));
+  });
+  await new Promise<void>((r) => flaky.listen(0, '127.0.0.1', r));
+  flakyUrl = `http://127.0.0.1:${(flaky.address() as AddressInfo).port}/flaky`;
+  engine = await Engine.open({ db: join(mkdtempSync(join(tmpdir(), 'weft-sw-')), 'sw.db') });
+});
+
+afterAll(async () => {
+  await engine.close();
+  await new Promise<void>((r) => flaky.close(() => r()));
+  if (savedAllow === undefined) delete process.env['WEFT_HTTP_ALLOW'];
+  else process.env['WEFT_HTTP_ALLOW'] = savedAllow;
+});
+
+const head = (name: string): string =>
+  `document: { dsl: '1.0.3', namespace: test, name: ${name}, version: '1.0.0' }\n`;
+
+async function run(text: string, input: Record<string, unknown> = {}) {
+  const { id } = await engine.publish(text);
+  return engine.run(id, { input });
+}
+
+describe('Serverless Workflow tasks', () => {
+  it('fork without compete: the array of every branch output, in branch order', async () => {
+    const r = await run(
+      `${head('fork-all')}do:
+  - both:
+      fork:
+        branches:
+          - double: { set: { n: '\${ .n * 2 }' } }
+          - square: { set: { n: '\${ .n * .n }' } }
+`,
+      { n: 3 },
+    );
+    expect(r).toMatchObject({ status: 'succeeded', output: [{ n: 6 }, { n: 9 }] });
+  });
+
+  it('wait passes the data through after a durable timer', async () => {
+    const r = await run(
+      `${head('waits')}do:\n  - pause: { wait: { milliseconds: 20 } }\n  - after: { set: { was: '\${ .x }' } }\n`,
+      { x: 7 },
+    );
+    expect(r).toMatchObject({ status: 'succeeded', output: { was: 7 } });
+    expect(r.nodes['pause']).toMatchObject({ status: 'succeeded' });
+  });
+
+  it('export.as sets $context for the tasks after it; if skips a task', async () => {
+    const r = await run(
+      `${head('context')}do:
+  - remember:
+      set: { n: 1 }
+      export: { as: '{ seen: .n }' }
+  - skipped:
+      if: $context.seen == 2
+      set: { n: 100 }
+  - read:
+      set: { n: '\${ .n }', context: '\${ $context.seen }' }
+`,
+    );
+    expect(r).toMatchObject({ status: 'succeeded', output: { n: 1, context: 1 } });
+    expect(r.nodes['skipped']).toMatchObject({ status: 'skipped' });
+  });
+
+  it("the workflow's input.from and output.as", async () => {
+    const r = await run(
+      `${head('filters')}input: { from: .order }\noutput: { as: .total }\ndo:\n  - sum: { set: { total: '\${ .a + .b }' } }\n`,
+      { order: { a: 2, b: 3 } },
+    );
+    expect(r).toMatchObject({ status: 'succeeded', output: 5 });
+  });
+
+  it('run: workflow runs the stored workflow of that name as a child run', async () => {
+    await engine.publish(`${head('child')}do:\n  - greet: { set: { hello: '\${ .name }' } }\n`);
+    const r = await run(
+      `${head('parent')}do:
+  - call:
+      run:
+        workflow: { namespace: test, name: child, version: '1.0.0', input: { name: .user } }
+`,
+      { user: 'Ada' },
+    );
+    expect(r).toMatchObject({ status: 'succeeded', output: { hello: 'Ada' } });
+  });
+
+  it("a catch's retry policy retries a failing call (503 twice, then 200)", async () => {
+    calls = 0;
+    const r = await run(
+      `${head('retries')}do:
+  - get:
+      try:
+        - call: { call: http, with: { method: get, endpoint: '${flakyUrl}' } }
+      catch:
+        errors: { with: { status: 503 } }
+        retry:
+          delay: { milliseconds: 10 }
+          backoff: { constant: {} }
+          limit: { attempt: { count: 3 } }
+`,
+    );
+    expect(r).toMatchObject({ status: 'succeeded', output: { call: 3 } });
+    expect(calls).toBe(3);
+  });
+
+  it('for over an empty list leaves the data as it was', async () => {
+    const r = await run(
+      `${head('for-none')}do:\n  - each:\n      for: { in: .items }\n      do:\n        - add: { set: { n: '\${ .n + 1 }' } }\n`,
+      { items: [], n: 0 },
+    );
+    expect(r).toMatchObject({ status: 'succeeded', output: { items: [], n: 0 } });
+  });
+
+  it('a jq error at run time fails the task, uncaught, as an SW expression error', async () => {
+    const r = await run(`${head('jq-fails')}do:\n  - bad: { set: { n: '\${ .a.b + 1 }' } }\n`, {
+      a: 'text',
+    });
+    expect(r.status).toBe('failed');
+    expect(r.error).toMatchObject({
+      code: 'expression_error',
+      message: expect.stringMatching(/^jq: /),
+    });
+  });
+});
