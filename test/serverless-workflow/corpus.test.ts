@@ -134,6 +134,17 @@ describe('bad input', () => {
     expect(r.diagnostics[0]!.column).toBeGreaterThan(12);
   });
 
+  it('a document nested past the depth limit is refused before it is translated', () => {
+    let tasks: unknown = [{ leaf: { set: { n: 1 } } }];
+    for (let i = 0; i < 200; i++) tasks = [{ [`t${i}`]: { do: tasks } }];
+    const r = validateWorkflow({
+      document: { dsl: '1.0.3', namespace: 'x', name: 'deep', version: '1.0.0' },
+      do: tasks,
+    });
+    expect(r.ok).toBe(false);
+    if (!r.ok) expect(r.diagnostics[0]?.message).toMatch(/deep/);
+  });
+
   it('a `then` that loops back is refused, naming the task', () => {
     const r = validateWorkflow(
       [

@@ -13,7 +13,7 @@
 import type { NodeRegistry } from '../nodes/registry.js';
 import type { Diagnostic } from './diagnostic.js';
 import { toDiagnostics, type Finding, type Locator } from './findings.js';
-import { resolveLimits, type DslLimits } from './limits.js';
+import { checkPlainData, resolveLimits, type DslLimits } from './limits.js';
 import { readText } from './parse.js';
 import type { WorkflowDefinition } from './types.js';
 import { validateData } from './validate.js';
@@ -93,7 +93,7 @@ export function parseDefinition(text: string, options: ParseOptions): ParseResul
   const limits = resolveLimits(options.limits);
   const read = readText(text, options.format, limits);
   if (!read.ok) return { ok: false, diagnostics: toDiagnostics(read.findings, 'error') };
-  const translated = translateDialect(read.value, options.dialects ?? []);
+  const translated = translateDialect(read.value, options.dialects ?? [], limits);
   if (!translated.ok)
     return result(undefined, [...read.warnings, ...translated.findings], read.locator);
   const outcome = validateData(translated.value, options.registry, limits, !translated.dialect);
@@ -111,7 +111,11 @@ type Translated =
 const WEFT_KEYS = ['id', 'nodes', 'edges', 'states', 'kind'];
 
 /** A document of a dialect -> Weft data; a document of no known language -> one clear error. */
-function translateDialect(value: unknown, dialects: readonly Dialect[]): Translated {
+function translateDialect(
+  value: unknown,
+  dialects: readonly Dialect[],
+  limits: DslLimits,
+): Translated {
   const dialect = dialects.find((d) => d.recognises(value));
   if (dialect === undefined) {
     const object = typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -131,6 +135,10 @@ function translateDialect(value: unknown, dialects: readonly Dialect[]): Transla
     }
     return { ok: true, value, dialect: false };
   }
+  // The limits hold before a translator walks the document, as they do before validation.
+  const plain = checkPlainData(value, limits, Math.max(2 * limits.maxBytes, 100_000));
+  if (plain.problem !== undefined)
+    return { ok: false, findings: [{ ...plain.problem, severity: 'error' }] };
   const t = dialect.translate(value);
   if (t.findings.some((f) => f.severity === 'error') || t.definition === undefined)
     return { ok: false, findings: t.findings };
@@ -153,7 +161,7 @@ function compiledFindings(items: readonly Finding[]): Finding[] {
  */
 export function validateDefinition(value: unknown, options: ValidateOptions): ParseResult {
   const limits = resolveLimits(options.limits);
-  const translated = translateDialect(value, options.dialects ?? []);
+  const translated = translateDialect(value, options.dialects ?? [], limits);
   if (!translated.ok) return result(undefined, translated.findings, undefined);
   const outcome = validateData(translated.value, options.registry, limits, false);
   const extra = extraFindings(outcome.definition, options.check);
