@@ -1,8 +1,8 @@
 /**
  * Serverless Workflow tasks beyond the conformance kit, through the real engine on SQLite: a
  * `fork` of all branches, `wait`, `export` and `$context`, `if`, the workflow's `input.from` and
- * `output.as`, `run: workflow`, a catch's retry policy, a `for` over nothing, and a jq error
- * at run time.
+ * `output.as`, `run: workflow`, a catch's retry policy, `for` with `while` and over nothing, and a
+ * jq error at run time.
  */
 import { mkdtempSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
@@ -125,6 +125,30 @@ describe('Serverless Workflow tasks', () => {
     );
     expect(r).toMatchObject({ status: 'succeeded', output: { call: 3 } });
     expect(calls).toBe(3);
+  });
+
+  it('for with while stops once the condition fails after an iteration; items may be arrays', async () => {
+    const r = await run(
+      `${head('for-while')}do:
+  - add:
+      for: { each: pair, in: .pairs, at: i }
+      while: .total < 10
+      do:
+        - step:
+            set:
+              total: '\${ (.total // 0) + ($pair | add) }'
+              seen: '\${ (.seen // []) + [$i] }'
+              pairs: '\${ .pairs }'
+`,
+      {
+        pairs: [
+          [1, 2],
+          [3, 4],
+          [5, 6],
+        ],
+      },
+    );
+    expect(r).toMatchObject({ status: 'succeeded', output: { total: 10, seen: [0, 1] } });
   });
 
   it('for over an empty list leaves the data as it was', async () => {

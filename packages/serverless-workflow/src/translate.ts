@@ -693,7 +693,11 @@ class Translator {
     const each = typeof f['each'] === 'string' ? f['each'] : 'item';
     const at = typeof f['at'] === 'string' ? f['at'] : 'index';
     this.checkExpression([...path, 'for', 'in'], f['in'], true);
-    if (task['while'] !== undefined) this.unsupported([...path, 'while'], 'a `for` with `while`');
+    // `while`: checked after each iteration, on its output, by the body's last node, which then
+    // outputs `{ data, more }`; the loop goes on while `more` holds.
+    const whileExpr = typeof task['while'] === 'string' ? bareExpression(task['while']) : undefined;
+    if (task['while'] !== undefined) this.checkExpression([...path, 'while'], task['while'], true);
+    const unwrap = whileExpr === undefined ? '' : '.data';
     const inExpr = bareExpression(String(f['in']));
     const items = this.add(
       scope,
@@ -716,20 +720,33 @@ class Translator {
       inLoop: true,
       vars: {
         ...scope.vars,
-        [each]: `{{ ($i := iteration - 1; ${itemsId}.items[$i]) }}`,
+        [each]: `{{ ($i := iteration - 1; $lookup(${itemsId}, 'items')[$i]) }}`,
         [at]: '{{ iteration - 1 }}',
       },
     };
     const loopId = this.id(name);
-    const start: Exit[] = [{ from: '', data: `(iteration = 1 ? ${itemsId}.data : previous)` }];
+    const start: Exit[] = [
+      { from: '', data: `(iteration = 1 ? ${itemsId}.data : previous${unwrap})` },
+    ];
     const r = this.list(task['do'], [...path, 'do'], `${pointer}/do`, start, bodyScope);
     const bodyExits = [...r.outs.map((o) => o.exit), ...r.ends];
-    if (bodyExits.length > 0)
-      this.add(
-        bodyScope,
-        { id: this.id(`${name}_next`), type: 'jq', name, description: pointer },
-        bodyExits,
-      );
+    const next =
+      bodyExits.length === 0
+        ? undefined
+        : this.add(
+            bodyScope,
+            {
+              id: this.id(`${name}_next`),
+              type: 'jq',
+              name,
+              description: pointer,
+              ...(whileExpr === undefined
+                ? {}
+                : { with: { value: { data: '${ . }', more: `\${ ${whileExpr} }` } } }),
+            },
+            bodyExits,
+          );
+    const more = whileExpr === undefined || next === undefined ? '' : ` and ${next.id}.more`;
     this.add(
       scope,
       {
@@ -737,7 +754,10 @@ class Translator {
         type: 'loop',
         name,
         description: pointer,
-        with: { while: `iteration < $count(${itemsId}.items)`, max_iterations: 100_000 },
+        with: {
+          while: `iteration < $count($lookup(${itemsId}, 'items'))${more}`,
+          max_iterations: 100_000,
+        },
         nodes: body.nodes,
         edges: body.edges,
       },
@@ -748,7 +768,7 @@ class Translator {
       scope,
       { id: this.id(`${name}_done`), type: 'jq', name, description: pointer },
       [
-        { from: loopId, data: `${loopId}.output` },
+        { from: loopId, data: `${loopId}.output${unwrap}` },
         { from: itemsId, port: 'default', data: `${itemsId}.data` },
       ],
     );
