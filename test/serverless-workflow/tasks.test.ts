@@ -1,8 +1,8 @@
 /**
  * Serverless Workflow tasks beyond the conformance kit, through the real engine on SQLite: a
  * `fork` of all branches, `wait`, `export` and `$context`, `if`, the workflow's `input.from` and
- * `output.as`, `run: workflow`, a catch's retry policy, `for` with `while` and over nothing, and a
- * jq error at run time.
+ * `output.as`, `run: workflow`, a catch's retry policy, `for` with `while` and over nothing,
+ * `listen`, and a jq error at run time.
  */
 import { mkdtempSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
@@ -149,6 +149,37 @@ describe('Serverless Workflow tasks', () => {
       },
     );
     expect(r).toMatchObject({ status: 'succeeded', output: { total: 10, seen: [0, 1] } });
+  });
+
+  it('listen waits for an event delivered to the run, refuses one of another type, outputs [event]', async () => {
+    const { id } = await engine.publish(
+      `${head('listens')}do:
+  - awaitPayment:
+      listen:
+        to:
+          one:
+            with: { type: com.example.paid, source: '\${ .shop }' }
+  - record:
+      set: { paid: '\${ .[0].data.amount }' }
+`,
+    );
+    const waiting = await engine.run(id, { input: { shop: 'https://shop.example' } });
+    expect(waiting).toMatchObject({ status: 'waiting' });
+    await expect(
+      engine.input(waiting.id, 'awaitPayment', {
+        type: 'com.example.other',
+        source: 'https://shop.example',
+      }),
+    ).rejects.toMatchObject({ code: 'invalid_answer' });
+    await engine.input(waiting.id, 'awaitPayment', {
+      type: 'com.example.paid',
+      source: 'https://shop.example',
+      data: { amount: 40 },
+    });
+    expect(await engine.wait(waiting.id)).toMatchObject({
+      status: 'succeeded',
+      output: { paid: 40 },
+    });
   });
 
   it('for over an empty list leaves the data as it was', async () => {

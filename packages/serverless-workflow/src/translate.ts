@@ -472,8 +472,7 @@ class Translator {
     else if (isObj(task['run']))
       result = this.runTask(name, task, path, pointer, inner, scope, then);
     else if (task['listen'] !== undefined) {
-      this.unsupported([...path, 'listen'], '`listen` (waiting for events in a graph run)');
-      return { outs: [], ends: [] };
+      return this.listen(name, task, path, pointer, into, scope, filters, then, skipped);
     } else {
       this.error(
         path,
@@ -620,6 +619,66 @@ class Translator {
         name,
         description: pointer,
         with: { ...filters, with: w, instance: pointer },
+      },
+      into,
+    );
+    return this.exported(
+      task,
+      path,
+      name,
+      pointer,
+      [{ directive: then, exit: exitOf(node.id, into) }],
+      scope,
+      skipped,
+    );
+  }
+
+  /**
+   * `listen` to one event, or to `any` of several: an `sw.listen` node waiting for the event
+   * delivered to the run as its answer (`weft runs input`, `POST /v1/runs/{id}/input`).
+   */
+  private listen(
+    name: string,
+    task: Obj,
+    path: Path,
+    pointer: string,
+    into: Exit[],
+    scope: Scope,
+    filters: Obj,
+    then: string,
+    skipped: Out[],
+  ) {
+    const l = isObj(task['listen']) ? task['listen'] : {};
+    const to = isObj(l['to']) ? l['to'] : {};
+    const at = [...path, 'listen', 'to'];
+    const withOf = (f: unknown): unknown => (isObj(f) ? f['with'] : undefined);
+    let events: unknown[] = [];
+    if (to['one'] !== undefined) events = [withOf(to['one'])];
+    // `any: []` is any event at all.
+    else if (Array.isArray(to['any']))
+      events = to['any'].length === 0 ? [{}] : to['any'].map(withOf);
+    else {
+      this.unsupported([...at, 'all'], '`listen.to.all` (Weft waits for one event)');
+      return { outs: [], ends: [] };
+    }
+    if (to['until'] !== undefined) this.unsupported([...at, 'until'], '`listen.to.until`');
+    if (l['read'] !== undefined && l['read'] !== 'data')
+      this.unsupported([...path, 'listen', 'read'], '`listen.read`');
+    if (events.some((e) => !isObj(e))) {
+      this.error(at, 'each event to listen to needs `with` (its attributes)');
+      return { outs: [], ends: [] };
+    }
+    if (task['foreach'] !== undefined)
+      this.unsupported([...path, 'foreach'], '`listen` with `foreach`');
+    this.checkValue(at, events);
+    const node = this.add(
+      scope,
+      {
+        id: this.id(name),
+        type: 'sw.listen',
+        name,
+        description: pointer,
+        with: { ...filters, events },
       },
       into,
     );

@@ -368,6 +368,33 @@ export const swEmitNode = defineNode({
     }),
 });
 
+/** A JSON Schema that an event must match: each attribute of `with` as a constant. */
+function eventSchema(filter: Record<string, unknown>): Record<string, unknown> {
+  const properties = Object.fromEntries(Object.entries(filter).map(([k, v]) => [k, { const: v }]));
+  return { type: 'object', required: Object.keys(filter), properties };
+}
+
+export const swListenNode = defineNode({
+  type: 'sw.listen',
+  description:
+    'A Serverless Workflow `listen`: waits until an event matching one of `events` (CloudEvent attributes) is delivered to the run, as the answer to this node; outputs `[event]`.',
+  params: z.strictObject({
+    ...taskParams,
+    events: z.array(z.record(z.string(), z.unknown())).min(1),
+  }),
+  raw: [...RAW_TASK_PATHS, 'events'],
+  run: async (ctx, p) =>
+    runTask(p, async (input, vars) => {
+      const filters = p.events.map((f) => evaluateValue(f, input, vars) as Record<string, unknown>);
+      const schemas = filters.map(eventSchema);
+      const event = await ctx.ask('event', {
+        prompt: { listen: filters },
+        schema: schemas.length === 1 ? schemas[0]! : { anyOf: schemas },
+      });
+      return [event];
+    }),
+});
+
 /** `jq` whose output is its graph's output: the end of a compiled document. */
 export const jqOutputNode = defineNode({
   ...jqNode,
@@ -461,4 +488,5 @@ export const serverlessWorkflowNodes = [
   swHttpNode,
   swOpenApiNode,
   swEmitNode,
+  swListenNode,
 ];
