@@ -87,6 +87,16 @@ describe('Serverless Workflow tasks', () => {
     expect(r.nodes['skipped']).toMatchObject({ status: 'skipped' });
   });
 
+  it('$context is null before any export; $task names the task', async () => {
+    const r = await run(
+      `${head('task-vars')}do:\n  - first: { set: { context: '\${ $context }', task: '\${ $task }' } }\n`,
+    );
+    expect(r).toMatchObject({
+      status: 'succeeded',
+      output: { context: null, task: { name: 'first', reference: '/do/0/first' } },
+    });
+  });
+
   it("the workflow's input.from and output.as", async () => {
     const r = await run(
       `${head('filters')}input: { from: .order }\noutput: { as: .total }\ndo:\n  - sum: { set: { total: '\${ .a + .b }' } }\n`,

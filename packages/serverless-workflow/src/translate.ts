@@ -152,6 +152,8 @@ class Translator {
       vars: {
         workflow: { definition: { document }, input: '{{ inputs }}' },
         runtime: { name: 'weft' },
+        // Until an `export` sets it.
+        context: null,
       },
       inLoop: false,
     };
@@ -241,7 +243,9 @@ class Translator {
     if (readsInput && node.type !== 'wait' && node.type !== 'subworkflow') {
       node.with = { input: dataTemplate(incoming), ...node.with };
       const context = contextTemplate(incoming);
-      const vars = context === undefined ? scope.vars : { ...scope.vars, context };
+      const task =
+        node.name === undefined ? {} : { task: { name: node.name, reference: node.description } };
+      const vars = { ...scope.vars, ...task, ...(context === undefined ? {} : { context }) };
       if (node.with['vars'] === undefined) node.with['vars'] = vars;
     }
     scope.level.nodes.push(node);
