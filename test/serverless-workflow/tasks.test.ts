@@ -192,6 +192,28 @@ describe('Serverless Workflow tasks', () => {
     });
   });
 
+  it('call: http with output: response keeps the credentials it sent out of the output', async () => {
+    calls = 10;
+    const r = await run(
+      `${head('response')}do:
+  - get:
+      call: http
+      with:
+        method: get
+        endpoint: { uri: '${flakyUrl}', authentication: { bearer: { token: secret-token } } }
+        output: response
+`,
+    );
+    expect(r).toMatchObject({
+      status: 'succeeded',
+      output: {
+        statusCode: 200,
+        request: { method: 'GET', headers: { authorization: '[redacted]' } },
+      },
+    });
+    expect(JSON.stringify(r.output)).not.toContain('secret-token');
+  });
+
   it('for over an empty list leaves the data as it was', async () => {
     const r = await run(
       `${head('for-none')}do:\n  - each:\n      for: { in: .items }\n      do:\n        - add: { set: { n: '\${ .n + 1 }' } }\n`,

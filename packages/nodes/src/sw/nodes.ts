@@ -191,7 +191,16 @@ function shape(
       typeof answer.body === 'string' ? answer.body : JSON.stringify(answer.body),
     ).toString('base64');
   return {
-    request: { method: request.method.toUpperCase(), uri: request.url, headers: request.headers },
+    request: {
+      method: request.method.toUpperCase(),
+      uri: request.url,
+      // The output is stored and shown: the credentials sent are not.
+      headers: Object.fromEntries(
+        Object.entries(request.headers).map(([k, v]) =>
+          k.toLowerCase() === 'authorization' ? [k, '[redacted]'] : [k, v],
+        ),
+      ),
+    },
     statusCode: answer.status,
     headers: answer.headers,
     content: answer.body,
