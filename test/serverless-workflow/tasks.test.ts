@@ -214,6 +214,39 @@ describe('Serverless Workflow tasks', () => {
     expect(JSON.stringify(r.output)).not.toContain('secret-token');
   });
 
+  it('a function of use.functions is called with its arguments; its input schema is checked', async () => {
+    calls = 10;
+    const text = `${head('functions')}use:
+  functions:
+    fetch:
+      input:
+        schema:
+          document: { type: object, required: [page], properties: { page: { type: integer } } }
+      call: http
+      with: { method: get, endpoint: '${flakyUrl}?page={page}' }
+do:
+  - get:
+      call: fetch
+      with: { page: '\${ .page }' }
+      output: { as: .call }
+`;
+    expect(await run(text, { page: 2 })).toMatchObject({ status: 'succeeded', output: 11 });
+    const refused = await run(text, { page: 'two' });
+    expect(refused.status).toBe('failed');
+    expect(refused.error).toMatchObject({
+      code: 'sw.validation',
+      details: { status: 400, detail: expect.stringMatching(/page/) },
+    });
+  });
+
+  it("the workflow's input.schema becomes the run's inputs: a bad input starts nothing", async () => {
+    const { id } = await engine.publish(
+      `${head('typed')}input:\n  schema:\n    document: { type: object, required: [n] }\ndo:\n  - a: { set: { n: '\${ .n }' } }\n`,
+    );
+    await expect(engine.run(id, { input: {} })).rejects.toMatchObject({ code: 'invalid_input' });
+    expect(await engine.run(id, { input: { n: 1 } })).toMatchObject({ output: { n: 1 } });
+  });
+
   it('for over an empty list leaves the data as it was', async () => {
     const r = await run(
       `${head('for-none')}do:\n  - each:\n      for: { in: .items }\n      do:\n        - add: { set: { n: '\${ .n + 1 }' } }\n`,

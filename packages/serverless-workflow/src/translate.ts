@@ -135,6 +135,8 @@ class Translator {
   private readonly findings: Finding[] = [];
   private readonly ids = new Map<string, number>();
   private readonly use: Obj;
+  /** Functions being compiled, to refuse one that calls itself. */
+  private readonly calling = new Set<string>();
 
   constructor(private readonly doc: Obj) {
     this.use = isObj(doc['use']) ? doc['use'] : {};
@@ -189,6 +191,9 @@ class Translator {
       ...(isObj(this.doc['schedule']) && typeof this.doc['schedule']['cron'] === 'string'
         ? { triggers: [{ type: 'cron', schedule: this.doc['schedule']['cron'] }] }
         : {}),
+      ...(this.schema(this.doc['input'], ['input', 'schema']) === undefined
+        ? {}
+        : { inputs: this.schema(this.doc['input'], ['input', 'schema']) }),
       nodes: top.nodes,
       edges: top.edges,
     };
@@ -208,8 +213,6 @@ class Translator {
     }
     if (this.doc['timeout'] !== undefined)
       this.unsupported(['timeout'], "a workflow `timeout` (use Weft's `limits.timeout_ms`)");
-    if (isObj(this.doc['use']) && this.doc['use']['functions'] !== undefined)
-      this.unsupported(['use', 'functions'], 'custom functions (`use.functions`)');
   }
 
   private unsupported(path: Path, what: string): void {
@@ -380,10 +383,6 @@ class Translator {
     const filters = this.filters(task, path);
     if (isObj(task['timeout']) || typeof task['timeout'] === 'string')
       this.unsupported([...path, 'timeout'], 'a task `timeout`');
-    if (isObj(task['input']) && task['input']['schema'] !== undefined)
-      this.unsupported([...path, 'input', 'schema'], 'an input `schema`');
-    if (isObj(task['output']) && task['output']['schema'] !== undefined)
-      this.unsupported([...path, 'output', 'schema'], 'an output `schema`');
 
     // `if`: the task runs only when it holds; otherwise the flow goes on past it.
     let into = incoming;
@@ -449,7 +448,7 @@ class Translator {
 
     // Composite and waiting tasks: their filters are nodes of their own around them.
     let inner = into;
-    if (filters['from'] !== undefined) {
+    if (filters['from'] !== undefined || filters['input_schema'] !== undefined) {
       const pre = this.add(
         scope,
         {
@@ -457,7 +456,7 @@ class Translator {
           type: 'jq',
           name,
           description: pointer,
-          with: { from: filters['from'] },
+          with: pick(filters, ['from', 'input_schema']),
         },
         into,
       );
@@ -484,7 +483,7 @@ class Translator {
       );
       return { outs: [], ends: [] };
     }
-    if (filters['as'] !== undefined) {
+    if (filters['as'] !== undefined || filters['output_schema'] !== undefined) {
       const exits = result.outs.map((o) => o.exit);
       if (exits.length > 0) {
         const post = this.add(
@@ -494,7 +493,7 @@ class Translator {
             type: 'jq',
             name,
             description: pointer,
-            with: { as: filters['as'] },
+            with: pick(filters, ['as', 'output_schema']),
           },
           exits,
         );
@@ -518,7 +517,27 @@ class Translator {
       this.checkExpression([...path, 'output', 'as'], output['as'], true);
       out['as'] = output['as'];
     }
+    const inSchema = this.schema(input, [...path, 'input', 'schema']);
+    if (inSchema !== undefined) out['input_schema'] = inSchema;
+    const outSchema = this.schema(output, [...path, 'output', 'schema']);
+    if (outSchema !== undefined) out['output_schema'] = outSchema;
     return out;
+  }
+
+  /** An `input`/`output` `schema` given inline (`document`); one by `resource` is refused. */
+  private schema(holder: unknown, path: Path): Obj | undefined {
+    if (!isObj(holder) || !isObj(holder['schema'])) return undefined;
+    const schema = holder['schema'];
+    const format = typeof schema['format'] === 'string' ? schema['format'] : 'json';
+    if (!/^json(:|$)/.test(format)) {
+      this.unsupported([...path, 'format'], `a schema in \`${format}\``);
+      return undefined;
+    }
+    if (!isObj(schema['document'])) {
+      this.unsupported(path, 'a schema by `resource`');
+      return undefined;
+    }
+    return schema['document'];
   }
 
   /** `export.as`: a node computing the new `$context` from the task's output. */
@@ -605,6 +624,9 @@ class Translator {
     const w = isObj(task['with']) ? task['with'] : {};
     this.checkValue([...path, 'with'], w);
     const type = kind === 'http' ? 'sw.http' : kind === 'openapi' ? 'sw.openapi' : undefined;
+    const functions = isObj(this.use['functions']) ? this.use['functions'] : {};
+    if (type === undefined && isObj(functions[kind]))
+      return this.callFunction(name, task, path, pointer, into, scope, filters, then, skipped);
     if (type === undefined) {
       this.unsupported(
         [...path, 'call'],
@@ -1079,6 +1101,78 @@ class Translator {
     };
   }
 
+  /**
+   * A call of a function of `use.functions` (a task itself): its arguments (`with`, `${ }`
+   * evaluated on the caller's input) are the input of the function's task, compiled in place.
+   */
+  private callFunction(
+    name: string,
+    task: Obj,
+    path: Path,
+    pointer: string,
+    into: Exit[],
+    scope: Scope,
+    filters: Obj,
+    then: string,
+    skipped: Out[],
+  ) {
+    const fn = task['call'] as string;
+    if (this.calling.has(fn)) {
+      this.error([...path, 'call'], `the function \`${fn}\` calls itself`);
+      return { outs: [], ends: [] };
+    }
+    const args = this.add(
+      scope,
+      {
+        id: this.id(`${name}_args`),
+        type: 'jq',
+        name,
+        description: pointer,
+        with: { ...pick(filters, ['from', 'input_schema']), value: task['with'] ?? {} },
+      },
+      into,
+    );
+    this.calling.add(fn);
+    const body = (this.use['functions'] as Obj)[fn] as Obj;
+    const r = this.task(
+      name,
+      body,
+      ['use', 'functions', fn],
+      pointer,
+      [exitOf(args.id, into)],
+      scope,
+    );
+    this.calling.delete(fn);
+    let exits = [...r.outs.map((o) => o.exit)];
+    if (
+      (filters['as'] !== undefined || filters['output_schema'] !== undefined) &&
+      exits.length > 0
+    ) {
+      const post = this.add(
+        scope,
+        {
+          id: this.id(`${name}_output`),
+          type: 'jq',
+          name,
+          description: pointer,
+          with: pick(filters, ['as', 'output_schema']),
+        },
+        exits,
+      );
+      exits = [exitOf(post.id, exits)];
+    }
+    const done = this.exported(
+      task,
+      path,
+      name,
+      pointer,
+      exits.map((exit) => ({ directive: then, exit })),
+      scope,
+      skipped,
+    );
+    return { outs: done.outs, ends: [...r.ends, ...done.ends] };
+  }
+
   /** Inline `basic` and `bearer` are applied; named ones and other schemes are refused. */
   private checkAuthentication(w: Obj, path: Path): void {
     const places: [unknown, Path][] = [
@@ -1206,6 +1300,10 @@ function failedError(ids: string[]): string {
     (rest, id) => `($exists(${id}.error.code) ? ${id}.error : ${rest})`,
     'null',
   );
+}
+
+function pick(o: Obj, keys: string[]): Obj {
+  return Object.fromEntries(keys.filter((k) => o[k] !== undefined).map((k) => [k, o[k]]));
 }
 
 /** The exit of a node that outputs the task's data. */

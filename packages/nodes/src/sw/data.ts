@@ -4,6 +4,7 @@
  * (`input.from` before it runs, `output.as` after, with `$input` bound to its transformed input).
  * Every SW node type goes through {@link runTask}, so the filters mean the same everywhere.
  */
+import { validateAgainst } from '@weft/core';
 import {
   bareExpression,
   customCode,
@@ -55,16 +56,41 @@ export const taskParams = {
   from: z.unknown().optional(),
   /** `output.as`. */
   as: z.unknown().optional(),
+  /** `input.schema.document`: the raw input must match it. */
+  input_schema: z.record(z.string(), z.unknown()).optional(),
+  /** `output.schema.document`: the filtered output must match it. */
+  output_schema: z.record(z.string(), z.unknown()).optional(),
 };
 
 /** Parameter paths of {@link taskParams} kept verbatim (their `${ }` are jq, not templates). */
-export const RAW_TASK_PATHS = ['from', 'as'] as const;
+export const RAW_TASK_PATHS = ['from', 'as', 'input_schema', 'output_schema'] as const;
 
 export interface TaskData {
   input?: unknown;
   vars: Record<string, unknown>;
   from?: unknown;
   as?: unknown;
+  input_schema?: Record<string, unknown> | undefined;
+  output_schema?: Record<string, unknown> | undefined;
+}
+
+/** A value checked against a task's schema: a mismatch is an SW `validation` error (400). */
+function checkSchema(
+  schema: Record<string, unknown> | undefined,
+  value: unknown,
+  what: string,
+): void {
+  if (schema === undefined) return;
+  try {
+    validateAgainst(schema, value, { code: 'invalid_input', root: '$', what });
+  } catch (e) {
+    throw swError({
+      type: `${ERROR_TYPES_BASE}validation`,
+      status: 400,
+      title: 'Validation Error',
+      detail: e instanceof Error ? e.message : String(e),
+    });
+  }
 }
 
 /** Runs `work` on the task's transformed input and filters its output. */
@@ -73,11 +99,14 @@ export async function runTask(
   work: (input: unknown, vars: Record<string, unknown>) => unknown,
 ): Promise<unknown> {
   const raw = p.input ?? null;
+  checkSchema(p.input_schema, raw, 'the task input');
   const vars = { ...p.vars, input: raw };
   const input = applyFilter(p.from, raw, vars);
   const taskVars = { ...vars, input };
   const output = await work(input, taskVars);
-  return applyFilter(p.as, output, taskVars);
+  const filtered = applyFilter(p.as, output, taskVars);
+  checkSchema(p.output_schema, filtered, 'the task output');
+  return filtered;
 }
 
 /** The error types of the DSL, under https://serverlessworkflow.io/spec/1.0.0/errors/. */
