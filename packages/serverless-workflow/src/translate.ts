@@ -694,8 +694,8 @@ class Translator {
       this.error(at, 'each event to listen to needs `with` (its attributes)');
       return { outs: [], ends: [] };
     }
-    if (task['foreach'] !== undefined)
-      this.unsupported([...path, 'foreach'], '`listen` with `foreach`');
+    if (l['foreach'] !== undefined)
+      this.unsupported([...path, 'listen', 'foreach'], '`listen.foreach`');
     this.checkValue(at, events);
     const node = this.add(
       scope,
