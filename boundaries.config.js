@@ -14,9 +14,20 @@ export const ALLOWED_IMPORTS = {
   'store-sqlite': ['core'],
   'store-postgres': ['core'],
   client: ['core'],
-  engine: ['core', 'nodes', 'store-sqlite', 'store-postgres'],
+  // Serverless Workflow documents -> Weft definitions: pure but for reading its shipped schema.
+  'serverless-workflow': ['core'],
+  engine: ['core', 'nodes', 'store-sqlite', 'store-postgres', 'serverless-workflow'],
   server: ['core'],
-  weft: ['core', 'nodes', 'store-sqlite', 'store-postgres', 'client', 'engine', 'server'],
+  weft: [
+    'core',
+    'nodes',
+    'store-sqlite',
+    'store-postgres',
+    'serverless-workflow',
+    'client',
+    'engine',
+    'server',
+  ],
 };
 
 /** Node modules that do I/O: the pure core imports none of them. */

@@ -41,5 +41,6 @@ export type {
 } from './ports/memory-store.js';
 export { KNOWLEDGE_LIMITS, MEMORY_LIMITS } from './store-kit/memory-bounds.js';
 export { WeftError, customCode, toWeftError } from './errors.js';
+export { bareExpression, checkJq, evaluateJq, runtimeExpression } from './expr/jq.js';
 export type { ErrorInfo } from './errors.js';
 export type { Logger } from './ports/logger.js';

@@ -14,6 +14,7 @@ import {
   type WorkflowDefinition,
 } from '@weft/core';
 import { standardNodes } from '@weft/nodes';
+import { serverlessWorkflow } from '@weft/serverless-workflow';
 import { cronDiagnostics } from './triggers/cron.js';
 
 export interface ValidateOptions {
@@ -35,6 +36,8 @@ export function validateWorkflow(
   const common = {
     registry: options.registry ?? new NodeRegistry(standardNodes),
     check: (definition: WorkflowDefinition) => cronDiagnostics(definition, now),
+    // Serverless Workflow 1.0 documents compile to Weft graphs wherever a definition enters.
+    dialects: [serverlessWorkflow],
     ...(options.limits ? { limits: options.limits } : {}),
   };
   return typeof source === 'string'

@@ -13,7 +13,7 @@
 import type { NodeRegistry } from '../nodes/registry.js';
 import type { Diagnostic } from './diagnostic.js';
 import { toDiagnostics, type Finding, type Locator } from './findings.js';
-import { resolveLimits, type DslLimits } from './limits.js';
+import { checkPlainData, resolveLimits, type DslLimits } from './limits.js';
 import { readText } from './parse.js';
 import type { WorkflowDefinition } from './types.js';
 import { validateData } from './validate.js';
@@ -52,8 +52,25 @@ export type ExtraCheck = (
   definition: WorkflowDefinition,
 ) => readonly { path: readonly (string | number)[]; message: string }[];
 
+/**
+ * Another workflow language whose documents compile to Weft graphs (Serverless Workflow 1.0):
+ * recognised by its own marker, translated to a Weft definition (plain data) that then goes
+ * through the same validation. Its findings name paths of the document as written, so they are
+ * placed in the source like the language's own.
+ */
+export interface Dialect {
+  /** How documents of the dialect are told, for messages (`Serverless Workflow 1.0 (document.dsl)`). */
+  name: string;
+  recognises(value: unknown): boolean;
+  translate(value: unknown): { definition?: unknown; findings: Finding[] };
+}
+
+export type { Finding } from './findings.js';
+
 export interface ParseOptions {
   registry: NodeRegistry;
+  /** Other languages accepted besides Weft's own. */
+  dialects?: readonly Dialect[];
   /** Defaults to JSON when the text starts with `{`, else YAML. */
   format?: 'yaml' | 'json';
   limits?: Partial<DslLimits>;
@@ -62,6 +79,7 @@ export interface ParseOptions {
 
 export interface ValidateOptions {
   registry: NodeRegistry;
+  dialects?: readonly Dialect[];
   limits?: Partial<DslLimits>;
   check?: ExtraCheck;
 }
@@ -75,10 +93,65 @@ export function parseDefinition(text: string, options: ParseOptions): ParseResul
   const limits = resolveLimits(options.limits);
   const read = readText(text, options.format, limits);
   if (!read.ok) return { ok: false, diagnostics: toDiagnostics(read.findings, 'error') };
-  const outcome = validateData(read.value, options.registry, limits, true);
+  const translated = translateDialect(read.value, options.dialects ?? [], limits);
+  if (!translated.ok)
+    return result(undefined, [...read.warnings, ...translated.findings], read.locator);
+  const outcome = validateData(translated.value, options.registry, limits, !translated.dialect);
   const extra = extraFindings(outcome.definition, options.check);
-  const findings = [...read.warnings, ...outcome.findings.items, ...extra];
+  const own = translated.dialect
+    ? compiledFindings(outcome.findings.items)
+    : outcome.findings.items;
+  const findings = [...read.warnings, ...own, ...extra];
   return result(extra.length > 0 ? undefined : outcome.definition, findings, read.locator);
+}
+
+type Translated =
+  { ok: true; value: unknown; dialect: boolean } | { ok: false; findings: Finding[] };
+
+const WEFT_KEYS = ['id', 'nodes', 'edges', 'states', 'kind'];
+
+/** A document of a dialect -> Weft data; a document of no known language -> one clear error. */
+function translateDialect(
+  value: unknown,
+  dialects: readonly Dialect[],
+  limits: DslLimits,
+): Translated {
+  const dialect = dialects.find((d) => d.recognises(value));
+  if (dialect === undefined) {
+    const object = typeof value === 'object' && value !== null && !Array.isArray(value);
+    if (dialects.length > 0 && object && !WEFT_KEYS.some((k) => k in value)) {
+      const others = dialects.map((d) => d.name).join(', ');
+      return {
+        ok: false,
+        findings: [
+          {
+            path: [],
+            severity: 'error',
+            message: `this is neither a Weft workflow (no \`id\`, \`nodes\` or \`states\`) nor a document of ${others}`,
+            position: { line: 1, column: 1 },
+          },
+        ],
+      };
+    }
+    return { ok: true, value, dialect: false };
+  }
+  // The limits hold before a translator walks the document, as they do before validation.
+  const plain = checkPlainData(value, limits, Math.max(2 * limits.maxBytes, 100_000));
+  if (plain.problem !== undefined)
+    return { ok: false, findings: [{ ...plain.problem, severity: 'error' }] };
+  const t = dialect.translate(value);
+  if (t.findings.some((f) => f.severity === 'error') || t.definition === undefined)
+    return { ok: false, findings: t.findings };
+  return { ok: true, value: t.definition, dialect: true };
+}
+
+/** Problems of a compiled graph name its paths, not the document's: said at the top, with them. */
+function compiledFindings(items: readonly Finding[]): Finding[] {
+  return items.map((f) => ({
+    path: [],
+    severity: f.severity,
+    message: `in the graph compiled from this document, at ${f.path.join('.') || 'the top'}: ${f.message}`,
+  }));
 }
 
 /**
@@ -88,9 +161,14 @@ export function parseDefinition(text: string, options: ParseOptions): ParseResul
  */
 export function validateDefinition(value: unknown, options: ValidateOptions): ParseResult {
   const limits = resolveLimits(options.limits);
-  const outcome = validateData(value, options.registry, limits, false);
+  const translated = translateDialect(value, options.dialects ?? [], limits);
+  if (!translated.ok) return result(undefined, translated.findings, undefined);
+  const outcome = validateData(translated.value, options.registry, limits, false);
   const extra = extraFindings(outcome.definition, options.check);
-  const findings = [...outcome.findings.items, ...extra];
+  const own = translated.dialect
+    ? compiledFindings(outcome.findings.items)
+    : outcome.findings.items;
+  const findings = [...own, ...extra];
   return result(extra.length > 0 ? undefined : outcome.definition, findings, undefined);
 }
 

@@ -26,3 +26,11 @@ export {
 export { compileTemplate, hasTemplate } from './template.js';
 export { compileValue } from './value.js';
 export { isScopeValue, toPlainJson, toScopeValue } from './scope.js';
+export {
+  bareExpression,
+  checkJq,
+  evaluateJq,
+  runtimeExpression,
+  type JqOptions,
+  type JqSyntaxError,
+} from './jq.js';

@@ -41,7 +41,9 @@ export function scopeOf(state: RunState, frame: string): Record<string, unknown>
 export function scopeEntry(ns: NodeState): unknown {
   if (ns.status === 'succeeded') return ns.output;
   if ((ns.handled === 'continue' || ns.handled === 'branch') && ns.error !== undefined) {
-    return { error: { code: ns.error.code, message: ns.error.message } };
+    const { code, message, details } = ns.error;
+    // Details (an http status, a raised error's fields) let a handler tell failures apart.
+    return { error: details === undefined ? { code, message } : { code, message, details } };
   }
   return ns.output;
 }

@@ -11,6 +11,7 @@
  * Controls make some of these moves (fail or complete their node, start a body, park): they get
  * them as {@link WALK}, handed to each hook, rather than importing this module, which calls them.
  */
+import { scopeEntry } from './scope.js';
 import type { PlanNode } from '../compile/plan.js';
 import { causeOf, WeftError, type ErrorInfo } from '../errors.js';
 import { toPlainJson, toScopeValue } from '../expr/index.js';
@@ -303,10 +304,7 @@ export function failNode(d: Decider, ns: NodeState, error: AttemptError, final =
   }
   ns.handled = onError.kind;
   ns.output = onError.kind === 'return' ? onError.value : null;
-  const errorView = { code: info.code, message: info.message };
-  d.scopeOf(ns.frame)[ns.nodeId] = toScopeValue(
-    onError.kind === 'return' ? onError.value : { error: errorView },
-  );
+  d.scopeOf(ns.frame)[ns.nodeId] = toScopeValue(scopeEntry(ns));
   d.emit('node.failed', ns.path, { error: info, attempts: ns.attempts, handled: true });
   finishNode(d, ns, onError.kind === 'branch' ? 'error' : 'out');
 }

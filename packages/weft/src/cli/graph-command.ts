@@ -3,12 +3,8 @@
  * `weft graph FILE --format mermaid|dot`: the definition's graph as text for a diagram tool (a
  * state machine's as a Mermaid `stateDiagram-v2`).
  */
-import {
-  NodeRegistry,
-  parseDefinition,
-  type EdgeDefinition,
-  type NodeDefinition,
-} from '@weft/core';
+import { NodeRegistry, type EdgeDefinition, type NodeDefinition } from '@weft/core';
+import { validateWorkflow } from '@weft/engine';
 import { standardNodes } from '@weft/nodes';
 import { CliError, EXIT } from './exit-codes.js';
 import { formatDiagnostic } from './format.js';
@@ -73,7 +69,7 @@ export async function graphCommand(file: string, format: string): Promise<number
   if (format !== 'mermaid' && format !== 'dot') {
     throw new CliError(`--format must be mermaid or dot, not ${format}`, EXIT.invalid);
   }
-  const result = parseDefinition(await readText(file), {
+  const result = validateWorkflow(await readText(file), {
     registry: new NodeRegistry(standardNodes),
   });
   if (!result.ok) {

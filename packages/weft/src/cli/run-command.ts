@@ -5,7 +5,8 @@
  * the embedded store, or on a server: `--server URL`, or the `weft serve` that holds `--db`; or,
  * on PostgreSQL (`--postgres URL`), on the workers of that database, which this process follows.
  */
-import { NodeRegistry, parseDefinition, WeftError } from '@weft/core';
+import { NodeRegistry, WeftError } from '@weft/core';
+import { validateWorkflow } from '@weft/engine';
 import type { WeftClient } from '@weft/core/client';
 import { standardNodes } from '@weft/nodes';
 import { CliError, EXIT } from './exit-codes.js';
@@ -44,7 +45,7 @@ export async function runCommand(a: RunArgs): Promise<number> {
   // An invalid definition is reported before any database is opened (or created). A server
   // given with --server checks it with its own node types instead.
   if (a.server === undefined) {
-    const checked = parseDefinition(text, { registry: new NodeRegistry(standardNodes) });
+    const checked = validateWorkflow(text, { registry: new NodeRegistry(standardNodes) });
     if (!checked.ok) {
       throw new CliError(
         checked.diagnostics.map((d) => formatDiagnostic(a.file, d)).join('\n'),
