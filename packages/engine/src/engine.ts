@@ -88,6 +88,7 @@ function clusterMember(
     concurrency: w.concurrency ?? 64,
     leaseMs: w.leaseMs ?? 10_000,
     pollMs: w.pollMs ?? 1000,
+    claims: w.claims !== false,
   });
 }
 
