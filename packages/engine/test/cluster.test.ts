@@ -273,6 +273,26 @@ for (const { name, place } of PLACES) {
       expect(ran(`${napping}:a`).map((e) => e.by)).toEqual(['late']);
     });
 
+    it('a member that claims nothing carries on a run whose worker stopped when asked to', async () => {
+      const at = await place();
+      const first = await worker(at, 'first', { leaseMs: 60_000 });
+      await first.publish({
+        id: 'gated-own',
+        nodes: [{ id: 'g', type: 'count', with: { gate: 'carry' } }],
+      });
+      const { id } = await first.start('gated-own');
+      await waitFor(() => ran(`${id}:g`).length === 1);
+      const own = await worker(at, 'own', { claims: false });
+      await first.close();
+      await new Promise((r) => setTimeout(r, 300));
+      expect(ran(`${id}:g`)).toHaveLength(1);
+      gate('carry').open();
+      await own.carryOn(id);
+      const view = await own.wait(id, { until: 'finished' });
+      expect(view).toMatchObject({ status: 'succeeded', output: { by: 'own' } });
+      expect(ran(`${id}:g`).map((e) => e.by)).toEqual(['first', 'own']);
+    });
+
     it('two schedulers on one database fire each cron due time once', async () => {
       const at = await place();
       const [one, two] = [

@@ -406,6 +406,11 @@ export class Runner {
     }
   }
 
+  /** Carries on a run whose process died here, unless a live worker holds it (see `send`). */
+  async carryOn(runId: string): Promise<void> {
+    await this.send(runId, { type: 'recover', crashLimit: this.#crashLimit });
+  }
+
   /** Listens to the committed events of a run. Returns the unsubscribe function. */
   subscribe(runId: string, listener: RunListener): () => void {
     let set = this.#listeners.get(runId);

@@ -137,6 +137,10 @@ async function dispatch(t: Target, id: string, a: RunsArgs): Promise<number | Ha
       // the server; on PostgreSQL the workers take it by themselves); a paused one is resumed,
       // and resume refuses any other status itself.
       if (!['running', 'waiting', 'queued'].includes(run.status)) await runs.resume(id);
+      // This process claims nothing on a shared file: a running run no one carries is taken here.
+      else if (run.status === 'running' && t.engine !== undefined && t.onWorkers !== true) {
+        await t.engine.carryOn(id);
+      }
       return carryOn(t, id, a, seq);
     }
     case 'retry': {
