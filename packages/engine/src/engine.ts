@@ -88,6 +88,7 @@ function clusterMember(
     concurrency: w.concurrency ?? 64,
     leaseMs: w.leaseMs ?? 10_000,
     pollMs: w.pollMs ?? 1000,
+    claims: w.claims !== false,
   });
 }
 
@@ -332,6 +333,15 @@ export class Engine {
 
   resume(runId: string): Promise<void> {
     return this.#control.resume(runId);
+  }
+
+  /**
+   * Carries on here a `running` run that no live process carries (its process died), as a worker
+   * would claim it; a run a live worker holds stays there. For an engine that claims nothing
+   * (`worker.claims` false), such as `weft runs resume` on a shared file.
+   */
+  async carryOn(runId: string): Promise<void> {
+    await this.#runner.carryOn(runId);
   }
 
   cancel(runId: string, reason?: string): Promise<void> {

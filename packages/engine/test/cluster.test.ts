@@ -224,6 +224,75 @@ for (const { name, place } of PLACES) {
       expect(await two.wait(id)).toMatchObject({ status: 'succeeded' });
     });
 
+    it('a member that claims nothing carries its own runs only, keyed ones too; the others stay for the workers', async () => {
+      const at = await place();
+      const api = await worker(at, 'api', { concurrency: 0 });
+      await api.publish(COUNTED);
+      await api.publish({
+        id: 'napping',
+        nodes: [
+          { id: 'nap', type: 'wait', with: { duration: 50 } },
+          { id: 'a', type: 'count', needs: ['nap'], with: {} },
+        ],
+      });
+      await api.publish({
+        ...COUNTED,
+        id: 'keyed',
+        concurrency: { key: '{{ inputs.who }}', limit: 1 },
+      });
+      // Others' runs: one whose wait falls due while no worker holds it, and one queued.
+      const carrier = await worker(at, 'carrier', {});
+      const napping = (await carrier.start('napping')).id;
+      await waitFor(async () => (await carrier.get(napping))?.status === 'waiting');
+      await carrier.close();
+      const queued = await api.start('counted');
+      expect(queued.status).toBe('queued');
+
+      const own = await worker(at, 'own', { claims: false, concurrency: 0 });
+      // Never full for its own runs, and nothing else waits for it: not even a run under a key.
+      expect(await own.run('counted')).toMatchObject({
+        status: 'succeeded',
+        output: { by: 'own' },
+      });
+      const keyed = await own.run('keyed', { input: { who: 'ada' } });
+      expect(keyed).toMatchObject({ status: 'succeeded', output: { by: 'own' } });
+      await waitFor(async () => (await own.store.dueTimers(Date.now(), 10)).length > 0);
+      await new Promise((r) => setTimeout(r, 500));
+      expect((await own.store.getRun(queued.id))?.status).toBe('queued');
+      expect((await own.store.getRun(napping))?.status).toBe('waiting');
+      expect(ran(`${queued.id}:a`)).toEqual([]);
+      expect(ran(`${napping}:a`)).toEqual([]);
+
+      // A worker that claims takes them; the member follows them as they end.
+      await worker(at, 'late', {});
+      expect(await own.wait(queued.id)).toMatchObject({
+        status: 'succeeded',
+        output: { by: 'late' },
+      });
+      expect(await own.wait(napping)).toMatchObject({ status: 'succeeded' });
+      expect(ran(`${napping}:a`).map((e) => e.by)).toEqual(['late']);
+    });
+
+    it('a member that claims nothing carries on a run whose worker stopped when asked to', async () => {
+      const at = await place();
+      const first = await worker(at, 'first', { leaseMs: 60_000 });
+      await first.publish({
+        id: 'gated-own',
+        nodes: [{ id: 'g', type: 'count', with: { gate: 'carry' } }],
+      });
+      const { id } = await first.start('gated-own');
+      await waitFor(() => ran(`${id}:g`).length === 1);
+      const own = await worker(at, 'own', { claims: false });
+      await first.close();
+      await new Promise((r) => setTimeout(r, 300));
+      expect(ran(`${id}:g`)).toHaveLength(1);
+      gate('carry').open();
+      await own.carryOn(id);
+      const view = await own.wait(id, { until: 'finished' });
+      expect(view).toMatchObject({ status: 'succeeded', output: { by: 'own' } });
+      expect(ran(`${id}:g`).map((e) => e.by)).toEqual(['first', 'own']);
+    });
+
     it('two schedulers on one database fire each cron due time once', async () => {
       const at = await place();
       const [one, two] = [

@@ -121,6 +121,16 @@ export interface WorkerOptions {
   leaseMs?: number;
   /** Looks for runs that need a worker at least this often, besides the bus's wakes. @default 1000 */
   pollMs?: number;
+  /**
+   * Whether this worker claims runs that need one (queued runs, a dead worker's runs) and fires
+   * the timers of runs it does not carry. false makes a member that carries only its own runs:
+   * those it starts (with their child runs) and those an input given to this engine reaches; a
+   * one-shot command beside the workers, which must not leave others' runs mid-flight when it
+   * ends. Such a member never queues a run of its own for lack of room (`concurrency` does not
+   * apply); a run of its own under a workflow's `concurrency:` key still waits for its key's
+   * turn, and is started here (or by any worker) once the key has room. @default true
+   */
+  claims?: boolean;
 }
 
 export const DEFAULT_DB = './.weft/weft.db';

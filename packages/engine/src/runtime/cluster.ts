@@ -2,7 +2,9 @@
  * @module runtime/cluster
  * This process as one of many workers on a shared database (see `ports/cluster` in the core): its
  * lease, kept alive by a heartbeat and given up by itself before the database would take it;
- * claims of runs that need a worker, on a poll and on the bus's wakes; inputs for runs another
+ * claims of runs that need a worker, on a poll and on the bus's wakes (none for a member that
+ * carries its own runs only, `WorkerOptions.claims` false: it starts its own runs waiting under a
+ * concurrency key there instead); inputs for runs another
  * worker holds, forwarded to that worker over the bus; and the changes of runs committed
  * elsewhere, for the readers of this process (waits, event streams).
  */
@@ -30,6 +32,11 @@ export interface ClusterHost {
   dropAll(reason: WeftError): void;
   /** An input another process forwarded for a run this worker holds. */
   deliver(runId: string, input: RunnerInput): Promise<void>;
+  /**
+   * A member that claims nothing (`claims: false`): starts those of its own queued runs whose
+   * concurrency key has room, in the place of a claim.
+   */
+  admitOwn(): Promise<void>;
 }
 
 export interface ClusterMemberOptions {
@@ -39,6 +46,8 @@ export interface ClusterMemberOptions {
   concurrency: number;
   leaseMs: number;
   pollMs: number;
+  /** Claims runs that need a worker; false: carries its own runs only (`WorkerOptions.claims`). */
+  claims: boolean;
 }
 
 /** How long a forwarded input waits for the holder's reply before asking the database again. */
@@ -116,9 +125,17 @@ export class ClusterMember {
     await this.#unsubscribe?.().catch(() => undefined);
   }
 
-  /** Whether a worker holding `held` runs has its share: a run started here then waits `queued`. */
+  /**
+   * Whether a worker holding `held` runs has its share: a run started here then waits `queued`. A
+   * member that claims nothing is never full: no one else would take its run.
+   */
   full(held: number): boolean {
-    return held >= this.#o.concurrency;
+    return this.#o.claims && held >= this.#o.concurrency;
+  }
+
+  /** Whether this member claims runs that need a worker, or carries its own runs only. */
+  get claims(): boolean {
+    return this.#o.claims;
   }
 
   /** Wakes every worker (this one too) to claim: a place under a concurrency key freed. */
@@ -247,6 +264,10 @@ export class ClusterMember {
         this.#claimAgain = false;
         const host = this.#host;
         if (host === undefined || this.#stopped || !this.#joined) return;
+        if (!this.#o.claims) {
+          await host.admitOwn();
+          continue;
+        }
         const free = this.#o.concurrency - host.held();
         if (free <= 0) return;
         const claims = await this.#o.ports.claims.claim(this.#worker, free);

@@ -132,6 +132,13 @@ export class Runner {
   readonly #timers: TimerWheel;
   readonly #env: ExecuteEnv;
   readonly #turns: KeyTurns;
+  /**
+   * On a member that claims nothing: the unfinished runs that are this process's own (started
+   * here, or reached by an input given here), whose timers it fires; and those of them that wait
+   * `queued` under a concurrency key, which it starts when their key has room.
+   */
+  readonly #own = new Set<string>();
+  readonly #ownKeyed = new Map<string, { tenant: string; keyed: ConcurrencyKey }>();
   /** Commits made and decisions they carried: the group-commit figures. */
   readonly stats = { commits: 0, decisions: 0, events: 0 };
 
@@ -262,6 +269,7 @@ export class Runner {
     if (keyed !== undefined) run.concurrency = keyed;
     const cluster = this.#o.cluster;
     if (cluster !== undefined) run.claim = 1;
+    if (cluster?.claims === false) this.#own.add(identity.id);
     if (keyed !== undefined) return this.#createKeyed(run, keyed);
     if (cluster?.full(this.#active.size) === true) {
       // This worker has its share: the run waits `queued` for whichever worker is free first.
@@ -303,6 +311,10 @@ export class Runner {
       await store(true);
       await this.#o.store.keyRun(id, keyed.key, keyed.limit);
       await store(false);
+      if (this.#o.cluster.claims === false) {
+        this.#ownKeyed.set(id, { tenant, keyed });
+        this.#o.cluster.claimSoon();
+      }
       return run;
     }
     return this.#turns.withKey(tenant, keyed, async () => {
@@ -343,6 +355,7 @@ export class Runner {
     this.#checkTakesPart();
     const run = await this.#loadOrForward(runId, input, how.forward !== false);
     if (run === undefined) return 'elsewhere';
+    if (this.#o.cluster?.claims === false) this.#own.add(runId);
     // Asked after a failed commit: a run that was loaded and carried on meanwhile needs none.
     if (input.type === 'recover' && run.fresh !== true) return 'here';
     try {
@@ -391,6 +404,11 @@ export class Runner {
         await new Promise((r) => setTimeout(r, 100));
       }
     }
+  }
+
+  /** Carries on a run whose process died here, unless a live worker holds it (see `send`). */
+  async carryOn(runId: string): Promise<void> {
+    await this.send(runId, { type: 'recover', crashLimit: this.#crashLimit });
   }
 
   /** Listens to the committed events of a run. Returns the unsubscribe function. */
@@ -489,7 +507,51 @@ export class Runner {
       deliver: async (runId, input) => {
         await this.send(runId, input);
       },
+      admitOwn: () => this.#admitOwn(),
     };
+  }
+
+  /**
+   * Starts the runs of this process that wait `queued` under a key, each when it is first in line
+   * and its key has room (a member that claims nothing, in the place of the database's admission).
+   * The run is taken first, then the key counted again: when another process took a place
+   * meanwhile, the run is let go of and waits on.
+   */
+  async #admitOwn(): Promise<void> {
+    const claims = this.#o.store.cluster?.claims;
+    const cluster = this.#o.cluster;
+    if (claims === undefined || cluster === undefined) return;
+    for (const [id, { tenant, keyed }] of [...this.#ownKeyed]) {
+      try {
+        const holding = await this.#o.store.keyedHolding(tenant, keyed.key);
+        if (holding >= keyed.limit) continue;
+        const first = await this.#o.store.keyedWaiting(tenant, keyed.key, keyed.limit - holding);
+        if (!first.includes(id)) continue;
+        const got = await claims.acquire(cluster.worker, id);
+        if (got === undefined || 'heldBy' in got) {
+          // Gone, or admitted by a worker that carries it now.
+          this.#ownKeyed.delete(id);
+          continue;
+        }
+        const run = await this.#load(id);
+        if (run === undefined) continue;
+        if (run.state.meta.status !== 'queued') {
+          this.#ownKeyed.delete(id);
+          this.#letGoIfIdle(run);
+          continue;
+        }
+        if ((await this.#o.store.keyedHolding(tenant, keyed.key)) > keyed.limit) {
+          this.#record(run, NOTHING);
+          await this.flush();
+          continue;
+        }
+        this.#ownKeyed.delete(id);
+        this.#feed(run, { type: 'start' });
+        await this.flush();
+      } catch (e) {
+        this.#log.warn({ err: e, runId: id }, 'could not start a queued run; tried again later');
+      }
+    }
   }
 
   /** Carries on runs this worker just claimed, as a start carries on those of a stopped process. */
@@ -952,6 +1014,8 @@ export class Runner {
     }
     for (const c of w.commands) this.#carryOut(run, c);
     const m = run.state.meta;
+    if (isTerminal(m.status)) this.#own.delete(run.identity.id);
+    if (m.status !== 'queued') this.#ownKeyed.delete(run.identity.id);
     if (run.concurrency !== undefined && isTerminal(m.status) && w.events.some(isTerminalEvent)) {
       this.#turns.freed(run.identity.tenant, run.concurrency);
     } else if (run.concurrency !== undefined && m.status === 'queued' && w.events.some(isRetry)) {
@@ -1044,6 +1108,11 @@ export class Runner {
 
   /** Resolves false when the timer is not this worker's to fire now. */
   #fireTimer(timer: TimerRecord): Promise<boolean> {
+    // A member that claims nothing leaves the timers of others' runs to the workers.
+    const { runId } = timer;
+    if (this.#o.cluster?.claims === false && !this.#own.has(runId) && !this.#active.has(runId)) {
+      return Promise.resolve(false);
+    }
     // On a shared store, a timer of a run another worker holds is that worker's to fire.
     return this.send(timer.runId, { type: 'timer.fired', timer }, { forward: false }).then(
       (where) => where === 'here',

@@ -79,10 +79,11 @@ export async function runsCommand(a: RunsArgs): Promise<number> {
 /**
  * A run that is moved is carried on in this process when the database is local (on PostgreSQL it
  * is handed to the workers); deleting needs the database but carries nothing on. Following events
- * on PostgreSQL takes a member of the cluster: the commits of the workers reach it on the bus.
+ * takes a member of the shared database (on a local file, one that claims nothing): the commits
+ * of the processes that carry the run reach it on the bus.
  */
 function modeOf(a: RunsArgs): Mode {
-  if (a.sub === 'events' && a.follow === true && a.postgres !== undefined) return 'run';
+  if (a.sub === 'events' && a.follow === true) return 'run';
   return READ_ONLY.has(a.sub) ? 'read' : DELETING.has(a.sub) ? 'write' : 'run';
 }
 
@@ -136,6 +137,10 @@ async function dispatch(t: Target, id: string, a: RunsArgs): Promise<number | Ha
       // the server; on PostgreSQL the workers take it by themselves); a paused one is resumed,
       // and resume refuses any other status itself.
       if (!['running', 'waiting', 'queued'].includes(run.status)) await runs.resume(id);
+      // This process claims nothing on a shared file: a running run no one carries is taken here.
+      else if (run.status === 'running' && t.engine !== undefined && t.onWorkers !== true) {
+        await t.engine.carryOn(id);
+      }
       return carryOn(t, id, a, seq);
     }
     case 'retry': {
@@ -183,14 +188,6 @@ async function list(client: WeftClient, a: RunsArgs): Promise<number> {
 
 async function events(t: Target, id: string, a: RunsArgs): Promise<number> {
   const live = a.follow === true;
-  if (live && t.engine !== undefined && t.onWorkers !== true) {
-    // Events written by another process do not reach this one: only a server streams them (or,
-    // on PostgreSQL, the bus the workers announce their commits on).
-    throw new CliError(
-      'weft runs events --follow streams from a server: add --server URL',
-      EXIT.invalid,
-    );
-  }
   const after = a.after === undefined ? 0 : Number(a.after);
   const print = (e: RunEvent) =>
     process.stdout.write(a.json ? `${JSON.stringify(e)}\n` : formatEventLine(e));

@@ -10,6 +10,9 @@
  * - else an engine opened on `--db` in this process: `engine.client()`. To change anything it
  *   opens the file shared, as one of the processes on it (`weft serve`, `weft worker`, other
  *   commands): a run it starts is its own to carry, and it forwards inputs for runs another holds.
+ *   It claims nothing (`worker.claims` false): the runs of the others, queued or left by a worker
+ *   that died, stay for `weft serve` and `weft worker`, and are not dropped when the command ends.
+ *   The commits of the others reach it on the file's bus: it follows runs they carry.
  */
 import { existsSync } from 'node:fs';
 import { httpClient } from '@weft/client';
@@ -64,6 +67,7 @@ export async function openTarget(a: TargetArgs, o: TargetOptions): Promise<Targe
       lock: o.mode !== 'read',
       ...(shared ? { shared: true } : {}),
       autoStart: o.mode === 'run',
+      ...(shared && o.mode === 'run' ? { worker: { claims: false } } : {}),
       ...(a.synchronous === undefined ? {} : { synchronous: a.synchronous }),
       // A process that carries runs on applies the workflows' own retention once, at its start.
       ...(o.mode === 'run' ? { retention: {} } : {}),
