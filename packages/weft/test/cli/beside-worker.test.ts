@@ -29,10 +29,26 @@ nodes:
   - id: nap
     type: wait
     with:
-      duration: PT3S
+      duration: PT0.2S
   - id: after
     type: set
     needs: [nap]
+    with:
+      values: { woke: true }
+outputs:
+  woke: "{{ after.woke }}"
+`;
+
+const ASKING = `id: asking
+nodes:
+  - id: ask
+    type: human
+    with:
+      prompt: go on?
+      schema: { type: object }
+  - id: after
+    type: set
+    needs: [ask]
     with:
       values: { woke: true }
 outputs:
@@ -94,14 +110,15 @@ describe('CLI commands beside a weft worker on one SQLite file', () => {
     expectExit(await box.weft(['migrate']), 0);
     const worker = box.start(['worker'], { env: { WEFT_LOG_LEVEL: 'info' } });
     await worker.waitForStderr(/concurrency 64/);
-    const id = await queuedRun(box.db, NAPPING, 'napping');
+    const id = await queuedRun(box.db, ASKING, 'asking');
 
     const follow = box.start(['runs', 'events', id, '--follow', '--json']);
-    for (let i = 0; i < 300 && !follow.stdout.includes('"node.waiting"'); i++) await sleep(20);
+    for (let i = 0; i < 1500 && !follow.stdout.includes('"node.waiting"'); i++) await sleep(20);
     expect(follow.stdout).toContain('"node.waiting"');
-    // Printed while the worker still carries the run: the wait has not fallen due.
+    // Printed while the run waits for its answer; what comes after the answer comes live.
     expect(await statusOf(id)).toBe('waiting');
     expect(follow.stdout).not.toContain('"run.succeeded"');
+    expectExit(await box.weft(['runs', 'input', id, '--node', 'ask', '--value', '{}']), 0);
 
     const done = await follow.result;
     expectExit(done, 0);
