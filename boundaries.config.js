@@ -16,7 +16,18 @@ export const ALLOWED_IMPORTS = {
   client: ['core'],
   engine: ['core', 'nodes', 'store-sqlite', 'store-postgres'],
   server: ['core'],
-  weft: ['core', 'nodes', 'store-sqlite', 'store-postgres', 'client', 'engine', 'server'],
+  // Pure translation between Weft definitions and other formats; the CLI writes the files.
+  importers: ['core'],
+  weft: [
+    'core',
+    'nodes',
+    'store-sqlite',
+    'store-postgres',
+    'client',
+    'engine',
+    'server',
+    'importers',
+  ],
 };
 
 /** Node modules that do I/O: the pure core imports none of them. */

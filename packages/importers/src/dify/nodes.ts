@@ -1,0 +1,449 @@
+/**
+ * @module importers/dify/nodes
+ * One Dify node -> Weft nodes, as for astron-agent (../astron/nodes.ts): what other nodes read of
+ * it, and where edges arrive and leave for a source handle (an if-else case, a class).
+ */
+import { compare } from '../compare.js';
+import { firstOf, jsonType, literal, pathExpr, str } from '../expr.js';
+import type { Build, WeftNode } from '../graph.js';
+import { routeOn } from '../route.js';
+import type { DifyNode } from './dsl.js';
+
+export interface Translated {
+  nodes: WeftNode[];
+  entry: string;
+  exit(handle: string | undefined): { from: string; port?: string };
+  output(steps: string[]): string;
+}
+
+export interface NodeContext {
+  build: Build;
+  node: DifyNode;
+  id: string;
+  /** A value selector `[node, var, ...]` as an expression; undefined when it does not resolve. */
+  select(selector: unknown): string | undefined;
+  /** A Dify template (`{{#node.var#}}`) as a Weft template; a note on `weft`'s `key` for refs that do not resolve. */
+  template(text: unknown, weft: WeftNode, key: string): string;
+}
+
+const simple = (
+  id: string,
+  nodes: WeftNode[],
+  output: (steps: string[]) => string,
+): Translated => ({
+  nodes,
+  entry: id,
+  exit: () => ({ from: id }),
+  output,
+});
+
+/** `id.name.rest` for the output `name` under `base`. */
+const under = (base: string) => (steps: string[]) => pathExpr(base, steps);
+
+function model(ctx: NodeContext, weft: WeftNode, m: Record<string, any> | undefined): string {
+  const name = String(m?.['name'] ?? 'gpt-4o-mini');
+  ctx.build.noteParam(
+    weft,
+    'model',
+    `Dify model ${String(m?.['provider'] ?? '')}/${name}: name one your OpenAI-compatible endpoint serves`,
+  );
+  return name;
+}
+
+function completion(w: Record<string, unknown>, m: Record<string, any> | undefined): void {
+  const p = m?.['completion_params'] ?? {};
+  if (typeof p.temperature === 'number') w['temperature'] = p.temperature;
+  if (typeof p.max_tokens === 'number') w['max_tokens'] = p.max_tokens;
+}
+
+export function translateLlm(ctx: NodeContext): Translated {
+  const d = ctx.node.data;
+  const weft: WeftNode = { id: ctx.id, type: 'llm', name: ctx.node.title, with: {} };
+  const w = weft.with!;
+  w['model'] = model(ctx, weft, d['model']);
+  const template: any[] = Array.isArray(d['prompt_template'])
+    ? d['prompt_template']
+    : [d['prompt_template'] ?? {}];
+  const text = (m: any) =>
+    ctx.template(m?.edition_type === 'jinja2' ? m?.jinja2_text : m?.text, weft, 'messages');
+  const system = template
+    .filter((m) => m?.role === 'system')
+    .map(text)
+    .filter((t) => t !== '');
+  const rest = template.filter((m) => m?.role !== 'system');
+  if (system.length > 0) w['system'] = system.join('\n\n');
+  const last = rest.at(-1);
+  if (
+    rest.length === 1 ||
+    (last !== undefined && (last.role ?? 'user') === 'user' && rest.length > 0)
+  ) {
+    if (rest.length > 1)
+      w['messages'] = rest.slice(0, -1).map((m) => ({ role: m?.role ?? 'user', content: text(m) }));
+    w['prompt'] = text(last);
+  } else {
+    w['messages'] = rest.map((m) => ({ role: m?.role ?? 'user', content: text(m) }));
+  }
+  completion(w, d['model']);
+  if (d['memory'] !== undefined && d['memory'] !== null)
+    ctx.build.note(
+      weft,
+      'Dify memory (the chat history) is not carried: add a memory node to keep a conversation',
+    );
+  if (d['vision']?.enabled === true)
+    ctx.build.note(weft, 'vision (files in the prompt) is not carried');
+  return simple(ctx.id, [weft], (steps) =>
+    steps[0] === 'reasoning_content'
+      ? 'null'
+      : steps[0] === 'text' || steps[0] === 'usage'
+        ? pathExpr(ctx.id, steps)
+        : pathExpr(ctx.id, steps),
+  );
+}
+
+function variables(ctx: NodeContext, list: unknown): Record<string, string | null> {
+  const vars: any[] = Array.isArray(list) ? list : [];
+  return Object.fromEntries(
+    vars.map((v) => {
+      const e = ctx.select(v?.value_selector);
+      return [String(v?.variable), e === undefined ? null : `{{ ${e} }}`];
+    }),
+  );
+}
+
+export function translateCode(ctx: NodeContext): Translated {
+  const d = ctx.node.data;
+  const code = String(d['code'] ?? '').trimEnd();
+  const python = String(d['code_language'] ?? 'python3').startsWith('python');
+  const weft: WeftNode = {
+    id: ctx.id,
+    type: 'code',
+    name: ctx.node.title,
+    with: {
+      ...(python ? { language: 'python' } : {}),
+      input: variables(ctx, d['variables']),
+      source: python ? `${code}\n\nreturn main(**input)\n` : `${code}\n\nreturn main(input);\n`,
+    },
+  };
+  ctx.build.noteParam(weft, 'source', "Dify's code, then a call of its main() with the variables");
+  return simple(ctx.id, [weft], under(ctx.id));
+}
+
+export function translateTemplate(ctx: NodeContext): Translated {
+  const d = ctx.node.data;
+  const vars = variables(ctx, d['variables']);
+  const weft: WeftNode = { id: ctx.id, type: 'set', name: ctx.node.title, with: {} };
+  const text = String(d['template'] ?? '');
+  const jinja = /\{%|\{#|\{\{[^}]*\|/.test(text);
+  const rendered = text.replace(/\{\{\s*([A-Za-z_][\w.]*)\s*\}\}|\{\{/g, (m, name?: string) => {
+    if (name === undefined) return "{{ '{{' }}";
+    const [head, ...rest] = name.split('.');
+    const v = vars[head ?? ''];
+    const e = typeof v === 'string' ? v.slice(3, -3) : undefined;
+    return e === undefined ? m : `{{ ${rest.length > 0 ? pathExpr(`(${e})`, rest) : e} }}`;
+  });
+  weft.with!['values'] = { output: rendered };
+  if (jinja) {
+    ctx.build.leaveOut(
+      {
+        id: ctx.node.id,
+        title: ctx.node.title,
+        kind: 'template-transform',
+        reason:
+          'Jinja2 statements, comments and filters ({% %}, {# #}, |) have no translation: only {{ variable }} parts were translated',
+      },
+      ctx.node.path,
+    );
+    ctx.build.noteParam(
+      weft,
+      'values',
+      'left out: the Jinja2 statements and filters of this template are kept as text',
+    );
+  }
+  return simple(ctx.id, [weft], under(ctx.id));
+}
+
+function headerLines(
+  ctx: NodeContext,
+  weft: WeftNode,
+  key: string,
+  text: unknown,
+): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const line of str(text).split('\n')) {
+    const i = line.indexOf(':');
+    if (i <= 0) continue;
+    out[line.slice(0, i).trim()] = ctx.template(line.slice(i + 1).trim(), weft, key);
+  }
+  return out;
+}
+
+export function translateHttp(ctx: NodeContext): Translated {
+  const d = ctx.node.data;
+  const weft: WeftNode = { id: ctx.id, type: 'http', name: ctx.node.title, with: {} };
+  const w = weft.with!;
+  w['method'] = String(d['method'] ?? 'get').toUpperCase();
+  w['url'] = ctx.template(d['url'], weft, 'url');
+  const headers = headerLines(ctx, weft, 'headers', d['headers']);
+  const query = headerLines(ctx, weft, 'query', d['params']);
+  const auth = d['authorization'];
+  if (auth?.type === 'api-key' && auth.config) {
+    const key = ctx.template(auth.config.api_key, weft, 'headers');
+    const header =
+      auth.config.type === 'custom'
+        ? String(auth.config.header ?? 'Authorization')
+        : 'Authorization';
+    headers[header] =
+      auth.config.type === 'basic'
+        ? `Basic ${key}`
+        : auth.config.type === 'bearer'
+          ? `Bearer ${key}`
+          : key;
+    ctx.build.noteParam(
+      weft,
+      'headers',
+      'the API key is written here as Dify had it: keep it in a credential (credential: NAME) instead',
+    );
+  }
+  if (Object.keys(headers).length > 0) w['headers'] = headers;
+  if (Object.keys(query).length > 0) w['query'] = query;
+  const body = d['body'];
+  const type = String(body?.type ?? 'none');
+  if (type !== 'none') {
+    const data = body?.data;
+    if (typeof data === 'string' || (Array.isArray(data) && data.length === 1 && !data[0]?.key)) {
+      const raw = typeof data === 'string' ? data : String(data[0]?.value ?? '');
+      w['body'] = ctx.template(raw, weft, 'body');
+      if (type === 'json') headers['Content-Type'] ??= 'application/json';
+    } else if (Array.isArray(data)) {
+      w['body'] = Object.fromEntries(
+        data.map((f: any) => [String(f?.key), ctx.template(f?.value, weft, 'body')]),
+      );
+      if (type === 'x-www-form-urlencoded' || type === 'form-data')
+        ctx.build.noteParam(weft, 'body', `Dify sent this ${type}; it is sent as JSON here`);
+    }
+    if (Object.keys(headers).length > 0) w['headers'] = headers;
+  }
+  // Dify's body is the response text: keep it text so that code reading it sees the same.
+  w['response'] = 'text';
+  w['expect_status'] = 'any';
+  ctx.build.note(weft, 'http: status_code is status; the body is text as in Dify');
+  return simple(ctx.id, [weft], (steps) => {
+    const [head, ...rest] = steps;
+    if (head === 'status_code') return `${ctx.id}.status`;
+    if (head === 'files') return '[]';
+    return pathExpr(ctx.id, [head ?? 'body', ...rest]);
+  });
+}
+
+export function translateKnowledge(ctx: NodeContext): Translated {
+  const d = ctx.node.data;
+  const datasets: unknown[] = Array.isArray(d['dataset_ids']) ? d['dataset_ids'] : [];
+  const query = ctx.select(d['query_variable_selector']);
+  const topK = d['multiple_retrieval_config']?.top_k;
+  const weft: WeftNode = {
+    id: ctx.id,
+    type: 'knowledge',
+    name: ctx.node.title,
+    with: {
+      op: 'query',
+      collection: str(datasets[0], 'knowledge'),
+      query: query === undefined ? '' : `{{ ${query} }}`,
+      top_k: typeof topK === 'number' ? topK : 4,
+      credential: 'openai',
+      model: 'text-embedding-3-small',
+    },
+  };
+  ctx.build.note(
+    weft,
+    `Dify dataset${datasets.length > 1 ? 's ' + datasets.join(', ') + ' (the first is queried)' : ''}: a Weft collection of that name, filled with knowledge op: add; result is matches ({ text, score, metadata })`,
+  );
+  return simple(ctx.id, [weft], (steps) =>
+    steps[0] === 'result' ? pathExpr(`${ctx.id}.matches`, steps.slice(1)) : pathExpr(ctx.id, steps),
+  );
+}
+
+/** An llm asked for JSON matching `schema` (question-classifier, parameter-extractor). */
+function jsonLlm(
+  ctx: NodeContext,
+  system: string,
+  query: string | undefined,
+  schema: Record<string, unknown>,
+): WeftNode {
+  const d = ctx.node.data;
+  const weft: WeftNode = { id: ctx.id, type: 'llm', name: ctx.node.title, with: {} };
+  const w = weft.with!;
+  w['model'] = model(ctx, weft, d['model']);
+  const instruction = ctx.template(d['instruction'] ?? d['instructions'], weft, 'system');
+  w['system'] = [system, instruction].filter((s) => s !== '').join('\n\n');
+  w['prompt'] = query === undefined ? '' : `{{ ${query} }}`;
+  w['json_schema'] = schema;
+  completion(w, d['model']);
+  return weft;
+}
+
+export function translateClassifier(ctx: NodeContext): Translated {
+  const classes: any[] = Array.isArray(ctx.node.data['classes']) ? ctx.node.data['classes'] : [];
+  const names = classes.map((c) => String(c?.name ?? ''));
+  const weft = jsonLlm(
+    ctx,
+    `Classify the input into one of these classes; answer its name as class_name.\n${names.map((n) => `- ${n}`).join('\n')}`,
+    ctx.select(ctx.node.data['query_variable_selector']),
+    {
+      type: 'object',
+      required: ['class_name'],
+      properties: { class_name: { type: 'string', enum: names } },
+    },
+  );
+  ctx.build.note(weft, 'question classifier: an llm answering the class, then a switch on it');
+  const { route, ports } = routeOn(
+    ctx.build.ids,
+    { id: ctx.id, title: ctx.node.title },
+    `${ctx.id}.json.class_name`,
+    classes.map((c) => ({ handle: String(c?.id ?? ''), value: String(c?.name ?? '') })),
+  );
+  return {
+    nodes: [weft, route],
+    entry: ctx.id,
+    exit: (handle) => {
+      const port = handle === undefined ? undefined : ports.get(handle);
+      return port === undefined ? { from: ctx.id } : { from: route.id, port };
+    },
+    output: (steps) =>
+      steps[0] === 'class_name' ? `${ctx.id}.json.class_name` : pathExpr(ctx.id, steps),
+  };
+}
+
+export function translateExtractor(ctx: NodeContext): Translated {
+  const params: any[] = Array.isArray(ctx.node.data['parameters'])
+    ? ctx.node.data['parameters']
+    : [];
+  const properties = Object.fromEntries(
+    params.map((p) => [
+      String(p?.name),
+      { ...jsonType(p?.type), ...(p?.description ? { description: String(p.description) } : {}) },
+    ]),
+  );
+  const weft = jsonLlm(
+    ctx,
+    'Extract the described parameters from the text. Answer JSON only.',
+    ctx.select(ctx.node.data['query']),
+    {
+      type: 'object',
+      properties,
+      required: params.filter((p) => p?.required === true).map((p) => String(p?.name)),
+    },
+  );
+  return simple(ctx.id, [weft], (steps) => {
+    if (steps[0] === '__is_success') return `$exists(${ctx.id}.json)`;
+    if (steps[0] === '__reason') return 'null';
+    return pathExpr(`${ctx.id}.json`, steps);
+  });
+}
+
+export function translateIfElse(ctx: NodeContext): Translated {
+  const d = ctx.node.data;
+  const cases: any[] = Array.isArray(d['cases'])
+    ? d['cases']
+    : [{ case_id: 'true', logical_operator: d['logical_operator'], conditions: d['conditions'] }];
+  const weft: WeftNode = { id: ctx.id, type: 'switch', name: ctx.node.title, with: {} };
+  const ports = new Map<string, string>([['false', 'default']]);
+  const out = cases.map((c, i) => {
+    const port = `case_${i + 1}`;
+    ports.set(String(c?.case_id ?? c?.id ?? ''), port);
+    const conds: any[] = Array.isArray(c?.conditions) ? c.conditions : [];
+    const op = c?.logical_operator === 'or' ? ' or ' : ' and ';
+    const when = conds.map((cond) => `(${condition(ctx, weft, cond)})`).join(op) || 'false';
+    return { port, when };
+  });
+  weft.with!['cases'] = out;
+  return {
+    nodes: [weft],
+    entry: ctx.id,
+    exit: (handle) => ({
+      from: ctx.id,
+      port: (handle === undefined ? undefined : ports.get(handle)) ?? 'default',
+    }),
+    output: () => ctx.id,
+  };
+}
+
+function condition(ctx: NodeContext, weft: WeftNode, cond: Record<string, any>): string {
+  const left = ctx.select(cond['variable_selector']) ?? 'null';
+  const raw = cond['value'];
+  const whole = typeof raw === 'string' ? /^\{\{#([^#{}]+)#\}\}$/.exec(raw.trim()) : null;
+  let right = whole !== null ? (ctx.select(whole[1]!.split('.')) ?? 'null') : literal(raw ?? null);
+  const op = String(cond['comparison_operator'] ?? '');
+  const numeric = cond['varType'] === 'number' && ['=', '≠', '!='].includes(op);
+  if (
+    cond['varType'] === 'number' &&
+    whole === null &&
+    typeof raw === 'string' &&
+    raw.trim() !== '' &&
+    !Number.isNaN(Number(raw))
+  )
+    right = String(Number(raw));
+  const out = numeric
+    ? compare(op, `$number(${left})`, `$number(${right})`)
+    : compare(op, left, right);
+  if (out !== undefined) return out;
+  ctx.build.leaveOut(
+    {
+      id: ctx.node.id,
+      title: ctx.node.title,
+      kind: 'if-else',
+      reason: `comparison operator "${op}" has no translation: the condition is false`,
+    },
+    ctx.node.path,
+  );
+  ctx.build.noteParam(weft, 'cases', `operator "${op}" does not map: its condition is false`);
+  return 'false';
+}
+
+export function translateAggregator(ctx: NodeContext): Translated {
+  const d = ctx.node.data;
+  const groups: any[] =
+    d['advanced_settings']?.group_enabled === true && Array.isArray(d['advanced_settings']?.groups)
+      ? d['advanced_settings'].groups
+      : [];
+  const pick = (vars: unknown) =>
+    firstOf(
+      (Array.isArray(vars) ? vars : [])
+        .map((s) => ctx.select(s))
+        .filter((e): e is string => e !== undefined),
+    );
+  const expression =
+    groups.length === 0
+      ? pick(d['variables'])
+      : `{ ${groups.map((g) => `${literal(String(g?.group_name))}: { "output": ${pick(g?.variables)} }`).join(', ')} }`;
+  const weft: WeftNode = {
+    id: ctx.id,
+    type: 'transform',
+    name: ctx.node.title,
+    with: { expression },
+  };
+  ctx.build.note(
+    weft,
+    'variable aggregator: the first of its variables that has a value (the branch that ran)',
+  );
+  return simple(ctx.id, [weft], (steps) =>
+    groups.length === 0 ? pathExpr(ctx.id, steps.slice(1)) : pathExpr(ctx.id, steps),
+  );
+}
+
+export function translateAnswer(ctx: NodeContext): Translated {
+  const weft: WeftNode = { id: ctx.id, type: 'message', name: ctx.node.title, with: {} };
+  weft.with!['text'] = ctx.template(ctx.node.data['answer'], weft, 'text');
+  return simple(ctx.id, [weft], () => `${ctx.id}.text`);
+}
+
+export function translateEnd(ctx: NodeContext): Translated {
+  const outputs: any[] = Array.isArray(ctx.node.data['outputs']) ? ctx.node.data['outputs'] : [];
+  const values = Object.fromEntries(
+    outputs.map((o) => {
+      const e = ctx.select(o?.value_selector);
+      return [String(o?.variable), e === undefined ? null : `{{ ${e} }}`];
+    }),
+  );
+  const weft: WeftNode = { id: ctx.id, type: 'end', name: ctx.node.title, with: { values } };
+  return simple(ctx.id, [weft], under(ctx.id));
+}
