@@ -225,8 +225,12 @@ export function translateHttp(ctx: NodeContext): Translated {
   }
   // Dify's body is the response text: keep it text so that code reading it sees the same.
   w['response'] = 'text';
-  w['expect_status'] = 'any';
-  ctx.build.note(weft, 'http: status_code is status; the body is text as in Dify');
+  // Dify answers every status (status_code says which); only a failed connection is an error.
+  w['expect_status'] = ['1xx', '2xx', '3xx', '4xx', '5xx'];
+  ctx.build.note(
+    weft,
+    'http: status_code is status; the body is text and any status is an answer, as in Dify',
+  );
   return simple(ctx.id, [weft], (steps) => {
     const [head, ...rest] = steps;
     if (head === 'status_code') return `${ctx.id}.status`;
