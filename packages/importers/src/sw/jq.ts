@@ -159,7 +159,6 @@ const FUNCTIONS: Record<string, (args: string[]) => string> = {
   count: ([a]) => `([${a}] | flatten | length)`,
   uppercase: ([a]) => `(${a} | ascii_upcase)`,
   lowercase: ([a]) => `(${a} | ascii_downcase)`,
-  sum: ([a]) => `([${a}] | flatten | add // 0)`,
   max: ([a]) => `([${a}] | flatten | max)`,
   min: ([a]) => `([${a}] | flatten | min)`,
   string: ([a]) => text(a!),
@@ -176,6 +175,14 @@ const FUNCTIONS: Record<string, (args: string[]) => string> = {
 
 function call(ast: any, scope: JqScope): string {
   const name = ast.procedure?.type === 'variable' ? String(ast.procedure.value) : '';
+  // JSONata's $sum of a path mapped over an empty list sums nothing: undefined, not 0.
+  if (name === 'sum') {
+    const [arg] = ast.arguments as any[];
+    const a = node(arg, scope);
+    const mapped =
+      arg?.type === 'path' && arg.steps.length > 1 && scope.lists.has(String(arg.steps[0].value));
+    return mapped ? `([${a}] | flatten | add)` : `([${a}] | flatten | add // 0)`;
+  }
   const f = FUNCTIONS[name];
   if (f === undefined) throw new Unmappable(`the function $${name} has no jq form here`);
   return f((ast.arguments as any[]).map((a) => node(a, scope)));
