@@ -50,9 +50,10 @@ export interface Translation {
   unsupported: Unsupported[];
 }
 
-/** `title (kind) id at line:column: reason`, one line per part left out. */
+/** `kind node id "title" at line:column: reason` (`expression in id ...` for an expression). */
 export function describeUnsupported(u: Unsupported): string {
   const where = u.position === undefined ? '' : ` at ${u.position.line}:${u.position.column}`;
   const title = u.title !== undefined && u.title !== '' && u.title !== u.id ? ` "${u.title}"` : '';
-  return `${u.kind} node ${u.id}${title}${where}: ${u.reason}`;
+  const what = u.kind === 'expression' ? `expression in ${u.id}` : `${u.kind} node ${u.id}${title}`;
+  return `${what}${where}: ${u.reason}`;
 }

@@ -12,6 +12,7 @@ import type { Note, Translation } from '../problems.js';
 import { readSource, type Path } from '../source.js';
 import { toJqCondition, toSwValue, Unmappable, type JqScope } from './jq.js';
 import type { ExportContext, Level } from './context.js';
+import { graphOutputJq } from './output.js';
 import { taskOf, type Task } from './tasks.js';
 
 /** The DSL version written (the corpus schema's). */
@@ -140,13 +141,7 @@ function outputsTask(ctx: ExportContext, definition: WorkflowDefinition, scope: 
       return { set: '${ null }' };
     }
   }
-  const end = definition.nodes.find((n) => n.type === 'end' || n.type === 'output');
-  if (end !== undefined) return { set: `\${ $context[${JSON.stringify(end.id)}] }` };
-  const sinks = definition.nodes.filter((n) => !definition.edges.some((e) => e.from === n.id));
-  if (sinks.length === 1) return { set: `\${ $context[${JSON.stringify(sinks[0]!.id)}] }` };
-  return {
-    set: `\${ { ${sinks.map((s) => `${JSON.stringify(s.id)}: $context[${JSON.stringify(s.id)}]`).join(', ')} } | with_entries(select(.value != null)) }`,
-  };
+  return { set: `\${ ${graphOutputJq(definition)} }` };
 }
 
 /** Nodes in a topological order that keeps the definition's order where it may. */

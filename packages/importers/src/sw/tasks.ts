@@ -11,6 +11,7 @@ import type { NodeDefinition } from '@weft/core';
 import { str } from '../expr.js';
 import type { Path } from '../source.js';
 import type { ExportContext, Task } from './context.js';
+import { graphOutputJq } from './output.js';
 import { text, toJq, toJqCondition, toSwValue, Unmappable, type JqScope } from './jq.js';
 
 export type { Task } from './context.js';
@@ -208,14 +209,7 @@ function forEach(
     export: { as: `\${ $context${bodyIds.length > 0 ? ` | del(${bodyIds.join(', ')})` : ''} }` },
   };
   const tasks = ctx.tasksOf(level, path, inner, [...taskPath, 'do'], 1);
-  const end = level.nodes.find((n) => n.type === 'end' || n.type === 'output');
-  const sinks = level.nodes.filter((n) => !level.edges.some((e) => e.from === n.id));
-  const value =
-    end !== undefined
-      ? `$context[${JSON.stringify(end.id)}]`
-      : sinks.length === 1
-        ? `$context[${JSON.stringify(sinks[0]!.id)}]`
-        : `{ ${sinks.map((s) => `${JSON.stringify(s.id)}: $context[${JSON.stringify(s.id)}]`).join(', ')} }`;
+  const value = graphOutputJq(level);
   const collect = {
     set: expr(value),
     export: { as: `\${ $context + { ${id}: (($context[${id}] // []) + [ . ]) } }` },
@@ -249,6 +243,7 @@ function wrapErrors(
       'on_error: branch (an error port) has no SW form: the error fails the run',
     );
     note('on_error: branch is not exported: an error fails the workflow');
+    if (!retries) return task;
   }
   const catcher: Record<string, unknown> = {};
   if (retries) {

@@ -84,7 +84,8 @@ Usage:
   weft help COMMAND | weft COMMAND --help   that command's options and examples
   weft --version
 
-Docs: docs/language.md, docs/nodes.md, docs/cli.md, docs/api.md, docs/operations.md
+Docs: docs/language.md, docs/nodes.md, docs/cli.md, docs/api.md, docs/operations.md,
+      docs/importers.md
 `;
 
 /** `weft help CMD` and `weft CMD --help`: the command's own options and examples. */

@@ -107,6 +107,46 @@ describe.skipIf(!jqAvailable())(
       expect(runSw(t.document, input)).toEqual(weft.output);
     });
 
+    it('errors handled by on_error continue and return, a when, an if chain and a foreach of objects', async () => {
+      const text = `
+id: handled
+inputs:
+  type: object
+  properties:
+    orders: { type: array, default: [{ id: a, qty: 2 }, { id: b, qty: 0 }] }
+nodes:
+  - { id: noted, type: fail, with: { code: out_of_stock, message: none left }, on_error: continue }
+  - { id: fallback, type: fail, with: { message: ignored }, on_error: { return: { used: true } } }
+  - id: each
+    type: foreach
+    with: { items: inputs.orders }
+    nodes:
+      - { id: empty, type: if, with: { condition: "item.qty = 0" } }
+      - { id: skip, type: set, needs: [{ node: empty, port: "true" }], with: { values: { id: "{{ item.id }}", skipped: true } } }
+      - { id: keep, type: set, needs: [{ node: empty, port: "false" }], with: { values: { id: "{{ item.id }}", n: "{{ item.qty * 10 }}" } } }
+  - { id: late, type: set, needs: [each], when: "$count(each) > 5", with: { values: { never: true } } }
+  - id: done
+    type: end
+    needs: [noted, fallback, each, late]
+    with:
+      values:
+        code: "{{ noted.error.code }}"
+        message: "{{ noted.error.message }}"
+        used: "{{ fallback.used }}"
+        each: "{{ each }}"
+        late: "{{ late ? 'ran' : 'skipped' }}"
+`;
+      const r = parseDefinition(text, { registry: new NodeRegistry(standardNodes) });
+      expect(r.ok ? [] : r.diagnostics).toEqual([]);
+      if (!r.ok) return;
+      const t = exportSw(r.definition, text);
+      expect(t.unsupported).toEqual([]);
+      expect(schemaErrors(t.document)).toEqual([]);
+      const weft = await engine.run(text);
+      expect(weft.status).toBe('succeeded');
+      expect(runSw(t.document, {})).toEqual(weft.output);
+    });
+
     it('wait.yaml: the same outputs, two timestamps', async () => {
       const out = runSw(exported('wait.yaml').document, {}) as Record<string, string>;
       expect(Object.keys(out)).toEqual(['started', 'resumed']);
