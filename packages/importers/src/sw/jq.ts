@@ -20,6 +20,8 @@ export interface JqScope {
   nodes: ReadonlySet<string>;
   /** Inside a foreach body: `item` and `index` are the loop's. */
   inBody: boolean;
+  /** Inside a loop body: the loop node's id, whose `iteration` and `previous` the context keeps. */
+  loop?: string;
 }
 
 /** jq of JSONata truthiness: false for null, false, 0, "", [] and {}. */
@@ -144,6 +146,8 @@ function path(steps: any[], scope: JqScope): string {
   let base: string;
   if (head === 'inputs') base = '$context.inputs';
   else if (scope.inBody && (head === 'item' || head === 'index')) base = `$${head}`;
+  else if (scope.loop !== undefined && (head === 'iteration' || head === 'previous'))
+    base = `$context[${JSON.stringify(`${scope.loop}__${head}`)}]`;
   else if (head !== undefined && scope.nodes.has(head)) base = `$context${key(head)}`;
   else throw new Unmappable(`the name ${String(head)} has no jq form here`);
   if (rest.length === 0) return base;

@@ -3,8 +3,9 @@
  * One Weft node -> one Serverless Workflow task that keeps the node's output in the context
  * under its id. What maps: set, transform, noop, end/output, message (as a set), if and switch
  * (as a set of the decision, which later tasks' `if` read), fail (raise), wait, http (call:
- * http), subworkflow (run: workflow), foreach (for), and `retry`/`on_error: continue | return`
- * (try/catch). Nodes of other types (llm, agent, tool, code, human, loop, memory, knowledge)
+ * http), subworkflow (run: workflow), foreach (for), loop (a do with a switch back), and
+ * `retry`/`on_error: continue | return` (try/catch). Nodes of other types (llm, agent, tool,
+ * code, human, memory, knowledge)
  * become a placeholder `set` of null and are listed as not mapped.
  */
 import type { NodeDefinition } from '@weft/core';
@@ -27,7 +28,6 @@ const NOT_MAPPED: Record<string, string> = {
   tool: 'MCP tool calls have no Serverless Workflow task',
   code: "Weft's sandboxed code returns a value; an SW run: script returns its process output",
   human: 'waiting for a person has no Serverless Workflow task (listen waits for events)',
-  loop: 'loops while a condition holds are not exported yet',
   memory: "Weft's conversation memory is kept in its store",
   knowledge: "Weft's knowledge collections are kept in its store",
 };
@@ -147,6 +147,8 @@ function body(
     }
     case 'foreach':
       return forEach(ctx, node, w, path, scope, taskPath, note);
+    case 'loop':
+      return loop(ctx, node, w, path, scope, taskPath);
     default:
       throw new Unmappable(
         NOT_MAPPED[node.type] ?? `node type ${node.type} has no Serverless Workflow task`,
@@ -221,6 +223,67 @@ function forEach(
     do: [{ [`${node.id}_reset`]: reset }, ...tasks, { [`${node.id}_collect`]: collect }],
     // No body ran for an empty list: the output is still a list.
     export: { as: `\${ $context + { ${id}: ($context[${id}] // []) } }` },
+  };
+}
+
+/**
+ * A loop as a `do` of its own: the body (a `do` task), then a `switch` that goes back to the body
+ * while `while` holds and fewer than `max_iterations` ran, then `{ output, iterations }`. The
+ * context keeps `ID__iteration` (from 1 in the body) and `ID__previous` (the last body output).
+ */
+function loop(
+  ctx: ExportContext,
+  node: NodeDefinition,
+  w: Record<string, any>,
+  path: Path,
+  scope: JqScope,
+  taskPath: Path,
+): Task {
+  const level = { nodes: node.nodes ?? [], edges: node.edges ?? [] };
+  const inner: JqScope = { ...scope, loop: node.id };
+  const key = (name: string) => JSON.stringify(`${node.id}__${name}`);
+  const bodyIds = level.nodes.map((n) => `.[${JSON.stringify(n.id)}]`);
+  const next = {
+    set: '${ null }',
+    export: {
+      as: `\${ $context${bodyIds.length > 0 ? ` | del(${bodyIds.join(', ')})` : ''} | .[${key('iteration')}] += 1 }`,
+    },
+  };
+  const bodyPath = [...taskPath, 'do', 1, `${node.id}_body`, 'do'];
+  const tasks = ctx.tasksOf(level, path, inner, bodyPath, 1);
+  const keepOutput = {
+    set: expr(graphOutputJq(level)),
+    export: { as: `\${ $context + { ${key('previous')}: . } }` },
+  };
+  const max = Number(w['max_iterations'] ?? 100);
+  const again = `(${toJqCondition(bare(w['while']), inner)}) and $context[${key('iteration')}] < ${max}`;
+  return {
+    do: [
+      {
+        [`${node.id}_start`]: {
+          set: '${ null }',
+          export: { as: `\${ $context + { ${key('iteration')}: 0, ${key('previous')}: null } }` },
+        },
+      },
+      {
+        [`${node.id}_body`]: {
+          do: [{ [`${node.id}_next`]: next }, ...tasks, { [`${node.id}_keep`]: keepOutput }],
+        },
+      },
+      {
+        [`${node.id}_again`]: {
+          switch: [{ again: { when: expr(again), then: `${node.id}_body` } }],
+        },
+      },
+      {
+        [`${node.id}_done`]: {
+          set: expr(
+            `{ "output": $context[${key('previous')}], "iterations": $context[${key('iteration')}] }`,
+          ),
+        },
+      },
+    ],
+    export: keep(node.id),
   };
 }
 

@@ -44,7 +44,6 @@ const NOT_MAPPED: Record<string, string[]> = {
   'human.yaml': ['human:approve'],
   'knowledge.yaml': ['knowledge:add', 'knowledge:find'],
   'llm.yaml': ['llm:reply', 'llm:facts'],
-  'loop.yaml': ['loop:grow'],
   'mcp-tool.yaml': ['tool:order', 'tool:quantity'],
   'memory.yaml': ['memory:remember', 'memory:recall'],
   'order.yaml': ['state-machine:order'],
@@ -97,6 +96,9 @@ describe.skipIf(!jqAvailable())(
       ['branching.yaml', { amount: 5, kind: 'other' }],
       ['foreach.yaml', {}],
       ['foreach.yaml', { words: [] }],
+      ['loop.yaml', {}],
+      ['loop.yaml', { target: 100 }],
+      ['loop.yaml', { target: 1 }],
     ];
 
     it.each(cases)('%s %j', async (file, input) => {
@@ -172,6 +174,7 @@ describe.skipIf(!swAccepted)('weft export sw: round trip through the engine', ()
     ['branching.yaml', { amount: 250, kind: 'refund' }],
     ['branching.yaml', { amount: 5, kind: 'other' }],
     ['foreach.yaml', {}],
+    ['loop.yaml', { target: 100 }],
   ] as const)('%s %j', async (file, input) => {
     const t = exported(file);
     const weft = await engine.run(readFileSync(`${root}examples/${file}`, 'utf8'), { input });

@@ -1,7 +1,7 @@
 /**
  * A small interpreter of the Serverless Workflow tasks `weft export sw` writes (set, if, export,
- * for, wait, raise, try), evaluating their jq with the `jq` program, for the round-trip test until
- * the engine runs SW documents itself. It follows the SW 1.0 data flow: a task's output is the
+ * do, for, switch with `then` to a task of its list, wait, raise, try), evaluating their jq with
+ * the `jq` program, for the round-trip test until the engine runs SW documents itself. It follows the SW 1.0 data flow: a task's output is the
  * next task's input, `export.as` replaces the context, the workflow's output is the last task's.
  */
 import { execFileSync } from 'node:child_process';
@@ -58,9 +58,19 @@ class Raised extends Error {
 
 function runList(tasks: any[], input: unknown, scope: Scope): unknown {
   let data = input;
-  for (const item of tasks) {
-    const [, task] = Object.entries(item as object)[0] as [string, any];
+  const names = tasks.map((item) => Object.keys(item as object)[0]);
+  for (let i = 0; i < tasks.length; i++) {
+    const [, task] = Object.entries(tasks[i] as object)[0] as [string, any];
     if (task.if !== undefined && evaluate(task.if, data, scope) !== true) continue;
+    if ('switch' in task) {
+      // A case whose condition holds says where to go on: a task of this list, or on.
+      const match = (task.switch as any[])
+        .map((c) => Object.values(c as object)[0] as { when?: string; then: string })
+        .find((c) => c.when === undefined || evaluate(c.when, data, scope) === true);
+      const target = match === undefined ? -1 : names.indexOf(match.then);
+      if (target >= 0) i = target - 1;
+      continue;
+    }
     data = runTask(task, data, scope);
     if (task.export?.as !== undefined) scope.context = evaluate(task.export.as, data, scope);
   }
@@ -69,6 +79,7 @@ function runList(tasks: any[], input: unknown, scope: Scope): unknown {
 
 function runTask(task: any, input: unknown, scope: Scope): unknown {
   if ('set' in task) return evaluate(task.set, input, scope);
+  if ('do' in task && !('for' in task)) return runList(task.do, input, scope);
   if ('wait' in task) return input;
   if ('raise' in task) throw new Raised(evaluate(task.raise.error, input, scope));
   if ('for' in task) {
