@@ -54,6 +54,9 @@ export interface Translation {
 export function describeUnsupported(u: Unsupported): string {
   const where = u.position === undefined ? '' : ` at ${u.position.line}:${u.position.column}`;
   const title = u.title !== undefined && u.title !== '' && u.title !== u.id ? ` "${u.title}"` : '';
-  const what = u.kind === 'expression' ? `expression in ${u.id}` : `${u.kind} node ${u.id}${title}`;
+  const what =
+    u.kind === 'expression' || u.kind === 'reference'
+      ? `${u.kind} in ${u.id}${title}`
+      : `${u.kind} node ${u.id}${title}`;
   return `${what}${where}: ${u.reason}`;
 }

@@ -210,6 +210,27 @@ describe('astron import', () => {
     );
   });
 
+  it('a reference to a node the canvas lacks is named; an input not filled in is noted', () => {
+    const text = canvas(
+      [
+        node('node-start', 's1'),
+        node('spark-llm', 'l1', {
+          label: 'Answer',
+          inputs: { input: ref('spark-llm::gone', 'output'), empty: { type: 'ref', content: {} } },
+          nodeParam: { template: '{{input}} {{empty}}' },
+        }),
+      ],
+      [edge('node-start::s1', 'spark-llm::l1')],
+    );
+    const t = importAstron(text);
+    expect(t.unsupported.map((u) => describeUnsupported({ ...u, position: undefined }))).toEqual([
+      'reference in spark-llm::l1 "Answer": its input input refers to output of spark-llm::gone, which the canvas does not have',
+    ]);
+    const yaml = toYaml(t.document, t.notes);
+    expect(yaml).toContain('# input empty refers to nothing: it reads null');
+    expect(nodesOf(t.document)[0].with.prompt).toBe(' ');
+  });
+
   it('every node template of astron maps or is named: none is dropped', () => {
     const kinds = Object.keys(TEMPLATES);
     expect(kinds).toHaveLength(18);

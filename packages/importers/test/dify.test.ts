@@ -131,6 +131,18 @@ describe('dify import', () => {
     ]);
   });
 
+  it('a reference to a node the app lacks is named', () => {
+    const t = importDify(
+      difyFixture('chatflow').replace(
+        "answer: '{{#1718000000002.text#}}'",
+        "answer: '{{#1718000000002.text#}} {{#999.x#}}'",
+      ),
+    );
+    expect(t.unsupported.map((u) => [u.kind, u.id, u.reason])).toEqual([
+      ['reference', 'answer', '999.x names nothing in the app: read as nothing'],
+    ]);
+  });
+
   it('a Jinja2 template with statements is named: only its {{ variable }} parts translate', () => {
     const text = difyFixture('orders').replace(
       "template: 'Order for {{ customer }}: {{ total }} in {{ count }} line(s).'",

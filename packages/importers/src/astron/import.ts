@@ -71,8 +71,30 @@ export function importAstron(text: string, options: ImportOptions = {}): Transla
 
   const translate = (node: CanvasNode): t.Translated => {
     const id = ids.get(node.id)!;
-    const inputs = inputsOf(node, resolve, () => undefined);
-    const ctx: t.NodeContext = { build, node, id, inputs };
+    const missing: string[] = [];
+    const inputs = inputsOf(node, resolve, (input, why) => {
+      missing.push(`input ${input} ${why}: it reads null`);
+      // A reference to a node the canvas does not have is a part left out; an empty one is an
+      // input not filled in yet in the editor.
+      if (why !== 'refers to nothing' && why !== 'has no value') {
+        build.leaveOut(
+          {
+            id: node.id,
+            title: node.title,
+            kind: 'reference',
+            reason: `its input ${input} ${why}`,
+          },
+          node.path,
+        );
+      }
+    });
+    const tr = translateKind({ build, node, id, inputs });
+    for (const m of missing) build.note(tr.nodes[0]!, m);
+    return tr;
+  };
+
+  const translateKind = (ctx: t.NodeContext): t.Translated => {
+    const { node, id } = ctx;
     switch (node.kind) {
       case 'spark-llm':
         return t.translateLlm(ctx);

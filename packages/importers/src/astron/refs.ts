@@ -42,7 +42,8 @@ export function inputsOf(
       if (from === '' || out === '') onMissing(name, 'refers to nothing');
       else {
         expr = resolve(from, out);
-        if (expr === undefined) onMissing(name, `refers to ${out} of ${from}, which does not map`);
+        if (expr === undefined)
+          onMissing(name, `refers to ${out} of ${from}, which the canvas does not have`);
       }
     } else {
       onMissing(name, 'has no value');

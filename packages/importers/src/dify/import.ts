@@ -107,8 +107,24 @@ export function importDify(text: string, options: ImportOptions = {}): Translati
           text,
           /\{\{#([^#{}]+)#\}\}/,
           (inner) => (inner === 'context' ? contextOf(weft) : select(inner.split('.'))),
-          (inner) => build.noteParam(weft, key, `{{#${inner}#}} does not resolve: left out`),
+          (inner) => {
+            build.noteParam(weft, key, `{{#${inner}#}} does not resolve: left out`);
+            const node = byWeftId.get(weft.id);
+            if (node !== undefined) miss(node, inner.split('.'));
+          },
         );
+  const byWeftId = new Map<string, DifyNode>();
+  /** A selector that names nothing the graph has: listed, as the node reads nothing there. */
+  const miss = (node: DifyNode, selector: unknown[]) =>
+    build.leaveOut(
+      {
+        id: node.id,
+        title: node.title,
+        kind: 'reference',
+        reason: `${selector.join('.')} names nothing in the app: read as nothing`,
+      },
+      node.path,
+    );
   // The LLM node's context variable, which its prompt names {{#context#}}.
   const contextOf = (weft: WeftNode): string | undefined => {
     const node = [...byId.values()].find((n) => ids.get(n.id) === weft.id);
@@ -117,7 +133,13 @@ export function importDify(text: string, options: ImportOptions = {}): Translati
   };
 
   const translate = (node: DifyNode): t.Translated => {
-    const ctx: t.NodeContext = { build, node, id: ids.get(node.id)!, select, template };
+    byWeftId.set(ids.get(node.id)!, node);
+    const checked = (selector: unknown) => {
+      const e = select(selector);
+      if (e === undefined && Array.isArray(selector) && selector.length >= 2) miss(node, selector);
+      return e;
+    };
+    const ctx: t.NodeContext = { build, node, id: ids.get(node.id)!, select: checked, template };
     switch (node.kind) {
       case 'llm':
         return t.translateLlm(ctx);
