@@ -86,3 +86,15 @@ export function str(v: unknown, fallback = ''): string {
   if (typeof v === 'number' || typeof v === 'boolean') return String(v);
   return fallback;
 }
+
+/** The objects of a list (anything else, or a list's other items, dropped): parts read from files. */
+export function objects(v: unknown): any[] {
+  return (Array.isArray(v) ? v : []).filter(
+    (x: unknown) => typeof x === 'object' && x !== null && !Array.isArray(x),
+  );
+}
+
+/** A list as it is, anything else as an empty list. */
+export function list(v: unknown): unknown[] {
+  return Array.isArray(v) ? v : [];
+}

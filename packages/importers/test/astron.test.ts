@@ -269,6 +269,19 @@ describe('astron import: input that is not a canvas', () => {
     throw new Error('no error');
   };
 
+  it('two nodes with one id, and nodes that read each other: refused at the node', () => {
+    const twice = canvas([node('spark-llm', 'x'), node('spark-llm', 'x')], []);
+    expect(fail(twice)).toMatch(/^\d+:7: two nodes have the id spark-llm::x \(the first at 4:7\)$/);
+    const loop = canvas(
+      [
+        node('spark-llm', 'a', { inputs: { input: ref('spark-llm::b', 'output') } }),
+        node('spark-llm', 'b', { inputs: { input: ref('spark-llm::a', 'output') } }),
+      ],
+      [],
+    );
+    expect(fail(loop)).toMatch(/^4:7: node spark-llm::a reads or contains itself /);
+  });
+
   it('not JSON or YAML: the syntax error with its position', () => {
     expect(fail('{\n  "nodes": [\n    {"id": "a",,}\n  ]\n}')).toMatch(
       /^3:\d+: the canvas is not valid JSON: /,

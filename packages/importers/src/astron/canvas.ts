@@ -4,6 +4,7 @@
  * (`{ nodes, edges }`, possibly under `workflow` or `data`, edges `source`/`target`) or the
  * protocol its engine runs (edges `sourceNodeId`/`targetNodeId`).
  */
+import { str } from '../expr.js';
 import { TranslateError } from '../problems.js';
 import type { Path, Source } from '../source.js';
 
@@ -56,6 +57,7 @@ export function readCanvas(source: Source): Canvas {
   const nodes = (canvas['nodes'] as unknown[]).map((n, i) =>
     readNode(n, [...base, 'nodes', i], source),
   );
+  refuseDuplicates(nodes, source);
   const rawEdges: unknown = canvas['edges'] ?? [];
   if (!Array.isArray(rawEdges)) {
     throw new TranslateError(
@@ -65,6 +67,25 @@ export function readCanvas(source: Source): Canvas {
   }
   const edges = rawEdges.map((e, i) => readEdge(e, [...base, 'edges', i], source));
   return { nodes, edges };
+}
+
+/** Two nodes with one id: references and edges could not tell them apart. */
+export function refuseDuplicates(
+  nodes: readonly { id: string; path: Path }[],
+  source: Source,
+): void {
+  const seen = new Map<string, Path>();
+  for (const n of nodes) {
+    const first = seen.get(n.id);
+    if (first !== undefined) {
+      const at = source.at(first);
+      throw new TranslateError(
+        `two nodes have the id ${n.id} (the first at ${at.line}:${at.column})`,
+        source.at(n.path),
+      );
+    }
+    seen.set(n.id, n.path);
+  }
 }
 
 function readNode(raw: unknown, path: Path, source: Source): CanvasNode {
@@ -78,12 +99,12 @@ function readNode(raw: unknown, path: Path, source: Source): CanvasNode {
   const data = raw['data'];
   const sep = id.indexOf('::');
   const kind =
-    sep > 0 ? id.slice(0, sep) : String(raw['idType'] ?? data['idType'] ?? raw['type'] ?? '');
+    sep > 0 ? id.slice(0, sep) : str(raw['idType']) || str(data['idType']) || str(raw['type']);
   const parent = raw['parentId'] ?? data['parentId'];
   return {
     id,
     kind,
-    title: String(data['label'] ?? data['nodeMeta']?.aliasName ?? kind),
+    title: str(data['label']) || str(data['nodeMeta']?.aliasName) || kind,
     data,
     parentId: typeof parent === 'string' && parent !== '' ? parent : undefined,
     path,
@@ -115,5 +136,5 @@ export function describe(v: unknown): string {
   if (typeof v === 'string') return `the string "${v.length > 40 ? `${v.slice(0, 40)}...` : v}"`;
   if (typeof v === 'object')
     return `an object with keys ${Object.keys(v).slice(0, 5).join(', ') || '(none)'}`;
-  return `${typeof v} ${typeof v === 'number' || typeof v === 'boolean' ? String(v) : ''}`.trim();
+  return `${typeof v} ${typeof v === 'number' || typeof v === 'boolean' ? str(v) : ''}`.trim();
 }

@@ -4,12 +4,13 @@
  * an input of the node by id or name, the right side possibly a literal) as a JSONata condition.
  */
 import { compare } from '../compare.js';
-import { literal } from '../expr.js';
+import { literal, str } from '../expr.js';
 import type { WeftNode } from '../graph.js';
 import type { NodeContext } from './types.js';
 
-export function conditionOf(ctx: NodeContext, weft: WeftNode, cond: Record<string, any>): string {
-  const leftKey = String(cond['leftVarIndex'] ?? cond['varIndex'] ?? '');
+export function conditionOf(ctx: NodeContext, weft: WeftNode, given: unknown): string {
+  const cond: Record<string, any> = typeof given === 'object' && given !== null ? given : {};
+  const leftKey = str(cond['leftVarIndex']) || str(cond['varIndex']);
   const left = ctx.inputs.get(leftKey) ?? 'null';
   const rightKey = cond['rightVarIndex'];
   const rightValue = cond['rightValue'] as Record<string, any> | undefined;
@@ -18,7 +19,7 @@ export function conditionOf(ctx: NodeContext, weft: WeftNode, cond: Record<strin
     right = ctx.inputs.get(rightKey) ?? 'null';
   else if (rightValue?.['type'] === 'literal') right = literal(rightValue['content']);
   else right = literal(rightKey ?? null);
-  const op = String(cond['compareOperator'] ?? '');
+  const op = str(cond['compareOperator'], '');
   const out = compare(op, left, right);
   if (out !== undefined) return out;
   ctx.build.leaveOut(

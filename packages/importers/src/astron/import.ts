@@ -4,9 +4,9 @@
  * the inputs, each node its Weft counterpart (nodes.ts), iteration bodies foreach bodies, and
  * every reference `{ nodeId, name }` an expression over the Weft node's output.
  */
-import { pathExpr, jsonType } from '../expr.js';
+import { pathExpr, jsonType, str, objects } from '../expr.js';
 import { Build, funnelInto, levelData, type Level, type WeftNode } from '../graph.js';
-import type { Translation } from '../problems.js';
+import { TranslateError, type Translation } from '../problems.js';
 import { readSource } from '../source.js';
 import { readCanvas, type Canvas, type CanvasNode } from './canvas.js';
 import * as t from './nodes.js';
@@ -60,13 +60,23 @@ export function importAstron(text: string, options: ImportOptions = {}): Transla
     // Outputs are asked for lazily: a node may read one translated later in the file.
     return `${outputOf(nodeId, steps[0] ?? '')}${steps.length > 1 ? pathExpr('', steps.slice(1)) : ''}`;
   };
-  const outputOf = (nodeId: string, name: string): string => {
-    let tr = translated.get(nodeId);
-    if (tr === undefined) {
-      tr = translate(byId.get(nodeId)!);
-      translated.set(nodeId, tr);
+  const outputOf = (nodeId: string, name: string): string => ensure(byId.get(nodeId)!).output(name);
+  const inProgress = new Set<string>();
+  /** The node's translation, made once; a node met again while it is made reads itself. */
+  const ensure = (node: CanvasNode): t.Translated => {
+    const done = translated.get(node.id);
+    if (done !== undefined) return done;
+    if (inProgress.has(node.id)) {
+      throw new TranslateError(
+        `node ${node.id} reads or contains itself (its references or parentId lead back to it)`,
+        source.at(node.path),
+      );
     }
-    return tr.output(name);
+    inProgress.add(node.id);
+    const tr = translate(node);
+    inProgress.delete(node.id);
+    translated.set(node.id, tr);
+    return tr;
   };
 
   const translate = (node: CanvasNode): t.Translated => {
@@ -195,12 +205,7 @@ export function importAstron(text: string, options: ImportOptions = {}): Transla
     const nodes: WeftNode[] = [];
     for (const m of members) {
       if (ENTRY_KINDS.has(m.kind)) continue;
-      let tr = translated.get(m.id);
-      if (tr === undefined) {
-        tr = translate(m);
-        translated.set(m.id, tr);
-      }
-      nodes.push(...tr.nodes);
+      nodes.push(...ensure(m).nodes);
     }
     const edges = [];
     for (const e of canvas.edges) {
@@ -234,17 +239,17 @@ function strip(v: unknown): string {
 
 /** The start node's outputs as the inputs' JSON Schema. */
 function inputsSchema(start: CanvasNode): Record<string, unknown> {
-  const outputs: any[] = Array.isArray(start.data['outputs']) ? start.data['outputs'] : [];
+  const outputs: any[] = objects(start.data['outputs']);
   const properties = Object.fromEntries(
     outputs.map((o) => {
       const schema = o?.schema ?? {};
       const p: Record<string, unknown> = jsonType(schema.type);
       if (typeof schema.default === 'string' && schema.default !== '')
         p['description'] = schema.default;
-      return [String(o?.name), p];
+      return [str(o?.name), p];
     }),
   );
-  const required = outputs.filter((o) => o?.required === true).map((o) => String(o?.name));
+  const required = outputs.filter((o) => o?.required === true).map((o) => str(o?.name));
   return { type: 'object', ...(required.length > 0 ? { required } : {}), properties };
 }
 

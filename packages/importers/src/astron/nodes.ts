@@ -4,7 +4,7 @@
  * (`outputs`), where edges arrive and from which node and port they leave for a source handle
  * (a branch's case, a decision's intent, an answer option).
  */
-import { literal, pathExpr, str } from '../expr.js';
+import { literal, pathExpr, str, objects, list } from '../expr.js';
 import { slug } from '../ids.js';
 import { routeOn, type Choice } from '../route.js';
 import type { WeftNode } from '../graph.js';
@@ -49,11 +49,12 @@ function simple(id: string, nodes: WeftNode[], output: (name: string) => string)
 }
 
 function modelOf(ctx: NodeContext, weft: WeftNode, p: Record<string, any>): string {
-  const model = String(p['domain'] ?? p['model'] ?? p['modelConfig']?.domain ?? 'gpt-4o-mini');
+  const model =
+    str(p['domain']) || str(p['model']) || str(p['modelConfig']?.domain) || 'gpt-4o-mini';
   ctx.build.noteParam(
     weft,
     'model',
-    `astron model "${model}" (${String(p['serviceId'] ?? p['model'] ?? 'astron')}): name one your OpenAI-compatible endpoint serves`,
+    `astron model "${model}" (${str(p['serviceId']) || str(p['model']) || 'astron'}): name one your OpenAI-compatible endpoint serves`,
   );
   return model;
 }
@@ -80,7 +81,7 @@ export function translateLlm(ctx: NodeContext): Translated {
 }
 
 export function translateCode(ctx: NodeContext): Translated {
-  const code = String(param(ctx.node)['code'] ?? '');
+  const code = str(param(ctx.node)['code']);
   const weft: WeftNode = {
     id: ctx.id,
     type: 'code',
@@ -157,8 +158,8 @@ function routed(
 
 export function translateDecision(ctx: NodeContext): Translated {
   const p = param(ctx.node);
-  const intents: any[] = Array.isArray(p['intentChains']) ? p['intentChains'] : [];
-  const names = intents.filter((i) => i?.intentType !== 1).map((i) => String(i?.name ?? ''));
+  const intents: any[] = objects(p['intentChains']);
+  const names = intents.filter((i) => i?.intentType !== 1).map((i) => str(i?.name, ''));
   const weft: WeftNode = { id: ctx.id, type: 'llm', name: ctx.node.title, with: {} };
   const w = weft.with!;
   w['model'] = modelOf(ctx, weft, p);
@@ -166,7 +167,7 @@ export function translateDecision(ctx: NodeContext): Translated {
     'Classify the input into one of these intents; answer the intent name as class_name, or "default" when none fits.\n' +
     intents
       .filter((i) => i?.intentType !== 1)
-      .map((i) => `- ${String(i?.name ?? '')}: ${String(i?.description ?? '')}`)
+      .map((i) => `- ${str(i?.name, '')}: ${str(i?.description, '')}`)
       .join('\n');
   const prefix = template(ctx, weft, 'prompt', p['promptPrefix']);
   w['prompt'] = [prefix, firstInput(ctx)].filter((s) => s !== '').join('\n');
@@ -184,8 +185,8 @@ export function translateDecision(ctx: NodeContext): Translated {
     weft,
     `${ctx.id}.json.class_name`,
     intents.map((i) => ({
-      handle: String(i?.id ?? ''),
-      value: String(i?.name ?? ''),
+      handle: str(i?.id, ''),
+      value: str(i?.name, ''),
       isDefault: i?.intentType === 1,
     })),
     (name) => (name === 'class_name' ? `${ctx.id}.json.class_name` : pathExpr(ctx.id, [name])),
@@ -200,7 +201,7 @@ export function translateIfElse(ctx: NodeContext): Translated {
   const ports = new Map<string, string>();
   const out: { port: string; when: string }[] = [];
   for (const c of cases) {
-    const caseId = String(c?.id ?? '');
+    const caseId = str(c?.id, '');
     const conditions: any[] = Array.isArray(c?.conditions) ? c.conditions : [];
     if (Number(c?.level) === 999 || conditions.length === 0) {
       ports.set(caseId, 'default');
@@ -208,7 +209,7 @@ export function translateIfElse(ctx: NodeContext): Translated {
     }
     const port = `case_${out.length + 1}`;
     ports.set(caseId, port);
-    const op = String(c?.logicalOperator ?? 'and') === 'or' ? ' or ' : ' and ';
+    const op = str(c?.logicalOperator, 'and') === 'or' ? ' or ' : ' and ';
     const parts = conditions.map((cond) => conditionOf(ctx, weft, cond));
     out.push({ port, when: parts.map((x) => `(${x})`).join(op) });
   }
@@ -226,11 +227,8 @@ export function translateIfElse(ctx: NodeContext): Translated {
 
 export function translateQuestion(ctx: NodeContext): Translated {
   const p = param(ctx.node);
-  const options: any[] =
-    p['answerType'] === 'option' && Array.isArray(p['optionAnswer']) ? p['optionAnswer'] : [];
-  const names = options
-    .filter((o) => o?.type !== 1)
-    .map((o) => String(o?.content || o?.name || ''));
+  const options = p['answerType'] === 'option' ? objects(p['optionAnswer']) : [];
+  const names = options.filter((o) => o?.type !== 1).map((o) => str(o?.content) || str(o?.name));
   const content = names.length > 0 ? { type: 'string', enum: names } : { type: 'string' };
   const weft: WeftNode = {
     id: ctx.id,
@@ -243,7 +241,7 @@ export function translateQuestion(ctx: NodeContext): Translated {
   };
   weft.with!['prompt'] = template(ctx, weft, 'prompt', p['question']) || firstInput(ctx);
   ctx.build.note(weft, 'question-answer: a human node; the answer is { content }');
-  const question = literal(String(p['question'] ?? ''));
+  const question = literal(str(p['question'], ''));
   const output = (name: string) =>
     name === 'query'
       ? question
@@ -256,8 +254,8 @@ export function translateQuestion(ctx: NodeContext): Translated {
     weft,
     `${ctx.id}.content`,
     options.map((o) => ({
-      handle: String(o?.id ?? ''),
-      value: String(o?.content || o?.name || ''),
+      handle: str(o?.id, ''),
+      value: str(o?.content) || str(o?.name),
       isDefault: o?.type === 1,
     })),
     output,
@@ -279,9 +277,7 @@ export function translateAgent(ctx: NodeContext): Translated {
   if (typeof p['maxLoopCount'] === 'number') w['max_steps'] = p['maxLoopCount'];
   w['tools'] = [];
   const plugin = p['plugin'] ?? {};
-  const tools = ['toolsList', 'mcpServerUrls', 'workflowIds'].flatMap((k) =>
-    Array.isArray(plugin[k]) ? plugin[k] : [],
-  );
+  const tools = ['toolsList', 'mcpServerUrls', 'workflowIds'].flatMap((k) => list(plugin[k]));
   if (tools.length > 0)
     ctx.build.noteParam(
       weft,
@@ -299,7 +295,7 @@ export function translateAgent(ctx: NodeContext): Translated {
 
 export function translateTextJoiner(ctx: NodeContext): Translated {
   const weft: WeftNode = { id: ctx.id, type: 'set', name: ctx.node.title, with: {} };
-  const output = String((ctx.node.data['outputs'] as any[] | undefined)?.[0]?.name ?? 'output');
+  const output = str((ctx.node.data['outputs'] as any[] | undefined)?.[0]?.name, 'output');
   weft.with!['values'] = { [output]: template(ctx, weft, 'values', param(ctx.node)['prompt']) };
   return simple(ctx.id, [weft], (name) => pathExpr(ctx.id, [name]));
 }
@@ -324,7 +320,7 @@ export function translateEnd(ctx: NodeContext): Translated {
 }
 
 export function translateFlow(ctx: NodeContext): Translated {
-  const flowId = String(param(ctx.node)['flowId'] ?? '');
+  const flowId = str(param(ctx.node)['flowId']);
   const workflow = slug(flowId).replace(/_/g, '-') || 'astron-flow';
   const weft: WeftNode = {
     id: ctx.id,
@@ -356,13 +352,13 @@ export function translateAggregation(ctx: NodeContext): Translated {
 
 export function translateExtractor(ctx: NodeContext): Translated {
   const p = param(ctx.node);
-  const outputs: any[] = Array.isArray(ctx.node.data['outputs']) ? ctx.node.data['outputs'] : [];
+  const outputs: any[] = objects(ctx.node.data['outputs']);
   const properties = Object.fromEntries(
     outputs.map((o) => [
-      String(o?.name),
+      str(o?.name),
       {
         ...jsonTypeOf(o?.schema?.type),
-        ...(o?.schema?.description ? { description: String(o.schema.description) } : {}),
+        ...(o?.schema?.description ? { description: str(o.schema.description) } : {}),
       },
     ]),
   );
@@ -375,7 +371,7 @@ export function translateExtractor(ctx: NodeContext): Translated {
   w['json_schema'] = {
     type: 'object',
     properties,
-    required: outputs.filter((o) => o?.required === true).map((o) => String(o?.name)),
+    required: outputs.filter((o) => o?.required === true).map((o) => str(o?.name)),
   };
   return simple(ctx.id, [weft], (name) => pathExpr(`${ctx.id}.json`, [name]));
 }

@@ -3,7 +3,7 @@
  * What astron-agent nodes read: each input is a literal or a reference `{ nodeId, name }` to an
  * output of an earlier node; templates (`{{name}}`) name the node's own inputs.
  */
-import { literal, rewriteTemplate } from '../expr.js';
+import { literal, rewriteTemplate, str, objects } from '../expr.js';
 import type { CanvasNode } from './canvas.js';
 
 /** A node's inputs as Weft expressions, by name (and by input id, for if-else conditions). */
@@ -24,11 +24,11 @@ export function inputsOf(
 ): Inputs {
   const byKey = new Map<string, string | undefined>();
   const names: string[] = [];
-  const list: unknown[] = Array.isArray(node.data['inputs']) ? node.data['inputs'] : [];
+  const list: unknown[] = objects(node.data['inputs']);
   for (const raw of list) {
     if (typeof raw !== 'object' || raw === null) continue;
     const input = raw as Record<string, any>;
-    const name = String(input['name'] ?? '');
+    const name = str(input['name'], '');
     if (name === '') continue;
     names.push(name);
     const value = input['schema']?.value as Record<string, any> | undefined;

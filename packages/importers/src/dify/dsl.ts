@@ -3,7 +3,8 @@
  * Finding the graph of a Dify app exported as DSL (`kind: app`, `app.mode` workflow or
  * advanced-chat, `workflow.graph.nodes` / `edges`), with each node's kind (`data.type`).
  */
-import { describe } from '../astron/canvas.js';
+import { str } from '../expr.js';
+import { describe, refuseDuplicates } from '../astron/canvas.js';
 import { TranslateError } from '../problems.js';
 import type { Path, Source } from '../source.js';
 
@@ -55,7 +56,7 @@ export function readDify(source: Source): DifyApp {
     );
   }
   const app = isObject(root['app']) ? root['app'] : {};
-  const mode = String(app['mode'] ?? 'workflow');
+  const mode = str(app['mode'], 'workflow');
   if (!['workflow', 'advanced-chat'].includes(mode)) {
     throw new TranslateError(
       `a Dify app of mode ${mode} has no workflow graph: only workflow and advanced-chat (chatflow) apps import`,
@@ -87,15 +88,15 @@ export function readDify(source: Source): DifyApp {
     const data = raw['data'];
     const parent = raw['parentId'] ?? data['iteration_id'] ?? data['loop_id'];
     return {
-      id: String(raw['id']),
+      id: str(raw['id']),
       kind: data['type'] as string,
-      title: String(data['title'] ?? data['type']),
+      title: str(data['title']) || str(data['type']),
       data,
-      parentId:
-        parent === undefined || parent === null || parent === '' ? undefined : String(parent),
+      parentId: parent === undefined || parent === null || parent === '' ? undefined : str(parent),
       path,
     };
   });
+  refuseDuplicates(nodes, source);
   const rawEdges: unknown = graph['edges'] ?? [];
   if (!Array.isArray(rawEdges)) {
     throw new TranslateError(
@@ -112,8 +113,8 @@ export function readDify(source: Source): DifyApp {
     }
     const handle = raw['sourceHandle'];
     return {
-      source: String(raw['source']),
-      target: String(raw['target']),
+      source: str(raw['source']),
+      target: str(raw['target']),
       handle:
         typeof handle === 'string' && handle !== '' && handle !== 'source' ? handle : undefined,
     };

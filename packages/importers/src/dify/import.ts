@@ -4,10 +4,10 @@
  * chatflow, `sys.query`) become the inputs, each node its Weft counterpart (nodes.ts), iteration
  * bodies foreach bodies, and every selector `[node, var]` or `{{#node.var#}}` an expression.
  */
-import { jsonType, pathExpr, rewriteTemplate } from '../expr.js';
+import { jsonType, pathExpr, rewriteTemplate, str, objects } from '../expr.js';
 import { Build, funnelInto, levelData, type Level, type WeftNode } from '../graph.js';
 import { slug } from '../ids.js';
-import type { Translation } from '../problems.js';
+import { TranslateError, type Translation } from '../problems.js';
 import { readSource } from '../source.js';
 import { readDify, type DifyApp, type DifyNode } from './dsl.js';
 import * as t from './nodes.js';
@@ -92,12 +92,21 @@ export function importDify(text: string, options: ImportOptions = {}): Translati
     if (!ids.has(head)) return undefined;
     return outputOf(from).output([name, ...rest]);
   };
+  const inProgress = new Set<string>();
+  /** The node's translation, made once; a node met again while it is made reads itself. */
   const outputOf = (node: DifyNode): t.Translated => {
-    let tr = translated.get(node.id);
-    if (tr === undefined) {
-      tr = translate(node);
-      translated.set(node.id, tr);
+    const done = translated.get(node.id);
+    if (done !== undefined) return done;
+    if (inProgress.has(node.id)) {
+      throw new TranslateError(
+        `node ${node.id} reads or contains itself (its selectors or parentId lead back to it)`,
+        source.at(node.path),
+      );
     }
+    inProgress.add(node.id);
+    const tr = translate(node);
+    inProgress.delete(node.id);
+    translated.set(node.id, tr);
     return tr;
   };
   const template = (text: unknown, weft: WeftNode, key: string): string =>
@@ -273,12 +282,12 @@ function inputsSchema(
   extra: Map<string, Record<string, unknown>>,
 ): Record<string, unknown> {
   const start = app.nodes.find((n) => n.kind === 'start');
-  const vars: any[] = Array.isArray(start?.data['variables']) ? start.data['variables'] : [];
+  const vars = objects(start?.data['variables']);
   const properties: Record<string, unknown> = {};
   const required: string[] = [];
   for (const v of vars) {
-    const name = String(v?.variable);
-    const type = String(v?.type ?? 'text-input');
+    const name = str(v?.variable);
+    const type = str(v?.type, 'text-input');
     const p: Record<string, unknown> =
       type === 'file'
         ? { type: 'object' }

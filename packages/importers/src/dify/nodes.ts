@@ -4,7 +4,7 @@
  * it, and where edges arrive and leave for a source handle (an if-else case, a class).
  */
 import { compare } from '../compare.js';
-import { firstOf, jsonType, literal, pathExpr, str } from '../expr.js';
+import { firstOf, jsonType, literal, pathExpr, str, objects, list } from '../expr.js';
 import type { Build, WeftNode } from '../graph.js';
 import { routeOn } from '../route.js';
 import type { DifyNode } from './dsl.js';
@@ -41,11 +41,11 @@ const simple = (
 const under = (base: string) => (steps: string[]) => pathExpr(base, steps);
 
 function model(ctx: NodeContext, weft: WeftNode, m: Record<string, any> | undefined): string {
-  const name = String(m?.['name'] ?? 'gpt-4o-mini');
+  const name = str(m?.['name'], 'gpt-4o-mini');
   ctx.build.noteParam(
     weft,
     'model',
-    `Dify model ${String(m?.['provider'] ?? '')}/${name}: name one your OpenAI-compatible endpoint serves`,
+    `Dify model ${str(m?.['provider'], '')}/${name}: name one your OpenAI-compatible endpoint serves`,
   );
   return name;
 }
@@ -61,9 +61,9 @@ export function translateLlm(ctx: NodeContext): Translated {
   const weft: WeftNode = { id: ctx.id, type: 'llm', name: ctx.node.title, with: {} };
   const w = weft.with!;
   w['model'] = model(ctx, weft, d['model']);
-  const template: any[] = Array.isArray(d['prompt_template'])
-    ? d['prompt_template']
-    : [d['prompt_template'] ?? {}];
+  const template = Array.isArray(d['prompt_template'])
+    ? objects(d['prompt_template'])
+    : objects([d['prompt_template'] ?? {}]);
   const text = (m: any) =>
     ctx.template(m?.edition_type === 'jinja2' ? m?.jinja2_text : m?.text, weft, 'messages');
   const system = template
@@ -101,19 +101,19 @@ export function translateLlm(ctx: NodeContext): Translated {
 }
 
 function variables(ctx: NodeContext, list: unknown): Record<string, string | null> {
-  const vars: any[] = Array.isArray(list) ? list : [];
+  const vars: any[] = objects(list);
   return Object.fromEntries(
     vars.map((v) => {
       const e = ctx.select(v?.value_selector);
-      return [String(v?.variable), e === undefined ? null : `{{ ${e} }}`];
+      return [str(v?.variable), e === undefined ? null : `{{ ${e} }}`];
     }),
   );
 }
 
 export function translateCode(ctx: NodeContext): Translated {
   const d = ctx.node.data;
-  const code = String(d['code'] ?? '').trimEnd();
-  const python = String(d['code_language'] ?? 'python3').startsWith('python');
+  const code = str(d['code'], '').trimEnd();
+  const python = str(d['code_language'], 'python3').startsWith('python');
   const weft: WeftNode = {
     id: ctx.id,
     type: 'code',
@@ -132,7 +132,7 @@ export function translateTemplate(ctx: NodeContext): Translated {
   const d = ctx.node.data;
   const vars = variables(ctx, d['variables']);
   const weft: WeftNode = { id: ctx.id, type: 'set', name: ctx.node.title, with: {} };
-  const text = String(d['template'] ?? '');
+  const text = str(d['template'], '');
   const jinja = /\{%|\{#|\{\{[^}]*\|/.test(text);
   const rendered = text.replace(/\{\{\s*([A-Za-z_][\w.]*)\s*\}\}|\{\{/g, (m, name?: string) => {
     if (name === undefined) return "{{ '{{' }}";
@@ -181,7 +181,7 @@ export function translateHttp(ctx: NodeContext): Translated {
   const d = ctx.node.data;
   const weft: WeftNode = { id: ctx.id, type: 'http', name: ctx.node.title, with: {} };
   const w = weft.with!;
-  w['method'] = String(d['method'] ?? 'get').toUpperCase();
+  w['method'] = str(d['method'], 'get').toUpperCase();
   w['url'] = ctx.template(d['url'], weft, 'url');
   const headers = headerLines(ctx, weft, 'headers', d['headers']);
   const query = headerLines(ctx, weft, 'query', d['params']);
@@ -189,9 +189,7 @@ export function translateHttp(ctx: NodeContext): Translated {
   if (auth?.type === 'api-key' && auth.config) {
     const key = ctx.template(auth.config.api_key, weft, 'headers');
     const header =
-      auth.config.type === 'custom'
-        ? String(auth.config.header ?? 'Authorization')
-        : 'Authorization';
+      auth.config.type === 'custom' ? str(auth.config.header, 'Authorization') : 'Authorization';
     headers[header] =
       auth.config.type === 'basic'
         ? `Basic ${key}`
@@ -207,16 +205,16 @@ export function translateHttp(ctx: NodeContext): Translated {
   if (Object.keys(headers).length > 0) w['headers'] = headers;
   if (Object.keys(query).length > 0) w['query'] = query;
   const body = d['body'];
-  const type = String(body?.type ?? 'none');
+  const type = str(body?.type, 'none');
   if (type !== 'none') {
     const data = body?.data;
     if (typeof data === 'string' || (Array.isArray(data) && data.length === 1 && !data[0]?.key)) {
-      const raw = typeof data === 'string' ? data : String(data[0]?.value ?? '');
+      const raw = typeof data === 'string' ? data : str(data[0]?.value, '');
       w['body'] = ctx.template(raw, weft, 'body');
       if (type === 'json') headers['Content-Type'] ??= 'application/json';
     } else if (Array.isArray(data)) {
       w['body'] = Object.fromEntries(
-        data.map((f: any) => [String(f?.key), ctx.template(f?.value, weft, 'body')]),
+        data.map((f: any) => [str(f?.key), ctx.template(f?.value, weft, 'body')]),
       );
       if (type === 'x-www-form-urlencoded' || type === 'form-data')
         ctx.build.noteParam(weft, 'body', `Dify sent this ${type}; it is sent as JSON here`);
@@ -241,7 +239,7 @@ export function translateHttp(ctx: NodeContext): Translated {
 
 export function translateKnowledge(ctx: NodeContext): Translated {
   const d = ctx.node.data;
-  const datasets: unknown[] = Array.isArray(d['dataset_ids']) ? d['dataset_ids'] : [];
+  const datasets = list(d['dataset_ids']);
   const query = ctx.select(d['query_variable_selector']);
   const topK = d['multiple_retrieval_config']?.top_k;
   const weft: WeftNode = {
@@ -286,8 +284,8 @@ function jsonLlm(
 }
 
 export function translateClassifier(ctx: NodeContext): Translated {
-  const classes: any[] = Array.isArray(ctx.node.data['classes']) ? ctx.node.data['classes'] : [];
-  const names = classes.map((c) => String(c?.name ?? ''));
+  const classes: any[] = objects(ctx.node.data['classes']);
+  const names = classes.map((c) => str(c?.name, ''));
   const weft = jsonLlm(
     ctx,
     `Classify the input into one of these classes; answer its name as class_name.\n${names.map((n) => `- ${n}`).join('\n')}`,
@@ -303,7 +301,7 @@ export function translateClassifier(ctx: NodeContext): Translated {
     ctx.build.ids,
     { id: ctx.id, title: ctx.node.title },
     `${ctx.id}.json.class_name`,
-    classes.map((c) => ({ handle: String(c?.id ?? ''), value: String(c?.name ?? '') })),
+    classes.map((c) => ({ handle: str(c?.id, ''), value: str(c?.name, '') })),
   );
   return {
     nodes: [weft, route],
@@ -318,13 +316,11 @@ export function translateClassifier(ctx: NodeContext): Translated {
 }
 
 export function translateExtractor(ctx: NodeContext): Translated {
-  const params: any[] = Array.isArray(ctx.node.data['parameters'])
-    ? ctx.node.data['parameters']
-    : [];
+  const params = objects(ctx.node.data['parameters']);
   const properties = Object.fromEntries(
     params.map((p) => [
-      String(p?.name),
-      { ...jsonType(p?.type), ...(p?.description ? { description: String(p.description) } : {}) },
+      str(p?.name),
+      { ...jsonType(p?.type), ...(p?.description ? { description: str(p.description) } : {}) },
     ]),
   );
   const weft = jsonLlm(
@@ -334,7 +330,7 @@ export function translateExtractor(ctx: NodeContext): Translated {
     {
       type: 'object',
       properties,
-      required: params.filter((p) => p?.required === true).map((p) => String(p?.name)),
+      required: params.filter((p) => p?.required === true).map((p) => str(p?.name)),
     },
   );
   return simple(ctx.id, [weft], (steps) => {
@@ -346,15 +342,15 @@ export function translateExtractor(ctx: NodeContext): Translated {
 
 export function translateIfElse(ctx: NodeContext): Translated {
   const d = ctx.node.data;
-  const cases: any[] = Array.isArray(d['cases'])
-    ? d['cases']
+  const cases = Array.isArray(d['cases'])
+    ? objects(d['cases'])
     : [{ case_id: 'true', logical_operator: d['logical_operator'], conditions: d['conditions'] }];
   const weft: WeftNode = { id: ctx.id, type: 'switch', name: ctx.node.title, with: {} };
   const ports = new Map<string, string>([['false', 'default']]);
   const out = cases.map((c, i) => {
     const port = `case_${i + 1}`;
-    ports.set(String(c?.case_id ?? c?.id ?? ''), port);
-    const conds: any[] = Array.isArray(c?.conditions) ? c.conditions : [];
+    ports.set(str(c?.case_id) || str(c?.id), port);
+    const conds = objects(c['conditions']);
     const op = c?.logical_operator === 'or' ? ' or ' : ' and ';
     const when = conds.map((cond) => `(${condition(ctx, weft, cond)})`).join(op) || 'false';
     return { port, when };
@@ -371,12 +367,13 @@ export function translateIfElse(ctx: NodeContext): Translated {
   };
 }
 
-function condition(ctx: NodeContext, weft: WeftNode, cond: Record<string, any>): string {
+function condition(ctx: NodeContext, weft: WeftNode, given: unknown): string {
+  const cond: Record<string, any> = typeof given === 'object' && given !== null ? given : {};
   const left = ctx.select(cond['variable_selector']) ?? 'null';
   const raw = cond['value'];
   const whole = typeof raw === 'string' ? /^\{\{#([^#{}]+)#\}\}$/.exec(raw.trim()) : null;
   let right = whole !== null ? (ctx.select(whole[1]!.split('.')) ?? 'null') : literal(raw ?? null);
-  const op = String(cond['comparison_operator'] ?? '');
+  const op = str(cond['comparison_operator'], '');
   const numeric = cond['varType'] === 'number' && ['=', '≠', '!='].includes(op);
   if (
     cond['varType'] === 'number' &&
@@ -405,20 +402,18 @@ function condition(ctx: NodeContext, weft: WeftNode, cond: Record<string, any>):
 
 export function translateAggregator(ctx: NodeContext): Translated {
   const d = ctx.node.data;
-  const groups: any[] =
-    d['advanced_settings']?.group_enabled === true && Array.isArray(d['advanced_settings']?.groups)
-      ? d['advanced_settings'].groups
-      : [];
+  const groups =
+    d['advanced_settings']?.group_enabled === true ? objects(d['advanced_settings']?.groups) : [];
   const pick = (vars: unknown) =>
     firstOf(
-      (Array.isArray(vars) ? vars : [])
+      list(vars)
         .map((s) => ctx.select(s))
         .filter((e): e is string => e !== undefined),
     );
   const expression =
     groups.length === 0
       ? pick(d['variables'])
-      : `{ ${groups.map((g) => `${literal(String(g?.group_name))}: { "output": ${pick(g?.variables)} }`).join(', ')} }`;
+      : `{ ${groups.map((g) => `${literal(str(g?.group_name))}: { "output": ${pick(g?.variables)} }`).join(', ')} }`;
   const weft: WeftNode = {
     id: ctx.id,
     type: 'transform',
@@ -441,11 +436,11 @@ export function translateAnswer(ctx: NodeContext): Translated {
 }
 
 export function translateEnd(ctx: NodeContext): Translated {
-  const outputs: any[] = Array.isArray(ctx.node.data['outputs']) ? ctx.node.data['outputs'] : [];
+  const outputs: any[] = objects(ctx.node.data['outputs']);
   const values = Object.fromEntries(
     outputs.map((o) => {
       const e = ctx.select(o?.value_selector);
-      return [String(o?.variable), e === undefined ? null : `{{ ${e} }}`];
+      return [str(o?.variable), e === undefined ? null : `{{ ${e} }}`];
     }),
   );
   const weft: WeftNode = { id: ctx.id, type: 'end', name: ctx.node.title, with: { values } };
