@@ -3,42 +3,14 @@
  * One Dify node -> Weft nodes, as for astron-agent (../astron/nodes.ts): what other nodes read of
  * it, and where edges arrive and leave for a source handle (an if-else case, a class).
  */
-import { compare } from '../compare.js';
-import { firstOf, jsonType, literal, pathExpr, str, objects, list } from '../expr.js';
-import type { Build, WeftNode } from '../graph.js';
+import { jsonType, pathExpr, str, objects, list } from '../expr.js';
+import type { WeftNode } from '../graph.js';
 import { routeOn } from '../route.js';
-import type { DifyNode } from './dsl.js';
+import { simple, under, type NodeContext, type Translated } from './types.js';
 
-export interface Translated {
-  nodes: WeftNode[];
-  entry: string;
-  exit(handle: string | undefined): { from: string; port?: string };
-  output(steps: string[]): string;
-}
-
-export interface NodeContext {
-  build: Build;
-  node: DifyNode;
-  id: string;
-  /** A value selector `[node, var, ...]` as an expression; undefined when it does not resolve. */
-  select(selector: unknown): string | undefined;
-  /** A Dify template (`{{#node.var#}}`) as a Weft template; a note on `weft`'s `key` for refs that do not resolve. */
-  template(text: unknown, weft: WeftNode, key: string): string;
-}
-
-const simple = (
-  id: string,
-  nodes: WeftNode[],
-  output: (steps: string[]) => string,
-): Translated => ({
-  nodes,
-  entry: id,
-  exit: () => ({ from: id }),
-  output,
-});
-
-/** `id.name.rest` for the output `name` under `base`. */
-const under = (base: string) => (steps: string[]) => pathExpr(base, steps);
+export type { NodeContext, Translated } from './types.js';
+export { translateHttp } from './http.js';
+export { translateAggregator, translateIfElse } from './branches.js';
 
 function model(ctx: NodeContext, weft: WeftNode, m: Record<string, any> | undefined): string {
   const name = str(m?.['name'], 'gpt-4o-mini');
@@ -162,81 +134,6 @@ export function translateTemplate(ctx: NodeContext): Translated {
   return simple(ctx.id, [weft], under(ctx.id));
 }
 
-function headerLines(
-  ctx: NodeContext,
-  weft: WeftNode,
-  key: string,
-  text: unknown,
-): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const line of str(text).split('\n')) {
-    const i = line.indexOf(':');
-    if (i <= 0) continue;
-    out[line.slice(0, i).trim()] = ctx.template(line.slice(i + 1).trim(), weft, key);
-  }
-  return out;
-}
-
-export function translateHttp(ctx: NodeContext): Translated {
-  const d = ctx.node.data;
-  const weft: WeftNode = { id: ctx.id, type: 'http', name: ctx.node.title, with: {} };
-  const w = weft.with!;
-  w['method'] = str(d['method'], 'get').toUpperCase();
-  w['url'] = ctx.template(d['url'], weft, 'url');
-  const headers = headerLines(ctx, weft, 'headers', d['headers']);
-  const query = headerLines(ctx, weft, 'query', d['params']);
-  const auth = d['authorization'];
-  if (auth?.type === 'api-key' && auth.config) {
-    const key = ctx.template(auth.config.api_key, weft, 'headers');
-    const header =
-      auth.config.type === 'custom' ? str(auth.config.header, 'Authorization') : 'Authorization';
-    headers[header] =
-      auth.config.type === 'basic'
-        ? `Basic ${key}`
-        : auth.config.type === 'bearer'
-          ? `Bearer ${key}`
-          : key;
-    ctx.build.noteParam(
-      weft,
-      'headers',
-      'the API key is written here as Dify had it: keep it in a credential (credential: NAME) instead',
-    );
-  }
-  if (Object.keys(headers).length > 0) w['headers'] = headers;
-  if (Object.keys(query).length > 0) w['query'] = query;
-  const body = d['body'];
-  const type = str(body?.type, 'none');
-  if (type !== 'none') {
-    const data = body?.data;
-    if (typeof data === 'string' || (Array.isArray(data) && data.length === 1 && !data[0]?.key)) {
-      const raw = typeof data === 'string' ? data : str(data[0]?.value, '');
-      w['body'] = ctx.template(raw, weft, 'body');
-      if (type === 'json') headers['Content-Type'] ??= 'application/json';
-    } else if (Array.isArray(data)) {
-      w['body'] = Object.fromEntries(
-        data.map((f: any) => [str(f?.key), ctx.template(f?.value, weft, 'body')]),
-      );
-      if (type === 'x-www-form-urlencoded' || type === 'form-data')
-        ctx.build.noteParam(weft, 'body', `Dify sent this ${type}; it is sent as JSON here`);
-    }
-    if (Object.keys(headers).length > 0) w['headers'] = headers;
-  }
-  // Dify's body is the response text: keep it text so that code reading it sees the same.
-  w['response'] = 'text';
-  // Dify answers every status (status_code says which); only a failed connection is an error.
-  w['expect_status'] = ['1xx', '2xx', '3xx', '4xx', '5xx'];
-  ctx.build.note(
-    weft,
-    'http: status_code is status; the body is text and any status is an answer, as in Dify',
-  );
-  return simple(ctx.id, [weft], (steps) => {
-    const [head, ...rest] = steps;
-    if (head === 'status_code') return `${ctx.id}.status`;
-    if (head === 'files') return '[]';
-    return pathExpr(ctx.id, [head ?? 'body', ...rest]);
-  });
-}
-
 export function translateKnowledge(ctx: NodeContext): Translated {
   const d = ctx.node.data;
   const datasets = list(d['dataset_ids']);
@@ -338,95 +235,6 @@ export function translateExtractor(ctx: NodeContext): Translated {
     if (steps[0] === '__reason') return 'null';
     return pathExpr(`${ctx.id}.json`, steps);
   });
-}
-
-export function translateIfElse(ctx: NodeContext): Translated {
-  const d = ctx.node.data;
-  const cases = Array.isArray(d['cases'])
-    ? objects(d['cases'])
-    : [{ case_id: 'true', logical_operator: d['logical_operator'], conditions: d['conditions'] }];
-  const weft: WeftNode = { id: ctx.id, type: 'switch', name: ctx.node.title, with: {} };
-  const ports = new Map<string, string>([['false', 'default']]);
-  const out = cases.map((c, i) => {
-    const port = `case_${i + 1}`;
-    ports.set(str(c?.case_id) || str(c?.id), port);
-    const conds = objects(c['conditions']);
-    const op = c?.logical_operator === 'or' ? ' or ' : ' and ';
-    const when = conds.map((cond) => `(${condition(ctx, weft, cond)})`).join(op) || 'false';
-    return { port, when };
-  });
-  weft.with!['cases'] = out;
-  return {
-    nodes: [weft],
-    entry: ctx.id,
-    exit: (handle) => ({
-      from: ctx.id,
-      port: (handle === undefined ? undefined : ports.get(handle)) ?? 'default',
-    }),
-    output: () => ctx.id,
-  };
-}
-
-function condition(ctx: NodeContext, weft: WeftNode, given: unknown): string {
-  const cond: Record<string, any> = typeof given === 'object' && given !== null ? given : {};
-  const left = ctx.select(cond['variable_selector']) ?? 'null';
-  const raw = cond['value'];
-  const whole = typeof raw === 'string' ? /^\{\{#([^#{}]+)#\}\}$/.exec(raw.trim()) : null;
-  let right = whole !== null ? (ctx.select(whole[1]!.split('.')) ?? 'null') : literal(raw ?? null);
-  const op = str(cond['comparison_operator'], '');
-  const numeric = cond['varType'] === 'number' && ['=', '≠', '!='].includes(op);
-  if (
-    cond['varType'] === 'number' &&
-    whole === null &&
-    typeof raw === 'string' &&
-    raw.trim() !== '' &&
-    !Number.isNaN(Number(raw))
-  )
-    right = String(Number(raw));
-  const out = numeric
-    ? compare(op, `$number(${left})`, `$number(${right})`)
-    : compare(op, left, right);
-  if (out !== undefined) return out;
-  ctx.build.leaveOut(
-    {
-      id: ctx.node.id,
-      title: ctx.node.title,
-      kind: 'if-else',
-      reason: `comparison operator "${op}" has no translation: the condition is false`,
-    },
-    ctx.node.path,
-  );
-  ctx.build.noteParam(weft, 'cases', `operator "${op}" does not map: its condition is false`);
-  return 'false';
-}
-
-export function translateAggregator(ctx: NodeContext): Translated {
-  const d = ctx.node.data;
-  const groups =
-    d['advanced_settings']?.group_enabled === true ? objects(d['advanced_settings']?.groups) : [];
-  const pick = (vars: unknown) =>
-    firstOf(
-      list(vars)
-        .map((s) => ctx.select(s))
-        .filter((e): e is string => e !== undefined),
-    );
-  const expression =
-    groups.length === 0
-      ? pick(d['variables'])
-      : `{ ${groups.map((g) => `${literal(str(g?.group_name))}: { "output": ${pick(g?.variables)} }`).join(', ')} }`;
-  const weft: WeftNode = {
-    id: ctx.id,
-    type: 'transform',
-    name: ctx.node.title,
-    with: { expression },
-  };
-  ctx.build.note(
-    weft,
-    'variable aggregator: the first of its variables that has a value (the branch that ran)',
-  );
-  return simple(ctx.id, [weft], (steps) =>
-    groups.length === 0 ? pathExpr(ctx.id, steps.slice(1)) : pathExpr(ctx.id, steps),
-  );
 }
 
 export function translateAnswer(ctx: NodeContext): Translated {
