@@ -131,6 +131,20 @@ describe('dify import', () => {
     ]);
   });
 
+  it('a tool that is a Dify workflow is a subworkflow of it', () => {
+    const t = importDify(difyFixture('workflow-tool'));
+    expect(t.unsupported).toEqual([]);
+    expect(byId(t.document, 'one_line_answers')).toEqual({
+      id: 'one_line_answers',
+      type: 'subworkflow',
+      name: 'One-line answers',
+      with: { workflow: 'one-line-answers', input: { query: 'Briefly: {{ inputs.question }}' } },
+    });
+    expect(byId(t.document, 'end').with.values).toEqual({
+      answer: '{{ one_line_answers.answer }}',
+    });
+  });
+
   it('a reference to a node the app lacks is named', () => {
     const t = importDify(
       difyFixture('chatflow').replace(

@@ -20,7 +20,7 @@ export interface ImportOptions {
 const ENTRY_KINDS = new Set(['start', 'iteration-start', 'loop-start']);
 
 const UNSUPPORTED: Record<string, string> = {
-  tool: "Dify tools run on Dify's plugin runtime: call the service with an http node, or an MCP server's tool with a tool node",
+  tool: "Dify tools run on Dify's plugin runtime: call the service with an http node, or an MCP server's tool with a tool node (a tool that is a Dify workflow becomes a subworkflow)",
   agent: "Dify agent strategies run on Dify's plugin runtime: use an agent node with its tools",
   assigner:
     'conversation variables live across the turns of a Dify chat; Weft runs keep no such state (a memory node keeps messages)',
@@ -179,6 +179,8 @@ export function importDify(text: string, options: ImportOptions = {}): Translati
         return t.translateEnd(ctx);
       case 'iteration':
         return translateIteration(ctx);
+      case 'tool':
+        return t.translateWorkflowTool(ctx) ?? leftOut(node, ctx.id);
       default:
         return leftOut(node, ctx.id);
     }

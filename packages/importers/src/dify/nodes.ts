@@ -254,3 +254,56 @@ export function translateEnd(ctx: NodeContext): Translated {
   const weft: WeftNode = { id: ctx.id, type: 'end', name: ctx.node.title, with: { values } };
   return simple(ctx.id, [weft], under(ctx.id));
 }
+
+/** The value of a tool parameter: `mixed` text with references, a `variable` selector, a `constant`. */
+function toolArgument(ctx: NodeContext, weft: WeftNode, p: unknown): unknown {
+  if (typeof p !== 'object' || p === null) return p ?? null;
+  const { type, value } = p as { type?: unknown; value?: unknown };
+  if (type === 'variable') {
+    const e = ctx.select(value);
+    return e === undefined ? null : `{{ ${e} }}`;
+  }
+  if (type === 'mixed' && typeof value === 'string') return ctx.template(value, weft, 'input');
+  return value ?? null;
+}
+
+/**
+ * A tool that is another Dify workflow (`provider_type: workflow`) as a `subworkflow` of that
+ * workflow imported too; other tools run on Dify's plugin runtime (undefined: left out).
+ */
+export function translateWorkflowTool(ctx: NodeContext): Translated | undefined {
+  const d = ctx.node.data;
+  if (d['provider_type'] !== 'workflow') return undefined;
+  const name = str(d['tool_name']) || str(d['provider_id']);
+  const workflow =
+    name
+      .toLowerCase()
+      .replace(/[^a-z0-9_-]+/g, '-')
+      .replace(/^[-_]+|-+$/g, '') || 'dify-workflow';
+  const weft: WeftNode = {
+    id: ctx.id,
+    type: 'subworkflow',
+    name: ctx.node.title,
+    with: { workflow },
+  };
+  const params = (
+    typeof d['tool_parameters'] === 'object' && d['tool_parameters'] !== null
+      ? d['tool_parameters']
+      : {}
+  ) as Record<string, unknown>;
+  weft.with!['input'] = Object.fromEntries(
+    Object.entries(params).map(([k, p]) => [k, toolArgument(ctx, weft, p)]),
+  );
+  ctx.build.noteParam(
+    weft,
+    'workflow',
+    `the Dify workflow tool ${name}: import that app too and publish it with this id`,
+  );
+  return simple(ctx.id, [weft], (steps) => {
+    const [head, ...rest] = steps;
+    if (head === 'text') return `$string(${ctx.id})`;
+    if (head === 'json') return pathExpr(ctx.id, rest);
+    if (head === 'files') return '[]';
+    return pathExpr(ctx.id, steps);
+  });
+}

@@ -190,6 +190,15 @@ describe('Dify DSL files run', () => {
     ]);
   }, 60_000);
 
+  it('a workflow tool runs the other app, imported and published, as a child run', async () => {
+    await engine.publish(imported(importDify(difyFixture('chatflow'))));
+    const run = await engine.run(imported(importDify(difyFixture('workflow-tool'))), {
+      input: { question: 'why durable?' },
+    });
+    expect(run.status).toBe('succeeded');
+    expect(run.output).toEqual({ answer: 'You said: Briefly: why durable?' });
+  });
+
   it('an iteration over the lines JavaScript split; the extractor answers JSON', async () => {
     const t = importDify(difyFixture('batch'));
     expect(t.unsupported.map((u) => u.kind)).toEqual(['tool']);
