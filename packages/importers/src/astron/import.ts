@@ -163,10 +163,21 @@ export function importAstron(text: string, options: ImportOptions = {}): Transla
   const translateIteration = (ctx: t.NodeContext): t.Translated => {
     const members = bodies.get(ctx.node.id) ?? [];
     const level = buildLevel(members);
+    const bare = level.nodes.length === 0;
+    if (bare) {
+      // An iteration with nothing inside yet: each item is its own output.
+      const empty: WeftNode = {
+        id: build.ids.take(`${ctx.id}_item`, 'item'),
+        type: 'transform',
+        with: { expression: 'item' },
+      };
+      build.note(empty, 'the iteration has no body in the canvas: each item is its output');
+      level.nodes.push(empty);
+    }
     // The body ends at its iteration-node-end: as a transform every other sink leads to, its value
     // is the body's output, so the foreach outputs the list of those values.
     const end = members.find((m) => m.kind === 'iteration-node-end');
-    let single = false;
+    let single = bare;
     if (end !== undefined) {
       const endId = ids.get(end.id)!;
       const endNode = level.nodes.find((n) => n.id === endId);

@@ -111,7 +111,8 @@ export function translateKnowledge(ctx: NodeContext, pro: boolean): Translated {
     with: {
       op: 'query',
       collection: str(repos[0], 'knowledge'),
-      query: query === undefined ? '' : `{{ ${query} }}`,
+      // A query not set yet in the editor reads null: the run says so at this node.
+      query: `{{ ${query ?? 'null'} }}`,
       top_k: Number(p['topN'] ?? p['repoTopK'] ?? 3),
       credential: 'openai',
       model: 'text-embedding-3-small',
@@ -144,7 +145,9 @@ function routed(
     { id: ctx.id, title: ctx.node.title },
     value,
     choices,
-  );
+  ); // With no choice but the default, there is nothing to route: every edge leaves the node.
+  if ((route.with!['cases'] as unknown[]).length === 0) return simple(ctx.id, [first], output);
+
   return {
     nodes: [first, route],
     entry: ctx.id,

@@ -28,6 +28,11 @@ export function translateHttp(ctx: NodeContext): Translated {
   const w = weft.with!;
   w['method'] = str(d['method'], 'get').toUpperCase();
   w['url'] = ctx.template(d['url'], weft, 'url');
+  if (w['url'] === '') {
+    // Not set yet in the editor: the request fails at run time, saying so.
+    w['url'] = "{{ '' }}";
+    ctx.build.noteParam(weft, 'url', 'the request has no URL in the DSL file: set one');
+  }
   const headers = headerLines(ctx, weft, 'headers', d['headers']);
   const query = headerLines(ctx, weft, 'query', d['params']);
   const auth = d['authorization'];

@@ -22,6 +22,8 @@ const ENTRY_KINDS = new Set(['start', 'iteration-start', 'loop-start']);
 const UNSUPPORTED: Record<string, string> = {
   tool: "Dify tools run on Dify's plugin runtime: call the service with an http node, or an MCP server's tool with a tool node (a tool that is a Dify workflow becomes a subworkflow)",
   agent: "Dify agent strategies run on Dify's plugin runtime: use an agent node with its tools",
+  'variable-assigner':
+    'this variable assigner writes conversation variables, which live across the turns of a Dify chat; Weft runs keep no such state',
   assigner:
     'conversation variables live across the turns of a Dify chat; Weft runs keep no such state (a memory node keeps messages)',
   loop: 'Dify loops (loop-start, break conditions) are not translated yet',

@@ -146,7 +146,8 @@ export function translateKnowledge(ctx: NodeContext): Translated {
     with: {
       op: 'query',
       collection: str(datasets[0], 'knowledge'),
-      query: query === undefined ? '' : `{{ ${query} }}`,
+      // A query not set yet in the editor reads null: the run says so at this node.
+      query: `{{ ${query ?? 'null'} }}`,
       top_k: typeof topK === 'number' ? topK : 4,
       credential: 'openai',
       model: 'text-embedding-3-small',
@@ -200,6 +201,11 @@ export function translateClassifier(ctx: NodeContext): Translated {
     `${ctx.id}.json.class_name`,
     classes.map((c) => ({ handle: str(c?.id, ''), value: str(c?.name, '') })),
   );
+  if (classes.length === 0) {
+    return simple(ctx.id, [weft], (steps) =>
+      steps[0] === 'class_name' ? `${ctx.id}.json.class_name` : pathExpr(ctx.id, steps),
+    );
+  }
   return {
     nodes: [weft, route],
     entry: ctx.id,

@@ -14,6 +14,13 @@ import { Engine } from '@weft/engine';
 import { importAstron, importDify, toYaml, type Translation } from '@weft/importers';
 import { standardNodes } from '@weft/nodes';
 import { startDemoServer } from '../../../../test/fixtures/openai-server.mjs';
+import {
+  canvas,
+  edge,
+  INNER_TEMPLATES,
+  node,
+  TEMPLATES,
+} from '../../../importers/test/astron-canvas.js';
 import * as astron from '../../../importers/test/astron-fixtures.js';
 import { difyFixture } from '../../../importers/test/dify-fixtures.js';
 
@@ -142,6 +149,18 @@ describe('astron canvases run', () => {
     expect(done.nodes['shipping']?.status).toBe('skipped');
   });
 
+  it('a canvas of every node template as astron makes it (nothing filled in) validates', () => {
+    for (const templates of [TEMPLATES, INNER_TEMPLATES]) {
+      const kinds = Object.keys(templates).filter((k) => k !== 'node-start' && k !== 'node-end');
+      const chain = ['node-start::x', ...kinds.map((k) => `${k}::x`), 'node-end::x'];
+      const text = canvas(
+        [node('node-start', 'x'), ...kinds.map((k) => node(k, 'x')), node('node-end', 'x')],
+        chain.slice(1).map((to, i) => edge(chain[i]!, to)),
+      );
+      imported(importAstron(text));
+    }
+  });
+
   it('a canvas with nodes that do not map still runs what maps', async () => {
     const t = importAstron(astron.unsupportedCanvas());
     expect(t.unsupported).toHaveLength(2);
@@ -152,6 +171,22 @@ describe('astron canvases run', () => {
 });
 
 describe('Dify DSL files run', () => {
+  it('a graph of every node type as Dify makes it (nothing filled in) validates', () => {
+    const kinds = ['start', 'llm', 'code', 'if-else', 'question-classifier', 'knowledge-retrieval']
+      .concat(['http-request', 'template-transform', 'variable-aggregator', 'parameter-extractor'])
+      .concat(['variable-assigner', 'tool', 'iteration', 'answer', 'end']);
+    const nodes = kinds.map((k, i) => ({ id: `n${i}`, data: { type: k, title: k } }));
+    const edges = nodes.slice(1).map((n, i) => ({ source: nodes[i]!.id, target: n.id }));
+    const app = {
+      kind: 'app',
+      app: { mode: 'workflow', name: 'all' },
+      workflow: { graph: { nodes, edges } },
+    };
+    const t = importDify(JSON.stringify(app));
+    expect(t.unsupported.map((u) => u.kind)).toEqual(['variable-assigner', 'tool']);
+    imported(t);
+  });
+
   it('a chatflow answers sys.query through its LLM', async () => {
     const run = await engine.run(imported(importDify(difyFixture('chatflow'))), {
       input: { query: 'why?' },
