@@ -26,9 +26,12 @@ export function whole(expression: string): string {
   return `{{ ${expression} }}`;
 }
 
-/** Text to put in a template as it is: a `{{` in it is written as an expression giving `{{`. */
+/**
+ * Text to put in a template as it is: braces that would open a template part (`{{`, and a `{`
+ * at the end, which a part after it would join) are written as expressions giving them.
+ */
 export function plainText(text: string): string {
-  return text.replace(/\{\{/g, "{{ '{{' }}");
+  return text.replace(/\{\{+|\{$/g, (braces) => `{{ ${JSON.stringify(braces)} }}`);
 }
 
 /**

@@ -4,7 +4,7 @@
  * (`outputs`), where edges arrive and from which node and port they leave for a source handle
  * (a branch's case, a decision's intent, an answer option).
  */
-import { literal, pathExpr, str, objects, list } from '../expr.js';
+import { literal, pathExpr, str, objects, list, plainText } from '../expr.js';
 import { slug } from '../ids.js';
 import { routeOn, type Choice } from '../route.js';
 import type { WeftNode } from '../graph.js';
@@ -56,7 +56,7 @@ function modelOf(ctx: NodeContext, weft: WeftNode, p: Record<string, any>): stri
     'model',
     `astron model "${model}" (${str(p['serviceId']) || str(p['model']) || 'astron'}): name one your OpenAI-compatible endpoint serves`,
   );
-  return model;
+  return plainText(model);
 }
 
 export function translateLlm(ctx: NodeContext): Translated {
@@ -110,7 +110,7 @@ export function translateKnowledge(ctx: NodeContext, pro: boolean): Translated {
     name: ctx.node.title,
     with: {
       op: 'query',
-      collection: str(repos[0], 'knowledge'),
+      collection: plainText(str(repos[0], 'knowledge')),
       // A query not set yet in the editor reads null: the run says so at this node.
       query: `{{ ${query ?? 'null'} }}`,
       top_k: Number(p['topN'] ?? p['repoTopK'] ?? 3),
@@ -162,7 +162,7 @@ function routed(
 export function translateDecision(ctx: NodeContext): Translated {
   const p = param(ctx.node);
   const intents: any[] = objects(p['intentChains']);
-  const names = intents.filter((i) => i?.intentType !== 1).map((i) => str(i?.name, ''));
+  const names = intents.filter((i) => i?.intentType !== 1).map((i) => plainText(str(i?.name, '')));
   const weft: WeftNode = { id: ctx.id, type: 'llm', name: ctx.node.title, with: {} };
   const w = weft.with!;
   w['model'] = modelOf(ctx, weft, p);
@@ -170,7 +170,7 @@ export function translateDecision(ctx: NodeContext): Translated {
     'Classify the input into one of these intents; answer the intent name as class_name, or "default" when none fits.\n' +
     intents
       .filter((i) => i?.intentType !== 1)
-      .map((i) => `- ${str(i?.name, '')}: ${str(i?.description, '')}`)
+      .map((i) => plainText(`- ${str(i?.name, '')}: ${str(i?.description, '')}`))
       .join('\n');
   const prefix = template(ctx, weft, 'prompt', p['promptPrefix']);
   w['prompt'] = [prefix, firstInput(ctx)].filter((s) => s !== '').join('\n');
@@ -232,7 +232,8 @@ export function translateQuestion(ctx: NodeContext): Translated {
   const p = param(ctx.node);
   const options = p['answerType'] === 'option' ? objects(p['optionAnswer']) : [];
   const names = options.filter((o) => o?.type !== 1).map((o) => str(o?.content) || str(o?.name));
-  const content = names.length > 0 ? { type: 'string', enum: names } : { type: 'string' };
+  const content =
+    names.length > 0 ? { type: 'string', enum: names.map(plainText) } : { type: 'string' };
   const weft: WeftNode = {
     id: ctx.id,
     type: 'human',
@@ -361,7 +362,7 @@ export function translateExtractor(ctx: NodeContext): Translated {
       str(o?.name),
       {
         ...jsonTypeOf(o?.schema?.type),
-        ...(o?.schema?.description ? { description: str(o.schema.description) } : {}),
+        ...(o?.schema?.description ? { description: plainText(str(o.schema.description)) } : {}),
       },
     ]),
   );

@@ -3,7 +3,7 @@
  * One Dify node -> Weft nodes, as for astron-agent (../astron/nodes.ts): what other nodes read of
  * it, and where edges arrive and leave for a source handle (an if-else case, a class).
  */
-import { jsonType, pathExpr, str, objects, list } from '../expr.js';
+import { jsonType, pathExpr, str, objects, list, plainText } from '../expr.js';
 import type { WeftNode } from '../graph.js';
 import { routeOn } from '../route.js';
 import { simple, under, type NodeContext, type Translated } from './types.js';
@@ -19,7 +19,7 @@ function model(ctx: NodeContext, weft: WeftNode, m: Record<string, any> | undefi
     'model',
     `Dify model ${str(m?.['provider'], '')}/${name}: name one your OpenAI-compatible endpoint serves`,
   );
-  return name;
+  return plainText(name);
 }
 
 function completion(w: Record<string, unknown>, m: Record<string, any> | undefined): void {
@@ -106,12 +106,21 @@ export function translateTemplate(ctx: NodeContext): Translated {
   const weft: WeftNode = { id: ctx.id, type: 'set', name: ctx.node.title, with: {} };
   const text = str(d['template'], '');
   const jinja = /\{%|\{#|\{\{[^}]*\|/.test(text);
-  const rendered = text.replace(/\{\{\s*([A-Za-z_][\w.]*)\s*\}\}|\{\{/g, (m, name?: string) => {
+  const rendered = text.replace(/\{\{\s*([A-Za-z_][\w.]*)\s*\}\}|\{\{/g, (_m, name?: string) => {
     if (name === undefined) return "{{ '{{' }}";
     const [head, ...rest] = name.split('.');
     const v = vars[head ?? ''];
     const e = typeof v === 'string' ? v.slice(3, -3) : undefined;
-    return e === undefined ? m : `{{ ${rest.length > 0 ? pathExpr(`(${e})`, rest) : e} }}`;
+    if (e === undefined) {
+      // Jinja renders a name it does not know as nothing.
+      ctx.build.noteParam(
+        weft,
+        'values',
+        `{{ ${name} }} names no variable of the node: it renders as nothing`,
+      );
+      return '';
+    }
+    return `{{ ${rest.length > 0 ? pathExpr(`(${e})`, rest) : e} }}`;
   });
   weft.with!['values'] = { output: rendered };
   if (jinja) {
@@ -145,7 +154,7 @@ export function translateKnowledge(ctx: NodeContext): Translated {
     name: ctx.node.title,
     with: {
       op: 'query',
-      collection: str(datasets[0], 'knowledge'),
+      collection: plainText(str(datasets[0], 'knowledge')),
       // A query not set yet in the editor reads null: the run says so at this node.
       query: `{{ ${query ?? 'null'} }}`,
       top_k: typeof topK === 'number' ? topK : 4,
@@ -183,7 +192,7 @@ function jsonLlm(
 
 export function translateClassifier(ctx: NodeContext): Translated {
   const classes: any[] = objects(ctx.node.data['classes']);
-  const names = classes.map((c) => str(c?.name, ''));
+  const names = classes.map((c) => plainText(str(c?.name, '')));
   const weft = jsonLlm(
     ctx,
     `Classify the input into one of these classes; answer its name as class_name.\n${names.map((n) => `- ${n}`).join('\n')}`,
