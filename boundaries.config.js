@@ -18,6 +18,8 @@ export const ALLOWED_IMPORTS = {
   'serverless-workflow': ['core'],
   engine: ['core', 'nodes', 'store-sqlite', 'store-postgres', 'serverless-workflow'],
   server: ['core'],
+  // Pure translation between Weft definitions and other formats; the CLI writes the files.
+  importers: ['core'],
   weft: [
     'core',
     'nodes',
@@ -27,6 +29,7 @@ export const ALLOWED_IMPORTS = {
     'client',
     'engine',
     'server',
+    'importers',
   ],
 };
 

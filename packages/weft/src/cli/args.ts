@@ -40,6 +40,9 @@ const OPTIONS = {
   username: { type: 'string' },
   password: { type: 'string' },
   name: { type: 'string' },
+  // weft import / export: where to write, and whether a partial translation is accepted.
+  output: { type: 'string', short: 'o' },
+  partial: { type: 'boolean' },
   version: { type: 'boolean', short: 'v' },
   help: { type: 'boolean', short: 'h' },
 } as const;
@@ -72,6 +75,8 @@ const COMMAND_OPTIONS: Record<string, readonly Name[]> = {
   'tenants move': ['db', 'postgres', 'json'],
   doctor: ['db', 'postgres', 'json'],
   mcp: ['db', 'server', 'key', 'timeout'],
+  import: ['output', 'partial'],
+  export: ['output', 'partial'],
   'runs list': ['workflow', 'status', 'limit', ...SHARED],
   'runs show': SHARED,
   'runs events': ['after', 'follow', ...SHARED],

@@ -77,10 +77,19 @@ Usage:
   weft mcp [--db PATH | --server URL [--key KEY]] [--timeout MS]
       The stored workflows as MCP tools on stdio, for MCP clients (a call runs the workflow
       and answers its output); weft serve offers the same at /mcp.
+  weft import astron|dify FILE [-o OUT] [--partial]
+      Translate an astron-agent canvas (JSON) or a Dify workflow DSL file (YAML) into a Weft
+      definition (YAML; comments mark what was approximated). Parts that do not translate are
+      listed with their line:column; the rest is still written, and the exit is 1 unless
+      --partial. A file that is not one exits 2 (docs/importers.md).
+  weft export sw FILE [-o OUT] [--partial]
+      Write a Weft graph as a CNCF Serverless Workflow 1.0 document; nodes that do not map
+      are listed the same way.
   weft help COMMAND | weft COMMAND --help   that command's options and examples
   weft --version
 
-Docs: docs/language.md, docs/nodes.md, docs/cli.md, docs/api.md, docs/operations.md
+Docs: docs/language.md, docs/nodes.md, docs/cli.md, docs/api.md, docs/operations.md,
+      docs/importers.md
 `;
 
 /** `weft help CMD` and `weft CMD --help`: the command's own options and examples. */
@@ -388,6 +397,44 @@ Options:
 
 Example, in an MCP client's configuration:
   { "command": "npx", "args": ["weft", "mcp", "--db", "/srv/weft/weft.db"] }`,
+  import: `weft import astron|dify FILE [-o OUT] [--partial]
+
+Translates a workflow made in another tool into a Weft definition, as YAML on stdout or in OUT:
+  astron   an astron-agent canvas (JSON, as its editor saves it: { nodes, edges }, or under
+           workflow:), its engine's protocol too (edges sourceNodeId/targetNodeId)
+  dify     a Dify app exported as DSL (YAML; kind: app, mode workflow or advanced-chat)
+Node kinds map to Weft node types (docs/importers.md has the table); comments in the output
+say where something was approximated. A node that does not translate is listed on stderr as
+FILE:line:column: not translated: KIND node ID "TITLE": why, and stays in the graph as a noop;
+the definition is still written, and the exit is 1 unless --partial accepts it. The result is
+validated as weft validate would. A file that is not JSON/YAML or not such a workflow exits 2
+with its position, and nothing is written.
+
+Options:
+  -o, --output OUT   write the definition to OUT instead of stdout
+  --partial          exit 0 even when some parts did not translate
+
+Examples:
+  weft import astron support.json -o support.yaml
+  weft import dify translate.yml -o translate.yaml && weft run translate.yaml --input '{"text": "hi"}'
+`,
+  export: `weft export sw FILE [-o OUT] [--partial]
+
+Writes a Weft graph as a CNCF Serverless Workflow 1.0 document (YAML): nodes run in order in
+do, each task keeping its node's output in the context ($context.ID), branches as if: guards,
+foreach as for, loop as a do with a switch back, http as call: http, subworkflow as run:
+workflow, fail as raise, wait as wait, retry and on_error continue/return as try/catch;
+expressions become jq. Nodes and expressions
+that do not map (llm, agent, code, human, ..., JSONata without a jq form) are listed on stderr
+with their line:column and left as a set of null; the exit is then 1 unless --partial.
+
+Options:
+  -o, --output OUT   write the document to OUT instead of stdout
+  --partial          exit 0 even when some nodes did not map
+
+Example:
+  weft export sw examples/branching.yaml -o branching.sw.yaml
+`,
   credentials: `weft credentials set NAME --type T [fields] | list | delete NAME [--db PATH | --server URL]
 
 The secrets that nodes name with credential:, on the local database (the one weft run uses) or a

@@ -34,6 +34,7 @@ const commands = {
   doctor: () => import('./doctor-command.js'),
   migrate: () => import('./migrate-command.js'),
   mcp: () => import('./mcp-command.js'),
+  translate: () => import('./translate-command.js'),
 };
 
 /** WeftError, recognised without loading the core (see WeftError.is). */
@@ -348,6 +349,26 @@ async function main(argv: string[]): Promise<number> {
         version: version(),
         ...(values.timeout === undefined ? {} : { timeoutMs: values.timeout }),
       });
+    case 'import':
+    case 'export': {
+      const [format, file, extra] = rest;
+      const usage =
+        command === 'import'
+          ? 'weft import astron|dify FILE [-o OUT]'
+          : 'weft export sw FILE [-o OUT]';
+      if (format === undefined || file === undefined)
+        throw new CliError(`weft ${command} needs a format and a file: ${usage}`, EXIT.invalid);
+      if (extra !== undefined)
+        throw new CliError(`weft ${command}: unexpected argument "${extra}"`, EXIT.invalid);
+      const output = str('output');
+      return (await commands.translate()).translateCommand({
+        direction: command,
+        format,
+        file,
+        ...(output === undefined ? {} : { output }),
+        partial: all.partial === true,
+      });
+    }
     case 'doctor': {
       if (rest.length > 0)
         throw new CliError(`weft doctor: unexpected argument "${rest[0]}"`, EXIT.invalid);
