@@ -21,7 +21,7 @@ import { llmNode } from './llm/index.js';
 import { knowledgeNode } from './knowledge/index.js';
 import { memoryNode } from './memory/index.js';
 import { agentNode } from './agent/index.js';
-import { serverlessWorkflowNodes } from './sw/nodes.js';
+import { serverlessWorkflowNodes } from './sw/index.js';
 
 export * from './flow/branch.js';
 export * from './flow/data.js';
@@ -32,7 +32,7 @@ export * from './llm/index.js';
 export * from './memory/index.js';
 export * from './knowledge/index.js';
 export * from './agent/index.js';
-export * from './sw/nodes.js';
+export * from './sw/index.js';
 export { runtimeExpression, bareExpression } from './sw/data.js';
 
 export const standardNodes: readonly NodeType[] = [

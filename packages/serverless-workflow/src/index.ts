@@ -11,13 +11,11 @@
  */
 import type { Dialect } from '@weft/core';
 import { checkSchema } from './schema.js';
-import { translate, versionFinding } from './translate.js';
+import { translate, versionFinding } from './translate/document.js';
+import { isObj } from './translate/types.js';
 
-export { durationMs } from './translate.js';
+export { durationMs } from './translate/duration.js';
 export { checkSchema } from './schema.js';
-
-const isObj = (v: unknown): v is Record<string, unknown> =>
-  typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** A document of the DSL: a `document` with its `dsl` version, or an older one's `specVersion`. */
 export function isServerlessWorkflow(value: unknown): boolean {

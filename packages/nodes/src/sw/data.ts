@@ -5,16 +5,14 @@
  * Every SW node type goes through {@link runTask}, so the filters mean the same everywhere.
  */
 import { validateAgainst } from '@weft/core';
-import {
-  bareExpression,
-  customCode,
-  evaluateJq,
-  runtimeExpression,
-  WeftError,
-} from '@weft/core/plugin';
+import { bareExpression, evaluateJq, runtimeExpression } from '@weft/core/plugin';
 import { z } from 'zod';
+import { ERROR_TYPES_BASE, swError } from './errors.js';
 
 export { bareExpression, runtimeExpression };
+
+/** jq's truthiness: everything but false and null. */
+export const holds = (v: unknown): boolean => v !== false && v !== null && v !== undefined;
 
 /** Evaluates every `${ }` string of `value` (at any depth) on `input`; other values as they are. */
 export function evaluateValue(
@@ -107,25 +105,4 @@ export async function runTask(
   const filtered = applyFilter(p.as, output, taskVars);
   checkSchema(p.output_schema, filtered, 'the task output');
   return filtered;
-}
-
-/** The error types of the DSL, under https://serverlessworkflow.io/spec/1.0.0/errors/. */
-export const ERROR_TYPES_BASE = 'https://serverlessworkflow.io/spec/1.0.0/errors/';
-
-export interface SwError {
-  type: string;
-  status: number;
-  title?: string;
-  detail?: string;
-  instance?: string;
-}
-
-/** A Weft error carrying an SW error: code `sw.<last segment of its type>`, details the error. */
-export function swError(error: SwError, retryable = false): WeftError {
-  const last = /([A-Za-z][A-Za-z0-9_.-]{0,90})\/?$/.exec(error.type)?.[1] ?? 'error';
-  return new WeftError(
-    customCode(`sw.${last}`),
-    error.title ?? error.detail ?? `${error.type} (${error.status})`,
-    { details: error, retryable },
-  );
 }
