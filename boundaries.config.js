@@ -17,6 +17,8 @@ export const ALLOWED_IMPORTS = {
   engine: ['core', 'nodes', 'store-sqlite', 'store-postgres'],
   server: ['core'],
   weft: ['core', 'nodes', 'store-sqlite', 'store-postgres', 'client', 'engine', 'server'],
+  // The web console runs in the browser and reaches Weft only through the HTTP API.
+  console: [],
 };
 
 /** Node modules that do I/O: the pure core imports none of them. */
