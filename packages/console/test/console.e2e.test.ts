@@ -3,7 +3,9 @@
  * against a real `weft serve` on a SQLite file, with two tenants' keys. Each step waits on what
  * the page shows, never on time; each page is saved as a screenshot in test-results/.
  */
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -18,6 +20,7 @@ import {
 const ACME = 'console-acme-key-0123456789';
 const GLOBEX = 'console-globex-key-0123456789';
 const WAIT = { timeout: 30_000 };
+const EXAMPLES = fileURLToPath(new URL('../../../examples/', import.meta.url));
 const missing = chromiumMissing();
 if (missing !== undefined) console.warn(`console end-to-end tests skipped: ${missing}`);
 
@@ -237,6 +240,104 @@ describe.skipIf(missing !== undefined)('the web console in Chromium', { timeout:
     await globex.getByText(/was not found/).waitFor(WAIT);
     await shot(globex, '09-other-tenant');
     await other.close();
+  });
+
+  it('sends events to a state-machine run with the buttons of the events it accepts', async () => {
+    await publish(s, ACME, readFileSync(join(EXAMPLES, 'order.yaml'), 'utf8'));
+    await page.goto(`${s.url}/#/workflows/order`);
+    await node(page, 'shipped').waitFor(WAIT);
+    await page.getByLabel('order_id').fill('A-17');
+    await page.getByLabel('total').fill('40');
+    await page.getByRole('button', { name: /Start run/ }).click();
+    await page.getByTestId('machine-state').getByText('created', { exact: true }).waitFor(WAIT);
+    const events = page.getByRole('region', { name: 'Send an event' });
+    await events.getByRole('button', { name: 'CANCEL' }).waitFor(WAIT);
+    await events.getByLabel('Data (JSON, optional)').fill('{"amount": 40}');
+    await events.getByRole('button', { name: 'PAY' }).click();
+    await page.getByTestId('machine-state').getByText('paid', { exact: true }).waitFor(WAIT);
+    await node(page, 'paid', 'waiting').waitFor(WAIT);
+    await node(page, 'created', 'succeeded').waitFor(WAIT);
+    await events.getByRole('button', { name: 'SHIP' }).waitFor(WAIT);
+    await shot(page, '11-state-machine');
+  });
+
+  it("browses a foreach's iterations", async () => {
+    await publish(s, ACME, readFileSync(join(EXAMPLES, 'foreach.yaml'), 'utf8'));
+    await page.goto(`${s.url}/#/workflows/foreach-words`);
+    await page.getByRole('button', { name: /Start run/ }).click();
+    await page.locator('.page-head .badge[data-status="succeeded"]').waitFor(WAIT);
+    await node(page, 'each/measure', 'succeeded').waitFor(WAIT);
+    const iteration = page.getByLabel('iteration of each');
+    expect(await iteration.locator('option').count()).toBe(3);
+    await iteration.selectOption('0');
+    await node(page, 'each/measure').click();
+    await page.getByRole('region', { name: 'Node each[0].measure' }).waitFor(WAIT);
+    expect(JSON.parse((await page.getByTestId('node-output').textContent())!)).toMatchObject({
+      word: 'alpha',
+      position: 0,
+    });
+    await iteration.selectOption('2');
+    await page.getByRole('region', { name: 'Node each[2].measure' }).waitFor(WAIT);
+    expect(JSON.parse((await page.getByTestId('node-output').textContent())!)).toMatchObject({
+      word: 'gamma',
+    });
+    await shot(page, '12-foreach');
+  });
+
+  it('runs one node from the editor, or says the server cannot', async () => {
+    await page.goto(`${s.url}/#/editor/approval`);
+    await page.locator('.check-state[data-state="ok"]').waitFor(WAIT);
+    await page.getByLabel('Node', { exact: true }).selectOption('prepare');
+    await page.getByLabel('Scope its expressions see (JSON)').fill('{"inputs": {"amount": 5}}');
+    await page.getByRole('button', { name: 'Run this node' }).click();
+    const result = page.getByTestId('node-test-result');
+    const unsupported = page.getByText('This server cannot test a single node');
+    await result.or(unsupported).waitFor(WAIT);
+    if (await result.isVisible()) {
+      expect(await result.textContent()).toContain('"amount": 5');
+    }
+    await shot(page, '13-editor-node-test');
+  });
+
+  it('draws a graph of 300 nodes and lists 1,000 runs', async () => {
+    // 30 layers of 10 nodes, each node after two of the layer before.
+    const nodes = Array.from({ length: 300 }, (_, i) =>
+      i < 10
+        ? `  - { id: n${i}, type: noop }`
+        : `  - { id: n${i}, type: noop, needs: [n${i - 10}, n${i - 10 - (i % 10) + ((i + 1) % 10)}] }`,
+    );
+    await publish(s, ACME, `id: big\nnodes:\n${nodes.join('\n')}\n`);
+    await publish(s, ACME, 'id: tiny\nnodes:\n  - { id: a, type: noop }\n');
+    const start = () =>
+      fetch(`${s.url}/v1/workflows/tiny/runs`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${ACME}`, 'content-type': 'application/json' },
+        body: '{}',
+      }).then((r) => expect(r.status).toBe(201));
+    for (let i = 0; i < 1000; i += 25) await Promise.all(Array.from({ length: 25 }, start));
+
+    await page.goto(`${s.url}/#/workflows/big`);
+    await page.locator('.graph[data-ready="true"] .react-flow__node').first().waitFor(WAIT);
+    await node(page, 'n0').waitFor(WAIT);
+    await shot(page, '14-graph-300');
+
+    await page.goto(`${s.url}/#/runs?workflow=tiny`);
+    await page.getByText('100 runs shown').waitFor(WAIT);
+    await page.getByLabel('Live').uncheck();
+    for (let shown = 200; shown <= 1000; shown += 100) {
+      await page.getByRole('button', { name: 'Load 100 more' }).click();
+      await page.getByText(`${shown} runs shown`).waitFor(WAIT);
+    }
+    expect(await page.locator('tbody tr').count()).toBe(1000);
+  });
+
+  it('has a dark theme', async () => {
+    await page.goto(`${s.url}/#/runs/${approvalRun}`);
+    await node(page, 'done', 'succeeded').waitFor(WAIT);
+    await page.getByRole('button', { name: 'Switch to dark theme' }).click();
+    await page.locator('html[data-theme="dark"]').waitFor({ state: 'attached', ...WAIT });
+    await shot(page, '15-run-dark');
+    await page.getByRole('button', { name: 'Switch to light theme' }).click();
   });
 
   it('says so when the server has gone away', async () => {

@@ -146,6 +146,8 @@ export interface GraphViewProps {
   onSelect?: (id: string) => void;
   iterations?: Record<string, GroupIterations>;
   onIteration?: (group: string, i: number) => void;
+  /** Arrows the run took (a state machine's transitions); else those out of succeeded boxes. */
+  taken?: ReadonlySet<string>;
   /** For tests and screen readers: what the drawing is of. */
   label: string;
 }
@@ -206,9 +208,15 @@ export function GraphView(p: GraphViewProps) {
         type: 'smoothstep',
         zIndex: 2,
         markerEnd: { type: MarkerType.ArrowClosed, width: 16, height: 16 },
-        className: p.overlay?.[a.source]?.status === 'succeeded' ? 'edge-done' : undefined,
+        className: (
+          p.taken === undefined
+            ? p.overlay?.[a.source]?.status === 'succeeded'
+            : p.taken.has(`${a.source}->${a.target}`)
+        )
+          ? 'edge-done'
+          : undefined,
       })),
-    [p.drawing, p.overlay],
+    [p.drawing, p.overlay, p.taken],
   );
 
   if (failed !== undefined)
@@ -225,7 +233,7 @@ export function GraphView(p: GraphViewProps) {
           nodeTypes={nodeTypes}
           fitView
           fitViewOptions={{ maxZoom: 1, padding: 0.15 }}
-          minZoom={0.05}
+          minZoom={0.01}
           // A click handler also makes the boxes take pointer events (they are not selectable).
           onNodeClick={(_, n) => p.onSelect?.(n.id)}
           nodesConnectable={false}

@@ -15,7 +15,14 @@ import { FINISHED, type Run, type WorkflowVersion } from '../types';
 import { ErrorChain } from '../components/ErrorChain';
 import { EventLog } from './EventLog';
 import { NodePanel } from './NodePanel';
-import { iterationsOf, overlayOf, runPathOf, streamedText, waitingFor } from './run-view';
+import {
+  iterationsOf,
+  overlayOf,
+  runPathOf,
+  streamedText,
+  takenTransitions,
+  waitingFor,
+} from './run-view';
 
 const json = (v: unknown) => JSON.stringify(v, null, 2);
 
@@ -113,6 +120,10 @@ export default function RunPage({ id }: { id: string }) {
   );
   const waiting = useMemo(() => waitingFor(run, events), [run, events]);
   const tokens = useMemo(() => streamedText(events), [events]);
+  const taken = useMemo(
+    () => (drawing.kind === 'state-machine' ? takenTransitions(drawing, events) : undefined),
+    [drawing, events],
+  );
   const onIteration = useCallback(
     (group: string, i: number) => setChosen((c) => ({ ...c, [group]: i })),
     [],
@@ -273,6 +284,7 @@ export default function RunPage({ id }: { id: string }) {
               onSelect={setSelected}
               iterations={iterations}
               onIteration={onIteration}
+              {...(taken === undefined ? {} : { taken })}
               label={`Run ${run.id} of ${run.workflow}`}
             />
           )}

@@ -108,7 +108,7 @@ export default function WorkflowPage({
           <SchemaForm
             key={`${wf.id}@${wf.version}`}
             name="Run input"
-            schema={inputs ?? { type: 'object' }}
+            schema={inputs ?? { type: 'object', properties: {} }}
             submitLabel={`Start run of v${wf.version}`}
             busy={starting}
             onSubmit={(input) => {

@@ -65,8 +65,8 @@ export function overlayOf(
     const visited = new Set<string>();
     for (const e of events) {
       if (e.type !== 'state.transition') continue;
-      const to = (e.data as { to?: unknown } | undefined)?.to;
-      if (typeof to === 'string') visited.add(to);
+      const d = (e.data ?? {}) as { from?: unknown; to?: unknown };
+      for (const state of [d.from, d.to]) if (typeof state === 'string') visited.add(state);
     }
     const current = run.state ?? '';
     for (const box of d.boxes) {
@@ -175,4 +175,25 @@ export function scopeOf(
     }
   }
   return scope;
+}
+
+/** The transitions a state-machine run took, as `from->to` of the drawing (and its start arrow). */
+export function takenTransitions(d: Drawing, events: readonly RunEvent[]): Set<string> {
+  const taken = new Set<string>();
+  const start = d.boxes.find((b) => b.kind === 'start' && b.parent === undefined);
+  let first = true;
+  for (const e of events) {
+    if (e.type !== 'state.transition') continue;
+    const { from, to } = (e.data ?? {}) as { from?: unknown; to?: unknown };
+    if (typeof from !== 'string' || typeof to !== 'string') continue;
+    if (first && start !== undefined) taken.add(`${start.id}->${from}`);
+    first = false;
+    // A leaf path's transition is drawn from the state (or a compound around it) that declares it.
+    for (const a of d.arrows) {
+      const fromOk = from === a.source || from.startsWith(`${a.source}.`);
+      const toOk = to === a.target || to.startsWith(`${a.target}.`);
+      if (fromOk && toOk) taken.add(`${a.source}->${a.target}`);
+    }
+  }
+  return taken;
 }
