@@ -33,7 +33,12 @@ export async function layout(d: Drawing): Promise<Map<string, Placed>> {
     const n: ElkNode = grouped
       ? {
           id: b.id,
-          layoutOptions: { 'elk.padding': '[top=44,left=16,bottom=16,right=16]' },
+          layoutOptions: {
+            'elk.padding': '[top=44,left=16,bottom=16,right=16]',
+            // Room for the group's title and its iteration picker above a one-node body.
+            'elk.nodeSize.constraints': 'MINIMUM_SIZE',
+            'elk.nodeSize.minimum': '(330, 110)',
+          },
           children: [],
         }
       : { id: b.id, width: size.width, height: size.height };
