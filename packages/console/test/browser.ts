@@ -62,10 +62,19 @@ export interface Server {
   stop(): Promise<void>;
 }
 
-export async function startWeft(keys: string): Promise<Server> {
+export async function startWeft(
+  keys: string,
+  extraEnv: Record<string, string> = {},
+): Promise<Server> {
   const db = join(mkdtempSync(join(tmpdir(), 'weft-console-')), 'weft.db');
   const proc: ChildProcess = spawn(process.execPath, [BIN, 'serve', '--port', '0', '--db', db], {
-    env: { ...process.env, WEFT_API_KEYS: keys, WEFT_LOG_LEVEL: 'warn', WEFT_CONSOLE_DIR: '' },
+    env: {
+      ...process.env,
+      WEFT_API_KEYS: keys,
+      WEFT_LOG_LEVEL: 'warn',
+      WEFT_CONSOLE_DIR: '',
+      ...extraEnv,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';

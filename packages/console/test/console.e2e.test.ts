@@ -4,6 +4,7 @@
  * the page shows, never on time; each page is saved as a screenshot in test-results/.
  */
 import { readFileSync } from 'node:fs';
+import { startDemoServer } from '../../../test/fixtures/openai-server.mjs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
@@ -105,10 +106,16 @@ describe.skipIf(missing !== undefined)('the web console in Chromium', { timeout:
   let ctx: BrowserContext;
   let page: Page;
   let approvalRun = '';
+  let model: { url: string; close(): Promise<unknown> };
 
   beforeAll(async () => {
     ensureConsoleBuilt();
-    s = await startWeft(`acme:${ACME},globex:${GLOBEX}`);
+    model = await startDemoServer();
+    s = await startWeft(`acme:${ACME},globex:${GLOBEX}`, {
+      OPENAI_BASE_URL: model.url,
+      OPENAI_API_KEY: 'test-key',
+      WEFT_HTTP_ALLOW: '127.0.0.1',
+    });
     browser = await launch();
     ctx = await browser.newContext({ viewport: { width: 1400, height: 900 } });
   }, 600_000);
@@ -116,6 +123,7 @@ describe.skipIf(missing !== undefined)('the web console in Chromium', { timeout:
   afterAll(async () => {
     await browser?.close();
     await s?.stop();
+    await model?.close();
   });
 
   it('asks for a key, refuses a wrong one, and lets a good one in', async () => {
@@ -162,8 +170,9 @@ describe.skipIf(missing !== undefined)('the web console in Chromium', { timeout:
     await shot(page, '05-run-waiting');
   });
 
-  it("opens a node's output", async () => {
-    await node(page, 'prepare').click();
+  it("opens a node's output, by keyboard too", async () => {
+    await node(page, 'prepare').focus();
+    await page.keyboard.press('Enter');
     const output = page.getByTestId('node-output');
     await output.waitFor(WAIT);
     expect(JSON.parse((await output.textContent())!)).toEqual({ amount: 1200 });
@@ -338,6 +347,46 @@ describe.skipIf(missing !== undefined)('the web console in Chromium', { timeout:
     await page.locator('html[data-theme="dark"]').waitFor({ state: 'attached', ...WAIT });
     await shot(page, '15-run-dark');
     await page.getByRole('button', { name: 'Switch to light theme' }).click();
+  });
+
+  it('shows the text an llm node streamed', async () => {
+    await publish(s, ACME, readFileSync(join(EXAMPLES, 'llm.yaml'), 'utf8'));
+    await page.goto(`${s.url}/#/workflows/llm-example`);
+    await page.getByRole('button', { name: /Start run/ }).click();
+    await page.locator('.page-head .badge[data-status="succeeded"]').waitFor(WAIT);
+    await node(page, 'reply').click();
+    const panel = page.getByRole('region', { name: 'Node reply' });
+    await panel.getByRole('heading', { name: 'Streamed text' }).waitFor(WAIT);
+    const streamed = (await panel.locator('pre.streamed').textContent())!;
+    const output = JSON.parse((await panel.getByTestId('node-output').textContent())!);
+    expect(streamed.length).toBeGreaterThan(0);
+    expect(streamed).toBe(output.text);
+  });
+
+  it('says so when a run was deleted, and when the key went bad', async () => {
+    const runs = await fetch(`${s.url}/v1/runs?workflow=slow`, {
+      headers: { authorization: `Bearer ${ACME}` },
+    }).then((r) => r.json() as Promise<{ runs: { id: string }[] }>);
+    const id = runs.runs[0]!.id;
+    await page.goto(`${s.url}/#/runs/${id}`);
+    await page.locator('.page-head .badge[data-status="cancelled"]').waitFor(WAIT);
+    const deleted = await fetch(`${s.url}/v1/runs/${id}`, {
+      method: 'DELETE',
+      headers: { authorization: `Bearer ${ACME}` },
+    });
+    expect(deleted.status).toBe(204);
+    await page.getByRole('link', { name: 'Runs', exact: true }).click();
+    await page.goto(`${s.url}/#/runs/${id}`);
+    await page.getByText(/was not found/).waitFor(WAIT);
+
+    // A key revoked while the tab keeps it: the next call is refused, and the key page says why.
+    const other = await browser.newContext();
+    await other.addInitScript(() => sessionStorage.setItem('weft.apiKey', 'revoked-key'));
+    const stale = await other.newPage();
+    await stale.goto(`${s.url}/#/runs`);
+    await stale.getByText(/it is wrong or was revoked/).waitFor(WAIT);
+    await stale.getByLabel('API key').waitFor(WAIT);
+    await other.close();
   });
 
   it('says so when the server has gone away', async () => {
