@@ -291,6 +291,21 @@ describe.skipIf(missing !== undefined)('the web console in Chromium', { timeout:
       word: 'gamma',
     });
     await shot(page, '12-foreach');
+
+    // A loop's iterations count from 1.
+    await publish(s, ACME, readFileSync(join(EXAMPLES, 'loop.yaml'), 'utf8'));
+    await page.goto(`${s.url}/#/workflows/loop-doubling`);
+    await page.getByRole('button', { name: /Start run/ }).click();
+    await page.locator('.page-head .badge[data-status="succeeded"]').waitFor(WAIT);
+    await node(page, 'grow/step', 'succeeded').waitFor(WAIT);
+    const loop = page.getByLabel('iteration of grow');
+    expect(await loop.locator('option').first().textContent()).toBe('[1]');
+    await loop.selectOption('1');
+    await node(page, 'grow/step').click();
+    await page.getByRole('region', { name: 'Node grow[1].step' }).waitFor(WAIT);
+    expect(JSON.parse((await page.getByTestId('node-output').textContent())!)).toEqual({
+      value: 1,
+    });
   });
 
   it('runs one node from the editor, or says the server cannot', async () => {

@@ -30,7 +30,8 @@ export interface Overlay {
 }
 
 export interface GroupIterations {
-  count: number;
+  /** The item (foreach, from 0) or iteration (loop, from 1) numbers that ran. */
+  indices: number[];
   shown: number;
 }
 
@@ -79,20 +80,20 @@ const BoxNode = memo(function BoxNode({ data }: NodeProps<Node<BoxData>>) {
             {box.label}
             {box.kind === 'group' && <span className="muted"> {box.type} body</span>}
           </button>
-          {it !== undefined && it.count > 0 && (
+          {it !== undefined && it.indices.length > 0 && (
             <label className="iteration nodrag">
               <span className="sr-only">iteration of {box.label}</span>
               <select
                 value={it.shown}
                 onChange={(e) => data.onIteration?.(box.id, Number(e.target.value))}
               >
-                {Array.from({ length: it.count }, (_, i) => (
+                {it.indices.map((i) => (
                   <option key={i} value={i}>
                     [{i}]
                   </option>
                 ))}
               </select>
-              <span className="muted"> of {it.count}</span>
+              <span className="muted"> of {it.indices.length}</span>
             </label>
           )}
         </div>

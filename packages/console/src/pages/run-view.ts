@@ -38,16 +38,18 @@ export function iterationsOf(
   for (const box of d.boxes) {
     if (box.kind !== 'group') continue;
     const prefix = `${runPathOf(box, shown)}[`;
-    let count = 0;
+    const found = new Set<number>();
     for (const p of paths) {
       if (!p.startsWith(prefix)) continue;
       const i = Number(p.slice(prefix.length, p.indexOf(']', prefix.length)));
-      if (Number.isInteger(i) && i + 1 > count) count = i + 1;
+      if (Number.isInteger(i)) found.add(i);
     }
+    // foreach items count from 0, loop iterations from 1: the picker offers those that ran.
+    const indices = [...found].sort((a, b) => a - b);
     const pick = chosen[box.id];
-    const at = pick !== undefined && pick < count ? pick : Math.max(0, count - 1);
+    const at = pick !== undefined && found.has(pick) ? pick : (indices.at(-1) ?? 0);
     shown[box.id] = at;
-    iterations[box.id] = { count, shown: at };
+    iterations[box.id] = { indices, shown: at };
   }
   return { iterations, shown };
 }
@@ -171,7 +173,7 @@ export function scopeOf(
     const group = byId.get(box.parent);
     if (group !== undefined) {
       if (group.type === 'foreach') scope['index'] = shown[group.id] ?? 0;
-      if (group.type === 'loop') scope['iteration'] = (shown[group.id] ?? 0) + 1;
+      if (group.type === 'loop') scope['iteration'] = shown[group.id] ?? 1;
     }
   }
   return scope;
