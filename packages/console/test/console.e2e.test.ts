@@ -233,6 +233,13 @@ describe.skipIf(missing !== undefined)('the web console in Chromium', { timeout:
     await page.locator(`tr[data-run="${approvalRun}"]`).waitFor(WAIT);
     await page.locator('tbody tr').nth(2).waitFor(WAIT);
     await shot(page, '08-runs');
+    // Live: a run started elsewhere comes on top without a reload.
+    const started = await fetch(`${s.url}/v1/workflows/flaky/runs`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${ACME}`, 'content-type': 'application/json' },
+      body: '{}',
+    }).then((r) => r.json() as Promise<{ id: string }>);
+    await page.locator(`tbody tr:first-child[data-run="${started.id}"]`).waitFor(WAIT);
     await page.getByLabel('Status').selectOption('cancelled');
     await page.getByText('1 run shown').waitFor(WAIT);
     expect(await page.locator('tbody tr .badge').allTextContents()).toEqual(['cancelled']);
