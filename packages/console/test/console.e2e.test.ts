@@ -360,7 +360,7 @@ describe.skipIf(missing !== undefined)('the web console in Chromium', { timeout:
       await page.getByText(`${shown} runs shown`).waitFor(WAIT);
     }
     expect(await page.locator('tbody tr').count()).toBe(1000);
-  });
+  }, 300_000);
 
   it('has a dark theme', async () => {
     await page.goto(`${s.url}/#/runs/${approvalRun}`);

@@ -28,7 +28,7 @@ function kindOf(s: Json): 'string' | 'number' | 'integer' | 'boolean' | 'enum' |
 
 function initialText(s: Json): string {
   const d = s['default'];
-  if (d === undefined) return kindOf(s) === 'json' ? '' : '';
+  if (d === undefined) return '';
   return typeof d === 'string' ? d : JSON.stringify(d);
 }
 

@@ -62,6 +62,14 @@ export default function RunPage({ id }: { id: string }) {
     }, 200);
   }, [refresh]);
 
+  useEffect(
+    () => () => {
+      if (pending.current !== undefined) clearTimeout(pending.current);
+      pending.current = undefined;
+    },
+    [],
+  );
+
   useEffect(() => {
     setRun(undefined);
     setEvents([]);
