@@ -31,6 +31,8 @@ export const ALLOWED_IMPORTS = {
     'server',
     'importers',
   ],
+  // The web console runs in the browser and reaches Weft only through the HTTP API.
+  console: [],
 };
 
 /** Node modules that do I/O: the pure core imports none of them. */

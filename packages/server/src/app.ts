@@ -21,6 +21,7 @@ import { credentialsPlugin } from './plugins/credentials.js';
 import { mcpRoutes } from './mcp/http-route.js';
 import { metricsPlugin } from './plugins/metrics.js';
 import { webhooksPlugin } from './plugins/webhooks.js';
+import { CONSOLE_ASSETS_PREFIX, consoleRoutes } from './routes/console.js';
 import { controlRoutes } from './routes/control.js';
 import { eventRoutes } from './routes/events.js';
 import { NODE_TEST_PATH, nodeRoutes } from './routes/nodes.js';
@@ -64,6 +65,11 @@ export interface AppOptions {
    * with `Retry-After`. Needs `engine.rates`. @default no limit
    */
   startRate?: StartRate;
+  /**
+   * The built web console (its `index.html` and `assets/`), served at `/` without a key. Without
+   * it (or when the directory holds no build), `/` says how to build the console.
+   */
+  consoleDir?: string | undefined;
 }
 
 /** Paths any client may read without an API key. */
@@ -138,7 +144,9 @@ export function createApp(o: AppOptions): ApiApp {
   const publicPrefixes = plugins.flatMap((p) => p.publicPrefixes ?? []);
   const rawPrefixes = plugins.flatMap((p) => p.rawBodyPrefixes ?? []);
   const isPublic = (path: string) =>
-    PUBLIC_PATHS.has(path) || publicPrefixes.some((p) => path.startsWith(p));
+    PUBLIC_PATHS.has(path) ||
+    path.startsWith(CONSOLE_ASSETS_PREFIX) ||
+    publicPrefixes.some((p) => path.startsWith(p));
 
   const app = new OpenAPIHono<ApiEnv>({ defaultHook: validationHook });
   app.onError((e, c) => {
@@ -201,6 +209,7 @@ export function createApp(o: AppOptions): ApiApp {
       'An API key from WEFT_API_KEYS (tenant:key,...). Not needed when the server runs without keys.',
   });
   systemRoutes(app, deps);
+  consoleRoutes(app, o.consoleDir);
   workflowRoutes(app, deps);
   runRoutes(app, deps);
   controlRoutes(app, deps);

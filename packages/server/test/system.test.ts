@@ -3,6 +3,9 @@
  * errors, the open mode without keys, plugins, and the drain on close.
  */
 import { createRoute, z } from '@hono/zod-openapi';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Engine } from '../../weft/src/index.js';
 import { createApp, type ServerEngine, type ServerPlugin } from '../src/index.js';
@@ -38,12 +41,42 @@ describe('operations', () => {
     expect(((await down.json()) as Json)['error']['code']).toBe('unavailable');
   });
 
-  it('GET / is a page that names the console as coming', async () => {
+  it('GET / says how to build the console when the server has none', async () => {
     t = await startTestServer();
     const res = await fetch(`${t.url}/`);
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toMatch(/text\/html/);
-    expect(await res.text()).toMatch(/console .*is coming/s);
+    expect(await res.text()).toMatch(/console was not built.*npm install/s);
+    expect((await fetch(`${t.url}/assets/index-abc123.js`)).status).toBe(404);
+  });
+
+  it('serves the built console at / and its hashed assets without a key', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'weft-console-'));
+    mkdirSync(join(dir, 'assets'));
+    writeFileSync(join(dir, 'index.html'), '<!doctype html><title>console</title>');
+    writeFileSync(join(dir, 'assets', 'index-abc123.js'), 'console.log(1)');
+    writeFileSync(join(dir, 'assets', 'index-abc123.css'), 'body{}');
+    writeFileSync(join(dir, 'secret.txt'), 'not served');
+    const engine = await Engine.open({ db: tempDb(), nodes: testNodes });
+    const app = createApp({ engine, keys: { resolve: async () => undefined }, consoleDir: dir });
+    const page = await app.request('/');
+    expect(page.status).toBe(200);
+    expect(page.headers.get('content-type')).toMatch(/text\/html/);
+    expect(page.headers.get('cache-control')).toBe('no-cache');
+    expect(await page.text()).toContain('<title>console</title>');
+    const js = await app.request('/assets/index-abc123.js');
+    expect(js.status).toBe(200);
+    expect(js.headers.get('content-type')).toBe('text/javascript; charset=utf-8');
+    expect(js.headers.get('cache-control')).toMatch(/immutable/);
+    expect(await js.text()).toBe('console.log(1)');
+    const css = await app.request('/assets/index-abc123.css');
+    expect(css.headers.get('content-type')).toBe('text/css; charset=utf-8');
+    for (const path of ['/assets/missing.js', '/assets/..%2Fsecret.txt', '/assets/secret.txt']) {
+      expect((await app.request(path)).status).toBe(404);
+    }
+    // The API itself still wants a key.
+    expect((await app.request('/v1/workflows')).status).toBe(401);
+    await engine.close();
   });
 
   it('serves an OpenAPI 3.1 document of every route, with request and response schemas', async () => {

@@ -28,6 +28,7 @@ import { keyResolver, parseApiKeys } from '@weft/engine';
 import { startScheduler } from '@weft/engine';
 import { PostgresStore } from '@weft/store-postgres';
 import { SqliteStore } from '@weft/store-sqlite';
+import { consoleDirFrom } from './console-dir.js';
 import { CliError, EXIT } from './exit-codes.js';
 import { warnAboutOpenTenant } from './open-tenant-warning.js';
 import { connectionLimitsFrom, startRateFrom } from './serve-env.js';
@@ -131,6 +132,7 @@ export async function serveCommand(a: ServeArgs): Promise<number> {
       metricsPublic: truthy(env['WEFT_METRICS_PUBLIC']),
       ...(startRate === undefined ? {} : { startRate }),
       version: weftVersion(),
+      consoleDir: consoleDirFrom(env),
     });
     scheduler = startScheduler(engine);
   } catch (e) {
