@@ -231,7 +231,8 @@ for (const { name, place } of PLACES) {
       await api.publish({
         id: 'napping',
         nodes: [
-          { id: 'nap', type: 'wait', with: { duration: 50 } },
+          // Long enough to be seen waiting, and let go of, before it falls due on a busy machine.
+          { id: 'nap', type: 'wait', with: { duration: 1500 } },
           { id: 'a', type: 'count', needs: ['nap'], with: {} },
         ],
       });
