@@ -22,6 +22,18 @@ describe('jq expressions', () => {
     expect(evaluateJq('.[]', [1, 2])).toEqual([1, 2]);
     expect(evaluateJq('empty', 1)).toBeNull();
     expect(evaluateJq('try error("x") catch .', null)).toBe('x');
+    // explode/implode were missing from the interpreter; ascii_upcase/downcase are built on them.
+    expect(evaluateJq('ascii_upcase', 'Héllo, Ada!')).toBe('HéLLO, ADA!');
+    expect(evaluateJq('ascii_downcase', 'ADA')).toBe('ada');
+    expect(evaluateJq('explode', 'a😀')).toEqual([97, 128512]);
+    expect(evaluateJq('implode', [97, 128512])).toBe('a😀');
+    expect(() => evaluateJq('explode', 1)).toThrow(/explode input must be a string/);
+    // now and strftime (todate) were missing too.
+    expect(evaluateJq('todate', 1_700_000_000)).toBe('2023-11-14T22:13:20Z');
+    expect(evaluateJq('strftime("%Y/%j")', [2024, 1, 29, 0, 0, 0])).toBe('2024/060');
+    const t = evaluateJq('now', null) as number;
+    expect(Math.abs(t - Date.now() / 1000)).toBeLessThan(60);
+    expect(Number.isNaN(Date.parse(evaluateJq('now | todate', null) as string))).toBe(false);
     expect(evaluateJq('test("a+b")', 'xaab')).toBe(true);
     expect(evaluateJq('[match("a(b)"; "g") | .captures[0].string]', 'abab')).toEqual(['b', 'b']);
   });

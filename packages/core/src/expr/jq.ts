@@ -157,9 +157,80 @@ function* raiseError(input: { value: unknown }): Generator<never> {
   throw new Error(typeof v === 'string' ? v : JSON.stringify(v));
 }
 
+/** jq's `explode` (missing from the interpreter): a string's code points; `ascii_upcase` uses it. */
+function* explode(input: { value: unknown }): Generator<{ value: unknown; path: unknown[] }> {
+  if (typeof input.value !== 'string')
+    throw new WeftError('expression_error', 'jq: explode input must be a string');
+  yield { value: Array.from(input.value, (c) => c.codePointAt(0)!), path: [] };
+}
+
+/** jq's `implode` (missing from the interpreter): code points back to a string. */
+function* implode(input: { value: unknown }): Generator<{ value: unknown; path: unknown[] }> {
+  const v = input.value;
+  if (!Array.isArray(v) || v.some((c) => !Number.isInteger(c) || c < 0 || c > 0x10ffff))
+    throw new WeftError('expression_error', 'jq: implode input must be an array of code points');
+  let text = '';
+  for (const c of v as number[]) text += String.fromCodePoint(c);
+  yield { value: text, path: [] };
+}
+
+/** jq's `now` (missing from the interpreter): seconds since the epoch. */
+function* now(): Generator<{ value: unknown; path: unknown[] }> {
+  yield { value: Date.now() / 1000, path: [] };
+}
+
+/** A broken-down time `[year, month0, day, hours, minutes, seconds, ...]` as a UTC date. */
+const broken = ([y = 0, mo = 0, d = 1, h = 0, mi = 0, sec = 0]: number[]) =>
+  new Date(Date.UTC(y, mo, d, h, mi, Math.floor(sec)));
+
+/**
+ * jq's `strftime` (missing from the interpreter; `todate` is built on it), in UTC, of seconds
+ * since the epoch or of a broken-down time `[year, month0, day, hours, minutes, seconds, ...]`,
+ * for the fields `%Y %m %d %H %M %S %j %Z %z %%`.
+ */
+function* strftime(
+  input: { value: unknown },
+  format: { value: unknown },
+): Generator<{ value: unknown; path: unknown[] }> {
+  const v = input.value;
+  const date =
+    typeof v === 'number'
+      ? new Date(v * 1000)
+      : Array.isArray(v) && v.length >= 6 && v.every((n) => typeof n === 'number')
+        ? broken(v)
+        : undefined;
+  if (date === undefined || Number.isNaN(date.getTime()) || typeof format.value !== 'string')
+    throw new WeftError('expression_error', 'jq: strftime/1 requires parsed datetime inputs');
+  const pad = (n: number, w = 2) => String(n).padStart(w, '0');
+  const yday = Math.floor((date.getTime() - Date.UTC(date.getUTCFullYear(), 0, 1)) / 86_400_000);
+  const fields: Record<string, string> = {
+    Y: String(date.getUTCFullYear()),
+    m: pad(date.getUTCMonth() + 1),
+    d: pad(date.getUTCDate()),
+    H: pad(date.getUTCHours()),
+    M: pad(date.getUTCMinutes()),
+    S: pad(date.getUTCSeconds()),
+    j: pad(yday + 1, 3),
+    Z: 'UTC',
+    z: '+0000',
+    '%': '%',
+  };
+  const text = format.value.replace(/%(.)/g, (all, f: string) => {
+    const field = fields[f];
+    if (field === undefined)
+      throw new WeftError('expression_error', `jq: strftime: %${f} is not supported here`);
+    return field;
+  });
+  yield { value: text, path: [] };
+}
+
 /** Once: every native builtin ticks the clock on each value it yields; host ones are refused. */
 function harden(): void {
   natives['error/0'] = raiseError as unknown as Native;
+  natives['explode/0'] = explode as unknown as Native;
+  natives['implode/0'] = implode as unknown as Native;
+  natives['now/0'] = now;
+  natives['strftime/1'] = strftime as unknown as Native;
   for (const [name, fn] of Object.entries(natives)) {
     if (HOST_BUILTINS.includes(name)) {
       natives[name] = refused(name);

@@ -3,7 +3,7 @@
  * One Weft node -> one Serverless Workflow task that keeps the node's output in the context
  * under its id. What maps: set, transform, noop, end/output, message (as a set), if and switch
  * (as a set of the decision, which later tasks' `if` read), fail (raise), wait, http (call:
- * http), subworkflow (run: workflow), foreach (for), loop (a do with a switch back), and
+ * http), subworkflow (run: workflow), foreach (for), loop (a do with a for and its while), and
  * `retry`/`on_error: continue | return` (try/catch). Nodes of other types (llm, agent, tool,
  * code, human, memory, knowledge)
  * become a placeholder `set` of null and are listed as not mapped.
@@ -227,9 +227,11 @@ function forEach(
 }
 
 /**
- * A loop as a `do` of its own: the body (a `do` task), then a `switch` that goes back to the body
- * while `while` holds and fewer than `max_iterations` ran, then `{ output, iterations }`. The
- * context keeps `ID__iteration` (from 1 in the body) and `ID__previous` (the last body output).
+ * A loop as a `do` of its own: a `for` over at most `max_iterations` turns whose body runs the
+ * loop's nodes, with a `while` that goes on while the condition holds, then `{ output, iterations
+ * }`. The context keeps `ID__iteration` (from 1 in the body) and `ID__previous` (the last body
+ * output). Not a `switch` whose `then` goes back: SW allows it, but a `for` says the same thing
+ * and is what runtimes that keep flows acyclic (Weft's among them) run.
  */
 function loop(
   ctx: ExportContext,
@@ -256,7 +258,8 @@ function loop(
     export: { as: `\${ $context + { ${key('previous')}: . } }` },
   };
   const max = Number(w['max_iterations'] ?? 100);
-  const again = `(${toJqCondition(bare(w['while']), inner)}) and $context[${key('iteration')}] < ${max}`;
+  // True before the first turn too, for runtimes that check `while` before each turn.
+  const again = `$context[${key('iteration')}] == 0 or (${toJqCondition(bare(w['while']), inner)})`;
   return {
     do: [
       {
@@ -267,12 +270,9 @@ function loop(
       },
       {
         [`${node.id}_body`]: {
+          for: { each: 'weft_turn', in: expr(`[range(${max})]`), at: 'weft_turn_index' },
+          while: expr(again),
           do: [{ [`${node.id}_next`]: next }, ...tasks, { [`${node.id}_keep`]: keepOutput }],
-        },
-      },
-      {
-        [`${node.id}_again`]: {
-          switch: [{ again: { when: expr(again), then: `${node.id}_body` } }],
         },
       },
       {

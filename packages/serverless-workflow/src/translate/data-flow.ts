@@ -6,7 +6,8 @@
  */
 import type { Exit } from './types.js';
 
-const takenOf = (e: Exit): string => e.taken ?? `$exists(${e.from})`;
+// An exit from no node (`from: ''`: the start of a loop body) is always the way taken.
+const takenOf = (e: Exit): string => e.taken ?? (e.from === '' ? 'true' : `$exists(${e.from})`);
 
 export class DataFlow {
   /** @param order the rank of each node id, in the order the nodes were made */

@@ -422,7 +422,7 @@ Examples:
 
 Writes a Weft graph as a CNCF Serverless Workflow 1.0 document (YAML): nodes run in order in
 do, each task keeping its node's output in the context ($context.ID), branches as if: guards,
-foreach as for, loop as a do with a switch back, http as call: http, subworkflow as run:
+foreach as for, loop as a for with a while, http as call: http, subworkflow as run:
 workflow, fail as raise, wait as wait, retry and on_error continue/return as try/catch;
 expressions become jq. Nodes and expressions
 that do not map (llm, agent, code, human, ..., JSONata without a jq form) are listed on stderr

@@ -2,7 +2,8 @@
  * @module translate/tasks/for
  * `for` is a `loop` node: a `jq` node before it evaluates `in` (and skips the loop when there is
  * nothing to iterate), the body's iterations run one after another, each reading the one
- * before, and a `jq` node after it outputs the last iteration's data.
+ * before's data and `$context`, and a `jq` node after it outputs the last iteration's data; the
+ * tasks after it see the `$context` the last iteration left.
  */
 import { bareExpression } from '@weft/core';
 import type { Composite } from '../compilation.js';
@@ -14,16 +15,16 @@ export const forTask: Composite = (cx, site, into, scope, then) => {
   const each = typeof f['each'] === 'string' ? f['each'] : 'item';
   const at = typeof f['at'] === 'string' ? f['at'] : 'index';
   cx.checkExpression([...path, 'for', 'in'], f['in'], true);
-  // `while`: checked after each iteration, on its output, by the body's last node, which then
-  // outputs `{ data, more }`; the loop goes on while `more` holds.
+  // The body's last node outputs `{ data, context, more }`: the iteration's data, the `$context`
+  // its exports left (the next iteration and the tasks after the loop read it), and `while`,
+  // checked after each iteration on its output: the loop goes on while `more` holds.
   const whileExpr = typeof task['while'] === 'string' ? bareExpression(task['while']) : undefined;
   if (task['while'] !== undefined) cx.checkExpression([...path, 'while'], task['while'], true);
-  const unwrap = whileExpr === undefined ? '' : '.data';
   const inExpr = bareExpression(String(f['in']));
   const items = cx.add(
     scope,
     cx.node(site, 'jq', '_items', {
-      value: { items: `\${ [${inExpr}][0] }`, data: '${ . }' },
+      value: { items: `\${ [${inExpr}][0] }`, data: '${ . }', context: '${ $context }' },
       cases: [{ port: 'each', when: `([${inExpr}][0] | length) > 0` }],
     }),
     into,
@@ -40,9 +41,8 @@ export const forTask: Composite = (cx, site, into, scope, then) => {
     },
   };
   const loopId = cx.id(site.name);
-  const start: Exit[] = [
-    { from: '', data: `(iteration = 1 ? ${itemsId}.data : previous${unwrap})` },
-  ];
+  const carried = (field: string) => `(iteration = 1 ? ${itemsId}.${field} : previous.${field})`;
+  const start: Exit[] = [{ from: '', data: carried('data'), context: carried('context') }];
   const r = cx.list(task['do'], [...path, 'do'], `${pointer}/do`, start, bodyScope);
   const bodyExits = [...r.outs.map((o) => o.exit), ...r.ends];
   const next =
@@ -50,14 +50,13 @@ export const forTask: Composite = (cx, site, into, scope, then) => {
       ? undefined
       : cx.add(
           bodyScope,
-          cx.node(
-            site,
-            'jq',
-            '_next',
-            whileExpr === undefined
-              ? undefined
-              : { value: { data: '${ . }', more: `\${ ${whileExpr} }` } },
-          ),
+          cx.node(site, 'jq', '_next', {
+            value: {
+              data: '${ . }',
+              context: '${ $context }',
+              ...(whileExpr === undefined ? {} : { more: `\${ ${whileExpr} }` }),
+            },
+          }),
           bodyExits,
         );
   const more = whileExpr === undefined || next === undefined ? '' : ` and ${next.id}.more`;
@@ -78,9 +77,15 @@ export const forTask: Composite = (cx, site, into, scope, then) => {
     [{ from: itemsId, port: 'each', data: `${itemsId}.data` }],
     false,
   );
+  const unwrap = next === undefined ? '' : '.data';
   const after = cx.add(scope, cx.node(site, 'jq', '_done'), [
     { from: loopId, data: `${loopId}.output${unwrap}` },
     { from: itemsId, port: 'default', data: `${itemsId}.data` },
   ]);
-  return { outs: [{ directive: then, exit: cx.flow.exitOf(after.id, []) }], ends: [] };
+  const context =
+    next === undefined
+      ? `${itemsId}.context`
+      : `($exists(${loopId}) ? ${loopId}.output.context : ${itemsId}.context)`;
+  const exit: Exit = { from: after.id, data: after.id, context };
+  return { outs: [{ directive: then, exit }], ends: [] };
 };

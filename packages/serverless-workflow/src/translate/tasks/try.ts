@@ -34,6 +34,8 @@ export const tryTask: Composite = (cx, site, into, scope, then) => {
     if (c[k] !== undefined) cx.checkExpression([...path, 'catch', k], c[k], true);
   const failed = guarded.map((n) => n.id);
   const as = typeof c['as'] === 'string' ? c['as'] : 'error';
+  // The catch, and the tasks after it, see the `$context` the try was entered with.
+  const context = cx.flow.contextTemplate(into);
   const catchNode: WeftNode = {
     id: catchId,
     type: 'sw.catch',
@@ -42,7 +44,7 @@ export const tryTask: Composite = (cx, site, into, scope, then) => {
     join: 'any',
     with: {
       input: cx.flow.template(into),
-      vars: scope.vars,
+      vars: context === undefined ? scope.vars : { ...scope.vars, context },
       error: `{{ ${failedError(failed)} }}`,
       errors,
       ...(c['when'] === undefined ? {} : { when: c['when'] }),
@@ -63,7 +65,12 @@ export const tryTask: Composite = (cx, site, into, scope, then) => {
         }
       : o.exit,
   }));
-  const caught: Exit = { from: catchId, port: 'caught', data: `${catchId}.data` };
+  const caught: Exit = {
+    from: catchId,
+    port: 'caught',
+    data: `${catchId}.data`,
+    ...cx.flow.contextOf(into),
+  };
   if (!Array.isArray(c['do'])) {
     outs.push({ directive: then, exit: caught });
     return { outs, ends: r.ends };
