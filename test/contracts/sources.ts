@@ -24,9 +24,13 @@ function walk(dir: string, out: string[]): void {
   }
 }
 
+/** The browser console's errors are the page's own states (a server gone), not API codes. */
+const NOT_SERVING = new Set(['console']);
+
 export function packageSources(): SourceFile[] {
   const files: string[] = [];
   for (const pkg of readdirSync(join(ROOT, 'packages'))) {
+    if (NOT_SERVING.has(pkg)) continue;
     const src = join(ROOT, 'packages', pkg, 'src');
     try {
       walk(src, files);

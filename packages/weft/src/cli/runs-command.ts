@@ -137,8 +137,9 @@ async function dispatch(t: Target, id: string, a: RunsArgs): Promise<number | Ha
       // the server; on PostgreSQL the workers take it by themselves); a paused one is resumed,
       // and resume refuses any other status itself.
       if (!['running', 'waiting', 'queued'].includes(run.status)) await runs.resume(id);
-      // This process claims nothing on a shared file: a running run no one carries is taken here.
-      else if (run.status === 'running' && t.engine !== undefined && t.onWorkers !== true) {
+      // This process claims nothing on a shared file: a running run no one carries is taken here,
+      // and a waiting one becomes its own, so that it fires the run's timers that fell due.
+      else if (run.status !== 'queued' && t.engine !== undefined && t.onWorkers !== true) {
         await t.engine.carryOn(id);
       }
       return carryOn(t, id, a, seq);
