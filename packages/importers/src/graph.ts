@@ -55,6 +55,22 @@ export class Build {
     this.unsupported.push({ ...entry, position: this.source.at(at) });
   }
 
+  /** A node of `tool` that does not map: listed as left out, and a noop that keeps its place. */
+  placeholder(
+    node: { id: string; title: string; kind: string; path: Path },
+    id: string,
+    tool: string,
+    reason: string,
+  ): WeftNode {
+    this.leaveOut({ id: node.id, title: node.title, kind: node.kind, reason }, node.path);
+    const weft: WeftNode = { id, type: 'noop', name: node.title };
+    this.note(
+      weft,
+      `left out: ${tool} ${node.kind} node ${node.id} does not map; this noop keeps its place`,
+    );
+    return weft;
+  }
+
   /** The notes of every node of `level` (and of nested bodies), with their paths in the output. */
   notesOf(level: Level, base: Path = []): Note[] {
     return level.nodes.flatMap((node, i) => {

@@ -143,20 +143,9 @@ export function importAstron(text: string, options: ImportOptions = {}): Transla
   };
 
   const leftOut = (node: CanvasNode, id: string): t.Translated => {
-    build.leaveOut(
-      {
-        id: node.id,
-        title: node.title,
-        kind: node.kind,
-        reason: UNSUPPORTED[node.kind] ?? `no Weft translation for astron node kind "${node.kind}"`,
-      },
-      node.path,
-    );
-    const weft: WeftNode = { id, type: 'noop', name: node.title };
-    build.note(
-      weft,
-      `left out: astron ${node.kind} node ${node.id} does not map; this noop keeps its place`,
-    );
+    const reason =
+      UNSUPPORTED[node.kind] ?? `no Weft translation for astron node kind "${node.kind}"`;
+    const weft = build.placeholder(node, id, 'astron', reason);
     return { nodes: [weft], entry: id, exit: () => ({ from: id }), output: () => 'null' };
   };
 

@@ -189,20 +189,9 @@ export function importDify(text: string, options: ImportOptions = {}): Translati
   };
 
   const leftOut = (node: DifyNode, id: string): t.Translated => {
-    build.leaveOut(
-      {
-        id: node.id,
-        title: node.title,
-        kind: node.kind,
-        reason: UNSUPPORTED[node.kind] ?? `no Weft translation for Dify node type "${node.kind}"`,
-      },
-      node.path,
-    );
-    const weft: WeftNode = { id, type: 'noop', name: node.title };
-    build.note(
-      weft,
-      `left out: Dify ${node.kind} node ${node.id} does not map; this noop keeps its place`,
-    );
+    const reason =
+      UNSUPPORTED[node.kind] ?? `no Weft translation for Dify node type "${node.kind}"`;
+    const weft = build.placeholder(node, id, 'Dify', reason);
     return { nodes: [weft], entry: id, exit: () => ({ from: id }), output: () => 'null' };
   };
 

@@ -3,30 +3,11 @@
  * Names and positions: node ids made from task names, and the path and pointer of each task of
  * a list, by which findings and node references point back at the document.
  */
+import { RESERVED_NAMES } from '@weft/core';
 import { isObj, type Path, type Site } from './types.js';
 
-/** The ids Weft's expressions could not tell from their own names. */
-const RESERVED = new Set([
-  'inputs',
-  'run',
-  'item',
-  'index',
-  'iteration',
-  'previous',
-  'error',
-  'event',
-  'context',
-  'state',
-  'true',
-  'false',
-  'null',
-  'and',
-  'or',
-  'in',
-  'constructor',
-  'prototype',
-  '__proto__',
-]);
+/** The ids Weft's expressions could not tell from their own names, and an object's own keys. */
+const RESERVED = new Set([...RESERVED_NAMES, 'constructor', 'prototype', '__proto__']);
 
 /**
  * A fresh node id from a task name: Weft's id pattern, unique among `taken`, to which it is
