@@ -4,7 +4,7 @@
  * importers share: notes by path, parts left out, ids.
  */
 import { IdAllocator } from './ids.js';
-import type { Note, Unsupported } from './problems.js';
+import { TranslateError, type Note, type Unsupported } from './problems.js';
 import type { Path, Source } from './source.js';
 
 export interface WeftEdge {
@@ -87,6 +87,34 @@ export class Build {
 }
 
 /** Edges from every sink of `level` but `target` to `target`: it then runs last. */
+/**
+ * Each node's translation, made once on first need and kept in `made`; a node needed again while
+ * it is being made is refused at its place (`leadsBack` says what led back to it).
+ */
+export function translateOnce<N extends { id: string; path: Path }, T>(
+  made: Map<string, T>,
+  source: Source,
+  translate: (node: N) => T,
+  leadsBack: string,
+): (node: N) => T {
+  const inProgress = new Set<string>();
+  return (node) => {
+    const done = made.get(node.id);
+    if (done !== undefined) return done;
+    if (inProgress.has(node.id)) {
+      throw new TranslateError(
+        `node ${node.id} reads or contains itself (${leadsBack} lead back to it)`,
+        source.at(node.path),
+      );
+    }
+    inProgress.add(node.id);
+    const tr = translate(node);
+    inProgress.delete(node.id);
+    made.set(node.id, tr);
+    return tr;
+  };
+}
+
 export function funnelInto(level: Level, target: string): void {
   const hasOut = new Set(level.edges.map((e) => e.from));
   for (const n of level.nodes) {

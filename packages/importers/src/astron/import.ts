@@ -5,8 +5,15 @@
  * every reference `{ nodeId, name }` an expression over the Weft node's output.
  */
 import { pathExpr, jsonType, str, objects } from '../expr.js';
-import { Build, funnelInto, levelData, type Level, type WeftNode } from '../graph.js';
-import { TranslateError, type Translation } from '../problems.js';
+import {
+  Build,
+  funnelInto,
+  levelData,
+  translateOnce,
+  type Level,
+  type WeftNode,
+} from '../graph.js';
+import type { Translation } from '../problems.js';
 import { readSource } from '../source.js';
 import { readCanvas, type Canvas, type CanvasNode } from './canvas.js';
 import * as t from './nodes.js';
@@ -61,23 +68,13 @@ export function importAstron(text: string, options: ImportOptions = {}): Transla
     return `${outputOf(nodeId, steps[0] ?? '')}${steps.length > 1 ? pathExpr('', steps.slice(1)) : ''}`;
   };
   const outputOf = (nodeId: string, name: string): string => ensure(byId.get(nodeId)!).output(name);
-  const inProgress = new Set<string>();
   /** The node's translation, made once; a node met again while it is made reads itself. */
-  const ensure = (node: CanvasNode): t.Translated => {
-    const done = translated.get(node.id);
-    if (done !== undefined) return done;
-    if (inProgress.has(node.id)) {
-      throw new TranslateError(
-        `node ${node.id} reads or contains itself (its references or parentId lead back to it)`,
-        source.at(node.path),
-      );
-    }
-    inProgress.add(node.id);
-    const tr = translate(node);
-    inProgress.delete(node.id);
-    translated.set(node.id, tr);
-    return tr;
-  };
+  const ensure = translateOnce<CanvasNode, t.Translated>(
+    translated,
+    source,
+    (node) => translate(node),
+    'its references or parentId',
+  );
 
   const translate = (node: CanvasNode): t.Translated => {
     const id = ids.get(node.id)!;

@@ -5,9 +5,16 @@
  * bodies foreach bodies, and every selector `[node, var]` or `{{#node.var#}}` an expression.
  */
 import { jsonType, pathExpr, rewriteTemplate, str, objects } from '../expr.js';
-import { Build, funnelInto, levelData, type Level, type WeftNode } from '../graph.js';
+import {
+  Build,
+  funnelInto,
+  levelData,
+  translateOnce,
+  type Level,
+  type WeftNode,
+} from '../graph.js';
 import { slug } from '../ids.js';
-import { TranslateError, type Translation } from '../problems.js';
+import type { Translation } from '../problems.js';
 import { readSource } from '../source.js';
 import { readDify, type DifyApp, type DifyNode } from './dsl.js';
 import * as t from './nodes.js';
@@ -94,23 +101,13 @@ export function importDify(text: string, options: ImportOptions = {}): Translati
     if (!ids.has(head)) return undefined;
     return outputOf(from).output([name, ...rest]);
   };
-  const inProgress = new Set<string>();
   /** The node's translation, made once; a node met again while it is made reads itself. */
-  const outputOf = (node: DifyNode): t.Translated => {
-    const done = translated.get(node.id);
-    if (done !== undefined) return done;
-    if (inProgress.has(node.id)) {
-      throw new TranslateError(
-        `node ${node.id} reads or contains itself (its selectors or parentId lead back to it)`,
-        source.at(node.path),
-      );
-    }
-    inProgress.add(node.id);
-    const tr = translate(node);
-    inProgress.delete(node.id);
-    translated.set(node.id, tr);
-    return tr;
-  };
+  const outputOf = translateOnce<DifyNode, t.Translated>(
+    translated,
+    source,
+    (node) => translate(node),
+    'its selectors or parentId',
+  );
   const template = (text: unknown, weft: WeftNode, key: string): string =>
     typeof text !== 'string'
       ? ''
