@@ -1127,9 +1127,9 @@ export class Runner {
 const isRetry = (e: RunEvent): boolean => e.type === 'run.retried';
 
 /**
- * Takes a token of this worker's hold on the run. Two holds of one worker may land in either order
- * (a claim and an acquire of the same run at once): each raised the token, so the higher is the
- * one its commits must carry, and a lower one would fence this worker out of its own run.
+ * Takes a token of this worker's hold on the run, keeping the highest: two loads of one run (a
+ * claim's and a timer's) may end in either order, and a lower token would fence this worker out of
+ * its own run.
  */
 function holdWith(run: ActiveRun, token: number | undefined): void {
   if (token !== undefined && token > (run.claim ?? 0)) run.claim = token;
