@@ -33,7 +33,7 @@ import { triggerCases } from './store-contract/triggers.js';
 import { workflowCases } from './store-contract/workflows.js';
 
 /** Store-neutral pieces for a store package's own tests. */
-export { makeRun, makeWrite } from './store-contract/fixtures.js';
+export { events, makeNode, makeRun, makeWrite } from './store-contract/fixtures.js';
 export { reopenCase } from './store-contract/reopen.js';
 export { clusterContract } from './store-contract/cluster.js';
 export { fencingPropertyCase } from './store-contract/cluster-fencing-model.js';

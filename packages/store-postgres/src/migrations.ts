@@ -28,6 +28,7 @@ import { KEYS_MIGRATION } from './keys-migration.js';
 import { RATE_MIGRATION } from './rate-migration.js';
 import { TOKEN_BUDGET_MIGRATION } from './token-budget-migration.js';
 import { START_KEYS_MIGRATION } from './start-keys-migration.js';
+import { LEAN_WRITES_MIGRATION } from './lean-writes-migration.js';
 
 export type { Migration };
 
@@ -374,4 +375,5 @@ export const MIGRATIONS: readonly Migration[] = [
   TOKEN_BUDGET_MIGRATION,
   BUS_MIGRATION,
   START_KEYS_MIGRATION,
+  LEAN_WRITES_MIGRATION,
 ];

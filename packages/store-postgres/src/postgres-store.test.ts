@@ -1,6 +1,14 @@
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
-import { makeRun, makeWrite, reopenCase, storeContract } from '@weft/core/testing';
+import {
+  events,
+  makeNode,
+  makeRun,
+  makeWrite,
+  reopenCase,
+  storeContract,
+} from '@weft/core/testing';
+import { RUN_CHILD_TABLES } from './lean-writes-migration.js';
 import { applyMigrations } from './migrate.js';
 import { MIGRATIONS } from './migrations.js';
 import { openPostgresStore } from './postgres-store.js';
@@ -45,6 +53,48 @@ describe('openPostgresStore', () => {
       code: 'store_conflict',
       message: expect.stringMatching(/^commit rejected, nothing written: .*runs_idempotency/),
     });
+    await store.close();
+  });
+});
+
+describe('a run deleted', () => {
+  // Its rows are not tied to the run by foreign keys (migration 0009): every table must be emptied
+  // by the deletion itself, or a later run of the same id would find them.
+  it('by deleteRun or pruneRuns leaves no row of it in any table', async () => {
+    const schema = await schemas.create();
+    const store = await openPostgresStore({ url: TEST_POSTGRES_URL, schema });
+    await store.migrate();
+    const finished = (id: string) =>
+      makeWrite(makeRun(id, { status: 'succeeded', seq: 2, output: { big: 'x'.repeat(10) } }), {
+        nodes: [makeNode(id, 'a', { status: 'succeeded', output: { n: 1 } })],
+        events: events(1, 2),
+        addTimers: [{ id: `timer-${id}`, runId: id, dueAt: 1000, kind: 'wait' }],
+      });
+    await store.commit([finished('deleted'), finished('pruned'), finished('kept')]);
+    const pool = rawPool(schema);
+    const rowsOf = async (id: string) => {
+      const counts: Record<string, number> = {};
+      for (const table of RUN_CHILD_TABLES) {
+        const { rows } = await pool.query(
+          `SELECT count(*)::int AS n FROM ${table} WHERE run_id = $1`,
+          [id],
+        );
+        counts[table] = (rows[0] as { n: number }).n;
+      }
+      return counts;
+    };
+    const none = Object.fromEntries(RUN_CHILD_TABLES.map((t) => [t, 0]));
+    expect(await rowsOf('kept')).not.toEqual(none);
+    expect(await store.deleteRun('t1', 'deleted')).toBe(true);
+    expect(await store.pruneRuns({ keepLatest: 0, spare: (id) => id === 'kept' })).toBe(1);
+    expect(await rowsOf('deleted')).toEqual(none);
+    expect(await rowsOf('pruned')).toEqual(none);
+    expect((await rowsOf('kept')).run_nodes).toBe(1);
+    // A new run of a deleted run's id starts with nothing of the old one.
+    await store.commit([makeWrite(makeRun('deleted'))]);
+    expect((await store.loadRun('deleted'))?.nodes).toEqual([]);
+    expect(await store.readEvents('deleted', 0)).toEqual([]);
+    await pool.end();
     await store.close();
   });
 });

@@ -2,7 +2,8 @@
  * @module retention
  * Deleting finished runs: one by id (`Store.deleteRun`) or those a prune query selects
  * (`Store.pruneRuns`). A run goes with its whole tree of child runs; its outputs, nodes, events and
- * timers follow by `ON DELETE CASCADE`, and the webhook deliveries that started it are deleted here.
+ * timers and the webhook deliveries that started it are deleted with it (`run_keys` by `ON DELETE
+ * CASCADE`).
  *
  * A prune walks the candidates in (created_at, id) order, a batch per transaction, so that the
  * engine's commits are not held up long; each batch re-reads the statuses (rows locked), so a run
@@ -20,6 +21,7 @@ import {
   type RunTreeRow as TreeRow,
 } from '@weft/core/store-kit';
 import { inTransaction } from './connect.js';
+import { RUN_CHILD_TABLES } from './lean-writes-migration.js';
 
 /** The run and all its descendants, locked; UNION (not ALL) so that a cycle of parent ids ends. */
 const TREE = `WITH RECURSIVE tree (id) AS (
@@ -33,7 +35,9 @@ async function tree(c: pg.ClientBase, id: string): Promise<TreeRow[]> {
 
 async function remove(c: pg.ClientBase, rows: readonly TreeRow[]): Promise<void> {
   const ids = rows.map((r) => r.id);
-  await c.query('DELETE FROM webhook_deliveries WHERE run_id = ANY($1::text[])', [ids]);
+  for (const table of [...RUN_CHILD_TABLES, 'webhook_deliveries']) {
+    await c.query(`DELETE FROM ${table} WHERE run_id = ANY($1::text[])`, [ids]);
+  }
   await c.query('DELETE FROM runs WHERE id = ANY($1::text[])', [ids]);
 }
 
