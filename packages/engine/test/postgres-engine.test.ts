@@ -5,6 +5,8 @@
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import { TestSchemas } from '@weft/store-postgres/testing';
+import { openPostgresStore } from '@weft/store-postgres';
+import type { Store } from '@weft/core';
 import { Engine } from '../src/index.js';
 
 const schemas = new TestSchemas();
@@ -12,7 +14,45 @@ afterAll(() => schemas.dropAll(), 120_000);
 
 const KEYED = { id: 'keyed', nodes: [{ id: 's', type: 'set', with: { values: { x: 1 } } }] };
 
+const FAN = {
+  id: 'fan',
+  nodes: [
+    { id: 'a', type: 'set', with: { values: { x: 1 } } },
+    { id: 'b', type: 'set', with: { values: { y: 2 } } },
+    { id: 'sum', type: 'transform', needs: ['a', 'b'], with: { expression: 'a.x + b.y' } },
+  ],
+};
+
 describe('Engine.open({ postgres })', () => {
+  it('answers run() from memory with what a read gives, its commits in flight two at a time', async () => {
+    const schema = await schemas.create();
+    const store = await openPostgresStore({ url: schemas.urlFor(schema) });
+    expect(store.commitsInFlight).toBe(2);
+    // The bus tells this process of its own commits too: none of them may cost a read.
+    let loads = 0;
+    const counted = new Proxy(store, {
+      get(target, key, receiver) {
+        const value: unknown = Reflect.get(target, key, receiver);
+        if (typeof value !== 'function') return value;
+        return (...args: unknown[]) => {
+          if (key === 'loadRun' || key === 'loadRuns') loads++;
+          return (value as (...a: unknown[]) => unknown).apply(target, args);
+        };
+      },
+    }) as Store;
+    const engine = await Engine.open({ store: counted, worker: { concurrency: 50 } });
+    try {
+      await engine.publish(FAN);
+      const runs = await Promise.all(Array.from({ length: 40 }, () => engine.run('fan')));
+      expect(runs.map((r) => r.output)).toEqual(runs.map(() => 3));
+      expect(loads).toBe(0);
+      for (const run of runs) expect(await engine.get(run.id)).toEqual(run);
+    } finally {
+      await engine.close();
+      await store.close();
+    }
+  });
+
   it('gives one run for two concurrent starts with one key, and a later engine sees it', async () => {
     const postgres = schemas.urlFor(await schemas.create());
     const engine = await Engine.open({ postgres });

@@ -83,6 +83,11 @@ export interface PostgresStoreOptions {
   schema?: string;
   /** Connections at most. @default 10 */
   poolSize?: number;
+  /**
+   * Commits of one process in progress at once, each of other runs (see `Store.commitsInFlight`).
+   * Two keep both of a small server's cores busy while the engine decides the next. @default 2
+   */
+  commitsInFlight?: number;
   /** Where lost connections are told. */
   log?: Logger;
 }
@@ -128,7 +133,8 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
     log,
     label,
   });
-  return guardStorage(new PostgresStore(pool, label, bus), label);
+  const store = new PostgresStore(pool, label, bus, options.commitsInFlight ?? 2);
+  return guardStorage(store, label);
 }
 
 /** The PostgreSQL implementation of the core's {@link Store}. Create it with {@link openPostgresStore}. */
@@ -147,11 +153,13 @@ export class PostgresStore implements Store {
   readonly #bus: PostgresBus;
   /** Workers' leases on runs and the bus between processes on this database. */
   readonly cluster: ClusterPorts;
+  readonly commitsInFlight: number;
   #closed = false;
 
   /** @internal use {@link openPostgresStore}. */
-  constructor(pool: pg.Pool, label: string, bus: PostgresBus) {
+  constructor(pool: pg.Pool, label: string, bus: PostgresBus, commitsInFlight: number) {
     this.#pool = pool;
+    this.commitsInFlight = commitsInFlight;
     this.label = label;
     this.#bus = bus;
     this.cluster = {

@@ -278,6 +278,12 @@ export interface TenantMove {
 export interface Store extends MemoryStore, RateBuckets, TokenBudgets, StartKeys {
   /** Leases and a bus for many workers on one database; absent on a store for one process. */
   readonly cluster?: ClusterPorts;
+  /**
+   * How many commits of one process, each of other runs, may be in progress at once (default 1):
+   * a database server commits them on as many backends, in parallel; a file written by one thread
+   * gains nothing.
+   */
+  readonly commitsInFlight?: number;
   /** Applies pending migrations. Idempotent. */
   migrate(): Promise<void>;
   close(): Promise<void>;

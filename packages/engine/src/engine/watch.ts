@@ -22,7 +22,7 @@ import type { Definitions } from './definitions.js';
 
 export interface WatchDeps {
   store: Store;
-  runner: Pick<Runner, 'subscribe' | 'flush' | 'active'>;
+  runner: Pick<Runner, 'subscribe' | 'flush' | 'active' | 'uncommitted'>;
   definitions: Pick<Definitions, 'planOf'>;
   /**
    * On a store many processes share: calls the listener after each commit of the run made by any
@@ -45,6 +45,8 @@ export class Watch {
     const outcome = await new Promise<Settled>((resolve, reject) => {
       // The last seq this process saw committed: the bus tells of its own commits too.
       let seen = 0;
+      // Settled: a check still reading has nothing left to find.
+      let over = false;
       const unsubscribe = runner.subscribe(runId, (events, run) => {
         seen = Math.max(seen, events.at(-1)?.seq ?? 0);
         if (done(run.plan, run.state)) finish({ run });
@@ -55,11 +57,13 @@ export class Watch {
         check().then((found) => found !== undefined && finish(found), fail);
       });
       const finish = (found: Settled) => {
+        over = true;
         unsubscribe();
         stopChanges?.();
         resolve(found);
       };
       const fail = (e: unknown) => {
+        over = true;
         unsubscribe();
         stopChanges?.();
         reject(e);
@@ -67,6 +71,10 @@ export class Watch {
       // Subscribed first, then checked: a run that settles in between is not missed.
       const check = async (): Promise<Settled | undefined> => {
         await runner.flush();
+        if (over) return undefined;
+        // Ahead of its rows (held, or let go at a decision not committed yet), the run is
+        // settled once the commit that catches up lands: the subscription above hears it.
+        if (runner.uncommitted(runId)) return undefined;
         const live = runner.active(runId);
         if (live !== undefined) return done(live.plan, live.state) ? { run: live } : undefined;
         const rows = await store.loadRun(runId);
@@ -83,9 +91,12 @@ export class Watch {
     });
     if ('view' in outcome) return outcome.view;
     // A run the runner let go of at the commit that settled it holds exactly what was committed,
-    // and nothing changes it any more: its view is the one a read of the store would give. One
-    // still held may already be ahead of its rows: it is read like any other.
-    if (runner.active(runId) !== outcome.run) return liveView(outcome.run);
+    // and nothing changes it any more; one still held with nothing to commit holds what its rows
+    // do: either's view is the one a read of the store would give. One still held may be ahead of
+    // its rows: it is read like any other.
+    if (runner.active(runId) !== outcome.run || !runner.uncommitted(runId)) {
+      return liveView(outcome.run);
+    }
     const view = await this.get(runId);
     if (view === undefined) throw new WeftError('not_found', `no run ${runId}`);
     return view;

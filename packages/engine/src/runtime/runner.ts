@@ -112,6 +112,8 @@ interface PendingWrite {
   addTimers: Map<string, TimerRecord>;
   removeTimers: Set<string>;
   commands: Command[];
+  /** Made when someone waits for this write; settled once it is committed, failed or dropped. */
+  done?: { promise: Promise<void>; resolve: () => void };
 }
 
 export class Runner {
@@ -120,8 +122,13 @@ export class Runner {
   readonly #log: Logger;
   readonly #active = new Map<string, ActiveRun>();
   readonly #loading = new Map<string, Promise<ActiveRun>>();
+  /** Decisions not committed yet, by run; a run in {@link #inFlight} waits here for its commit. */
   #batch = new Map<string, PendingWrite>();
-  #batchDone: { promise: Promise<void>; resolve: () => void } | undefined;
+  /** Runs whose commit is in progress: each write builds on the run's last, so it waits for it. */
+  readonly #inFlight = new Set<string>();
+  #flights = 0;
+  readonly #maxFlights: number;
+  /** Settles when every commit started so far has. */
   #flushing: Promise<void> = Promise.resolve();
   #scheduled = false;
   /** Draining for shutdown: no new node execution or child run starts; timers are stopped. */
@@ -146,6 +153,7 @@ export class Runner {
     this.#o = options;
     this.#clock = options.clock ?? systemClock;
     this.#log = options.log ?? silentLogger;
+    this.#maxFlights = Math.max(1, options.store.commitsInFlight ?? 1);
     this.#timers = new TimerWheel({
       store: options.store,
       clock: this.#clock,
@@ -438,12 +446,18 @@ export class Runner {
     return this.#active.get(runId);
   }
 
+  /** Whether the run decided anything that is not committed yet (pending, or being committed). */
+  uncommitted(runId: string): boolean {
+    return this.#batch.has(runId) || this.#inFlight.has(runId);
+  }
+
   /** Resolves when everything decided so far is committed. */
   flush(): Promise<void> {
     if (this.#batch.size === 0) return this.#flushing;
-    this.#batchDone ??= deferred();
+    const waits = [this.#flushing];
+    for (const w of this.#batch.values()) waits.push((w.done ??= deferred()).promise);
     this.#schedule();
-    return this.#batchDone.promise;
+    return Promise.all(waits).then(nothing);
   }
 
   /**
@@ -762,7 +776,12 @@ export class Runner {
    * caller waiting for one of those decisions to commit gets `reason` (see `send`).
    */
   #drop(run: ActiveRun, reason: WeftError): void {
-    if (this.#batch.delete(run.identity.id)) run.failure = reason;
+    const pending = this.#batch.get(run.identity.id);
+    if (pending !== undefined) {
+      this.#batch.delete(run.identity.id);
+      run.failure = reason;
+      pending.done?.resolve();
+    }
     for (const c of run.controllers.values()) c.abort(reason);
     this.#evict(run, true);
   }
@@ -864,33 +883,52 @@ export class Runner {
     // setImmediate lets every result that is ready in this turn join the same commit.
     setImmediate(() => {
       this.#scheduled = false;
-      this.#flushing = this.#flushing.then(() => this.#commitBatch());
+      this.#launch();
     });
   }
 
-  async #commitBatch(): Promise<void> {
-    const batch = this.#batch;
-    const done = this.#batchDone;
-    if (batch.size === 0) {
-      done?.resolve();
-      this.#batchDone = undefined;
-      return;
+  /**
+   * Starts commits of what is pending, as many at once as the store takes. A run whose commit is
+   * in progress stays pending until it ends: its next write is a change from what that one wrote.
+   */
+  #launch(): void {
+    while (this.#flights < this.#maxFlights && this.#batch.size > 0) {
+      let batch = this.#batch;
+      if (this.#inFlight.size === 0) this.#batch = new Map();
+      else {
+        batch = new Map();
+        for (const [id, w] of this.#batch) if (!this.#inFlight.has(id)) batch.set(id, w);
+        if (batch.size === 0) return;
+        for (const id of batch.keys()) this.#batch.delete(id);
+      }
+      for (const id of batch.keys()) this.#inFlight.add(id);
+      this.#flights++;
+      const flight = this.#commitBatch(batch).finally(() => {
+        this.#flights--;
+        for (const id of batch.keys()) this.#inFlight.delete(id);
+        if (this.#batch.size > 0) this.#schedule();
+      });
+      this.#flushing = Promise.all([this.#flushing, flight]).then(nothing);
     }
-    this.#batch = new Map();
-    this.#batchDone = undefined;
-    const pairs: [PendingWrite, RunWrite][] = [];
-    for (const w of batch.values()) pairs.push([w, this.#toWrite(w)]);
-    const failed = await this.#write(pairs);
-    for (const [w, write] of pairs) {
-      if (failed.has(w)) continue;
-      this.stats.events += w.events.length;
-      w.run.stored = true;
-      w.run.committed = write.run;
-      this.#afterCommit(w);
-      if (w.addTimers.size > 0) this.#timers.added([...w.addTimers.values()]);
+  }
+
+  async #commitBatch(batch: Map<string, PendingWrite>): Promise<void> {
+    try {
+      const pairs: [PendingWrite, RunWrite][] = [];
+      for (const w of batch.values()) pairs.push([w, this.#toWrite(w)]);
+      const failed = await this.#write(pairs);
+      for (const [w, write] of pairs) {
+        if (failed.has(w)) continue;
+        this.stats.events += w.events.length;
+        w.run.stored = true;
+        w.run.committed = write.run;
+        this.#afterCommit(w);
+        if (w.addTimers.size > 0) this.#timers.added([...w.addTimers.values()]);
+      }
+      for (const [w, error] of failed) this.#commitFailed(w.run, error);
+    } finally {
+      for (const w of batch.values()) w.done?.resolve();
     }
-    for (const [w, error] of failed) this.#commitFailed(w.run, error);
-    done?.resolve();
   }
 
   #toWrite(w: PendingWrite): RunWrite {
@@ -1149,6 +1187,8 @@ function identityOf(r: RunRecord): RunIdentity {
   if (r.idempotencyKey !== undefined) identity.idempotencyKey = r.idempotencyKey;
   return identity;
 }
+
+const nothing = (): void => undefined;
 
 function deferred() {
   let resolve!: () => void;
