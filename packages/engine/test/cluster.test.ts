@@ -15,6 +15,7 @@ import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { TestSchemas } from '@weft/store-postgres/testing';
 import { openPostgresStore } from '@weft/store-postgres';
+import { openSqliteStore } from '@weft/store-sqlite';
 import { defineNode, Engine, type Logger, type Store, type WorkerOptions } from '../src/index.js';
 
 const schemas = new TestSchemas();
@@ -121,6 +122,40 @@ async function worker(
   return engine;
 }
 
+/** The place's store, with the claims its workers ask for counted. */
+async function countingClaims(place: Place): Promise<{ store: Store; asked: () => number }> {
+  const store =
+    'postgres' in place
+      ? await openPostgresStore({ url: place.postgres })
+      : await openSqliteStore({ path: place.db, shared: true });
+  stores.push(store);
+  let asked = 0;
+  const ports = store.cluster!;
+  const claims = new Proxy(ports.claims, {
+    get(target, key, receiver) {
+      const value: unknown = Reflect.get(target, key, receiver);
+      if (typeof value !== 'function') return value;
+      return (...args: unknown[]) => {
+        if (key === 'claim') asked++;
+        return (value as (...a: unknown[]) => unknown).apply(target, args);
+      };
+    },
+  });
+  const counted = new Proxy(store, {
+    get(target, key, receiver) {
+      if (key === 'cluster') return { ...ports, claims };
+      const value: unknown = Reflect.get(target, key, receiver);
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  });
+  return { store: counted, asked: () => asked };
+}
+let stores: Store[] = [];
+afterEach(async () => {
+  for (const s of stores) await s.close();
+  stores = [];
+});
+
 const COUNTED = {
   id: 'counted',
   nodes: [
@@ -156,6 +191,32 @@ for (const { name, place } of PLACES) {
       const priorities = order.map((i) => i % 3);
       expect(priorities).toEqual([...priorities].sort((x, y) => y - x));
       expect(order.filter((i) => i % 3 === 2)).toEqual([2, 5, 8, 11]);
+    });
+
+    it('a worker asks for no queued run when none waits, and claims one as soon as it has room', async () => {
+      const at = await place();
+      const { store, asked } = await countingClaims(at);
+      // No poll within the test: only what the worker hears and does makes it claim.
+      const one = await worker(at, 'one', { concurrency: 1, pollMs: 600_000 }, store);
+      await one.publish(COUNTED);
+      const before = asked();
+      for (let i = 0; i < 8; i++) {
+        expect(await one.run('counted')).toMatchObject({ status: 'succeeded' });
+      }
+      // Each run it let go of left room; nothing was queued, and nothing said otherwise.
+      expect(asked() - before).toBeLessThanOrEqual(1);
+      // Started together, three runs on a worker with room for one: two wait queued, and are
+      // claimed as room frees, not at a poll.
+      await one.publish({
+        id: 'gated',
+        nodes: [{ id: 'g', type: 'count', with: { gate: 'room' } }],
+      });
+      const started = [];
+      for (let i = 0; i < 3; i++) started.push(await one.start('gated'));
+      expect(started.map((s) => s.status)).toEqual(['running', 'queued', 'queued']);
+      gate('room').open();
+      const views = await Promise.all(started.map((s) => one.wait(s.id)));
+      expect(views.map((v) => v.status)).toEqual(['succeeded', 'succeeded', 'succeeded']);
     });
 
     it('an answer (a large one too) and a cancel for a run another worker holds reach that worker', async () => {

@@ -64,6 +64,13 @@ export class ClusterMember {
   #unsubscribe: (() => Promise<void>) | undefined;
   #claiming = false;
   #claimAgain = false;
+  /**
+   * False once a claim found fewer runs than it asked for, until something says more may wait:
+   * a wake, a poll, a claim this worker had no room for. Room freed here then costs no query.
+   */
+  #maybeQueued = true;
+  /** Wakes heard: a claim that began before the last one may have missed what it announced. */
+  #wakes = 0;
   #joined = false;
   #stopped = false;
   readonly #replies = new Map<string, (error: WeftError | undefined) => void>();
@@ -99,7 +106,11 @@ export class ClusterMember {
     const every = Math.max(10, Math.floor(this.#o.leaseMs / 3));
     this.#beat = setInterval(() => void this.#renew(), every);
     this.#beat.unref();
-    this.#poll = setInterval(() => this.claimSoon(), this.#o.pollMs);
+    // The poll finds what no wake announced: runs of a worker whose lease lapsed, a lost NOTIFY.
+    this.#poll = setInterval(() => {
+      this.#maybeQueued = true;
+      this.claimSoon();
+    }, this.#o.pollMs);
     this.#poll.unref();
     await this.#claim();
   }
@@ -147,6 +158,11 @@ export class ClusterMember {
   claimSoon(): void {
     if (this.#stopped || !this.#joined) return;
     void this.#claim();
+  }
+
+  /** This worker let go of a run: it claims another if any may be waiting. */
+  roomFreed(): void {
+    if (this.#maybeQueued) this.claimSoon();
   }
 
   /**
@@ -269,11 +285,16 @@ export class ClusterMember {
           continue;
         }
         const free = this.#o.concurrency - host.held();
-        if (free <= 0) return;
+        if (free <= 0) {
+          this.#maybeQueued = true;
+          return;
+        }
+        const wakes = this.#wakes;
         const claims = await this.#o.ports.claims.claim(this.#worker, free);
         if (claims.length > 0) await host.adopt(claims);
         // A full page may leave more behind.
         if (claims.length === free) this.#claimAgain = true;
+        else if (wakes === this.#wakes) this.#maybeQueued = false;
       } while (this.#claimAgain);
     } catch (e) {
       this.#o.log.warn({ err: e }, 'claiming runs failed; tried again at the next poll');
@@ -285,6 +306,8 @@ export class ClusterMember {
   #onMessage(m: BusMessage): void {
     switch (m.kind) {
       case 'wake':
+        this.#wakes++;
+        this.#maybeQueued = true;
         return this.claimSoon();
       case 'runs':
         for (const [runId, seq] of m.runs) {

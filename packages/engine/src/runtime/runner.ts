@@ -1073,7 +1073,7 @@ export class Runner {
     if (this.#active.get(run.identity.id) !== run) return;
     this.#active.delete(run.identity.id);
     // Room for one more: queued work need not wait for the next poll.
-    this.#o.cluster?.claimSoon();
+    this.#o.cluster?.roomFreed();
   }
 
   #carryOut(run: ActiveRun, c: Command): void {
