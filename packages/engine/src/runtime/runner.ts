@@ -903,11 +903,14 @@ export class Runner {
       }
       for (const id of batch.keys()) this.#inFlight.add(id);
       this.#flights++;
-      const flight = this.#commitBatch(batch).finally(() => {
-        this.#flights--;
-        for (const id of batch.keys()) this.#inFlight.delete(id);
-        if (this.#batch.size > 0) this.#schedule();
-      });
+      // A batch that throws past #write is a defect: said, and not allowed to stop later commits.
+      const flight = this.#commitBatch(batch)
+        .catch((e: unknown) => this.#log.error({ err: e }, 'a commit batch failed'))
+        .finally(() => {
+          this.#flights--;
+          for (const id of batch.keys()) this.#inFlight.delete(id);
+          if (this.#batch.size > 0) this.#schedule();
+        });
       this.#flushing = Promise.all([this.#flushing, flight]).then(nothing);
     }
   }
