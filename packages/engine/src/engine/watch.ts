@@ -70,11 +70,12 @@ export class Watch {
       };
       // Subscribed first, then checked: a run that settles in between is not missed.
       const check = async (): Promise<Settled | undefined> => {
-        await runner.flush();
-        if (over) return undefined;
-        // Ahead of its rows (held, or let go at a decision not committed yet), the run is
-        // settled once the commit that catches up lands: the subscription above hears it.
-        if (runner.uncommitted(runId)) return undefined;
+        // A run ahead of its rows (held, or let go at a decision not committed yet) is read once
+        // they catch up: from memory, or by the subscription above as the commit lands.
+        do {
+          await runner.flush();
+          if (over) return undefined;
+        } while (runner.uncommitted(runId));
         const live = runner.active(runId);
         if (live !== undefined) return done(live.plan, live.state) ? { run: live } : undefined;
         const rows = await store.loadRun(runId);

@@ -112,8 +112,8 @@ interface PendingWrite {
   addTimers: Map<string, TimerRecord>;
   removeTimers: Set<string>;
   commands: Command[];
-  /** Made when someone waits for this write; settled once it is committed, failed or dropped. */
-  done?: { promise: Promise<void>; resolve: () => void };
+  /** Its place among the writes this runner made, in the order they were begun. */
+  seq: number;
 }
 
 export class Runner {
@@ -130,6 +130,13 @@ export class Runner {
   readonly #maxFlights: number;
   /** Settles when every commit started so far has. */
   #flushing: Promise<void> = Promise.resolve();
+  /** The seq of the last write begun; every write up to `#doneUpTo` is committed, failed or dropped. */
+  #writeSeq = 0;
+  #doneUpTo = 0;
+  /** Writes done above `#doneUpTo` (commits end out of order when several are in flight). */
+  readonly #doneAbove = new Set<number>();
+  /** Callers of `flush`, in the order of the write each waits for. */
+  readonly #flushWaiters: { upTo: number; promise: Promise<void>; resolve: () => void }[] = [];
   #scheduled = false;
   /** Draining for shutdown: no new node execution or child run starts; timers are stopped. */
   #draining = false;
@@ -453,11 +460,25 @@ export class Runner {
 
   /** Resolves when everything decided so far is committed. */
   flush(): Promise<void> {
-    if (this.#batch.size === 0) return this.#flushing;
-    const waits = [this.#flushing];
-    for (const w of this.#batch.values()) waits.push((w.done ??= deferred()).promise);
-    this.#schedule();
-    return Promise.all(waits).then(nothing);
+    const upTo = this.#writeSeq;
+    if (this.#doneUpTo >= upTo) return Promise.resolve();
+    if (this.#batch.size > 0) this.#schedule();
+    const last = this.#flushWaiters.at(-1);
+    if (last?.upTo === upTo) return last.promise;
+    const waiter = { upTo, ...deferred() };
+    this.#flushWaiters.push(waiter);
+    return waiter.promise;
+  }
+
+  #writeDone(w: PendingWrite): void {
+    if (w.seq !== this.#doneUpTo + 1) {
+      this.#doneAbove.add(w.seq);
+      return;
+    }
+    this.#doneUpTo++;
+    while (this.#doneAbove.delete(this.#doneUpTo + 1)) this.#doneUpTo++;
+    const waiters = this.#flushWaiters;
+    while (waiters.length > 0 && waiters[0]!.upTo <= this.#doneUpTo) waiters.shift()!.resolve();
   }
 
   /**
@@ -780,7 +801,7 @@ export class Runner {
     if (pending !== undefined) {
       this.#batch.delete(run.identity.id);
       run.failure = reason;
-      pending.done?.resolve();
+      this.#writeDone(pending);
     }
     for (const c of run.controllers.values()) c.abort(reason);
     this.#evict(run, true);
@@ -855,6 +876,7 @@ export class Runner {
         addTimers: new Map(),
         removeTimers: new Set(),
         commands: [],
+        seq: ++this.#writeSeq,
       };
       this.#batch.set(run.identity.id, w);
     }
@@ -908,7 +930,6 @@ export class Runner {
         .catch((e: unknown) => this.#log.error({ err: e }, 'a commit batch failed'))
         .finally(() => {
           this.#flights--;
-          for (const id of batch.keys()) this.#inFlight.delete(id);
           if (this.#batch.size > 0) this.#schedule();
         });
       this.#flushing = Promise.all([this.#flushing, flight]).then(nothing);
@@ -930,7 +951,9 @@ export class Runner {
       }
       for (const [w, error] of failed) this.#commitFailed(w.run, error);
     } finally {
-      for (const w of batch.values()) w.done?.resolve();
+      // Out of flight before anyone waiting for it hears that it is done.
+      for (const id of batch.keys()) this.#inFlight.delete(id);
+      for (const w of batch.values()) this.#writeDone(w);
     }
   }
 
