@@ -52,6 +52,8 @@ export async function pruneFigures(engine, { path, bigRuns }) {
     const run = await engine.run(id, { input });
     if (run.status !== 'succeeded') throw new Error(`run ${run.id} ended ${run.status}`);
   }
+  // "Finished before now": a run that finished within the current millisecond is not yet.
+  await new Promise((resolve) => setTimeout(resolve, 2));
   const { deleted, freedBytes } = await engine.pruneRuns({ workflow: id, olderThanMs: 0 });
   if (deleted !== bigRuns) throw new Error(`pruned ${deleted} runs, expected ${bigRuns}`);
   return { runs: bigRuns, freedBytes, fileAfterPrune: fileBytes(path), fileBefore: before };

@@ -48,6 +48,7 @@ import {
 import type { ActiveRun, RunnerInput } from './active-run.js';
 import type { ClusterHost, ClusterMember } from './cluster.js';
 import { executeNode, type ExecuteEnv } from './execute.js';
+import { CommitQueue, type PendingWrite } from './commit-queue.js';
 import { KeyTurns } from './key-turns.js';
 import type { RecordedSteps } from './sub-steps.js';
 import { abandonmentOf, rejectionOf, subjectOf } from './rejection.js';
@@ -104,40 +105,13 @@ class HeldElsewhere extends Error {
 
 export type RunListener = (events: readonly RunEvent[], run: ActiveRun) => void;
 
-interface PendingWrite {
-  run: ActiveRun;
-  dirty: Set<string>;
-  removed: Set<string>;
-  events: RunEvent[];
-  addTimers: Map<string, TimerRecord>;
-  removeTimers: Set<string>;
-  commands: Command[];
-  /** Its place among the writes this runner made, in the order they were begun. */
-  seq: number;
-}
-
 export class Runner {
   readonly #o: RunnerOptions;
   readonly #clock: Clock;
   readonly #log: Logger;
   readonly #active = new Map<string, ActiveRun>();
   readonly #loading = new Map<string, Promise<ActiveRun>>();
-  /** Decisions not committed yet, by run; a run in {@link #inFlight} waits here for its commit. */
-  #batch = new Map<string, PendingWrite>();
-  /** Runs whose commit is in progress: each write builds on the run's last, so it waits for it. */
-  readonly #inFlight = new Set<string>();
-  #flights = 0;
-  readonly #maxFlights: number;
-  /** Settles when every commit started so far has. */
-  #flushing: Promise<void> = Promise.resolve();
-  /** The seq of the last write begun; every write up to `#doneUpTo` is committed, failed or dropped. */
-  #writeSeq = 0;
-  #doneUpTo = 0;
-  /** Writes done above `#doneUpTo` (commits end out of order when several are in flight). */
-  readonly #doneAbove = new Set<number>();
-  /** Callers of `flush`, in the order of the write each waits for. */
-  readonly #flushWaiters: { upTo: number; promise: Promise<void>; resolve: () => void }[] = [];
-  #scheduled = false;
+  readonly #writes: CommitQueue;
   /** Draining for shutdown: no new node execution or child run starts; timers are stopped. */
   #draining = false;
   #closed = false;
@@ -160,7 +134,11 @@ export class Runner {
     this.#o = options;
     this.#clock = options.clock ?? systemClock;
     this.#log = options.log ?? silentLogger;
-    this.#maxFlights = Math.max(1, options.store.commitsInFlight ?? 1);
+    this.#writes = new CommitQueue({
+      inFlight: options.store.commitsInFlight ?? 1,
+      commit: (batch) => this.#commit(batch),
+      log: this.#log,
+    });
     this.#timers = new TimerWheel({
       store: options.store,
       clock: this.#clock,
@@ -455,30 +433,12 @@ export class Runner {
 
   /** Whether the run decided anything that is not committed yet (pending, or being committed). */
   uncommitted(runId: string): boolean {
-    return this.#batch.has(runId) || this.#inFlight.has(runId);
+    return this.#writes.uncommitted(runId);
   }
 
   /** Resolves when everything decided so far is committed. */
   flush(): Promise<void> {
-    const upTo = this.#writeSeq;
-    if (this.#doneUpTo >= upTo) return Promise.resolve();
-    if (this.#batch.size > 0) this.#schedule();
-    const last = this.#flushWaiters.at(-1);
-    if (last?.upTo === upTo) return last.promise;
-    const waiter = { upTo, ...deferred() };
-    this.#flushWaiters.push(waiter);
-    return waiter.promise;
-  }
-
-  #writeDone(w: PendingWrite): void {
-    if (w.seq !== this.#doneUpTo + 1) {
-      this.#doneAbove.add(w.seq);
-      return;
-    }
-    this.#doneUpTo++;
-    while (this.#doneAbove.delete(this.#doneUpTo + 1)) this.#doneUpTo++;
-    const waiters = this.#flushWaiters;
-    while (waiters.length > 0 && waiters[0]!.upTo <= this.#doneUpTo) waiters.shift()!.resolve();
+    return this.#writes.flush();
   }
 
   /**
@@ -616,7 +576,7 @@ export class Runner {
   #letGoIfIdle(run: ActiveRun): void {
     if (run.claim === undefined || this.#active.get(run.identity.id) !== run) return;
     const m = run.state.meta;
-    if (this.#batch.has(run.identity.id) || run.controllers.size > 0) return;
+    if (this.#writes.pending(run.identity.id) || run.controllers.size > 0) return;
     if (isTerminal(m.status) || m.executing === 0) this.#record(run, NOTHING);
   }
 
@@ -797,22 +757,14 @@ export class Runner {
    * caller waiting for one of those decisions to commit gets `reason` (see `send`).
    */
   #drop(run: ActiveRun, reason: WeftError): void {
-    const pending = this.#batch.get(run.identity.id);
-    if (pending !== undefined) {
-      this.#batch.delete(run.identity.id);
-      run.failure = reason;
-      this.#writeDone(pending);
-    }
+    if (this.#writes.drop(run.identity.id)) run.failure = reason;
     for (const c of run.controllers.values()) c.abort(reason);
     this.#evict(run, true);
   }
 
   /** Loads a dropped run again after the commits in progress, then hands it to `then`. */
   #reload(runId: string, then: (run: ActiveRun) => void): void {
-    this.#loadAfter(
-      runId,
-      this.#flushing.catch(() => undefined),
-    ).then(
+    this.#loadAfter(runId, this.#writes.settled).then(
       (run) => {
         if (!this.#closed && this.#active.get(runId) === run) then(run);
       },
@@ -866,20 +818,7 @@ export class Runner {
 
   /** Adds a decision to the next commit. */
   #record(run: ActiveRun, decision: Decision): Decision {
-    let w = this.#batch.get(run.identity.id);
-    if (w === undefined) {
-      w = {
-        run,
-        dirty: new Set(),
-        removed: new Set(),
-        events: [],
-        addTimers: new Map(),
-        removeTimers: new Set(),
-        commands: [],
-        seq: ++this.#writeSeq,
-      };
-      this.#batch.set(run.identity.id, w);
-    }
+    const w = this.#writes.writeFor(run);
     for (const p of decision.removed) {
       w.removed.add(p);
       w.dirty.delete(p);
@@ -893,68 +832,25 @@ export class Runner {
       } else w.commands.push(c);
     }
     this.stats.decisions++;
-    this.#schedule();
     return decision;
   }
 
   // ---- group commit -----------------------------------------------------------------------
 
-  #schedule(): void {
-    if (this.#scheduled) return;
-    this.#scheduled = true;
-    // setImmediate lets every result that is ready in this turn join the same commit.
-    setImmediate(() => {
-      this.#scheduled = false;
-      this.#launch();
-    });
-  }
-
-  /**
-   * Starts commits of what is pending, as many at once as the store takes. A run whose commit is
-   * in progress stays pending until it ends: its next write is a change from what that one wrote.
-   */
-  #launch(): void {
-    while (this.#flights < this.#maxFlights && this.#batch.size > 0) {
-      let batch = this.#batch;
-      if (this.#inFlight.size === 0) this.#batch = new Map();
-      else {
-        batch = new Map();
-        for (const [id, w] of this.#batch) if (!this.#inFlight.has(id)) batch.set(id, w);
-        if (batch.size === 0) return;
-        for (const id of batch.keys()) this.#batch.delete(id);
-      }
-      for (const id of batch.keys()) this.#inFlight.add(id);
-      this.#flights++;
-      // A batch that throws past #write is a defect: said, and not allowed to stop later commits.
-      const flight = this.#commitBatch(batch)
-        .catch((e: unknown) => this.#log.error({ err: e }, 'a commit batch failed'))
-        .finally(() => {
-          this.#flights--;
-          if (this.#batch.size > 0) this.#schedule();
-        });
-      this.#flushing = Promise.all([this.#flushing, flight]).then(nothing);
+  /** Commits a batch of the queue's, then does what follows each run's commit. */
+  async #commit(batch: readonly PendingWrite[]): Promise<void> {
+    const pairs: [PendingWrite, RunWrite][] = [];
+    for (const w of batch) pairs.push([w, this.#toWrite(w)]);
+    const failed = await this.#write(pairs);
+    for (const [w, write] of pairs) {
+      if (failed.has(w)) continue;
+      this.stats.events += w.events.length;
+      w.run.stored = true;
+      w.run.committed = write.run;
+      this.#afterCommit(w);
+      if (w.addTimers.size > 0) this.#timers.added([...w.addTimers.values()]);
     }
-  }
-
-  async #commitBatch(batch: Map<string, PendingWrite>): Promise<void> {
-    try {
-      const pairs: [PendingWrite, RunWrite][] = [];
-      for (const w of batch.values()) pairs.push([w, this.#toWrite(w)]);
-      const failed = await this.#write(pairs);
-      for (const [w, write] of pairs) {
-        if (failed.has(w)) continue;
-        this.stats.events += w.events.length;
-        w.run.stored = true;
-        w.run.committed = write.run;
-        this.#afterCommit(w);
-        if (w.addTimers.size > 0) this.#timers.added([...w.addTimers.values()]);
-      }
-      for (const [w, error] of failed) this.#commitFailed(w.run, error);
-    } finally {
-      // Out of flight before anyone waiting for it hears that it is done.
-      for (const id of batch.keys()) this.#inFlight.delete(id);
-      for (const w of batch.values()) this.#writeDone(w);
-    }
+    for (const [w, error] of failed) this.#commitFailed(w.run, error);
   }
 
   #toWrite(w: PendingWrite): RunWrite {
@@ -1086,10 +982,7 @@ export class Runner {
       // A retry under a key waits for its turn as a start does (see `retryRun`).
       this.#turns.freed(run.identity.tenant, run.concurrency);
     }
-    if (
-      isTerminal(m.status) ||
-      (m.executing === 0 && this.#batch.get(run.identity.id) === undefined)
-    ) {
+    if (isTerminal(m.status) || (m.executing === 0 && !this.#writes.pending(run.identity.id))) {
       this.#evict(run, false);
     }
   }
@@ -1212,14 +1105,4 @@ function identityOf(r: RunRecord): RunIdentity {
   if (r.parentPath !== undefined) identity.parentPath = r.parentPath;
   if (r.idempotencyKey !== undefined) identity.idempotencyKey = r.idempotencyKey;
   return identity;
-}
-
-const nothing = (): void => undefined;
-
-function deferred() {
-  let resolve!: () => void;
-  const promise = new Promise<void>((res) => {
-    resolve = res;
-  });
-  return { promise, resolve };
 }
