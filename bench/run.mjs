@@ -741,7 +741,8 @@ function addCluster(add, results, floors) {
       add({
         workload,
         mode,
-        figure: "a worker's wait for one commit (mean), and the share of its time it waits",
+        figure:
+          "a worker's wait for one commit (mean), and its commits' time over its own (2 in flight: up to 200%)",
         value: `${fmtMs(d.storeCommitMs)} (${fmtNum(d.storeCommitShare * 100)}%)`,
         floor: `100 rows per commit: ${fmtMs(localFloor(d, 'commit100Ms') ?? floors.postgres.commit100Ms)}`,
         ratio: fmtRatio(
