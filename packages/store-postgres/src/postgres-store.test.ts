@@ -89,7 +89,7 @@ describe('a run deleted', () => {
     expect(await store.pruneRuns({ keepLatest: 0, spare: (id) => id === 'kept' })).toBe(1);
     expect(await rowsOf('deleted')).toEqual(none);
     expect(await rowsOf('pruned')).toEqual(none);
-    expect((await rowsOf('kept')).run_nodes).toBe(1);
+    expect((await rowsOf('kept'))['run_nodes']).toBe(1);
     // A new run of a deleted run's id starts with nothing of the old one.
     await store.commit([makeWrite(makeRun('deleted'))]);
     expect((await store.loadRun('deleted'))?.nodes).toEqual([]);
