@@ -113,6 +113,54 @@ describe('commits in flight', () => {
     );
   });
 
+  it('keeps that while runs are paused, resumed and cancelled at random moments', async () => {
+    const op = fc.record({
+      run: fc.nat(5),
+      kind: fc.constantFrom('pause', 'resume', 'cancel'),
+      afterMs: fc.nat(12),
+    });
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.integer({ min: 0, max: 5 }), { minLength: 1, maxLength: 8 }),
+        fc.array(op, { maxLength: 12 }),
+        async (commitDelays, ops) => {
+          const { store, seen } = await slowStore(2, commitDelays);
+          ({ engine } = await openEngine({ store }));
+          const e = engine;
+          const { id } = await e.publish(fan);
+          const started = await Promise.all(
+            Array.from({ length: 6 }, (_, n) => e.start(id, { input: { d: [n % 3, 2, 4], n } })),
+          );
+          const cancelled = new Set<string>();
+          await Promise.all(
+            ops.map(async (o) => {
+              await new Promise((r) => setTimeout(r, o.afterMs));
+              const runId = started[o.run]!.id;
+              // Refused when the run is not in a state for it (finished, not paused, ...).
+              await e[o.kind](runId).then(
+                () => o.kind === 'cancel' && cancelled.add(runId),
+                () => undefined,
+              );
+            }),
+          );
+          // What was left paused goes on; every run then ends.
+          for (const s of started) await e.resume(s.id).catch(() => undefined);
+          const runs = await Promise.all(started.map((s) => e.wait(s.id, { until: 'finished' })));
+          runs.forEach((run, n) => {
+            if (cancelled.has(run.id)) expect(run.status).toBe('cancelled');
+            else expect(run).toMatchObject({ status: 'succeeded', output: 6 + n });
+          });
+          expect(seen.clashes).toEqual([]);
+          expect(seen.backwards).toEqual([]);
+          for (const run of runs) expect(await e.get(run.id)).toEqual(run);
+          await e.close();
+          engine = undefined;
+        },
+      ),
+      { numRuns: 15 },
+    );
+  });
+
   it('has two commits in progress at once when the store takes two, and one when it takes one', async () => {
     for (const inFlight of [1, 2]) {
       // Each commit takes 30 ms; half the runs decide 2 ms after theirs, half 15 ms after: the

@@ -583,8 +583,14 @@ export class Runner {
   // ---- inputs -----------------------------------------------------------------------------
 
   async #load(runId: string): Promise<ActiveRun | undefined> {
-    const live = this.#active.get(runId);
-    if (live !== undefined) return live;
+    for (;;) {
+      const live = this.#active.get(runId);
+      if (live !== undefined) return live;
+      // Let go at a decision not committed yet (it settled the run, say): its rows are behind it
+      // until that commit lands, and a run read from them would decide on a past state.
+      if (!this.#writes.uncommitted(runId)) break;
+      await this.#writes.flush();
+    }
     try {
       return await (this.#loading.get(runId) ?? this.#loadAfter(runId, undefined));
     } catch (e) {
