@@ -9,8 +9,7 @@
  * progress. A run's write is a change from its last one, so it waits, pending, for that commit to
  * end: a run's writes reach the store one at a time and in order.
  */
-import type { Command, RunEvent, TimerRecord } from '@weft/core';
-import type { Logger } from '@weft/core';
+import type { Command, Logger, RunEvent, TimerRecord } from '@weft/core';
 import type { ActiveRun } from './active-run.js';
 
 /** What one run decided since its last commit. */
